@@ -1,0 +1,124 @@
+"""Core verbs: init, demo-data, ingest, fetch-images, status."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from heritage_weaver.console import StudyOption, console, fail, open_study, progress_bar, stdout
+
+STAGE_ORDER = ("ingest", "fetch-images", "model", "train", "embed", "index", "sample", "push", "pull",
+               "analyze", "evaluate", "report")
+
+
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder for the new study workspace.")],
+    name: Annotated[str | None, typer.Option(help="Study name (default: the folder name).")] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Also write the synthetic demo collections.")] = False,
+) -> None:
+    """Create a study workspace with a commented study.toml."""
+    from heritage_weaver.scaffold import create_demo_study, init_workspace
+
+    try:
+        if demo:
+            create_demo_study(directory)
+            config = directory / "study.toml"
+        else:
+            config = init_workspace(directory, name)
+    except FileExistsError as error:
+        fail(str(error))
+    console.print(f"Created [bold]{config}[/]. Edit it, then run [bold]hw ingest -s {directory}[/].")
+
+
+def demo_data(
+    directory: Annotated[Path, typer.Argument(help="Folder to write the demo collections into.")],
+    smg: Annotated[int, typer.Option(help="Records in the SMG-like JSON-lines dump.")] = 800,
+    nms: Annotated[int, typer.Option(help="Records in the NMS-like CSV export.")] = 200,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 0,
+) -> None:
+    """Write two synthetic collections in the real source formats, with a hidden ground truth."""
+    from heritage_weaver.demo import write_demo_data
+
+    files = write_demo_data(directory, smg, nms, seed)
+    console.print(f"Wrote {smg} SMG records to {files.smg}, {nms} NMS records to {files.nms}, "
+                  f"ground truth (for evaluation only) to {files.ground_truth}.")
+
+
+def ingest(study: StudyOption = Path(".")) -> None:
+    """Read every collection export into records/records.parquet; rejects into records/rejects.parquet."""
+    from heritage_weaver.ingest import ingest_collections
+    from heritage_weaver.ingest.adapters import IngestError
+
+    workspace = open_study(study)
+    try:
+        result = ingest_collections(workspace)
+    except (IngestError, OSError) as error:
+        fail(str(error))
+    table = Table("collection", "input rows", "accepted", "rejected", "values dropped", "images", "reject reasons",
+                  title="Ingest")
+    for c in result.counts:
+        reasons = ", ".join(f"{reason}: {n}" for reason, n in sorted(c.reasons.items())) or "–"
+        table.add_row(c.collection, str(c.rows), str(c.accepted), str(c.rejected), str(c.values_dropped),
+                      str(c.images), reasons)
+    stdout.print(table)
+    total = sum(c.rows for c in result.counts)
+    accepted = sum(c.accepted for c in result.counts)
+    rejected = sum(c.rejected for c in result.counts)
+    stdout.print(f"{total} rows = {accepted} accepted + {rejected} rejected; details in "
+                 f"{workspace.path('records', 'rejects.parquet')}")
+
+
+def fetch_images(
+    study: StudyOption = Path("."),
+    workers: Annotated[int | None, typer.Option(help="Parallel downloads (default: fetch.workers).")] = None,
+    retry_failed: Annotated[bool, typer.Option(help="Try again URLs that failed in an earlier run.")] = True,
+) -> None:
+    """Download URL images into the workspace cache (resumable; failures recorded per image)."""
+    from heritage_weaver.fetch import fetch_images as run_fetch, image_urls
+
+    workspace = open_study(study)
+    settings = workspace.config.fetch
+    if workers:
+        settings = settings.model_copy(update={"workers": workers})
+    urls = image_urls(workspace)
+    attempted = []
+    with progress_bar("images") as progress:
+        task = progress.add_task("fetching", total=len(urls))
+
+        def advance(outcome) -> None:
+            attempted.append(outcome)
+            progress.advance(task)
+
+        outcomes = run_fetch(workspace, urls, settings, retry_failed, on_done=advance)
+    failed = [o for o in outcomes.values() if o["status"] != "ok"]
+    stdout.print(f"{len(urls)} image URLs: {len(urls) - len(failed)} cached, {len(failed)} failed "
+                 f"({len(attempted)} tried in this run); see {workspace.path('images', 'fetched.parquet')}")
+    for outcome in failed[:10]:
+        stdout.print(f"  failed: {outcome['location']}: {outcome['error']}")
+
+
+def status(study: StudyOption = Path(".")) -> None:
+    """Show which stages are done, stale (inputs or config changed) or missing."""
+    workspace = open_study(study)
+    by_verb: dict[str, list[str]] = {}
+    for artifact, entry in workspace.manifest().items():
+        by_verb.setdefault(entry["verb"], []).append(artifact)
+    table = Table("stage", "state", "artifacts", title=f"Study {workspace.config.study.name}")
+    colours = {"done": "green", "stale": "yellow", "missing": "red"}
+    for verb in STAGE_ORDER + tuple(v for v in by_verb if v not in STAGE_ORDER):
+        states = {a: workspace.artifact_state(a) for a in by_verb.get(verb, [])}
+        state = "missing" if not states else "stale" if "stale" in states.values() or "missing" in states.values() else "done"
+        listed = ", ".join(f"{a} ({s})" if s != "done" else a for a, s in states.items()) or "–"
+        table.add_row(verb, f"[{colours[state]}]{state}[/]", listed)
+    stdout.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("demo-data")(demo_data)
+    app.command("ingest")(ingest)
+    app.command("fetch-images")(fetch_images)
+    app.command("status")(status)

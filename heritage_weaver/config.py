@@ -1,0 +1,218 @@
+"""The study config (`study.toml`), validated with pydantic.
+
+Every error names the key that is wrong, so a project lead can fix the file without
+reading code. Relative paths are resolved against the folder of `study.toml`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+
+class ConfigError(ValueError):
+    """The study config cannot be used; the message says where and why."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+RECORD_FIELDS = ("record_id", "name", "description", "images", "category", "taxonomy")
+
+
+class CollectionConfig(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    format: Literal["smg", "nms", "csv", "jsonl"]
+    path: Path
+    columns: dict[str, str] = Field(default_factory=dict)
+    image_base_url: str | None = None
+    image_separator: str = "|"
+
+    @field_validator("columns")
+    @classmethod
+    def _known_fields(cls, columns: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(columns) - set(RECORD_FIELDS))
+        if unknown:
+            raise ValueError(f"unknown record field(s) {unknown}; expected some of {list(RECORD_FIELDS)}")
+        return columns
+
+    @model_validator(mode="after")
+    def _generic_needs_mapping(self) -> "CollectionConfig":
+        if self.format in ("csv", "jsonl") and "record_id" not in self.columns:
+            raise ValueError("a generic csv/jsonl collection needs columns.record_id")
+        return self
+
+
+class ComparisonConfig(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    modality_a: Literal["image", "text"]
+    modality_b: Literal["image", "text"]
+    aggregation: Literal["max", "mean"]
+
+
+def default_comparisons() -> list[ComparisonConfig]:
+    return [
+        ComparisonConfig(name="image-image", modality_a="image", modality_b="image", aggregation="max"),
+        ComparisonConfig(name="text-text", modality_a="text", modality_b="text", aggregation="mean"),
+        ComparisonConfig(name="text-image", modality_a="text", modality_b="image", aggregation="max"),
+    ]
+
+
+class EmbeddingConfig(_Strict):
+    text_units: Literal["sentences", "segments"] = "sentences"
+    segment_tokens: int = Field(default=64, gt=0)
+    batch_size: int | None = Field(default=None, gt=0)
+    dtype: Literal["float32", "float16"] = "float32"
+    shard_size: int = Field(default=4096, gt=0)
+    image_workers: int = Field(default=2, ge=0)
+    index: Literal["flat", "ivf", "hnsw"] = "flat"
+
+
+class TrainingConfig(_Strict):
+    base_model: str = "base"
+    best_name: str = "ft-best"
+    last_name: str = "ft-last"
+    epochs: int = Field(default=5, gt=0)
+    batch_size: int = Field(default=16, gt=1)
+    learning_rate: float = Field(default=1e-5, gt=0)
+    weight_decay: float = Field(default=0.0, ge=0)
+    warmup_ratio: float = Field(default=0.05, ge=0, lt=1)
+    grad_accum: int = Field(default=1, gt=0)
+    max_grad_norm: float = Field(default=1.0, gt=0)
+    eval_fraction: float = Field(default=0.1, gt=0, lt=1)
+    loss_normalisation: Literal["study", "paper"] = "study"
+    checkpoint_every: int = Field(default=50, gt=0)
+    workers: int = Field(default=2, ge=0)
+
+
+class SamplingConfig(_Strict):
+    collection_a: str | None = None
+    collection_b: str | None = None
+    base_model: str = "base"
+    percentile: float = Field(default=99.0)
+    percentile_mode: Literal["record", "unit"] = "record"
+    annotators: list[str] = Field(default_factory=lambda: ["A01", "A02"])
+    per_annotator: int = Field(default=100, gt=0)
+    overlap: float = Field(default=0.0, ge=0, le=1)
+    controls: int = Field(default=0, ge=0)
+    block_size: int = Field(default=4096, gt=0)
+
+    @field_validator("percentile")
+    @classmethod
+    def _open_interval(cls, value: float) -> float:
+        if not 0 < value < 100:
+            raise ValueError(f"percentile must lie strictly between 0 and 100, got {value}")
+        return value
+
+
+class LabelStudioConfig(_Strict):
+    url: str = "http://127.0.0.1:8089"
+    token_env: str = "LABEL_STUDIO_API_KEY"
+    project_prefix: str | None = None
+    import_batch_size: int = Field(default=500, gt=0)
+
+
+class FetchConfig(_Strict):
+    workers: int = Field(default=8, gt=0)
+    per_host_rate: float = Field(default=5.0, gt=0, description="requests per second to one host")
+    retries: int = Field(default=3, ge=0)
+    backoff: float = Field(default=0.5, ge=0, description="seconds before the first retry; doubles each time")
+    timeout: float = Field(default=10.0, gt=0)
+    max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    max_pixels: int = Field(default=50_000_000, gt=0)
+
+
+class AnalysisConfig(_Strict):
+    positive_labels: list[str] = Field(
+        default_factory=lambda: ["same object", "similar object", "same category"]
+    )
+    intercept: bool = False
+    permutations: int = Field(default=100, ge=0)
+    zero_shot_candidates: list[int] = Field(default_factory=lambda: [5, 10])
+    retrieval_n: list[int] = Field(default_factory=lambda: [3, 10, 20])
+    relevance_threshold: float = 0.95
+
+
+class StudyMeta(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+    seed: int = 42
+    simulation: bool = False
+
+
+class StudyConfig(_Strict):
+    study: StudyMeta
+    collections: list[CollectionConfig] = Field(min_length=1)
+    models: dict[str, str] = Field(min_length=1)
+    comparisons: list[ComparisonConfig] = Field(default_factory=default_comparisons)
+    fetch: FetchConfig = FetchConfig()
+    embedding: EmbeddingConfig = EmbeddingConfig()
+    training: TrainingConfig = TrainingConfig()
+    sampling: SamplingConfig = SamplingConfig()
+    labelstudio: LabelStudioConfig = LabelStudioConfig()
+    analysis: AnalysisConfig = AnalysisConfig()
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> "StudyConfig":
+        names = [c.name for c in self.collections]
+        if len(set(names)) != len(names):
+            raise ValueError(f"collection names must be unique, got {names}")
+        for key in ("collection_a", "collection_b"):
+            value = getattr(self.sampling, key)
+            if value is not None and value not in names:
+                raise ValueError(f"sampling.{key} = {value!r} is not one of the collections {names}")
+        if self.sampling.base_model not in self.models:
+            raise ValueError(f"sampling.base_model = {self.sampling.base_model!r} is not one of the models {list(self.models)}")
+        comparisons = [c.name for c in self.comparisons]
+        if len(set(comparisons)) != len(comparisons):
+            raise ValueError(f"comparison names must be unique, got {comparisons}")
+        return self
+
+    @property
+    def collection_pair(self) -> tuple[str, str]:
+        """The two collections compared by the sampler (default: the first two)."""
+        names = [c.name for c in self.collections]
+        a = self.sampling.collection_a or names[0]
+        b = self.sampling.collection_b or next((n for n in names if n != a), None)
+        if b is None:
+            raise ConfigError("the sampler needs two collections; the config has one")
+        return a, b
+
+    def section_hash(self, *sections: str) -> str:
+        """A short, stable hash of some top-level sections (all of them when none given)."""
+        data = self.model_dump(mode="json")
+        chosen = {key: data[key] for key in (sections or data.keys())}
+        return hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _location(loc: tuple) -> str:
+    return ".".join(str(part) for part in loc) or "(top level)"
+
+
+def load_config(path: Path) -> StudyConfig:
+    """Read and validate `study.toml`; resolve relative paths against its folder."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such study config (run `hw init DIR` to create one)")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    try:
+        config = StudyConfig.model_validate(raw)
+    except ValidationError as error:
+        problems = "; ".join(f"{_location(e['loc'])}: {e['msg']}" for e in error.errors())
+        raise ConfigError(f"{path}: {problems}") from None
+    root = path.parent.resolve()
+    collections = []
+    for index, collection in enumerate(config.collections):
+        source = collection.path if collection.path.is_absolute() else root / collection.path
+        if not source.is_file():
+            raise ConfigError(f"{path}: collections.{index}.path: file not found: {source}")
+        collections.append(collection.model_copy(update={"path": source}))
+    return config.model_copy(update={"collections": collections})

@@ -1,0 +1,198 @@
+"""Downloads URL images into a content-addressed cache: pooled, retried, rate-limited, resumable.
+
+Each finished URL is appended to a journal at once, so a killed run loses nothing; the journal
+is folded into `images/fetched.parquet` at the end of every run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pyarrow as pa
+import pyarrow.parquet as pq
+from PIL import Image
+
+from heritage_weaver import atomic
+from heritage_weaver.config import FetchConfig
+from heritage_weaver.images import FETCHED, is_url
+from heritage_weaver.workspace import Workspace
+
+JOURNAL = "images/fetch-journal.jsonl"
+CACHE = "images/cache"
+_RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
+
+
+@dataclass
+class FetchOutcome:
+    location: str
+    status: str  # "ok" or "failed"
+    path: str | None = None
+    sha256: str | None = None
+    content_type: str | None = None
+    bytes: int | None = None
+    width: int | None = None
+    height: int | None = None
+    attempts: int = 0
+    error: str | None = None
+
+
+class _Permanent(Exception):
+    """A failure that another attempt will not fix (404, wrong type, too big, not an image)."""
+
+
+class HostRateLimiter:
+    """Spaces request starts to one host at least 1/rate seconds apart."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate
+        self._next: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, host: str) -> None:
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next.get(host, now))
+            self._next[host] = start + self.interval
+        time.sleep(max(0.0, start - now))
+
+
+def check_image(data: bytes, max_pixels: int) -> tuple[str, int, int]:
+    """Decode fully (catches truncation); refuse decompression bombs before decoding."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if width * height > max_pixels:
+                raise _Permanent(f"image of {width}x{height} pixels exceeds the {max_pixels:,}-pixel limit")
+            image.load()
+            return (image.format or "img").lower(), width, height
+    except _Permanent:
+        raise
+    except Exception as error:  # PIL raises many types for undecodable data
+        raise _Permanent(f"not a decodable image: {error}") from None
+
+
+class ImageFetcher:
+    def __init__(self, workspace: Workspace, settings: FetchConfig, client: httpx.Client | None = None) -> None:
+        self.workspace = workspace
+        self.settings = settings
+        self.client = client or httpx.Client(timeout=settings.timeout, follow_redirects=True)
+        self.limiter = HostRateLimiter(settings.per_host_rate)
+
+    def _download(self, url: str) -> tuple[bytes, str]:
+        self.limiter.wait(urlsplit(url).netloc)
+        with self.client.stream("GET", url) as response:
+            if response.status_code != 200:
+                error = f"HTTP {response.status_code}"
+                raise RuntimeError(error) if response.status_code in _RETRYABLE_STATUS else _Permanent(error)
+            content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            if not content_type.startswith("image/"):
+                raise _Permanent(f"content type {content_type or 'missing'} is not an image")
+            declared = int(response.headers.get("content-length") or 0)
+            if declared > self.settings.max_bytes:
+                raise _Permanent(f"{declared:,} bytes exceeds the {self.settings.max_bytes:,}-byte limit")
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body.extend(chunk)
+                if len(body) > self.settings.max_bytes:
+                    raise _Permanent(f"more than the {self.settings.max_bytes:,}-byte limit")
+            if declared and len(body) < declared:
+                raise RuntimeError(f"truncated: {len(body):,} of {declared:,} bytes")
+            return bytes(body), content_type
+
+    def fetch(self, url: str) -> FetchOutcome:
+        attempts, delay = 0, self.settings.backoff
+        while True:
+            attempts += 1
+            try:
+                data, content_type = self._download(url)
+                image_format, width, height = check_image(data, self.settings.max_pixels)
+                digest = hashlib.sha256(data).hexdigest()
+                relative = f"{CACHE}/{digest[:2]}/{digest}.{image_format}"
+                target = self.workspace.path(relative)
+                if not target.exists():
+                    atomic.write_bytes(target, data)
+                return FetchOutcome(url, "ok", relative, digest, content_type, len(data), width, height, attempts)
+            except _Permanent as error:
+                return FetchOutcome(url, "failed", attempts=attempts, error=str(error))
+            except (httpx.HTTPError, RuntimeError) as error:
+                reason = str(error) or type(error).__name__
+                if attempts > self.settings.retries:
+                    return FetchOutcome(url, "failed", attempts=attempts, error=f"{reason} (after {attempts} attempts)")
+                time.sleep(delay)
+                delay *= 2
+
+
+def _previous_outcomes(workspace: Workspace) -> dict[str, dict]:
+    outcomes: dict[str, dict] = {}
+    table = workspace.path(FETCHED)
+    if table.is_file():
+        outcomes.update((row["location"], row) for row in pq.read_table(table).to_pylist())
+    journal = workspace.path(JOURNAL)
+    if journal.is_file():
+        for line in journal.read_text(encoding="utf-8").splitlines():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:  # the last line of a killed run may be cut short
+                continue
+            outcomes[row["location"]] = row
+    return outcomes
+
+
+def image_urls(workspace: Workspace) -> list[str]:
+    records = pq.read_table(workspace.path("records", "records.parquet"), columns=["images"])
+    return sorted({loc for images in records.column("images").to_pylist() for loc in images if is_url(loc)})
+
+
+def fetch_images(
+    workspace: Workspace,
+    urls: Iterable[str],
+    settings: FetchConfig,
+    retry_failed: bool = True,
+    on_done: Callable[[FetchOutcome], None] = lambda outcome: None,
+) -> dict[str, dict]:
+    """Fetch what is not yet cached; returns every URL's outcome (old and new)."""
+    outcomes = _previous_outcomes(workspace)
+    todo = [u for u in urls if u not in outcomes or (retry_failed and outcomes[u]["status"] != "ok")]
+    fetcher = ImageFetcher(workspace, settings)
+    journal_path = workspace.path(JOURNAL)
+    journal_path.parent.mkdir(parents=True, exist_ok=True)
+    with journal_path.open("a", encoding="utf-8") as journal, ThreadPoolExecutor(settings.workers) as pool:
+        futures = [pool.submit(fetcher.fetch, url) for url in todo]
+        try:
+            for future in as_completed(futures):
+                outcome = future.result()
+                journal.write(json.dumps(asdict(outcome)) + "\n")
+                journal.flush()
+                outcomes[outcome.location] = asdict(outcome)
+                on_done(outcome)
+        except KeyboardInterrupt:
+            for future in futures:
+                future.cancel()
+            raise
+    _fold_journal(workspace, outcomes)
+    return outcomes
+
+
+FETCHED_SCHEMA = pa.schema([
+    ("location", pa.string()), ("status", pa.string()), ("path", pa.string()), ("sha256", pa.string()),
+    ("content_type", pa.string()), ("bytes", pa.int64()), ("width", pa.int64()), ("height", pa.int64()),
+    ("attempts", pa.int64()), ("error", pa.string()),
+])
+
+
+def _fold_journal(workspace: Workspace, outcomes: dict[str, dict]) -> None:
+    rows = [{k: row.get(k) for k in FETCHED_SCHEMA.names} for row in outcomes.values()]
+    table = pa.Table.from_pylist(rows, schema=FETCHED_SCHEMA)
+    atomic.write_table(workspace.path(FETCHED), table)
+    workspace.path(JOURNAL).unlink(missing_ok=True)
+    workspace.record(FETCHED, "fetch-images", inputs=["records/records.parquet"], config_sections=["fetch"])

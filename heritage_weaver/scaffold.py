@@ -1,0 +1,123 @@
+"""Creates a study workspace with a commented `study.toml`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from heritage_weaver import atomic
+from heritage_weaver.workspace import CONFIG_NAME, Workspace
+
+_TEMPLATE = '''# Heritage Weaver study config. Paths are relative to this file.
+# Every key is checked when a verb runs: a misspelt key or a wrong type is an error
+# that names it.
+
+[study]
+name = "{name}"
+seed = {seed}             # every random choice (split, sampling, simulation) derives from it
+simulation = {simulation}      # true only for the demo: the report then says labels are simulated
+
+# One [[collections]] block per collection export.
+# format: "smg" (Science Museum Group JSON-lines dump), "nms" (National Museums Scotland
+# CSV export), or "csv" / "jsonl" with a [collections.columns] mapping of record fields
+# (record_id, name, description, images, category, taxonomy) to your column names.
+# image_base_url: prefix for image references (SMG: https://coimages.sciencemuseumgroup.org.uk/,
+# NMS: https://www.nms.ac.uk/api/axiell?command=getcontent&server=Detail&value=);
+# without it, references are files relative to the export.
+{collections}
+# Models: name -> Hugging Face hub id or checkpoint folder. "base" is the original model;
+# `hw train` writes the fine-tuned checkpoints to models/ft-best and models/ft-last.
+[models]
+{models}
+# Comparisons default to the study's three (image-image max, text-text mean,
+# text-image max). To change them, list them all, e.g.:
+# [[comparisons]]
+# name = "image-image"
+# modality_a = "image"
+# modality_b = "image"
+# aggregation = "max"       # max or mean of unit-pair cosine similarities
+
+[embedding]
+text_units = "sentences"    # "sentences" (spaCy) or "segments" (64-token pieces)
+dtype = "float32"           # or "float16" to halve the vector store
+
+[training]
+base_model = "base"
+epochs = {epochs}
+batch_size = {batch_size}
+learning_rate = {learning_rate}
+
+[sampling]
+# collection_a / collection_b default to the first two collections above.
+base_model = "base"
+percentile = 99             # links are record pairs at or above this percentile
+percentile_mode = "record"  # "record" pairs, or "unit" pairs as the published study did
+annotators = {annotators}
+per_annotator = {per_annotator}
+overlap = {overlap}               # share of each batch also shown to another annotator
+controls = 0                # random non-link pairs added to each batch
+
+[labelstudio]
+url = "http://127.0.0.1:8089"
+token_env = "LABEL_STUDIO_API_KEY"   # the token is read from this environment variable, never from this file
+
+[analysis]
+positive_labels = ["same object", "similar object", "same category"]  # binarised to 1; "unrelated" to 0
+intercept = false           # the published tables have none
+permutations = 100
+'''
+
+_SMG_EXAMPLE = '''[[collections]]
+name = "smg"
+format = "smg"
+path = "data/smg.jsonl"
+# image_base_url = "https://coimages.sciencemuseumgroup.org.uk/"
+
+[[collections]]
+name = "nms"
+format = "nms"
+path = "data/nms.csv"
+# image_base_url = "https://www.nms.ac.uk/api/axiell?command=getcontent&server=Detail&value="
+'''
+
+_REAL_MODELS = '''base = "google/siglip-base-patch16-224"
+ft-last = "models/ft-last"
+ft-best = "models/ft-best"
+'''
+
+_DEMO_MODELS = '''base = "models/base"          # the demo's tiny SigLIP (built by `hw model tiny`)
+ft-last = "models/ft-last"
+ft-best = "models/ft-best"
+'''
+
+
+def render(name: str, demo: bool = False, seed: int = 42) -> str:
+    values = dict(
+        name=name, seed=seed, simulation=str(demo).lower(), collections=_SMG_EXAMPLE,
+        models=_DEMO_MODELS if demo else _REAL_MODELS,
+        epochs=3 if demo else 5, batch_size=32 if demo else 16, learning_rate="5e-4" if demo else "1e-5",
+        annotators='["A01", "A02", "A03"]' if demo else '["A01", "A02"]', per_annotator=60 if demo else 100,
+        overlap=0.2 if demo else 0.0,
+    )
+    return _TEMPLATE.format(**values)
+
+
+def init_workspace(root: Path, name: str | None = None, demo: bool = False, seed: int = 42) -> Path:
+    """Create `root` with a commented study.toml (never overwrites an existing one)."""
+    root = Path(root)
+    config = root / CONFIG_NAME
+    if config.exists():
+        raise FileExistsError(f"{config} already exists")
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    atomic.write_text(config, render(name or root.resolve().name.replace(" ", "-") or "study", demo, seed))
+    return config
+
+
+def create_demo_study(root: Path, smg_records: int = 800, nms_records: int = 200, seed: int = 0) -> Workspace:
+    """A workspace with the synthetic demo collections and a config that points at them."""
+    from heritage_weaver.demo import write_demo_data
+
+    root = Path(root)
+    write_demo_data(root / "data", smg_records, nms_records, seed)
+    if not (root / CONFIG_NAME).exists():
+        init_workspace(root, name="demo", demo=True, seed=seed)
+    return Workspace.open(root)

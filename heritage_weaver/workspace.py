@@ -1,0 +1,130 @@
+"""The study workspace: where artifacts live and the manifest that says what produced them."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import platform
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import cached_property
+from pathlib import Path
+from typing import Iterable
+
+from heritage_weaver import atomic
+from heritage_weaver.config import StudyConfig, load_config
+
+CONFIG_NAME = "study.toml"
+MANIFEST_NAME = "manifest.json"
+_HASHED_PACKAGES = ("heritage-weaver", "torch", "transformers", "faiss-cpu", "spacy", "statsmodels", "label-studio-sdk")
+_FULL_HASH_LIMIT = 64 * 1024 * 1024
+
+
+def fingerprint(path: Path) -> str | None:
+    """Content hash of a file (size and mtime for very large ones); a folder hashes its files."""
+    path = Path(path)
+    if path.is_dir():
+        digest = hashlib.sha256()
+        for child in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
+            digest.update(str(child.relative_to(path)).encode())
+            digest.update((fingerprint(child) or "").encode())
+        return digest.hexdigest()[:16]
+    if not path.is_file():
+        return None
+    stat = path.stat()
+    if stat.st_size > _FULL_HASH_LIMIT:
+        return f"size{stat.st_size}-mtime{stat.st_mtime_ns}"
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()[:16]
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in _HASHED_PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return versions
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A study folder: `study.toml`, `manifest.json` and the artifacts of every stage."""
+
+    root: Path
+
+    @classmethod
+    def open(cls, root: Path | str = ".") -> "Workspace":
+        return cls(Path(root).resolve())
+
+    @cached_property
+    def config(self) -> StudyConfig:
+        return load_config(self.root / CONFIG_NAME)
+
+    def path(self, *parts: str) -> Path:
+        return self.root.joinpath(*parts)
+
+    def relative(self, path: Path) -> str:
+        path = Path(path).resolve()
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    def model_location(self, name: str) -> str:
+        """A model's checkpoint: a folder inside the workspace when it exists, else a hub id."""
+        checkpoint = self.config.models[name]
+        local = Path(checkpoint) if Path(checkpoint).is_absolute() else self.root / checkpoint
+        if local.exists() or checkpoint.startswith((".", "/")) or checkpoint.startswith("models/"):
+            return str(local)
+        return checkpoint
+
+    # -- manifest -----------------------------------------------------------------
+    def manifest(self) -> dict[str, dict]:
+        path = self.path(MANIFEST_NAME)
+        if not path.is_file():
+            return {}
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def record(
+        self,
+        artifact: Path | str,
+        verb: str,
+        inputs: Iterable[Path | str] = (),
+        config_sections: Iterable[str] = (),
+        **details: object,
+    ) -> None:
+        """Note in the manifest what produced `artifact` (call after writing it)."""
+        artifact_path = self.path(str(artifact)) if not Path(artifact).is_absolute() else Path(artifact)
+        entry = {
+            "verb": verb,
+            "config_hash": self.config.section_hash(*config_sections),
+            "config_sections": list(config_sections),
+            "fingerprint": fingerprint(artifact_path),
+            "inputs": {self.relative(Path(p) if Path(p).is_absolute() else self.path(str(p))): fingerprint(Path(p) if Path(p).is_absolute() else self.path(str(p))) for p in inputs},
+            "versions": package_versions(),
+            "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+        entry.update(details)
+        manifest = self.manifest()
+        manifest[self.relative(artifact_path)] = entry
+        atomic.write_json(self.path(MANIFEST_NAME), manifest)
+
+    def artifact_state(self, artifact: str) -> str:
+        """`missing`, `stale` (config or an input changed since it was written) or `done`."""
+        entry = self.manifest().get(artifact)
+        path = self.path(artifact)
+        if entry is None or not path.exists():
+            return "missing"
+        if entry["config_hash"] != self.config.section_hash(*entry.get("config_sections", [])):
+            return "stale"
+        for name, recorded in entry["inputs"].items():
+            current = fingerprint(Path(name) if Path(name).is_absolute() else self.path(name))
+            if current != recorded:
+                return "stale"
+        return "done"
