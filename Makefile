@@ -1,0 +1,39 @@
+# Two entry points for a fresh machine: `make demo` and `make test`.
+# Both create what they need: .venv (our packages), .ls-venv (the Label Studio server,
+# kept apart so its pins never meet ours) and Debian's chromium for browser tests.
+
+PYTHON ?= python3.11
+VENV := .venv
+LS_VENV := .ls-venv
+HW := $(VENV)/bin/hw
+DEMO_DIR ?= demo-study
+
+.PHONY: demo test install labelstudio chromium clean
+
+install: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+labelstudio: $(LS_VENV)/.installed
+$(LS_VENV)/.installed: labelstudio-requirements.txt
+	$(PYTHON) -m venv $(LS_VENV)
+	$(LS_VENV)/bin/pip install --quiet --upgrade pip
+	$(LS_VENV)/bin/pip install --quiet -r labelstudio-requirements.txt
+	touch $@
+
+chromium: /usr/bin/chromium
+/usr/bin/chromium:
+	$(if $(shell command -v sudo),sudo) apt-get update -qq
+	$(if $(shell command -v sudo),sudo) apt-get install -y -qq chromium
+
+demo: install labelstudio
+	DEMO_DIR=$(DEMO_DIR) ./scripts/demo.sh
+
+test: install labelstudio chromium
+	$(VENV)/bin/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) $(LS_VENV) $(DEMO_DIR) test-artifacts

@@ -1,0 +1,39 @@
+"""Fixtures shared by every stage's tests: a small ingested demo study."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from heritage_weaver.demo import create_demo_study
+from heritage_weaver.ingest import ingest_collections
+from heritage_weaver.workspace import Workspace
+
+SMALL_SMG = 120
+SMALL_NMS = 40
+
+
+@pytest.fixture(scope="session")
+def ingested_study(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """A small demo study, ingested once per session; copy it (`study_copy`) before changing it."""
+    workspace = create_demo_study(tmp_path_factory.mktemp("demo") / "study", SMALL_SMG, SMALL_NMS, seed=0)
+    ingest_collections(workspace)
+    return workspace
+
+
+@pytest.fixture
+def study_copy(ingested_study: Workspace, tmp_path: Path) -> Workspace:
+    """A private copy of the small ingested demo study (record paths still point at its data)."""
+    target = tmp_path / "study"
+    shutil.copytree(ingested_study.root, target)
+    return Workspace.open(target)
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """Where tests keep what a person may want to look at (screenshots), gitignored."""
+    folder = Path(__file__).resolve().parent.parent / "test-artifacts"
+    folder.mkdir(exist_ok=True)
+    return folder

@@ -1,0 +1,53 @@
+import csv
+import hashlib
+import json
+
+from PIL import Image
+
+from heritage_weaver.demo import synthetic_pairs, write_demo_data
+
+
+def _digest(folder):
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def test_demo_data_is_deterministic_and_in_source_formats(tmp_path):
+    first = write_demo_data(tmp_path / "a", smg_records=30, nms_records=12, seed=7)
+    write_demo_data(tmp_path / "b", smg_records=30, nms_records=12, seed=7)
+    write_demo_data(tmp_path / "c", smg_records=30, nms_records=12, seed=8)
+    assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
+    assert _digest(tmp_path / "a") != _digest(tmp_path / "c")
+
+    entries = [json.loads(line) for line in first.smg.read_text().splitlines()]
+    assert len(entries) == 30 and all(e["_id"].startswith("co") for e in entries)
+    name = entries[0]["_source"]["name"][0]["value"]
+    assert ", by " in name and name[0].isupper()  # SMG style: "Telephone, model 232, by Siemens Brothers, 1925"
+    with first.nms.open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 12 and all(r["object_name"] == r["object_name"].lower() for r in rows)
+    truth = list(csv.DictReader(first.ground_truth.open()))
+    assert len(truth) == 42 and {t["category"] for t in truth} <= {"communications", "energy", "textiles"}
+    images = list((tmp_path / "a" / "images").rglob("*.jpg"))
+    assert images and Image.open(images[0]).size == (128, 128)
+
+
+def test_record_does_not_depend_on_collection_size(tmp_path):
+    small = write_demo_data(tmp_path / "s", smg_records=5, nms_records=2, seed=1)
+    large = write_demo_data(tmp_path / "l", smg_records=9, nms_records=4, seed=1)
+    assert large.smg.read_text().startswith(small.smg.read_text())
+
+
+def test_some_records_lack_images_or_descriptions(tmp_path):
+    files = write_demo_data(tmp_path, smg_records=200, nms_records=0, seed=0, images=False)
+    sources = [json.loads(line)["_source"] for line in files.smg.read_text().splitlines()]
+    assert 0 < sum(not s["multimedia"] for s in sources) < 40
+    assert 0 < sum("description" not in s for s in sources) < 40
+
+
+def test_synthetic_pairs_for_pretraining():
+    pairs = synthetic_pairs(4, seed=3)
+    assert len(pairs) == 4 and pairs[0][1].startswith("a drawing of a ")
+    assert pairs[0][0].size == (128, 128)

@@ -1,0 +1,118 @@
+"""`hw fetch-images` against a local HTTP server with good, missing, slow, truncated and non-image answers."""
+
+import io
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pyarrow.parquet as pq
+import pytest
+from PIL import Image
+
+from heritage_weaver.config import FetchConfig
+from heritage_weaver.fetch import HostRateLimiter, fetch_images
+from heritage_weaver.images import ImageResolver
+from heritage_weaver.workspace import Workspace
+
+
+def _jpeg(size=(16, 16)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 10, 10)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+GOOD = _jpeg()
+BOMB = _jpeg((400, 400))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    hits: dict[str, int] = {}
+
+    def log_message(self, *args):
+        pass
+
+    def _send(self, status, body=b"", content_type="image/jpeg", length=None):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body) if length is None else length))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        hits = self.hits[self.path] = self.hits.get(self.path, 0) + 1
+        if self.path.startswith("/good"):
+            self._send(200, GOOD)
+        elif self.path == "/missing.jpg":
+            self._send(404, b"no", "text/plain")
+        elif self.path == "/slow.jpg":
+            time.sleep(1.0)
+            self._send(200, GOOD)
+        elif self.path == "/truncated.jpg":
+            self._send(200, GOOD[: len(GOOD) // 2], length=len(GOOD))
+            self.close_connection = True
+        elif self.path == "/page.jpg":
+            self._send(200, b"<html></html>", "text/html")
+        elif self.path == "/garbage.jpg":
+            self._send(200, b"not an image at all")
+        elif self.path == "/bomb.jpg":
+            self._send(200, BOMB)
+        elif self.path == "/flaky.jpg":
+            self._send(503, b"busy", "text/plain") if hits < 3 else self._send(200, GOOD)
+
+
+@pytest.fixture
+def server():
+    _Handler.hits = {}
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+SETTINGS = FetchConfig(workers=4, per_host_rate=200, retries=2, backoff=0.01, timeout=0.5, max_pixels=100_000)
+
+
+def test_fetch_outcomes(server, study_copy: Workspace):
+    urls = [f"{server}/{name}" for name in
+            ("good1.jpg", "good2.jpg", "missing.jpg", "slow.jpg", "truncated.jpg", "page.jpg", "garbage.jpg", "bomb.jpg", "flaky.jpg")]
+    outcomes = fetch_images(study_copy, urls, SETTINGS)
+    by_name = {url.rsplit("/", 1)[1]: outcome for url, outcome in outcomes.items()}
+    assert by_name["good1.jpg"]["status"] == "ok" and by_name["good1.jpg"]["path"] == by_name["good2.jpg"]["path"]
+    assert by_name["good1.jpg"]["path"].startswith("images/cache/") and (by_name["good1.jpg"]["width"], by_name["good1.jpg"]["height"]) == (16, 16)
+    assert by_name["missing.jpg"]["error"] == "HTTP 404" and by_name["missing.jpg"]["attempts"] == 1
+    assert by_name["slow.jpg"]["status"] == "failed" and by_name["slow.jpg"]["attempts"] == 3
+    assert "truncated" in by_name["truncated.jpg"]["error"] or "incomplete" in by_name["truncated.jpg"]["error"].lower() or by_name["truncated.jpg"]["status"] == "failed"
+    assert by_name["page.jpg"]["error"] == "content type text/html is not an image"
+    assert by_name["garbage.jpg"]["error"].startswith("not a decodable image")
+    assert "pixel limit" in by_name["bomb.jpg"]["error"]
+    assert by_name["flaky.jpg"]["status"] == "ok" and by_name["flaky.jpg"]["attempts"] == 3
+    table = pq.read_table(study_copy.path("images", "fetched.parquet")).to_pylist()
+    assert len(table) == len(urls)
+    resolver = ImageResolver(study_copy)
+    assert Image.open(resolver(f"{server}/good1.jpg")).size == (16, 16)
+    assert resolver(f"{server}/missing.jpg") is None
+
+
+def test_fetch_resumes_without_refetching(server, study_copy: Workspace):
+    urls = [f"{server}/good{i}.jpg" for i in range(6)]
+    fetch_images(study_copy, urls[:3], SETTINGS)
+    # A killed run leaves a journal with one finished line and a cut-off one.
+    journal = study_copy.path("images", "fetch-journal.jsonl")
+    journal.write_text('{"location": "%s/good3.jpg", "status": "ok", "path": "images/cache/x.jpg"}\n{"location": "tr' % server)
+    _Handler.hits = {}
+    outcomes = fetch_images(study_copy, urls + [f"{server}/missing.jpg"], SETTINGS, retry_failed=False)
+    assert sorted(_Handler.hits) == ["/good4.jpg", "/good5.jpg", "/missing.jpg"]
+    assert len(outcomes) == 7 and not journal.exists()
+    _Handler.hits = {}
+    fetch_images(study_copy, urls + [f"{server}/missing.jpg"], SETTINGS, retry_failed=False)
+    assert _Handler.hits == {}
+
+
+def test_rate_limiter_spaces_requests_to_one_host():
+    limiter = HostRateLimiter(rate=50)
+    start = time.monotonic()
+    for _ in range(6):
+        limiter.wait("a")
+    limiter.wait("b")
+    assert time.monotonic() - start >= 5 / 50 * 0.9

@@ -1,0 +1,39 @@
+import json
+
+from heritage_weaver import atomic
+from heritage_weaver.workspace import Workspace
+
+
+def test_manifest_tracks_done_and_stale(study_copy: Workspace):
+    workspace = study_copy
+    assert workspace.artifact_state("records/records.parquet") == "done"
+    entry = workspace.manifest()["records/records.parquet"]
+    assert entry["verb"] == "ingest"
+    assert entry["counts"]["smg"]["accepted"] == 120
+    assert set(entry["inputs"]) == {"data/smg.jsonl", "data/nms.csv"}
+    assert "torch" in entry["versions"] or "python" in entry["versions"]
+    # An input changes: the records are stale.
+    source = workspace.path("data", "nms.csv")
+    source.write_text(source.read_text() + "\n")
+    assert workspace.artifact_state("records/records.parquet") == "stale"
+    assert workspace.artifact_state("sampler/links.parquet") == "missing"
+
+
+def test_config_change_makes_artifact_stale(study_copy: Workspace):
+    config = study_copy.path("study.toml")
+    config.write_text(config.read_text().replace('path = "data/nms.csv"', 'path = "data/nms.csv"\nimage_separator = ";"'))
+    assert Workspace.open(study_copy.root).artifact_state("records/records.parquet") == "stale"
+
+
+def test_atomic_write_leaves_no_partial_file(tmp_path):
+    target = tmp_path / "a" / "b.json"
+    atomic.write_json(target, {"x": 1})
+    assert json.loads(target.read_text()) == {"x": 1}
+    try:
+        with atomic.atomic_path(target) as temporary:
+            temporary.write_text("half")
+            raise RuntimeError("killed")
+    except RuntimeError:
+        pass
+    assert json.loads(target.read_text()) == {"x": 1}
+    assert [p.name for p in target.parent.iterdir()] == ["b.json"]
