@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 
 class ConfigError(ValueError):
@@ -156,6 +156,8 @@ class StudyConfig(_Strict):
     sampling: SamplingConfig = SamplingConfig()
     labelstudio: LabelStudioConfig = LabelStudioConfig()
     analysis: AnalysisConfig = AnalysisConfig()
+    # The config as written (paths unresolved), so that hashes survive moving the workspace.
+    _as_written: dict | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _cross_references(self) -> "StudyConfig":
@@ -185,7 +187,7 @@ class StudyConfig(_Strict):
 
     def section_hash(self, *sections: str) -> str:
         """A short, stable hash of some top-level sections (all of them when none given)."""
-        data = self.model_dump(mode="json")
+        data = self._as_written or self.model_dump(mode="json")
         chosen = {key: data[key] for key in (sections or data.keys())}
         return hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -215,4 +217,6 @@ def load_config(path: Path) -> StudyConfig:
         if not source.is_file():
             raise ConfigError(f"{path}: collections.{index}.path: file not found: {source}")
         collections.append(collection.model_copy(update={"path": source}))
-    return config.model_copy(update={"collections": collections})
+    resolved = config.model_copy(update={"collections": collections})
+    resolved._as_written = config.model_dump(mode="json")
+    return resolved

@@ -61,8 +61,13 @@ def _values(entries: object) -> list[str]:
         entries = [{"value": entries}]
     if not isinstance(entries, list):
         return []
-    values = (entry.get("value") if isinstance(entry, dict) else entry for entry in entries)
-    return [normalise(v) for v in values if isinstance(v, (str, int, float)) and normalise(v)]
+    texts = []
+    for entry in entries:
+        value = entry.get("value") if isinstance(entry, dict) else entry
+        text = normalise(value) if isinstance(value, (str, int, float)) else ""
+        if text:
+            texts.append(text)
+    return texts
 
 
 def _smg_taxonomy(source: dict) -> str | None:

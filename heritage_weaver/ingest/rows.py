@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from heritage_weaver.images import is_url
 
 RECORD_REJECTED = "record rejected"
 VALUE_DROPPED = "value dropped"
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
 
 
 @dataclass
@@ -45,7 +47,7 @@ def normalise(value: object) -> str:
 
 def has_undecodable(value: str) -> bool:
     """True when text read with errors='surrogateescape' hid bytes that are not UTF-8."""
-    return any("\udc80" <= char <= "\udcff" for char in value)
+    return _ESCAPED_BYTE.search(value) is not None
 
 
 def resolve_image(ref: str, base_url: str | None, export_folder: Path, lower: bool = False) -> str | None:
@@ -60,7 +62,9 @@ def resolve_image(ref: str, base_url: str | None, export_folder: Path, lower: bo
 
 
 def check_row(row: SourceRow) -> None:
-    """Checks shared by every adapter; adds problems to the row."""
+    """Checks shared by every adapter; adds problems to a row the adapter could read."""
+    if row.rejected:
+        return
     if not row.record_id:
         row.problems.append(Problem("record_id", "missing record_id"))
     for name in ("record_id", "name", "description", "category", "taxonomy"):
