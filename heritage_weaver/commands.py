@@ -116,7 +116,32 @@ def status(study: StudyOption = Path(".")) -> None:
     stdout.print(table)
 
 
+def run(
+    study: StudyOption = Path("."),
+    labelstudio: Annotated[bool, typer.Option(help="Push to and pull from Label Studio (else write import files).")] = True,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show what would run.")] = False,
+) -> None:
+    """Run the study from where it stands to the furthest stage its inputs allow."""
+    from heritage_weaver.cli import app
+    from heritage_weaver.pipeline import plan, step_state
+
+    workspace = open_study(study)
+    command = typer.main.get_command(app)
+    for step in plan(workspace, labelstudio):
+        workspace = open_study(study)  # earlier steps may have written what this one needs
+        state = step_state(workspace, step)
+        if state != "ready" or dry_run:
+            console.print(f"[dim]{step.verb:>16}: {state}[/]")
+            continue
+        console.rule(f"hw {' '.join(a for a in step.arguments if a != str(workspace.root) and a != '--study')}")
+        code = command.main(list(step.arguments), prog_name="hw", standalone_mode=False)
+        if code:
+            fail(f"`hw {step.arguments[0]}` failed; fix the problem above and run `hw run` again", code)
+    console.print("[green]The study is as far as its inputs allow.[/] `hw status` shows every stage.")
+
+
 def register(app: typer.Typer) -> None:
+    app.command("run")(run)
     app.command("init")(init)
     app.command("demo-data")(demo_data)
     app.command("ingest")(ingest)

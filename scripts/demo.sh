@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The whole study on the built-in demo collections (called by `make demo`).
+# NO_LABELSTUDIO=1 writes Label Studio import files instead of the annotation round trip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DEMO_DIR=${DEMO_DIR:-demo-study}
+HW=.venv/bin/hw
+export HF_HUB_OFFLINE=1
+
+[ -f "$DEMO_DIR/study.toml" ] || "$HW" init "$DEMO_DIR" --demo
+
+if [ "${NO_LABELSTUDIO:-0}" = "1" ]; then
+  "$HW" run --study "$DEMO_DIR" --no-labelstudio
+else
+  # A local server for the demo only; a real study points [labelstudio] at its own server.
+  export LABEL_STUDIO_USERNAME=${LABEL_STUDIO_USERNAME:-demo@heritage-weaver.local}
+  export LABEL_STUDIO_PASSWORD=${LABEL_STUDIO_PASSWORD:-demo-password-1}
+  export LABEL_STUDIO_API_KEY=${LABEL_STUDIO_API_KEY:-heritage-weaver-demo-token-0001}
+  "$HW" labelstudio up --study "$DEMO_DIR"
+  "$HW" run --study "$DEMO_DIR"
+fi
+
+"$HW" search --study "$DEMO_DIR" --model ft-best --text "a telephone with a dial" -k 5
+first_image=$(find "$DEMO_DIR/data/images/nms" -name '*.jpg' | sort | head -n 1)
+"$HW" search --study "$DEMO_DIR" --model ft-best --image "$first_image" --collection smg -k 5
+
+echo
+echo "Report:        $DEMO_DIR/report/report.html"
+if [ "${NO_LABELSTUDIO:-0}" != "1" ]; then
+  echo "Label Studio:  $("$HW" labelstudio status --study "$DEMO_DIR" --url-only 2>/dev/null || echo http://127.0.0.1:8089)  (user $LABEL_STUDIO_USERNAME, password $LABEL_STUDIO_PASSWORD)"
+  echo "Stop it with:  .venv/bin/hw labelstudio down --study $DEMO_DIR"
+fi
