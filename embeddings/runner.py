@@ -1,0 +1,239 @@
+"""`hw embed` for one model: reader → encoder → writer, resumable and idempotent.
+
+Texts are tokenised and encoded in batches; images are decoded and preprocessed by a pool of
+DataLoader workers ahead of the model. Vectors are buffered and committed shard by shard (see
+`store.py`), so a killed run loses at most one shard of work and a re-run embeds only the units
+that no committed shard or recorded failure accounts for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from heritage_weaver import atomic
+from heritage_weaver.images import ImageResolver
+from heritage_weaver.workspace import Workspace
+from embeddings.decode import ImageProblem, open_rgb
+from embeddings.store import FAILURE_COLUMNS, ModelStore, content_key, embedded_units
+from embeddings.units import RECORDS, build_units, segment_splitter, split_sentences
+
+
+@dataclass(frozen=True)
+class EmbedSummary:
+    model: str
+    units: int
+    embedded: int  # units holding a vector now
+    failed: int  # units recorded as failures now
+    embedded_this_run: int
+    failed_this_run: int
+    restarted: bool  # earlier vectors came from other weights and were discarded
+
+    @property
+    def reconciles(self) -> bool:
+        return self.units == self.embedded + self.failed
+
+
+def study_units(ws: Workspace, tokenizer) -> pd.DataFrame:
+    """The units of every ingested record, split as `embedding.text_units` says."""
+    records_path = ws.path(*RECORDS)
+    if not records_path.is_file():
+        raise FileNotFoundError(f"{records_path}: no records (run `hw ingest` first)")
+    records = pd.read_parquet(records_path)
+    settings = ws.config.embedding
+    if settings.text_units == "segments":
+        return build_units(records, segment_splitter(tokenizer, settings.segment_tokens), "segment")
+    return build_units(records, split_sentences, "sentence")
+
+
+class ShardWriter:
+    """Buffers vectors and failures; commits a shard whenever `shard_size` units are buffered."""
+
+    def __init__(self, store: ModelStore, metadata: dict, shard_size: int, dtype: str,
+                 on_commit: Callable[[int, int], None]) -> None:
+        self.store, self.metadata, self.shard_size, self.dtype = store, metadata, shard_size, dtype
+        self.on_commit = on_commit
+        self.number = max(store.committed_shards(), default=-1) + 1
+        self.rows: list[pd.DataFrame] = []
+        self.vectors: list[np.ndarray] = []
+        self.failures: list[pd.DataFrame] = []
+        self.embedded = self.failed = 0
+
+    def add(self, rows: pd.DataFrame, vectors: np.ndarray) -> None:
+        self.rows.append(rows)
+        self.vectors.append(np.asarray(vectors, dtype=self.dtype))
+        self.embedded += len(rows)
+        self._commit_when_full()
+
+    def fail(self, rows: pd.DataFrame, reasons: Sequence[str]) -> None:
+        self.failures.append(rows.assign(reason=list(reasons)).loc[:, list(FAILURE_COLUMNS)])
+        self.failed += len(rows)
+        self._commit_when_full()
+
+    def _commit_when_full(self) -> None:
+        if sum(map(len, self.rows)) + sum(map(len, self.failures)) >= self.shard_size:
+            self.commit()
+
+    def commit(self) -> None:
+        # Failures first, then the shard (vectors, then its table): a kill in between leaves no
+        # committed unit without its vector, and failures found again on a re-run are merged.
+        if self.failures:
+            self.store.add_failures(pd.concat(self.failures, ignore_index=True))
+        if self.rows:
+            rows = pd.concat(self.rows, ignore_index=True)
+            self.store.write_shard(self.number, rows, np.concatenate(self.vectors), self.metadata)
+            self.on_commit(self.number, len(rows))
+            self.number += 1
+        self.rows, self.vectors, self.failures = [], [], []
+
+
+class ImageUnits(Dataset):
+    """Decodes image files in DataLoader workers; a bad file yields its reason instead."""
+
+    def __init__(self, paths: Sequence[str], draft_size: int | None) -> None:
+        self.paths, self.draft_size = list(paths), draft_size
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, position: int):
+        try:
+            return position, open_rgb(self.paths[position], self.draft_size), None
+        except ImageProblem as problem:
+            return position, None, str(problem)
+
+
+class PixelCollator:
+    """Runs the image processor inside the worker, batch by batch, isolating images it rejects."""
+
+    def __init__(self, encoder) -> None:
+        self.encoder = encoder
+
+    def __call__(self, items):
+        good = [(position, image) for position, image, _ in items if image is not None]
+        failed = [(position, reason) for position, _, reason in items if reason is not None]
+        try:
+            pixels = self.encoder.pixel_values([image for _, image in good]) if good else None
+        except Exception:  # one odd image must not sink its batch: find it
+            kept, tensors = [], []
+            for position, image in good:
+                try:
+                    tensors.append(self.encoder.pixel_values([image]))
+                    kept.append((position, image))
+                except Exception as error:
+                    failed.append((position, f"image preprocessing failed: {error}"))
+            good, pixels = kept, torch.cat(tensors) if tensors else None
+        return [position for position, _ in good], pixels, failed
+
+
+def _limit_worker_threads(_: int) -> None:
+    torch.set_num_threads(1)
+
+
+def embed_model(ws: Workspace, model: str, encoder, batch_size: int, retry_failures: bool = False,
+                progress=None) -> EmbedSummary:
+    """Embed every unit of the study with `encoder` into `embeddings/<model>/`, resuming."""
+    settings = ws.config.embedding
+    store = ModelStore.of(ws, model)
+    store.remove_leftovers()
+    restarted = any(store.shard_metadata(n).get("weights_hash") != encoder.weights_hash for n in store.committed_shards())
+    if restarted:
+        store.clear_vectors()
+    units = study_units(ws, encoder.processor.tokenizer)
+    _save_units(ws, store, units, model)
+    pending = _pending(store, units, retry_failures)
+
+    metadata = {"model": model, "model_id": encoder.model_id, "weights_hash": encoder.weights_hash,
+                "dtype": settings.dtype, "compute_dtype": str(encoder.dtype), "device": str(encoder.device)}
+
+    def record_shard(number: int, count: int) -> None:
+        ws.record(store.shard_path(number, ".npy"), "embed", config_sections=["embedding"], units=count, **metadata)
+
+    writer = ShardWriter(store, metadata, settings.shard_size, settings.dtype, record_shard)
+    task = progress.add_task(f"embed {model}", total=len(pending)) if progress else None
+    advance = (lambda n: progress.advance(task, n)) if progress else (lambda n: None)
+    embed_texts(pending[pending["modality"] == "text"], encoder, batch_size, writer, advance)
+    embed_images(ws, pending[pending["modality"] == "image"], encoder, batch_size, settings.image_workers, writer, advance)
+    writer.commit()
+    if store.failures_path.is_file():
+        ws.record(store.failures_path, "embed", inputs=[ws.path(*RECORDS)], config_sections=["embedding"], model=model)
+
+    embedded = embedded_units(store, units)
+    failed = _failed_units(store, units.loc[~units["unit_id"].isin(embedded["unit_id"])])
+    return EmbedSummary(model, len(units), len(embedded), len(failed), writer.embedded, writer.failed, restarted)
+
+
+def _save_units(ws: Workspace, store: ModelStore, units: pd.DataFrame, model: str) -> None:
+    table = pa.Table.from_pandas(units, preserve_index=False)
+    if store.units_path.is_file() and pq.read_table(store.units_path).equals(table):
+        return
+    atomic.write_table(store.units_path, table)
+    ws.record(store.units_path, "embed", inputs=[ws.path(*RECORDS)], config_sections=["embedding"], model=model)
+
+
+def _failed_units(store: ModelStore, units: pd.DataFrame) -> pd.DataFrame:
+    failures = store.failures()
+    keyed = units.assign(content=content_key(units))
+    return keyed.merge(failures.assign(content=content_key(failures)).loc[:, ["unit_id", "content"]],
+                       on=["unit_id", "content"], how="inner")
+
+
+def _pending(store: ModelStore, units: pd.DataFrame, retry_failures: bool) -> pd.DataFrame:
+    done = set(embedded_units(store, units)["unit_id"])
+    failed = set(_failed_units(store, units)["unit_id"])
+    if retry_failures and failed:
+        failures = store.failures()
+        atomic.write_table(store.failures_path, failures[~failures["unit_id"].isin(failed)])
+        failed = set()
+    return units[~units["unit_id"].isin(done | failed)].reset_index(drop=True)
+
+
+def embed_texts(units: pd.DataFrame, encoder, batch_size: int, writer: ShardWriter, advance) -> None:
+    empty = units["text"].fillna("").str.strip() == ""
+    if empty.any():
+        writer.fail(units[empty], ["empty text"] * int(empty.sum()))
+        advance(int(empty.sum()))
+    texts = units[~empty]
+    for start in range(0, len(texts), batch_size):
+        batch = texts.iloc[start : start + batch_size]
+        writer.add(batch, encoder.encode_texts(batch["text"].tolist()))
+        advance(len(batch))
+
+
+def embed_images(ws: Workspace, units: pd.DataFrame, encoder, batch_size: int, workers: int,
+                  writer: ShardWriter, advance) -> None:
+    if units.empty:
+        return
+    resolve = ImageResolver(ws)
+    paths = [resolve(location) for location in units["image"]]
+    missing = np.array([path is None for path in paths], dtype=bool)
+    if missing.any():
+        writer.fail(units[missing], ["image not fetched (run `hw fetch-images`)"] * int(missing.sum()))
+        advance(int(missing.sum()))
+    units = units[~missing].reset_index(drop=True)
+    dataset = ImageUnits([str(path) for path, gone in zip(paths, missing) if not gone], _draft_size(encoder))
+    loader = DataLoader(
+        dataset, batch_size=batch_size, num_workers=workers, collate_fn=PixelCollator(encoder),
+        worker_init_fn=_limit_worker_threads if workers else None,
+        multiprocessing_context="fork" if workers else None,
+        prefetch_factor=4 if workers else None, pin_memory=str(encoder.device).startswith("cuda"),
+    )
+    for positions, pixels, failed in loader:
+        if failed:
+            writer.fail(units.iloc[[p for p, _ in failed]], [reason for _, reason in failed])
+        if positions:
+            writer.add(units.iloc[positions], encoder.encode_pixels(pixels))
+        advance(len(positions) + len(failed))
+
+
+def _draft_size(encoder) -> int | None:
+    size = getattr(getattr(encoder.processor, "image_processor", None), "size", None) or {}
+    sides = [value for key, value in dict(size).items() if key in ("height", "width", "shortest_edge")]
+    return max(sides) if sides else None

@@ -1,0 +1,124 @@
+"""Search a model's indexes with a text, an image, or both; results are records (best unit).
+
+A combined query is the weighted mean of the normalised text and image query vectors,
+renormalised. Queries search one modality of units (images by default, as in reverse-image and
+text-to-image search); each record scores as its best-matching unit.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from heritage_weaver.workspace import Workspace
+from embeddings.index import IndexFiles, read_index
+from embeddings.units import RECORDS
+
+RESULT_COLUMNS = ("record_id", "collection", "name", "score", "image", "unit_id")
+
+
+def combine_queries(text_vector: np.ndarray | None, image_vector: np.ndarray | None, text_weight: float = 0.5) -> np.ndarray:
+    """One unit query vector from a text vector, an image vector, or their weighted mean."""
+    if not 0.0 <= text_weight <= 1.0:
+        raise ValueError(f"text_weight must lie in [0, 1], got {text_weight}")
+    parts = [(v, w) for v, w in ((text_vector, text_weight), (image_vector, 1.0 - text_weight)) if v is not None]
+    if not parts:
+        raise ValueError("a search needs a text, an image, or both")
+    if len(parts) == 1:
+        combined = np.asarray(parts[0][0], dtype=np.float64)
+    else:
+        combined = sum(w * _unit(v) for v, w in parts)
+    return _unit(combined).astype(np.float32)
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    vector = np.asarray(vector, dtype=np.float64).reshape(-1)
+    norm = np.linalg.norm(vector)
+    if norm == 0:
+        raise ValueError("the query vector is zero (text and image cancel out); change text_weight")
+    return vector / norm
+
+
+def best_per_record(hits: pd.DataFrame, k: int) -> pd.DataFrame:
+    """The `k` best records of unit hits (columns record_id, score, ...): each at its best unit."""
+    ranked = hits.sort_values(["score", "unit_id"], ascending=[False, True], kind="stable")
+    return ranked.drop_duplicates("record_id", keep="first").head(k).reset_index(drop=True)
+
+
+class Searcher:
+    """A model's encoder, indexes and record names, loaded once for many queries."""
+
+    def __init__(self, ws: Workspace, model: str, encoder=None) -> None:
+        if encoder is None:
+            from embeddings.model import load_siglip
+
+            encoder = load_siglip(ws.model_location(model))
+        self.ws, self.model, self.encoder = ws, model, encoder
+        records = pd.read_parquet(ws.path(*RECORDS), columns=["record_id", "name", "images"])
+        self.names = dict(zip(records["record_id"], records["name"]))
+        self.first_image = {r: (list(i)[0] if i is not None and len(i) else None) for r, i in zip(records["record_id"], records["images"])}
+        self._indexes: dict[tuple[str, str], tuple] = {}
+
+    def query_vector(self, text: str | None = None, image: Path | str | None = None, text_weight: float = 0.5) -> np.ndarray:
+        from embeddings.decode import open_rgb
+
+        text_vector = self.encoder.encode_texts([text])[0] if text else None
+        image_vector = self.encoder.encode_images([open_rgb(image)])[0] if image else None
+        return combine_queries(text_vector, image_vector, text_weight)
+
+    def collections(self, modality: str, collection: str | None) -> list[str]:
+        folder = self.ws.path("indexes", self.model)
+        found = sorted(p.stem.split("-", 1)[1] for p in folder.glob(f"{modality}-*.faiss"))
+        if not found:
+            raise FileNotFoundError(f"{folder}: no {modality} indexes for model {self.model!r} (run `hw index`)")
+        if collection is not None and collection not in found:
+            raise FileNotFoundError(f"no {modality} index of collection {collection!r} for model {self.model!r}; have {found}")
+        return [collection] if collection is not None else found
+
+    def search_vector(self, query: np.ndarray, modality: str = "image", collection: str | None = None, k: int = 10) -> pd.DataFrame:
+        hits = pd.concat([self._top_records(query, modality, name, k) for name in self.collections(modality, collection)],
+                         ignore_index=True)
+        best = best_per_record(hits, k)
+        best["name"] = best["record_id"].map(self.names)
+        from_text = best["image"].isna()
+        best.loc[from_text, "image"] = best.loc[from_text, "record_id"].map(self.first_image)
+        best["image"] = best["image"].astype(object).where(best["image"].notna(), None)
+        return best.loc[:, list(RESULT_COLUMNS)]
+
+    def search(self, text: str | None = None, image: Path | str | None = None, collection: str | None = None,
+               k: int = 10, text_weight: float = 0.5, modality: str = "image") -> pd.DataFrame:
+        return self.search_vector(self.query_vector(text, image, text_weight), modality, collection, k)
+
+    def _top_records(self, query: np.ndarray, modality: str, collection: str, k: int) -> pd.DataFrame:
+        """Unit hits of one index, widening the search until they cover `k` records (or all)."""
+        index, mapping = self._index(modality, collection)
+        wanted = min(index.ntotal, 4 * k)
+        while True:
+            scores, rows = index.search(query.reshape(1, -1).astype(np.float32), wanted)
+            found = rows[0] >= 0
+            hits = mapping.iloc[rows[0][found]].assign(score=scores[0][found].astype(float))
+            if hits["record_id"].nunique() >= k or wanted >= index.ntotal:
+                return hits.loc[:, ["record_id", "collection", "unit_id", "score", "image"]]
+            wanted = min(index.ntotal, 4 * wanted)
+
+    def _index(self, modality: str, collection: str):
+        key = (modality, collection)
+        if key not in self._indexes:
+            self._indexes[key] = read_index(IndexFiles.of(self.ws, self.model, modality, collection))
+        return self._indexes[key]
+
+
+@lru_cache(maxsize=4)
+def searcher(ws: Workspace, model: str) -> Searcher:
+    """A cached `Searcher` per (workspace, model): load the model once for many searches."""
+    return Searcher(ws, model)
+
+
+def search(ws: Workspace, model: str, text: str | None = None, image: Path | str | None = None,
+           collection: str | None = None, k: int = 10, text_weight: float = 0.5, modality: str = "image") -> pd.DataFrame:
+    """The `k` best records for a text, an image or both (columns record_id, collection, name,
+    score, image, unit_id), best first; `image` is the matched image, or the record's first one."""
+    return searcher(ws, model).search(text, image, collection, k, text_weight, modality)
