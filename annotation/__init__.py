@@ -1,0 +1,1 @@
+"""Label Studio hand-off: the local server, blind projects and tasks, the study ledger, label pull."""

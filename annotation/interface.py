@@ -1,0 +1,78 @@
+"""What curators see: the four labels of the study protocol and the Label Studio interface."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+
+@dataclass(frozen=True)
+class Label:
+    value: str
+    meaning: str
+    example: str
+
+
+LABELS: tuple[Label, ...] = (
+    Label("same object", "identical object type or model", "two 700-series telephones"),
+    Label("similar object", "highly similar, but not the same type or model", "two telephones of different designs"),
+    Label(
+        "same category",
+        "similar use or the same catalogue category, but different things",
+        "a telephone and a telegraph key (both communications objects)",
+    ),
+    Label("unrelated", "no meaningful connection", "a telephone and a spinning wheel"),
+)
+LABEL_VALUES: tuple[str, ...] = tuple(label.value for label in LABELS)
+SIDES = ("a", "b")
+
+# The field names a task's data may carry; anything else would reach the curator's browser.
+TASK_FIELDS = ("pair_id",) + tuple(f"{field}_{side}" for side in SIDES for field in ("image", "name", "description"))
+
+
+def _object_panel(side: str) -> str:
+    return (
+        f'    <View style="flex: 1; min-width: 0; padding: 8px; border: 1px solid #ddd; border-radius: 6px">\n'
+        f'      <Header value="Object {side.upper()}" size="5"/>\n'
+        f'      <Image name="image_{side}" value="$image_{side}" maxWidth="100%" maxHeight="360px"/>\n'
+        f'      <Header value="$name_{side}" size="4"/>\n'
+        f'      <Text name="description_{side}" value="$description_{side}"/>\n'
+        f"    </View>\n"
+    )
+
+
+def label_config() -> str:
+    """The labelling interface: both objects side by side, one required label, optional comment."""
+    choices = "\n".join(
+        f'    <Choice value="{escape(label.value)}" hint="{escape(label.meaning)}; e.g. {escape(label.example)}"/>'
+        for label in LABELS
+    )
+    return (
+        "<View>\n"
+        '  <View style="display: flex; gap: 16px; align-items: flex-start">\n'
+        + "".join(_object_panel(side) for side in SIDES)
+        + "  </View>\n"
+        '  <Header value="How are these two objects related?" size="5"/>\n'
+        '  <Choices name="label" toName="description_a" choice="single-radio" required="true"'
+        ' requiredMessage="Choose one label before submitting." showInline="true">\n'
+        f"{choices}\n"
+        "  </Choices>\n"
+        '  <TextArea name="comment" toName="description_a" placeholder="Optional comment"'
+        ' maxSubmissions="1" editable="true" rows="2"/>\n'
+        "</View>\n"
+    )
+
+
+def instructions() -> str:
+    """The labelling instructions (HTML) shown before and during labelling."""
+    rows = "".join(
+        f"<tr><td><b>{escape(label.value)}</b></td><td>{escape(label.meaning)}</td><td>{escape(label.example)}</td></tr>"
+        for label in LABELS
+    )
+    return (
+        "<p>Each task shows two museum objects, one from each collection: image, name and description. "
+        "Choose the one label that best describes how they are related. Judge the objects, not the "
+        "quality of the catalogue text. Use the comment box for anything worth knowing (optional).</p>"
+        f"<table><tr><th>label</th><th>meaning</th><th>example</th></tr>{rows}</table>"
+        "<p>If you cannot judge a pair (for instance an image does not load), skip it.</p>"
+    )

@@ -1,0 +1,218 @@
+"""The study ledger (`annotation/ledger.sqlite`): what was sent where, and every judgement that came back.
+
+Blindness lives here: task data on the server carries only what a curator needs, while the
+pair's provenance (link types, scores, flags, overlap/control) stays in `pairs.provenance`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS batches (
+    batch_id TEXT PRIMARY KEY,
+    annotator TEXT NOT NULL,
+    source_file TEXT NOT NULL,
+    n_pairs INTEGER NOT NULL,
+    registered_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pairs (
+    batch_id TEXT NOT NULL REFERENCES batches(batch_id),
+    pair_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    record_a TEXT NOT NULL,
+    collection_a TEXT NOT NULL,
+    record_b TEXT NOT NULL,
+    collection_b TEXT NOT NULL,
+    provenance TEXT NOT NULL,
+    PRIMARY KEY (batch_id, pair_id)
+);
+CREATE TABLE IF NOT EXISTS projects (
+    batch_id TEXT PRIMARY KEY REFERENCES batches(batch_id),
+    server_url TEXT NOT NULL,
+    project_id INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tasks (
+    batch_id TEXT NOT NULL,
+    pair_id TEXT NOT NULL,
+    project_id INTEGER NOT NULL,
+    task_id INTEGER NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (batch_id, pair_id),
+    FOREIGN KEY (batch_id, pair_id) REFERENCES pairs(batch_id, pair_id)
+);
+CREATE TABLE IF NOT EXISTS annotations (
+    kind TEXT NOT NULL,               -- 'annotation' or 'draft' (Label Studio keeps them apart)
+    ls_id INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,         -- one row per version: an edited annotation adds a row
+    task_id INTEGER NOT NULL,
+    batch_id TEXT NOT NULL,
+    pair_id TEXT NOT NULL,
+    annotator TEXT NOT NULL,
+    ls_user TEXT,
+    status TEXT NOT NULL,             -- 'labelled', 'skipped', 'draft'
+    label TEXT,
+    comment TEXT,
+    created_at TEXT NOT NULL,
+    lead_time REAL,
+    pulled_at TEXT NOT NULL,
+    PRIMARY KEY (kind, ls_id, updated_at)
+);
+CREATE TABLE IF NOT EXISTS pulls (
+    pulled_at TEXT PRIMARY KEY,
+    server_url TEXT NOT NULL,
+    report TEXT NOT NULL
+);
+"""
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class PairRow:
+    pair_id: str
+    position: int
+    record_a: str
+    collection_a: str
+    record_b: str
+    collection_b: str
+    provenance: dict
+
+
+@dataclass(frozen=True)
+class Project:
+    batch_id: str
+    annotator: str
+    project_id: int
+    server_url: str
+    title: str
+
+
+class Ledger:
+    """A thin, transactional wrapper around the ledger database."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, isolation_level=None)
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- push -----------------------------------------------------------------------
+    def register_project(
+        self, batch_id: str, annotator: str, source_file: str, pairs: list[PairRow], project: Project
+    ) -> None:
+        """Record a batch, its pairs and its new project in one transaction."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO batches VALUES (?, ?, ?, ?, ?)",
+                (batch_id, annotator, source_file, len(pairs), now()),
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO pairs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (batch_id, p.pair_id, p.position, p.record_a, p.collection_a, p.record_b, p.collection_b,
+                     json.dumps(p.provenance, sort_keys=True))
+                    for p in pairs
+                ],
+            )
+            db.execute(
+                "INSERT INTO projects VALUES (?, ?, ?, ?, ?)",
+                (batch_id, project.server_url, project.project_id, project.title, now()),
+            )
+
+    def project(self, batch_id: str) -> Project | None:
+        row = self.db.execute(
+            "SELECT p.batch_id, b.annotator, p.project_id, p.server_url, p.title FROM projects p "
+            "JOIN batches b USING (batch_id) WHERE batch_id = ?",
+            (batch_id,),
+        ).fetchone()
+        return Project(*row) if row else None
+
+    def projects(self) -> list[Project]:
+        rows = self.db.execute(
+            "SELECT p.batch_id, b.annotator, p.project_id, p.server_url, p.title FROM projects p "
+            "JOIN batches b USING (batch_id) ORDER BY b.annotator, p.batch_id"
+        ).fetchall()
+        return [Project(*row) for row in rows]
+
+    def record_tasks(self, batch_id: str, project_id: int, task_ids: Iterable[tuple[str, int]]) -> None:
+        """Record created tasks (pair_id, task_id) of one import in one transaction."""
+        stamp = now()
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO tasks VALUES (?, ?, ?, ?, ?)",
+                [(batch_id, pair_id, project_id, task_id, stamp) for pair_id, task_id in task_ids],
+            )
+
+    def pair_ids(self, batch_id: str) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT pair_id FROM pairs WHERE batch_id = ?", (batch_id,))}
+
+    def task_pairs(self, batch_id: str) -> dict[str, int]:
+        rows = self.db.execute("SELECT pair_id, task_id FROM tasks WHERE batch_id = ?", (batch_id,))
+        return dict(rows.fetchall())
+
+    def task_index(self) -> dict[int, tuple[str, str, str]]:
+        """task id → (batch_id, pair_id, annotator) for every task the ledger knows."""
+        rows = self.db.execute(
+            "SELECT t.task_id, t.batch_id, t.pair_id, b.annotator FROM tasks t JOIN batches b USING (batch_id)"
+        )
+        return {task_id: (batch_id, pair_id, annotator) for task_id, batch_id, pair_id, annotator in rows}
+
+    # -- pull -----------------------------------------------------------------------
+    def add_annotation_versions(self, rows: list[dict]) -> int:
+        """Insert annotation/draft versions not seen before; returns how many were new."""
+        before = self.db.total_changes
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO annotations VALUES (:kind, :ls_id, :updated_at, :task_id, :batch_id, "
+                ":pair_id, :annotator, :ls_user, :status, :label, :comment, :created_at, :lead_time, :pulled_at)",
+                rows,
+            )
+        return self.db.total_changes - before
+
+    def retire_drafts(self, live_draft_ids: set[int], pulled_projects: set[int]) -> None:
+        """Drafts that vanished from the server (submitted or discarded) are no longer pending."""
+        with self.transaction() as db:
+            current = db.execute(
+                "SELECT a.ls_id, t.project_id FROM annotations a JOIN tasks t USING (task_id) "
+                "WHERE a.kind = 'draft' AND a.status = 'draft'"
+            ).fetchall()
+            gone = [(ls_id,) for ls_id, project_id in current if project_id in pulled_projects and ls_id not in live_draft_ids]
+            db.executemany("UPDATE annotations SET status = 'draft-closed' WHERE kind = 'draft' AND ls_id = ?", gone)
+
+    def annotation_rows(self) -> list[dict]:
+        cursor = self.db.execute("SELECT * FROM annotations ORDER BY batch_id, pair_id, created_at, ls_id, updated_at")
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def record_pull(self, server_url: str, report: dict) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO pulls VALUES (?, ?, ?)", (now(), server_url, json.dumps(report, sort_keys=True)))
+
+    def batch_sizes(self) -> dict[str, tuple[str, int]]:
+        rows = self.db.execute("SELECT batch_id, annotator, n_pairs FROM batches")
+        return {batch_id: (annotator, n) for batch_id, annotator, n in rows}

@@ -1,0 +1,115 @@
+"""Simulated annotators for the demo only: they judge from the demo's hidden ground truth, with noise.
+
+Every simulated annotation says so in its comment, so it can never pass for a curator's judgement.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from annotation.client import Connection
+from annotation.interface import LABEL_VALUES
+from annotation.ledger import Ledger
+from annotation.push import LEDGER, server_tasks
+from heritage_weaver.workspace import Workspace
+
+GROUND_TRUTH = "data/ground_truth.csv"
+SIMULATION_MARK = "SIMULATED"
+
+
+@dataclass(frozen=True)
+class Truth:
+    category: str
+    type: str
+    variant: str
+
+
+def true_label(a: Truth, b: Truth) -> str:
+    """The demo's rule: same type and variant → same object; same type → similar; same category → category."""
+    if a.type == b.type and a.variant == b.variant:
+        return "same object"
+    if a.type == b.type:
+        return "similar object"
+    if a.category == b.category:
+        return "same category"
+    return "unrelated"
+
+
+def simulated_label(truth: str, noise: float, rng: np.random.Generator) -> str:
+    """The true label, or with probability `noise` one of the other three."""
+    if rng.random() >= noise:
+        return truth
+    others = [label for label in LABEL_VALUES if label != truth]
+    return others[int(rng.integers(len(others)))]
+
+
+def pair_rng(seed: int, annotator: str, pair_id: str) -> np.random.Generator:
+    digest = hashlib.sha256(f"{seed}/{annotator}/{pair_id}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:8], "little"))
+
+
+def read_truth(workspace: Workspace) -> dict[tuple[str, str], Truth]:
+    path = workspace.path(GROUND_TRUTH)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no ground truth; simulated labels exist only for the demo study")
+    frame = pd.read_csv(path, dtype=str).fillna("")
+    return {
+        (row.collection, row.record_id): Truth(row.category, row.type, row.variant)
+        for row in frame.itertuples(index=False)
+    }
+
+
+def simulate(workspace: Workspace, connection: Connection, noise: float = 0.15, seed: int | None = None) -> pd.DataFrame:
+    """Post one simulated annotation to every pushed task that has none yet; returns what was posted."""
+    if not 0 <= noise <= 1:
+        raise ValueError(f"noise must lie between 0 and 1, got {noise}")
+    seed = workspace.config.study.seed if seed is None else seed
+    truth = read_truth(workspace)
+    connection.check()
+    ledger = Ledger(workspace.path(str(LEDGER)))
+    try:
+        pairs = {
+            (batch_id, pair_id): (record_a, collection_a, record_b, collection_b)
+            for batch_id, pair_id, record_a, collection_a, record_b, collection_b in ledger.db.execute(
+                "SELECT batch_id, pair_id, record_a, collection_a, record_b, collection_b FROM pairs"
+            )
+        }
+        projects = [project for project in ledger.projects() if project.server_url == connection.url]
+        tasks = {project.batch_id: ledger.task_pairs(project.batch_id) for project in projects}
+    finally:
+        ledger.close()
+    posted = []
+    for project in projects:
+        annotated = {
+            task["id"]
+            for task in server_tasks(connection, project.project_id, fields="all", include="id,total_annotations,cancelled_annotations")
+            if task.get("total_annotations", 0) + task.get("cancelled_annotations", 0) > 0
+        }
+        for pair_id, task_id in sorted(tasks[project.batch_id].items(), key=lambda item: item[1]):
+            if task_id in annotated:
+                continue
+            record_a, collection_a, record_b, collection_b = pairs[(project.batch_id, pair_id)]
+            side_a, side_b = truth.get((collection_a, record_a)), truth.get((collection_b, record_b))
+            if side_a is None or side_b is None:
+                raise KeyError(f"pair {pair_id}: {collection_a}/{record_a} or {collection_b}/{record_b} not in {GROUND_TRUTH}")
+            rng = pair_rng(seed, project.annotator, pair_id)
+            correct = true_label(side_a, side_b)
+            label = simulated_label(correct, noise, rng)
+            comment = f"{SIMULATION_MARK}: demo annotator {project.annotator}, judged from ground truth with noise {noise:g}"
+            body = {
+                "result": [
+                    {"from_name": "label", "to_name": "description_a", "type": "choices", "value": {"choices": [label]}},
+                    {"from_name": "comment", "to_name": "description_a", "type": "textarea", "value": {"text": [comment]}},
+                ],
+                "lead_time": float(rng.uniform(5, 60)),
+            }
+            connection.call(
+                f"posting a simulated annotation to task {task_id}",
+                lambda: connection.http.post(f"/api/tasks/{task_id}/annotations/", json=body).raise_for_status(),
+            )
+            posted.append({"annotator": project.annotator, "pair_id": pair_id, "task_id": task_id, "true_label": correct, "label": label})
+    return pd.DataFrame(posted, columns=["annotator", "pair_id", "task_id", "true_label", "label"])

@@ -1,0 +1,173 @@
+"""Blind task data for one batch: both objects' image, name and description, and nothing else.
+
+Batches and records are read as documented in docs/artifacts.md. Everything that says why a pair
+was chosen (link types, scores, flags, overlap/control) goes to the ledger, never into a task.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pandas as pd
+import pyarrow as pa
+
+from annotation.interface import TASK_FIELDS
+from annotation.ledger import PairRow
+
+INLINE_SIDE = 800  # pixels: enough to judge an object, small enough to keep tasks light
+PAIR_COLUMNS = ("pair_id", "annotator", "position", "record_a", "collection_a", "record_b", "collection_b")
+NO_IMAGE = (
+    "data:image/svg+xml;utf8,"
+    + quote(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="120"><rect width="240" height="120" '
+        'fill="#eee"/><text x="120" y="65" font-size="16" text-anchor="middle" fill="#666">no image</text></svg>'
+    )
+)
+
+
+class BatchError(ValueError):
+    """A batch file cannot be pushed; the message names the file, row and field."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    batch_id: str
+    annotator: str
+    source_file: Path
+    pairs: list[PairRow]
+
+
+def _provenance(row: dict) -> dict:
+    """Every batch column that is not the pair's identity: why it was sampled, kept out of tasks."""
+    return {key: value for key, value in row.items() if key not in PAIR_COLUMNS}
+
+
+def read_batch(path: Path) -> Batch:
+    """Read one `sampler/batches/<annotator>.parquet`, checking the documented columns."""
+    frame = pd.read_parquet(path)
+    missing = [column for column in PAIR_COLUMNS if column not in frame.columns]
+    if missing:
+        raise BatchError(f"{path}: missing column(s) {missing}")
+    annotators = frame["annotator"].dropna().unique().tolist()
+    if len(annotators) != 1:
+        raise BatchError(f"{path}: field annotator: expected one annotator per batch, found {annotators}")
+    for column in PAIR_COLUMNS:
+        blank = frame.index[frame[column].isna()].tolist()
+        if blank:
+            raise BatchError(f"{path}: row {blank[0]}: field {column} is empty")
+    duplicated = frame.index[frame["pair_id"].duplicated()].tolist()
+    if duplicated:
+        raise BatchError(f"{path}: row {duplicated[0]}: field pair_id repeats pair {frame['pair_id'][duplicated[0]]!r}")
+    frame = frame.sort_values("position", kind="stable")
+    pairs = [
+        PairRow(
+            pair_id=str(row["pair_id"]),
+            position=int(row["position"]),
+            record_a=str(row["record_a"]),
+            collection_a=str(row["collection_a"]),
+            record_b=str(row["record_b"]),
+            collection_b=str(row["collection_b"]),
+            provenance=_provenance(row),
+        )
+        for row in pa.Table.from_pandas(frame, preserve_index=False).to_pylist()
+    ]
+    digest = hashlib.sha256("\n".join(p.pair_id for p in pairs).encode()).hexdigest()[:8]
+    return Batch(batch_id=f"{annotators[0]}-{digest}", annotator=str(annotators[0]), source_file=path, pairs=pairs)
+
+
+@dataclass(frozen=True)
+class RecordView:
+    name: str
+    description: str
+    image: str | None
+
+
+def record_views(records_path: Path, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], RecordView]:
+    """(collection, record_id) → what a curator sees of that record."""
+    frame = pd.read_parquet(records_path, columns=["record_id", "collection", "name", "description", "images"])
+    frame = frame[[key in wanted for key in zip(frame["collection"], frame["record_id"])]]
+    views = {}
+    for row in frame.itertuples(index=False):
+        images = list(row.images) if row.images is not None else []
+        views[(row.collection, row.record_id)] = RecordView(
+            name=row.name or "", description=row.description or "", image=images[0] if images else None
+        )
+    return views
+
+
+def inline_image(path: Path, longest_side: int = INLINE_SIDE) -> str:
+    """A local image as a JPEG data URI, downscaled: how a remote server, which cannot read our disk, gets it."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            image.thumbnail((longest_side, longest_side))
+            buffer = io.BytesIO()
+            image.convert("RGB").save(buffer, format="JPEG", quality=85)
+    except OSError as error:
+        raise BatchError(f"image {path}: cannot be read ({error})") from None
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+class ImageLinks:
+    """How the server reaches an image: URLs pass through; local files through the study's own server's
+    local file storage, or, for a remote server (no `document_root`), embedded in the task."""
+
+    def __init__(self, document_root: Path | None) -> None:
+        self.document_root = document_root.resolve() if document_root else None
+        self._links: dict[str, str] = {}  # records share images across pairs: resolve each file once
+
+    def __call__(self, location: str | None) -> str:
+        if location is None:
+            return NO_IMAGE
+        if location.startswith(("http://", "https://")):
+            return location
+        link = self._links.get(location)
+        if link is None:
+            link = self._links[location] = self._local_link(location)
+        return link
+
+    def _local_link(self, location: str) -> str:
+        path = Path(location).resolve()
+        if not path.is_file():
+            raise BatchError(f"image {location}: no such file")
+        if self.document_root is None:
+            return inline_image(path)
+        if self.document_root not in path.parents:
+            raise BatchError(
+                f"image {location}: not under the server's file root {self.document_root}; "
+                "move the images into the study folder or host them at a URL"
+            )
+        return f"/data/local-files/?d={quote(path.relative_to(self.document_root).as_posix())}"
+
+    def storage_folder(self, locations: list[str]) -> Path | None:
+        """The folder a local file storage must cover for these local images (a strict subfolder of the root)."""
+        local = {str(Path(location).resolve().parent) for location in set(locations) if not location.startswith(("http://", "https://"))}
+        if not local or self.document_root is None:
+            return None
+        folder = Path(os.path.commonpath(sorted(local)))
+        if folder == self.document_root:
+            raise BatchError(
+                f"local images lie directly in the file root {folder}; keep them in a subfolder (e.g. {folder / 'images'})"
+            )
+        return folder
+
+
+def task_data(pair: PairRow, views: dict[tuple[str, str], RecordView], links: ImageLinks) -> dict:
+    """The blind data of one task; raises BatchError naming the record when it is unknown."""
+    data = {"pair_id": pair.pair_id}
+    for side, collection, record in (("a", pair.collection_a, pair.record_a), ("b", pair.collection_b, pair.record_b)):
+        view = views.get((collection, record))
+        if view is None:
+            raise BatchError(f"pair {pair.pair_id}: record_{side} {collection}/{record} is not in records.parquet")
+        data[f"image_{side}"] = links(view.image)
+        data[f"name_{side}"] = view.name
+        data[f"description_{side}"] = view.description
+    assert set(data) == set(TASK_FIELDS)
+    return data

@@ -1,0 +1,1 @@
+"""Sampler stage: record-pair scores, percentile thresholds, agreement strata, blind annotator batches."""

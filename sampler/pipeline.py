@@ -1,0 +1,257 @@
+"""`hw sample` without the workspace: unit vectors in, thresholds, links and batches out.
+
+Per comparison, every model's record-pair scores are computed once, block by block, into a spill
+file (sampler.spill) while pass 1 of the percentile selection counts them; thresholds come from
+the selection passes, links from one more read of the spills. Only links and the few control
+pairs ever become rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from heritage_weaver.config import StudyConfig
+from sampler.batches import draw_controls, plan_batches
+from sampler.pairs import PairSpace, ScoredComparison, assemble_batches
+from sampler.selection import Histogram, check_percentile, float32_at_least, select_percentile
+from sampler.sides import Side, block_edges, build_side
+from sampler.scores import record_score_blocks, unit_score_blocks
+from sampler.spill import ScoreGrid, ScoreSpill
+from sampler.strata import Stratum, derive_strata
+
+VectorLoader = Callable[[str, str, str], tuple[pd.DataFrame, np.ndarray]]
+"""(model, modality, collection) → (units with a `record_id` column, their float32 unit vectors)."""
+BlockCallback = Callable[[str, int, int], None]
+"""(comparison, record pairs just scored, record pairs to score for it over all models)."""
+
+
+class SampleError(ValueError):
+    """The sampler cannot run on this input; the message says which model, comparison or collection."""
+
+
+class Comparison(Protocol):
+    name: str
+    modality_a: str
+    modality_b: str
+    aggregation: Literal["max", "mean"]
+
+
+@dataclass(frozen=True)
+class SampleSettings:
+    models: tuple[str, ...]
+    base_model: str
+    comparisons: tuple[Comparison, ...]
+    collection_a: str
+    collection_b: str
+    percentile: float = 99.0
+    percentile_mode: Literal["record", "unit"] = "record"
+    block_size: int = 4096
+    annotators: tuple[str, ...] = ("A01", "A02")
+    per_annotator: int = 100
+    overlap: float = 0.0
+    controls: int = 0
+    seed: int = 42
+
+    @classmethod
+    def from_config(cls, config: StudyConfig) -> "SampleSettings":
+        sampling = config.sampling
+        collection_a, collection_b = config.collection_pair
+        return cls(
+            models=tuple(config.models), base_model=sampling.base_model, comparisons=tuple(config.comparisons),
+            collection_a=collection_a, collection_b=collection_b, percentile=sampling.percentile,
+            percentile_mode=sampling.percentile_mode, block_size=sampling.block_size,
+            annotators=tuple(sampling.annotators), per_annotator=sampling.per_annotator,
+            overlap=sampling.overlap, controls=sampling.controls, seed=config.study.seed,
+        )
+
+
+@dataclass
+class SampleResult:
+    thresholds: pd.DataFrame
+    links: pa.Table
+    batches: dict[str, pd.DataFrame]
+    strata: list[Stratum]
+    link_types: list[str]
+    shortfalls: pd.DataFrame
+
+
+class _VectorCache:
+    """Loads each (model, modality, collection) once while comparisons still need it."""
+
+    def __init__(self, load: VectorLoader) -> None:
+        self.load = load
+        self.loaded: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
+
+    def keep_only(self, keys: set[tuple[str, str, str]]) -> None:
+        for key in set(self.loaded) - keys:
+            del self.loaded[key]
+
+    def get(self, model: str, modality: str, collection: str) -> tuple[np.ndarray, np.ndarray]:
+        key = (model, modality, collection)
+        if key not in self.loaded:
+            try:
+                units, vectors = self.load(model, modality, collection)
+            except FileNotFoundError as error:
+                raise SampleError(f"model {model!r}: no vectors ({error}); run `hw embed` for it first") from None
+            vectors = np.asarray(vectors, dtype=np.float32)
+            if vectors.ndim != 2 or len(vectors) != len(units):
+                raise SampleError(f"model {model!r}, {modality} units of {collection!r}: {len(units)} units but vectors of shape {vectors.shape}")
+            self.loaded[key] = (units["record_id"].astype(str).to_numpy(), vectors)
+        return self.loaded[key]
+
+
+def run_sample(settings: SampleSettings, load: VectorLoader, workdir: Path,
+               on_block: BlockCallback | None = None) -> SampleResult:
+    """The whole sample computation; `workdir` holds the score spills (4 bytes per record pair and model)."""
+    check_percentile(settings.percentile)
+    if not settings.comparisons:
+        raise SampleError("the study config has no comparisons")
+    if len(set(settings.annotators)) != len(settings.annotators):
+        raise SampleError(f"sampling.annotators must be unique, got {list(settings.annotators)}")
+    try:
+        strata = derive_strata(settings.models, settings.base_model)
+    except ValueError as error:
+        raise SampleError(str(error)) from None
+    Path(workdir).mkdir(parents=True, exist_ok=True)
+    cache = _VectorCache(load)
+    scored: list[ScoredComparison] = []
+    threshold_rows: list[dict] = []
+    for index, comparison in enumerate(settings.comparisons):
+        later = settings.comparisons[index:]
+        cache.keep_only({key for c in later for m in settings.models for key in _side_keys(settings, c, m)})
+        result, rows = _score_comparison(settings, comparison, cache, Path(workdir), on_block)
+        scored.append(result)
+        threshold_rows += rows
+    cache.keep_only(set())
+    space = PairSpace.of(settings.collection_a, settings.collection_b, scored)
+    thresholds = pd.DataFrame(threshold_rows)
+    thresholds["records_a_without_units"] = space.size[0] - thresholds["records_a"]
+    thresholds["records_b_without_units"] = space.size[1] - thresholds["records_b"]
+
+    link_keys = space.link_keys(scored)
+    link_types = [f"{s.name}/{stratum.name}" for s in scored for stratum in strata]
+    links, type_ids = space.table(settings.models, scored, strata, link_keys)
+    pools = [np.flatnonzero(type_ids[:, c] == s) for c in range(len(scored)) for s in range(len(strata))]
+    rng = np.random.default_rng(settings.seed)
+    plan = plan_batches(pools, link_types, links.num_rows, settings.annotators, settings.per_annotator,
+                        settings.overlap, rng)
+    wanted = settings.controls * len(settings.annotators)
+    control_keys = draw_controls(*space.size, wanted, link_keys, rng)
+    controls, _ = space.table(settings.models, scored, strata, control_keys)
+    batches = assemble_batches(plan, links, controls, settings.controls, rng)
+    shortfalls = [vars(s) for s in plan.shortfalls]
+    if len(control_keys) < wanted:
+        shortfalls.append({"annotator": "(all)", "link_type": "(controls)", "wanted": wanted, "drawn": len(control_keys)})
+    return SampleResult(thresholds, links, batches, strata, link_types,
+                        pd.DataFrame(shortfalls, columns=["annotator", "link_type", "wanted", "drawn"]))
+
+
+def _side_keys(settings: SampleSettings, comparison: Comparison, model: str) -> set[tuple[str, str, str]]:
+    return {(model, comparison.modality_a, settings.collection_a), (model, comparison.modality_b, settings.collection_b)}
+
+
+def _score_comparison(settings: SampleSettings, comparison: Comparison, cache: _VectorCache, workdir: Path,
+                      on_block: BlockCallback | None) -> tuple[ScoredComparison, list[dict]]:
+    sides = {
+        m: (cache.get(m, comparison.modality_a, settings.collection_a), cache.get(m, comparison.modality_b, settings.collection_b))
+        for m in settings.models
+    }
+    for model, ((_, vectors_a), (_, vectors_b)) in sides.items():
+        if vectors_a.shape[1:] != vectors_b.shape[1:] and len(vectors_a) and len(vectors_b):
+            raise SampleError(
+                f"comparison {comparison.name!r}, model {model!r}: {comparison.modality_a} vectors of "
+                f"{settings.collection_a!r} have {vectors_a.shape[1]} dimensions, {comparison.modality_b} vectors of "
+                f"{settings.collection_b!r} have {vectors_b.shape[1]}"
+            )
+    order_a = _record_order(comparison, settings.collection_a, comparison.modality_a, {m: s[0][0] for m, s in sides.items()})
+    order_b = _record_order(comparison, settings.collection_b, comparison.modality_b, {m: s[1][0] for m, s in sides.items()})
+    grid = ScoreGrid(
+        block_edges(_most_units(order_a, [s[0][0] for s in sides.values()]), settings.block_size),
+        block_edges(_most_units(order_b, [s[1][0] for s in sides.values()]), settings.block_size),
+    )
+    spills, thresholds, rows = [], [], []
+    for model, ((ids_a, vectors_a), (ids_b, vectors_b)) in sides.items():
+        side_a, side_b = build_side(order_a, ids_a, vectors_a), build_side(order_b, ids_b, vectors_b)
+        spill = ScoreSpill(workdir / f"{comparison.name}.{model}.f32", grid)
+        threshold, counted = _threshold(settings, comparison, side_a, side_b, grid, spill, on_block)
+        spills.append(spill)
+        thresholds.append(float32_at_least(threshold))
+        rows.append({
+            "model": model, "comparison": comparison.name, "modality_a": comparison.modality_a,
+            "modality_b": comparison.modality_b, "aggregation": comparison.aggregation,
+            "percentile": settings.percentile, "mode": settings.percentile_mode, "threshold": threshold,
+            "scores_counted": counted,
+            "records_a": int((side_a.unit_counts > 0).sum()), "records_b": int((side_b.unit_counts > 0).sum()),
+            "units_a": len(ids_a), "units_b": len(ids_b), "dim": int(vectors_a.shape[1]),
+        })
+        del side_a, side_b
+    link_rows, link_cols, link_counts = _collect_links(spills, thresholds)
+    for row, count in zip(rows, link_counts):
+        row["record_pairs"] = row["records_a"] * row["records_b"]
+        row["unit_pairs"] = row["units_a"] * row["units_b"]
+        row["links"] = count
+    return ScoredComparison(comparison.name, order_a, order_b, spills, thresholds, link_rows, link_cols), rows
+
+
+def _record_order(comparison: Comparison, collection: str, modality: str, record_ids: dict[str, np.ndarray]) -> np.ndarray:
+    """Records with a unit of this modality in any model, sorted; every model must have some."""
+    for model, ids in record_ids.items():
+        if len(ids) == 0:
+            others = [m for m, other in record_ids.items() if len(other)]
+            reason = f"although {others} have them (re-run `hw embed`)" if others else "in any model (an empty collection?)"
+            raise SampleError(f"comparison {comparison.name!r}: model {model!r} has no {modality} vectors for collection {collection!r} {reason}")
+    return np.unique(np.concatenate(list(record_ids.values())))
+
+
+def _most_units(order: np.ndarray, unit_record_ids: list[np.ndarray]) -> np.ndarray:
+    index = pd.Index(order)
+    return np.max([np.bincount(index.get_indexer(ids), minlength=len(order)) for ids in unit_record_ids], axis=0)
+
+
+def _threshold(settings: SampleSettings, comparison: Comparison, side_a: Side, side_b: Side, grid: ScoreGrid,
+               spill: ScoreSpill, on_block: BlockCallback | None) -> tuple[float, int]:
+    """Pass 1 (scores into the spill, counts into the histogram), then the selection passes."""
+    by_unit = settings.percentile_mode == "unit"
+    histogram = Histogram()
+    observe = histogram.add if by_unit and comparison.aggregation == "max" else None
+    for block in record_score_blocks(side_a, side_b, comparison.aggregation, grid.row_edges, grid.col_edges, observe):
+        spill.append(block.numpy())
+        if not by_unit:
+            histogram.add(block)
+        if on_block:
+            on_block(comparison.name, block.numel(), grid.shape[0] * grid.shape[1] * len(settings.models))
+    cap = settings.block_size ** 2
+    if not by_unit:
+        return select_percentile(histogram, spill.blocks, settings.percentile, cap), histogram.total
+
+    def unit_blocks():
+        return unit_score_blocks(side_a, side_b, grid.row_edges, grid.col_edges)
+
+    if observe is None:
+        for block in unit_blocks():
+            histogram.add(block)
+    return select_percentile(histogram, unit_blocks, settings.percentile, cap), histogram.total
+
+
+def _collect_links(spills: list[ScoreSpill], thresholds: list[np.float32]) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Pairs at or above the threshold of at least one model, read block by block."""
+    rows, cols, counts = [], [], [0] * len(spills)
+    for (r0, _, c0, _), blocks in zip(spills[0].grid.blocks(), zip(*(s.blocks() for s in spills))):
+        linked = np.zeros(blocks[0].shape, dtype=bool)
+        for m, (block, threshold) in enumerate(zip(blocks, thresholds)):
+            flags = block >= threshold
+            counts[m] += int(flags.sum())
+            linked |= flags
+        r, c = np.nonzero(linked)
+        rows.append(r + r0)
+        cols.append(c + c0)
+    return np.concatenate(rows).astype(np.int64), np.concatenate(cols).astype(np.int64), counts
+
+

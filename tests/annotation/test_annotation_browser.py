@@ -1,0 +1,78 @@
+"""A curator's view: headless Chromium joins through the invite link, labels a pushed task, and pull has it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from annotation.client import connect
+from annotation.pull import LABELS, pull
+from annotation.push import push, server_tasks
+
+pytestmark = [pytest.mark.labelstudio, pytest.mark.browser]
+
+CHROMIUM = Path("/usr/bin/chromium")
+DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "labelstudio-task.png"
+CURATOR = ("curator.one@example.org", "curator-password-1")
+
+
+@pytest.fixture
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.is_file():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def test_curator_labels_a_task_in_the_browser_and_pull_has_it(study, label_studio, browser, artifacts_dir):
+    connection = connect(study)
+    report = push(study, connection)[0]
+    task = next(iter(server_tasks(connection, report.project_id)))
+    invite = connection.get_json("invite link", "/api/invite")
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(60_000)
+    page.goto(f"{label_studio.url}/user/signup/?token={invite['token']}")
+    page.fill("input[name=email]", CURATOR[0])
+    page.fill("input[name=password]", CURATOR[1])
+    page.locator("button[type=submit], input[type=submit]").first.click()
+    page.wait_for_url(lambda url: "/user/signup" not in url)
+
+    page.goto(f"{label_studio.url}/projects/{report.project_id}/data?task={task['id']}")
+    page.get_by_text(task["data"]["name_a"], exact=True).first.wait_for()
+    page.get_by_text(task["data"]["name_b"], exact=True).first.wait_for()
+    page.wait_for_function(
+        "() => { const images = [...document.querySelectorAll('img')].filter(i => i.src.includes('local-files'));"
+        " return images.length >= 1 && images.every(i => i.complete && i.naturalWidth > 0); }"
+    )
+    page.get_by_text("similar object").first.click()  # the choice's text (followed by its hotkey)
+    page.locator(".ant-radio-wrapper-checked", has_text="similar object").wait_for()
+    page.locator("textarea").first.fill("a curator's note")
+    page.get_by_role("button", name="Add").click()
+    page.screenshot(path=str(artifacts_dir / "labelstudio-task.png"), full_page=True)
+    page.get_by_role("button", name="Submit").click()
+    page.wait_for_function(
+        f"async () => (await (await fetch('/api/tasks/{task['id']}/')).json()).total_annotations === 1"
+    )
+
+    pull(study, connection)
+    labels = pd.read_parquet(study.path(LABELS))
+    row = labels[labels["pair_id"] == task["data"]["pair_id"]].iloc[0]
+    assert (row["label"], row["status"], row["comment"], bool(row["is_latest"])) == (
+        "similar object", "labelled", "a curator's note", True)
+    assert row["lead_time"] > 0
+    DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(artifacts_dir / "labelstudio-task.png", DOCS_SCREENSHOT)

@@ -1,0 +1,111 @@
+"""Pull against the real server: every annotation kept, latest flagged, skips and drafts as such."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from annotation.client import connect
+from annotation.interface import TASK_FIELDS
+from annotation.pull import LABELS, annotation_status, pull
+from annotation.push import LEDGER, push
+from annotation.simulate import SIMULATION_MARK, simulate
+from heritage_weaver.cli import app
+
+pytestmark = pytest.mark.labelstudio
+
+
+def result(label: str | None, comment: str | None = None) -> list[dict]:
+    regions = []
+    if label:
+        regions.append({"from_name": "label", "to_name": "description_a", "type": "choices", "value": {"choices": [label]}})
+    if comment:
+        regions.append({"from_name": "comment", "to_name": "description_a", "type": "textarea", "value": {"text": [comment]}})
+    return regions
+
+
+def post(connection, path: str, body: dict) -> dict:
+    response = connection.http.post(path, json=body)
+    response.raise_for_status()
+    return response.json()
+
+
+def test_pull_keeps_history_flags_latest_and_records_skips_drafts_and_unknown_tasks(study):
+    connection = connect(study)
+    a01, a02 = push(study, connection)
+    from annotation.ledger import Ledger
+
+    ledger = Ledger(study.path(str(LEDGER)))
+    tasks_a01 = sorted(ledger.task_pairs(a01.batch_id).items(), key=lambda item: item[1])
+    tasks_a02 = sorted(ledger.task_pairs(a02.batch_id).items(), key=lambda item: item[1])
+    ledger.close()
+    (p1, t1), (p2, t2), (p3, t3) = tasks_a01[:3]
+    first = post(connection, f"/api/tasks/{t1}/annotations/", {"result": result("similar object", "both telephones"), "lead_time": 12.5})
+    post(connection, f"/api/tasks/{t2}/annotations/", {"result": [], "was_cancelled": True, "lead_time": 2.0})
+    draft = post(connection, f"/api/tasks/{t3}/drafts", {"result": result("unrelated"), "lead_time": 4.0})
+    post(connection, f"/api/tasks/{tasks_a02[0][1]}/annotations/", {"result": result("same category"), "lead_time": 3.0})
+    stray = connection.sdk.projects.import_tasks(a02.project_id, request=[{field: "stray" for field in TASK_FIELDS}], return_task_ids=True).task_ids[0]
+    post(connection, f"/api/tasks/{stray}/annotations/", {"result": result("unrelated")})
+
+    report = pull(study, connection)
+    assert report.unknown_tasks == [stray] and report.drafts_seen == 1 and report.new_versions == 4
+    labels = pd.read_parquet(study.path(LABELS))
+    assert list(labels.columns) == ["annotation_id", "pair_id", "annotator", "label", "status", "comment",
+                                    "created_at", "updated_at", "lead_time", "is_latest"]
+    by_pair = labels.set_index("pair_id")
+    assert by_pair.loc[p1, ["label", "status", "comment", "lead_time", "is_latest"]].tolist() == [
+        "similar object", "labelled", "both telephones", 12.5, True]
+    assert by_pair.loc[p2, "status"] == "skipped" and pd.isna(by_pair.loc[p2, "label"]) and by_pair.loc[p2, "is_latest"]
+    assert by_pair.loc[p3, "status"] == "draft" and not by_pair.loc[p3, "is_latest"]
+    assert by_pair.loc[tasks_a02[0][0], ["annotator", "label"]].tolist() == ["A02", "same category"]
+
+    again = pull(study, connection)
+    assert again.new_versions == 0  # incremental: nothing changed, nothing added
+
+    # The curator changes her mind: the edit is a new version; a second annotation of the pair supersedes the first.
+    response = connection.http.patch(f"/api/annotations/{first['id']}/", json={"result": result("same object")})
+    response.raise_for_status()
+    post(connection, f"/api/tasks/{t1}/annotations/", {"result": result("unrelated"), "lead_time": 1.0})
+    submitted = {"result": result("same category"), "lead_time": 5.0, "draft_id": draft["id"]}  # as the editor does
+    post(connection, f"/api/tasks/{t3}/annotations/", submitted)
+    connection.http.delete(f"/api/drafts/{post(connection, f'/api/tasks/{t3}/drafts', {'result': []})['id']}/")
+    third = pull(study, connection)
+    assert third.new_versions == 3
+    labels = pd.read_parquet(study.path(LABELS))
+    history = labels[labels["pair_id"] == p1].sort_values("updated_at")
+    assert history["label"].tolist() == ["same object", "unrelated"] and history["is_latest"].tolist() == [False, True]
+    assert labels[labels["pair_id"] == p3]["status"].tolist() == ["labelled"]  # the draft was submitted
+
+    status = annotation_status(study).set_index("annotator")
+    assert status.loc["A01"].tolist() == [6, 2, 1, 3, 0]
+    assert status.loc["A02"].tolist() == [4, 1, 0, 3, 0]
+
+
+def test_simulated_labels_are_marked_and_follow_the_ground_truth(study):
+    connection = connect(study)
+    push(study, connection)
+    posted = simulate(study, connection, noise=0.0)
+    assert len(posted) == 10 and (posted["label"] == posted["true_label"]).all()
+    assert len(simulate(study, connection, noise=0.0)) == 0  # every task has its annotation already
+    pull(study, connection)
+    labels = pd.read_parquet(study.path(LABELS))
+    assert len(labels) == 10 and labels["comment"].str.startswith(SIMULATION_MARK).all()
+    merged = labels.merge(posted, on=["annotator", "pair_id"])
+    assert (merged["label_x"] == merged["true_label"]).all()
+
+
+def test_cli_check_push_pull_and_status(study, label_studio, monkeypatch):
+    runner = CliRunner()
+    checked = runner.invoke(app, ["labelstudio", "check", "--study", str(study.root)])
+    assert checked.exit_code == 0 and "1.23.2" in checked.output
+    pushed = runner.invoke(app, ["push", "--study", str(study.root)])
+    assert pushed.exit_code == 0, pushed.output
+    assert "A01" in pushed.output and "A02" in pushed.output
+    pulled = runner.invoke(app, ["pull", "--study", str(study.root)])
+    assert pulled.exit_code == 0 and "0 annotation(s)" in pulled.output
+    status = runner.invoke(app, ["annotation", "status", "--study", str(study.root)])
+    assert status.exit_code == 0 and "remaining" in status.output
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "wrong-token")
+    refused = runner.invoke(app, ["labelstudio", "check", "--study", str(study.root)])
+    assert refused.exit_code == 1 and "token was refused" in refused.output

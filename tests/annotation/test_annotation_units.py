@@ -1,0 +1,171 @@
+"""Pure parts of the annotation stage: interface, batch reading, image links, pull tables, simulation."""
+
+from __future__ import annotations
+
+import base64
+import io
+import xml.etree.ElementTree as ElementTree
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from annotation.interface import LABEL_VALUES, TASK_FIELDS, instructions, label_config
+from annotation.pull import PullReport, labels_table, read_result, versions_from_export
+from annotation.push import TITLE_LIMIT, project_title
+from annotation.simulate import Truth, pair_rng, simulated_label, true_label
+from annotation.tasks import INLINE_SIDE, NO_IMAGE, BatchError, ImageLinks, read_batch
+from heritage_weaver.atomic import write_table
+
+
+def test_label_config_shows_both_objects_and_requires_one_of_the_four_labels():
+    root = ElementTree.fromstring(label_config())
+    variables = {element.get("value") for element in root.iter() if (element.get("value") or "").startswith("$")}
+    assert variables == {f"${field}" for field in TASK_FIELDS if field != "pair_id"}
+    choices = root.find(".//Choices")
+    assert choices.get("required") == "true" and choices.get("choice") == "single-radio"
+    assert tuple(choice.get("value") for choice in choices.iter("Choice")) == LABEL_VALUES
+    assert root.find(".//TextArea").get("name") == "comment"
+    assert all(label in instructions() for label in LABEL_VALUES) and "700-series" in instructions()
+
+
+def batch_frame(**changes) -> pd.DataFrame:
+    frame = pd.DataFrame({
+        "pair_id": ["p1", "p2"], "annotator": ["A01", "A01"], "position": [1, 0],
+        "record_a": ["a1", "a2"], "collection_a": ["smg", "smg"], "record_b": ["b1", "b2"], "collection_b": ["nms", "nms"],
+        "link_types": [["image-image/all models"], []], "is_control": [False, True], "is_overlap": [False, False],
+        "score.image-image.base": [0.91, 0.2], "link.image-image.base": [True, False],
+    })
+    return frame.assign(**changes)
+
+
+def test_read_batch_orders_pairs_and_keeps_provenance_apart(tmp_path):
+    write_table(tmp_path / "A01.parquet", batch_frame())
+    batch = read_batch(tmp_path / "A01.parquet")
+    assert [pair.pair_id for pair in batch.pairs] == ["p2", "p1"] and batch.annotator == "A01"
+    assert batch.pairs[1].provenance == {
+        "link_types": ["image-image/all models"], "is_control": False, "is_overlap": False,
+        "score.image-image.base": 0.91, "link.image-image.base": True,
+    }
+    assert batch.batch_id.startswith("A01-") and read_batch(tmp_path / "A01.parquet").batch_id == batch.batch_id
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"pair_id": ["p1", "p1"]}, "row 1: field pair_id repeats"),
+        ({"record_b": ["b1", None]}, "row 1: field record_b is empty"),
+        ({"annotator": ["A01", "A02"]}, "one annotator per batch"),
+    ],
+)
+def test_read_batch_names_the_bad_row_and_field(tmp_path, changes, message):
+    write_table(tmp_path / "A01.parquet", batch_frame(**changes))
+    with pytest.raises(BatchError, match=message):
+        read_batch(tmp_path / "A01.parquet")
+
+
+def test_image_links_pass_urls_serve_local_files_and_refuse_outside_files(tmp_path):
+    links = ImageLinks(tmp_path)
+    image = tmp_path / "data" / "images" / "a b.jpg"
+    image.parent.mkdir(parents=True)
+    Image.new("RGB", (8, 8)).save(image)
+    assert links("https://example.org/x.jpg") == "https://example.org/x.jpg"
+    assert links(str(image)) == "/data/local-files/?d=data/images/a%20b.jpg"
+    assert links(None) == NO_IMAGE
+    assert links.storage_folder([str(image), str(tmp_path / "data" / "other" / "c.jpg"), "http://x/y.jpg"]) == tmp_path / "data"
+    elsewhere = tmp_path.parent / f"{tmp_path.name}-elsewhere.jpg"
+    Image.new("RGB", (8, 8)).save(elsewhere)
+    with pytest.raises(BatchError, match="not under the server's file root"):
+        links(str(elsewhere))
+    with pytest.raises(BatchError, match="no such file"):
+        links(str(tmp_path / "missing.jpg"))
+
+
+def test_a_remote_server_gets_local_images_embedded_and_downscaled(tmp_path):
+    Image.new("RGB", (1600, 400), (200, 30, 30)).save(tmp_path / "wide.png")
+    link = ImageLinks(None)(str(tmp_path / "wide.png"))
+    assert link.startswith("data:image/jpeg;base64,")
+    embedded = Image.open(io.BytesIO(base64.b64decode(link.split(",", 1)[1])))
+    assert embedded.size == (INLINE_SIDE, 200) and embedded.format == "JPEG"
+    assert ImageLinks(None)("https://example.org/x.jpg") == "https://example.org/x.jpg"
+
+
+def test_project_titles_fit_label_studios_limit():
+    title = project_title("a-very-long-study-name-" * 4, "A01", "A01-0123abcd")
+    assert len(title) == TITLE_LIMIT and title.endswith(" · A01 · 0123abcd")
+
+
+def choice(label):
+    return [{"from_name": "label", "value": {"choices": [label]}}]
+
+
+def test_read_result_takes_label_and_comment():
+    comment = [{"from_name": "comment", "value": {"text": ["first", "second"]}}]
+    assert read_result(choice("unrelated") + comment) == ("unrelated", "first\nsecond")
+    assert read_result([]) == (None, None)
+
+
+def test_versions_from_export_records_skips_drafts_and_unknown_tasks():
+    tasks = [
+        {"id": 1, "annotations": [
+            {"id": 10, "completed_by": 7, "result": choice("same object"), "was_cancelled": False,
+             "created_at": "2026-01-01T10:00:00Z", "updated_at": "2026-01-01T10:00:05Z", "lead_time": 5.0},
+            {"id": 11, "completed_by": 7, "result": [], "was_cancelled": True,
+             "created_at": "2026-01-01T11:00:00Z", "updated_at": "2026-01-01T11:00:00Z", "lead_time": None}],
+         "drafts": [{"id": 3, "user": "c@x", "result": choice("bogus"), "created_at": "2026-01-01T12:00:00Z",
+                     "updated_at": "2026-01-01T12:00:00Z", "lead_time": 1.0}]},
+        {"id": 2, "annotations": [], "drafts": []},
+        {"id": 99, "annotations": [{"id": 50}], "drafts": []},
+    ]
+    report = PullReport()
+    rows, drafts = versions_from_export(tasks, {1: ("B", "p1", "A01"), 2: ("B", "p2", "A01")}, {7: "c@x"}, "now", report)
+    assert [(r["kind"], r["ls_id"], r["status"], r["label"], r["ls_user"]) for r in rows] == [
+        ("annotation", 10, "labelled", "same object", "c@x"),
+        ("annotation", 11, "skipped", None, "c@x"),
+        ("draft", 3, "draft", "bogus", "c@x"),
+    ]
+    assert drafts == {3} and report.unknown_tasks == [99] and report.unknown_labels == []
+
+
+def version(kind, ls_id, updated, pair="p1", annotator="A01", status="labelled", label="unrelated"):
+    return {"kind": kind, "ls_id": ls_id, "updated_at": updated, "created_at": "2026-01-01T00:00:00Z", "pair_id": pair,
+            "annotator": annotator, "status": status, "label": label, "comment": None, "lead_time": 1.0}
+
+
+def test_labels_table_keeps_newest_version_and_flags_latest_per_annotator_and_pair():
+    history = [
+        version("annotation", 1, "2026-01-01T01:00:00Z", label="similar object"),
+        version("annotation", 1, "2026-01-01T03:00:00Z", label="same object"),  # edited later
+        version("annotation", 2, "2026-01-01T02:00:00Z", status="skipped", label=None),
+        version("annotation", 3, "2026-01-01T01:00:00Z", annotator="A02"),
+        version("draft", 4, "2026-01-01T05:00:00Z", status="draft"),
+        version("draft", 5, "2026-01-01T05:00:00Z", status="draft-closed"),
+    ]
+    table = labels_table(history)
+    rows = table[["annotation_id", "annotator", "label", "status", "is_latest"]].astype(object)
+    assert rows.where(rows.notna(), None).values.tolist() == [
+        ["annotation/2", "A01", None, "skipped", False],
+        ["annotation/1", "A01", "same object", "labelled", True],
+        ["draft/4", "A01", "unrelated", "draft", False],
+        ["annotation/3", "A02", "unrelated", "labelled", True],
+    ]
+    assert str(table["created_at"].dtype) == "datetime64[us, UTC]"
+    assert labels_table([]).columns.tolist() == table.columns.tolist()
+
+
+def test_true_label_follows_the_demo_rule():
+    phone = Truth("communications", "telephone", "700")
+    assert true_label(phone, Truth("communications", "telephone", "700")) == "same object"
+    assert true_label(phone, Truth("communications", "telephone", "candlestick")) == "similar object"
+    assert true_label(phone, Truth("communications", "telegraph key", "700")) == "same category"
+    assert true_label(phone, Truth("textiles", "loom", "700")) == "unrelated"
+
+
+def test_simulated_noise_rate_and_determinism():
+    rng = np.random.default_rng(0)
+    draws = [simulated_label("unrelated", 0.2, rng) for _ in range(4000)]
+    wrong = sum(label != "unrelated" for label in draws) / len(draws)
+    assert abs(wrong - 0.2) < 0.03 and set(draws) == set(LABEL_VALUES)
+    assert simulated_label("same object", 0.0, rng) == "same object"
+    assert pair_rng(1, "A01", "p").random() == pair_rng(1, "A01", "p").random() != pair_rng(1, "A02", "p").random()
