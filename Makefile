@@ -18,10 +18,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	touch $@
 
 labelstudio: $(LS_VENV)/.installed
-$(LS_VENV)/.installed: labelstudio-requirements.txt
+$(LS_VENV)/.installed: labelstudio-requirements.txt $(VENV)/.installed
 	$(PYTHON) -m venv $(LS_VENV)
 	$(LS_VENV)/bin/pip install --quiet --upgrade pip
 	$(LS_VENV)/bin/pip install --quiet -r labelstudio-requirements.txt
+	# Run Label Studio's database migrations once; every server start then copies the result.
+	$(HW) labelstudio prepare
 	touch $@
 
 chromium: /usr/bin/chromium

@@ -98,6 +98,7 @@ def labelstudio_check(study: StudyOption = Path(".")) -> None:
 def push(
     study: StudyOption = Path("."),
     annotator: Annotated[list[str] | None, typer.Option(help="Push only this annotator's batch (repeatable).")] = None,
+    export_only: Annotated[bool, typer.Option("--export-only", help="Write Label Studio import files instead of pushing.")] = False,
 ) -> None:
     """Create one Label Studio project per annotator batch and import its blind tasks (safe to re-run)."""
     from annotation import push as pushing
@@ -105,6 +106,16 @@ def push(
     from annotation.tasks import BatchError
 
     workspace = open_study(study)
+    if export_only:
+        from annotation.export import EXPORT_FOLDER, export_import_files
+
+        try:
+            files = export_import_files(workspace, annotator)
+        except (BatchError, OSError) as error:
+            fail(str(error))
+        console.print(f"Wrote {len(files)} Label Studio import file(s) with label_config.xml and instructions.html "
+                      f"to {workspace.path(str(EXPORT_FOLDER))}; nothing was sent to a server.")
+        return
     try:
         connection = connect(workspace)
         with progress_bar("tasks") as bar:
