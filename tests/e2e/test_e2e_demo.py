@@ -1,0 +1,69 @@
+"""The whole demo study, small: `hw labelstudio up` then `hw run`, as `make demo` does it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from annotation import server
+from heritage_weaver.cli import app
+from heritage_weaver.demo import create_demo_study
+
+REPORT_SECTIONS = ("Study manifest", "Links per stratum", "Labels", "Regressions", "Agreement", "Model evaluations")
+
+
+def _small_config(text: str, url: str) -> str:
+    replacements = {
+        'url = "http://127.0.0.1:8089"': f'url = "{url}"',
+        "epochs = 3": "epochs = 1",
+        "per_annotator = 60": "per_annotator = 16",
+    }
+    for old, new in replacements.items():
+        assert old in text
+        text = text.replace(old, new)
+    return text
+
+
+@pytest.fixture
+def demo_study(tmp_path, monkeypatch):
+    try:
+        server.executable()
+    except server.ServerError as error:
+        pytest.skip(str(error))
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "e2e-token-0123456789abcdef")
+    monkeypatch.setenv(server.USERNAME_ENV, "e2e@example.org")
+    monkeypatch.setenv(server.PASSWORD_ENV, "e2e-password-123")
+    workspace = create_demo_study(tmp_path / "study", smg_records=120, nms_records=40, seed=0)
+    config = workspace.path("study.toml")
+    config.write_text(_small_config(config.read_text(), f"http://127.0.0.1:{server.free_port()}"))
+    runner = CliRunner()
+    up = runner.invoke(app, ["labelstudio", "up", "--study", str(workspace.root)])
+    assert up.exit_code == 0, up.output
+    yield workspace
+    runner.invoke(app, ["labelstudio", "down", "--study", str(workspace.root)])
+
+
+def test_demo_study_end_to_end(demo_study):
+    root = str(demo_study.root)
+    runner = CliRunner()
+    first = runner.invoke(app, ["run", "--study", root])
+    assert first.exit_code == 0, first.output
+
+    report = demo_study.path("report", "report.html").read_text()
+    for title in REPORT_SECTIONS:
+        assert f"<h2>{title}</h2>" in report
+    assert 'id="simulation-notice"' in report
+    assert "<img" in report and "data:image/png;base64," in report
+    labels = pd.read_parquet(demo_study.path("annotation", "labels.parquet"))
+    batches = [pd.read_parquet(p) for p in demo_study.path("sampler", "batches").glob("*.parquet")]
+    assert len(batches) == 3 and all(len(b) == 16 for b in batches)
+    assert len(labels[labels["status"] == "labelled"]) == sum(len(b) for b in batches)
+    for model in ("ft-best", "ft-last"):
+        assert demo_study.path("models", model, "model.safetensors").is_file()
+    assert sorted(p.name for p in demo_study.path("report", "tables").glob("*.csv"))
+
+    again = runner.invoke(app, ["run", "--study", root])
+    assert again.exit_code == 0, again.output
+    for verb in ("ingest", "model", "train", "embed", "index", "sample", "push", "evaluate"):
+        assert f"{verb}: up to date" in again.output or f"{verb}: the base model exists" in again.output
