@@ -84,6 +84,7 @@ def build_tiny_siglip(out_dir: Path, texts: Iterable[str], seed: int = 0, image_
     """Write a tiny, randomly initialised SigLIP checkpoint with a tokenizer trained on `texts`."""
     import torch
     from transformers import SiglipImageProcessorPil, SiglipModel, SiglipProcessor, SiglipTokenizer
+    from transformers.utils import logging as transformers_logging
 
     from embeddings.model import check_token_ids
 
@@ -104,5 +105,6 @@ def build_tiny_siglip(out_dir: Path, texts: Iterable[str], seed: int = 0, image_
             model.logit_scale.fill_(INITIAL_LOGIT_SCALE)
             model.logit_bias.fill_(INITIAL_LOGIT_BIAS)
     check_token_ids(model.config.text_config, tokenizer)
+    transformers_logging.disable_progress_bar()
     model.save_pretrained(out_dir)
     return out_dir

@@ -1,0 +1,1 @@
+"""Continued pre-training of SigLIP on the collections: pairs, record-level split, sigmoid loss, checkpoints."""
