@@ -68,7 +68,7 @@ class Step:
     always: bool = False  # look again on every run (e.g. new labels may have arrived)
 
 
-def plan(workspace: Workspace, labelstudio: bool = True, demo_pretrain_steps: int = 60) -> list[Step]:
+def plan(workspace: Workspace, labelstudio: bool = True, demo_pretrain_steps: int = 400) -> list[Step]:
     """The study's steps in order; Label Studio steps only when `labelstudio` is true."""
     study = ("--study", str(workspace.root))
     steps = [
