@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +14,6 @@ from annotation.push import push, server_tasks
 pytestmark = [pytest.mark.labelstudio, pytest.mark.browser]
 
 CHROMIUM = Path("/usr/bin/chromium")
-DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "labelstudio-task.png"
 CURATOR = ("curator.one@example.org", "curator-password-1")
 
 
@@ -74,5 +72,3 @@ def test_curator_labels_a_task_in_the_browser_and_pull_has_it(study, label_studi
     assert (row["label"], row["status"], row["comment"], bool(row["is_latest"])) == (
         "similar object", "labelled", "a curator's note", True)
     assert row["lead_time"] > 0
-    DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(artifacts_dir / "labelstudio-task.png", DOCS_SCREENSHOT)
