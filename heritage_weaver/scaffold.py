@@ -95,7 +95,7 @@ def render(name: str, demo: bool = False, seed: int = 42) -> str:
     values = dict(
         name=name, seed=seed, simulation=str(demo).lower(), collections=_SMG_EXAMPLE,
         models=_DEMO_MODELS if demo else _REAL_MODELS,
-        epochs=3 if demo else 5, batch_size=32 if demo else 16, learning_rate="1e-3" if demo else "1e-5",
+        epochs=8 if demo else 5, batch_size=32 if demo else 16, learning_rate="1e-3" if demo else "1e-5",
         loss_normalisation="paper" if demo else "study",
         annotators='["A01", "A02", "A03"]' if demo else '["A01", "A02"]', per_annotator=60 if demo else 100,
         overlap=0.2 if demo else 0.0,

@@ -16,7 +16,7 @@ REPORT_SECTIONS = ("Study manifest", "Links per stratum", "Labels", "Regressions
 def _small_config(text: str, url: str) -> str:
     replacements = {
         'url = "http://127.0.0.1:8089"': f'url = "{url}"',
-        "epochs = 3": "epochs = 1",
+        "epochs = 8": "epochs = 1",
         "per_annotator = 60": "per_annotator = 16",
     }
     for old, new in replacements.items():
