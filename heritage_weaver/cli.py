@@ -1,11 +1,14 @@
-"""The `hw` command: one verb per stage of the study."""
+"""The `hw` command: one verb per stage of the study; each stage package registers its own."""
 
 from __future__ import annotations
 
-import importlib
-
 import typer
 
+import analysis.commands
+import annotation.commands
+import embeddings.commands
+import sampler.commands
+import training.commands
 from heritage_weaver import commands
 
 app = typer.Typer(
@@ -14,14 +17,5 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-commands.register(app)
-
-_STAGES = ("embeddings", "training", "sampler", "annotation", "analysis")
-for _stage in _STAGES:
-    try:
-        _module = importlib.import_module(f"{_stage}.commands")
-    except ModuleNotFoundError as error:
-        if error.name not in (_stage, f"{_stage}.commands"):
-            raise
-        continue
-    _module.register(app)
+for stage in (commands, embeddings.commands, training.commands, sampler.commands, annotation.commands, analysis.commands):
+    stage.register(app)
