@@ -52,12 +52,7 @@ def model_tiny(
 
 def _available_models(workspace) -> list[str]:
     """Configured models whose checkpoint folder exists (hub ids count as available)."""
-    available = []
-    for name in workspace.config.models:
-        location = workspace.model_location(name)
-        if not Path(location).is_absolute() or Path(location).is_dir():
-            available.append(name)
-    return available
+    return [name for name in workspace.config.models if workspace.model_available(name)]
 
 
 def embed(

@@ -103,15 +103,14 @@ def fetch_images(
 def status(study: StudyOption = Path(".")) -> None:
     """Show which stages are done, stale (inputs or config changed) or missing."""
     workspace = open_study(study)
-    by_verb: dict[str, list[str]] = {}
-    for artifact, entry in workspace.manifest().items():
-        by_verb.setdefault(entry["verb"], []).append(artifact)
+    recorded_verbs = {entry["verb"] for entry in workspace.manifest().values()}
     table = Table("stage", "state", "artifacts", title=f"Study {workspace.config.study.name}")
     colours = {"done": "green", "stale": "yellow", "missing": "red"}
-    for verb in STAGE_ORDER + tuple(v for v in by_verb if v not in STAGE_ORDER):
-        states = {a: workspace.artifact_state(a) for a in by_verb.get(verb, [])}
-        state = "missing" if not states else "stale" if "stale" in states.values() or "missing" in states.values() else "done"
-        listed = ", ".join(f"{a} ({s})" if s != "done" else a for a, s in states.items()) or "–"
+    for verb in STAGE_ORDER + tuple(sorted(recorded_verbs - set(STAGE_ORDER))):
+        states = workspace.verb_states(verb)
+        state = "missing" if not states else "done" if set(states.values()) == {"done"} else "stale"
+        not_done = [f"{artifact} ({s})" for artifact, s in states.items() if s != "done"]
+        listed = ", ".join(not_done) or (f"{len(states)} artifact(s) up to date" if states else "–")
         table.add_row(verb, f"[{colours[state]}]{state}[/]", listed)
     stdout.print(table)
 

@@ -40,8 +40,8 @@ def _base_missing_in_demo(workspace: Workspace) -> str | None:
 
 
 def _base_available(workspace: Workspace) -> str | None:
-    location = workspace.model_location(workspace.config.training.base_model)
-    return None if not Path(location).is_absolute() or Path(location).exists() else f"needs the base model at {location}"
+    base = workspace.config.training.base_model
+    return None if workspace.model_available(base) else f"needs the base model at {workspace.model_location(base)}"
 
 
 def _labelstudio_token(workspace: Workspace) -> str | None:
@@ -104,5 +104,5 @@ def step_state(workspace: Workspace, step: Step) -> str:
         return reason
     if step.always:
         return "ready"
-    states = [workspace.artifact_state(a) for a, e in workspace.manifest().items() if e["verb"] == step.verb]
+    states = workspace.verb_states(step.verb).values()
     return "up to date" if states and all(s == "done" for s in states) else "ready"

@@ -77,12 +77,24 @@ class Workspace:
             return str(path)
 
     def model_location(self, name: str) -> str:
-        """A model's checkpoint: a folder inside the workspace when it exists, else a hub id."""
+        """A model's checkpoint: an absolute folder for a local one, else the hub id as written.
+
+        A checkpoint is local when its folder exists or when it is written as a path (`models/…`,
+        `./…`, `/…`): `hw train` and `hw model tiny` create such folders later.
+        """
         checkpoint = self.config.models[name]
-        local = Path(checkpoint) if Path(checkpoint).is_absolute() else self.root / checkpoint
-        if local.exists() or checkpoint.startswith((".", "/")) or checkpoint.startswith("models/"):
+        local = self._absolute(checkpoint)
+        if local.exists() or checkpoint.startswith((".", "/", "models/")):
             return str(local)
         return checkpoint
+
+    def model_available(self, name: str) -> bool:
+        """True for a hub id, or a local checkpoint whose folder exists."""
+        location = self.model_location(name)
+        return not Path(location).is_absolute() or Path(location).is_dir()
+
+    def _absolute(self, path: Path | str) -> Path:
+        return Path(path) if Path(path).is_absolute() else self.root / path
 
     # -- manifest -----------------------------------------------------------------
     def manifest(self) -> dict[str, dict]:
@@ -100,13 +112,13 @@ class Workspace:
         **details: object,
     ) -> None:
         """Note in the manifest what produced `artifact` (call after writing it)."""
-        artifact_path = self.path(str(artifact)) if not Path(artifact).is_absolute() else Path(artifact)
+        artifact_path = self._absolute(artifact)
         entry = {
             "verb": verb,
             "config_hash": self.config.section_hash(*config_sections),
             "config_sections": list(config_sections),
             "fingerprint": fingerprint(artifact_path),
-            "inputs": {self.relative(Path(p) if Path(p).is_absolute() else self.path(str(p))): fingerprint(Path(p) if Path(p).is_absolute() else self.path(str(p))) for p in inputs},
+            "inputs": {self.relative(self._absolute(p)): fingerprint(self._absolute(p)) for p in inputs},
             "versions": package_versions(),
             "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
@@ -115,16 +127,32 @@ class Workspace:
         manifest[self.relative(artifact_path)] = entry
         atomic.write_json(self.path(MANIFEST_NAME), manifest)
 
+    def artifact_states(self, artifacts: Iterable[str]) -> dict[str, str]:
+        """Each artifact's state: `missing`, `stale` (config or an input changed since it was
+        written) or `done`. Reads the manifest once and fingerprints each input once."""
+        manifest = self.manifest()
+        current: dict[str, str | None] = {}
+
+        def changed(name: str, recorded: str | None) -> bool:
+            if name not in current:
+                current[name] = fingerprint(self._absolute(name))
+            return current[name] != recorded
+
+        states = {}
+        for artifact in artifacts:
+            entry = manifest.get(artifact)
+            if entry is None or not self.path(artifact).exists():
+                states[artifact] = "missing"
+            elif entry["config_hash"] != self.config.section_hash(*entry.get("config_sections", [])):
+                states[artifact] = "stale"
+            else:
+                stale = any(changed(name, recorded) for name, recorded in entry["inputs"].items())
+                states[artifact] = "stale" if stale else "done"
+        return states
+
     def artifact_state(self, artifact: str) -> str:
-        """`missing`, `stale` (config or an input changed since it was written) or `done`."""
-        entry = self.manifest().get(artifact)
-        path = self.path(artifact)
-        if entry is None or not path.exists():
-            return "missing"
-        if entry["config_hash"] != self.config.section_hash(*entry.get("config_sections", [])):
-            return "stale"
-        for name, recorded in entry["inputs"].items():
-            current = fingerprint(Path(name) if Path(name).is_absolute() else self.path(name))
-            if current != recorded:
-                return "stale"
-        return "done"
+        return self.artifact_states([artifact])[artifact]
+
+    def verb_states(self, verb: str) -> dict[str, str]:
+        """The state of every artifact the manifest says `verb` wrote."""
+        return self.artifact_states(a for a, entry in self.manifest().items() if entry["verb"] == verb)

@@ -28,7 +28,7 @@ def artifacts(ws: Workspace) -> list[str]:
 
 def sample_study(ws: Workspace, force: bool = False) -> SampleResult | None:
     """Compute thresholds, links and batches unless they are up to date (or `force`)."""
-    if not force and all(ws.artifact_state(a) == "done" for a in artifacts(ws)):
+    if not force and all(state == "done" for state in ws.artifact_states(artifacts(ws)).values()):
         console.print("sampler artifacts are up to date (use --force to compute them again)")
         return None
     try:

@@ -37,3 +37,18 @@ def test_atomic_write_leaves_no_partial_file(tmp_path):
         pass
     assert json.loads(target.read_text()) == {"x": 1}
     assert [p.name for p in target.parent.iterdir()] == ["b.json"]
+
+
+def test_verb_states_and_status_table(study_copy: Workspace):
+    from typer.testing import CliRunner
+
+    from heritage_weaver.cli import app
+
+    assert study_copy.verb_states("ingest") == {"records/records.parquet": "done", "records/rejects.parquet": "done"}
+    assert study_copy.verb_states("sample") == {}
+    result = CliRunner().invoke(app, ["status", "--study", str(study_copy.root)])
+    assert result.exit_code == 0, result.output
+    assert "2 artifact(s) up to date" in result.output
+    source = study_copy.path("data", "smg.jsonl")
+    source.write_text(source.read_text() + "\n")
+    assert set(Workspace.open(study_copy.root).verb_states("ingest").values()) == {"stale"}
