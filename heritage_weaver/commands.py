@@ -20,7 +20,8 @@ def init(
     demo: Annotated[bool, typer.Option("--demo", help="Also write the synthetic demo collections.")] = False,
 ) -> None:
     """Create a study workspace with a commented study.toml."""
-    from heritage_weaver.scaffold import create_demo_study, init_workspace
+    from heritage_weaver.demo import create_demo_study
+    from heritage_weaver.scaffold import init_workspace
 
     try:
         if demo:

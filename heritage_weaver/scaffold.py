@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from heritage_weaver import atomic
-from heritage_weaver.workspace import CONFIG_NAME, Workspace
+from heritage_weaver.workspace import CONFIG_NAME
 
 _TEMPLATE = '''# Heritage Weaver study config. Paths are relative to this file.
 # Every key is checked when a verb runs: a misspelt key or a wrong type is an error
@@ -113,13 +113,3 @@ def init_workspace(root: Path, name: str | None = None, demo: bool = False, seed
     atomic.write_text(config, render(name or root.resolve().name.replace(" ", "-") or "study", demo, seed))
     return config
 
-
-def create_demo_study(root: Path, smg_records: int = 800, nms_records: int = 200, seed: int = 0) -> Workspace:
-    """A workspace with the synthetic demo collections and a config that points at them."""
-    from heritage_weaver.demo import write_demo_data
-
-    root = Path(root)
-    write_demo_data(root / "data", smg_records, nms_records, seed)
-    if not (root / CONFIG_NAME).exists():
-        init_workspace(root, name="demo", demo=True, seed=seed)
-    return Workspace.open(root)
