@@ -17,15 +17,18 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
+from embeddings.decode import ImageProblem, open_rgb
 from heritage_weaver import atomic
 
 
 def read_resized(path: str, size: int) -> np.ndarray:
-    """An image file as a `size`×`size`×3 uint8 RGB array (bicubic, like the SigLIP processor)."""
-    with Image.open(path) as image:
-        image.draft("RGB", (size, size))  # JPEG: decode at a reduced scale when much larger than needed
-        image = image.convert("RGB").resize((size, size), Image.Resampling.BICUBIC)
-        return np.asarray(image, dtype=np.uint8)
+    """An image file as a `size`×`size`×3 uint8 RGB array (bicubic, like the SigLIP processor).
+
+    Decoded as the embedding runner decodes (CMYK, alpha and 16-bit converted faithfully), so a
+    model is trained on the pixels it later embeds.
+    """
+    image = open_rgb(path, draft_size=size).resize((size, size), Image.Resampling.BICUBIC)
+    return np.asarray(image, dtype=np.uint8)
 
 
 def _decode(job: tuple[str | None, int]) -> tuple[np.ndarray | None, str | None]:
@@ -34,8 +37,8 @@ def _decode(job: tuple[str | None, int]) -> tuple[np.ndarray | None, str | None]
         return None, "image not available locally (run `hw fetch-images` for URLs)"
     try:
         return read_resized(path, size), None
-    except Exception as error:  # any unreadable image is recorded with its reason, never fatal
-        return None, f"{type(error).__name__}: {error}"
+    except ImageProblem as error:
+        return None, str(error)
 
 
 @dataclass(frozen=True)
