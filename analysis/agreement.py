@@ -7,10 +7,10 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from analysis.labels import LABELS
+from heritage_weaver.artifacts import AGREEMENT_ALPHA, AGREEMENT_KAPPA, LABEL_VALUES
 
-ALPHA_COLUMNS = ["measure", "scale", "value", "n_pairs", "n_annotations", "n_annotators", "message"]
-KAPPA_COLUMNS = ["annotator_a", "annotator_b", "n_shared", "observed_agreement", "kappa", "kappa_binary"]
+ALPHA_COLUMNS = list(AGREEMENT_ALPHA.columns)
+KAPPA_COLUMNS = list(AGREEMENT_KAPPA.columns)
 
 
 def shared_pairs(labelled: pd.DataFrame) -> pd.DataFrame:
@@ -78,7 +78,7 @@ def pairwise_kappa(labelled: pd.DataFrame) -> pd.DataFrame:
                 "annotator_b": second,
                 "n_shared": len(both),
                 "observed_agreement": float((both[first] == both[second]).mean()),
-                "kappa": _kappa(both[first], both[second], list(LABELS)),
+                "kappa": _kappa(both[first], both[second], list(LABEL_VALUES)),
                 "kappa_binary": _kappa(shared_binary[first], shared_binary[second], [0, 1]),
             }
         )

@@ -9,11 +9,10 @@ import pandas as pd
 from analysis import agreement, labels
 from analysis.regression import AnnotatorEffects
 from analysis.regressions import run_regressions, study_designs
-from analysis.store import LABEL_COLUMNS, batch_files, read_batches, read_table, write_result
+from analysis.store import batches as batch_artifacts
+from analysis.store import read_batches, write_result
+from heritage_weaver import artifacts
 from heritage_weaver.workspace import Workspace
-
-LABELS_PATH = "annotation/labels.parquet"
-SECTIONS = ("analysis", "models", "comparisons", "sampling", "study")
 
 
 @dataclass
@@ -36,7 +35,7 @@ def linked_models(batches: pd.DataFrame, comparisons: list[str], models: list[st
 
 def run_analyze(ws: Workspace, effects: list[AnnotatorEffects]) -> AnalysisSummary:
     config = ws.config
-    raw = read_table(ws, LABELS_PATH, LABEL_COLUMNS, "hw pull")
+    raw = artifacts.LABELS.read(ws)
     batches = read_batches(ws)
     provenance = labels.pair_provenance(batches)
     kept, excluded = labels.usable_labels(raw, provenance)
@@ -54,21 +53,21 @@ def run_analyze(ws: Workspace, effects: list[AnnotatorEffects]) -> AnalysisSumma
         designs, config.analysis.intercept, effects, config.analysis.permutations, config.study.seed
     )
 
-    inputs = [LABELS_PATH, *batch_files(ws)]
+    inputs = [artifacts.LABELS, *batch_artifacts(ws)]
     details = {"intercept": config.analysis.intercept, "annotator_effects": list(effects), "seed": config.study.seed}
     tables = {
-        "labelled": kept,
-        "excluded": excluded,
-        "label_distribution": labels.label_distribution(kept, config.analysis.positive_labels),
-        "label_distribution_by_annotator": labels.label_distribution_by_annotator(kept),
-        "label_distribution_by_link_type": labels.label_distribution_by_link_type(kept),
-        "regression_coefficients": coefficients,
-        "regression_fits": fits,
-        "agreement_alpha": agreement.alpha_table(kept),
-        "agreement_kappa": agreement.pairwise_kappa(kept),
+        artifacts.LABELLED: kept,
+        artifacts.EXCLUDED: excluded,
+        artifacts.LABEL_DISTRIBUTION: labels.label_distribution(kept, config.analysis.positive_labels),
+        artifacts.LABELS_BY_ANNOTATOR: labels.label_distribution_by_annotator(kept),
+        artifacts.LABELS_BY_LINK_TYPE: labels.label_distribution_by_link_type(kept),
+        artifacts.REGRESSION_COEFFICIENTS: coefficients,
+        artifacts.REGRESSION_FITS: fits,
+        artifacts.AGREEMENT_ALPHA: agreement.alpha_table(kept),
+        artifacts.AGREEMENT_KAPPA: agreement.pairwise_kappa(kept),
     }
-    for name, frame in tables.items():
-        write_result(ws, name, frame, "analyze", inputs, SECTIONS, **details)
+    for artifact, frame in tables.items():
+        write_result(ws, artifact, frame, inputs, **details)
     return AnalysisSummary(
         n_annotations=len(raw),
         n_used=len(kept),

@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 
 from analysis import retrieval, zero_shot
-from analysis.store import MissingInput, read_table, write_result
-from heritage_weaver.console import progress_bar
+from analysis.store import MissingInput, write_result
+from heritage_weaver import artifacts
+from heritage_weaver.progress import SILENT, Progress
 from heritage_weaver.workspace import Workspace
 
 TextEncoder = Callable[[list[str]], np.ndarray]
-SECTIONS = ("analysis", "models", "study", "embedding")
 TEXT_KINDS = ("sentence", "segment")
 
 
@@ -35,7 +35,7 @@ class Tools:
 
 
 def _load_vectors(ws: Workspace, model: str) -> tuple[pd.DataFrame, np.ndarray]:
-    from embeddings.store import load_vectors
+    from heritage_weaver.vectors import load_vectors
 
     try:
         return load_vectors(ws, model)
@@ -44,7 +44,7 @@ def _load_vectors(ws: Workspace, model: str) -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def _siglip_texts(ws: Workspace, model: str) -> TextEncoder:
-    from embeddings.model import load_siglip
+    from heritage_weaver.siglip import load_siglip
 
     return load_siglip(ws.model_location(model)).encode_texts
 
@@ -97,15 +97,14 @@ class Catalogue:
 
 
 def build_catalogue(ws: Workspace, tools: Tools) -> Catalogue:
-    records = read_table(ws, "records/records.parquet", ("record_id", "collection", "name"), "hw ingest")
-    split = read_table(ws, "training/split.parquet", ("record_id", "collection", "split"), "hw train")
-    records = records[["record_id", "collection", "name"]].reset_index(drop=True)
+    records = artifacts.RECORDS.read(ws, columns=["record_id", "collection", "name"])
+    split = artifacts.SPLIT.read(ws)
     records["name"] = records["name"].fillna("").str.strip()
     held_out = split.loc[split["split"] == "eval", ["collection", "record_id"]].assign(held_out=True)
     records = records.merge(held_out, on=["collection", "record_id"], how="left")
     records["held_out"] = records["held_out"].fillna(False).astype(bool)
     if not records["held_out"].any():
-        raise MissingInput("training/split.parquet marks no record of records/records.parquet as `eval`")
+        raise MissingInput(f"{artifacts.SPLIT.path} marks no record of {artifacts.RECORDS.path} as `eval`")
     records["group"] = pd.factorize(records["collection"])[0]
     names = sorted(set(records["name"]))
     vectors = np.asarray(tools.embed_names(names), dtype=np.float32)
@@ -217,38 +216,37 @@ def noun_differences(per_noun: pd.DataFrame, base: str) -> pd.DataFrame:
     return table[keys + ["model", "n_images", "accuracy", "base_accuracy", "difference"]].sort_values(keys + ["model"]).reset_index(drop=True)
 
 
-def run_evaluate(ws: Workspace, models: list[str], tools: Tools = DEFAULT_TOOLS) -> list[Path]:
+def run_evaluate(ws: Workspace, models: list[str], tools: Tools = DEFAULT_TOOLS, progress: Progress = SILENT) -> list[Path]:
     config = ws.config
     catalogue = build_catalogue(ws, tools)
     sets, notes = zero_shot_candidates(catalogue, config.analysis.zero_shot_candidates, config.study.seed)
     zero_rows, per_noun, image_rows, cross_rows, skipped = [], [], [], [], []
-    with progress_bar("models") as progress:
-        task = progress.add_task("evaluate", total=len(models))
-        for model in models:
-            try:
-                units, vectors = tools.load_vectors(ws, model)
-            except MissingInput as error:
-                skipped.append(f"model {model} not evaluated: {error}")
-                progress.advance(task)
-                continue
-            rows, nouns = evaluate_zero_shot(model, catalogue, units, vectors, _cached(tools.text_encoder(ws, model)), sets)
-            zero_rows += rows
-            per_noun.append(nouns)
-            image, cross = evaluate_retrieval(model, catalogue, units, vectors, config.analysis.retrieval_n, config.analysis.relevance_threshold)
-            image_rows += image
-            cross_rows += cross
-            progress.advance(task)
+    advance = progress.task("evaluate", len(models), "models")
+    for model in models:
+        try:
+            units, vectors = tools.load_vectors(ws, model)
+        except MissingInput as error:
+            skipped.append(f"model {model} not evaluated: {error}")
+            advance(1)
+            continue
+        rows, nouns = evaluate_zero_shot(model, catalogue, units, vectors, _cached(tools.text_encoder(ws, model)), sets)
+        zero_rows += rows
+        per_noun.append(nouns)
+        image, cross = evaluate_retrieval(model, catalogue, units, vectors, config.analysis.retrieval_n, config.analysis.relevance_threshold)
+        image_rows += image
+        cross_rows += cross
+        advance(1)
     if len(skipped) == len(models):
         raise MissingInput("; ".join(skipped))
     notes += skipped
     per_noun_table = pd.concat(per_noun, ignore_index=True) if per_noun else pd.DataFrame()
     tables = {
-        "zero_shot": pd.DataFrame(zero_rows),
-        "zero_shot_per_noun": noun_differences(per_noun_table, config.sampling.base_model),
-        "retrieval_image": pd.DataFrame(image_rows),
-        "retrieval_cross_modal": pd.DataFrame(cross_rows),
-        "evaluation_notes": pd.DataFrame({"note": notes}, dtype=object),
+        artifacts.ZERO_SHOT: pd.DataFrame(zero_rows),
+        artifacts.ZERO_SHOT_PER_NOUN: noun_differences(per_noun_table, config.sampling.base_model),
+        artifacts.RETRIEVAL_IMAGE: pd.DataFrame(image_rows),
+        artifacts.RETRIEVAL_CROSS_MODAL: pd.DataFrame(cross_rows),
+        artifacts.EVALUATION_NOTES: pd.DataFrame({"note": notes}, dtype=object),
     }
-    inputs = ["records/records.parquet", "training/split.parquet", *[f"embeddings/{m}/units.parquet" for m in models]]
+    inputs = [artifacts.RECORDS, artifacts.SPLIT, *[artifacts.UNITS.at(model=m) for m in models]]
     details = {"models": models, "seed": config.study.seed}
-    return [write_result(ws, name, frame, "evaluate", inputs, SECTIONS, **details) for name, frame in tables.items()]
+    return [write_result(ws, artifact, frame, inputs, **details) for artifact, frame in tables.items()]

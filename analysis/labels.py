@@ -1,6 +1,6 @@
 """Pulled labels joined with batch provenance, binarised, and counted.
 
-Pure functions on frames; reading the files is left to `inputs.py`.
+Pure functions on frames; reading and writing the files is left to `store.py` and `analyze.py`.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-LABELS = ("same object", "similar object", "same category", "unrelated")
+from heritage_weaver.artifacts import EXCLUDED, LABEL_VALUES, LABELS_BY_ANNOTATOR, LABELS_BY_LINK_TYPE
+
 CONTROL = "control"
-PAIR_COLUMNS = ("pair_id", "record_a", "collection_a", "record_b", "collection_b", "link_types", "is_control", "is_overlap")
 
 
 def binarise(labels: pd.Series, positive_labels: Iterable[str]) -> pd.Series:
@@ -41,11 +41,11 @@ def usable_labels(labels: pd.DataFrame, provenance: pd.DataFrame) -> tuple[pd.Da
     status = labels["status"].fillna("")
     reasons[reasons.isna() & (status != "labelled")] = "status " + status + " (not labelled)"
     reasons[reasons.isna() & labels["label"].isna()] = "labelled without a label"
-    unknown = ~labels["label"].isin(LABELS) & labels["label"].notna()
+    unknown = ~labels["label"].isin(LABEL_VALUES) & labels["label"].notna()
     reasons[reasons.isna() & unknown] = "unknown label " + labels["label"].astype(str)
     missing_pair = ~labels["pair_id"].isin(provenance["pair_id"])
     reasons[reasons.isna() & missing_pair] = "pair_id not found in any batch"
-    excluded = labels.loc[reasons.notna(), ["annotation_id", "pair_id", "annotator", "label", "status"]].copy()
+    excluded = labels.loc[reasons.notna(), [c for c in EXCLUDED.columns if c != "reason"]].copy()
     excluded["reason"] = reasons[reasons.notna()]
     kept = labels.loc[reasons.isna()].merge(provenance, on="pair_id", how="left", validate="many_to_one")
     return kept.reset_index(drop=True), excluded.reset_index(drop=True)
@@ -63,9 +63,9 @@ def explode_link_types(labelled: pd.DataFrame) -> pd.DataFrame:
 
 def label_distribution(labelled: pd.DataFrame, positive_labels: Iterable[str]) -> pd.DataFrame:
     """Count and share of each label over all annotations, with the binary value it maps to."""
-    counts = labelled["label"].value_counts().reindex(LABELS, fill_value=0)
+    counts = labelled["label"].value_counts().reindex(LABEL_VALUES, fill_value=0)
     total = int(counts.sum())
-    table = pd.DataFrame({"label": list(LABELS), "count": counts.to_numpy()})
+    table = pd.DataFrame({"label": list(LABEL_VALUES), "count": counts.to_numpy()})
     table["share"] = table["count"] / total if total else 0.0
     table["binary"] = binarise(table["label"], positive_labels)
     return table
@@ -73,10 +73,10 @@ def label_distribution(labelled: pd.DataFrame, positive_labels: Iterable[str]) -
 
 def label_distribution_by_annotator(labelled: pd.DataFrame) -> pd.DataFrame:
     """Per annotator: annotations, the count of each label and the positive share."""
-    columns = ["annotator", "n", *LABELS, "positive_share"]
+    columns = list(LABELS_BY_ANNOTATOR.columns)
     if labelled.empty:
         return pd.DataFrame(columns=columns)
-    counts = pd.crosstab(labelled["annotator"], labelled["label"]).reindex(columns=list(LABELS), fill_value=0)
+    counts = pd.crosstab(labelled["annotator"], labelled["label"]).reindex(columns=list(LABEL_VALUES), fill_value=0)
     table = counts.reset_index()
     table.columns.name = None
     table["n"] = counts.sum(axis=1).to_numpy()
@@ -89,11 +89,11 @@ def label_distribution_by_link_type(labelled: pd.DataFrame) -> pd.DataFrame:
 
     A pair listed under several link types counts once under each.
     """
-    columns = ["link_type", "comparison", "stratum", "n", *LABELS, "positive_share"]
+    columns = list(LABELS_BY_LINK_TYPE.columns)
     if labelled.empty:
         return pd.DataFrame(columns=columns)
     exploded = explode_link_types(labelled)
-    counts = pd.crosstab(exploded["link_type"], exploded["label"]).reindex(columns=list(LABELS), fill_value=0)
+    counts = pd.crosstab(exploded["link_type"], exploded["label"]).reindex(columns=list(LABEL_VALUES), fill_value=0)
     table = counts.reset_index()
     table.columns.name = None
     keys = exploded.drop_duplicates("link_type").set_index("link_type")

@@ -7,12 +7,9 @@ from collections.abc import Sequence
 import pandas as pd
 
 from analysis.design import Design, table6_design, table7_design
+from heritage_weaver.artifacts import REGRESSION_COEFFICIENTS, REGRESSION_FITS
 from analysis.regression import AnnotatorEffects, fit_logit, permutation_pvalues
 
-FIT_COLUMNS = [
-    "table", "model", "annotator_effects", "intercept", "n_obs", "n_annotators", "status", "message",
-    "log_likelihood", "aic", "pseudo_r2", "permutations",
-]
 
 
 def study_designs(labelled: pd.DataFrame, comparisons: Sequence[str], base: str, fine_tuned: Sequence[str]) -> list[Design]:
@@ -62,7 +59,6 @@ def run_regressions(
                     "permutations": used,
                 }
             )
-    leading = ["table", "model", "annotator_effects", "intercept", "term", "kind"]
-    columns = leading + ["coef", "std_err", "z", "p_value", "ci_low", "ci_high", "permutation_p", "n_obs"]
+    columns = list(REGRESSION_COEFFICIENTS.columns)
     coefficients = pd.concat(coefficient_tables, ignore_index=True)[columns] if coefficient_tables else pd.DataFrame(columns=columns)
-    return coefficients, pd.DataFrame(fit_rows, columns=FIT_COLUMNS)
+    return coefficients, pd.DataFrame(fit_rows, columns=list(REGRESSION_FITS.columns))

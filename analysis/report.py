@@ -15,12 +15,11 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import figures
-from analysis.labels import LABELS
-from analysis.store import MissingInput, read_table
+from heritage_weaver import artifacts
+from heritage_weaver.artifacts import LABEL_VALUES, Artifact, ArtifactError
 from heritage_weaver.atomic import atomic_path, write_text
 from heritage_weaver.workspace import Workspace
 
-REPORT = "report/report.html"
 PER_NOUN_ROWS = 40
 
 
@@ -49,18 +48,20 @@ class Section:
         self.figures.append((caption, base64.b64encode(png).decode("ascii")))
 
 
-def _read(ws: Workspace, relative: str, section: Section, made_by: str) -> pd.DataFrame | None:
+def _read(ws: Workspace, artifact: Artifact, section: Section) -> pd.DataFrame | None:
     try:
-        return read_table(ws, relative)
-    except MissingInput:
-        section.missing.append(f"{relative} (made by `{made_by}`)" if not ws.path(relative).is_file() else f"{relative} (unreadable; run `{made_by}` again)")
+        return artifact.read(ws)
+    except ArtifactError:
+        made_by = f"hw {artifact.verb}"
+        section.missing.append(f"{artifact.path} (made by `{made_by}`)" if not artifact.exists(ws)
+                               else f"{artifact.path} (unreadable; run `{made_by}` again)")
         return None
 
 
 def manifest_section(ws: Workspace) -> Section:
     config = ws.config
     section = Section("manifest", "Study manifest", "What this study is made of and the settings every result depends on.")
-    records = _read(ws, "records/records.parquet", section, "hw ingest")
+    records = _read(ws, artifacts.RECORDS, section)
     counts = records["collection"].value_counts() if records is not None else pd.Series(dtype=int)
     section.table("Collections", pd.DataFrame(
         [{"collection": c.name, "format": c.format, "source": c.path.name, "records": int(counts.get(c.name, 0)) if records is not None else None} for c in config.collections]
@@ -81,7 +82,7 @@ def manifest_section(ws: Workspace) -> Section:
         "config hash": config.section_hash(),
     }
     section.table("Settings", pd.DataFrame({"setting": list(settings), "value": [str(v) for v in settings.values()]}))
-    thresholds = _read(ws, "sampler/thresholds.parquet", section, "hw sample")
+    thresholds = _read(ws, artifacts.THRESHOLDS, section)
     if thresholds is not None:
         section.table("Thresholds", thresholds)
     manifest = ws.manifest()
@@ -94,24 +95,14 @@ def manifest_section(ws: Workspace) -> Section:
 
 def link_counts(links: pd.DataFrame) -> pd.DataFrame:
     """Pairs per link type (comparison/stratum) from the sampler's links table."""
-    if "link_types" in links.columns:
-        exploded = links["link_types"].explode().dropna()
-        table = exploded.value_counts().rename_axis("link_type").reset_index(name="pairs")
-    else:
-        flags = [c for c in links.columns if c.startswith("link.")]
-        rows = []
-        for comparison in sorted({c.split(".")[1] for c in flags}):
-            columns = [c for c in flags if c.split(".")[1] == comparison]
-            linked = links[columns].fillna(False).astype(bool)
-            pattern = linked.apply(lambda row: "+".join(c.split(".", 2)[2] for c in columns if row[c]) or "none", axis=1)
-            rows += [{"link_type": f"{comparison}/{p}", "pairs": int(n)} for p, n in pattern.value_counts().items()]
-        table = pd.DataFrame(rows, columns=["link_type", "pairs"])
+    exploded = links["link_types"].explode().dropna()
+    table = exploded.value_counts().rename_axis("link_type").reset_index(name="pairs")
     return table.sort_values("link_type").reset_index(drop=True)
 
 
 def links_section(ws: Workspace) -> Section:
     section = Section("links", "Links per stratum", "Cross-collection pairs at or above each model's threshold, by comparison and agreement stratum.")
-    links = _read(ws, "sampler/links.parquet", section, "hw sample")
+    links = _read(ws, artifacts.LINKS, section)
     if links is not None:
         section.table("Pairs per link type", link_counts(links))
     return section
@@ -119,16 +110,16 @@ def links_section(ws: Workspace) -> Section:
 
 def labels_section(ws: Workspace) -> Section:
     section = Section("labels", "Labels", "Expert labels on the sampled pairs, and how they binarise (positive: " + ", ".join(ws.config.analysis.positive_labels) + ").")
-    overall = _read(ws, "analysis/label_distribution.parquet", section, "hw analyze")
-    by_type = _read(ws, "analysis/label_distribution_by_link_type.parquet", section, "hw analyze")
-    by_annotator = _read(ws, "analysis/label_distribution_by_annotator.parquet", section, "hw analyze")
-    excluded = _read(ws, "analysis/excluded.parquet", section, "hw analyze")
+    overall = _read(ws, artifacts.LABEL_DISTRIBUTION, section)
+    by_type = _read(ws, artifacts.LABELS_BY_LINK_TYPE, section)
+    by_annotator = _read(ws, artifacts.LABELS_BY_ANNOTATOR, section)
+    excluded = _read(ws, artifacts.EXCLUDED, section)
     if overall is not None:
         section.table("Label distribution", overall)
     if by_type is not None:
         section.table("Labels per link type", by_type)
         if not by_type.empty:
-            section.figure("Labels per link type", figures.label_bars(by_type, list(LABELS)))
+            section.figure("Labels per link type", figures.label_bars(by_type, list(LABEL_VALUES)))
     if by_annotator is not None:
         section.table("Labels per annotator", by_annotator)
     if excluded is not None:
@@ -145,8 +136,8 @@ def regressions_section(ws: Workspace) -> Section:
         "within the pair's comparison; Table 7 design: one flag per comparison × model. `none` is the study's design; "
         "`cluster` adds cluster-robust errors by annotator; `fixed` adds annotator dummies.",
     )
-    fits = _read(ws, "analysis/regression_fits.parquet", section, "hw analyze")
-    coefficients = _read(ws, "analysis/regression_coefficients.parquet", section, "hw analyze")
+    fits = _read(ws, artifacts.REGRESSION_FITS, section)
+    coefficients = _read(ws, artifacts.REGRESSION_COEFFICIENTS, section)
     if fits is not None:
         section.table("Fits", fits)
         section.notes += [f"{r.table} · {r.model} · {r.annotator_effects}: not estimated: {r.message}" for r in fits.itertuples() if r.status != "ok"]
@@ -162,8 +153,8 @@ def regressions_section(ws: Workspace) -> Section:
 
 def agreement_section(ws: Workspace) -> Section:
     section = Section("agreement", "Agreement", "Agreement between annotators on pairs that more than one of them labelled.")
-    alpha = _read(ws, "analysis/agreement_alpha.parquet", section, "hw analyze")
-    kappa = _read(ws, "analysis/agreement_kappa.parquet", section, "hw analyze")
+    alpha = _read(ws, artifacts.AGREEMENT_ALPHA, section)
+    kappa = _read(ws, artifacts.AGREEMENT_KAPPA, section)
     if alpha is not None:
         section.table("Krippendorff's alpha", alpha)
     if kappa is not None:
@@ -203,12 +194,11 @@ def per_noun_layout(nouns: pd.DataFrame, models: list[str], base: str) -> pd.Dat
 
 def evaluations_section(ws: Workspace) -> Section:
     section = Section("evaluations", "Model evaluations", "Held-out records only. Relevance: all-MiniLM-L6-v2 name similarity ≥ " f"{ws.config.analysis.relevance_threshold}.")
-    made_by = "hw evaluate"
-    zero = _read(ws, "analysis/zero_shot.parquet", section, made_by)
-    nouns = _read(ws, "analysis/zero_shot_per_noun.parquet", section, made_by)
-    image = _read(ws, "analysis/retrieval_image.parquet", section, made_by)
-    cross = _read(ws, "analysis/retrieval_cross_modal.parquet", section, made_by)
-    notes = _read(ws, "analysis/evaluation_notes.parquet", section, made_by)
+    zero = _read(ws, artifacts.ZERO_SHOT, section)
+    nouns = _read(ws, artifacts.ZERO_SHOT_PER_NOUN, section)
+    image = _read(ws, artifacts.RETRIEVAL_IMAGE, section)
+    cross = _read(ws, artifacts.RETRIEVAL_CROSS_MODAL, section)
+    notes = _read(ws, artifacts.EVALUATION_NOTES, section)
     models = list(ws.config.models)
     if zero is not None and not zero.empty:
         section.table("Zero-shot classification (Table 3)", zero_shot_layout(zero, models))
@@ -244,7 +234,7 @@ def build_report(ws: Workspace) -> Path:
     sections = [manifest_section(ws), links_section(ws), labels_section(ws), regressions_section(ws), agreement_section(ws), evaluations_section(ws)]
     for section in sections:
         for table in section.tables:
-            with atomic_path(ws.path("report", "tables", f"{table.slug}.csv")) as temporary:
+            with atomic_path(artifacts.REPORT_TABLE.at(name=table.slug).location(ws)) as temporary:
                 table.frame.to_csv(temporary, index=False)
     environment = Environment(loader=PackageLoader("analysis", "templates"), autoescape=select_autoescape(["html", "j2"]))
     environment.filters["html_table"] = _html_table
@@ -253,7 +243,9 @@ def build_report(ws: Workspace) -> Path:
         sections=sections,
         generated=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
-    path = ws.path(REPORT)
+    path = artifacts.REPORT.location(ws)
     write_text(path, html)
-    ws.record(path, "report", inputs=[p for p in ws.path("analysis").glob("*.parquet")], config_sections=())
+    analysis_tables = [a for a in artifacts.REGISTRY
+                       if a.path.startswith("analysis/") and not a.placeholders and a.exists(ws)]
+    artifacts.REPORT.record(ws, inputs=analysis_tables)
     return path

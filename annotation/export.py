@@ -14,21 +14,19 @@ from annotation.interface import instructions, label_config
 from annotation.push import batch_files, prepare
 from annotation.tasks import ImageLinks
 from heritage_weaver import atomic
+from heritage_weaver.artifacts import BATCH, IMPORT_FILE, IMPORT_SETTINGS
 from heritage_weaver.workspace import Workspace
-
-EXPORT_FOLDER = Path("annotation", "import")
 
 
 def export_import_files(workspace: Workspace, annotators: list[str] | None = None) -> list[Path]:
     """Write one import file per batch plus the label config; returns the task files."""
-    folder = workspace.path(str(EXPORT_FOLDER))
     written = []
     for prepared in prepare(workspace, batch_files(workspace, annotators), ImageLinks(workspace.root)):
-        target = folder / f"{prepared.batch.annotator}.json"
-        atomic.write_json(target, [{"data": data} for data in prepared.tasks.values()])
-        workspace.record(target, "export", inputs=[workspace.path("sampler", "batches", f"{prepared.batch.annotator}.parquet")],
-                         config_sections=["study", "labelstudio"], tasks=len(prepared.tasks))
-        written.append(target)
-    atomic.write_text(folder / "label_config.xml", label_config())
-    atomic.write_text(folder / "instructions.html", instructions())
+        annotator = prepared.batch.annotator
+        target = IMPORT_FILE.at(annotator=annotator)
+        atomic.write_json(target.location(workspace), [{"data": data} for data in prepared.tasks.values()])
+        target.record(workspace, inputs=[BATCH.at(annotator=annotator)], tasks=len(prepared.tasks))
+        written.append(target.location(workspace))
+    atomic.write_text(IMPORT_SETTINGS.at(name="label_config.xml").location(workspace), label_config())
+    atomic.write_text(IMPORT_SETTINGS.at(name="instructions.html").location(workspace), instructions())
     return written

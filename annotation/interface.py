@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
+from heritage_weaver.artifacts import LABEL_VALUES
+
 
 @dataclass(frozen=True)
 class Label:
@@ -13,17 +15,15 @@ class Label:
     example: str
 
 
-LABELS: tuple[Label, ...] = (
-    Label("same object", "identical object type or model", "two 700-series telephones"),
-    Label("similar object", "highly similar, but not the same type or model", "two telephones of different designs"),
-    Label(
-        "same category",
-        "similar use or the same catalogue category, but different things",
-        "a telephone and a telegraph key (both communications objects)",
-    ),
-    Label("unrelated", "no meaningful connection", "a telephone and a spinning wheel"),
-)
-LABEL_VALUES: tuple[str, ...] = tuple(label.value for label in LABELS)
+# What each label of the registry's vocabulary means to a curator: (meaning, example).
+_GUIDANCE = {
+    "same object": ("identical object type or model", "two 700-series telephones"),
+    "similar object": ("highly similar, but not the same type or model", "two telephones of different designs"),
+    "same category": ("similar use or the same catalogue category, but different things",
+                      "a telephone and a telegraph key (both communications objects)"),
+    "unrelated": ("no meaningful connection", "a telephone and a spinning wheel"),
+}
+LABELS: tuple[Label, ...] = tuple(Label(value, *_GUIDANCE[value]) for value in LABEL_VALUES)
 SIDES = ("a", "b")
 
 # The field names a task's data may carry; anything else would reach the curator's browser.

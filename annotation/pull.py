@@ -14,17 +14,12 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from annotation.client import Connection
-from annotation.interface import LABEL_VALUES
+from heritage_weaver.artifacts import LABEL_VALUES
 from annotation.ledger import Ledger, now
-from annotation.push import LEDGER
-from heritage_weaver import atomic
+from heritage_weaver.artifacts import LABELS, LEDGER
 from heritage_weaver.workspace import Workspace
 
-LABELS = "annotation/labels.parquet"
-LABEL_COLUMNS = (
-    "annotation_id", "pair_id", "annotator", "label", "status", "comment",
-    "created_at", "updated_at", "lead_time", "is_latest",
-)
+LABEL_COLUMNS = LABELS.columns
 
 
 @dataclass
@@ -143,12 +138,11 @@ def _export(connection: Connection, project_id: int) -> list[dict]:
 
 def pull(workspace: Workspace, connection: Connection) -> PullReport:
     """Fetch every project of the ledger, add new annotation versions, rewrite labels.parquet."""
-    ledger_path = workspace.path(str(LEDGER))
+    ledger_path = LEDGER.location(workspace)
     if not ledger_path.is_file():
         raise FileNotFoundError(f"{ledger_path}: no ledger yet; run `hw push` first")
     connection.check()
-    ledger = Ledger(ledger_path)
-    try:
+    with Ledger(ledger_path) as ledger:
         report = PullReport()
         projects = [p for p in ledger.projects() if p.server_url == connection.url]
         index = ledger.task_index()
@@ -165,21 +159,15 @@ def pull(workspace: Workspace, connection: Connection) -> PullReport:
         ledger.retire_drafts(live_drafts, {project.project_id for project in projects})
         ledger.record_pull(connection.url, report.__dict__)
         table = labels_table(ledger.annotation_rows())
-    finally:
-        ledger.close()
-    atomic.write_table(workspace.path(LABELS), table)
-    workspace.record(LABELS, "pull", inputs=[str(LEDGER)], config_sections=["labelstudio"], server=connection.url)
+    LABELS.write(workspace, table, inputs=[LEDGER], server=connection.url)
     return report
 
 
 def annotation_status(workspace: Workspace) -> pd.DataFrame:
     """Per annotator: pairs in their batches, done (labelled), skipped, remaining, open drafts."""
-    ledger = Ledger(workspace.path(str(LEDGER)))
-    try:
+    with Ledger(LEDGER.location(workspace)) as ledger:
         sizes = ledger.batch_sizes()
         table = labels_table(ledger.annotation_rows())
-    finally:
-        ledger.close()
     pairs = pd.Series({annotator: 0 for annotator, _ in sizes.values()}, dtype="int64")
     for annotator, n in sizes.values():
         pairs[annotator] += n

@@ -17,10 +17,9 @@ from annotation.client import Connection, LabelStudioError
 from annotation.interface import instructions, label_config
 from annotation.ledger import Ledger, Project
 from annotation.tasks import Batch, BatchError, ImageLinks, read_batch, record_views, task_data
+from heritage_weaver.artifacts import BATCH, LEDGER, RECORDS
 from heritage_weaver.workspace import Workspace
 
-LEDGER = Path("annotation", "ledger.sqlite")
-BATCHES = Path("sampler", "batches")
 TITLE_LIMIT = 50  # Label Studio's project title length
 
 
@@ -37,14 +36,15 @@ class BatchReport:
 
 
 def batch_files(workspace: Workspace, annotators: list[str] | None = None) -> list[Path]:
-    files = sorted(workspace.path(str(BATCHES)).glob("*.parquet"))
+    files = BATCH.instances(workspace)
+    folder = BATCH.location(workspace) if not BATCH.placeholders else workspace.path(BATCH.path).parent
     if annotators:
         files = [path for path in files if path.stem in annotators]
         unknown = sorted(set(annotators) - {path.stem for path in files})
         if unknown:
-            raise BatchError(f"no batch file for annotator(s) {unknown} in {workspace.path(str(BATCHES))}")
+            raise BatchError(f"no batch file for annotator(s) {unknown} in {folder}")
     if not files:
-        raise BatchError(f"no batches in {workspace.path(str(BATCHES))}; run `hw sample` first")
+        raise BatchError(f"no batches in {folder}; run `hw {BATCH.verb}` first")
     return files
 
 
@@ -144,7 +144,7 @@ def prepare(workspace: Workspace, files: list[Path], links: ImageLinks) -> list[
     """Read batches and records and build every task before anything is sent (bad input fails early)."""
     batches = [read_batch(path) for path in files]
     wanted = {key for batch in batches for pair in batch.pairs for key in ((pair.collection_a, pair.record_a), (pair.collection_b, pair.record_b))}
-    views = record_views(workspace.path("records", "records.parquet"), wanted)
+    views = record_views(RECORDS.read(workspace, columns=["record_id", "collection", "name", "description", "images"]), wanted)
     prepared = []
     for batch in batches:
         tasks = {pair.pair_id: task_data(pair, views, links) for pair in batch.pairs}
@@ -167,11 +167,8 @@ def _ensure_project(
     """
     batch = item.batch
     if ledger_path.is_file():
-        ledger = Ledger(ledger_path)
-        try:
+        with Ledger(ledger_path) as ledger:
             project = ledger.project(batch.batch_id)
-        finally:
-            ledger.close()
         if project is not None:
             if project.server_url != connection.url:
                 raise LabelStudioError(
@@ -186,11 +183,8 @@ def _ensure_project(
         project_id = _create_project(connection, workspace, batch, title, config)
     _ensure_storage(connection, project_id, item.storage_folder)
     project = Project(batch.batch_id, batch.annotator, project_id, connection.url, title)
-    ledger = Ledger(ledger_path)
-    try:
+    with Ledger(ledger_path) as ledger:
         ledger.register_project(batch.batch_id, batch.annotator, str(batch.source_file), batch.pairs, project)
-    finally:
-        ledger.close()
     return project, False
 
 
@@ -210,8 +204,7 @@ def push_batch(
     """Create the batch's project if needed and import exactly the tasks the ledger lacks."""
     project, known = _ensure_project(connection, workspace, ledger_path, item, config)
     report = BatchReport(item.batch.annotator, item.batch.batch_id, project.project_id, len(item.tasks))
-    ledger = Ledger(ledger_path)
-    try:
+    with Ledger(ledger_path) as ledger:
         incomplete = len(ledger.task_pairs(project.batch_id)) < len(item.tasks)
         if incomplete and (known or _find_any_task(connection, project.project_id)):
             _adopt_orphans(connection, ledger, project, report)
@@ -229,8 +222,6 @@ def push_batch(
             ledger.record_tasks(project.batch_id, project.project_id, zip(chunk, task_ids))
             report.created += len(chunk)
             on_progress(len(chunk))
-    finally:
-        ledger.close()
     return report
 
 
@@ -269,11 +260,9 @@ def push(
     links = image_links(workspace, connection)
     prepared = prepare(workspace, batch_files(workspace, annotators), links)
     on_total(sum(len(item.tasks) for item in prepared))
-    ledger_path = workspace.path(str(LEDGER))
+    ledger_path = LEDGER.location(workspace)
     config = config or label_config()
     reports = [push_batch(connection, workspace, ledger_path, item, config, on_progress) for item in prepared]
-    workspace.record(
-        str(LEDGER), "push", inputs=[item.batch.source_file for item in prepared], config_sections=["labelstudio"],
-        server=connection.url, projects={report.annotator: report.project_id for report in reports},
-    )
+    LEDGER.record(workspace, inputs=[item.batch.source_file for item in prepared], server=connection.url,
+                  projects={report.annotator: report.project_id for report in reports})
     return reports

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from heritage_weaver import atomic
+from heritage_weaver.artifacts import LABELSTUDIO_DATA
 from heritage_weaver.workspace import Workspace
 
 USERNAME_ENV = "LABEL_STUDIO_USERNAME"
@@ -56,7 +57,7 @@ class ServerState:
 
 
 def data_dir(workspace: Workspace) -> Path:
-    return workspace.path("annotation", "labelstudio")
+    return LABELSTUDIO_DATA.location(workspace)
 
 
 def _state_file(workspace: Workspace) -> Path:

@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 
 from annotation.client import Connection
-from annotation.interface import LABEL_VALUES
+from heritage_weaver.artifacts import LABEL_VALUES
 from annotation.ledger import Ledger
-from annotation.push import LEDGER, server_tasks
+from annotation.push import server_tasks
+from heritage_weaver.artifacts import DEMO_TRUTH, LEDGER
 from heritage_weaver.workspace import Workspace
 
-GROUND_TRUTH = "data/ground_truth.csv"
 SIMULATION_MARK = "SIMULATED"
 
 
@@ -53,7 +53,7 @@ def pair_rng(seed: int, annotator: str, pair_id: str) -> np.random.Generator:
 
 
 def read_truth(workspace: Workspace) -> dict[tuple[str, str], Truth]:
-    path = workspace.path(GROUND_TRUTH)
+    path = DEMO_TRUTH.location(workspace)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no ground truth; simulated labels exist only for the demo study")
     frame = pd.read_csv(path, dtype=str).fillna("")
@@ -70,8 +70,7 @@ def simulate(workspace: Workspace, connection: Connection, noise: float = 0.15, 
     seed = workspace.config.study.seed if seed is None else seed
     truth = read_truth(workspace)
     connection.check()
-    ledger = Ledger(workspace.path(str(LEDGER)))
-    try:
+    with Ledger(LEDGER.location(workspace)) as ledger:
         pairs = {
             (batch_id, pair_id): (record_a, collection_a, record_b, collection_b)
             for batch_id, pair_id, record_a, collection_a, record_b, collection_b in ledger.db.execute(
@@ -80,8 +79,6 @@ def simulate(workspace: Workspace, connection: Connection, noise: float = 0.15, 
         }
         projects = [project for project in ledger.projects() if project.server_url == connection.url]
         tasks = {project.batch_id: ledger.task_pairs(project.batch_id) for project in projects}
-    finally:
-        ledger.close()
     posted = []
     for project in projects:
         annotated = {
@@ -95,7 +92,7 @@ def simulate(workspace: Workspace, connection: Connection, noise: float = 0.15, 
             record_a, collection_a, record_b, collection_b = pairs[(project.batch_id, pair_id)]
             side_a, side_b = truth.get((collection_a, record_a)), truth.get((collection_b, record_b))
             if side_a is None or side_b is None:
-                raise KeyError(f"pair {pair_id}: {collection_a}/{record_a} or {collection_b}/{record_b} not in {GROUND_TRUTH}")
+                raise KeyError(f"pair {pair_id}: {collection_a}/{record_a} or {collection_b}/{record_b} not in {DEMO_TRUTH.path}")
             rng = pair_rng(seed, project.annotator, pair_id)
             correct = true_label(side_a, side_b)
             label = simulated_label(correct, noise, rng)

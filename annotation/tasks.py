@@ -18,10 +18,10 @@ import pandas as pd
 import pyarrow as pa
 
 from annotation.interface import TASK_FIELDS
+from heritage_weaver.artifacts import BATCH_IDENTITY
 from annotation.ledger import PairRow
 
 INLINE_SIDE = 800  # pixels: enough to judge an object, small enough to keep tasks light
-PAIR_COLUMNS = ("pair_id", "annotator", "position", "record_a", "collection_a", "record_b", "collection_b")
 NO_IMAGE = (
     "data:image/svg+xml;utf8,"
     + quote(
@@ -45,19 +45,19 @@ class Batch:
 
 def _provenance(row: dict) -> dict:
     """Every batch column that is not the pair's identity: why it was sampled, kept out of tasks."""
-    return {key: value for key, value in row.items() if key not in PAIR_COLUMNS}
+    return {key: value for key, value in row.items() if key not in BATCH_IDENTITY}
 
 
 def read_batch(path: Path) -> Batch:
     """Read one `sampler/batches/<annotator>.parquet`, checking the documented columns."""
     frame = pd.read_parquet(path)
-    missing = [column for column in PAIR_COLUMNS if column not in frame.columns]
+    missing = [column for column in BATCH_IDENTITY if column not in frame.columns]
     if missing:
         raise BatchError(f"{path}: missing column(s) {missing}")
     annotators = frame["annotator"].dropna().unique().tolist()
     if len(annotators) != 1:
         raise BatchError(f"{path}: field annotator: expected one annotator per batch, found {annotators}")
-    for column in PAIR_COLUMNS:
+    for column in BATCH_IDENTITY:
         blank = frame.index[frame[column].isna()].tolist()
         if blank:
             raise BatchError(f"{path}: row {blank[0]}: field {column} is empty")
@@ -88,10 +88,9 @@ class RecordView:
     image: str | None
 
 
-def record_views(records_path: Path, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], RecordView]:
+def record_views(records: pd.DataFrame, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], RecordView]:
     """(collection, record_id) → what a curator sees of that record."""
-    frame = pd.read_parquet(records_path, columns=["record_id", "collection", "name", "description", "images"])
-    frame = frame[[key in wanted for key in zip(frame["collection"], frame["record_id"])]]
+    frame = records[[key in wanted for key in zip(records["collection"], records["record_id"])]]
     views = {}
     for row in frame.itertuples(index=False):
         images = list(row.images) if row.images is not None else []

@@ -53,7 +53,7 @@ def write_records(ws, count: int, image_size: int, seed: int = 0) -> None:
 
 
 def build_model(ws, arch: str) -> Path:
-    from embeddings.tiny import EOS_ID, build_tiny_siglip
+    from heritage_weaver.tiny_siglip import EOS_ID, build_tiny_siglip
 
     target = ws.path("models", "base")
     texts = [f"{noun} {i}" for noun in NOUNS for i in range(50)]
@@ -90,7 +90,7 @@ def main() -> None:
     parser.add_argument("--device", default=None)
     args = parser.parse_args()
 
-    from embeddings.model import default_batch_size, load_siglip
+    from heritage_weaver.siglip import default_batch_size, load_siglip
     from embeddings.runner import embed_images, embed_model, embed_texts, study_units
 
     with tempfile.TemporaryDirectory() as scratch:

@@ -23,7 +23,8 @@ from PIL import Image
 from annotation import server
 from annotation.client import connect
 from annotation import push as pushing
-from annotation.push import LEDGER, push
+from annotation.push import push
+from heritage_weaver.artifacts import LEDGER
 from heritage_weaver.atomic import write_table
 from heritage_weaver.workspace import Workspace
 
@@ -107,7 +108,7 @@ def main() -> None:
             again = push(workspace, connection)
             print(f"re-push with nothing missing: {sum(r.created for r in again)} created in "
                   f"{time.perf_counter() - started:.2f} s")
-            with sqlite3.connect(workspace.path(str(LEDGER))) as db:
+            with sqlite3.connect(LEDGER.location(workspace)) as db:
                 print(f"ledger tasks: {db.execute('SELECT COUNT(*) FROM tasks').fetchone()[0]:,}")
         finally:
             server.stop(workspace)

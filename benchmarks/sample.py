@@ -67,7 +67,8 @@ def main() -> None:
     vectors = SyntheticVectors(args.scale)
     settings = SampleSettings(models=MODELS, base_model="base", comparisons=tuple(default_comparisons()),
                               collection_a="a", collection_b="b", percentile=99.0, percentile_mode=args.mode,
-                              block_size=args.block_size, annotators=("A01", "A02"), per_annotator=100, seed=0)
+                              block_size=args.block_size, annotators=("A01", "A02"), per_annotator=100, overlap=0.0,
+                              controls=0, seed=0)
     with tempfile.TemporaryDirectory() as workdir:
         start, cpu_start = time.perf_counter(), time.process_time()
         result = run_sample(settings, vectors, Path(workdir))

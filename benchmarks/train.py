@@ -23,7 +23,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def build_model(arch: str, folder: Path, captions: list[str]) -> Path:
-    from embeddings.tiny import build_tiny_siglip
+    from heritage_weaver.tiny_siglip import build_tiny_siglip
 
     if arch == "tiny":
         return build_tiny_siglip(folder, captions, seed=0)
@@ -55,7 +55,7 @@ def main() -> None:
     if arguments.threads:
         torch.set_num_threads(arguments.threads)
 
-    from embeddings.model import load_siglip
+    from heritage_weaver.siglip import load_siglip
     from heritage_weaver.demo import synthetic_pairs
     from training.cache import image_cache
     from training.data import PairDataset

@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 
 from heritage_weaver import atomic
+from heritage_weaver.artifacts import INDEX, INDEX_ROWS
 from heritage_weaver.workspace import Workspace
-from embeddings.store import ModelStore, load_vectors
+from heritage_weaver.vectors import ModelStore, load_vectors
 
-MAPPING_COLUMNS = ("unit_id", "record_id", "collection", "modality", "kind", "image")
+MAPPING_COLUMNS = INDEX_ROWS.columns
 HNSW_NEIGHBOURS = 32
 HNSW_EF_SEARCH = 128
 IVF_POINTS_PER_LIST = 39  # FAISS warns below this many training points per list
@@ -30,8 +31,8 @@ class IndexFiles:
 
     @classmethod
     def of(cls, ws: Workspace, model: str, modality: str, collection: str) -> "IndexFiles":
-        stem = ws.path("indexes", model, f"{modality}-{collection}")
-        return cls(stem.with_suffix(".faiss"), stem.with_suffix(".parquet"))
+        parts = {"model": model, "modality": modality, "collection": collection}
+        return cls(INDEX.at(**parts).location(ws), INDEX_ROWS.at(**parts).location(ws))
 
 
 def make_index(vectors: np.ndarray, kind: str = "flat"):
@@ -83,13 +84,14 @@ def build_indexes(ws: Workspace, model: str, force: bool = False) -> list[dict]:
     summary = []
     for (modality, collection), group in units.groupby(["modality", "collection"], sort=True):
         files = IndexFiles.of(ws, model, str(modality), str(collection))
-        state = ws.artifact_state(ws.relative(files.index))
+        state = ws.artifact_state(INDEX.at(model=model, modality=modality, collection=collection).path)
         if state == "done" and files.mapping.is_file() and not force:
             summary.append({"model": model, "modality": modality, "collection": collection, "vectors": len(group), "state": "up to date"})
             continue
         write_index(make_index(vectors[group.index.to_numpy()], kind), files, group)
-        for artifact in (files.index, files.mapping):
-            ws.record(artifact, "index", inputs=[store.units_path, store.shards_dir], config_sections=["embedding"],
-                      model=model, modality=modality, collection=collection, kind=kind, vectors=len(group))
+        parts = {"model": model, "modality": modality, "collection": collection}
+        for artifact in (INDEX.at(**parts), INDEX_ROWS.at(**parts)):
+            artifact.record(ws, inputs=[store.units_path, store.shards_dir], model=model, modality=modality,
+                            collection=collection, kind=kind, vectors=len(group))
         summary.append({"model": model, "modality": modality, "collection": collection, "vectors": len(group), "state": "built"})
     return summary

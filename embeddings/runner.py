@@ -20,10 +20,12 @@ from torch.utils.data import DataLoader, Dataset
 
 from heritage_weaver import atomic
 from heritage_weaver.images import ImageResolver
+from heritage_weaver.progress import SILENT, Progress
 from heritage_weaver.workspace import Workspace
-from embeddings.decode import ImageProblem, open_rgb
-from embeddings.store import FAILURE_COLUMNS, ModelStore, content_key, embedded_units
-from embeddings.units import RECORDS, build_units, segment_splitter, split_sentences
+from heritage_weaver.decode import ImageProblem, open_rgb
+from heritage_weaver.vectors import FAILURE_COLUMNS, ModelStore, content_key, embedded_units
+from heritage_weaver.artifacts import RECORDS
+from embeddings.units import build_units, segment_splitter, split_sentences
 
 
 @dataclass(frozen=True)
@@ -43,10 +45,7 @@ class EmbedSummary:
 
 def study_units(ws: Workspace, tokenizer) -> pd.DataFrame:
     """The units of every ingested record, split as `embedding.text_units` says."""
-    records_path = ws.path(*RECORDS)
-    if not records_path.is_file():
-        raise FileNotFoundError(f"{records_path}: no records (run `hw ingest` first)")
-    records = pd.read_parquet(records_path)
+    records = RECORDS.read(ws)
     settings = ws.config.embedding
     if settings.text_units == "segments":
         return build_units(records, segment_splitter(tokenizer, settings.segment_tokens), "segment")
@@ -138,7 +137,7 @@ def _limit_worker_threads(_: int) -> None:
 
 
 def embed_model(ws: Workspace, model: str, encoder, batch_size: int, retry_failures: bool = False,
-                progress=None) -> EmbedSummary:
+                progress: Progress = SILENT) -> EmbedSummary:
     """Embed every unit of the study with `encoder` into `embeddings/<model>/`, resuming."""
     settings = ws.config.embedding
     store = ModelStore.of(ws, model)
@@ -154,16 +153,15 @@ def embed_model(ws: Workspace, model: str, encoder, batch_size: int, retry_failu
                 "dtype": settings.dtype, "compute_dtype": str(encoder.dtype), "device": str(encoder.device)}
 
     def record_shard(number: int, count: int) -> None:
-        ws.record(store.shard_path(number, ".npy"), "embed", config_sections=["embedding"], units=count, **metadata)
+        store.shard(number, ".npy").record(ws, units=count, **metadata)
 
     writer = ShardWriter(store, metadata, settings.shard_size, settings.dtype, record_shard)
-    task = progress.add_task(f"embed {model}", total=len(pending)) if progress else None
-    advance = (lambda n: progress.advance(task, n)) if progress else (lambda n: None)
+    advance = progress.task(f"embed {model}", len(pending), "units")
     embed_texts(pending[pending["modality"] == "text"], encoder, batch_size, writer, advance)
     embed_images(ws, pending[pending["modality"] == "image"], encoder, batch_size, settings.image_workers, writer, advance)
     writer.commit()
     if store.failures_path.is_file():
-        ws.record(store.failures_path, "embed", inputs=[ws.path(*RECORDS)], config_sections=["embedding"], model=model)
+        store.failures.record(ws, inputs=[RECORDS], model=model)
 
     embedded = embedded_units(store, units)
     failed = _failed_units(store, units.loc[~units["unit_id"].isin(embedded["unit_id"])])
@@ -174,12 +172,11 @@ def _save_units(ws: Workspace, store: ModelStore, units: pd.DataFrame, model: st
     table = pa.Table.from_pandas(units, preserve_index=False)
     if store.units_path.is_file() and pq.read_table(store.units_path).equals(table):
         return
-    atomic.write_table(store.units_path, table)
-    ws.record(store.units_path, "embed", inputs=[ws.path(*RECORDS)], config_sections=["embedding"], model=model)
+    store.units.write(ws, table, inputs=[RECORDS], model=model)
 
 
 def _failed_units(store: ModelStore, units: pd.DataFrame) -> pd.DataFrame:
-    failures = store.failures()
+    failures = store.read_failures()
     keyed = units.assign(content=content_key(units))
     return keyed.merge(failures.assign(content=content_key(failures)).loc[:, ["unit_id", "content"]],
                        on=["unit_id", "content"], how="inner")
@@ -189,7 +186,7 @@ def _pending(store: ModelStore, units: pd.DataFrame, retry_failures: bool) -> pd
     done = set(embedded_units(store, units)["unit_id"])
     failed = set(_failed_units(store, units)["unit_id"])
     if retry_failures and failed:
-        failures = store.failures()
+        failures = store.read_failures()
         atomic.write_table(store.failures_path, failures[~failures["unit_id"].isin(failed)])
         failed = set()
     return units[~units["unit_id"].isin(done | failed)].reset_index(drop=True)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from heritage_weaver.workspace import Workspace
 from embeddings.index import IndexFiles, read_index
-from embeddings.units import RECORDS
+from heritage_weaver.artifacts import INDEX, RECORDS
 
 RESULT_COLUMNS = ("record_id", "collection", "name", "score", "image", "unit_id")
 
@@ -53,27 +53,27 @@ class Searcher:
 
     def __init__(self, ws: Workspace, model: str, encoder=None) -> None:
         if encoder is None:
-            from embeddings.model import load_siglip
+            from heritage_weaver.siglip import load_siglip
 
             encoder = load_siglip(ws.model_location(model))
         self.ws, self.model, self.encoder = ws, model, encoder
-        records = pd.read_parquet(ws.path(*RECORDS), columns=["record_id", "name", "images"])
+        records = RECORDS.read(ws, columns=["record_id", "name", "images"])
         self.names = dict(zip(records["record_id"], records["name"]))
         self.first_image = {r: (list(i)[0] if i is not None and len(i) else None) for r, i in zip(records["record_id"], records["images"])}
         self._indexes: dict[tuple[str, str], tuple] = {}
 
     def query_vector(self, text: str | None = None, image: Path | str | None = None, text_weight: float = 0.5) -> np.ndarray:
-        from embeddings.decode import open_rgb
+        from heritage_weaver.decode import open_rgb
 
         text_vector = self.encoder.encode_texts([text])[0] if text else None
         image_vector = self.encoder.encode_images([open_rgb(image)])[0] if image else None
         return combine_queries(text_vector, image_vector, text_weight)
 
     def collections(self, modality: str, collection: str | None) -> list[str]:
-        folder = self.ws.path("indexes", self.model)
-        found = sorted(p.stem.split("-", 1)[1] for p in folder.glob(f"{modality}-*.faiss"))
+        indexes = INDEX.at(model=self.model, modality=modality)
+        found = [path.stem.split("-", 1)[1] for path in indexes.instances(self.ws)]
         if not found:
-            raise FileNotFoundError(f"{folder}: no {modality} indexes for model {self.model!r} (run `hw index`)")
+            raise FileNotFoundError(f"{indexes.path}: no {modality} indexes for model {self.model!r} (run `hw index`)")
         if collection is not None and collection not in found:
             raise FileNotFoundError(f"no {modality} index of collection {collection!r} for model {self.model!r}; have {found}")
         return [collection] if collection is not None else found

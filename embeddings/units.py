@@ -12,10 +12,8 @@ from functools import lru_cache
 
 import pandas as pd
 
+from heritage_weaver.artifacts import UNIT_COLUMNS
 from heritage_weaver.nlp import load_english
-
-RECORDS = ("records", "records.parquet")
-UNIT_COLUMNS = ("unit_id", "record_id", "collection", "modality", "kind", "text", "image")
 
 Splitter = Callable[[Sequence[str]], list[list[str]]]
 

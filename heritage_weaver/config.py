@@ -168,8 +168,9 @@ class StudyConfig(_Strict):
             value = getattr(self.sampling, key)
             if value is not None and value not in names:
                 raise ValueError(f"sampling.{key} = {value!r} is not one of the collections {names}")
-        if self.sampling.base_model not in self.models:
-            raise ValueError(f"sampling.base_model = {self.sampling.base_model!r} is not one of the models {list(self.models)}")
+        for key, model in (("sampling.base_model", self.sampling.base_model), ("training.base_model", self.training.base_model)):
+            if model not in self.models:
+                raise ValueError(f"{key} = {model!r} is not one of the models {list(self.models)}")
         comparisons = [c.name for c in self.comparisons]
         if len(set(comparisons)) != len(comparisons):
             raise ValueError(f"comparison names must be unique, got {comparisons}")

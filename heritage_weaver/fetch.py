@@ -24,11 +24,11 @@ from PIL import Image
 
 from heritage_weaver import atomic
 from heritage_weaver.config import FetchConfig
-from heritage_weaver.images import FETCHED, is_url
+from heritage_weaver.artifacts import FETCH_CACHE, FETCH_JOURNAL, FETCHED, RECORDS
+from heritage_weaver.images import is_url
+from heritage_weaver.progress import SILENT, Progress
 from heritage_weaver.workspace import Workspace
 
-JOURNAL = "images/fetch-journal.jsonl"
-CACHE = "images/cache"
 _RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
 
 
@@ -117,7 +117,7 @@ class ImageFetcher:
                 data, content_type = self._download(url)
                 image_format, width, height = check_image(data, self.settings.max_pixels)
                 digest = hashlib.sha256(data).hexdigest()
-                relative = f"{CACHE}/{digest[:2]}/{digest}.{image_format}"
+                relative = FETCH_CACHE.at(prefix=digest[:2], sha256=digest, ext=image_format).path
                 target = self.workspace.path(relative)
                 if not target.exists():
                     atomic.write_bytes(target, data)
@@ -134,10 +134,10 @@ class ImageFetcher:
 
 def _previous_outcomes(workspace: Workspace) -> dict[str, dict]:
     outcomes: dict[str, dict] = {}
-    table = workspace.path(FETCHED)
+    table = FETCHED.location(workspace)
     if table.is_file():
         outcomes.update((row["location"], row) for row in pq.read_table(table).to_pylist())
-    journal = workspace.path(JOURNAL)
+    journal = FETCH_JOURNAL.location(workspace)
     if journal.is_file():
         for line in journal.read_text(encoding="utf-8").splitlines():
             try:
@@ -149,8 +149,8 @@ def _previous_outcomes(workspace: Workspace) -> dict[str, dict]:
 
 
 def image_urls(workspace: Workspace) -> list[str]:
-    records = pq.read_table(workspace.path("records", "records.parquet"), columns=["images"])
-    return sorted({loc for images in records.column("images").to_pylist() for loc in images if is_url(loc)})
+    images = RECORDS.read(workspace, columns=["images"])["images"]
+    return sorted({loc for locations in images for loc in locations if is_url(loc)})
 
 
 def fetch_images(
@@ -164,7 +164,7 @@ def fetch_images(
     outcomes = _previous_outcomes(workspace)
     todo = [u for u in urls if u not in outcomes or (retry_failed and outcomes[u]["status"] != "ok")]
     fetcher = ImageFetcher(workspace, settings)
-    journal_path = workspace.path(JOURNAL)
+    journal_path = FETCH_JOURNAL.location(workspace)
     journal_path.parent.mkdir(parents=True, exist_ok=True)
     with journal_path.open("a", encoding="utf-8") as journal, ThreadPoolExecutor(settings.workers) as pool:
         futures = [pool.submit(fetcher.fetch, url) for url in todo]
@@ -193,6 +193,30 @@ FETCHED_SCHEMA = pa.schema([
 def _fold_journal(workspace: Workspace, outcomes: dict[str, dict]) -> None:
     rows = [{k: row.get(k) for k in FETCHED_SCHEMA.names} for row in outcomes.values()]
     table = pa.Table.from_pylist(rows, schema=FETCHED_SCHEMA)
-    atomic.write_table(workspace.path(FETCHED), table)
-    workspace.path(JOURNAL).unlink(missing_ok=True)
-    workspace.record(FETCHED, "fetch-images", inputs=["records/records.parquet"], config_sections=["fetch"])
+    FETCHED.write(workspace, table, inputs=[RECORDS])
+    FETCH_JOURNAL.location(workspace).unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class FetchSummary:
+    urls: int
+    failed: list[dict]  # outcomes of the URLs that are not cached
+    tried: int  # URLs attempted in this run
+
+
+def fetch_study_images(workspace: Workspace, progress: Progress = SILENT, workers: int | None = None,
+                       retry_failed: bool = True) -> FetchSummary:
+    """Fetch every image URL of the study's records that is not cached yet (see `fetch_images`)."""
+    settings = workspace.config.fetch
+    if workers:
+        settings = settings.model_copy(update={"workers": workers})
+    urls = image_urls(workspace)
+    advance = progress.task("fetching", len(urls), "images")
+    tried = []
+
+    def done(outcome: FetchOutcome) -> None:
+        tried.append(outcome)
+        advance(1)
+
+    outcomes = fetch_images(workspace, urls, settings, retry_failed, on_done=done)
+    return FetchSummary(len(urls), [o for o in outcomes.values() if o["status"] != "ok"], len(tried))

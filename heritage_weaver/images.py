@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
+from heritage_weaver.artifacts import FETCHED
 from heritage_weaver.workspace import Workspace
-
-FETCHED = "images/fetched.parquet"
 
 
 def is_url(location: str) -> bool:
@@ -20,10 +17,10 @@ class ImageResolver:
 
     def __init__(self, workspace: Workspace) -> None:
         self._cached: dict[str, Path] = {}
-        fetched = workspace.path(FETCHED)
-        if fetched.is_file():
-            table = pq.read_table(fetched, columns=["location", "status", "path"]).to_pylist()
-            self._cached = {row["location"]: workspace.path(row["path"]) for row in table if row["status"] == "ok"}
+        if FETCHED.exists(workspace):
+            table = FETCHED.read(workspace, columns=["location", "status", "path"])
+            ok = table[table["status"] == "ok"]
+            self._cached = {location: workspace.path(path) for location, path in zip(ok["location"], ok["path"])}
 
     def __call__(self, location: str) -> Path | None:
         if is_url(location):

@@ -12,11 +12,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Iterable
 
+from filelock import FileLock
+
 from heritage_weaver import atomic
 from heritage_weaver.config import StudyConfig, load_config
 
 CONFIG_NAME = "study.toml"
 MANIFEST_NAME = "manifest.json"
+MANIFEST_LOCK = ".manifest.lock"
 _HASHED_PACKAGES = ("heritage-weaver", "torch", "transformers", "faiss-cpu", "spacy", "statsmodels", "label-studio-sdk")
 _FULL_HASH_LIMIT = 64 * 1024 * 1024
 
@@ -123,9 +126,11 @@ class Workspace:
             "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
         entry.update(details)
-        manifest = self.manifest()
-        manifest[self.relative(artifact_path)] = entry
-        atomic.write_json(self.path(MANIFEST_NAME), manifest)
+        # Read, update and replace under one lock: a `hw pull` beside a long `hw embed` loses no entry.
+        with FileLock(self.path(MANIFEST_LOCK)):
+            manifest = self.manifest()
+            manifest[self.relative(artifact_path)] = entry
+            atomic.write_json(self.path(MANIFEST_NAME), manifest)
 
     def artifact_states(self, artifacts: Iterable[str]) -> dict[str, str]:
         """Each artifact's state: `missing`, `stale` (config or an input changed since it was

@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from heritage_weaver.artifacts import BATCH
 from sampler.batches import BatchPlan
 from sampler.spill import PairLocations, ScoreSpill
 from sampler.strata import Stratum, pattern_codes, stratum_lookup
 
-BATCH_LEADING = ["pair_id", "annotator", "position", "record_a", "collection_a", "record_b", "collection_b",
-                 "link_types", "is_control", "is_overlap"]
+BATCH_LEADING = list(BATCH.columns)  # then every (comparison, model) score and flag
 
 
 @dataclass

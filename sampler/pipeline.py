@@ -45,19 +45,21 @@ class Comparison(Protocol):
 
 @dataclass(frozen=True)
 class SampleSettings:
+    """What the pipeline needs of the study config; no defaults here, so the config's are the only ones."""
+
     models: tuple[str, ...]
     base_model: str
     comparisons: tuple[Comparison, ...]
     collection_a: str
     collection_b: str
-    percentile: float = 99.0
-    percentile_mode: Literal["record", "unit"] = "record"
-    block_size: int = 4096
-    annotators: tuple[str, ...] = ("A01", "A02")
-    per_annotator: int = 100
-    overlap: float = 0.0
-    controls: int = 0
-    seed: int = 42
+    percentile: float
+    percentile_mode: Literal["record", "unit"]
+    block_size: int
+    annotators: tuple[str, ...]
+    per_annotator: int
+    overlap: float
+    controls: int
+    seed: int
 
     @classmethod
     def from_config(cls, config: StudyConfig) -> "SampleSettings":

@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from embeddings.decode import ImageProblem, open_rgb
+from heritage_weaver.decode import ImageProblem, open_rgb
 from heritage_weaver import atomic
+from heritage_weaver.artifacts import IMAGE_CACHE, IMAGE_CACHE_ROWS
 
 
 def read_resized(path: str, size: int) -> np.ndarray:
@@ -61,8 +62,8 @@ def image_cache(
     on_progress: Callable[[int], None] = lambda n: None,
 ) -> ImageCache:
     """The cache for `locations`, reused when an earlier run cached exactly these at this size."""
-    array_path = folder / f"images-{size}.npy"
-    index_path = folder / f"images-{size}.parquet"
+    array_path = folder / Path(IMAGE_CACHE.at(size=size).path).name
+    index_path = folder / Path(IMAGE_CACHE_ROWS.at(size=size).path).name
     wanted = sorted(set(locations))
     if array_path.is_file() and index_path.is_file():
         index = pd.read_parquet(index_path)

@@ -19,7 +19,7 @@ def save_pretrained(model: Any, processor: Any, target: Path) -> Path:
     """
     from transformers.utils import logging as transformers_logging
 
-    import embeddings.model  # noqa: F401  (silences transformers' warning about its own default config)
+    import heritage_weaver.siglip  # noqa: F401  (silences transformers' warning about its own default config)
 
     target = Path(target)
     staging = target.with_name(f".{target.name}.new")

@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 
 from heritage_weaver import atomic
+from heritage_weaver.artifacts import METRICS
 
-METRIC_COLUMNS = ["step", "epoch", "split", "loss", "lr", "pairs_per_s"]
+METRIC_COLUMNS = list(METRICS.columns)
 
 
 def metrics_table(rows: list[dict]) -> pd.DataFrame:

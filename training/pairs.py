@@ -7,7 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-PAIR_COLUMNS = ["record_id", "collection", "image", "kind", "text"]
+from heritage_weaver.artifacts import PAIRS
+
+PAIR_COLUMNS = [c for c in PAIRS.columns if c != "split"]  # the split joins later
 
 
 def description_segments(tokenizer: Any, description: str, tokens: int = 64) -> list[str]:

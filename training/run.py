@@ -9,23 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
 from heritage_weaver import atomic
-from heritage_weaver.console import console, progress_bar
+from heritage_weaver.artifacts import (IMAGE_CACHE, IMAGE_FAILURES, LOSS_PLOT, METRICS, PAIRS, RECORDS, SPLIT,
+                                       TRAINED_MODEL, TRAINING_STATE)
 from heritage_weaver.images import ImageResolver
+from heritage_weaver.progress import SILENT, Progress
 from heritage_weaver.workspace import Workspace
-from training.split import SPLIT_COLUMNS, extend_split, split_records
-
-RECORDS = "records/records.parquet"
-SPLIT = "training/split.parquet"
-PAIRS = "training/pairs.parquet"
-IMAGE_FAILURES = "training/image_failures.parquet"
-METRICS = "training/metrics.parquet"
-LOSS_PLOT = "training/loss.png"
-STATE = "training/state.pt"
-CACHE = "training/cache"
-VERB = "train"
+from training.split import extend_split, split_records
 
 
 class TrainingError(RuntimeError):
@@ -46,14 +37,12 @@ class TrainingSummary:
 def load_split(ws: Workspace, records: pd.DataFrame) -> pd.DataFrame:
     """The saved split (extended to new records), or a fresh one; written and recorded when it changes."""
     settings, seed = ws.config.training, ws.config.study.seed
-    path = ws.path(SPLIT)
-    existing = pd.read_parquet(path)[SPLIT_COLUMNS] if path.is_file() else None
+    existing = SPLIT.read(ws, columns=SPLIT.columns) if SPLIT.exists(ws) else None
     split = (split_records(records, settings.eval_fraction, seed) if existing is None
              else extend_split(existing, records, settings.eval_fraction, seed))
     if existing is None or len(split) != len(existing):
-        atomic.write_table(path, split)
-        ws.record(SPLIT, VERB, inputs=[RECORDS], config_sections=["study", "training"],
-                  records_train=int((split["split"] == "train").sum()), records_eval=int((split["split"] == "eval").sum()))
+        SPLIT.write(ws, split, inputs=[RECORDS], records_train=int((split["split"] == "train").sum()),
+                    records_eval=int((split["split"] == "eval").sum()))
     return split
 
 
@@ -78,69 +67,67 @@ class PreparedPairs:
     held_out_records: int
 
 
-def prepare_pairs(ws: Workspace, encoder) -> PreparedPairs:
+def prepare_pairs(ws: Workspace, encoder, progress: Progress = SILENT) -> PreparedPairs:
     """Split the records, build their pairs, cache their images; write split, pairs and image failures."""
     from training.cache import image_cache
     from training.pairs import build_pairs
 
-    table = pq.read_table(ws.path(RECORDS))
+    table = RECORDS.read_table(ws)
     split = load_split(ws, table.select(["record_id", "collection"]).to_pandas())
     pairs = build_pairs(table.to_pylist(), encoder.processor.tokenizer)
     pairs = pairs.merge(split[["record_id", "split"]], on="record_id", how="left", validate="many_to_one")
 
     locations = pairs["image"].unique().tolist()
-    with progress_bar("images") as bar:
-        task = bar.add_task("caching images", total=len(locations))
-        cache = image_cache(locations, ImageResolver(ws), ws.path(CACHE), encoder.processor.image_processor.size["height"],
-                            ws.config.training.workers, on_progress=lambda n: bar.advance(task, n))
+    advance = progress.task("caching images", len(locations), "images")
+    size = encoder.processor.image_processor.size["height"]
+    cache = image_cache(locations, ImageResolver(ws), IMAGE_CACHE.at(size=size).location(ws).parent, size,
+                        ws.config.training.workers, on_progress=advance)
     failures = cache.failures
-    atomic.write_table(ws.path(IMAGE_FAILURES), failures[["location", "error"]])
     if len(failures):
-        console.print(f"[yellow]{len(failures)} image(s) could not be read[/]; their pairs are left out (see {IMAGE_FAILURES})")
+        progress.warn(f"{len(failures)} image(s) could not be read; their pairs are left out (see {IMAGE_FAILURES.path})")
     pairs["image_row"] = pairs["image"].map(cache.rows)
     pairs = pairs[pairs["image_row"].notna()].astype({"image_row": "int64"}).reset_index(drop=True)
-    atomic.write_table(ws.path(PAIRS), pairs.drop(columns="image_row"))
-    for artifact in (PAIRS, IMAGE_FAILURES):
-        ws.record(artifact, VERB, inputs=[RECORDS, SPLIT], config_sections=["training"],
-                  pairs=len(pairs), image_failures=len(failures))
+    details = {"pairs": len(pairs), "image_failures": len(failures)}
+    IMAGE_FAILURES.write(ws, failures[["location", "error"]], inputs=[RECORDS, SPLIT], **details)
+    PAIRS.write(ws, pairs.drop(columns="image_row"), inputs=[RECORDS, SPLIT], **details)
     return PreparedPairs(pairs, cache.array_path, len(failures), int((split["split"] == "eval").sum()))
 
 
-def train_study(ws: Workspace, restart: bool = False, device: str | None = None) -> TrainingSummary:
+def train_study(ws: Workspace, restart: bool = False, device: str | None = None,
+                progress: Progress = SILENT) -> TrainingSummary:
     """Continue pre-training the base model on the workspace's records; resumes a killed run."""
-    from embeddings.model import load_siglip
+    from heritage_weaver.siglip import load_siglip
     from training.data import PairDataset
     from training.loop import Outputs, Settings, StateMismatch, Trainer
     from training.metrics import metrics_table, plot_losses
 
     config = ws.config
     settings = config.training
-    if settings.base_model not in config.models:
-        raise TrainingError(f"training.base_model = {settings.base_model!r} is not one of the models {list(config.models)}")
-    if not ws.path(RECORDS).is_file():
-        raise TrainingError(f"{RECORDS} is missing: run `hw ingest` first")
+    if not RECORDS.exists(ws):
+        raise TrainingError(RECORDS.missing_message())
     if restart:
-        ws.path(STATE).unlink(missing_ok=True)
+        TRAINING_STATE.location(ws).unlink(missing_ok=True)
 
     base = ws.model_location(settings.base_model)
     try:
         encoder = load_siglip(base, device)
     except OSError as error:
         raise TrainingError(f"cannot load the base model {settings.base_model!r} from {base}: {error}") from None
-    console.print(f"base model [bold]{settings.base_model}[/] ({base}) on {encoder.device}")
-    prepared = prepare_pairs(ws, encoder)
+    progress.note(f"base model {settings.base_model} ({base}) on {encoder.device}")
+    prepared = prepare_pairs(ws, encoder, progress)
     pairs = prepared.pairs
     train_pairs = pairs[pairs["split"] == "train"].reset_index(drop=True)
     eval_pairs = pairs[pairs["split"] == "eval"].reset_index(drop=True)
     if len(train_pairs) < 2 or len(eval_pairs) < 2:
         raise TrainingError(f"too few pairs to train ({len(train_pairs)} train, {len(eval_pairs)} eval); "
                             "records need images and a name or description")
-    console.print(f"{len(train_pairs):,} training pairs, {len(eval_pairs):,} evaluation pairs "
+    progress.note(f"{len(train_pairs):,} training pairs, {len(eval_pairs):,} evaluation pairs "
                   f"({prepared.held_out_records:,} held-out records)")
 
     datasets = [PairDataset(prepared.cache_array, part["image_row"].to_numpy(), token_ids(encoder, part["text"].tolist()))
                 for part in (train_pairs, eval_pairs)]
-    outputs = Outputs(state=ws.path(STATE), best=ws.path("models", settings.best_name), last=ws.path("models", settings.last_name))
+    best, last = (TRAINED_MODEL.at(model=name) for name in (settings.best_name, settings.last_name))
+    outputs = Outputs(state=TRAINING_STATE.location(ws), best=best.location(ws), last=last.location(ws))
     trainer = Trainer(
         encoder, datasets[0], datasets[1],
         Settings(**settings.model_dump(include=set(Settings.__dataclass_fields__) - {"seed"}), seed=config.study.seed),
@@ -154,25 +141,24 @@ def train_study(ws: Workspace, restart: bool = False, device: str | None = None)
         if not (outputs.best.is_dir() and outputs.last.is_dir()):
             raise TrainingError(f"training finished earlier but {outputs.best} or {outputs.last} is gone; "
                                 "run `hw train --restart` to train them again")
-        console.print("training already finished with these settings; nothing to do (use --restart to train again)")
+        progress.note("training already finished with these settings; nothing to do (use --restart to train again)")
     elif resumed:
-        console.print(f"resuming at epoch {trainer.progress.epoch + 1}, step {trainer.progress.step}")
+        progress.note(f"resuming at epoch {trainer.progress.epoch + 1}, step {trainer.progress.step}")
 
-    def write_metrics(progress) -> None:
-        atomic.write_table(ws.path(METRICS), metrics_table(progress.metrics))
+    def write_metrics(state) -> None:
+        atomic.write_table(METRICS.location(ws), metrics_table(state.metrics))
 
-    with progress_bar("pairs") as bar:
-        task = bar.add_task("training", total=trainer.pairs_per_epoch * settings.epochs, completed=trainer.pairs_done)
-        progress = trainer.run(on_pairs=lambda n: bar.advance(task, n), on_checkpoint=write_metrics)
-    metrics = metrics_table(progress.metrics)
-    atomic.write_table(ws.path(METRICS), metrics)
-    plot_losses(metrics, ws.path(LOSS_PLOT))
+    advance = progress.task("training", trainer.pairs_per_epoch * settings.epochs, "pairs", trainer.pairs_done)
+    state = trainer.run(on_pairs=advance, on_checkpoint=write_metrics)
+    metrics = metrics_table(state.metrics)
+    atomic.write_table(METRICS.location(ws), metrics)
+    plot_losses(metrics, LOSS_PLOT.location(ws))
 
     details = dict(base_model=base, base_weights_hash=encoder.weights_hash, device=encoder.device, dtype=encoder.dtype,
-                   pairs_train=len(train_pairs), pairs_eval=len(eval_pairs), best_epoch=progress.best_epoch,
-                   best_eval_loss=progress.best_eval_loss, steps=progress.step)
+                   pairs_train=len(train_pairs), pairs_eval=len(eval_pairs), best_epoch=state.best_epoch,
+                   best_eval_loss=state.best_eval_loss, steps=state.step)
     inputs = [RECORDS, SPLIT, PAIRS] + ([base] if Path(base).exists() else [])
-    for artifact in (outputs.best, outputs.last, ws.path(METRICS), ws.path(LOSS_PLOT)):
-        ws.record(artifact, VERB, inputs=inputs, config_sections=["study", "training"], **details)
-    return TrainingSummary(len(train_pairs), len(eval_pairs), prepared.image_failures, progress.best_epoch,
-                           progress.best_eval_loss, progress.step, resumed)
+    for artifact in (best, last, METRICS, LOSS_PLOT):
+        artifact.record(ws, inputs=inputs, **details)
+    return TrainingSummary(len(train_pairs), len(eval_pairs), prepared.image_failures, state.best_epoch,
+                           state.best_eval_loss, state.step, resumed)

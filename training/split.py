@@ -7,7 +7,9 @@ import zlib
 import numpy as np
 import pandas as pd
 
-SPLIT_COLUMNS = ["record_id", "collection", "split"]
+from heritage_weaver.artifacts import SPLIT
+
+SPLIT_COLUMNS = list(SPLIT.columns)
 
 
 def split_records(records: pd.DataFrame, eval_fraction: float, seed: int) -> pd.DataFrame:

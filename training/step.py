@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from embeddings.model import autocast
+from heritage_weaver.siglip import autocast
 from training.loss import SigmoidLoss
 
 

@@ -11,6 +11,7 @@ import numpy as np
 from PIL import Image
 
 from heritage_weaver import atomic
+from heritage_weaver.artifacts import DEMO_TRUTH
 from heritage_weaver.demo.catalogue import (
     CATEGORIES,
     REPRESENTATIONS,
@@ -23,7 +24,7 @@ from heritage_weaver.demo.catalogue import (
 from heritage_weaver.demo.drawing import draw_object
 
 NMS_COLUMNS = ("object_number", "object_name", "description", "object_category", "administration_name", "media.reference")
-GROUND_TRUTH_COLUMNS = ("record_id", "collection", "category", "type", "variant")
+GROUND_TRUTH_COLUMNS = DEMO_TRUTH.columns
 
 
 @dataclass(frozen=True)

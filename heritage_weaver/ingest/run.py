@@ -6,14 +6,11 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from heritage_weaver import atomic
+from heritage_weaver.artifacts import RECORDS, REJECTS
 from heritage_weaver.config import CollectionConfig
 from heritage_weaver.ingest.adapters import READERS
 from heritage_weaver.ingest.rows import RECORD_REJECTED, Problem, SourceRow, check_row
 from heritage_weaver.workspace import Workspace
-
-RECORDS = "records/records.parquet"
-REJECTS = "records/rejects.parquet"
 
 RECORD_SCHEMA = pa.schema([
     ("record_id", pa.string()), ("collection", pa.string()), ("name", pa.string()),
@@ -78,7 +75,7 @@ class _Collector:
 
 
 def ingest_collections(workspace: Workspace) -> IngestResult:
-    """Read every collection of the study; write `records.parquet` and `rejects.parquet`."""
+    """Read every collection of the study; write the records and rejects tables."""
     collector = _Collector()
     counts = []
     for collection in workspace.config.collections:
@@ -88,10 +85,8 @@ def ingest_collections(workspace: Workspace) -> IngestResult:
         counts.append(collection_counts)
     records = pa.Table.from_pydict(collector.records, schema=RECORD_SCHEMA)
     rejects = pa.Table.from_pydict(collector.rejects, schema=REJECT_SCHEMA)
-    atomic.write_table(workspace.path(RECORDS), records)
-    atomic.write_table(workspace.path(REJECTS), rejects)
     sources = [c.path for c in workspace.config.collections]
     summary = {c.collection: {"rows": c.rows, "accepted": c.accepted, "rejected": c.rejected} for c in counts}
-    workspace.record(RECORDS, "ingest", inputs=sources, config_sections=["collections"], counts=summary)
-    workspace.record(REJECTS, "ingest", inputs=sources, config_sections=["collections"])
+    RECORDS.write(workspace, records, inputs=sources, counts=summary)
+    REJECTS.write(workspace, rejects, inputs=sources)
     return IngestResult(counts, records, rejects)

@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from analysis.report import build_report
 from analysis_fixtures import write_study
-from heritage_weaver.cli import app
+from hw_cli.app import app
 
 SECTIONS = ("manifest", "links", "labels", "regressions", "agreement", "evaluations")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from annotation.client import connect
-from annotation.pull import LABELS, pull
+from annotation.pull import pull
+from heritage_weaver.artifacts import LABELS
 from annotation.push import push, server_tasks
 
 pytestmark = [pytest.mark.labelstudio, pytest.mark.browser]
@@ -67,7 +68,7 @@ def test_curator_labels_a_task_in_the_browser_and_pull_has_it(study, label_studi
     )
 
     pull(study, connection)
-    labels = pd.read_parquet(study.path(LABELS))
+    labels = LABELS.read(study)
     row = labels[labels["pair_id"] == task["data"]["pair_id"]].iloc[0]
     assert (row["label"], row["status"], row["comment"], bool(row["is_latest"])) == (
         "similar object", "labelled", "a curator's note", True)

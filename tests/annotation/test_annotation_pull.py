@@ -8,10 +8,12 @@ from typer.testing import CliRunner
 
 from annotation.client import connect
 from annotation.interface import TASK_FIELDS
-from annotation.pull import LABELS, annotation_status, pull
-from annotation.push import LEDGER, push
+from annotation.pull import annotation_status, pull
+from heritage_weaver.artifacts import LABELS
+from annotation.push import push
+from heritage_weaver.artifacts import LEDGER
 from annotation.simulate import SIMULATION_MARK, simulate
-from heritage_weaver.cli import app
+from hw_cli.app import app
 
 pytestmark = pytest.mark.labelstudio
 
@@ -36,7 +38,7 @@ def test_pull_keeps_history_flags_latest_and_records_skips_drafts_and_unknown_ta
     a01, a02 = push(study, connection)
     from annotation.ledger import Ledger
 
-    ledger = Ledger(study.path(str(LEDGER)))
+    ledger = Ledger(LEDGER.location(study))
     tasks_a01 = sorted(ledger.task_pairs(a01.batch_id).items(), key=lambda item: item[1])
     tasks_a02 = sorted(ledger.task_pairs(a02.batch_id).items(), key=lambda item: item[1])
     ledger.close()
@@ -50,7 +52,7 @@ def test_pull_keeps_history_flags_latest_and_records_skips_drafts_and_unknown_ta
 
     report = pull(study, connection)
     assert report.unknown_tasks == [stray] and report.drafts_seen == 1 and report.new_versions == 4
-    labels = pd.read_parquet(study.path(LABELS))
+    labels = LABELS.read(study)
     assert list(labels.columns) == ["annotation_id", "pair_id", "annotator", "label", "status", "comment",
                                     "created_at", "updated_at", "lead_time", "is_latest"]
     by_pair = labels.set_index("pair_id")
@@ -72,7 +74,7 @@ def test_pull_keeps_history_flags_latest_and_records_skips_drafts_and_unknown_ta
     connection.http.delete(f"/api/drafts/{post(connection, f'/api/tasks/{t3}/drafts', {'result': []})['id']}/")
     third = pull(study, connection)
     assert third.new_versions == 3
-    labels = pd.read_parquet(study.path(LABELS))
+    labels = LABELS.read(study)
     history = labels[labels["pair_id"] == p1].sort_values("updated_at")
     assert history["label"].tolist() == ["same object", "unrelated"] and history["is_latest"].tolist() == [False, True]
     assert labels[labels["pair_id"] == p3]["status"].tolist() == ["labelled"]  # the draft was submitted
@@ -89,7 +91,7 @@ def test_simulated_labels_are_marked_and_follow_the_ground_truth(study):
     assert len(posted) == 10 and (posted["label"] == posted["true_label"]).all()
     assert len(simulate(study, connection, noise=0.0)) == 0  # every task has its annotation already
     pull(study, connection)
-    labels = pd.read_parquet(study.path(LABELS))
+    labels = LABELS.read(study)
     assert len(labels) == 10 and labels["comment"].str.startswith(SIMULATION_MARK).all()
     merged = labels.merge(posted, on=["annotator", "pair_id"])
     assert (merged["label_x"] == merged["true_label"]).all()

@@ -10,20 +10,21 @@ import pytest
 from annotation import server
 from annotation.client import Connection, LabelStudioError, connect
 from annotation.interface import TASK_FIELDS
-from annotation.push import LEDGER, push, server_tasks
+from annotation.push import push, server_tasks
+from heritage_weaver.artifacts import LEDGER
 from annotation.tasks import NO_IMAGE
 
 pytestmark = pytest.mark.labelstudio
 
 
 def ledger_tasks(workspace) -> dict[tuple[str, str], int]:
-    with sqlite3.connect(workspace.path(str(LEDGER))) as db:
+    with sqlite3.connect(LEDGER.location(workspace)) as db:
         rows = db.execute("SELECT b.annotator, t.pair_id, t.task_id FROM tasks t JOIN batches b USING (batch_id)")
         return {(annotator, pair_id): task_id for annotator, pair_id, task_id in rows}
 
 
 def ledger_digest(workspace) -> str | None:
-    path = workspace.path(str(LEDGER))
+    path = LEDGER.location(workspace)
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
 
 
@@ -98,7 +99,7 @@ def test_push_resumes_after_the_server_is_killed_mid_push(study, label_studio):
 def test_push_adopts_tasks_whose_creation_answer_was_lost(study):
     connection = connect(study)
     first = push(study, connection)
-    with sqlite3.connect(study.path(str(LEDGER))) as db:  # as if the last import's answer never arrived
+    with sqlite3.connect(LEDGER.location(study)) as db:  # as if the last import's answer never arrived
         db.execute("DELETE FROM tasks WHERE task_id IN (SELECT task_id FROM tasks ORDER BY task_id DESC LIMIT 3)")
     again = push(study, connection)
     assert sum(r.created for r in again) == 0 and sum(r.adopted for r in again) == 3

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import typer
 
-from heritage_weaver.cli import app
+from hw_cli.app import app
 from heritage_weaver.config import CollectionConfig
 
 DOCS = sorted((Path(__file__).resolve().parents[2] / "docs").glob("*.md")) + [Path(__file__).resolve().parents[2] / "README.md"]

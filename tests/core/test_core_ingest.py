@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from heritage_weaver.cli import app
+from hw_cli.app import app
 from heritage_weaver.ingest import ingest_collections
 from heritage_weaver.ingest.adapters import IngestError
 from heritage_weaver.workspace import Workspace

@@ -42,7 +42,7 @@ def test_atomic_write_leaves_no_partial_file(tmp_path):
 def test_verb_states_and_status_table(study_copy: Workspace):
     from typer.testing import CliRunner
 
-    from heritage_weaver.cli import app
+    from hw_cli.app import app
 
     assert study_copy.verb_states("ingest") == {"records/records.parquet": "done", "records/rejects.parquet": "done"}
     assert study_copy.verb_states("sample") == {}

@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from annotation import server
-from heritage_weaver.cli import app
+from hw_cli.app import app
 from heritage_weaver.demo import create_demo_study
 
 REPORT_SECTIONS = ("Study manifest", "Links per stratum", "Labels", "Regressions", "Agreement", "Model evaluations")

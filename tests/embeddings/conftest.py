@@ -37,7 +37,7 @@ def set_embedding_options(ws: Workspace, **options: object) -> Workspace:
 
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory, ingested_study: Workspace) -> Path:
-    from embeddings.tiny import build_tiny_siglip
+    from heritage_weaver.tiny_siglip import build_tiny_siglip
 
     records = read_records(ingested_study)
     texts = records["name"].tolist() + records["description"].tolist()
@@ -46,7 +46,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory, ingested_study: Workspa
 
 @pytest.fixture(scope="session")
 def encoder(tiny_model: Path):
-    from embeddings.model import load_siglip
+    from heritage_weaver.siglip import load_siglip
 
     return load_siglip(str(tiny_model), "cpu")
 

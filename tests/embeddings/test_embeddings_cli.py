@@ -7,13 +7,11 @@ import json
 import typer
 from typer.testing import CliRunner
 
-from embeddings.commands import register
-from embeddings.store import load_vectors
+from hw_cli.app import app
+from heritage_weaver.vectors import load_vectors
 
 
 def test_model_embed_index_search(small_study):
-    app = typer.Typer()
-    register(app)
     runner = CliRunner()
     study = ["--study", str(small_study.root)]
     checkpoint = small_study.path("models", "base")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from embeddings.decode import ImageProblem, open_rgb, to_rgb
+from heritage_weaver.decode import ImageProblem, open_rgb, to_rgb
 
 
 @pytest.mark.parametrize(("name", "reason"), [

@@ -12,15 +12,13 @@ from pathlib import Path
 import numpy as np
 
 from embeddings.runner import embed_model
-from embeddings.store import ModelStore, load_vectors
+from heritage_weaver.vectors import ModelStore, load_vectors
 from tests.embeddings.conftest import set_embedding_options
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN_EMBED = """
-import sys, typer
-from embeddings.commands import register
-app = typer.Typer()
-register(app)
+import sys
+from hw_cli.app import app
 app(["embed", "--study", sys.argv[1], "--batch-size", "2"])
 """
 

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from embeddings.decode import open_rgb
+from heritage_weaver.decode import open_rgb
 from embeddings.runner import embed_model
-from embeddings.store import ModelStore, load_vectors
+from heritage_weaver.artifacts import RECORDS, ArtifactError
+from heritage_weaver.vectors import ModelStore, load_vectors
 from tests.embeddings.conftest import read_records, set_embedding_options, write_records
 
 BROKEN = ("zero_byte", "corrupt", "bad_jpeg", "truncated", "oversized")
@@ -67,7 +68,7 @@ def test_bad_inputs_are_recorded_and_counts_reconcile(small_study, encoder, awkw
     write_records(small_study, pd.concat([records, extra], ignore_index=True))
     summary = embed_model(small_study, "base", encoder, batch_size=4)
 
-    failures = ModelStore.of(small_study, "base").failures().set_index("unit_id")
+    failures = ModelStore.of(small_study, "base").read_failures().set_index("unit_id")
     expected = {"bad1#name": "empty text", "bad1#img0": "empty file", "bad1#img1": "not a readable image",
                 "bad2#img0": "corrupt or truncated", "bad2#img1": "corrupt or truncated", "bad2#img2": "oversized",
                 "bad2#img3": "image not fetched"}
@@ -112,6 +113,6 @@ def test_new_weights_discard_old_vectors(small_study, encoder):
 
 
 def test_missing_records_is_a_clear_error(small_study, encoder):
-    small_study.path("records", "records.parquet").unlink()
-    with pytest.raises(FileNotFoundError, match="hw ingest"):
+    RECORDS.location(small_study).unlink()
+    with pytest.raises(ArtifactError, match="run `hw ingest` first"):
         embed_model(small_study, "base", encoder, batch_size=8)

@@ -10,11 +10,11 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from embeddings.commands import register
+from hw_cli.app import app
 from embeddings.index import IndexFiles, build_indexes, make_index, read_index
 from embeddings.runner import embed_model
 from embeddings.search import Searcher, best_per_record, combine_queries
-from embeddings.store import load_vectors
+from heritage_weaver.vectors import load_vectors
 from tests.embeddings.conftest import read_records
 
 
@@ -109,8 +109,6 @@ def test_approximate_indexes_find_the_nearest(kind):
 
 
 def test_cli_search_json(indexed):
-    app = typer.Typer()
-    register(app)
     result = CliRunner().invoke(app, ["search", "--study", str(indexed.root), "--text", "loom", "-k", "3",
                                       "--modality", "text", "--json"])
     assert result.exit_code == 0, result.output

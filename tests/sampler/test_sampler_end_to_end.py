@@ -3,7 +3,7 @@
 import pandas as pd
 from typer.testing import CliRunner
 
-from heritage_weaver.cli import app
+from hw_cli.app import app
 
 
 def test_sample_after_real_embeddings(study_copy):

@@ -12,7 +12,7 @@ BATCH_COLUMNS = ["pair_id", "annotator", "position", "record_a", "collection_a",
 
 def _settings(**changes):
     base = dict(models=MODELS, base_model="base", comparisons=COMPARISONS, collection_a="a", collection_b="b",
-                percentile=90.0, block_size=16, annotators=("A01", "A02", "A03"), per_annotator=12, overlap=0.25,
+                percentile=90.0, percentile_mode="record", block_size=16, annotators=("A01", "A02", "A03"), per_annotator=12, overlap=0.25,
                 controls=2, seed=11)
     return SampleSettings(**{**base, **changes})
 

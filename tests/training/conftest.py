@@ -15,7 +15,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 @pytest.fixture(scope="session")
 def tiny_base(tmp_path_factory: pytest.TempPathFactory, ingested_study: Workspace) -> Path:
-    from embeddings.tiny import build_tiny_siglip
+    from heritage_weaver.tiny_siglip import build_tiny_siglip
 
     records = pd.read_parquet(ingested_study.path("records", "records.parquet"))
     texts = records["name"].tolist() + records["description"].tolist()

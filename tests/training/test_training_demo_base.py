@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from embeddings.model import load_siglip, weights_hash
+from heritage_weaver.siglip import load_siglip, weights_hash
 from training.demo_base import pretrain_out_of_domain
 
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from embeddings.model import load_siglip, weights_hash
-from embeddings.tiny import build_tiny_siglip
+from heritage_weaver.siglip import load_siglip, weights_hash
+from heritage_weaver.tiny_siglip import build_tiny_siglip
 
 TEXTS = ["A brass telephone with a rotary dial", "Cotton textile sample, woven", "Steam engine model",
          "Electric lamp with a glass bulb", "Loudspeaker, moving coil"] * 4

@@ -86,7 +86,7 @@ def build_tiny_siglip(out_dir: Path, texts: Iterable[str], seed: int = 0, image_
     from transformers import SiglipImageProcessorPil, SiglipModel, SiglipProcessor, SiglipTokenizer
     from transformers.utils import logging as transformers_logging
 
-    from embeddings.model import check_token_ids
+    from heritage_weaver.siglip import check_token_ids
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -7,9 +7,14 @@ from typing import Annotated
 
 import typer
 
-from heritage_weaver.console import StudyOption, console, fail, open_study, stdout
+import pandas as pd
+from rich.table import Table
 
-EFFECTS = ("none", "cluster", "fixed")
+from analysis.analyze import AnalysisSummary
+from analysis.stage import ANALYZE, EFFECTS, EVALUATE, REPORT
+from heritage_weaver.artifacts import REGRESSION_COEFFICIENTS
+from heritage_weaver.workspace import Workspace
+from hw_cli.console import StudyOption, console, execute, open_study, stdout
 
 
 def analyze(
@@ -23,24 +28,18 @@ def analyze(
     ] = list(EFFECTS),
 ) -> None:
     """Binarise labels, count them per link type, fit the study's regressions and measure agreement."""
-    from analysis.analyze import run_analyze
-    from analysis.store import MissingInput
+    workspace = open_study(study)
+    show_analyze(workspace, execute(ANALYZE, workspace, annotator_effects=annotator_effects))
 
-    unknown = sorted(set(annotator_effects) - set(EFFECTS))
-    if unknown:
-        fail(f"--annotator-effects: unknown value(s) {unknown}; choose from {list(EFFECTS)}")
-    ws = open_study(study)
-    try:
-        summary = run_analyze(ws, list(dict.fromkeys(annotator_effects)))
-    except MissingInput as error:
-        fail(str(error))
+
+def show_analyze(ws: Workspace, summary: AnalysisSummary) -> None:
     console.print(f"annotations: {summary.n_annotations} read, {summary.n_used} used, {summary.n_excluded} left out")
     for reason, count in summary.excluded_reasons.items():
         console.print(f"  left out ({count}): {reason}")
     for note in summary.notes:
         console.print(f"[yellow]note:[/] {note}")
     intercept = "with intercept" if ws.config.analysis.intercept else "without intercept, as in the study"
-    coefficients = _coefficient_table(ws.path("analysis", "regression_coefficients.parquet"), f"Study design (no annotator effects), {intercept}")
+    coefficients = _coefficient_table(REGRESSION_COEFFICIENTS.read(ws), f"Study design (no annotator effects), {intercept}")
     if coefficients.row_count:
         console.print(coefficients)
     else:
@@ -49,18 +48,14 @@ def analyze(
     for fit in summary.fits.itertuples():
         if fit.status != "ok":
             console.print(f"[yellow]not estimated[/] {fit.table} {fit.model} ({fit.annotator_effects}): {fit.message}")
-    stdout.print(str(ws.path("analysis")), soft_wrap=True)
+    stdout.print(str(REGRESSION_COEFFICIENTS.location(ws).parent), soft_wrap=True)
 
 
-def _coefficient_table(path: Path, title: str):
+def _coefficient_table(rows: pd.DataFrame, title: str) -> Table:
     """The link-flag rows of the study-design fits (no annotator effects), one line per term."""
-    import pandas as pd
-    from rich.table import Table
-
     table = Table(title=title)
     for column in ("fit", "term", "coef", "std err", "P>|z|", "95% interval"):
         table.add_column(column, justify="left" if column in ("fit", "term") else "right")
-    rows = pd.read_parquet(path)
     for row in rows[(rows["kind"] == "flag") & (rows["annotator_effects"] == "none")].itertuples():
         p = "<0.001" if row.p_value < 0.001 else f"{row.p_value:.3f}"
         table.add_row(f"{row.table} {row.model}", row.term, f"{row.coef:.3f}", f"{row.std_err:.3f}", p, f"[{row.ci_low:.2f}, {row.ci_high:.2f}]")
@@ -72,34 +67,22 @@ def evaluate(
     models: Annotated[list[str] | None, typer.Option("--model", "-m", help="Evaluate only these models (repeatable).")] = None,
 ) -> None:
     """Zero-shot classification and retrieval on the held-out records, per model."""
-    from analysis.evaluate import run_evaluate
-    from analysis.store import MissingInput
+    workspace = open_study(study)
+    show_evaluate(workspace, execute(EVALUATE, workspace, models=models))
 
-    ws = open_study(study)
-    chosen = models or list(ws.config.models)
-    unknown = [m for m in chosen if m not in ws.config.models]
-    if unknown:
-        fail(f"--model: {unknown} not among the study's models {list(ws.config.models)}")
-    try:
-        written = run_evaluate(ws, chosen)
-    except MissingInput as error:
-        fail(str(error))
+
+def show_evaluate(ws: Workspace, written: list[Path]) -> None:
     for path in written:
         console.print(f"wrote {ws.relative(path)}")
-    stdout.print(str(ws.path("analysis")), soft_wrap=True)
+    stdout.print(str(written[0].parent if written else ws.root), soft_wrap=True)
 
 
 def report(study: StudyOption = Path(".")) -> None:
     """Write the self-contained HTML report of the study and a CSV bundle of its tables."""
-    from analysis.report import build_report
+    workspace = open_study(study)
+    show_report(workspace, execute(REPORT, workspace))
 
-    ws = open_study(study)
-    path = build_report(ws)
+
+def show_report(ws: Workspace, path: Path) -> None:
     console.print(f"report: {path}", soft_wrap=True)
     stdout.print(str(path), soft_wrap=True)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("analyze")(analyze)
-    app.command("evaluate")(evaluate)
-    app.command("report")(report)

@@ -6,10 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.table import Table
 
-from heritage_weaver.console import StudyOption, console, fail, open_study, progress_bar, stdout
+from annotation.pull import PullReport
+from annotation.push import BatchReport
+from annotation.stage import EXPORT, PULL, PUSH, SIMULATE_LABELS
+from heritage_weaver.artifacts import LEDGER
+from heritage_weaver.workspace import Workspace
+from hw_cli.console import StudyOption, console, execute, fail, open_study, stdout
 
 labelstudio_app = typer.Typer(help="Run or check the Label Studio server the study uses.", no_args_is_help=True)
 annotation_app = typer.Typer(help="Where the annotation stands.", no_args_is_help=True)
@@ -65,7 +71,10 @@ def labelstudio_down(study: StudyOption = Path(".")) -> None:
 
 
 @labelstudio_app.command("status")
-def labelstudio_status(study: StudyOption = Path(".")) -> None:
+def labelstudio_status(
+    study: StudyOption = Path("."),
+    url_only: Annotated[bool, typer.Option("--url-only", help="Print only the server's address (for scripts).")] = False,
+) -> None:
     """Say whether the study's local server runs and answers."""
     from annotation import server
 
@@ -75,6 +84,9 @@ def labelstudio_status(study: StudyOption = Path(".")) -> None:
         console.print(f"No local server started for this study (configured URL: {workspace.config.labelstudio.url}).")
         raise typer.Exit(1)
     answering = server.healthy(state.url)
+    if url_only:
+        stdout.print(state.url)
+        raise typer.Exit(0 if answering else 1)
     console.print(f"Local server {state.url}: pid {state.pid}, {'answering' if answering else 'NOT answering'}; "
                   f"data {state.data_dir}; log {state.log}")
     if not answering:
@@ -101,31 +113,19 @@ def push(
     export_only: Annotated[bool, typer.Option("--export-only", help="Write Label Studio import files instead of pushing.")] = False,
 ) -> None:
     """Create one Label Studio project per annotator batch and import its blind tasks (safe to re-run)."""
-    from annotation import push as pushing
-    from annotation.client import LabelStudioError, connect
-    from annotation.tasks import BatchError
-
     workspace = open_study(study)
     if export_only:
-        from annotation.export import EXPORT_FOLDER, export_import_files
+        show_export(workspace, execute(EXPORT, workspace, annotators=annotator))
+    else:
+        show_push(workspace, execute(PUSH, workspace, annotators=annotator))
 
-        try:
-            files = export_import_files(workspace, annotator)
-        except (BatchError, OSError) as error:
-            fail(str(error))
-        console.print(f"Wrote {len(files)} Label Studio import file(s) with label_config.xml and instructions.html "
-                      f"to {workspace.path(str(EXPORT_FOLDER))}; nothing was sent to a server.")
-        return
-    try:
-        connection = connect(workspace)
-        with progress_bar("tasks") as bar:
-            progress = bar.add_task("push", total=None)
-            reports = pushing.push(
-                workspace, connection, annotator,
-                on_progress=lambda n: bar.advance(progress, n), on_total=lambda n: bar.update(progress, total=n),
-            )
-    except (LabelStudioError, BatchError, OSError) as error:
-        fail(str(error))
+
+def show_export(workspace: Workspace, files: list[Path]) -> None:
+    console.print(f"Wrote {len(files)} Label Studio import file(s) with label_config.xml and instructions.html "
+                  f"to {files[0].parent if files else workspace.root}; nothing was sent to a server.")
+
+
+def show_push(workspace: Workspace, reports: list[BatchReport]) -> None:
     table = Table("annotator", "project", "pairs", "created", "adopted", "already there", "duplicates on server")
     for report in reports:
         table.add_row(report.annotator, str(report.project_id), str(report.pairs), str(report.created),
@@ -134,15 +134,13 @@ def push(
 
 
 def pull(study: StudyOption = Path(".")) -> None:
-    """Fetch every annotation into the ledger and write annotation/labels.parquet."""
-    from annotation import pull as pulling
-    from annotation.client import LabelStudioError, connect
-
+    """Fetch every annotation into the ledger and write the labels table."""
     workspace = open_study(study)
-    try:
-        report = pulling.pull(workspace, connect(workspace))
-    except (LabelStudioError, OSError) as error:
-        fail(str(error))
+    show_pull(workspace, execute(PULL, workspace))
+
+
+def show_pull(workspace: Workspace, result: tuple[PullReport, pd.DataFrame]) -> None:
+    report, standing = result
     console.print(f"Pulled {report.projects} project(s): {report.annotations_seen} annotation(s), "
                   f"{report.drafts_seen} open draft(s); {report.new_versions} new or changed since the last pull.")
     if report.unknown_tasks:
@@ -151,22 +149,25 @@ def pull(study: StudyOption = Path(".")) -> None:
     if report.unknown_labels:
         console.print(f"[yellow]{len(report.unknown_labels)} annotation(s) with a label outside the protocol:[/] "
                       + "; ".join(report.unknown_labels[:5]))
-    annotation_status(study)
+    show_standing(standing)
+
+
+def show_standing(standing: pd.DataFrame) -> None:
+    table = Table("annotator", "pairs", "done", "skipped", "remaining", "drafts", title="Annotation (as of the last pull)")
+    for row in standing.itertuples(index=False):
+        table.add_row(*(str(value) for value in row))
+    stdout.print(table)
 
 
 @annotation_app.command("status")
 def annotation_status(study: StudyOption = Path(".")) -> None:
     """Per annotator: pairs, done, skipped, remaining, open drafts (as of the last pull)."""
-    from annotation.pull import annotation_status as status_table
-    from annotation.push import LEDGER
+    from annotation.pull import annotation_status as standing
 
     workspace = open_study(study)
-    if not workspace.path(str(LEDGER)).is_file():
-        fail(f"{workspace.path(str(LEDGER))}: nothing pushed yet; run `hw push` first")
-    table = Table("annotator", "pairs", "done", "skipped", "remaining", "drafts", title="Annotation (as of the last pull)")
-    for row in status_table(workspace).itertuples(index=False):
-        table.add_row(*(str(value) for value in row))
-    stdout.print(table)
+    if not LEDGER.exists(workspace):
+        fail(f"{LEDGER.location(workspace)}: nothing pushed yet; run `hw {LEDGER.verb}` first")
+    show_standing(standing(workspace))
 
 
 def simulate_labels(
@@ -175,23 +176,10 @@ def simulate_labels(
     seed: Annotated[int | None, typer.Option(help="Random seed (default: the study's seed).")] = None,
 ) -> None:
     """DEMO ONLY: post simulated annotators' labels, judged from the demo's hidden ground truth."""
-    from annotation.client import LabelStudioError, connect
-    from annotation.simulate import simulate
-
     workspace = open_study(study)
-    console.print("[bold yellow]SIMULATION[/]: these labels come from the demo's ground truth with noise, "
-                  "not from curators; each one says so in its comment.")
-    try:
-        posted = simulate(workspace, connect(workspace), noise=noise, seed=seed)
-    except (LabelStudioError, FileNotFoundError, KeyError, ValueError) as error:
-        fail(str(error))
+    show_simulate(workspace, execute(SIMULATE_LABELS, workspace, noise=noise, seed=seed))
+
+
+def show_simulate(workspace: Workspace, posted: pd.DataFrame) -> None:
     agree = float((posted["label"] == posted["true_label"]).mean()) if len(posted) else float("nan")
     console.print(f"SIMULATION: posted {len(posted)} simulated annotation(s); {agree:.0%} match the ground truth.")
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(labelstudio_app, name="labelstudio")
-    app.add_typer(annotation_app, name="annotation")
-    app.command("push")(push)
-    app.command("pull")(pull)
-    app.command("simulate-labels")(simulate_labels)

@@ -18,11 +18,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from heritage_weaver import atomic
+from heritage_weaver.artifacts import EMBED_FAILURES, SHARD_ROWS, SHARD_VECTORS, UNIT_COLUMNS, UNITS, Artifact
 from heritage_weaver.workspace import Workspace
-from embeddings.units import UNIT_COLUMNS
 
-SHARD_COLUMNS = ("unit_id", "record_id", "collection", "modality", "text", "image")
-FAILURE_COLUMNS = ("unit_id", "record_id", "collection", "modality", "kind", "text", "image", "reason")
+SHARD_COLUMNS = SHARD_ROWS.columns
+FAILURE_COLUMNS = EMBED_FAILURES.columns
 _META_KEY = b"heritage_weaver"
 
 
@@ -35,41 +35,58 @@ def content_key(frame: pd.DataFrame) -> pd.Series:
 class ModelStore:
     """Paths and reads of one model's vector store."""
 
-    root: Path
+    workspace: Workspace
+    model: str
 
     @classmethod
     def of(cls, workspace: Workspace, model: str) -> "ModelStore":
-        return cls(workspace.path("embeddings", model))
+        return cls(workspace, model)
+
+    @property
+    def units(self) -> Artifact:
+        return UNITS.at(model=self.model)
+
+    @property
+    def failures(self) -> Artifact:
+        return EMBED_FAILURES.at(model=self.model)
 
     @property
     def units_path(self) -> Path:
-        return self.root / "units.parquet"
+        return self.units.location(self.workspace)
 
     @property
     def failures_path(self) -> Path:
-        return self.root / "failures.parquet"
+        return self.failures.location(self.workspace)
+
+    @property
+    def root(self) -> Path:
+        return self.units_path.parent
 
     @property
     def shards_dir(self) -> Path:
-        return self.root / "shards"
+        return self.shard_path(0, ".npy").parent
+
+    def shard(self, number: int, suffix: str) -> Artifact:
+        artifact = SHARD_VECTORS if suffix == ".npy" else SHARD_ROWS
+        return artifact.at(model=self.model, number=f"{number:05d}")
 
     def shard_path(self, number: int, suffix: str) -> Path:
-        return self.shards_dir / f"{number:05d}{suffix}"
+        return self.shard(number, suffix).location(self.workspace)
 
     def committed_shards(self) -> list[int]:
         if not self.shards_dir.is_dir():
             return []
         return sorted(int(p.stem) for p in self.shards_dir.glob("[0-9]*.parquet") if self.shard_path(int(p.stem), ".npy").is_file())
 
-    def units(self) -> pd.DataFrame:
+    def read_units(self) -> pd.DataFrame:
         if not self.units_path.is_file():
             return pd.DataFrame(columns=list(UNIT_COLUMNS))
-        return pd.read_parquet(self.units_path)
+        return self.units.read(self.workspace)
 
-    def failures(self) -> pd.DataFrame:
+    def read_failures(self) -> pd.DataFrame:
         if not self.failures_path.is_file():
             return pd.DataFrame(columns=list(FAILURE_COLUMNS))
-        return pd.read_parquet(self.failures_path)
+        return self.failures.read(self.workspace)
 
     def shard_metadata(self, number: int) -> dict[str, str]:
         metadata = pq.read_schema(self.shard_path(number, ".parquet")).metadata or {}
@@ -100,7 +117,7 @@ class ModelStore:
         atomic.write_table(self.shard_path(number, ".parquet"), table)
 
     def add_failures(self, failures: pd.DataFrame) -> None:
-        merged = pd.concat([self.failures(), failures.loc[:, list(FAILURE_COLUMNS)]], ignore_index=True)
+        merged = pd.concat([self.read_failures(), failures.loc[:, list(FAILURE_COLUMNS)]], ignore_index=True)
         merged = merged.drop_duplicates(["unit_id", "text", "image"], keep="last")
         atomic.write_table(self.failures_path, merged.astype({"text": "object", "image": "object"}))
 
@@ -139,7 +156,7 @@ def load_vectors(
     store = ModelStore.of(ws, model)
     if not store.units_path.is_file():
         raise FileNotFoundError(f"{store.units_path}: no embeddings for model {model!r} (run `hw embed --model {model}`)")
-    units = store.units()
+    units = store.read_units()
     if modality is not None:
         units = units[units["modality"] == modality]
     if collection is not None:

@@ -1,0 +1,52 @@
+"""The analysis package's stages: `analyze` (labels → tables), `evaluate` (zero-shot, retrieval)
+and `report` (the HTML page)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from analysis.analyze import AnalysisSummary, run_analyze
+from analysis.evaluate import run_evaluate
+from analysis.report import build_report
+from heritage_weaver import artifacts
+from heritage_weaver.artifacts import ArtifactError
+from heritage_weaver.progress import Progress
+from heritage_weaver.stages import Stage, needs
+from heritage_weaver.workspace import Workspace
+
+EFFECTS = ("none", "cluster", "fixed")
+
+
+class AnalysisError(ValueError):
+    """An analysis option is not one the stage knows; the message names it."""
+
+
+def analyze(ws: Workspace, progress: Progress, annotator_effects: Sequence[str] = EFFECTS) -> AnalysisSummary:
+    """Binarise labels, count them per link type, fit the study's regressions, measure agreement."""
+    unknown = sorted(set(annotator_effects) - set(EFFECTS))
+    if unknown:
+        raise AnalysisError(f"--annotator-effects: unknown value(s) {unknown}; choose from {list(EFFECTS)}")
+    return run_analyze(ws, list(dict.fromkeys(annotator_effects)))
+
+
+def evaluate(ws: Workspace, progress: Progress, models: list[str] | None = None) -> list[Path]:
+    """Zero-shot classification and retrieval on the held-out records, per model."""
+    chosen = models or list(ws.config.models)
+    unknown = [m for m in chosen if m not in ws.config.models]
+    if unknown:
+        raise AnalysisError(f"--model: {unknown} not among the study's models {list(ws.config.models)}")
+    return run_evaluate(ws, chosen, progress=progress)
+
+
+def report(ws: Workspace, progress: Progress) -> Path:
+    return build_report(ws)
+
+
+_ANALYSIS_TABLES = tuple(a for a in artifacts.REGISTRY if a.path.startswith("analysis/") and a.verb == "analyze")
+_EVALUATION_TABLES = tuple(a for a in artifacts.REGISTRY if a.path.startswith("analysis/") and a.verb == "evaluate")
+ANALYZE = Stage("analyze", _ANALYSIS_TABLES, analyze, needs(artifacts.LABELS), always=True,
+                errors=(AnalysisError, ArtifactError))
+EVALUATE = Stage("evaluate", _EVALUATION_TABLES, evaluate, needs(artifacts.UNITS, artifacts.SPLIT),
+                 errors=(AnalysisError, ArtifactError))
+REPORT = Stage("report", (artifacts.REPORT, artifacts.REPORT_TABLE), report, always=True)

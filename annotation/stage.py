@@ -1,0 +1,55 @@
+"""The annotation package's stages: `push` (or `export` import files), `simulate-labels` (demo
+only) and `pull`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from annotation.client import LabelStudioError, connect
+from annotation.export import export_import_files
+from annotation.pull import PullReport, annotation_status, pull
+from annotation.push import BatchReport, push
+from annotation.simulate import simulate
+from annotation.tasks import BatchError
+from heritage_weaver.artifacts import BATCH, IMPORT_FILE, LABELS, LEDGER, ArtifactError
+from heritage_weaver.progress import Progress
+from heritage_weaver.stages import Stage, all_of, labelstudio_token, needs, simulation
+from heritage_weaver.workspace import Workspace
+
+SERVER_ERRORS = (LabelStudioError, BatchError, ArtifactError, OSError)
+
+
+def run_push(ws: Workspace, progress: Progress, annotators: list[str] | None = None) -> list[BatchReport]:
+    """Create one Label Studio project per batch and import the tasks it lacks (safe to re-run)."""
+    advance = []
+
+    def started(total: int) -> None:
+        advance.append(progress.task("push", total, "tasks"))
+
+    return push(ws, connect(ws), annotators, on_progress=lambda n: advance[0](n), on_total=started)
+
+
+def run_export(ws: Workspace, progress: Progress, annotators: list[str] | None = None) -> list[Path]:
+    """Label Studio import files instead of a push, for a server this machine cannot reach."""
+    return export_import_files(ws, annotators)
+
+
+def run_simulate(ws: Workspace, progress: Progress, noise: float = 0.15, seed: int | None = None) -> pd.DataFrame:
+    """DEMO ONLY: post simulated labels judged from the demo's hidden ground truth."""
+    progress.note("SIMULATION: these labels come from the demo's ground truth with noise, not from curators; "
+                  "each one says so in its comment.")
+    return simulate(ws, connect(ws), noise=noise, seed=seed)
+
+
+def run_pull(ws: Workspace, progress: Progress) -> tuple[PullReport, pd.DataFrame]:
+    """Every annotation into the ledger and the labels table; with where each annotator stands."""
+    return pull(ws, connect(ws)), annotation_status(ws)
+
+
+PUSH = Stage("push", (LEDGER,), run_push, all_of(needs(BATCH), labelstudio_token), errors=SERVER_ERRORS)
+EXPORT = Stage("export", (IMPORT_FILE,), run_export, needs(BATCH), errors=(BatchError, ArtifactError, OSError))
+SIMULATE_LABELS = Stage("simulate-labels", (), run_simulate, all_of(simulation, needs(LEDGER)), always=True,
+                        errors=(*SERVER_ERRORS, KeyError, ValueError))
+PULL = Stage("pull", (LABELS,), run_pull, all_of(needs(LEDGER), labelstudio_token), always=True, errors=SERVER_ERRORS)

@@ -1,0 +1,62 @@
+"""The embeddings package's stages: `embed` (unit vectors per model) and `index` (FAISS indexes)."""
+
+from __future__ import annotations
+
+import os
+
+from heritage_weaver.artifacts import EMBED_FAILURES, INDEX, INDEX_ROWS, RECORDS, SHARD_VECTORS, UNITS, ArtifactError
+from heritage_weaver.progress import Progress
+from heritage_weaver.stages import Stage, needs
+from heritage_weaver.workspace import Workspace
+from embeddings.index import build_indexes, indexed_models
+from embeddings.runner import EmbedSummary, embed_model
+
+
+class EmbedError(RuntimeError):
+    """A model cannot be embedded with; the message names it and says why."""
+
+
+def available_models(ws: Workspace) -> list[str]:
+    """Configured models whose checkpoint folder exists (hub ids count as available)."""
+    return [name for name in ws.config.models if ws.model_available(name)]
+
+
+def run_embed(ws: Workspace, progress: Progress, models: list[str] | None = None, batch_size: int | None = None,
+              device: str | None = None, retry_failures: bool = False) -> list[EmbedSummary]:
+    """Embed every unit with each model (default: every model whose checkpoint exists), resuming."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from heritage_weaver.siglip import default_batch_size, load_siglip
+
+    names = models or available_models(ws)
+    unknown = [n for n in names if n not in ws.config.models]
+    if unknown:
+        raise EmbedError(f"unknown model(s) {unknown}; the study config has {list(ws.config.models)}")
+    if not names:
+        raise EmbedError("no configured model has a checkpoint yet (build one with `hw model tiny` or `hw train`)")
+    summaries = []
+    for name in names:
+        try:
+            encoder = load_siglip(ws.model_location(name), device)
+        except (OSError, ValueError) as error:
+            raise EmbedError(f"model {name!r} ({ws.model_location(name)}): cannot load: {error}") from None
+        size = batch_size or ws.config.embedding.batch_size or default_batch_size(encoder.device)
+        summary = embed_model(ws, name, encoder, size, retry_failures, progress)
+        if summary.restarted:
+            progress.warn(f"{name}: the checkpoint's weights changed; earlier vectors were discarded.")
+        if not summary.reconciles:
+            raise EmbedError(f"{name}: {summary.units} units != {summary.embedded} embedded + {summary.failed} failed")
+        summaries.append(summary)
+    return summaries
+
+
+def run_index(ws: Workspace, progress: Progress, models: list[str] | None = None, force: bool = False) -> list[dict]:
+    """Build one FAISS index per model × modality × collection; one summary row per index."""
+    names = models or indexed_models(ws)
+    if not names:
+        raise EmbedError(f"no embeddings to index (run `hw {UNITS.verb}` first)")
+    return [row for name in names for row in build_indexes(ws, name, force)]
+
+
+EMBED = Stage("embed", (UNITS, SHARD_VECTORS, EMBED_FAILURES), run_embed, needs(RECORDS),
+              errors=(EmbedError, ArtifactError, FileNotFoundError))
+INDEX_STAGE = Stage("index", (INDEX, INDEX_ROWS), run_index, needs(UNITS), errors=(EmbedError, FileNotFoundError))

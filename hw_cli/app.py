@@ -1,0 +1,27 @@
+"""The `hw` command: the study's stage verbs in stage order, then the verbs around them."""
+
+from __future__ import annotations
+
+import typer
+
+from hw_cli import annotation, embeddings, run, study, training
+from hw_cli.stages import STAGES
+from hw_cli.verbs import VERBS
+
+app = typer.Typer(
+    name="hw",
+    help="Heritage Weaver: link museum collections with multimodal embeddings and test the links with experts.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.command("init")(study.init)
+app.command("demo-data")(study.demo_data)
+for stage in STAGES:
+    if (command := VERBS[stage.verb].command) is not None:
+        app.command(stage.verb)(command)
+app.command("run")(run.run)
+app.command("status")(run.status)
+app.command("search")(embeddings.search)
+app.add_typer(training.model_app, name="model")
+app.add_typer(annotation.labelstudio_app, name="labelstudio")
+app.add_typer(annotation.annotation_app, name="annotation")

@@ -1,0 +1,125 @@
+"""Terminal output for every verb: one rich console, progress bars with rate and ETA, clean failures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from heritage_weaver.config import ConfigError
+from heritage_weaver.progress import Advance
+from heritage_weaver.stages import Stage
+from heritage_weaver.workspace import Workspace
+
+console = Console(stderr=True)
+stdout = Console()
+
+StudyOption = Annotated[
+    Path, typer.Option("--study", "-s", help="The study workspace (folder with study.toml).", show_default=True)
+]
+
+
+class RateColumn(TextColumn):
+    """Items per second, with the unit the bar counts (units/s, pairs/s, images/s)."""
+
+    def __init__(self, unit: str) -> None:
+        super().__init__("")
+        self.unit = unit
+
+    def render(self, task):  # type: ignore[override]
+        speed = task.finished_speed or task.speed
+        return f"{speed:,.0f} {self.unit}/s" if speed else f"– {self.unit}/s"
+
+
+def progress_bar(unit: str = "items", transient: bool = False) -> Progress:
+    """A rich progress bar showing done/total, rate and time remaining."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        RateColumn(unit),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=transient,
+    )
+
+
+class RichProgress:
+    """A `Progress` (heritage_weaver.progress) drawn as rich bars, one per task, with notes between."""
+
+    def __init__(self) -> None:
+        self.bars: list[Progress] = []
+
+    def task(self, description: str, total: int | None, unit: str = "items", completed: int = 0) -> Advance:
+        bar = progress_bar(unit)
+        bar.start()
+        self.bars.append(bar)
+        task = bar.add_task(description, total=total, completed=completed)
+
+        def advance(count: int) -> None:
+            bar.advance(task, count)
+            if total is not None and bar.tasks[0].completed >= total:
+                bar.stop()
+
+        return advance
+
+    def note(self, message: str) -> None:
+        console.print(message, markup=False, highlight=False)
+
+    def warn(self, message: str) -> None:
+        console.print("[yellow]warning:[/] ", end="")
+        console.print(message, markup=False, highlight=False)
+
+    def close(self) -> None:
+        for bar in self.bars:
+            bar.stop()
+
+
+@contextmanager
+def reporting() -> Iterator[RichProgress]:
+    """A rich-drawn `Progress` for one command; its bars stop when the block ends (or fails)."""
+    progress = RichProgress()
+    try:
+        yield progress
+    finally:
+        progress.close()
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    console.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+def open_study(study: Path) -> Workspace:
+    """Open a workspace and validate its config, turning config errors into a clean exit."""
+    workspace = Workspace.open(study)
+    try:
+        workspace.config
+    except ConfigError as error:
+        fail(str(error))
+    return workspace
+
+
+def execute(stage: Stage, workspace: Workspace, **options: Any) -> Any:
+    """Run one stage with rich progress; its known failures end the command with their message."""
+    with reporting() as progress:
+        try:
+            return stage.run(workspace, progress, **options)
+        except stage.errors as error:
+            fail(str(error))

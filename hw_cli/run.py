@@ -1,0 +1,47 @@
+"""`hw status` and `hw run`: the study's stages in order, from the one stage list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from heritage_weaver.stages import READY
+from hw_cli.console import StudyOption, console, execute, open_study, stdout
+from hw_cli.stages import STAGES, plan
+from hw_cli.verbs import VERBS
+
+def status(study: StudyOption = Path(".")) -> None:
+    """Show which stages are done, stale (inputs or config changed) or missing."""
+    workspace = open_study(study)
+    recorded_verbs = {entry["verb"] for entry in workspace.manifest().values()}
+    verbs = [stage.verb for stage in STAGES]
+    table = Table("stage", "state", "artifacts", title=f"Study {workspace.config.study.name}")
+    colours = {"done": "green", "stale": "yellow", "missing": "red"}
+    for verb in verbs + sorted(recorded_verbs - set(verbs)):
+        states = workspace.verb_states(verb)
+        state = "missing" if not states else "done" if set(states.values()) == {"done"} else "stale"
+        not_done = [f"{artifact} ({s})" for artifact, s in states.items() if s != "done"]
+        listed = ", ".join(not_done) or (f"{len(states)} artifact(s) up to date" if states else "–")
+        table.add_row(verb, f"[{colours[state]}]{state}[/]", listed)
+    stdout.print(table)
+
+
+def run(
+    study: StudyOption = Path("."),
+    labelstudio: Annotated[bool, typer.Option(help="Push to and pull from Label Studio (else write import files).")] = True,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show what would run.")] = False,
+) -> None:
+    """Run the study from where it stands to the furthest stage its inputs allow."""
+    workspace = open_study(study)
+    for stage in plan(labelstudio):
+        workspace = open_study(study)  # a fresh view: earlier stages wrote what this one reads
+        state = stage.state(workspace)
+        if state != READY or dry_run:
+            console.print(f"[dim]{stage.verb:>16}: {state}[/]")
+            continue
+        console.rule(f"hw {stage.verb}")
+        VERBS[stage.verb].show(workspace, execute(stage, workspace))
+    console.print("[green]The study is as far as its inputs allow.[/] `hw status` shows every stage.")

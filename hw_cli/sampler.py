@@ -1,0 +1,54 @@
+"""`hw sample`: high-similarity cross-collection pairs, stratified by model agreement, into blind batches."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from heritage_weaver.workspace import Workspace
+from hw_cli.console import StudyOption, console, execute, open_study, stdout
+from sampler.pipeline import SampleResult
+from sampler.stage import SAMPLE
+
+
+def sample(
+    study: StudyOption = Path("."),
+    force: Annotated[bool, typer.Option("--force", help="Compute again even when the sampler artifacts are up to date.")] = False,
+) -> None:
+    """Score record pairs per model and comparison, threshold at the percentile, draw annotator batches."""
+    workspace = open_study(study)
+    show_sample(workspace, execute(SAMPLE, workspace, force=force))
+
+
+def show_sample(workspace: Workspace, result: SampleResult | None) -> None:
+    if result is None:
+        return
+    per_type = Counter(t for types in result.links.column("link_types").to_pylist() for t in types)
+    shown_pairs = {(p, t) for b in result.batches.values() for p, types in zip(b["pair_id"], b["link_types"]) for t in types}
+    shown = Counter(t for _, t in shown_pairs)
+    strata = Table(title="Links per stratum")
+    for column in ("comparison", "stratum", "links", "in batches"):
+        strata.add_column(column, justify="left" if column in ("comparison", "stratum") else "right")
+    for link_type in result.link_types:
+        comparison, stratum = link_type.split("/", 1)
+        strata.add_row(comparison, stratum, f"{per_type[link_type]:,}", f"{shown[link_type]:,}")
+    thresholds = Table(title="Thresholds")
+    for column in ("model", "comparison", "aggregation", "mode", "percentile", "threshold", "links", "record pairs"):
+        thresholds.add_column(column)
+    for row in result.thresholds.itertuples():
+        thresholds.add_row(row.model, row.comparison, row.aggregation, row.mode, f"{row.percentile:g}",
+                           f"{row.threshold:.4f}", f"{row.links:,}", f"{row.record_pairs:,}")
+    stdout.print(thresholds)
+    stdout.print(strata)
+    batches = ", ".join(f"{a}: {len(b)}" for a, b in result.batches.items())
+    stdout.print(f"{result.links.num_rows:,} linked pairs; batches {batches}")
+    if len(result.shortfalls):
+        console.print("[yellow]shortfall:[/] some link types or batches could not be filled")
+        short = Table("annotator", "link type", "wanted", "drawn", title="Shortfall")
+        for row in result.shortfalls.itertuples():
+            short.add_row(row.annotator, row.link_type, str(row.wanted), str(row.drawn))
+        stdout.print(short)

@@ -1,0 +1,26 @@
+"""The study's stages in order: the one list that `hw run`, `hw status` and the CLI follow.
+
+It lives here, above every stage package, because it names them all; each stage declares itself
+in its own package (`<package>/stage.py`, the core's in heritage_weaver/stages.py).
+"""
+
+from __future__ import annotations
+
+from analysis.stage import ANALYZE, EVALUATE, REPORT
+from annotation.stage import EXPORT, PULL, PUSH, SIMULATE_LABELS
+from embeddings.stage import EMBED, INDEX_STAGE
+from heritage_weaver.stages import FETCH_IMAGES, INGEST, Stage
+from sampler.stage import SAMPLE
+from training.stage import MODEL_STAGE, TRAIN
+
+STAGES: tuple[Stage, ...] = (
+    INGEST, FETCH_IMAGES, MODEL_STAGE, TRAIN, EMBED, INDEX_STAGE, SAMPLE,
+    PUSH, SIMULATE_LABELS, PULL, EXPORT, ANALYZE, EVALUATE, REPORT,
+)
+LABEL_STUDIO_STAGES = (PUSH, SIMULATE_LABELS, PULL)
+
+
+def plan(labelstudio: bool = True) -> list[Stage]:
+    """The stages `hw run` walks: the Label Studio round trip, or import files without a server."""
+    left_out = (EXPORT,) if labelstudio else LABEL_STUDIO_STAGES
+    return [stage for stage in STAGES if stage not in left_out]

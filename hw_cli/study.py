@@ -1,0 +1,88 @@
+"""The first verbs of a study: init, demo-data, ingest, fetch-images."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from heritage_weaver.artifacts import FETCHED, REJECTS
+from heritage_weaver.fetch import FetchSummary
+from heritage_weaver.ingest import IngestResult
+from heritage_weaver.stages import FETCH_IMAGES, INGEST
+from heritage_weaver.workspace import Workspace
+from hw_cli.console import StudyOption, console, execute, fail, open_study, stdout
+
+
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder for the new study workspace.")],
+    name: Annotated[str | None, typer.Option(help="Study name (default: the folder name).")] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Also write the synthetic demo collections.")] = False,
+) -> None:
+    """Create a study workspace with a commented study.toml."""
+    from heritage_weaver.demo import create_demo_study
+    from heritage_weaver.scaffold import init_workspace
+
+    try:
+        if demo:
+            create_demo_study(directory)
+            config = directory / "study.toml"
+        else:
+            config = init_workspace(directory, name)
+    except FileExistsError as error:
+        fail(str(error))
+    console.print(f"Created [bold]{config}[/]. Edit it, then run [bold]hw ingest -s {directory}[/].")
+
+
+def demo_data(
+    directory: Annotated[Path, typer.Argument(help="Folder to write the demo collections into.")],
+    smg: Annotated[int, typer.Option(help="Records in the SMG-like JSON-lines dump.")] = 800,
+    nms: Annotated[int, typer.Option(help="Records in the NMS-like CSV export.")] = 200,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 0,
+) -> None:
+    """Write two synthetic collections in the real source formats, with a hidden ground truth."""
+    from heritage_weaver.demo import write_demo_data
+
+    files = write_demo_data(directory, smg, nms, seed)
+    console.print(f"Wrote {smg} SMG records to {files.smg}, {nms} NMS records to {files.nms}, "
+                  f"ground truth (for evaluation only) to {files.ground_truth}.")
+
+
+def ingest(study: StudyOption = Path(".")) -> None:
+    """Read every collection export into the records table; rejects into their own table."""
+    workspace = open_study(study)
+    show_ingest(workspace, execute(INGEST, workspace))
+
+
+def show_ingest(workspace: Workspace, result: IngestResult) -> None:
+    table = Table("collection", "input rows", "accepted", "rejected", "values dropped", "images", "reject reasons",
+                  title="Ingest")
+    for c in result.counts:
+        reasons = ", ".join(f"{reason}: {n}" for reason, n in sorted(c.reasons.items())) or "–"
+        table.add_row(c.collection, str(c.rows), str(c.accepted), str(c.rejected), str(c.values_dropped),
+                      str(c.images), reasons)
+    stdout.print(table)
+    total = sum(c.rows for c in result.counts)
+    accepted = sum(c.accepted for c in result.counts)
+    rejected = sum(c.rejected for c in result.counts)
+    stdout.print(f"{total} rows = {accepted} accepted + {rejected} rejected; details in "
+                 f"{REJECTS.location(workspace)}")
+
+
+def fetch_images(
+    study: StudyOption = Path("."),
+    workers: Annotated[int | None, typer.Option(help="Parallel downloads (default: fetch.workers).")] = None,
+    retry_failed: Annotated[bool, typer.Option(help="Try again URLs that failed in an earlier run.")] = True,
+) -> None:
+    """Download URL images into the workspace cache (resumable; failures recorded per image)."""
+    workspace = open_study(study)
+    show_fetch(workspace, execute(FETCH_IMAGES, workspace, workers=workers, retry_failed=retry_failed))
+
+
+def show_fetch(workspace: Workspace, summary: FetchSummary) -> None:
+    stdout.print(f"{summary.urls} image URLs: {summary.urls - len(summary.failed)} cached, {len(summary.failed)} "
+                 f"failed ({summary.tried} tried in this run); see {FETCHED.location(workspace)}")
+    for outcome in summary.failed[:10]:
+        stdout.print(f"  failed: {outcome['location']}: {outcome['error']}")

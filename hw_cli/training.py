@@ -1,0 +1,58 @@
+"""Training verbs: `hw model tiny` (an offline checkpoint, the demo's base) and `hw train`."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from heritage_weaver.workspace import Workspace
+from hw_cli.console import StudyOption, console, execute, open_study
+from training.run import TrainingSummary
+from training.stage import MODEL_STAGE, TRAIN, build_tiny_base
+
+model_app = typer.Typer(help="Build or inspect SigLIP checkpoints.", no_args_is_help=True)
+
+
+@model_app.command("tiny")
+def model_tiny(
+    directory: Annotated[str, typer.Argument(help="Checkpoint folder, or the name of a configured model (its folder).")],
+    study: StudyOption = Path("."),
+    seed: Annotated[int, typer.Option(help="Seed of the random weights.")] = 0,
+    pretrain_steps: Annotated[int, typer.Option(help="Out-of-domain pre-training steps (0: random weights).")] = 0,
+) -> None:
+    """Build a tiny SigLIP offline, with a tokenizer trained on the study's records."""
+    workspace = open_study(study)
+    any_folder = replace(MODEL_STAGE, run=build_tiny_base)  # the stage builds the demo's base; this, any folder
+    target = execute(any_folder, workspace, directory=directory, seed=seed, pretrain_steps=pretrain_steps)
+    console.print(f"Wrote a tiny SigLIP to [bold]{target}[/] (seed {seed}, {pretrain_steps} pre-training steps).")
+
+
+def show_model(workspace: Workspace, target: Path) -> None:
+    console.print(f"Wrote the demo's base model to [bold]{target}[/].")
+
+
+def train(
+    study: StudyOption = Path("."),
+    restart: Annotated[bool, typer.Option("--restart", help="Discard a saved training state and start again.")] = False,
+    device: Annotated[str | None, typer.Option("--device", help="cuda, cuda:1, cpu… (default: CUDA when present).")] = None,
+) -> None:
+    """Train the base model on the collections' image–text pairs; resumes where a killed run stopped.
+
+    Settings come from the training section of study.toml. Writes models/<best_name> (lowest
+    evaluation loss), models/<last_name> (after the last epoch), training/split.parquet,
+    training/pairs.parquet, training/metrics.parquet and training/loss.png.
+    """
+    workspace = open_study(study)
+    show_train(workspace, execute(TRAIN, workspace, restart=restart, device=device))
+
+
+def show_train(workspace: Workspace, summary: TrainingSummary) -> None:
+    settings = workspace.config.training
+    console.print(
+        f"[green]done[/]: {summary.steps} steps on {summary.pairs_train:,} pairs; best evaluation loss "
+        f"{summary.best_eval_loss:.4f} after epoch {(summary.best_epoch or 0) + 1} → models/{settings.best_name}, "
+        f"last → models/{settings.last_name}"
+    )

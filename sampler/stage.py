@@ -1,0 +1,18 @@
+"""The sampler's stage: `sample` (thresholds, links and blind batches)."""
+
+from __future__ import annotations
+
+from heritage_weaver.artifacts import BATCH, LINKS, THRESHOLDS, UNITS, ArtifactError
+from heritage_weaver.progress import Progress
+from heritage_weaver.stages import Stage, needs
+from heritage_weaver.workspace import Workspace
+from sampler.pipeline import SampleError, SampleResult
+from sampler.study import sample_study
+
+
+def _sample(ws: Workspace, progress: Progress, force: bool = False) -> SampleResult | None:
+    return sample_study(ws, force, progress)
+
+
+SAMPLE = Stage("sample", (THRESHOLDS, LINKS, BATCH), _sample, needs(UNITS),
+               errors=(SampleError, ArtifactError, FileNotFoundError))

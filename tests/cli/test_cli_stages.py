@@ -1,0 +1,48 @@
+"""The one ordered stage list: what `hw run` would do at each point of a study."""
+
+from heritage_weaver.artifacts import REGISTRY
+from heritage_weaver.workspace import Workspace
+from hw_cli.app import app
+from hw_cli.stages import STAGES, plan
+from hw_cli.verbs import VERBS
+
+
+def _states(workspace: Workspace, **options) -> dict[str, str]:
+    return {stage.verb: stage.state(workspace) for stage in plan(**options)}
+
+
+def test_plan_after_ingest(study_copy: Workspace, monkeypatch):
+    monkeypatch.delenv("LABEL_STUDIO_API_KEY", raising=False)
+    states = _states(study_copy)
+    assert states["ingest"] == "up to date"
+    assert states["fetch-images"] == "no image URLs to fetch"
+    assert states["model"] == "ready"  # the demo builds its own base model
+    assert states["train"].startswith("needs the base model at")
+    assert states["sample"] == "needs embeddings/{model}/units.parquet"
+    assert states["push"] == "needs sampler/batches/{annotator}.parquet"
+    assert states["analyze"] == "needs annotation/labels.parquet"
+    assert states["report"] == "ready"
+    assert list(states) == ["ingest", "fetch-images", "model", "train", "embed", "index", "sample", "push",
+                            "simulate-labels", "pull", "analyze", "evaluate", "report"]
+
+
+def test_plan_without_labelstudio_exports_instead(study_copy: Workspace):
+    verbs = [stage.verb for stage in plan(labelstudio=False)]
+    assert "push" not in verbs and "pull" not in verbs and verbs.index("export") == verbs.index("sample") + 1
+
+
+def test_changed_input_makes_the_stage_ready_again(study_copy: Workspace):
+    source = study_copy.path("data", "nms.csv")
+    source.write_text(source.read_text() + "\n")
+    assert _states(study_copy)["ingest"] == "ready"
+
+
+def test_every_stage_has_a_verb_and_declared_outputs():
+    registered = [command.name or command.callback.__name__.replace("_", "-") for command in app.registered_commands]
+    for stage in STAGES:
+        assert stage.verb in VERBS
+        assert all(output in REGISTRY for output in stage.outputs), stage.verb
+        if VERBS[stage.verb].command is not None:
+            assert stage.verb in registered
+    stage_verbs = [s.verb for s in STAGES if VERBS[s.verb].command is not None]
+    assert registered[2:2 + len(stage_verbs)] == stage_verbs  # the CLI lists the stages in study order

@@ -1,0 +1,92 @@
+"""The artifact registry: one declaration per file, reads that check columns, writes that record."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from heritage_weaver.artifacts import BATCH, INDEX, LABELS, RECORDS, REGISTRY, SPLIT, ArtifactError
+from heritage_weaver.workspace import Workspace
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "artifacts.md"
+CLI_SPELLING = {"export": "hw push --export-only", "model": "hw model tiny"}  # verbs reached through another
+
+
+def _documented_rows() -> list[tuple[str, str, str]]:
+    rows = []
+    for line in DOC.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"\| `([^`]+)` \| `?([^|`]+?)`?(?: \(then you\))? \| (.*) \|$", line)
+        if match:
+            rows.append(match.groups())
+    return rows
+
+
+def test_docs_list_every_registered_artifact_with_its_verb_and_columns():
+    documented = {(path, verb): text for path, verb, text in _documented_rows()}
+    for artifact in REGISTRY:
+        path = re.sub(r"\{(\w+)\}", r"<\1>", artifact.path)
+        verb = CLI_SPELLING.get(artifact.verb, f"hw {artifact.verb}")
+        assert (path, verb) in documented, f"docs/artifacts.md lacks `{path}` | `{verb}`"
+        missing = [c for c in artifact.columns if f"`{c}`" not in documented[(path, verb)]]
+        if artifact is not BATCH and artifact is not LABELS:  # their columns have sections of their own
+            assert not missing, f"{path}: docs do not name the column(s) {missing}"
+
+
+def test_docs_list_nothing_the_registry_lacks():
+    registered = {re.sub(r"\{(\w+)\}", r"<\1>", a.path) for a in REGISTRY} | {"study.toml", "manifest.json"}
+    assert {path for path, _, _ in _documented_rows()} <= registered
+
+
+def test_batch_and_label_sections_name_the_declared_columns():
+    text = DOC.read_text(encoding="utf-8")
+    batch = text.split("## Batch columns")[1].split("##")[0]
+    labels = text.split("## Label columns")[1]
+    assert all(f"`{c}`" in batch for c in BATCH.columns)
+    assert all(f"`{c}`" in labels for c in LABELS.columns)
+    assert all(f"`{value}`" in labels for value in LABELS.vocabularies["label"] + LABELS.vocabularies["status"])
+
+
+def test_read_names_the_verb_that_makes_a_missing_artifact(study_copy: Workspace):
+    with pytest.raises(ArtifactError, match=r"training/split.parquet is missing \(run `hw train` first\)"):
+        SPLIT.read(study_copy)
+
+
+def test_read_checks_the_declared_columns(study_copy: Workspace):
+    SPLIT.write(study_copy, pd.DataFrame({"record_id": ["a"], "collection": ["smg"], "split": ["train"]}))
+    pd.DataFrame({"record_id": ["a"]}).to_parquet(SPLIT.location(study_copy))
+    with pytest.raises(ArtifactError, match=r"lacks the column\(s\) \['collection', 'split'\]; run `hw train` again"):
+        SPLIT.read(study_copy)
+    assert list(RECORDS.read(study_copy, columns=["record_id", "name"]).columns) == ["record_id", "name"]
+
+
+def test_write_refuses_a_table_without_the_declared_columns(study_copy: Workspace):
+    with pytest.raises(ArtifactError, match="without the column"):
+        SPLIT.write(study_copy, pd.DataFrame({"record_id": ["a"]}))
+    assert not SPLIT.exists(study_copy)
+
+
+def test_write_records_provenance_with_the_declared_sections(study_copy: Workspace):
+    frame = pd.DataFrame({"record_id": ["a"], "collection": ["smg"], "split": ["eval"]})
+    SPLIT.write(study_copy, frame, inputs=[RECORDS], records_eval=1)
+    entry = study_copy.manifest()[SPLIT.path]
+    assert entry["verb"] == "train" and entry["config_sections"] == list(SPLIT.sections)
+    assert list(entry["inputs"]) == [RECORDS.path] and entry["records_eval"] == 1
+    assert study_copy.artifact_state(SPLIT.path) == "done"
+
+
+def test_templates_fill_partly_and_list_their_instances(study_copy: Workspace):
+    assert INDEX.at(model="base", modality="text").path == "indexes/base/text-{collection}.faiss"
+    with pytest.raises(ValueError, match="fill"):
+        BATCH.location(study_copy)
+    for annotator in ("A02", "A01"):
+        BATCH.at(annotator=annotator).location(study_copy).parent.mkdir(parents=True, exist_ok=True)
+        BATCH.at(annotator=annotator).location(study_copy).write_bytes(b"")
+    assert [p.stem for p in BATCH.instances(study_copy)] == ["A01", "A02"]
+
+
+def test_every_path_is_declared_once_per_verb():
+    keys = [(a.path, a.verb) for a in REGISTRY]
+    assert len(keys) == len(set(keys))

@@ -1,0 +1,58 @@
+"""The training package's stages: `model` (the demo's own base checkpoint) and `train`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from heritage_weaver.artifacts import LOSS_PLOT, METRICS, MODEL, PAIRS, RECORDS, SPLIT, TRAINED_MODEL, ArtifactError
+from heritage_weaver.progress import Progress
+from heritage_weaver.stages import Stage, needs
+from heritage_weaver.workspace import Workspace
+from training.run import TrainingError, TrainingSummary, train_study
+
+DEMO_PRETRAIN_STEPS = 400  # out-of-domain steps that give the demo's base some knowledge (benchmarks/README.md)
+
+
+def build_tiny_base(ws: Workspace, progress: Progress, directory: str | None = None, seed: int = 0,
+                    pretrain_steps: int = 0) -> Path:
+    """A tiny SigLIP in `directory` (a configured model's name or a folder; default: the training
+    base model), its tokenizer trained on the study's records, optionally pre-trained out of domain."""
+    from heritage_weaver.tiny_siglip import build_tiny_siglip
+    from training.demo_base import pretrain_out_of_domain
+
+    directory = directory or ws.config.training.base_model
+    target = Path(ws.model_location(directory)) if directory in ws.config.models else Path(directory)
+    records = RECORDS.read(ws, columns=["name", "description"])
+    texts = [t for column in ("name", "description") for t in records[column].tolist() if t]
+    build_tiny_siglip(target, texts, seed=seed)
+    if pretrain_steps > 0:
+        progress.note(f"pre-training {target} for {pretrain_steps} steps")
+        pretrain_out_of_domain(target, pretrain_steps, seed)
+    ws.record(target, MODEL.verb, inputs=[RECORDS.path], config_sections=MODEL.sections, seed=seed,
+              pretrain_steps=pretrain_steps)
+    return target
+
+
+def _demo_base_missing(ws: Workspace) -> str | None:
+    if not ws.config.study.simulation:
+        return "only the demo builds its own base model"
+    base = Path(ws.model_location(ws.config.training.base_model))
+    return "the base model exists" if base.exists() else needs(RECORDS)(ws)
+
+
+def _base_available(ws: Workspace) -> str | None:
+    base = ws.config.training.base_model
+    return None if ws.model_available(base) else f"needs the base model at {ws.model_location(base)}"
+
+
+def _build_demo_base(ws: Workspace, progress: Progress) -> Path:
+    return build_tiny_base(ws, progress, pretrain_steps=DEMO_PRETRAIN_STEPS)
+
+
+def _train(ws: Workspace, progress: Progress, restart: bool = False, device: str | None = None) -> TrainingSummary:
+    return train_study(ws, restart, device, progress)
+
+
+MODEL_STAGE = Stage("model", (MODEL,), _build_demo_base, _demo_base_missing, errors=(ArtifactError, OSError))
+TRAIN = Stage("train", (TRAINED_MODEL, SPLIT, PAIRS, METRICS, LOSS_PLOT), _train, _base_available,
+              errors=(TrainingError, ArtifactError))
