@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analysis import agreement, labels
-from analysis.regression import AnnotatorEffects
+from analysis.logit import AnnotatorEffects
 from analysis.regressions import run_regressions, study_designs
-from analysis.store import batches as batch_artifacts
-from analysis.store import read_batches, write_result
+from analysis.tables import batches as batch_artifacts
+from analysis.tables import read_batches, write_result
 from heritage_weaver import artifacts
 from heritage_weaver.workspace import Workspace
 

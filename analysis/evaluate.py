@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from analysis import retrieval, zero_shot
-from analysis.store import MissingInput, write_result
+from analysis.tables import write_result
 from heritage_weaver import artifacts
+from heritage_weaver.artifacts import ArtifactError
 from heritage_weaver.progress import SILENT, Progress
 from heritage_weaver.workspace import Workspace
 
@@ -40,7 +41,7 @@ def _load_vectors(ws: Workspace, model: str) -> tuple[pd.DataFrame, np.ndarray]:
     try:
         return load_vectors(ws, model)
     except FileNotFoundError as error:
-        raise MissingInput(str(error)) from None
+        raise ArtifactError(str(error)) from None
 
 
 def _siglip_texts(ws: Workspace, model: str) -> TextEncoder:
@@ -66,7 +67,7 @@ def _spacy():
     try:
         return load_english(exclude=("ner", "lemmatizer"))
     except RuntimeError as error:
-        raise MissingInput(str(error)) from None
+        raise ArtifactError(str(error)) from None
 
 
 DEFAULT_TOOLS = Tools(_load_vectors, _siglip_texts, _minilm, _spacy)
@@ -104,7 +105,7 @@ def build_catalogue(ws: Workspace, tools: Tools) -> Catalogue:
     records = records.merge(held_out, on=["collection", "record_id"], how="left")
     records["held_out"] = records["held_out"].fillna(False).astype(bool)
     if not records["held_out"].any():
-        raise MissingInput(f"{artifacts.SPLIT.path} marks no record of {artifacts.RECORDS.path} as `eval`")
+        raise ArtifactError(f"{artifacts.SPLIT.path} marks no record of {artifacts.RECORDS.path} as `eval`")
     records["group"] = pd.factorize(records["collection"])[0]
     names = sorted(set(records["name"]))
     vectors = np.asarray(tools.embed_names(names), dtype=np.float32)
@@ -225,7 +226,7 @@ def run_evaluate(ws: Workspace, models: list[str], tools: Tools = DEFAULT_TOOLS,
     for model in models:
         try:
             units, vectors = tools.load_vectors(ws, model)
-        except MissingInput as error:
+        except ArtifactError as error:
             skipped.append(f"model {model} not evaluated: {error}")
             advance(1)
             continue
@@ -237,7 +238,7 @@ def run_evaluate(ws: Workspace, models: list[str], tools: Tools = DEFAULT_TOOLS,
         cross_rows += cross
         advance(1)
     if len(skipped) == len(models):
-        raise MissingInput("; ".join(skipped))
+        raise ArtifactError("; ".join(skipped))
     notes += skipped
     per_noun_table = pd.concat(per_noun, ignore_index=True) if per_noun else pd.DataFrame()
     tables = {

@@ -7,9 +7,8 @@ from collections.abc import Sequence
 import pandas as pd
 
 from analysis.design import Design, table6_design, table7_design
+from analysis.logit import AnnotatorEffects, fit_logit, permutation_pvalues
 from heritage_weaver.artifacts import REGRESSION_COEFFICIENTS, REGRESSION_FITS
-from analysis.regression import AnnotatorEffects, fit_logit, permutation_pvalues
-
 
 
 def study_designs(labelled: pd.DataFrame, comparisons: Sequence[str], base: str, fine_tuned: Sequence[str]) -> list[Design]:

@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from annotation.client import Connection
-from heritage_weaver.artifacts import LABEL_VALUES
 from annotation.ledger import Ledger, now
-from heritage_weaver.artifacts import LABELS, LEDGER
+from heritage_weaver.artifacts import LABEL_VALUES, LABELS, LEDGER
 from heritage_weaver.workspace import Workspace
 
 LABEL_COLUMNS = LABELS.columns

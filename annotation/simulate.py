@@ -12,10 +12,9 @@ import numpy as np
 import pandas as pd
 
 from annotation.client import Connection
-from heritage_weaver.artifacts import LABEL_VALUES
 from annotation.ledger import Ledger
 from annotation.push import server_tasks
-from heritage_weaver.artifacts import DEMO_TRUTH, LEDGER
+from heritage_weaver.artifacts import DEMO_TRUTH, LABEL_VALUES, LEDGER
 from heritage_weaver.workspace import Workspace
 
 SIMULATION_MARK = "SIMULATED"

@@ -18,8 +18,8 @@ import pandas as pd
 import pyarrow as pa
 
 from annotation.interface import TASK_FIELDS
-from heritage_weaver.artifacts import BATCH_IDENTITY
 from annotation.ledger import PairRow
+from heritage_weaver.artifacts import BATCH_IDENTITY
 
 INLINE_SIDE = 800  # pixels: enough to judge an object, small enough to keep tasks light
 NO_IMAGE = (

@@ -13,7 +13,7 @@ import pandas as pd
 
 from analysis import retrieval
 from analysis.design import Design
-from analysis.regression import fit_logit, permutation_pvalues
+from analysis.logit import fit_logit, permutation_pvalues
 
 
 def retrieval_figures(queries: int, images: int, records: int, dimension: int) -> None:

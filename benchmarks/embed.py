@@ -90,8 +90,8 @@ def main() -> None:
     parser.add_argument("--device", default=None)
     args = parser.parse_args()
 
-    from heritage_weaver.siglip import default_batch_size, load_siglip
     from embeddings.runner import embed_images, embed_model, embed_texts, study_units
+    from heritage_weaver.siglip import default_batch_size, load_siglip
 
     with tempfile.TemporaryDirectory() as scratch:
         ws = create_demo_study(Path(scratch) / "study", 5, 5)

@@ -20,9 +20,9 @@ from pathlib import Path
 import pandas as pd
 from PIL import Image
 
+from annotation import push as pushing
 from annotation import server
 from annotation.client import connect
-from annotation import push as pushing
 from annotation.push import push
 from heritage_weaver.artifacts import LEDGER
 from heritage_weaver.atomic import write_table

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import zlib
 import resource
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np

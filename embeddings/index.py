@@ -15,8 +15,8 @@ import pandas as pd
 
 from heritage_weaver import atomic
 from heritage_weaver.artifacts import INDEX, INDEX_ROWS
-from heritage_weaver.workspace import Workspace
 from heritage_weaver.vectors import ModelStore, load_vectors
+from heritage_weaver.workspace import Workspace
 
 MAPPING_COLUMNS = INDEX_ROWS.columns
 HNSW_NEIGHBOURS = 32

@@ -18,14 +18,14 @@ import pyarrow.parquet as pq
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from embeddings.units import build_units, segment_splitter, split_sentences
 from heritage_weaver import atomic
+from heritage_weaver.artifacts import RECORDS
+from heritage_weaver.decode import ImageProblem, open_rgb
 from heritage_weaver.images import ImageResolver
 from heritage_weaver.progress import SILENT, Progress
-from heritage_weaver.workspace import Workspace
-from heritage_weaver.decode import ImageProblem, open_rgb
 from heritage_weaver.vectors import FAILURE_COLUMNS, ModelStore, content_key, embedded_units
-from heritage_weaver.artifacts import RECORDS
-from embeddings.units import build_units, segment_splitter, split_sentences
+from heritage_weaver.workspace import Workspace
 
 
 @dataclass(frozen=True)

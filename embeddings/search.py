@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from heritage_weaver.workspace import Workspace
 from embeddings.index import IndexFiles, read_index
 from heritage_weaver.artifacts import INDEX, RECORDS
+from heritage_weaver.workspace import Workspace
 
 RESULT_COLUMNS = ("record_id", "collection", "name", "score", "image", "unit_id")
 

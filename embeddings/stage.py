@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 
+from embeddings.index import build_indexes, indexed_models
+from embeddings.runner import EmbedSummary, embed_model
 from heritage_weaver.artifacts import EMBED_FAILURES, INDEX, INDEX_ROWS, RECORDS, SHARD_VECTORS, UNITS, ArtifactError
 from heritage_weaver.progress import Progress
 from heritage_weaver.stages import Stage, needs
 from heritage_weaver.workspace import Workspace
-from embeddings.index import build_indexes, indexed_models
-from embeddings.runner import EmbedSummary, embed_model
 
 
 class EmbedError(RuntimeError):

@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -23,8 +22,8 @@ import pyarrow.parquet as pq
 from PIL import Image
 
 from heritage_weaver import atomic
-from heritage_weaver.config import FetchConfig
 from heritage_weaver.artifacts import FETCH_CACHE, FETCH_JOURNAL, FETCHED, RECORDS
+from heritage_weaver.config import FetchConfig
 from heritage_weaver.images import is_url
 from heritage_weaver.progress import SILENT, Progress
 from heritage_weaver.workspace import Workspace

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import typer
-
 import pandas as pd
+import typer
 from rich.table import Table
 
 from analysis.analyze import AnalysisSummary

@@ -16,6 +16,7 @@ from heritage_weaver.artifacts import EMBED_FAILURES
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, execute, fail, open_study, stdout
 
+
 def embed(
     study: StudyOption = Path("."),
     model: Annotated[list[str] | None, typer.Option("--model", "-m", help="Model(s) to embed with (default: every configured model whose checkpoint exists).")] = None,
@@ -69,8 +70,8 @@ def search(
 ) -> None:
     """Search records by text, image or both (results aggregated to records by their best unit)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from heritage_weaver.decode import ImageProblem
     from embeddings.search import search as run_search
+    from heritage_weaver.decode import ImageProblem
 
     workspace = open_study(study)
     name = model or workspace.config.sampling.base_model

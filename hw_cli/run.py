@@ -13,6 +13,7 @@ from hw_cli.console import StudyOption, console, execute, open_study, stdout
 from hw_cli.stages import STAGES, plan
 from hw_cli.verbs import VERBS
 
+
 def status(study: StudyOption = Path(".")) -> None:
     """Show which stages are done, stale (inputs or config changed) or missing."""
     workspace = open_study(study)

@@ -20,9 +20,9 @@ import pyarrow as pa
 from heritage_weaver.config import StudyConfig
 from sampler.batches import draw_controls, plan_batches
 from sampler.pairs import PairSpace, ScoredComparison, assemble_batches
+from sampler.scores import record_score_blocks, unit_score_blocks
 from sampler.selection import Histogram, check_percentile, float32_at_least, select_percentile
 from sampler.sides import Side, block_edges, build_side
-from sampler.scores import record_score_blocks, unit_score_blocks
 from sampler.spill import ScoreGrid, ScoreSpill
 from sampler.strata import Stratum, derive_strata
 

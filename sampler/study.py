@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 
-from heritage_weaver.artifacts import BATCH, LINKS, THRESHOLDS, Artifact, UNITS
+from heritage_weaver.artifacts import BATCH, LINKS, THRESHOLDS, UNITS, Artifact
 from heritage_weaver.progress import SILENT, Progress
 from heritage_weaver.workspace import Workspace
 from sampler.pipeline import SampleError, SampleResult, SampleSettings, run_sample

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from pyarrow import csv
 import pyarrow.parquet as pq
+from pyarrow import csv
 
 # Columns whose values are times or ids handed out by a server, not results of the study.
 VOLATILE_COLUMNS = {"created_at", "updated_at", "lead_time", "time", "seconds", "wall_time", "pairs_per_s", "task_id",

@@ -11,8 +11,17 @@ import numpy as np
 import pandas as pd
 
 from heritage_weaver import atomic
-from heritage_weaver.artifacts import (IMAGE_CACHE, IMAGE_FAILURES, LOSS_PLOT, METRICS, PAIRS, RECORDS, SPLIT,
-                                       TRAINED_MODEL, TRAINING_STATE)
+from heritage_weaver.artifacts import (
+    IMAGE_CACHE,
+    IMAGE_FAILURES,
+    LOSS_PLOT,
+    METRICS,
+    PAIRS,
+    RECORDS,
+    SPLIT,
+    TRAINED_MODEL,
+    TRAINING_STATE,
+)
 from heritage_weaver.images import ImageResolver
 from heritage_weaver.progress import SILENT, Progress
 from heritage_weaver.workspace import Workspace

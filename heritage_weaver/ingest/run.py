@@ -9,7 +9,7 @@ import pyarrow as pa
 from heritage_weaver.artifacts import RECORDS, REJECTS
 from heritage_weaver.config import CollectionConfig
 from heritage_weaver.ingest.adapters import READERS
-from heritage_weaver.ingest.rows import RECORD_REJECTED, Problem, SourceRow, check_row
+from heritage_weaver.ingest.rows import Problem, SourceRow, check_row
 from heritage_weaver.workspace import Workspace
 
 RECORD_SCHEMA = pa.schema([

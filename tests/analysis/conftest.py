@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from analysis_fixtures import make_batches, simulate_labels, write_annotation_inputs, write_study
+
 from heritage_weaver.workspace import Workspace
 
 

@@ -1,11 +1,11 @@
 import numpy as np
 import pandas as pd
 import pytest
+from analysis_fixtures import write_study
 
 from analysis import retrieval, zero_shot
 from analysis.evaluate import Tools, _spacy, run_evaluate
 from analysis.report import build_report
-from analysis_fixtures import write_study
 from heritage_weaver.atomic import write_table
 
 VOCABULARY = ["telephone", "radio", "loom", "lamp", "spindle"]
@@ -143,14 +143,14 @@ def test_minilm_name_similarity_from_the_packaged_model():
 
 
 def test_a_model_without_vectors_is_noted_and_the_others_evaluated(tmp_path):
-    from analysis.store import MissingInput
+    from heritage_weaver.artifacts import ArtifactError
 
     ws, tools = _catalogue_study(tmp_path)
     load = tools.load_vectors
 
     def only_base(ws, model):
         if model != "base":
-            raise MissingInput(f"embeddings/{model}/units.parquet is missing")
+            raise ArtifactError(f"embeddings/{model}/units.parquet is missing")
         return load(ws, model)
 
     tools.load_vectors = only_base
@@ -158,5 +158,5 @@ def test_a_model_without_vectors_is_noted_and_the_others_evaluated(tmp_path):
     assert set(pd.read_parquet(ws.path("analysis", "zero_shot.parquet"))["model"]) == {"base"}
     notes = pd.read_parquet(ws.path("analysis", "evaluation_notes.parquet"))["note"]
     assert notes.str.contains("model ft-last not evaluated").any()
-    with pytest.raises(MissingInput, match="ft-last"):
+    with pytest.raises(ArtifactError, match="ft-last"):
         run_evaluate(ws, ["ft-last"], tools)

@@ -2,12 +2,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from analysis_fixtures import COMPARISONS, make_batches, simulate_labels
 
 from analysis.design import Design, table6_design, table7_design
 from analysis.labels import binarise, pair_provenance, usable_labels
-from analysis.regression import fit_logit
+from analysis.logit import fit_logit
 from analysis.regressions import run_regressions, study_designs
-from analysis_fixtures import COMPARISONS, make_batches, simulate_labels
 
 POSITIVE = ["same object", "similar object", "same category"]
 

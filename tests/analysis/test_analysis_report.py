@@ -2,10 +2,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from analysis_fixtures import write_study
 from typer.testing import CliRunner
 
 from analysis.report import build_report
-from analysis_fixtures import write_study
 from hw_cli.app import app
 
 SECTIONS = ("manifest", "links", "labels", "regressions", "agreement", "evaluations")

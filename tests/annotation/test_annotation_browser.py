@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from annotation.client import connect
 from annotation.pull import pull
-from heritage_weaver.artifacts import LABELS
 from annotation.push import push, server_tasks
+from heritage_weaver.artifacts import LABELS
 
 pytestmark = [pytest.mark.labelstudio, pytest.mark.browser]
 

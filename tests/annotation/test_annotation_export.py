@@ -8,8 +8,8 @@ from typer.testing import CliRunner
 
 from annotation.tasks import TASK_FIELDS
 from heritage_weaver.atomic import write_table
-from hw_cli.app import app
 from heritage_weaver.ingest import ingest_collections
+from hw_cli.app import app
 from tests.annotation.conftest import make_batch
 
 

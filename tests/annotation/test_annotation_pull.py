@@ -9,10 +9,9 @@ from typer.testing import CliRunner
 from annotation.client import connect
 from annotation.interface import TASK_FIELDS
 from annotation.pull import annotation_status, pull
-from heritage_weaver.artifacts import LABELS
 from annotation.push import push
-from heritage_weaver.artifacts import LEDGER
 from annotation.simulate import SIMULATION_MARK, simulate
+from heritage_weaver.artifacts import LABELS, LEDGER
 from hw_cli.app import app
 
 pytestmark = pytest.mark.labelstudio

@@ -11,8 +11,8 @@ from annotation import server
 from annotation.client import Connection, LabelStudioError, connect
 from annotation.interface import TASK_FIELDS
 from annotation.push import push, server_tasks
-from heritage_weaver.artifacts import LEDGER
 from annotation.tasks import NO_IMAGE
+from heritage_weaver.artifacts import LEDGER
 
 pytestmark = pytest.mark.labelstudio
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import typer
 
-from hw_cli.app import app
 from heritage_weaver.config import CollectionConfig
+from hw_cli.app import app
 
 DOCS = sorted((Path(__file__).resolve().parents[2] / "docs").glob("*.md")) + [Path(__file__).resolve().parents[2] / "README.md"]
 FENCE = re.compile(r"```(\w+)\n(.*?)```", re.S)

@@ -7,10 +7,10 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from hw_cli.app import app
 from heritage_weaver.ingest import ingest_collections
 from heritage_weaver.ingest.adapters import IngestError
 from heritage_weaver.workspace import Workspace
+from hw_cli.app import app
 
 
 def _smg(record_id, name="Telephone, model 232", description=None, images=(), title=None):

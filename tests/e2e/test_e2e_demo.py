@@ -7,8 +7,8 @@ import pytest
 from typer.testing import CliRunner
 
 from annotation import server
-from hw_cli.app import app
 from heritage_weaver.demo import create_demo_study
+from hw_cli.app import app
 
 REPORT_SECTIONS = ("Study manifest", "Links per stratum", "Labels", "Regressions", "Agreement", "Model evaluations")
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
-import typer
 from typer.testing import CliRunner
 
-from hw_cli.app import app
 from heritage_weaver.vectors import load_vectors
+from hw_cli.app import app
 
 
 def test_model_embed_index_search(small_study):

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from heritage_weaver.decode import open_rgb
 from embeddings.runner import embed_model
 from heritage_weaver.artifacts import RECORDS, ArtifactError
+from heritage_weaver.decode import open_rgb
 from heritage_weaver.vectors import ModelStore, load_vectors
 from tests.embeddings.conftest import read_records, set_embedding_options, write_records
 

@@ -4,11 +4,11 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from sampler_fakes import unit_rows
 from typer.testing import CliRunner
 
 import heritage_weaver.vectors
 from hw_cli.app import app
-from sampler_fakes import unit_rows
 
 
 @pytest.fixture

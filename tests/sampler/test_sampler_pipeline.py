@@ -1,10 +1,10 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sampler_fakes import COMPARISONS, MODELS, brute_force_scores, make_study_vectors
 
 from sampler.pairs import pair_ids, record_hashes
 from sampler.pipeline import SampleError, SampleSettings, run_sample
-from sampler_fakes import COMPARISONS, MODELS, brute_force_scores, make_study_vectors
 
 BATCH_COLUMNS = ["pair_id", "annotator", "position", "record_a", "collection_a", "record_b", "collection_b",
                  "link_types", "is_control", "is_overlap"]

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 import torch
+from sampler_fakes import brute_force_scores, synthetic_units
 
 from sampler.scores import record_score_blocks, unit_score_blocks
 from sampler.sides import block_edges, build_side
-from sampler_fakes import brute_force_scores, synthetic_units
 
 
 def _blockwise(side_a, side_b, aggregation, block_size):

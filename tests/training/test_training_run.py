@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from PIL import Image
 from safetensors.torch import load_file
+from training_fixtures import make_training_study, set_training_options
 
 from heritage_weaver.siglip import load_siglip, weights_hash
 from heritage_weaver.workspace import Workspace
-from training_fixtures import make_training_study, set_training_options
 from training.checkpoints import load_state
 from training.run import TrainingError, train_study
 

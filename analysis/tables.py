@@ -12,8 +12,6 @@ from heritage_weaver.artifacts import BATCH, Artifact, ArtifactError, Input
 from heritage_weaver.atomic import atomic_path
 from heritage_weaver.workspace import Workspace
 
-MissingInput = ArtifactError
-
 
 def batches(ws: Workspace) -> list[Artifact]:
     """The batch artifact of every annotator that has one."""
@@ -24,7 +22,7 @@ def read_batches(ws: Workspace) -> pd.DataFrame:
     """Every annotator's batch, one after the other."""
     found = batches(ws)
     if not found:
-        raise MissingInput(BATCH.missing_message())
+        raise ArtifactError(BATCH.missing_message())
     return pd.concat([batch.read(ws) for batch in found], ignore_index=True)
 
 
