@@ -49,27 +49,27 @@ def demo_data(
 
 
 def ingest(study: StudyOption = Path(".")) -> None:
-    """Read every collection export into records/records.parquet; rejects into records/rejects.parquet."""
+    """Read every collection export into records/records.parquet; rejected rows into records/rejects.parquet,
+    values a record does not keep into records/dropped.parquet."""
     from heritage_weaver.ingest import ingest_collections
     from heritage_weaver.ingest.adapters import IngestError
+    from heritage_weaver.ingest.report import ingest_tables
 
     workspace = open_study(study)
     try:
         result = ingest_collections(workspace)
     except (IngestError, OSError) as error:
         fail(str(error))
-    table = Table("collection", "input rows", "accepted", "rejected", "values dropped", "images", "reject reasons",
-                  title="Ingest")
-    for c in result.counts:
-        reasons = ", ".join(f"{reason}: {n}" for reason, n in sorted(c.reasons.items())) or "–"
-        table.add_row(c.collection, str(c.rows), str(c.accepted), str(c.rejected), str(c.values_dropped),
-                      str(c.images), reasons)
-    stdout.print(table)
+    for table in ingest_tables(result.counts):
+        stdout.print(table)
     total = sum(c.rows for c in result.counts)
     accepted = sum(c.accepted for c in result.counts)
     rejected = sum(c.rejected for c in result.counts)
+    read, kept, dropped = (sum(getattr(c, name) for c in result.counts) for name in ("values_read", "values_kept", "values_dropped"))
     stdout.print(f"{total} rows = {accepted} accepted + {rejected} rejected; details in "
                  f"{workspace.path('records', 'rejects.parquet')}")
+    stdout.print(f"{read} values read from accepted rows = {kept} kept + {dropped} dropped; details in "
+                 f"{workspace.path('records', 'dropped.parquet')}")
 
 
 def fetch_images(
