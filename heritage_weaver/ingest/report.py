@@ -13,7 +13,7 @@ def _reasons(counts: dict[str, int]) -> str:
 
 def ingest_tables(counts: list[CollectionCounts]) -> list[Table]:
     """Rows (accepted + rejected), values (kept + dropped) per field, and every reason whole, wrapped."""
-    rows = Table("collection", "input rows", "accepted", "rejected", "values read", "kept", "dropped", "images",
+    rows = Table("collection", "rows", "accepted", "rejected", "values", "kept", "dropped", "images",
                  title="Ingest")
     for c in counts:
         rows.add_row(c.collection, str(c.rows), str(c.accepted), str(c.rejected), str(c.values_read),
