@@ -75,9 +75,12 @@ def ingest(study: StudyOption = Path(".")) -> None:
 def fetch_images(
     study: StudyOption = Path("."),
     workers: Annotated[int | None, typer.Option(help="Parallel downloads (default: fetch.workers).")] = None,
-    retry_failed: Annotated[bool, typer.Option(help="Try again URLs that failed in an earlier run.")] = True,
+    retry_failed: Annotated[bool, typer.Option(help="Also try again URLs that failed in an earlier run.")] = False,
 ) -> None:
-    """Download URL images into the workspace cache (resumable; failures recorded per image)."""
+    """Download URL images into the workspace cache (resumable; failures recorded per image; a host that
+    cannot be reached is given up for the run and its URLs left for the next one)."""
+    from urllib.parse import urlsplit
+
     from heritage_weaver.fetch import fetch_images as run_fetch, image_urls
 
     workspace = open_study(study)
@@ -93,12 +96,26 @@ def fetch_images(
             attempted.append(outcome)
             progress.advance(task)
 
-        outcomes = run_fetch(workspace, urls, settings, retry_failed, on_done=advance)
-    failed = [o for o in outcomes.values() if o["status"] != "ok"]
-    stdout.print(f"{len(urls)} image URLs: {len(urls) - len(failed)} cached, {len(failed)} failed "
-                 f"({len(attempted)} tried in this run); see {workspace.path('images', 'fetched.parquet')}")
-    for outcome in failed[:10]:
-        stdout.print(f"  failed: {outcome['location']}: {outcome['error']}")
+        def host_down(host: str, reason: str) -> None:
+            console.print(f"[yellow]Giving up on {host} for this run:[/] {settings.host_failures} attempts in a row "
+                          f"could not resolve or connect to it ({reason}). Its remaining images are skipped and "
+                          "stay to do; run `hw fetch-images` again once the host can be reached.")
+
+        outcomes = run_fetch(workspace, urls, settings, retry_failed, on_done=advance, on_host_down=host_down)
+    statuses = {url: outcomes.get(url, {}).get("status", "skipped") for url in urls}
+    table = Table("host", "fetched", "failed", "skipped", title="Images per host")
+    per_host: dict[str, list[int]] = {}
+    for url, status in statuses.items():
+        per_host.setdefault(urlsplit(url).netloc, [0, 0, 0])[("ok", "failed", "skipped").index(status)] += 1
+    for host, numbers in sorted(per_host.items()):
+        table.add_row(host, *map(str, numbers))
+    stdout.print(table)
+    cached, failed, skipped = (sum(s == name for s in statuses.values()) for name in ("ok", "failed", "skipped"))
+    stdout.print(f"{len(urls)} image URLs: {cached} cached, {failed} failed, {skipped} skipped "
+                 f"({len(attempted)} taken up in this run); see {workspace.path('images', 'fetched.parquet')}"
+                 + ("; `--retry-failed` tries the failed ones again" if failed and not retry_failed else ""))
+    for url in [u for u, s in statuses.items() if s == "failed"][:10]:
+        stdout.print(f"  failed: {url}: {outcomes[url]['error']}")
 
 
 def status(study: StudyOption = Path(".")) -> None:

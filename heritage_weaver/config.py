@@ -158,6 +158,7 @@ class FetchConfig(_Strict):
     workers: int = Field(default=8, gt=0)
     per_host_rate: float = Field(default=5.0, gt=0, description="requests per second to one host")
     retries: int = Field(default=3, ge=0)
+    host_failures: int = Field(default=3, gt=0, description="consecutive failures to resolve or connect before a host is given up for the run")
     backoff: float = Field(default=0.5, ge=0, description="seconds before the first retry; doubles each time")
     timeout: float = Field(default=10.0, gt=0)
     max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
