@@ -76,3 +76,12 @@ def test_truncated_manifest_names_the_file_and_the_way_back(study_copy: Workspac
     assert json.loads(manifest.read_text()) == good
     assert len(study_copy.path("manifest.json.broken").read_text()) == 100
     assert Workspace.open(study_copy.root).artifact_state("records/records.parquet") == "done"
+
+
+def test_repair_without_a_good_copy_starts_an_empty_manifest(study_copy: Workspace):
+    study_copy.path("manifest.json.bak").unlink(missing_ok=True)
+    study_copy.path("manifest.json").write_text('{"records/records.parquet": {"verb": "ing')
+    message = study_copy.repair_manifest()
+    assert message.startswith("no good copy of the manifest was found: started an empty one")
+    assert study_copy.manifest() == {} and study_copy.artifact_state("records/records.parquet") == "missing"
+    assert study_copy.repair_manifest().endswith("is readable; nothing to repair")
