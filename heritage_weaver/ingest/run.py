@@ -1,4 +1,4 @@
-"""Runs every configured collection through its adapter and writes records and rejects."""
+"""Runs every configured collection through its adapter and writes records, rejects and dropped values."""
 
 from __future__ import annotations
 
