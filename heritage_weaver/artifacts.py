@@ -132,10 +132,13 @@ DEMO_TRUTH = table("data/ground_truth.csv", "init", "the demo's hidden ground tr
 RECORDS = table(
     "records/records.parquet", "ingest", "one row per accepted record",
     ("record_id", "collection", "name", "description", "images", "category", "taxonomy", "source_file",
-     "source_position"), ("collections",))
+     "source_position", "source_id"), ("collections",))
 REJECTS = table(
     "records/rejects.parquet", "ingest", "one row per rejected (or de-duplicated) input row",
     ("collection", "source_file", "source_position", "record_id", "field", "reason", "action"), ("collections",))
+DROPPED = table(
+    "records/dropped.parquet", "ingest", "one row per value an accepted record does not keep",
+    ("collection", "source_file", "source_position", "record_id", "field", "value", "reason"), ("collections",))
 FETCH_CACHE = table("images/cache/{prefix}/{sha256}.{ext}", "fetch-images", "downloaded images, content-addressed",
                     sections=("fetch",))
 FETCH_JOURNAL = table("images/fetch-journal.jsonl", "fetch-images", "the outcome of each URL as it is fetched "

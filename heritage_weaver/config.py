@@ -6,6 +6,7 @@ reading code. Relative paths are resolved against the folder of `study.toml`.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import tomllib
@@ -26,13 +27,23 @@ class _Strict(BaseModel):
 RECORD_FIELDS = ("record_id", "name", "description", "images", "category", "taxonomy")
 
 
+SMG_RENDITIONS = ("medium", "large", "zoom")
+
+
 class CollectionConfig(_Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     format: Literal["smg", "nms", "csv", "jsonl"]
     path: Path
     columns: dict[str, str] = Field(default_factory=dict)
+    column_paths: Literal["dotted", "jmespath"] = Field(
+        default="dotted", description="jsonl: columns are dotted paths (a.b[0].c) or JMESPath expressions")
     image_base_url: str | None = None
     image_separator: str = "|"
+    image_roots: list[Path] = Field(default_factory=list, description="folders besides the export's own that local images may lie in")
+    max_images: int = Field(default=10, gt=0, description="images kept per record; the rest are counted as dropped")
+    image_renditions: list[str] = Field(default_factory=lambda: list(SMG_RENDITIONS), min_length=1)
+    encoding: str = "utf-8"
+    delimiter: str = Field(default=",", min_length=1, max_length=1)
 
     @field_validator("columns")
     @classmethod
@@ -42,11 +53,36 @@ class CollectionConfig(_Strict):
             raise ValueError(f"unknown record field(s) {unknown}; expected some of {list(RECORD_FIELDS)}")
         return columns
 
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, encoding: str) -> str:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ValueError(f"unknown encoding {encoding!r}; e.g. \"utf-8\", \"cp1252\", \"latin-1\"") from None
+        return encoding
+
     @model_validator(mode="after")
     def _generic_needs_mapping(self) -> "CollectionConfig":
         if self.format in ("csv", "jsonl") and "record_id" not in self.columns:
             raise ValueError("a generic csv/jsonl collection needs columns.record_id")
+        if self.column_paths == "jmespath":
+            if self.format != "jsonl":
+                raise ValueError("column_paths = \"jmespath\" applies to format = \"jsonl\" only")
+            import jmespath  # only jsonl collections that ask for JMESPath need the package
+            import jmespath.exceptions
+
+            for field, expression in self.columns.items():
+                try:
+                    jmespath.compile(expression)
+                except jmespath.exceptions.JMESPathError as error:
+                    raise ValueError(f"columns.{field}: not a JMESPath expression: {error}") from None
         return self
+
+    @property
+    def qualified_ids(self) -> bool:
+        """Generic exports number their rows as they like: their record ids get `<collection>:`."""
+        return self.format in ("csv", "jsonl")
 
 
 class ComparisonConfig(_Strict):
@@ -122,6 +158,7 @@ class FetchConfig(_Strict):
     workers: int = Field(default=8, gt=0)
     per_host_rate: float = Field(default=5.0, gt=0, description="requests per second to one host")
     retries: int = Field(default=3, ge=0)
+    host_failures: int = Field(default=3, gt=0, description="consecutive failures to resolve or connect before a host is given up for the run")
     backoff: float = Field(default=0.5, ge=0, description="seconds before the first retry; doubles each time")
     timeout: float = Field(default=10.0, gt=0)
     max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
@@ -217,7 +254,8 @@ def load_config(path: Path) -> StudyConfig:
         source = collection.path if collection.path.is_absolute() else root / collection.path
         if not source.is_file():
             raise ConfigError(f"{path}: collections.{index}.path: file not found: {source}")
-        collections.append(collection.model_copy(update={"path": source}))
+        roots = [r if r.is_absolute() else root / r for r in collection.image_roots]
+        collections.append(collection.model_copy(update={"path": source, "image_roots": roots}))
     resolved = config.model_copy(update={"collections": collections})
     resolved._as_written = config.model_dump(mode="json")
     return resolved

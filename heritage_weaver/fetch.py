@@ -1,7 +1,9 @@
 """Downloads URL images into a content-addressed cache: pooled, retried, rate-limited, resumable.
 
 Each finished URL is appended to a journal at once, so a killed run loses nothing; the journal
-is folded into `images/fetched.parquet` at the end of every run.
+is folded into `images/fetched.parquet` at the end of every run. A host that cannot be resolved
+or connected to several times in a row is given up for the run: its remaining URLs are skipped,
+recorded nowhere, and tried again by the next run.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ _RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
 @dataclass
 class FetchOutcome:
     location: str
-    status: str  # "ok" or "failed"
+    status: str  # "ok", "failed", or "skipped" (its host was given up; not recorded)
     path: str | None = None
     sha256: str | None = None
     content_type: str | None = None
@@ -47,6 +49,30 @@ class FetchOutcome:
 
 class _Permanent(Exception):
     """A failure that another attempt will not fix (404, wrong type, too big, not an image)."""
+
+
+class HostHealth:
+    """Counts each host's consecutive failures to resolve or connect; past `limit` the host is down."""
+
+    def __init__(self, limit: int, on_down: Callable[[str, str], None]) -> None:
+        self.limit = limit
+        self.on_down = on_down
+        self.down: dict[str, str] = {}
+        self._failures: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def reached(self, host: str) -> None:
+        with self._lock:
+            self._failures[host] = 0
+
+    def unreachable(self, host: str, reason: str) -> None:
+        with self._lock:
+            self._failures[host] = failures = self._failures.get(host, 0) + 1
+            newly_down = failures >= self.limit and host not in self.down
+            if newly_down:
+                self.down[host] = reason
+        if newly_down:
+            self.on_down(host, reason)
 
 
 class HostRateLimiter:
@@ -81,36 +107,50 @@ def check_image(data: bytes, max_pixels: int) -> tuple[str, int, int]:
 
 
 class ImageFetcher:
-    def __init__(self, workspace: Workspace, settings: FetchConfig, client: httpx.Client | None = None) -> None:
+    def __init__(self, workspace: Workspace, settings: FetchConfig, client: httpx.Client | None = None,
+                 on_host_down: Callable[[str, str], None] = lambda host, reason: None) -> None:
         self.workspace = workspace
         self.settings = settings
         self.client = client or httpx.Client(timeout=settings.timeout, follow_redirects=True)
         self.limiter = HostRateLimiter(settings.per_host_rate)
+        self.hosts = HostHealth(settings.host_failures, on_host_down)
 
     def _download(self, url: str) -> tuple[bytes, str]:
-        self.limiter.wait(urlsplit(url).netloc)
-        with self.client.stream("GET", url) as response:
-            if response.status_code != 200:
-                error = f"HTTP {response.status_code}"
-                raise RuntimeError(error) if response.status_code in _RETRYABLE_STATUS else _Permanent(error)
-            content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-            if not content_type.startswith("image/"):
-                raise _Permanent(f"content type {content_type or 'missing'} is not an image")
-            declared = int(response.headers.get("content-length") or 0)
-            if declared > self.settings.max_bytes:
-                raise _Permanent(f"{declared:,} bytes exceeds the {self.settings.max_bytes:,}-byte limit")
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body.extend(chunk)
-                if len(body) > self.settings.max_bytes:
-                    raise _Permanent(f"more than the {self.settings.max_bytes:,}-byte limit")
-            if declared and len(body) < declared:
-                raise RuntimeError(f"truncated: {len(body):,} of {declared:,} bytes")
-            return bytes(body), content_type
+        host = urlsplit(url).netloc
+        self.limiter.wait(host)
+        try:
+            with self.client.stream("GET", url) as response:
+                self.hosts.reached(host)
+                return self._read(response)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+            self.hosts.unreachable(host, str(error) or type(error).__name__)
+            raise
+
+    def _read(self, response: httpx.Response) -> tuple[bytes, str]:
+        if response.status_code != 200:
+            error = f"HTTP {response.status_code}"
+            raise RuntimeError(error) if response.status_code in _RETRYABLE_STATUS else _Permanent(error)
+        content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if not content_type.startswith("image/"):
+            raise _Permanent(f"content type {content_type or 'missing'} is not an image")
+        declared = int(response.headers.get("content-length") or 0)
+        if declared > self.settings.max_bytes:
+            raise _Permanent(f"{declared:,} bytes exceeds the {self.settings.max_bytes:,}-byte limit")
+        body = bytearray()
+        for chunk in response.iter_bytes():
+            body.extend(chunk)
+            if len(body) > self.settings.max_bytes:
+                raise _Permanent(f"more than the {self.settings.max_bytes:,}-byte limit")
+        if declared and len(body) < declared:
+            raise RuntimeError(f"truncated: {len(body):,} of {declared:,} bytes")
+        return bytes(body), content_type
 
     def fetch(self, url: str) -> FetchOutcome:
         attempts, delay = 0, self.settings.backoff
+        host = urlsplit(url).netloc
         while True:
+            if host in self.hosts.down:
+                return FetchOutcome(url, "skipped", attempts=attempts, error=f"host {host} given up: {self.hosts.down[host]}")
             attempts += 1
             try:
                 data, content_type = self._download(url)
@@ -158,11 +198,15 @@ def fetch_images(
     settings: FetchConfig,
     retry_failed: bool = True,
     on_done: Callable[[FetchOutcome], None] = lambda outcome: None,
+    on_host_down: Callable[[str, str], None] = lambda host, reason: None,
 ) -> dict[str, dict]:
-    """Fetch what is not yet cached; returns every URL's outcome (old and new)."""
+    """Fetch what is not yet cached; returns every URL's recorded outcome (old and new).
+
+    URLs of a host given up in this run are passed to `on_done` as skipped and not recorded.
+    """
     outcomes = _previous_outcomes(workspace)
     todo = [u for u in urls if u not in outcomes or (retry_failed and outcomes[u]["status"] != "ok")]
-    fetcher = ImageFetcher(workspace, settings)
+    fetcher = ImageFetcher(workspace, settings, on_host_down=on_host_down)
     journal_path = FETCH_JOURNAL.location(workspace)
     journal_path.parent.mkdir(parents=True, exist_ok=True)
     with journal_path.open("a", encoding="utf-8") as journal, ThreadPoolExecutor(settings.workers) as pool:
@@ -170,9 +214,10 @@ def fetch_images(
         try:
             for future in as_completed(futures):
                 outcome = future.result()
-                journal.write(json.dumps(asdict(outcome)) + "\n")
-                journal.flush()
-                outcomes[outcome.location] = asdict(outcome)
+                if outcome.status != "skipped":
+                    journal.write(json.dumps(asdict(outcome)) + "\n")
+                    journal.flush()
+                    outcomes[outcome.location] = asdict(outcome)
                 on_done(outcome)
         except KeyboardInterrupt:
             for future in futures:
@@ -198,13 +243,24 @@ def _fold_journal(workspace: Workspace, outcomes: dict[str, dict]) -> None:
 
 @dataclass(frozen=True)
 class FetchSummary:
-    urls: int
-    failed: list[dict]  # outcomes of the URLs that are not cached
-    tried: int  # URLs attempted in this run
+    """Where every image URL of the study stands after a run."""
+
+    outcomes: dict[str, dict]  # URL → its recorded outcome (URLs of a host given up this run have none)
+    statuses: dict[str, str]  # URL → ok, failed or skipped (its host was given up in this run)
+    tried: int  # URLs taken up in this run
+    retried_failed: bool
+
+    def per_host(self) -> dict[str, dict[str, int]]:
+        """Host → how many of its URLs are ok, failed and skipped."""
+        hosts: dict[str, dict[str, int]] = {}
+        for url, status in self.statuses.items():
+            counts = hosts.setdefault(urlsplit(url).netloc, {"ok": 0, "failed": 0, "skipped": 0})
+            counts[status] += 1
+        return dict(sorted(hosts.items()))
 
 
 def fetch_study_images(workspace: Workspace, progress: Progress = SILENT, workers: int | None = None,
-                       retry_failed: bool = True) -> FetchSummary:
+                       retry_failed: bool = False) -> FetchSummary:
     """Fetch every image URL of the study's records that is not cached yet (see `fetch_images`)."""
     settings = workspace.config.fetch
     if workers:
@@ -217,5 +273,11 @@ def fetch_study_images(workspace: Workspace, progress: Progress = SILENT, worker
         tried.append(outcome)
         advance(1)
 
-    outcomes = fetch_images(workspace, urls, settings, retry_failed, on_done=done)
-    return FetchSummary(len(urls), [o for o in outcomes.values() if o["status"] != "ok"], len(tried))
+    def host_down(host: str, reason: str) -> None:
+        progress.warn(f"Giving up on {host} for this run: {settings.host_failures} attempts in a row could not "
+                      f"resolve or connect to it ({reason}). Its remaining images are skipped and stay to do; "
+                      "run `hw fetch-images` again once the host can be reached.")
+
+    outcomes = fetch_images(workspace, urls, settings, retry_failed, on_done=done, on_host_down=host_down)
+    statuses = {url: outcomes.get(url, {}).get("status", "skipped") for url in urls}
+    return FetchSummary(outcomes, statuses, len(tried), retry_failed)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from heritage_weaver.artifacts import FETCHED, RECORDS, REJECTS, Artifact, ArtifactError
+from heritage_weaver.artifacts import DROPPED, FETCHED, RECORDS, REJECTS, Artifact, ArtifactError
 from heritage_weaver.fetch import fetch_study_images
 from heritage_weaver.images import is_url
 from heritage_weaver.ingest import IngestResult, ingest_collections
@@ -90,5 +90,5 @@ def _ingest(ws: Workspace, progress: Progress) -> IngestResult:
     return ingest_collections(ws)
 
 
-INGEST = Stage("ingest", (RECORDS, REJECTS), _ingest, errors=(IngestError, OSError))
+INGEST = Stage("ingest", (RECORDS, REJECTS, DROPPED), _ingest, errors=(IngestError, OSError))
 FETCH_IMAGES = Stage("fetch-images", (FETCHED,), fetch_study_images, has_image_urls, errors=(ArtifactError, OSError))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
+import os
 import platform
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -20,6 +21,8 @@ from heritage_weaver.config import StudyConfig, load_config
 CONFIG_NAME = "study.toml"
 MANIFEST_NAME = "manifest.json"
 MANIFEST_LOCK = ".manifest.lock"
+MANIFEST_BACKUP = "manifest.json.bak"  # the last good manifest, kept beside it
+MANIFEST_BROKEN = "manifest.json.broken"  # where `hw status --repair` moves an unreadable one
 _HASHED_PACKAGES = ("heritage-weaver", "torch", "transformers", "faiss-cpu", "spacy", "statsmodels", "label-studio-sdk")
 _FULL_HASH_LIMIT = 64 * 1024 * 1024
 
@@ -53,6 +56,19 @@ def package_versions() -> dict[str, str]:
         except importlib.metadata.PackageNotFoundError:
             pass
     return versions
+
+
+class ManifestError(ValueError):
+    """`manifest.json` cannot be read; the message names it and the way back."""
+
+
+def _read_json(path: Path) -> dict | None:
+    """A JSON object file's content; None when it is not one."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 @dataclass(frozen=True)
@@ -104,7 +120,26 @@ class Workspace:
         path = self.path(MANIFEST_NAME)
         if not path.is_file():
             return {}
-        return json.loads(path.read_text(encoding="utf-8"))
+        manifest = _read_json(path)
+        if manifest is None:
+            raise ManifestError(f"{path} is not a readable manifest (cut short, or the disk was full?); "
+                                f"`hw status --repair -s {self.root}` restores the last good copy ({MANIFEST_BACKUP})")
+        return manifest
+
+    def repair_manifest(self) -> str:
+        """Replace an unreadable manifest with its last good copy, or else an empty one; says what it did."""
+        path = self.path(MANIFEST_NAME)
+        if not path.is_file() or _read_json(path) is not None:
+            return f"{path} is readable; nothing to repair"
+        os.replace(path, self.path(MANIFEST_BROKEN))
+        backup = _read_json(self.path(MANIFEST_BACKUP)) if self.path(MANIFEST_BACKUP).is_file() else None
+        atomic.write_json(path, backup or {})
+        kept = f"the unreadable file is kept as {MANIFEST_BROKEN}"
+        if backup is None:
+            return (f"no good copy of the manifest was found: started an empty one ({kept}); every stage shows as "
+                    "missing until its verb runs again")
+        return (f"restored the manifest from {MANIFEST_BACKUP} ({len(backup)} artifacts; {kept}); an artifact "
+                "written after that copy shows as missing until its verb runs again")
 
     def record(
         self,
@@ -129,6 +164,8 @@ class Workspace:
         # Read, update and replace under one lock: a `hw pull` beside a long `hw embed` loses no entry.
         with FileLock(self.path(MANIFEST_LOCK)):
             manifest = self.manifest()
+            if manifest:
+                atomic.write_json(self.path(MANIFEST_BACKUP), manifest)
             manifest[self.relative(artifact_path)] = entry
             atomic.write_json(self.path(MANIFEST_NAME), manifest)
 

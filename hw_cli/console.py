@@ -22,7 +22,7 @@ from rich.progress import (
 from heritage_weaver.config import ConfigError
 from heritage_weaver.progress import Advance
 from heritage_weaver.stages import Stage
-from heritage_weaver.workspace import Workspace
+from heritage_weaver.workspace import ManifestError, Workspace
 
 console = Console(stderr=True)
 stdout = Console()
@@ -106,12 +106,14 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def open_study(study: Path) -> Workspace:
-    """Open a workspace and validate its config, turning config errors into a clean exit."""
+def open_study(study: Path, read_manifest: bool = True) -> Workspace:
+    """Open a workspace and validate its config (and manifest), turning their errors into a clean exit."""
     workspace = Workspace.open(study)
     try:
         workspace.config
-    except ConfigError as error:
+        if read_manifest:
+            workspace.manifest()
+    except (ConfigError, ManifestError) as error:
         fail(str(error))
     return workspace
 

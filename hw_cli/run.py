@@ -14,9 +14,14 @@ from hw_cli.stages import STAGES, plan
 from hw_cli.verbs import VERBS
 
 
-def status(study: StudyOption = Path(".")) -> None:
+def status(
+    study: StudyOption = Path("."),
+    repair: Annotated[bool, typer.Option("--repair", help="Replace an unreadable manifest.json with its last good copy.")] = False,
+) -> None:
     """Show which stages are done, stale (inputs or config changed) or missing."""
-    workspace = open_study(study)
+    workspace = open_study(study, read_manifest=not repair)
+    if repair:
+        console.print(workspace.repair_manifest())
     recorded_verbs = {entry["verb"] for entry in workspace.manifest().values()}
     verbs = [stage.verb for stage in STAGES]
     table = Table("stage", "state", "artifacts", title=f"Study {workspace.config.study.name}")

@@ -8,12 +8,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from heritage_weaver.artifacts import FETCHED, REJECTS
+from heritage_weaver.artifacts import DROPPED, FETCHED, REJECTS
 from heritage_weaver.fetch import FetchSummary
 from heritage_weaver.ingest import IngestResult
 from heritage_weaver.stages import FETCH_IMAGES, INGEST
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, execute, fail, open_study, stdout
+from hw_cli.ingest_tables import ingest_tables
 
 
 def init(
@@ -51,38 +52,44 @@ def demo_data(
 
 
 def ingest(study: StudyOption = Path(".")) -> None:
-    """Read every collection export into the records table; rejects into their own table."""
+    """Read every collection export into the records table; rejected rows and the values a record
+    does not keep into tables of their own."""
     workspace = open_study(study)
     show_ingest(workspace, execute(INGEST, workspace))
 
 
 def show_ingest(workspace: Workspace, result: IngestResult) -> None:
-    table = Table("collection", "input rows", "accepted", "rejected", "values dropped", "images", "reject reasons",
-                  title="Ingest")
-    for c in result.counts:
-        reasons = ", ".join(f"{reason}: {n}" for reason, n in sorted(c.reasons.items())) or "–"
-        table.add_row(c.collection, str(c.rows), str(c.accepted), str(c.rejected), str(c.values_dropped),
-                      str(c.images), reasons)
-    stdout.print(table)
+    for table in ingest_tables(result.counts):
+        stdout.print(table)
     total = sum(c.rows for c in result.counts)
     accepted = sum(c.accepted for c in result.counts)
     rejected = sum(c.rejected for c in result.counts)
-    stdout.print(f"{total} rows = {accepted} accepted + {rejected} rejected; details in "
-                 f"{REJECTS.location(workspace)}")
+    read, kept, dropped = (sum(getattr(c, name) for c in result.counts) for name in ("values_read", "values_kept", "values_dropped"))
+    stdout.print(f"{total} rows = {accepted} accepted + {rejected} rejected; details in {REJECTS.location(workspace)}")
+    stdout.print(f"{read} values read from accepted rows = {kept} kept + {dropped} dropped; details in "
+                 f"{DROPPED.location(workspace)}")
 
 
 def fetch_images(
     study: StudyOption = Path("."),
     workers: Annotated[int | None, typer.Option(help="Parallel downloads (default: fetch.workers).")] = None,
-    retry_failed: Annotated[bool, typer.Option(help="Try again URLs that failed in an earlier run.")] = True,
+    retry_failed: Annotated[bool, typer.Option(help="Also try again URLs that failed in an earlier run.")] = False,
 ) -> None:
-    """Download URL images into the workspace cache (resumable; failures recorded per image)."""
+    """Download URL images into the workspace cache (resumable; failures recorded per image; a host that
+    cannot be reached is given up for the run and its URLs left for the next one)."""
     workspace = open_study(study)
     show_fetch(workspace, execute(FETCH_IMAGES, workspace, workers=workers, retry_failed=retry_failed))
 
 
 def show_fetch(workspace: Workspace, summary: FetchSummary) -> None:
-    stdout.print(f"{summary.urls} image URLs: {summary.urls - len(summary.failed)} cached, {len(summary.failed)} "
-                 f"failed ({summary.tried} tried in this run); see {FETCHED.location(workspace)}")
-    for outcome in summary.failed[:10]:
-        stdout.print(f"  failed: {outcome['location']}: {outcome['error']}")
+    table = Table("host", "fetched", "failed", "skipped", title="Images per host")
+    for host, counts in summary.per_host().items():
+        table.add_row(host, str(counts["ok"]), str(counts["failed"]), str(counts["skipped"]))
+    stdout.print(table)
+    statuses = list(summary.statuses.values())
+    cached, failed, skipped = (statuses.count(name) for name in ("ok", "failed", "skipped"))
+    stdout.print(f"{len(statuses)} image URLs: {cached} cached, {failed} failed, {skipped} skipped "
+                 f"({summary.tried} taken up in this run); see {FETCHED.location(workspace)}"
+                 + ("; `--retry-failed` tries the failed ones again" if failed and not summary.retried_failed else ""))
+    for url in [u for u, s in summary.statuses.items() if s == "failed"][:10]:
+        stdout.print(f"  failed: {url}: {summary.outcomes[url]['error']}")

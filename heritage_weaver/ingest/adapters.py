@@ -2,165 +2,131 @@
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Callable, Iterator
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from heritage_weaver.config import CollectionConfig
-from heritage_weaver.ingest.rows import VALUE_DROPPED, Problem, SourceRow, normalise, resolve_image
+from heritage_weaver.ingest.media import add_images
+from heritage_weaver.ingest.paths import lookup
+from heritage_weaver.ingest.reading import IngestError, csv_rows, json_lines
+from heritage_weaver.ingest.rows import Problem, SourceRow, normalise
+from heritage_weaver.ingest.smg import not_text, read_smg
+from heritage_weaver.ingest.text import GUIDE_TERM, distinct_variants, is_guide_term, join_sentences
+
+__all__ = ["IngestError", "READERS"]
 
 NMS_COLUMNS = ("object_number", "object_name", "description", "object_category", "administration_name", "media.reference")
 NMS_IMAGE_PREFIXES = ("PF", "MP")
+NOT_NMS_IMAGE = "not an image (NMS image references start with PF or MP)"
+FURTHER_CATEGORY = "a further category (a record keeps one)"
 
 
-class IngestError(ValueError):
-    """A whole file cannot be read (missing columns, unreadable file); names file and cause."""
-
-
-def _join_sentences(parts: list[str]) -> str:
-    pieces = [p if p.endswith((".", "!", "?")) else f"{p}." for p in parts if p]
-    return " ".join(pieces)
-
-
-def _add_images(row: SourceRow, refs: list[str], collection: CollectionConfig, lower: bool = False) -> None:
-    for ref in refs:
-        if not ref.strip():
-            continue
-        location = resolve_image(ref, collection.image_base_url, collection.path.parent, lower)
-        if location is None:
-            row.problems.append(Problem("images", f"image {ref!r} is neither a URL nor an existing file", VALUE_DROPPED))
-        else:
-            row.image_refs.append(location)
-
-
-def _json_lines(path: Path) -> Iterator[tuple[int, object | None, Problem | None]]:
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as error:
-                yield number, None, Problem("(line)", f"bytes that are not valid UTF-8 at byte {error.start}")
-                continue
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError as error:
-                yield number, None, Problem("(line)", f"malformed JSON: {error.msg} at column {error.colno}")
-                continue
-            if not isinstance(value, dict):
-                yield number, None, Problem("(line)", f"expected a JSON object, got {type(value).__name__}")
-                continue
-            yield number, value, None
-
-
-def _values(entries: object) -> list[str]:
-    """The `value`s of an SMG list field such as `name: [{"value": ...}]`."""
-    if isinstance(entries, str):
-        entries = [{"value": entries}]
-    if not isinstance(entries, list):
-        return []
-    texts = []
-    for entry in entries:
-        value = entry.get("value") if isinstance(entry, dict) else entry
-        text = normalise(value) if isinstance(value, (str, int, float)) else ""
-        if text:
-            texts.append(text)
-    return texts
-
-
-def _smg_taxonomy(source: dict) -> str | None:
-    terms = source.get("terms") or []
-    hierarchy = terms[0].get("hierarchy", []) if terms and isinstance(terms[0], dict) else []
-    levels = sorted((h for h in hierarchy if isinstance(h, dict)), key=lambda h: h.get("sort", 0))
-    names = [", ".join(_values(level.get("name"))) for level in levels]
-    return " > ".join(n for n in names if n) or None
-
-
-def read_smg(collection: CollectionConfig) -> Iterator[SourceRow]:
-    """Science Museum Group Elasticsearch dump: one `{"_id", "_source"}` object per line."""
-    for number, entry, problem in _json_lines(collection.path):
-        if problem:
-            yield SourceRow(number, problems=[problem])
-            continue
-        source = entry.get("_source") if isinstance(entry.get("_source"), dict) else {}
-        categories = source.get("categories") or []
-        category = categories[0].get("name") if categories and isinstance(categories[0], dict) else None
-        row = SourceRow(
-            number,
-            record_id=normalise(entry.get("_id")) or None,
-            name="; ".join(_values(source.get("name"))),
-            description=_join_sentences(_values(source.get("title")) + _values(source.get("description"))),
-            category=normalise(category) or None,
-            taxonomy=_smg_taxonomy(source),
-        )
-        media = source.get("multimedia") or []
-        refs = [m.get("processed", {}).get("medium", {}).get("location", "") for m in media if isinstance(m, dict)]
-        _add_images(row, [r for r in refs if isinstance(r, str)], collection, lower=True)
-        yield row
-
-
-def _csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str] | None, Problem | None]]:
-    with path.open(encoding="utf-8", errors="surrogateescape", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in required if c not in (reader.fieldnames or [])]
-        if missing:
-            raise IngestError(f"{path}: missing column(s) {missing}; the header has {reader.fieldnames}")
-        for number, values in enumerate(reader, start=2):  # row 1 is the header
-            if None in values:
-                extra = len(values[None])
-                yield number, None, Problem("(row)", f"unknown columns: {extra} cell(s) beyond the header")
-            elif any(v is None for v in values.values()):
-                yield number, None, Problem("(row)", f"row has fewer cells than the {len(values)} header columns")
-            else:
-                yield number, values, None
+def _cell(row: SourceRow, column: str, value: str | None) -> str:
+    """A CSV cell's text, counted as kept when it holds any."""
+    text = normalise(value)
+    if text:
+        row.keep(column)
+    return text
 
 
 def read_nms(collection: CollectionConfig) -> Iterator[SourceRow]:
     """National Museums Scotland CSV export; `media.reference` holds `|`-separated references."""
-    for number, values, problem in _csv_rows(collection.path, NMS_COLUMNS[:3] + ("media.reference",)):
+    for number, values, problem in csv_rows(collection, NMS_COLUMNS[:3] + ("media.reference",)):
         if problem:
             yield SourceRow(number, problems=[problem])
             continue
-        row = SourceRow(
-            number,
-            record_id=normalise(values["object_number"]) or None,
-            name=normalise(values["object_name"]),
-            description=normalise(values["description"]),
-            category=normalise(values.get("object_category")) or None,
-            taxonomy=normalise(values.get("administration_name")) or None,
-        )
-        refs = [r for r in values["media.reference"].split("|") if PurePosixPath(r.strip()).name.startswith(NMS_IMAGE_PREFIXES)]
-        _add_images(row, refs, collection)
+        row = SourceRow(number, record_id=normalise(values["object_number"]) or None)
+        row.name = _cell(row, "object_name", values["object_name"])
+        row.description = _cell(row, "description", values["description"])
+        row.category = _cell(row, "object_category", values.get("object_category")) or None
+        row.taxonomy = _cell(row, "administration_name", values.get("administration_name")) or None
+        images = []
+        for ref in (r.strip() for r in values["media.reference"].split("|")):
+            if PurePosixPath(ref).name.startswith(NMS_IMAGE_PREFIXES):
+                images.append(ref)
+            elif ref:
+                row.drop("media.reference", ref, NOT_NMS_IMAGE)
+        add_images(row, images, collection, "media.reference")
         yield row
 
 
-def _mapped_row(number: int, values: dict, collection: CollectionConfig) -> SourceRow:
+def _texts(row: SourceRow, source_field: str, value: object) -> list[str]:
+    """The texts a field holds (a JSON list holds several); values that are not text are dropped."""
+    texts = []
+    for item in value if isinstance(value, list) else [value]:
+        if item is None:
+            continue
+        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+            row.drop(source_field, item, not_text(item))
+        elif normalise(item):
+            texts.append(normalise(item))
+    return texts
+
+
+def _mapped_images(row: SourceRow, source_field: str, value: object, collection: CollectionConfig) -> None:
+    if isinstance(value, str):
+        value = value.split(collection.image_separator)
+    refs = []
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, str):
+            refs.extend([item.strip()] if item.strip() else [])
+        elif item is not None:
+            row.drop(source_field, item, not_text(item))
+    add_images(row, refs, collection, source_field)
+
+
+def _mapped_row(number: int, values: dict, collection: CollectionConfig, get: Callable[[dict, str], object]) -> SourceRow:
     columns = collection.columns
-
-    def get(field: str) -> str:
-        return normalise(values.get(columns[field])) if field in columns else ""
-
-    row = SourceRow(number, record_id=get("record_id") or None, name=get("name"), description=get("description"),
-                    category=get("category") or None, taxonomy=get("taxonomy") or None)
-    if "images" in columns:
-        raw = values.get(columns["images"])
-        refs = raw if isinstance(raw, list) else str(raw or "").split(collection.image_separator)
-        _add_images(row, [str(r) for r in refs], collection)
+    row = SourceRow(number)
+    raw_id = get(values, columns["record_id"])
+    if raw_id is not None and (isinstance(raw_id, bool) or not isinstance(raw_id, (str, int))):
+        row.problems.append(Problem("record_id", "record id is not text", not_text(raw_id)))
+    else:
+        row.record_id = normalise(raw_id) or None
+    fields = {field: (column, get(values, column)) for field, column in columns.items() if field != "record_id"}
+    if "name" in fields:
+        row.name = "; ".join(distinct_variants(row, fields["name"][0], _texts(row, *fields["name"])))
+    if "description" in fields:
+        row.description = join_sentences(distinct_variants(row, fields["description"][0], _texts(row, *fields["description"])))
+    if "category" in fields:
+        column, value = fields["category"]
+        texts = _texts(row, column, value)
+        row.category = texts[0] if texts else None
+        row.keep(column, len(texts[:1]))
+        for extra in texts[1:]:
+            row.drop(column, extra, FURTHER_CATEGORY)
+    if "taxonomy" in fields:
+        column, value = fields["taxonomy"]
+        path = []
+        for term in _texts(row, column, value):
+            if is_guide_term(term):
+                row.drop(column, term, GUIDE_TERM)
+            else:
+                path.append(term)
+                row.keep(column)
+        row.taxonomy = " > ".join(path) or None
+    if "images" in fields:
+        _mapped_images(row, *fields["images"], collection)
     return row
+
+
+def _cell_value(values: dict, column: str) -> object:
+    return values.get(column)
 
 
 def read_csv(collection: CollectionConfig) -> Iterator[SourceRow]:
     """Any CSV export, read through the collection's column mapping."""
-    for number, values, problem in _csv_rows(collection.path, tuple(collection.columns.values())):
-        yield SourceRow(number, problems=[problem]) if problem else _mapped_row(number, values, collection)
+    for number, values, problem in csv_rows(collection, tuple(collection.columns.values())):
+        yield SourceRow(number, problems=[problem]) if problem else _mapped_row(number, values, collection, _cell_value)
 
 
 def read_jsonl(collection: CollectionConfig) -> Iterator[SourceRow]:
-    """Any JSON-lines export, read through the collection's column mapping."""
-    for number, entry, problem in _json_lines(collection.path):
-        yield SourceRow(number, problems=[problem]) if problem else _mapped_row(number, entry, collection)
+    """Any JSON-lines export, read through the collection's column mapping (nested paths allowed)."""
+    get = lookup(collection)
+    for number, entry, problem in json_lines(collection):
+        if problem is None and not isinstance(entry, dict):
+            problem = Problem("(line)", "expected a JSON object", f"got {type(entry).__name__}")
+        yield SourceRow(number, problems=[problem]) if problem else _mapped_row(number, entry, collection, get)
 
 
 READERS: dict[str, Callable[[CollectionConfig], Iterator[SourceRow]]] = {

@@ -2,40 +2,73 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from heritage_weaver.images import is_url
 
 RECORD_REJECTED = "record rejected"
-VALUE_DROPPED = "value dropped"
-_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+VALUE_SHOWN = 300  # characters of a dropped value kept in dropped.parquet
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")  # two letters or more: `C:\…` is a Windows path
 
 
 @dataclass
 class Problem:
+    """Why a whole row cannot become a record: a fixed `reason` (counted in the table) and its specifics."""
+
     field: str
     reason: str
-    action: str = RECORD_REJECTED
+    detail: str = ""
+
+    @property
+    def text(self) -> str:
+        return f"{self.reason} ({self.detail})" if self.detail else self.reason
+
+
+@dataclass
+class Dropped:
+    """One value of an accepted row that the record does not keep, and why."""
+
+    field: str
+    value: str
+    reason: str
 
 
 @dataclass
 class SourceRow:
-    """One input row: its position in the file, the fields an adapter read, and any problems."""
+    """One input row: its position in the file, the fields an adapter read, and what it kept or dropped.
+
+    Every value an adapter reads from a mapped field goes through `keep` or `drop`, so that
+    the values read equal the values kept plus the values dropped, per field.
+    """
 
     position: int
     record_id: str | None = None
+    source_id: str | None = None  # the id as the file writes it, where the adapter reads it differently
     name: str = ""
     description: str = ""
     image_refs: list[str] = field(default_factory=list)
     category: str | None = None
     taxonomy: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    kept: Counter[str] = field(default_factory=Counter)
+    dropped: list[Dropped] = field(default_factory=list)
 
     @property
     def rejected(self) -> bool:
-        return any(p.action == RECORD_REJECTED for p in self.problems)
+        return bool(self.problems)
+
+    def keep(self, source_field: str, count: int = 1) -> None:
+        self.kept[source_field] += count
+
+    def drop(self, source_field: str, value: object, reason: str) -> None:
+        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+        if len(shown) > VALUE_SHOWN:
+            shown = shown[:VALUE_SHOWN] + "…"
+        self.dropped.append(Dropped(source_field, shown, reason))
 
 
 def normalise(value: object) -> str:
@@ -45,20 +78,26 @@ def normalise(value: object) -> str:
     return " ".join(str(value).split())
 
 
-def has_undecodable(value: str) -> bool:
-    """True when text read with errors='surrogateescape' hid bytes that are not UTF-8."""
-    return _ESCAPED_BYTE.search(value) is not None
+def resolve_image(ref: str, base_url: str | None, roots: list[Path], lower: bool = False) -> tuple[str | None, str]:
+    """An image reference as a URL or an existing file inside `roots` (the first is the export's
+    folder, against which relative references resolve); else None and the reason.
 
-
-def resolve_image(ref: str, base_url: str | None, export_folder: Path, lower: bool = False) -> str | None:
-    """An image reference as a URL or an existing absolute file path; None if it is neither."""
+    Nothing outside the roots is opened or even tested for existence.
+    """
     ref = ref.strip()
     if is_url(ref):
-        return ref
+        return ref, ""
+    scheme = _SCHEME.match(ref)
+    if scheme:
+        return None, f"a {scheme.group(1).lower()}: reference, not an http(s) URL or a file"
     if base_url:
-        return base_url + (ref.lower() if lower else ref)
-    path = (export_folder / ref).resolve()
-    return str(path) if path.is_file() else None
+        return base_url + (ref.lower() if lower else ref), ""
+    path = (roots[0] / ref).resolve()
+    if not any(path.is_relative_to(root.resolve()) for root in roots):
+        return None, "a file outside the export's folder and the collection's image_roots"
+    if not path.is_file():
+        return None, "neither a URL nor an existing file"
+    return str(path), ""
 
 
 def check_row(row: SourceRow) -> None:
@@ -67,9 +106,5 @@ def check_row(row: SourceRow) -> None:
         return
     if not row.record_id:
         row.problems.append(Problem("record_id", "missing record_id"))
-    for name in ("record_id", "name", "description", "category", "taxonomy"):
-        value = getattr(row, name)
-        if isinstance(value, str) and has_undecodable(value):
-            row.problems.append(Problem(name, "bytes that are not valid UTF-8"))
     if not row.name and not row.description:
         row.problems.append(Problem("name", "empty name and description"))

@@ -1,4 +1,4 @@
-"""Runs every configured collection through its adapter and writes records and rejects."""
+"""Runs every configured collection through its adapter and writes records, rejects and dropped values."""
 
 from __future__ import annotations
 
@@ -6,21 +6,34 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from heritage_weaver.artifacts import RECORDS, REJECTS
+from heritage_weaver.artifacts import DROPPED, RECORDS, REJECTS
 from heritage_weaver.config import CollectionConfig
 from heritage_weaver.ingest.adapters import READERS
-from heritage_weaver.ingest.rows import Problem, SourceRow, check_row
+from heritage_weaver.ingest.rows import RECORD_REJECTED, Problem, SourceRow, check_row
 from heritage_weaver.workspace import Workspace
 
-RECORD_SCHEMA = pa.schema([
-    ("record_id", pa.string()), ("collection", pa.string()), ("name", pa.string()),
-    ("description", pa.string()), ("images", pa.list_(pa.string())), ("category", pa.string()),
-    ("taxonomy", pa.string()), ("source_file", pa.string()), ("source_position", pa.int64()),
-])
-REJECT_SCHEMA = pa.schema([
-    ("collection", pa.string()), ("source_file", pa.string()), ("source_position", pa.int64()),
-    ("record_id", pa.string()), ("field", pa.string()), ("reason", pa.string()), ("action", pa.string()),
-])
+_TYPES = {"images": pa.list_(pa.string()), "source_position": pa.int64()}  # every other column is a string
+
+
+def _schema(columns: tuple[str, ...]) -> pa.Schema:
+    return pa.schema([(name, _TYPES.get(name, pa.string())) for name in columns])
+
+
+RECORD_SCHEMA = _schema(RECORDS.columns)
+REJECT_SCHEMA = _schema(REJECTS.columns)
+DROPPED_SCHEMA = _schema(DROPPED.columns)
+
+
+@dataclass
+class FieldCounts:
+    """The values of one source field in a collection's accepted records."""
+
+    kept: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)  # reason -> values
+
+    @property
+    def read(self) -> int:
+        return self.kept + sum(self.dropped.values())
 
 
 @dataclass
@@ -29,9 +42,21 @@ class CollectionCounts:
     rows: int = 0
     accepted: int = 0
     rejected: int = 0
-    values_dropped: int = 0
     images: int = 0
-    reasons: dict[str, int] = field(default_factory=dict)
+    reasons: dict[str, int] = field(default_factory=dict)  # reject reason -> rows
+    fields: dict[str, FieldCounts] = field(default_factory=dict)
+
+    @property
+    def values_kept(self) -> int:
+        return sum(f.kept for f in self.fields.values())
+
+    @property
+    def values_dropped(self) -> int:
+        return sum(sum(f.dropped.values()) for f in self.fields.values())
+
+    @property
+    def values_read(self) -> int:
+        return sum(f.read for f in self.fields.values())
 
 
 @dataclass
@@ -39,43 +64,70 @@ class IngestResult:
     counts: list[CollectionCounts]
     records: pa.Table
     rejects: pa.Table
+    dropped: pa.Table
 
 
 class _Collector:
+    """Gathers records, rejects and dropped values; gives every record a study-wide unique id.
+
+    A record is (collection, id): duplicates count within one collection. Generic (csv, jsonl)
+    collections' ids become `<collection>:<id>`; smg and nms ids stay as the museum wrote them
+    unless an earlier collection already holds the same id, in which case they are qualified too.
+    """
+
     def __init__(self) -> None:
         self.records: dict[str, list] = {name: [] for name in RECORD_SCHEMA.names}
         self.rejects: dict[str, list] = {name: [] for name in REJECT_SCHEMA.names}
-        self.first_seen: dict[str, str] = {}
+        self.dropped: dict[str, list] = {name: [] for name in DROPPED_SCHEMA.names}
+        self.first_seen: dict[tuple[str, str], str] = {}
+        self.study_ids: set[str] = set()
 
     def reject(self, collection: CollectionConfig, row: SourceRow, problem: Problem, counts: CollectionCounts) -> None:
         for name, value in zip(REJECT_SCHEMA.names, (collection.name, str(collection.path), row.position,
-                                                      row.record_id, problem.field, problem.reason, problem.action)):
+                                                      row.source_id or row.record_id, problem.field, problem.text,
+                                                      RECORD_REJECTED)):
             self.rejects[name].append(value)
-        key = problem.reason.split(":")[0].split(" (")[0]
-        counts.reasons[key] = counts.reasons.get(key, 0) + 1
+        counts.reasons[problem.reason] = counts.reasons.get(problem.reason, 0) + 1
+
+    def _study_id(self, collection: CollectionConfig, record_id: str) -> str:
+        qualified = f"{collection.name}:{record_id}"
+        return qualified if collection.qualified_ids or record_id in self.study_ids else record_id
 
     def add(self, collection: CollectionConfig, row: SourceRow, counts: CollectionCounts) -> None:
         counts.rows += 1
         check_row(row)
-        if not row.rejected and row.record_id in self.first_seen:
-            row.problems.append(Problem("record_id", f"duplicate record_id (first kept at {self.first_seen[row.record_id]})"))
+        key = (collection.name, row.record_id)
+        if not row.rejected and key in self.first_seen:
+            row.problems.append(Problem("record_id", "duplicate record_id", f"first kept at {self.first_seen[key]}"))
+        study_id = None if row.rejected else self._study_id(collection, row.record_id)
+        if study_id in self.study_ids:
+            row.problems.append(Problem("record_id", "duplicate record_id", f"{study_id} is taken by another collection"))
         for problem in row.problems:
             self.reject(collection, row, problem, counts)
         if row.rejected:
             counts.rejected += 1
             return
-        counts.values_dropped += len(row.problems)
         counts.accepted += 1
         counts.images += len(row.image_refs)
-        self.first_seen[row.record_id] = f"{collection.path.name}:{row.position}"
-        for name, value in zip(RECORD_SCHEMA.names, (row.record_id, collection.name, row.name, row.description,
+        self.first_seen[key] = f"{collection.path.name}:{row.position}"
+        self.study_ids.add(study_id)
+        for name, value in zip(RECORD_SCHEMA.names, (study_id, collection.name, row.name, row.description,
                                                       row.image_refs, row.category, row.taxonomy,
-                                                      str(collection.path), row.position)):
+                                                      str(collection.path), row.position,
+                                                      row.source_id or row.record_id)):
             self.records[name].append(value)
+        for source_field, kept in row.kept.items():
+            counts.fields.setdefault(source_field, FieldCounts()).kept += kept
+        for dropped in row.dropped:
+            reasons = counts.fields.setdefault(dropped.field, FieldCounts()).dropped
+            reasons[dropped.reason] = reasons.get(dropped.reason, 0) + 1
+            for name, value in zip(DROPPED_SCHEMA.names, (collection.name, str(collection.path), row.position,
+                                                           study_id, dropped.field, dropped.value, dropped.reason)):
+                self.dropped[name].append(value)
 
 
 def ingest_collections(workspace: Workspace) -> IngestResult:
-    """Read every collection of the study; write the records and rejects tables."""
+    """Read every collection of the study; write the records, rejects and dropped-values tables."""
     collector = _Collector()
     counts = []
     for collection in workspace.config.collections:
@@ -85,8 +137,11 @@ def ingest_collections(workspace: Workspace) -> IngestResult:
         counts.append(collection_counts)
     records = pa.Table.from_pydict(collector.records, schema=RECORD_SCHEMA)
     rejects = pa.Table.from_pydict(collector.rejects, schema=REJECT_SCHEMA)
+    dropped = pa.Table.from_pydict(collector.dropped, schema=DROPPED_SCHEMA)
     sources = [c.path for c in workspace.config.collections]
-    summary = {c.collection: {"rows": c.rows, "accepted": c.accepted, "rejected": c.rejected} for c in counts}
+    summary = {c.collection: {"rows": c.rows, "accepted": c.accepted, "rejected": c.rejected, "values_read": c.values_read,
+                              "values_kept": c.values_kept, "values_dropped": c.values_dropped} for c in counts}
     RECORDS.write(workspace, records, inputs=sources, counts=summary)
     REJECTS.write(workspace, rejects, inputs=sources)
-    return IngestResult(counts, records, rejects)
+    DROPPED.write(workspace, dropped, inputs=sources)
+    return IngestResult(counts, records, rejects, dropped)

@@ -5,6 +5,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from PIL import Image
@@ -116,3 +117,48 @@ def test_rate_limiter_spaces_requests_to_one_host():
         limiter.wait("a")
     limiter.wait("b")
     assert time.monotonic() - start >= 5 / 50 * 0.9
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_unreachable_hosts_are_given_up_and_left_for_the_next_run(server, study_copy: Workspace):
+    closed = _closed_port()
+    dead = [f"http://images.invalid/{i}.jpg" for i in range(200)] + [f"http://127.0.0.1:{closed}/{i}.jpg" for i in range(200)]
+    urls = [f"{server}/good{i}.jpg" for i in range(3)] + dead
+    settings = SETTINGS.model_copy(update={"retries": 3, "backoff": 0.2, "host_failures": 3})
+    given_up, done = [], []
+    start = time.monotonic()
+    outcomes = fetch_images(study_copy, urls, settings, on_done=done.append, on_host_down=lambda host, reason: given_up.append(host))
+    assert time.monotonic() - start < 10  # 400 URLs × 4 attempts with back-off would take minutes
+    assert sorted(given_up) == sorted(["images.invalid", f"127.0.0.1:{closed}"])  # each host said once
+    assert sorted(outcomes) == sorted(urls[:3])  # nothing recorded for the dead hosts: the next run tries them
+    assert sum(o.status == "skipped" for o in done) == 400
+    assert pq.read_table(study_copy.path("images", "fetched.parquet")).num_rows == 3
+    again = []
+    fetch_images(study_copy, urls, settings, retry_failed=False, on_done=again.append)
+    assert len(again) == 400 and _Handler.hits.get("/good0.jpg") == 1
+
+
+def test_fetch_summary_per_host(study_copy: Workspace):
+    from typer.testing import CliRunner
+
+    from hw_cli.app import app
+
+    config = study_copy.path("study.toml")
+    config.write_text(config.read_text().replace("[embedding]", "[fetch]\nbackoff = 0.01\n\n[embedding]"))
+    records = pq.read_table(study_copy.path("records", "records.parquet"))
+    images = [[f"http://images.invalid/{i}.jpg"] for i in range(records.num_rows)]
+    pq.write_table(records.set_column(records.schema.get_field_index("images"), "images", pa.array(images, pa.list_(pa.string()))),
+                   study_copy.path("records", "records.parquet"))
+    result = CliRunner().invoke(app, ["fetch-images", "--study", str(study_copy.root)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert text.count("Giving up on images.invalid for this run") == 1
+    assert "│ images.invalid │ 0 │ 0 │ 160 │" in text
+    assert "160 image URLs: 0 cached, 0 failed, 160 skipped" in text

@@ -7,6 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
+from heritage_weaver.artifacts import DROPPED
 from heritage_weaver.ingest import ingest_collections
 from heritage_weaver.ingest.adapters import IngestError
 from heritage_weaver.workspace import Workspace
@@ -66,14 +67,20 @@ def test_smg_adapter_rejects_and_reconciles(bad_smg):
     assert (first["source_file"], first["source_position"]) == (str(bad_smg / "smg.jsonl"), 1)
     assert records[1]["images"] == ["https://example.org/x.jpg"]
     rejects = {(r["source_position"], r["field"], r["action"]): r["reason"] for r in result.rejects.to_pylist()}
-    assert rejects[(1, "images", "value dropped")] == "image 'img/none.jpg' is neither a URL nor an existing file"
-    assert rejects[(2, "(line)", "record rejected")].startswith("malformed JSON")
+    assert rejects[(2, "(line)", "record rejected")].startswith("malformed JSON (")
     assert rejects[(3, "record_id", "record rejected")] == "missing record_id"
     assert rejects[(4, "record_id", "record rejected")] == "duplicate record_id (first kept at smg.jsonl:1)"
     assert rejects[(5, "name", "record rejected")] == "empty name and description"
-    assert rejects[(8, "(line)", "record rejected")].startswith("bytes that are not valid UTF-8")
-    stored = pq.read_table(workspace.path("records", "rejects.parquet"))
-    assert stored.num_rows == 6
+    assert rejects[(8, "(line)", "record rejected")].startswith("bytes that are not valid utf-8 (byte 50; set `encoding` for collection 'smg'")
+    assert pq.read_table(workspace.path("records", "rejects.parquet")).num_rows == 5
+    dropped = DROPPED.read_table(workspace).to_pylist()
+    assert [(d["record_id"], d["field"], d["value"], d["reason"]) for d in dropped] == [
+        ("co1", "multimedia", "img/none.jpg", "neither a URL nor an existing file")]
+    assert counts.reasons == {"malformed JSON": 1, "missing record_id": 1, "duplicate record_id": 1,
+                              "empty name and description": 1, "bytes that are not valid utf-8": 1}
+    # co1: name, title, description, 2 terms, category and 1 image kept, 1 image dropped; co4 the same but
+    # without title and description
+    assert (counts.values_read, counts.values_kept, counts.values_dropped) == (13, 12, 1)
 
 
 def test_nms_adapter(tmp_path):
@@ -84,21 +91,22 @@ def test_nms_adapter(tmp_path):
         b"T.1,telephone,\"Black   bakelite\ntelephone.\",Communications,Science and Technology,images/PF1.jpg|DOC1|images/MP9.jpg\n"
         b"T.2,radio,,Communications,Science and Technology,\n"
         b"T.3,lamp,ok,Energy,S,,extra\n"
-        b"T.4,caf\xe9,,Energy,S,\n"
+        b"T.4,caf\xc3\xa9,,Energy,S,\n"
         b",loom,,Textiles,S,\n"
     )
     workspace = _study(tmp_path, '[[collections]]\nname = "nms"\nformat = "nms"\npath = "nms.csv"\n')
     result = ingest_collections(workspace)
     records = result.records.to_pylist()
-    assert [r["record_id"] for r in records] == ["T.1", "T.2"]
+    assert [r["record_id"] for r in records] == ["T.1", "T.2", "T.4"]
+    assert records[2]["name"] == "café"
     assert records[0]["description"] == "Black bakelite telephone."
     assert records[0]["images"] == [str((tmp_path / "images" / "PF1.jpg").resolve())]
     assert (records[0]["category"], records[0]["taxonomy"]) == ("Communications", "Science and Technology")
     reasons = {(r["source_position"], r["field"]): r["reason"] for r in result.rejects.to_pylist()}
-    assert reasons[(2, "images")] == "image 'images/MP9.jpg' is neither a URL nor an existing file"
-    assert reasons[(4, "(row)")] == "unknown columns: 1 cell(s) beyond the header"
-    assert reasons[(5, "name")] == "bytes that are not valid UTF-8"
-    assert reasons[(6, "record_id")] == "missing record_id"
+    assert reasons == {(4, "(row)"): "cells beyond the header (1 unknown cell(s))", (6, "record_id"): "missing record_id"}
+    dropped = [(d["source_position"], d["value"], d["reason"]) for d in result.dropped.to_pylist()]
+    assert dropped == [(2, "DOC1", "not an image (NMS image references start with PF or MP)"),
+                       (2, "images/MP9.jpg", "neither a URL nor an existing file")]
     assert result.counts[0].rows == result.counts[0].accepted + result.counts[0].rejected == 5
 
 
@@ -127,10 +135,10 @@ columns = { record_id = "ref", name = "label", images = "pics" }
 ''')
     records = ingest_collections(workspace).records.to_pylist()
     assert records[0] | {"source_file": None} == {
-        "record_id": "A1", "collection": "a", "name": "Loom", "description": "A loom.",
+        "record_id": "a:A1", "collection": "a", "name": "Loom", "description": "A loom.",
         "images": ["https://x/1.jpg", "https://x/2.jpg"], "category": "textiles", "taxonomy": None,
-        "source_file": None, "source_position": 2}
-    assert (records[1]["record_id"], records[1]["collection"], records[1]["images"]) == ("B1", "b", ["https://x/3.jpg"])
+        "source_file": None, "source_position": 2, "source_id": "A1"}
+    assert (records[1]["record_id"], records[1]["collection"], records[1]["images"]) == ("b:B1", "b", ["https://x/3.jpg"])
 
 
 def test_mapped_column_missing_from_header_is_a_clear_error(tmp_path):

@@ -44,11 +44,44 @@ def test_verb_states_and_status_table(study_copy: Workspace):
 
     from hw_cli.app import app
 
-    assert study_copy.verb_states("ingest") == {"records/records.parquet": "done", "records/rejects.parquet": "done"}
+    assert study_copy.verb_states("ingest") == {"records/records.parquet": "done", "records/rejects.parquet": "done",
+                                                "records/dropped.parquet": "done"}
     assert study_copy.verb_states("sample") == {}
     result = CliRunner().invoke(app, ["status", "--study", str(study_copy.root)])
     assert result.exit_code == 0, result.output
-    assert "2 artifact(s) up to date" in result.output
+    assert "3 artifact(s) up to date" in result.output
     source = study_copy.path("data", "smg.jsonl")
     source.write_text(source.read_text() + "\n")
     assert set(Workspace.open(study_copy.root).verb_states("ingest").values()) == {"stale"}
+
+
+def test_truncated_manifest_names_the_file_and_the_way_back(study_copy: Workspace):
+    from typer.testing import CliRunner
+
+    from hw_cli.app import app
+
+    study_copy.record("records/records.parquet", "ingest", inputs=["data/smg.jsonl"], config_sections=["collections"])
+    manifest = study_copy.path("manifest.json")
+    good = json.loads(study_copy.path("manifest.json.bak").read_text())
+    manifest.write_text(manifest.read_text()[:100])  # a copy cut short
+    for verb in (["status"], ["ingest"], ["embed"]):
+        result = CliRunner().invoke(app, [*verb, "--study", str(study_copy.root)])
+        assert result.exit_code == 1, result.output
+        text = "".join(result.output.split())  # long paths wrap anywhere
+        assert "manifest.jsonisnotareadablemanifest" in text and "`hwstatus--repair-s" in text
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    result = CliRunner().invoke(app, ["status", "--repair", "--study", str(study_copy.root)])
+    assert result.exit_code == 0, result.output
+    assert "restoredthemanifestfrommanifest.json.bak" in "".join(result.output.split())
+    assert json.loads(manifest.read_text()) == good
+    assert len(study_copy.path("manifest.json.broken").read_text()) == 100
+    assert Workspace.open(study_copy.root).artifact_state("records/records.parquet") == "done"
+
+
+def test_repair_without_a_good_copy_starts_an_empty_manifest(study_copy: Workspace):
+    study_copy.path("manifest.json.bak").unlink(missing_ok=True)
+    study_copy.path("manifest.json").write_text('{"records/records.parquet": {"verb": "ing')
+    message = study_copy.repair_manifest()
+    assert message.startswith("no good copy of the manifest was found: started an empty one")
+    assert study_copy.manifest() == {} and study_copy.artifact_state("records/records.parquet") == "missing"
+    assert study_copy.repair_manifest().endswith("is readable; nothing to repair")
