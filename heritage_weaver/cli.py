@@ -7,8 +7,10 @@ import typer
 import analysis.commands
 import annotation.commands
 import embeddings.commands
+import publishing.commands
 import sampler.commands
 import training.commands
+import web.commands
 from heritage_weaver import commands
 
 app = typer.Typer(
@@ -17,5 +19,6 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-for stage in (commands, embeddings.commands, training.commands, sampler.commands, annotation.commands, analysis.commands):
+for stage in (commands, embeddings.commands, training.commands, sampler.commands, annotation.commands, analysis.commands,
+              publishing.commands, web.commands):
     stage.register(app)
