@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import re
 
 import pandas as pd
-from PIL import Image
 
 from heritage_weaver.atomic import write_table
 
@@ -117,7 +115,16 @@ def test_before_any_export_the_record_page_says_which_verb_makes_links(app_clien
     assert "No verified links have been exported for this study yet (`hw export-links`)" in html
 
 
-def _jpeg(color) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (40, 40), color).save(buffer, "JPEG")
-    return buffer.getvalue()
+def test_hw_serve_says_which_verb_to_run_when_the_study_has_nothing_to_show(ingested_study, tmp_path):
+    from typer.testing import CliRunner
+
+    from heritage_weaver.cli import app
+    from heritage_weaver.demo import create_demo_study
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["serve", "--study", str(ingested_study.root)])
+    assert result.exit_code == 1
+    assert "no model has indexes under indexes/ (run `hw embed` and `hw index` first)" in result.output
+    fresh = create_demo_study(tmp_path / "fresh", 10, 5)
+    result = runner.invoke(app, ["serve", "--study", str(fresh.root)])
+    assert result.exit_code == 1 and "records/records.parquet is missing (run `hw ingest` first)" in result.output
