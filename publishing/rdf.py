@@ -82,17 +82,21 @@ def build_graph(links: pd.DataFrame, judged: pd.DataFrame, provenance: Provenanc
             candidate = ids("link", link["pair_id"], "candidate", comparison, model)
             graph.add((node, PROV.wasDerivedFrom, candidate))
             graph.add((verification, PROV.used, candidate))
-            for kind in (PROV.Entity, HW.Candidate):
-                graph.add((candidate, RDF.type, kind))
-            graph.add((candidate, PROV.wasGeneratedBy, sampling))
-            graph.add((candidate, PROV.wasAttributedTo, ids("model", model)))
-            graph.add((candidate, HW.comparison, ids("comparison", comparison)))
-            graph.add((candidate, HW.score, _decimal(link[f"score.{comparison}.{model}"])))
-            setting = settings.loc[(comparison, model)]
-            graph.add((candidate, HW.threshold, _decimal(setting["threshold"])))
-            graph.add((candidate, HW.percentile, _decimal(setting["percentile"])))
-            graph.add((candidate, HW.percentileMode, Literal(str(setting["mode"]))))
+            _add_candidate(graph, ids, candidate, sampling, comparison, model, link, settings.loc[(comparison, model)])
     return graph
+
+
+def _add_candidate(graph: Graph, ids: "_Ids", candidate: URIRef, sampling: URIRef, comparison: str, model: str,
+                   link: dict, setting: pd.Series) -> None:
+    for kind in (PROV.Entity, HW.Candidate):
+        graph.add((candidate, RDF.type, kind))
+    graph.add((candidate, PROV.wasGeneratedBy, sampling))
+    graph.add((candidate, PROV.wasAttributedTo, ids("model", model)))
+    graph.add((candidate, HW.comparison, ids("comparison", comparison)))
+    graph.add((candidate, HW.score, _decimal(link[f"score.{comparison}.{model}"])))
+    graph.add((candidate, HW.threshold, _decimal(link[f"threshold.{comparison}.{model}"])))
+    graph.add((candidate, HW.percentile, _decimal(setting["percentile"])))
+    graph.add((candidate, HW.percentileMode, Literal(str(setting["mode"]))))
 
 
 class _Ids:
