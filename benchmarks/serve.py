@@ -2,7 +2,7 @@
 
     python benchmarks/serve.py                    # tiny SigLIP (the demo's, 64-d), 31,000 + 1,500 image vectors
     python benchmarks/serve.py --arch base        # SigLIP-base shape (768-d), random weights
-    python benchmarks/serve.py --queries 300
+    python benchmarks/serve.py --threads 2          # torch and FAISS threads per query (hw serve --threads)
 
 Scale (study-protocol §1): 20,889 + 982 records, 31,000 + 1,500 image units in flat FAISS indexes,
 as `hw index` writes them (vectors are random unit vectors; search cost does not depend on them).
@@ -43,8 +43,9 @@ def write_study_scale(ws, dimension: int, seed: int = 0) -> int:
     rng = np.random.default_rng(seed)
     records, total = [], 0
     for collection, (count, units) in SCALE.items():
-        owners = np.sort(np.concatenate([rng.choice(count, size=units * 2 // 3, replace=False),
-                                         rng.integers(0, count, units - units * 2 // 3)]))
+        with_image = min(count, units * 2 // 3)  # records with at least one image; the rest have more
+        owners = np.sort(np.concatenate([rng.choice(count, size=with_image, replace=False),
+                                         rng.integers(0, count, units - with_image)]))
         ids = [f"{collection}-{i}" for i in range(count)]
         records += [{"record_id": r, "collection": collection, "name": f"{NOUNS[i % len(NOUNS)]} {i}", "description": "",
                      "images": [f"https://images.example.org/{r}.jpg"], "category": None, "taxonomy": None,
@@ -75,11 +76,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--arch", choices=["tiny", "base"], default="tiny")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads per query, as `hw serve --threads`")
     args = parser.parse_args()
     import httpx
     import uvicorn
 
     from web.app import create_app
+    from web.search import set_threads
+
+    set_threads(args.threads)
 
     with tempfile.TemporaryDirectory() as scratch:
         ws = create_demo_study(Path(scratch) / "study", smg_records=20, nms_records=10)

@@ -66,7 +66,7 @@ class Catalogue:
         return location if is_url(location) else None
 
     def verified_links(self, collection: str, record_id: str) -> list[dict] | None:
-        """The record's exported links, each with `other_collection` and `other_record`; None before
+        """The record's exported links, each with `other_collection`, `other_record` and `other_name`; None before
         `hw export-links` has run. Read on every call, so a new export shows without a restart."""
         path = self.ws.path(VERIFIED_LINKS)
         if not path.is_file():
@@ -76,6 +76,8 @@ class Catalogue:
         rows = []
         for side, other in (("a", "b"), ("b", "a")):
             mine = links[(links[f"collection_{side}"] == collection) & (links[f"record_{side}"] == record_id)]
-            rows += [{**link, "other_collection": link[f"collection_{other}"], "other_record": link[f"record_{other}"]}
-                     for link in mine.to_dict("records")]
+            for link in mine.to_dict("records"):
+                found = self.get(link[f"collection_{other}"], link[f"record_{other}"])
+                rows.append({**link, "other_collection": link[f"collection_{other}"], "other_record": link[f"record_{other}"],
+                             "other_name": found.name if found else ""})
         return rows

@@ -15,6 +15,7 @@ def serve(
     study: StudyOption = Path("."),
     host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    threads: Annotated[int, typer.Option(min=1, help="CPU threads per query (torch and FAISS).")] = 1,
 ) -> None:
     """Serve the search page: text, image or combined search, record pages with neighbours and verified links."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -22,8 +23,10 @@ def serve(
 
     from web.app import create_app
     from web.catalogue import MissingRecords
+    from web.search import set_threads
 
     workspace = open_study(study)
+    set_threads(threads)
     try:
         app = create_app(workspace)
     except (MissingRecords, FileNotFoundError) as error:

@@ -42,6 +42,17 @@ class LazyEncoder:
         return self._loaded().encode_images(images)
 
 
+def set_threads(threads: int) -> None:
+    """CPU threads each query may use, in torch and FAISS (process-wide). One query is small: on a
+    shared machine one thread each is faster than two contending, and concurrent queries still
+    use every core."""
+    import faiss
+    import torch
+
+    torch.set_num_threads(threads)
+    faiss.omp_set_num_threads(threads)
+
+
 def lazy_searcher(ws: Workspace, model: str) -> Searcher:
     return Searcher(ws, model, LazyEncoder(ws.model_location(model)))
 
