@@ -16,7 +16,8 @@ def export_links(
     validate: Annotated[bool, typer.Option("--validate", help="Check the RDF against the SHACL shapes; fail if it does not conform.")] = False,
 ) -> None:
     """Write the curator-verified links with their labels, agreement and provenance (publishing/links.*)."""
-    from publishing.export import ExportError, export_links as run_export
+    from publishing.export import ExportError
+    from publishing.export import export_links as run_export
     from publishing.verdicts import LabelError
 
     workspace = open_study(study)

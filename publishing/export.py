@@ -10,11 +10,21 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+from rdflib import Graph
 
 from heritage_weaver import atomic
 from heritage_weaver.workspace import Workspace
-from publishing.artifacts import (BATCH_COLUMNS, BATCHES, CONFIG_SECTIONS, LABEL_COLUMNS, LABEL_VALUES, LABELS,
-                                  OUTPUTS, THRESHOLD_COLUMNS, THRESHOLDS)
+from publishing.artifacts import (
+    BATCH_COLUMNS,
+    BATCHES,
+    CONFIG_SECTIONS,
+    LABEL_COLUMNS,
+    LABEL_VALUES,
+    LABELS,
+    OUTPUTS,
+    THRESHOLD_COLUMNS,
+    THRESHOLDS,
+)
 from publishing.links import LinkTable, link_table
 from publishing.rdf import Provenance, build_graph, serialise
 from publishing.uris import record_templates, study_base
@@ -83,10 +93,9 @@ def shapes_path() -> Path:
     return Path(str(files("publishing") / "shapes.ttl"))
 
 
-def validate_graph(graph) -> tuple[bool, str]:
+def validate_graph(graph: Graph) -> tuple[bool, str]:
     """(conforms, report text) of `graph` against the package's SHACL shapes."""
     from pyshacl import validate
-    from rdflib import Graph
 
     shapes = Graph().parse(shapes_path(), format="turtle")
     conforms, _, text = validate(graph, shacl_graph=shapes, inference="none")

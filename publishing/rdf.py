@@ -86,7 +86,7 @@ def build_graph(links: pd.DataFrame, judged: pd.DataFrame, provenance: Provenanc
     return graph
 
 
-def _add_candidate(graph: Graph, ids: "_Ids", candidate: URIRef, sampling: URIRef, comparison: str, model: str,
+def _add_candidate(graph: Graph, ids: _Ids, candidate: URIRef, sampling: URIRef, comparison: str, model: str,
                    link: dict, setting: pd.Series) -> None:
     for kind in (PROV.Entity, HW.Candidate):
         graph.add((candidate, RDF.type, kind))

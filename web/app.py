@@ -23,7 +23,7 @@ from fastapi.templating import Jinja2Templates
 from embeddings.decode import ImageProblem
 from heritage_weaver.workspace import Workspace
 from web.catalogue import Catalogue
-from web.search import SearchService, SearcherFactory, lazy_searcher
+from web.search import SearcherFactory, SearchService, lazy_searcher
 
 HERE = Path(__file__).resolve().parent
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -74,15 +74,15 @@ def create_app(ws: Workspace, factory: SearcherFactory = lazy_searcher) -> FastA
     @app.get("/search", response_class=HTMLResponse)
     def search_get(request: Request, text: str = "", model: str | None = None, collection: str = "",
                    k: int = Query(DEFAULT_K, ge=1, le=100), text_weight: float = 0.5, modality: str = "image") -> HTMLResponse:
-        return page(request, dict(text=text.strip(), model=model, collection=collection, k=k, text_weight=text_weight,
-                                  modality=modality))
+        return page(request, {"text": text.strip(), "model": model, "collection": collection, "k": k,
+                              "text_weight": text_weight, "modality": modality})
 
     @app.post("/search", response_class=HTMLResponse)
     def search_post(request: Request, text: str = Form(""), model: str | None = Form(None), collection: str = Form(""),
                     k: int = Form(DEFAULT_K, ge=1, le=100), text_weight: float = Form(0.5), modality: str = Form("image"),
-                    image: UploadFile | None = File(None)) -> HTMLResponse:
-        return page(request, dict(text=text.strip(), model=model, collection=collection, k=k, text_weight=text_weight,
-                                  modality=modality), image)
+                    image: UploadFile | None = File(None)) -> HTMLResponse:  # noqa: B008 (FastAPI's idiom)
+        return page(request, {"text": text.strip(), "model": model, "collection": collection, "k": k,
+                              "text_weight": text_weight, "modality": modality}, image)
 
     @app.get("/record/{collection}/{record_id:path}", response_class=HTMLResponse)
     def record(request: Request, collection: str, record_id: str) -> HTMLResponse:

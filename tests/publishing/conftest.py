@@ -9,7 +9,14 @@ import pytest
 
 from heritage_weaver.atomic import write_table
 from heritage_weaver.workspace import Workspace
-from tests.analysis.analysis_fixtures import COMPARISONS, MODELS, make_batches, simulate_labels, write_annotation_inputs, write_study
+from tests.analysis.analysis_fixtures import (
+    COMPARISONS,
+    MODELS,
+    make_batches,
+    simulate_labels,
+    write_annotation_inputs,
+    write_study,
+)
 
 
 def write_thresholds(ws: Workspace) -> pd.DataFrame:

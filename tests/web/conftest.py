@@ -43,10 +43,6 @@ def _encoder(ws: Workspace):
 @pytest.fixture(scope="session")
 def encoder(indexed_study: Workspace):
     return _encoder(indexed_study)
-    ws = Workspace.open(root)
-    embed_model(ws, "base", encoder, batch_size=32)
-    build_indexes(ws, "base")
-    return ws
 
 
 @pytest.fixture

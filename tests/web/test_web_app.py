@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 
@@ -37,7 +38,7 @@ def test_an_uploaded_image_is_searched_like_hw_search_and_combined_with_text(app
     searcher = Searcher(served_study, "base", encoder)
     for text, weight in (("", 0.5), ("telephone", 0.3)):
         response = app_client.post("/search", data={"text": text, "k": "4", "text_weight": str(weight), "collection": "smg"},
-                                   files={"image": ("query.jpg", open(path, "rb").read(), "image/jpeg")})
+                                   files={"image": ("query.jpg", Path(path).read_bytes(), "image/jpeg")})
         assert response.status_code == 200, response.text
         expected = searcher.search(text=text or None, image=path, collection="smg", k=4, text_weight=weight)
         assert _card_ids(response.text) == expected["record_id"].tolist()
@@ -60,7 +61,7 @@ def test_the_record_page_shows_fields_images_neighbours_and_verified_links(app_c
     assert response.status_code == 200
     html = response.text
     assert f"<h1>{smg['name']}</h1>" in html
-    assert html.count(f'src="/image/smg/') == len(smg["images"])
+    assert html.count('src="/image/smg/') == len(smg["images"])
     nearest = html.split('id="nearest"')[1]
     ids = _card_ids(nearest)
     assert len(ids) == 6 and set(ids) <= set(records.loc[records["collection"] == "nms", "record_id"])
@@ -103,7 +104,7 @@ def test_a_study_whose_images_are_urls_serves_fetched_ones_and_redirects_the_oth
 
     client = TestClient(create_app(served_study, lambda ws, model: Searcher(ws, model, None)), follow_redirects=False)
     fetched = client.get(f"/image/{records.loc[first, 'collection']}/0/{records.loc[first, 'record_id']}")
-    assert fetched.status_code == 200 and fetched.content == open(cached, "rb").read()
+    assert fetched.status_code == 200 and fetched.content == Path(cached).read_bytes()
     remote = client.get(f"/image/{records.loc[second, 'collection']}/0/{records.loc[second, 'record_id']}")
     assert remote.status_code == 307 and remote.headers["location"] == urls[1]
 
