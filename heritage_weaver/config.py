@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import string
 import tomllib
 from pathlib import Path
@@ -156,7 +157,14 @@ class PublishingConfig(_Strict):
     relations: dict[str, Literal[SKOS_MAPPINGS]] = Field(  # type: ignore[valid-type]
         default_factory=lambda: {"same object": "exactMatch", "similar object": "closeMatch", "same category": "relatedMatch"}
     )
-    base_uri: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9+.-]*:.*[/#:]$")
+    base_uri: str | None = None
+
+    @field_validator("base_uri")
+    @classmethod
+    def _absolute_prefix(cls, base: str | None) -> str | None:
+        if base is not None and not (re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", base) and base.endswith(("/", "#", ":"))):
+            raise ValueError(f"base_uri must be an absolute URI ending in '/', '#' or ':', got {base!r}")
+        return base
 
     @field_validator("uri_templates")
     @classmethod

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from heritage_weaver.console import StudyOption, console, fail, open_study, stdout
@@ -24,7 +25,7 @@ def export_links(
     try:
         export = run_export(workspace, validate)
     except (ExportError, LabelError) as error:
-        fail(str(error))
+        fail(escape(str(error)))  # catalogue or SHACL text is not rich markup
     links = export.table.links
     summary = Table("relation", "links", title=f"Verified links of {workspace.config.study.name}")
     for relation, count in links["relation"].value_counts().sort_index().items():

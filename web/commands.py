@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from heritage_weaver.console import StudyOption, console, fail, open_study
 
@@ -30,7 +31,7 @@ def serve(
     try:
         app = create_app(workspace)
     except (MissingRecords, FileNotFoundError) as error:
-        fail(str(error))
+        fail(escape(str(error)))  # catalogue or SHACL text is not rich markup
     with console.status(f"loading model {app.state.search.default_model}"):
         app.state.search.warm()
     console.print(f"Search page of [bold]{workspace.config.study.name}[/] at http://{host}:{port}/ (Ctrl+C stops it)")

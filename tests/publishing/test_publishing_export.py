@@ -140,3 +140,17 @@ def test_without_labels_or_with_an_unknown_relation_label_it_says_what_to_do(lab
     assert result.exit_code == 1
     assert "publishing.relations names unknown label(s) ['same objects']" in result.output
     assert not labelled_study.path("publishing").exists()
+
+
+@pytest.mark.parametrize(("publishing", "message"), [
+    ('uri_templates = { nms = "https://example.org/{id}" }', "nms: a URI template must contain {record_id}"),
+    ('uri_templates = { other = "https://example.org/{record_id}" }', "names unknown collection(s) ['other']"),
+    ('relations = { "same object" = "sameAs" }', "publishing.relations.same object: Input should be 'exactMatch'"),
+    ('base_uri = "https://example.org/no-separator"', "base_uri must be an absolute URI ending in '/', '#' or ':'"),
+])
+def test_a_bad_publishing_section_is_an_error_naming_the_key(labelled_study, publishing, message):
+    config = labelled_study.path("study.toml")
+    config.write_text(config.read_text() + f"\n[publishing]\n{publishing}\n")
+    result = _export(labelled_study)
+    assert result.exit_code == 1
+    assert message in " ".join(result.output.split())
