@@ -208,6 +208,9 @@ LABELS = table(
     ("annotation_id", "pair_id", "annotator", "label", "status", "comment", "created_at", "updated_at", "lead_time",
      "is_latest"), ("labelstudio",), label=LABEL_VALUES, status=LABEL_STATUSES)
 
+# Optional columns of the labels table: a pair's adjudicated label, and who decided it, override the vote.
+ADJUDICATION_COLUMNS = ("adjudicated_label", "adjudicator")
+
 # -- analyze, evaluate, report --------------------------------------------------------------------
 ANALYSIS_SECTIONS = ("analysis", "models", "comparisons", "sampling", "study")
 EVALUATION_SECTIONS = ("analysis", "models", "study", "embedding")
@@ -251,5 +254,16 @@ EVALUATION_NOTES = _analysis("evaluation_notes", "evaluate", "what the evaluatio
 ANALYSIS_CSV = table("analysis/{name}.csv", "analyze", "each analysis and evaluation table as CSV, beside its Parquet")
 REPORT = table("report/report.html", "report", "the self-contained study report")
 REPORT_TABLE = table("report/tables/{name}.csv", "report", "each report table as CSV")
+
+# -- export-links ---------------------------------------------------------------------------------
+PUBLISHING_SECTIONS = ("study", "collections", "models", "comparisons", "publishing")
+PUBLISHED_LINKS = table("publishing/links.parquet", "export-links", "one row per verified link with its provenance",
+                        ("pair_id", "record_a", "collection_a", "record_b", "collection_b", "label", "relation",
+                         "decision", "agreement", "n_annotators"), PUBLISHING_SECTIONS)
+PUBLISHED_CSV = table("publishing/links.csv", "export-links", "the verified links as CSV", sections=PUBLISHING_SECTIONS)
+PUBLISHED_TURTLE = table("publishing/links.ttl", "export-links", "the verified links as RDF (Turtle)",
+                         sections=PUBLISHING_SECTIONS)
+PUBLISHED_JSONLD = table("publishing/links.jsonld", "export-links", "the verified links as RDF (JSON-LD)",
+                         sections=PUBLISHING_SECTIONS)
 
 REGISTRY: tuple[Artifact, ...] = tuple(value for value in globals().values() if isinstance(value, Artifact))

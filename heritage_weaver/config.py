@@ -9,6 +9,8 @@ from __future__ import annotations
 import codecs
 import hashlib
 import json
+import re
+import string
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -176,6 +178,42 @@ class AnalysisConfig(_Strict):
     relevance_threshold: float = 0.95
 
 
+SKOS_MAPPINGS = ("exactMatch", "closeMatch", "relatedMatch", "broadMatch", "narrowMatch")
+
+
+class PublishingConfig(_Strict):
+    """`hw export-links`: record URIs per collection, the SKOS mapping of each label, the study's own URIs.
+
+    A URI template gets `{record_id}` (percent-encoded) and may use `{collection}`; collections
+    without one use the default of their format (see `publishing.uris`). Labels missing from
+    `relations` are not exported as links. `base_uri` prefixes the study's own resources (links,
+    annotators, models); default `urn:heritage-weaver:<study>:`.
+    """
+
+    uri_templates: dict[str, str] = Field(default_factory=dict)
+    relations: dict[str, Literal[SKOS_MAPPINGS]] = Field(  # type: ignore[valid-type]
+        default_factory=lambda: {"same object": "exactMatch", "similar object": "closeMatch", "same category": "relatedMatch"}
+    )
+    base_uri: str | None = None
+
+    @field_validator("base_uri")
+    @classmethod
+    def _absolute_prefix(cls, base: str | None) -> str | None:
+        if base is not None and not (re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", base) and base.endswith(("/", "#", ":"))):
+            raise ValueError(f"base_uri must be an absolute URI ending in '/', '#' or ':', got {base!r}")
+        return base
+
+    @field_validator("uri_templates")
+    @classmethod
+    def _template_fields(cls, templates: dict[str, str]) -> dict[str, str]:
+        for collection, template in templates.items():
+            fields = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+            if "record_id" not in fields or not fields <= {"record_id", "collection"}:
+                raise ValueError(f"{collection}: a URI template must contain {{record_id}} and may contain "
+                                 f"{{collection}}, got {template!r}")
+        return templates
+
+
 class StudyMeta(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
     seed: int = 42
@@ -193,6 +231,7 @@ class StudyConfig(_Strict):
     sampling: SamplingConfig = SamplingConfig()
     labelstudio: LabelStudioConfig = LabelStudioConfig()
     analysis: AnalysisConfig = AnalysisConfig()
+    publishing: PublishingConfig = PublishingConfig()
     # The config as written (paths unresolved), so that hashes survive moving the workspace.
     _as_written: dict | None = PrivateAttr(default=None)
 
@@ -208,6 +247,9 @@ class StudyConfig(_Strict):
         for key, model in (("sampling.base_model", self.sampling.base_model), ("training.base_model", self.training.base_model)):
             if model not in self.models:
                 raise ValueError(f"{key} = {model!r} is not one of the models {list(self.models)}")
+        unknown = sorted(set(self.publishing.uri_templates) - set(names))
+        if unknown:
+            raise ValueError(f"publishing.uri_templates names unknown collection(s) {unknown}; the collections are {names}")
         comparisons = [c.name for c in self.comparisons]
         if len(set(comparisons)) != len(comparisons):
             raise ValueError(f"comparison names must be unique, got {comparisons}")

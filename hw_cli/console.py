@@ -9,6 +9,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.text import Text
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -80,11 +81,10 @@ class RichProgress:
         return advance
 
     def note(self, message: str) -> None:
-        console.print(message, markup=False, highlight=False)
+        console.print(Text(message))
 
     def warn(self, message: str) -> None:
-        console.print("[yellow]warning:[/] ", end="")
-        console.print(message, markup=False, highlight=False)
+        console.print(Text.assemble(("warning:", "yellow"), " ", message))
 
     def close(self) -> None:
         for bar in self.bars:
@@ -102,7 +102,8 @@ def reporting() -> Iterator[RichProgress]:
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    console.print(f"[bold red]error:[/] {message}")
+    """End the command with `message`, printed as it is (catalogue text is no rich markup)."""
+    console.print(Text.assemble(("error:", "bold red"), " ", message))
     raise typer.Exit(code)
 
 

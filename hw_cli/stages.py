@@ -10,12 +10,13 @@ from analysis.stage import ANALYZE, EVALUATE, REPORT
 from annotation.stage import EXPORT, PULL, PUSH, SIMULATE_LABELS
 from embeddings.stage import EMBED, INDEX_STAGE
 from heritage_weaver.stages import FETCH_IMAGES, INGEST, Stage
+from publishing.stage import EXPORT_LINKS
 from sampler.stage import SAMPLE
 from training.stage import MODEL_STAGE, TRAIN
 
 STAGES: tuple[Stage, ...] = (
     INGEST, FETCH_IMAGES, MODEL_STAGE, TRAIN, EMBED, INDEX_STAGE, SAMPLE,
-    PUSH, SIMULATE_LABELS, PULL, EXPORT, ANALYZE, EVALUATE, REPORT,
+    PUSH, SIMULATE_LABELS, PULL, EXPORT, ANALYZE, EVALUATE, REPORT, EXPORT_LINKS,
 )
 LABEL_STUDIO_STAGES = (PUSH, SIMULATE_LABELS, PULL)
 

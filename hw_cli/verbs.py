@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from heritage_weaver.workspace import Workspace
-from hw_cli import analysis, annotation, embeddings, sampler, study, training
+from hw_cli import analysis, annotation, embeddings, publishing, sampler, study, training
 
 
 @dataclass(frozen=True)
@@ -31,4 +31,5 @@ VERBS: dict[str, Verb] = {
     "analyze": Verb(analysis.analyze, analysis.show_analyze),
     "evaluate": Verb(analysis.evaluate, analysis.show_evaluate),
     "report": Verb(analysis.report, analysis.show_report),
+    "export-links": Verb(publishing.export_links, publishing.show_export_links),
 }

@@ -23,9 +23,14 @@ fi
 "$HW" search --study "$DEMO_DIR" --model ft-best --text "a telephone with a dial" -k 5
 first_image=$(find "$DEMO_DIR/data/images/nms" -name '*.jpg' | sort | head -n 1)
 "$HW" search --study "$DEMO_DIR" --model ft-best --image "$first_image" --collection smg -k 5
+# The verified links as tables and RDF (only once curators, here simulated, have labelled).
+if [ -f "$DEMO_DIR/annotation/labels.parquet" ]; then
+  "$HW" export-links --study "$DEMO_DIR" --validate
+fi
 
 echo
 echo "Report:        $DEMO_DIR/report/report.html"
+echo "Search page:   $HW serve --study $DEMO_DIR   then open http://127.0.0.1:8000/"
 if [ "${NO_LABELSTUDIO:-0}" != "1" ]; then
   echo "Label Studio:  $("$HW" labelstudio status --study "$DEMO_DIR" --url-only 2>/dev/null || echo http://127.0.0.1:8089)  (user $LABEL_STUDIO_USERNAME, password $LABEL_STUDIO_PASSWORD)"
   echo "Stop it with:  .venv/bin/hw labelstudio down --study $DEMO_DIR"

@@ -23,7 +23,7 @@ def test_plan_after_ingest(study_copy: Workspace, monkeypatch):
     assert states["analyze"] == "needs annotation/labels.parquet"
     assert states["report"] == "ready"
     assert list(states) == ["ingest", "fetch-images", "model", "train", "embed", "index", "sample", "push",
-                            "simulate-labels", "pull", "analyze", "evaluate", "report"]
+                            "simulate-labels", "pull", "analyze", "evaluate", "report", "export-links"]
 
 
 def test_plan_without_labelstudio_exports_instead(study_copy: Workspace):

@@ -1,5 +1,6 @@
-"""Dependencies point one way: the CLI on top, the stage packages in the middle, the core at the
-bottom; no stage reaches into another, and no module imports itself back through a cycle.
+"""Dependencies point one way: the CLI on top, then the web page (which serves what the stages
+made), the stage packages, and the core at the bottom; no stage reaches into another, and no
+module imports itself back through a cycle.
 
 Every import counts, including those inside functions (they are still dependencies)."""
 
@@ -12,9 +13,10 @@ import networkx as nx
 
 ROOT = Path(__file__).resolve().parents[2]
 CORE = "heritage_weaver"
-STAGES = ("embeddings", "training", "sampler", "annotation", "analysis")
+STAGES = ("embeddings", "training", "sampler", "annotation", "analysis", "publishing")
+APPS = ("web",)  # no stage of its own: it serves the stages' artifacts through their public functions
 CLI = "hw_cli"
-PACKAGES = (CORE, *STAGES, CLI)
+PACKAGES = (CORE, *STAGES, *APPS, CLI)
 
 
 def _module_name(path: Path) -> str:
@@ -58,6 +60,10 @@ def test_stages_import_only_the_core_and_themselves():
     assert not crossing
 
 
+def test_apps_import_no_cli():
+    assert not [(a, b) for a, b in import_graph().edges if _package(a) in APPS and _package(b) == CLI]
+
+
 def test_no_import_cycles():
     graph = import_graph()
     graph.remove_edges_from([(a, b) for a, b in graph.edges if b == _package(a)])  # a package's __init__
@@ -67,7 +73,7 @@ def test_no_import_cycles():
 def test_only_the_cli_prints():
     printing = [(a, b) for a, b in import_graph().edges if _package(a) != CLI and b == f"{CLI}.console"]
     assert not printing
-    for package in (CORE, *STAGES):
+    for package in (CORE, *STAGES, *APPS):
         for path in (ROOT / package).rglob("*.py"):
             tree = ast.parse(path.read_text(encoding="utf-8"))
             imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)

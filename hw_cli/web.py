@@ -1,0 +1,37 @@
+"""`hw serve`: the curators' read-only search page on a local address."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hw_cli.console import StudyOption, console, fail, open_study
+
+
+def serve(
+    study: StudyOption = Path("."),
+    host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    threads: Annotated[int, typer.Option(min=1, help="CPU threads per query (torch and FAISS).")] = 1,
+) -> None:
+    """Serve the search page: text, image or combined search, record pages with neighbours and verified links."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import uvicorn
+
+    from web.app import create_app
+    from web.catalogue import MissingRecords
+    from web.search import set_threads
+
+    workspace = open_study(study)
+    set_threads(threads)
+    try:
+        app = create_app(workspace)
+    except (MissingRecords, FileNotFoundError) as error:
+        fail(str(error))
+    with console.status(f"loading model {app.state.search.default_model}"):
+        app.state.search.warm()
+    console.print(f"Search page of [bold]{workspace.config.study.name}[/] at http://{host}:{port}/ (Ctrl+C stops it)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,0 +1,108 @@
+"""`hw export-links` on a workspace: read labels, batches and thresholds; write the four exports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from importlib.resources import files
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+from rdflib import Graph
+
+from heritage_weaver import atomic
+from heritage_weaver.workspace import Workspace
+from heritage_weaver.artifacts import (
+    BATCH,
+    LABEL_VALUES,
+    LABELS,
+    PUBLISHED_CSV,
+    PUBLISHED_JSONLD,
+    PUBLISHED_LINKS,
+    PUBLISHED_TURTLE,
+    THRESHOLDS,
+    ArtifactError,
+)
+from publishing.links import LinkTable, link_table
+from publishing.rdf import Provenance, build_graph, serialise
+from publishing.uris import record_templates, study_base
+from publishing.verdicts import judgements, verdicts
+
+
+class ExportError(ValueError):
+    """The export cannot run; the message names the missing or faulty input and the verb that makes it."""
+
+
+@dataclass(frozen=True)
+class Export:
+    table: LinkTable
+    paths: dict[str, Path]  # format → file written
+    triples: int
+    validated: bool  # checked against the SHACL shapes (and conforming)
+
+
+def export_links(ws: Workspace, validate: bool = False) -> Export:
+    """Write publishing/links.{csv,parquet,ttl,jsonld} and note them in the manifest.
+
+    With `validate`, the graph is first checked against the SHACL shapes; if it does not conform,
+    nothing is written and the error carries pyshacl's report.
+    """
+    config = ws.config
+    unknown = sorted(set(config.publishing.relations) - set(LABEL_VALUES))
+    if unknown:
+        raise ExportError(f"publishing.relations names unknown label(s) {unknown}; the labels are {list(LABEL_VALUES)}")
+    labels = LABELS.read(ws)
+    judged = judgements(labels)
+    decided = verdicts(labels, judged)
+    if decided.empty:
+        raise ExportError(f"{LABELS.path} holds no labelled annotation yet (curators label in Label Studio; then run `hw pull`)")
+    batches = [BATCH.at(annotator=path.stem) for path in BATCH.instances(ws)]
+    if not batches:
+        raise ExportError(BATCH.missing_message())
+    pairs = pd.concat([batch.read(ws) for batch in batches], ignore_index=True)
+    pairs = pairs.drop(columns=["annotator", "position"], errors="ignore").drop_duplicates("pair_id")
+    thresholds = THRESHOLDS.read(ws, columns=["model", "comparison", "threshold", "percentile", "mode"])
+    table = link_table(config.study.name, decided, judged, pairs, thresholds, record_templates(config),
+                       dict(config.publishing.relations))
+    provenance = Provenance(
+        study=config.study.name, base=study_base(config), models=dict(config.models),
+        comparisons={c.name: (c.modality_a, c.modality_b, c.aggregation) for c in config.comparisons},
+        thresholds=thresholds, sampled_at=_written_at(ws, THRESHOLDS.path),
+    )
+    graph = build_graph(table.links, judged, provenance)
+    if validate:
+        conforms, report = validate_graph(graph)
+        if not conforms:
+            raise ExportError(f"the RDF does not conform to {shapes_path().name}; nothing was written:\n{report}")
+    inputs = [LABELS, THRESHOLDS, *batches]
+    details = {"links": len(table.links), "triples": len(graph)}
+    with atomic.atomic_path(PUBLISHED_CSV.location(ws)) as temporary:
+        table.links.to_csv(temporary, index=False)
+    for artifact, name in ((PUBLISHED_TURTLE, "turtle"), (PUBLISHED_JSONLD, "json-ld")):
+        atomic.write_text(artifact.location(ws), serialise(graph, name))
+    for artifact in (PUBLISHED_CSV, PUBLISHED_TURTLE, PUBLISHED_JSONLD):
+        artifact.record(ws, inputs, **details)
+    PUBLISHED_LINKS.write(ws, table.links, inputs, **details)
+    paths = {name: a.location(ws) for name, a in (("csv", PUBLISHED_CSV), ("parquet", PUBLISHED_LINKS),
+                                                  ("turtle", PUBLISHED_TURTLE), ("json-ld", PUBLISHED_JSONLD))}
+    return Export(table, paths, len(graph), validate)
+
+
+def shapes_path() -> Path:
+    return Path(str(files("publishing") / "shapes.ttl"))
+
+
+def validate_graph(graph: Graph) -> tuple[bool, str]:
+    """(conforms, report text) of `graph` against the package's SHACL shapes."""
+    from pyshacl import validate
+
+    shapes = Graph().parse(shapes_path(), format="turtle")
+    conforms, _, text = validate(graph, shacl_graph=shapes, inference="none")
+    return bool(conforms), str(text)
+
+
+def _written_at(ws: Workspace, relative: str) -> datetime | None:
+    entry = ws.manifest().get(relative)
+    return datetime.fromisoformat(entry["time"]) if entry and entry.get("time") else None

@@ -1,0 +1,25 @@
+"""The publishing package's stage: `export-links` (verified links as tables and RDF)."""
+
+from __future__ import annotations
+
+from heritage_weaver.artifacts import (
+    LABELS,
+    PUBLISHED_CSV,
+    PUBLISHED_JSONLD,
+    PUBLISHED_LINKS,
+    PUBLISHED_TURTLE,
+    ArtifactError,
+)
+from heritage_weaver.progress import Progress
+from heritage_weaver.stages import Stage, needs
+from heritage_weaver.workspace import Workspace
+from publishing.export import Export, ExportError, export_links
+from publishing.verdicts import LabelError
+
+
+def _export(ws: Workspace, progress: Progress, validate: bool = False) -> Export:
+    return export_links(ws, validate)
+
+
+EXPORT_LINKS = Stage("export-links", (PUBLISHED_LINKS, PUBLISHED_CSV, PUBLISHED_TURTLE, PUBLISHED_JSONLD), _export,
+                     needs(LABELS), always=True, errors=(ExportError, LabelError, ArtifactError))

@@ -1,0 +1,39 @@
+"""Fixtures of the publishing tests: the analysis stage's hand-built labelled study, plus thresholds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from heritage_weaver.atomic import write_table
+from heritage_weaver.workspace import Workspace
+from tests.analysis.analysis_fixtures import (
+    COMPARISONS,
+    MODELS,
+    make_batches,
+    simulate_labels,
+    write_annotation_inputs,
+    write_study,
+)
+
+
+def write_thresholds(ws: Workspace) -> pd.DataFrame:
+    rows = [{"model": m, "comparison": c, "threshold": 0.8 + 0.01 * i, "percentile": 99.0, "mode": "record"}
+            for i, (m, c) in enumerate((m, c) for m in MODELS for c in COMPARISONS)]
+    thresholds = pd.DataFrame(rows)
+    write_table(ws.path("sampler", "thresholds.parquet"), thresholds)
+    ws.record("sampler/thresholds.parquet", "sample")
+    return thresholds
+
+
+@pytest.fixture
+def labelled_study(tmp_path: Path) -> Workspace:
+    """Three annotators, 6 pairs seen by all three, labels from a logistic model, thresholds."""
+    ws = write_study(tmp_path / "study")
+    batches = make_batches(seed=1, per_link_type=2, overlap=6)
+    labels = simulate_labels(batches, {"base": -0.3, "ft-best": 1.2, "ft-last": 0.6}, seed=2)
+    write_annotation_inputs(ws, batches, labels)
+    write_thresholds(ws)
+    return ws

@@ -1,0 +1,85 @@
+"""A curator in headless Chromium: a text search, an image upload, opening a record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+
+
+@pytest.fixture
+def page():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.is_file():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(30_000)
+            yield page
+        finally:
+            browser.close()
+
+
+def _all_images_loaded(page) -> bool:
+    return page.evaluate("() => [...document.querySelectorAll('main img')].every(i => i.complete && i.naturalWidth > 0)")
+
+
+def test_search_by_text_by_image_and_open_a_record(live_server, served_study, encoder, page, artifacts_dir):
+    from embeddings.search import Searcher
+
+    searcher = Searcher(served_study, "base", encoder)
+    page.goto(live_server)
+    assert page.title() == "Search · Heritage Weaver · demo"
+
+    page.fill("input[name=text]", "a telephone with a dial")
+    page.click("button[type=submit]")
+    page.locator("ol.cards li.card").first.wait_for()
+    expected = searcher.search(text="a telephone with a dial", k=12)
+    assert page.locator("li.card .record-id").all_inner_texts() == expected["record_id"].tolist()
+    page.wait_for_function("() => [...document.querySelectorAll('main img')].every(i => i.complete)")
+    assert _all_images_loaded(page)
+    page.screenshot(path=str(artifacts_dir / "serve-search.png"))
+
+    records = pd.read_parquet(served_study.path("records", "records.parquet"))
+    query_image = next(p for images in records.loc[records["collection"] == "nms", "images"] for p in images)
+    page.fill("input[name=text]", "")
+    page.select_option("select[name=collection]", "smg")
+    page.set_input_files("input[name=image]", query_image)
+    page.click("button[type=submit]")
+    page.locator("p.summary", has_text=f"image {Path(query_image).name}").wait_for()
+    expected = searcher.search(image=query_image, collection="smg", k=12)
+    assert page.locator("li.card .record-id").all_inner_texts() == expected["record_id"].tolist()
+    assert set(page.locator("li.card .collection").all_inner_texts()) == {"smg"}
+
+    first = expected.iloc[0]
+    page.locator("li.card a").first.click()
+    page.wait_for_url(f"**/record/smg/{first['record_id']}")
+    assert page.locator("h1").inner_text() == (first["name"] or first["record_id"])
+    page.locator("#nearest li.card").first.wait_for()
+    assert set(page.locator("#nearest li.card .collection").all_inner_texts()) == {"nms"}
+    page.wait_for_function("() => [...document.querySelectorAll('main img')].every(i => i.complete)")
+    assert _all_images_loaded(page)
+    page.screenshot(path=str(artifacts_dir / "serve-record.png"), full_page=True)
+
+
+def test_the_record_page_lists_its_verified_link_and_leads_to_the_other_record(live_server, served_study, page):
+    links = pd.read_parquet(served_study.path("publishing", "links.parquet"))
+    link = links.iloc[0]
+    page.goto(f"{live_server}/record/smg/{link['record_a']}")
+    row = page.locator("#links tbody tr")
+    assert row.count() == 1
+    assert row.locator("td.label").inner_text() == "similar object"
+    assert "67%" in row.inner_text()
+    row.locator("a").click()
+    page.wait_for_url(f"**/record/nms/{link['record_b']}")
+    assert page.locator("#links td.label").inner_text() == "similar object"

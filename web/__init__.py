@@ -1,0 +1,1 @@
+"""The curators' read-only search page: FastAPI, Jinja2 templates, served by uvicorn."""

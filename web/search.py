@@ -1,0 +1,125 @@
+"""Searches and nearest neighbours for the page, on `embeddings.search.Searcher` per model.
+
+Each model's Searcher is made on first use and kept; its encoder loads only when a query needs
+it, so a record page (which reads vectors back from the indexes) never loads a model.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from embeddings.index import IndexFiles, read_index
+from embeddings.search import Searcher, best_per_record
+from heritage_weaver.workspace import Workspace
+from heritage_weaver.artifacts import INDEX
+
+SearcherFactory = Callable[[Workspace, str], Searcher]
+
+
+class LazyEncoder:
+    """Loads a SigLIP checkpoint on the first encode, once, even under concurrent requests."""
+
+    def __init__(self, location: str) -> None:
+        self.location, self._encoder, self._lock = location, None, threading.Lock()
+
+    def _loaded(self):
+        with self._lock:
+            if self._encoder is None:
+                from heritage_weaver.siglip import load_siglip
+
+                self._encoder = load_siglip(self.location)
+            return self._encoder
+
+    def encode_texts(self, texts: list[str]) -> np.ndarray:
+        return self._loaded().encode_texts(texts)
+
+    def encode_images(self, images: list) -> np.ndarray:
+        return self._loaded().encode_images(images)
+
+
+def set_threads(threads: int) -> None:
+    """CPU threads each query may use, in torch and FAISS (process-wide). One query is small: on a
+    shared machine one thread each is faster than two contending, and concurrent queries still
+    use every core."""
+    import faiss
+    import torch
+
+    torch.set_num_threads(threads)
+    faiss.omp_set_num_threads(threads)
+
+
+def lazy_searcher(ws: Workspace, model: str) -> Searcher:
+    return Searcher(ws, model, LazyEncoder(ws.model_location(model)))
+
+
+def indexed_models(ws: Workspace) -> list[str]:
+    """Configured models with at least one index, in config order."""
+    return [m for m in ws.config.models if INDEX.at(model=m).instances(ws)]
+
+
+class SearchService:
+    def __init__(self, ws: Workspace, factory: SearcherFactory = lazy_searcher) -> None:
+        self.ws, self.factory = ws, factory
+        self.models = indexed_models(ws)
+        if not self.models:
+            raise FileNotFoundError(f"no model has indexes under indexes/ (run `hw embed` and `hw {INDEX.verb}` first)")
+        base = ws.config.sampling.base_model
+        self.default_model = base if base in self.models else self.models[0]
+        self._searchers: dict[str, Searcher] = {}
+        self._own: dict[tuple[str, str, str], tuple] = {}
+        self._lock = threading.Lock()
+
+    def searcher(self, model: str) -> Searcher:
+        if model not in self.models:
+            raise ValueError(f"unknown model {model!r}; the indexed models are {self.models}")
+        with self._lock:
+            if model not in self._searchers:
+                self._searchers[model] = self.factory(self.ws, model)
+            return self._searchers[model]
+
+    def warm(self) -> None:
+        """Load the default model's encoder and run one query, so the first curator waits for nothing."""
+        self.searcher(self.default_model).query_vector(text="warm-up")
+
+    def search(self, model: str, text: str | None, image: Path | None, collection: str | None, k: int,
+               text_weight: float, modality: str) -> pd.DataFrame:
+        """`Searcher.search` (columns record_id, collection, name, score, image, unit_id), best first."""
+        if modality not in ("image", "text"):
+            raise ValueError(f"modality must be image or text, got {modality!r}")
+        return self.searcher(model).search(text or None, image, collection or None, k, text_weight, modality)
+
+    def neighbours(self, model: str, collection: str, record_id: str, k: int) -> tuple[str, pd.DataFrame] | None:
+        """The `k` records of the other collections nearest to this record, and the modality used.
+
+        The record's own unit vectors are read back from its collection's index: image units when
+        it has any (else text units) are searched against the other collections' indexes of the same
+        modality; a neighbour scores as its best unit pair (max). None when the record has no units.
+        """
+        searcher = self.searcher(model)
+        for modality in ("image", "text"):
+            own = self._own_index(model, modality, collection)
+            if own is None:
+                continue
+            index, mapping = own
+            rows = np.flatnonzero(mapping["record_id"].to_numpy() == record_id)
+            others = [c for c in searcher.collections(modality, None) if c != collection] if len(rows) else []
+            if not others:
+                continue
+            hits = [searcher.search_vector(index.reconstruct(int(row)), modality, other, k) for row in rows for other in others]
+            return modality, best_per_record(pd.concat(hits, ignore_index=True), k)
+        return None
+
+    def _own_index(self, model: str, modality: str, collection: str):
+        key = (model, modality, collection)
+        with self._lock:
+            if key not in self._own:
+                files = IndexFiles.of(self.ws, model, modality, collection)
+                self._own[key] = read_index(files) if files.index.is_file() else None
+                if self._own[key] is not None and hasattr(self._own[key][0], "make_direct_map"):
+                    self._own[key][0].make_direct_map()  # IVF indexes reconstruct only with it
+            return self._own[key]
