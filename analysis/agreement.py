@@ -30,7 +30,9 @@ def krippendorff_alpha(labelled: pd.DataFrame, column: str) -> tuple[float | Non
     if len(codes) < 2:
         return None, "every shared pair got the same value, so expected disagreement is zero and alpha is undefined"
     matrix = shared.pivot_table(index="annotator", columns="pair_id", values=column, aggfunc="first")
-    data = matrix.apply(lambda col: col.map(lambda value: codes[str(value)] if pd.notna(value) else np.nan)).to_numpy(dtype=float)
+    data = matrix.apply(lambda col: col.map(lambda value: codes[str(value)] if pd.notna(value) else np.nan)).to_numpy(
+        dtype=float
+    )
     return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")), None
 
 

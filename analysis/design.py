@@ -52,7 +52,11 @@ def table7_design(labelled: pd.DataFrame, comparisons: list[str], base: str, mod
     has_links = labelled["link_types"].map(lambda values: values is not None and len(values) > 0).astype(bool)
     rows = labelled.loc[has_links].reset_index(drop=True)
     predictors = pd.DataFrame(
-        {f"{comparison}_{name}": _flag(rows, link_column(comparison, name)) for comparison in comparisons for name in (base, model)},
+        {
+            f"{comparison}_{name}": _flag(rows, link_column(comparison, name))
+            for comparison in comparisons
+            for name in (base, model)
+        },
         index=rows.index,
     )
     return Design("table7", model, predictors, rows["binary"].astype(float), rows["annotator"])

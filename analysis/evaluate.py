@@ -127,7 +127,9 @@ def zero_shot_candidates(catalogue: Catalogue, candidates: list[int], seed: int)
     records = catalogue.records
     without_noun = int((records["target_name"].notna() & records["target_noun"].isna()).sum())
     if without_noun:
-        notes.append(f"{without_noun} held-out record(s) have a name without a noun root (e.g. tagged as a verb) and are left out of the noun target")
+        notes.append(
+            f"{without_noun} held-out record(s) have a name without a noun root (e.g. tagged as a verb) and are left out of the noun target"
+        )
     for data in ("all", "filter"):
         for target in ("name", "noun"):
             column = catalogue.records[f"target_{target}"]
@@ -142,7 +144,9 @@ def zero_shot_candidates(catalogue: Catalogue, candidates: list[int], seed: int)
     return sets, notes
 
 
-def evaluate_zero_shot(model: str, catalogue: Catalogue, units: pd.DataFrame, vectors: np.ndarray, encode: TextEncoder, sets: dict) -> tuple[list[dict], pd.DataFrame]:
+def evaluate_zero_shot(
+    model: str, catalogue: Catalogue, units: pd.DataFrame, vectors: np.ndarray, encode: TextEncoder, sets: dict
+) -> tuple[list[dict], pd.DataFrame]:
     images = units["modality"].to_numpy() == "image"
     unit_codes = catalogue.codes(units)
     rows, per_noun = [], []
@@ -155,13 +159,26 @@ def evaluate_zero_shot(model: str, catalogue: Catalogue, units: pd.DataFrame, ve
         truth = catalogue.records[f"target_{target}"].to_numpy()[unit_codes[query]].tolist()
         predicted = zero_shot.predict(vectors[query], sets_per_query, encode).tolist()
         scores = zero_shot.classification_scores(truth, predicted)
-        rows.append({"model": model, "data": data, "target": target, "candidates": n, **scores, "n_records": int(len(np.unique(unit_codes[query])))})
+        rows.append(
+            {
+                "model": model,
+                "data": data,
+                "target": target,
+                "candidates": n,
+                **scores,
+                "n_records": int(len(np.unique(unit_codes[query]))),
+            }
+        )
         if target == "noun":
-            per_noun.append(zero_shot.per_target_accuracy(truth, predicted).assign(model=model, data=data, candidates=n))
+            per_noun.append(
+                zero_shot.per_target_accuracy(truth, predicted).assign(model=model, data=data, candidates=n)
+            )
     return rows, pd.concat(per_noun, ignore_index=True) if per_noun else pd.DataFrame()
 
 
-def description_vectors(units: pd.DataFrame, vectors: np.ndarray, unit_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def description_vectors(
+    units: pd.DataFrame, vectors: np.ndarray, unit_codes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """One vector per record with a description: the normalised mean of its sentence units."""
     text = np.flatnonzero(units["kind"].isin(TEXT_KINDS).to_numpy() & (unit_codes >= 0))
     if len(text) == 0:
@@ -172,7 +189,9 @@ def description_vectors(units: pd.DataFrame, vectors: np.ndarray, unit_codes: np
     return frame.index.to_numpy(dtype=np.int64), matrix
 
 
-def evaluate_retrieval(model: str, catalogue: Catalogue, units: pd.DataFrame, vectors: np.ndarray, sizes: list[int], threshold: float) -> tuple[list[dict], list[dict]]:
+def evaluate_retrieval(
+    model: str, catalogue: Catalogue, units: pd.DataFrame, vectors: np.ndarray, sizes: list[int], threshold: float
+) -> tuple[list[dict], list[dict]]:
     records = catalogue.records
     unit_codes = catalogue.codes(units)
     held_out = records["held_out"].to_numpy()
@@ -182,10 +201,21 @@ def evaluate_retrieval(model: str, catalogue: Catalogue, units: pd.DataFrame, ve
     image_rows, cross_rows = [], []
     if len(query):
         for scope, query_groups in (("all", None), ("cross-collection", groups[unit_codes[query]])):
-            top = retrieval.top_records(vectors[query], vectors[image], unit_codes[image], max(sizes), unit_codes[query], query_groups, groups)
+            top = retrieval.top_records(
+                vectors[query], vectors[image], unit_codes[image], max(sizes), unit_codes[query], query_groups, groups
+            )
             for n in sizes:
                 counts = retrieval.relevant_counts(unit_codes[query], top[:, :n], catalogue.name_vectors, threshold)
-                image_rows.append({"model": model, "n": n, "scope": scope, "mean": float(counts.mean()), "sd": float(counts.std(ddof=1)) if len(counts) > 1 else float("nan"), "n_queries": len(counts)})
+                image_rows.append(
+                    {
+                        "model": model,
+                        "n": n,
+                        "scope": scope,
+                        "mean": float(counts.mean()),
+                        "sd": float(counts.std(ddof=1)) if len(counts) > 1 else float("nan"),
+                        "n_queries": len(counts),
+                    }
+                )
     described, descriptions = description_vectors(units, vectors, unit_codes)
     n = 10 if 10 in sizes else max(sizes)
     text_queries = described[held_out[described]]
@@ -198,26 +228,40 @@ def evaluate_retrieval(model: str, catalogue: Catalogue, units: pd.DataFrame, ve
         directions.append(("image→text", unit_codes[query], top))
     for direction, query_codes, top in directions:
         counts = retrieval.relevant_counts(query_codes, top, catalogue.name_vectors, threshold)
-        cross_rows.append({
-            "model": model, "direction": direction, "n": n, "relevance_mean": float(counts.mean()),
-            "relevance_sd": float(counts.std(ddof=1)) if len(counts) > 1 else float("nan"),
-            "found": float(retrieval.found(query_codes, top).mean()), "n_queries": len(counts),
-        })
+        cross_rows.append(
+            {
+                "model": model,
+                "direction": direction,
+                "n": n,
+                "relevance_mean": float(counts.mean()),
+                "relevance_sd": float(counts.std(ddof=1)) if len(counts) > 1 else float("nan"),
+                "found": float(retrieval.found(query_codes, top).mean()),
+                "n_queries": len(counts),
+            }
+        )
     return image_rows, cross_rows
 
 
 def noun_differences(per_noun: pd.DataFrame, base: str) -> pd.DataFrame:
     """Per noun, each model's accuracy and its difference from the base model's."""
     if per_noun.empty or base not in set(per_noun["model"]):
-        return pd.DataFrame(columns=["data", "candidates", "target", "model", "n_images", "accuracy", "base_accuracy", "difference"])
+        return pd.DataFrame(
+            columns=["data", "candidates", "target", "model", "n_images", "accuracy", "base_accuracy", "difference"]
+        )
     keys = ["data", "candidates", "target"]
     base_rows = per_noun[per_noun["model"] == base][keys + ["accuracy"]].rename(columns={"accuracy": "base_accuracy"})
     table = per_noun.merge(base_rows, on=keys, how="left")
     table["difference"] = table["accuracy"] - table["base_accuracy"]
-    return table[keys + ["model", "n_images", "accuracy", "base_accuracy", "difference"]].sort_values(keys + ["model"]).reset_index(drop=True)
+    return (
+        table[keys + ["model", "n_images", "accuracy", "base_accuracy", "difference"]]
+        .sort_values(keys + ["model"])
+        .reset_index(drop=True)
+    )
 
 
-def run_evaluate(ws: Workspace, models: list[str], tools: Tools = DEFAULT_TOOLS, progress: Progress = SILENT) -> list[Path]:
+def run_evaluate(
+    ws: Workspace, models: list[str], tools: Tools = DEFAULT_TOOLS, progress: Progress = SILENT
+) -> list[Path]:
     config = ws.config
     catalogue = build_catalogue(ws, tools)
     sets, notes = zero_shot_candidates(catalogue, config.analysis.zero_shot_candidates, config.study.seed)
@@ -233,7 +277,9 @@ def run_evaluate(ws: Workspace, models: list[str], tools: Tools = DEFAULT_TOOLS,
         rows, nouns = evaluate_zero_shot(model, catalogue, units, vectors, _cached(tools.text_encoder(ws, model)), sets)
         zero_rows += rows
         per_noun.append(nouns)
-        image, cross = evaluate_retrieval(model, catalogue, units, vectors, config.analysis.retrieval_n, config.analysis.relevance_threshold)
+        image, cross = evaluate_retrieval(
+            model, catalogue, units, vectors, config.analysis.retrieval_n, config.analysis.relevance_threshold
+        )
         image_rows += image
         cross_rows += cross
         advance(1)

@@ -29,11 +29,23 @@ def coefficient_plot(coefficients: pd.DataFrame) -> bytes:
     """Link-flag coefficients with their 95% intervals, one panel per design and fine-tuned model."""
     plt = _pyplot()
     panels = list(coefficients.groupby(["table", "model"], sort=True))
-    figure, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 0.5 + 0.45 * coefficients.groupby(["table", "model"]).size().max()), squeeze=False)
+    figure, axes = plt.subplots(
+        1,
+        len(panels),
+        figsize=(4.2 * len(panels), 0.5 + 0.45 * coefficients.groupby(["table", "model"]).size().max()),
+        squeeze=False,
+    )
     for axis, ((table, model), rows) in zip(axes[0], panels):
         rows = rows.iloc[::-1]
         positions = range(len(rows))
-        axis.errorbar(rows["coef"], positions, xerr=[rows["coef"] - rows["ci_low"], rows["ci_high"] - rows["coef"]], fmt="o", color="#1f5f8b", capsize=3)
+        axis.errorbar(
+            rows["coef"],
+            positions,
+            xerr=[rows["coef"] - rows["ci_low"], rows["ci_high"] - rows["coef"]],
+            fmt="o",
+            color="#1f5f8b",
+            capsize=3,
+        )
         axis.axvline(0, color="#888", linewidth=0.8, linestyle="--")
         axis.set_yticks(list(positions), rows["term"])
         axis.set_title(f"{table} · {model}", fontsize=10)

@@ -26,7 +26,11 @@ def pair_provenance(batches: pd.DataFrame) -> pd.DataFrame:
 
     Flags and scores are properties of the pair, so the copy in any batch will do.
     """
-    return batches.drop(columns=["annotator", "position"], errors="ignore").drop_duplicates("pair_id").reset_index(drop=True)
+    return (
+        batches.drop(columns=["annotator", "position"], errors="ignore")
+        .drop_duplicates("pair_id")
+        .reset_index(drop=True)
+    )
 
 
 def usable_labels(labels: pd.DataFrame, provenance: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -53,7 +57,9 @@ def usable_labels(labels: pd.DataFrame, provenance: pd.DataFrame) -> tuple[pd.Da
 
 def explode_link_types(labelled: pd.DataFrame) -> pd.DataFrame:
     """One row per (annotation, link type); control pairs get link type `control`."""
-    link_types = labelled["link_types"].map(lambda values: list(values) if values is not None and len(values) else [CONTROL])
+    link_types = labelled["link_types"].map(
+        lambda values: list(values) if values is not None and len(values) else [CONTROL]
+    )
     exploded = labelled.assign(link_type=link_types).explode("link_type")
     parts = exploded["link_type"].str.split("/", n=1, expand=True).reindex(columns=[0, 1])
     exploded["comparison"] = parts[0].where(exploded["link_type"] != CONTROL)

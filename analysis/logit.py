@@ -40,7 +40,9 @@ def model_matrix(design: Design, intercept: bool, effects: AnnotatorEffects) -> 
     """The predictors, with an intercept and annotator dummies when asked for."""
     matrix = design.predictors.copy()
     if effects == "fixed":
-        dummies = pd.get_dummies(design.annotators, prefix="annotator", prefix_sep="=", dtype=float, drop_first=intercept)
+        dummies = pd.get_dummies(
+            design.annotators, prefix="annotator", prefix_sep="=", dtype=float, drop_first=intercept
+        )
         matrix = pd.concat([matrix, dummies.set_index(matrix.index)], axis=1)
     if intercept:
         matrix.insert(0, "intercept", 1.0)

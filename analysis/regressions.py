@@ -11,7 +11,9 @@ from analysis.logit import AnnotatorEffects, fit_logit, permutation_pvalues
 from heritage_weaver.artifacts import REGRESSION_COEFFICIENTS, REGRESSION_FITS
 
 
-def study_designs(labelled: pd.DataFrame, comparisons: Sequence[str], base: str, fine_tuned: Sequence[str]) -> list[Design]:
+def study_designs(
+    labelled: pd.DataFrame, comparisons: Sequence[str], base: str, fine_tuned: Sequence[str]
+) -> list[Design]:
     """Table 6 and Table 7 designs, one of each per fine-tuned model."""
     designs = [table6_design(labelled, base, model) for model in fine_tuned]
     designs += [table7_design(labelled, list(comparisons), base, model) for model in fine_tuned]
@@ -37,14 +39,20 @@ def run_regressions(
                 # cluster-robust errors change no coefficient, so they share the plain fit's shuffles
                 key = "fixed" if effect == "fixed" else "none"
                 if key not in shuffle_cache:
-                    shuffle_cache[key] = permutation_pvalues(design, fit.coefficients, intercept, effect, permutations, seed)
+                    shuffle_cache[key] = permutation_pvalues(
+                        design, fit.coefficients, intercept, effect, permutations, seed
+                    )
                 pvalues, used = shuffle_cache[key]
                 table["permutation_p"] = table["term"].map(pvalues)
             else:
                 table["permutation_p"] = float("nan")
             meta = {"table": design.table, "model": design.model, "annotator_effects": effect, "intercept": intercept}
             if fit.ok:
-                table["kind"] = table["term"].map(lambda term: "annotator" if term.startswith("annotator=") else "intercept" if term == "intercept" else "flag")
+                table["kind"] = table["term"].map(
+                    lambda term: (
+                        "annotator" if term.startswith("annotator=") else "intercept" if term == "intercept" else "flag"
+                    )
+                )
                 table = table.assign(**meta, n_obs=fit.n_obs)
                 coefficient_tables.append(table)
             fit_rows.append(
@@ -59,5 +67,9 @@ def run_regressions(
                 }
             )
     columns = list(REGRESSION_COEFFICIENTS.columns)
-    coefficients = pd.concat(coefficient_tables, ignore_index=True)[columns] if coefficient_tables else pd.DataFrame(columns=columns)
+    coefficients = (
+        pd.concat(coefficient_tables, ignore_index=True)[columns]
+        if coefficient_tables
+        else pd.DataFrame(columns=columns)
+    )
     return coefficients, pd.DataFrame(fit_rows, columns=list(REGRESSION_FITS.columns))

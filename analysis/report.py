@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -53,20 +53,38 @@ def _read(ws: Workspace, artifact: Artifact, section: Section) -> pd.DataFrame |
         return artifact.read(ws)
     except ArtifactError:
         made_by = f"hw {artifact.verb}"
-        section.missing.append(f"{artifact.path} (made by `{made_by}`)" if not artifact.exists(ws)
-                               else f"{artifact.path} (unreadable; run `{made_by}` again)")
+        section.missing.append(
+            f"{artifact.path} (made by `{made_by}`)"
+            if not artifact.exists(ws)
+            else f"{artifact.path} (unreadable; run `{made_by}` again)"
+        )
         return None
 
 
 def manifest_section(ws: Workspace) -> Section:
     config = ws.config
-    section = Section("manifest", "Study manifest", "What this study is made of and the settings every result depends on.")
+    section = Section(
+        "manifest", "Study manifest", "What this study is made of and the settings every result depends on."
+    )
     records = _read(ws, artifacts.RECORDS, section)
     counts = records["collection"].value_counts() if records is not None else pd.Series(dtype=int)
-    section.table("Collections", pd.DataFrame(
-        [{"collection": c.name, "format": c.format, "source": c.path.name, "records": int(counts.get(c.name, 0)) if records is not None else None} for c in config.collections]
-    ))
-    section.table("Models", pd.DataFrame([{"model": name, "checkpoint": location} for name, location in config.models.items()]))
+    section.table(
+        "Collections",
+        pd.DataFrame(
+            [
+                {
+                    "collection": c.name,
+                    "format": c.format,
+                    "source": c.path.name,
+                    "records": int(counts.get(c.name, 0)) if records is not None else None,
+                }
+                for c in config.collections
+            ]
+        ),
+    )
+    section.table(
+        "Models", pd.DataFrame([{"model": name, "checkpoint": location} for name, location in config.models.items()])
+    )
     sampling = config.sampling
     settings = {
         "seed": config.study.seed,
@@ -87,9 +105,20 @@ def manifest_section(ws: Workspace) -> Section:
         section.table("Thresholds", thresholds)
     manifest = ws.manifest()
     if manifest:
-        section.table("Provenance", pd.DataFrame(
-            [{"artifact": name, "verb": entry.get("verb"), "time": entry.get("time"), "config hash": entry.get("config_hash")} for name, entry in sorted(manifest.items())]
-        ))
+        section.table(
+            "Provenance",
+            pd.DataFrame(
+                [
+                    {
+                        "artifact": name,
+                        "verb": entry.get("verb"),
+                        "time": entry.get("time"),
+                        "config hash": entry.get("config_hash"),
+                    }
+                    for name, entry in sorted(manifest.items())
+                ]
+            ),
+        )
     return section
 
 
@@ -101,7 +130,11 @@ def link_counts(links: pd.DataFrame) -> pd.DataFrame:
 
 
 def links_section(ws: Workspace) -> Section:
-    section = Section("links", "Links per stratum", "Cross-collection pairs at or above each model's threshold, by comparison and agreement stratum.")
+    section = Section(
+        "links",
+        "Links per stratum",
+        "Cross-collection pairs at or above each model's threshold, by comparison and agreement stratum.",
+    )
     links = _read(ws, artifacts.LINKS, section)
     if links is not None:
         section.table("Pairs per link type", link_counts(links))
@@ -109,7 +142,13 @@ def links_section(ws: Workspace) -> Section:
 
 
 def labels_section(ws: Workspace) -> Section:
-    section = Section("labels", "Labels", "Expert labels on the sampled pairs, and how they binarise (positive: " + ", ".join(ws.config.analysis.positive_labels) + ").")
+    section = Section(
+        "labels",
+        "Labels",
+        "Expert labels on the sampled pairs, and how they binarise (positive: "
+        + ", ".join(ws.config.analysis.positive_labels)
+        + ").",
+    )
     overall = _read(ws, artifacts.LABEL_DISTRIBUTION, section)
     by_type = _read(ws, artifacts.LABELS_BY_LINK_TYPE, section)
     by_annotator = _read(ws, artifacts.LABELS_BY_ANNOTATOR, section)
@@ -131,7 +170,8 @@ def labels_section(ws: Workspace) -> Section:
 def regressions_section(ws: Workspace) -> Section:
     intercept = "with an intercept" if ws.config.analysis.intercept else "without an intercept, as in the study"
     section = Section(
-        "regressions", "Regressions",
+        "regressions",
+        "Regressions",
         f"Logistic regressions of the binary label on link flags, fitted {intercept}. Table 6 design: base and one fine-tuned model's flags "
         "within the pair's comparison; Table 7 design: one flag per comparison × model. `none` is the study's design; "
         "`cluster` adds cluster-robust errors by annotator; `fixed` adds annotator dummies.",
@@ -140,10 +180,22 @@ def regressions_section(ws: Workspace) -> Section:
     coefficients = _read(ws, artifacts.REGRESSION_COEFFICIENTS, section)
     if fits is not None:
         section.table("Fits", fits)
-        section.notes += [f"{r.table} · {r.model} · {r.annotator_effects}: not estimated: {r.message}" for r in fits.itertuples() if r.status != "ok"]
+        section.notes += [
+            f"{r.table} · {r.model} · {r.annotator_effects}: not estimated: {r.message}"
+            for r in fits.itertuples()
+            if r.status != "ok"
+        ]
     if coefficients is not None and not coefficients.empty:
         for (table, model), rows in coefficients.groupby(["table", "model"], sort=True):
-            shown = rows.drop(columns=["table", "model", "intercept"]).rename(columns={"std_err": "std err", "p_value": "P>|z|", "ci_low": "[0.025", "ci_high": "0.975]", "n_obs": "n obs"})
+            shown = rows.drop(columns=["table", "model", "intercept"]).rename(
+                columns={
+                    "std_err": "std err",
+                    "p_value": "P>|z|",
+                    "ci_low": "[0.025",
+                    "ci_high": "0.975]",
+                    "n_obs": "n obs",
+                }
+            )
             section.table(f"{table} design, {model}", shown)
         flags = coefficients[(coefficients["kind"] == "flag") & (coefficients["annotator_effects"] == "none")]
         if not flags.empty:
@@ -152,7 +204,9 @@ def regressions_section(ws: Workspace) -> Section:
 
 
 def agreement_section(ws: Workspace) -> Section:
-    section = Section("agreement", "Agreement", "Agreement between annotators on pairs that more than one of them labelled.")
+    section = Section(
+        "agreement", "Agreement", "Agreement between annotators on pairs that more than one of them labelled."
+    )
     alpha = _read(ws, artifacts.AGREEMENT_ALPHA, section)
     kappa = _read(ws, artifacts.AGREEMENT_KAPPA, section)
     if alpha is not None:
@@ -167,12 +221,16 @@ def agreement_section(ws: Workspace) -> Section:
 def _model_order(frame: pd.DataFrame, models: list[str], then: list[str]) -> pd.DataFrame:
     """Rows in the config's model order (base first), then by the given columns."""
     rank = {model: index for index, model in enumerate(models)}
-    return frame.sort_values(["model", *then], key=lambda column: column.map(rank) if column.name == "model" else column).reset_index(drop=True)
+    return frame.sort_values(
+        ["model", *then], key=lambda column: column.map(rank) if column.name == "model" else column
+    ).reset_index(drop=True)
 
 
 def zero_shot_layout(zero: pd.DataFrame, models: list[str]) -> pd.DataFrame:
     """Table 3's layout: a row per model, data and target; accuracy, precision and F1 per candidate count."""
-    wide = zero.pivot_table(index=["model", "data", "target"], columns="candidates", values=["accuracy", "precision", "f1"])
+    wide = zero.pivot_table(
+        index=["model", "data", "target"], columns="candidates", values=["accuracy", "precision", "f1"]
+    )
     wide = wide.reindex(columns=sorted(wide.columns, key=lambda c: (c[1], ["accuracy", "precision", "f1"].index(c[0]))))
     wide.columns = [f"{metric} ({n} candidates)" for metric, n in wide.columns]
     return _model_order(wide.reset_index(), models, ["data", "target"])
@@ -189,11 +247,21 @@ def per_noun_layout(nouns: pd.DataFrame, models: list[str], base: str) -> pd.Dat
     for model in (m for m in ordered if m != base):
         table[f"{model} − base"] = difference[model]
     table.insert(0, "images", chosen.groupby("target")["n_images"].max())
-    return table.rename_axis("noun").reset_index().sort_values(["images", "noun"], ascending=[False, True]).reset_index(drop=True)
+    return (
+        table.rename_axis("noun")
+        .reset_index()
+        .sort_values(["images", "noun"], ascending=[False, True])
+        .reset_index(drop=True)
+    )
 
 
 def evaluations_section(ws: Workspace) -> Section:
-    section = Section("evaluations", "Model evaluations", "Held-out records only. Relevance: all-MiniLM-L6-v2 name similarity ≥ " f"{ws.config.analysis.relevance_threshold}.")
+    section = Section(
+        "evaluations",
+        "Model evaluations",
+        "Held-out records only. Relevance: all-MiniLM-L6-v2 name similarity ≥ "
+        f"{ws.config.analysis.relevance_threshold}.",
+    )
     zero = _read(ws, artifacts.ZERO_SHOT, section)
     nouns = _read(ws, artifacts.ZERO_SHOT_PER_NOUN, section)
     image = _read(ws, artifacts.RETRIEVAL_IMAGE, section)
@@ -204,11 +272,18 @@ def evaluations_section(ws: Workspace) -> Section:
         section.table("Zero-shot classification (Table 3)", zero_shot_layout(zero, models))
     if nouns is not None and not nouns.empty:
         compact = per_noun_layout(nouns, models, ws.config.sampling.base_model)
-        section.table(f"Zero-shot accuracy per noun against base (all data, {nouns['candidates'].min()} candidates)", compact.head(PER_NOUN_ROWS))
+        section.table(
+            f"Zero-shot accuracy per noun against base (all data, {nouns['candidates'].min()} candidates)",
+            compact.head(PER_NOUN_ROWS),
+        )
         if len(compact) > PER_NOUN_ROWS:
-            section.notes.append(f"per noun: the {PER_NOUN_ROWS} nouns with most images are shown; all {len(compact)} are in analysis/zero_shot_per_noun.csv")
+            section.notes.append(
+                f"per noun: the {PER_NOUN_ROWS} nouns with most images are shown; all {len(compact)} are in analysis/zero_shot_per_noun.csv"
+            )
     if image is not None and not image.empty:
-        wide = image.pivot_table(index=["model", "n"], columns="scope", values=["mean", "sd"]).sort_index(axis=1, level=1)
+        wide = image.pivot_table(index=["model", "n"], columns="scope", values=["mean", "sd"]).sort_index(
+            axis=1, level=1
+        )
         wide.columns = [f"{scope} {stat}" for stat, scope in wide.columns]
         section.table("Image→image relevance (Table 4)", _model_order(wide.reset_index(), models, ["n"]))
     if cross is not None and not cross.empty:
@@ -220,10 +295,10 @@ def evaluations_section(ws: Workspace) -> Section:
 
 def _html_table(frame: pd.DataFrame) -> str:
     shown = frame.copy()
-    for column in shown.columns[shown.dtypes == object]:
+    for column in [c for c in shown.columns if pd.api.types.is_object_dtype(shown[c])]:
         shown[column] = shown[column].map(lambda value: "–" if value is None or value is pd.NA else value)
     for column in shown.columns:
-        if "P>|z|" == column or column == "permutation_p":
+        if column == "P>|z|" or column == "permutation_p":
             shown[column] = shown[column].map(lambda p: "" if pd.isna(p) else "<0.001" if p < 0.001 else f"{p:.3f}")
     return shown.to_html(index=False, border=0, classes="data", na_rep="–", float_format=lambda v: f"{v:.3f}")
 
@@ -231,21 +306,31 @@ def _html_table(frame: pd.DataFrame) -> str:
 def build_report(ws: Workspace) -> Path:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    sections = [manifest_section(ws), links_section(ws), labels_section(ws), regressions_section(ws), agreement_section(ws), evaluations_section(ws)]
+    sections = [
+        manifest_section(ws),
+        links_section(ws),
+        labels_section(ws),
+        regressions_section(ws),
+        agreement_section(ws),
+        evaluations_section(ws),
+    ]
     for section in sections:
         for table in section.tables:
             with atomic_path(artifacts.REPORT_TABLE.at(name=table.slug).location(ws)) as temporary:
                 table.frame.to_csv(temporary, index=False)
-    environment = Environment(loader=PackageLoader("analysis", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    environment = Environment(
+        loader=PackageLoader("analysis", "templates"), autoescape=select_autoescape(["html", "j2"])
+    )
     environment.filters["html_table"] = _html_table
     html = environment.get_template("report.html.j2").render(
         study=ws.config.study,
         sections=sections,
-        generated=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        generated=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     path = artifacts.REPORT.location(ws)
     write_text(path, html)
-    analysis_tables = [a for a in artifacts.REGISTRY
-                       if a.path.startswith("analysis/") and not a.placeholders and a.exists(ws)]
+    analysis_tables = [
+        a for a in artifacts.REGISTRY if a.path.startswith("analysis/") and not a.placeholders and a.exists(ws)
+    ]
     artifacts.REPORT.record(ws, inputs=analysis_tables)
     return path

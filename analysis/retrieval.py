@@ -56,7 +56,9 @@ def _best_columns(scores: np.ndarray, take: int) -> np.ndarray:
     return np.take_along_axis(candidates, order, axis=1)
 
 
-def relevant_counts(query_records: np.ndarray, retrieved: np.ndarray, name_vectors: np.ndarray, threshold: float) -> np.ndarray:
+def relevant_counts(
+    query_records: np.ndarray, retrieved: np.ndarray, name_vectors: np.ndarray, threshold: float
+) -> np.ndarray:
     """Per query, how many retrieved records have a name similar to its own (cosine ≥ threshold)."""
     similarity = np.einsum("qe,qne->qn", name_vectors[query_records], name_vectors[np.maximum(retrieved, 0)])
     return ((similarity >= threshold) & (retrieved >= 0)).sum(axis=1)

@@ -45,8 +45,14 @@ def report(ws: Workspace, progress: Progress) -> Path:
 
 _ANALYSIS_TABLES = tuple(a for a in artifacts.REGISTRY if a.path.startswith("analysis/") and a.verb == "analyze")
 _EVALUATION_TABLES = tuple(a for a in artifacts.REGISTRY if a.path.startswith("analysis/") and a.verb == "evaluate")
-ANALYZE = Stage("analyze", _ANALYSIS_TABLES, analyze, needs(artifacts.LABELS), always=True,
-                errors=(AnalysisError, ArtifactError))
-EVALUATE = Stage("evaluate", _EVALUATION_TABLES, evaluate, needs(artifacts.UNITS, artifacts.SPLIT),
-                 errors=(AnalysisError, ArtifactError))
+ANALYZE = Stage(
+    "analyze", _ANALYSIS_TABLES, analyze, needs(artifacts.LABELS), always=True, errors=(AnalysisError, ArtifactError)
+)
+EVALUATE = Stage(
+    "evaluate",
+    _EVALUATION_TABLES,
+    evaluate,
+    needs(artifacts.UNITS, artifacts.SPLIT),
+    errors=(AnalysisError, ArtifactError),
+)
 REPORT = Stage("report", (artifacts.REPORT, artifacts.REPORT_TABLE), report, always=True)

@@ -26,7 +26,9 @@ def read_batches(ws: Workspace) -> pd.DataFrame:
     return pd.concat([batch.read(ws) for batch in found], ignore_index=True)
 
 
-def write_result(ws: Workspace, artifact: Artifact, frame: pd.DataFrame, inputs: Iterable[Input], **details: object) -> Path:
+def write_result(
+    ws: Workspace, artifact: Artifact, frame: pd.DataFrame, inputs: Iterable[Input], **details: object
+) -> Path:
     """Write an analysis table as Parquet and as CSV beside it; both are noted in the manifest."""
     inputs = list(inputs)
     parquet = artifact.write(ws, frame, inputs, **details)

@@ -15,9 +15,29 @@ import pandas as pd
 # Names that describe a representation of an object rather than the object itself.
 REPRESENTATION_WORDS = frozenset(
     {
-        "model", "models", "specimen", "specimens", "sample", "samples", "replica", "replicas",
-        "reproduction", "reproductions", "facsimile", "mock-up", "mockup", "photograph", "photographs",
-        "drawing", "drawings", "diagram", "diagrams", "illustration", "illustrations", "swatch", "swatches",
+        "model",
+        "models",
+        "specimen",
+        "specimens",
+        "sample",
+        "samples",
+        "replica",
+        "replicas",
+        "reproduction",
+        "reproductions",
+        "facsimile",
+        "mock-up",
+        "mockup",
+        "photograph",
+        "photographs",
+        "drawing",
+        "drawings",
+        "diagram",
+        "diagrams",
+        "illustration",
+        "illustrations",
+        "swatch",
+        "swatches",
     }
 )
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
@@ -53,7 +73,9 @@ def draw_candidates(targets: Sequence[str], n: int, rng: np.random.Generator) ->
     return candidates
 
 
-def predict(image_vectors: np.ndarray, candidates: np.ndarray, encode_texts: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+def predict(
+    image_vectors: np.ndarray, candidates: np.ndarray, encode_texts: Callable[[list[str]], np.ndarray]
+) -> np.ndarray:
     """The candidate with the highest similarity to each image (ties go to the first)."""
     vocabulary = sorted(set(candidates.ravel().tolist()))
     text_vectors = np.asarray(encode_texts(vocabulary), dtype=np.float32)
@@ -68,8 +90,15 @@ def classification_scores(truth: Sequence[str], predicted: Sequence[str]) -> dic
     from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 
     classes = sorted(set(truth))
-    precision, _, f1, _ = precision_recall_fscore_support(truth, predicted, labels=classes, average="weighted", zero_division=0)
-    return {"accuracy": float(accuracy_score(truth, predicted)), "precision": float(precision), "f1": float(f1), "n_images": len(truth)}
+    precision, _, f1, _ = precision_recall_fscore_support(
+        truth, predicted, labels=classes, average="weighted", zero_division=0
+    )
+    return {
+        "accuracy": float(accuracy_score(truth, predicted)),
+        "precision": float(precision),
+        "f1": float(f1),
+        "n_images": len(truth),
+    }
 
 
 def per_target_accuracy(truth: Sequence[str], predicted: Sequence[str]) -> pd.DataFrame:

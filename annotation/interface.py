@@ -19,8 +19,10 @@ class Label:
 _GUIDANCE = {
     "same object": ("identical object type or model", "two 700-series telephones"),
     "similar object": ("highly similar, but not the same type or model", "two telephones of different designs"),
-    "same category": ("similar use or the same catalogue category, but different things",
-                      "a telephone and a telegraph key (both communications objects)"),
+    "same category": (
+        "similar use or the same catalogue category, but different things",
+        "a telephone and a telegraph key (both communications objects)",
+    ),
     "unrelated": ("no meaningful connection", "a telephone and a spinning wheel"),
 }
 LABELS: tuple[Label, ...] = tuple(Label(value, *_GUIDANCE[value]) for value in LABEL_VALUES)

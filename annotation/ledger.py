@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 SCHEMA = """
@@ -75,7 +75,7 @@ CREATE TABLE IF NOT EXISTS pulls (
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ class Ledger:
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> "Ledger":
+    def __enter__(self) -> Ledger:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -140,8 +140,16 @@ class Ledger:
             db.executemany(
                 "INSERT OR IGNORE INTO pairs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (batch_id, p.pair_id, p.position, p.record_a, p.collection_a, p.record_b, p.collection_b,
-                     json.dumps(p.provenance, sort_keys=True))
+                    (
+                        batch_id,
+                        p.pair_id,
+                        p.position,
+                        p.record_a,
+                        p.collection_a,
+                        p.record_b,
+                        p.collection_b,
+                        json.dumps(p.provenance, sort_keys=True),
+                    )
                     for p in pairs
                 ],
             )
@@ -207,7 +215,11 @@ class Ledger:
                 "SELECT a.ls_id, t.project_id FROM annotations a JOIN tasks t USING (task_id) "
                 "WHERE a.kind = 'draft' AND a.status = 'draft'"
             ).fetchall()
-            gone = [(ls_id,) for ls_id, project_id in current if project_id in pulled_projects and ls_id not in live_draft_ids]
+            gone = [
+                (ls_id,)
+                for ls_id, project_id in current
+                if project_id in pulled_projects and ls_id not in live_draft_ids
+            ]
             db.executemany("UPDATE annotations SET status = 'draft-closed' WHERE kind = 'draft' AND ls_id = ?", gone)
 
     def annotation_rows(self) -> list[dict]:

@@ -61,7 +61,13 @@ def versions_from_export(
                 report.unknown_tasks.append(task["id"])
             continue
         batch_id, pair_id, annotator = known
-        base = {"task_id": task["id"], "batch_id": batch_id, "pair_id": pair_id, "annotator": annotator, "pulled_at": pulled_at}
+        base = {
+            "task_id": task["id"],
+            "batch_id": batch_id,
+            "pair_id": pair_id,
+            "annotator": annotator,
+            "pulled_at": pulled_at,
+        }
         for item in task.get("annotations", []):
             report.annotations_seen += 1
             label, comment = read_result(item.get("result"))
@@ -69,11 +75,17 @@ def versions_from_export(
             if not skipped and label not in LABEL_VALUES:
                 report.unknown_labels.append(f"annotation {item['id']}: {label!r}")
             rows.append(
-                base | {
-                    "kind": "annotation", "ls_id": item["id"], "updated_at": item["updated_at"],
+                base
+                | {
+                    "kind": "annotation",
+                    "ls_id": item["id"],
+                    "updated_at": item["updated_at"],
                     "ls_user": users.get(item.get("completed_by"), str(item.get("completed_by"))),
-                    "status": "skipped" if skipped else "labelled", "label": None if skipped else label,
-                    "comment": comment, "created_at": item["created_at"], "lead_time": item.get("lead_time"),
+                    "status": "skipped" if skipped else "labelled",
+                    "label": None if skipped else label,
+                    "comment": comment,
+                    "created_at": item["created_at"],
+                    "lead_time": item.get("lead_time"),
                 }
             )
         for draft in task.get("drafts", []):
@@ -81,10 +93,17 @@ def versions_from_export(
             live_drafts.add(draft["id"])
             label, comment = read_result(draft.get("result"))
             rows.append(
-                base | {
-                    "kind": "draft", "ls_id": draft["id"], "updated_at": draft["updated_at"],
-                    "ls_user": draft.get("user"), "status": "draft", "label": label, "comment": comment,
-                    "created_at": draft["created_at"], "lead_time": draft.get("lead_time"),
+                base
+                | {
+                    "kind": "draft",
+                    "ls_id": draft["id"],
+                    "updated_at": draft["updated_at"],
+                    "ls_user": draft.get("user"),
+                    "status": "draft",
+                    "label": label,
+                    "comment": comment,
+                    "created_at": draft["created_at"],
+                    "lead_time": draft.get("lead_time"),
                 }
             )
     return rows, live_drafts
@@ -113,9 +132,16 @@ def labels_table(history: list[dict]) -> pd.DataFrame:
 
 
 _DTYPES = {
-    "annotation_id": "string", "pair_id": "string", "annotator": "string", "label": "string", "status": "string",
-    "comment": "string", "created_at": "datetime64[us, UTC]", "updated_at": "datetime64[us, UTC]",
-    "lead_time": "float64", "is_latest": "bool",
+    "annotation_id": "string",
+    "pair_id": "string",
+    "annotator": "string",
+    "label": "string",
+    "status": "string",
+    "comment": "string",
+    "created_at": "datetime64[us, UTC]",
+    "updated_at": "datetime64[us, UTC]",
+    "lead_time": "float64",
+    "is_latest": "bool",
 }
 
 
@@ -150,7 +176,9 @@ def pull(workspace: Workspace, connection: Connection) -> PullReport:
         rows: list[dict] = []
         live_drafts: set[int] = set()
         for project in projects:
-            found, drafts = versions_from_export(_export(connection, project.project_id), index, users, pulled_at, report)
+            found, drafts = versions_from_export(
+                _export(connection, project.project_id), index, users, pulled_at, report
+            )
             rows += found
             live_drafts |= drafts
         report.projects = len(projects)
@@ -176,4 +204,6 @@ def annotation_status(workspace: Workspace) -> pd.DataFrame:
     drafts = table[table["status"] == "draft"].groupby("annotator").size()
     frame = pd.DataFrame({"pairs": pairs, "done": done, "skipped": skipped, "drafts": drafts}).fillna(0).astype("int64")
     frame["remaining"] = frame["pairs"] - frame["done"] - frame["skipped"]
-    return frame.rename_axis("annotator").reset_index()[["annotator", "pairs", "done", "skipped", "remaining", "drafts"]]
+    return frame.rename_axis("annotator").reset_index()[
+        ["annotator", "pairs", "done", "skipped", "remaining", "drafts"]
+    ]

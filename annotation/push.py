@@ -106,8 +106,13 @@ def server_tasks(
     seen = 0
     while True:
         listing = connection.get_json(
-            f"listing tasks of project {project_id}", "/api/tasks/",
-            project=project_id, fields=fields, include=include, page_size=page_size, page=page,
+            f"listing tasks of project {project_id}",
+            "/api/tasks/",
+            project=project_id,
+            fields=fields,
+            include=include,
+            page_size=page_size,
+            page=page,
         )
         yield from listing["tasks"]
         seen += len(listing["tasks"])
@@ -143,8 +148,15 @@ class PreparedBatch:
 def prepare(workspace: Workspace, files: list[Path], links: ImageLinks) -> list[PreparedBatch]:
     """Read batches and records and build every task before anything is sent (bad input fails early)."""
     batches = [read_batch(path) for path in files]
-    wanted = {key for batch in batches for pair in batch.pairs for key in ((pair.collection_a, pair.record_a), (pair.collection_b, pair.record_b))}
-    views = record_views(RECORDS.read(workspace, columns=["record_id", "collection", "name", "description", "images"]), wanted)
+    wanted = {
+        key
+        for batch in batches
+        for pair in batch.pairs
+        for key in ((pair.collection_a, pair.record_a), (pair.collection_b, pair.record_b))
+    }
+    views = record_views(
+        RECORDS.read(workspace, columns=["record_id", "collection", "name", "description", "images"]), wanted
+    )
     prepared = []
     for batch in batches:
         tasks = {pair.pair_id: task_data(pair, views, links) for pair in batch.pairs}
@@ -232,7 +244,9 @@ def import_tasks(connection: Connection, project_id: int, tasks: list[dict]) -> 
     """
 
     def request() -> list[int]:
-        response = connection.http.post(f"/api/projects/{project_id}/import", params={"return_task_ids": "true"}, json=tasks)
+        response = connection.http.post(
+            f"/api/projects/{project_id}/import", params={"return_task_ids": "true"}, json=tasks
+        )
         response.raise_for_status()
         return response.json().get("task_ids") or []
 
@@ -241,8 +255,13 @@ def import_tasks(connection: Connection, project_id: int, tasks: list[dict]) -> 
 
 def _find_any_task(connection: Connection, project_id: int) -> bool:
     listing = connection.get_json(
-        f"listing tasks of project {project_id}", "/api/tasks/",
-        project=project_id, fields="task_only", include="id", page_size=1, page=1,
+        f"listing tasks of project {project_id}",
+        "/api/tasks/",
+        project=project_id,
+        fields="task_only",
+        include="id",
+        page_size=1,
+        page=1,
     )
     return listing["total"] > 0
 
@@ -263,6 +282,10 @@ def push(
     ledger_path = LEDGER.location(workspace)
     config = config or label_config()
     reports = [push_batch(connection, workspace, ledger_path, item, config, on_progress) for item in prepared]
-    LEDGER.record(workspace, inputs=[item.batch.source_file for item in prepared], server=connection.url,
-                  projects={report.annotator: report.project_id for report in reports})
+    LEDGER.record(
+        workspace,
+        inputs=[item.batch.source_file for item in prepared],
+        server=connection.url,
+        projects={report.annotator: report.project_id for report in reports},
+    )
     return reports

@@ -8,6 +8,7 @@ database (`prepare_template`); every new server starts from a copy of it in seco
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -132,7 +133,10 @@ def prepare_template(label_studio: Path | None = None, log: Path | None = None) 
         with open(log or os.devnull, "ab") as output:
             done = subprocess.run(
                 [str(python), "-m", "django", "migrate", "--no-color", "-v", "0"],
-                env=env, stdout=output, stderr=subprocess.STDOUT, cwd=scratch,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                cwd=scratch,
             )
         if done.returncode != 0 or not database.is_file():
             raise ServerError(f"Label Studio database migrations failed (exit {done.returncode}); see {log}")
@@ -245,13 +249,26 @@ def start(
         },
     )
     command = [
-        str(label_studio), "start", "--no-browser", "--enable-legacy-api-token",
-        "--internal-host", parts.hostname, "--port", str(parts.port), "--data-dir", str(base),
+        str(label_studio),
+        "start",
+        "--no-browser",
+        "--enable-legacy-api-token",
+        "--internal-host",
+        parts.hostname,
+        "--port",
+        str(parts.port),
+        "--data-dir",
+        str(base),
     ]
     with log.open("ab") as output:
         process = subprocess.Popen(
-            command, env=env, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            cwd=base, start_new_session=True,
+            command,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=base,
+            start_new_session=True,
         )
     state = ServerState(process.pid, url, str(base), str(document_root), str(log), time.time())
     atomic.write_json(_state_file(workspace), asdict(state))
@@ -304,7 +321,5 @@ def _is_label_studio(pid: int) -> bool:
 def _signal_group(pid: int, signum: int) -> None:
     if not _is_label_studio(pid):
         return
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signum)
-    except ProcessLookupError:
-        pass

@@ -62,7 +62,9 @@ def read_truth(workspace: Workspace) -> dict[tuple[str, str], Truth]:
     }
 
 
-def simulate(workspace: Workspace, connection: Connection, noise: float = 0.15, seed: int | None = None) -> pd.DataFrame:
+def simulate(
+    workspace: Workspace, connection: Connection, noise: float = 0.15, seed: int | None = None
+) -> pd.DataFrame:
     """Post one simulated annotation to every pushed task that has none yet; returns what was posted."""
     if not 0 <= noise <= 1:
         raise ValueError(f"noise must lie between 0 and 1, got {noise}")
@@ -82,7 +84,9 @@ def simulate(workspace: Workspace, connection: Connection, noise: float = 0.15, 
     for project in projects:
         annotated = {
             task["id"]
-            for task in server_tasks(connection, project.project_id, fields="all", include="id,total_annotations,cancelled_annotations")
+            for task in server_tasks(
+                connection, project.project_id, fields="all", include="id,total_annotations,cancelled_annotations"
+            )
             if task.get("total_annotations", 0) + task.get("cancelled_annotations", 0) > 0
         }
         for pair_id, task_id in sorted(tasks[project.batch_id].items(), key=lambda item: item[1]):
@@ -91,21 +95,45 @@ def simulate(workspace: Workspace, connection: Connection, noise: float = 0.15, 
             record_a, collection_a, record_b, collection_b = pairs[(project.batch_id, pair_id)]
             side_a, side_b = truth.get((collection_a, record_a)), truth.get((collection_b, record_b))
             if side_a is None or side_b is None:
-                raise KeyError(f"pair {pair_id}: {collection_a}/{record_a} or {collection_b}/{record_b} not in {DEMO_TRUTH.path}")
+                raise KeyError(
+                    f"pair {pair_id}: {collection_a}/{record_a} or {collection_b}/{record_b} not in {DEMO_TRUTH.path}"
+                )
             rng = pair_rng(seed, project.annotator, pair_id)
             correct = true_label(side_a, side_b)
             label = simulated_label(correct, noise, rng)
-            comment = f"{SIMULATION_MARK}: demo annotator {project.annotator}, judged from ground truth with noise {noise:g}"
+            comment = (
+                f"{SIMULATION_MARK}: demo annotator {project.annotator}, judged from ground truth with noise {noise:g}"
+            )
             body = {
                 "result": [
-                    {"from_name": "label", "to_name": "description_a", "type": "choices", "value": {"choices": [label]}},
-                    {"from_name": "comment", "to_name": "description_a", "type": "textarea", "value": {"text": [comment]}},
+                    {
+                        "from_name": "label",
+                        "to_name": "description_a",
+                        "type": "choices",
+                        "value": {"choices": [label]},
+                    },
+                    {
+                        "from_name": "comment",
+                        "to_name": "description_a",
+                        "type": "textarea",
+                        "value": {"text": [comment]},
+                    },
                 ],
                 "lead_time": float(rng.uniform(5, 60)),
             }
             connection.call(
                 f"posting a simulated annotation to task {task_id}",
-                lambda: connection.http.post(f"/api/tasks/{task_id}/annotations/", json=body).raise_for_status(),
+                lambda task_id=task_id, body=body: connection.http.post(
+                    f"/api/tasks/{task_id}/annotations/", json=body
+                ).raise_for_status(),
             )
-            posted.append({"annotator": project.annotator, "pair_id": pair_id, "task_id": task_id, "true_label": correct, "label": label})
+            posted.append(
+                {
+                    "annotator": project.annotator,
+                    "pair_id": pair_id,
+                    "task_id": task_id,
+                    "true_label": correct,
+                    "label": label,
+                }
+            )
     return pd.DataFrame(posted, columns=["annotator", "pair_id", "task_id", "true_label", "label"])

@@ -38,8 +38,10 @@ def run_export(ws: Workspace, progress: Progress, annotators: list[str] | None =
 
 def run_simulate(ws: Workspace, progress: Progress, noise: float = 0.15, seed: int | None = None) -> pd.DataFrame:
     """DEMO ONLY: post simulated labels judged from the demo's hidden ground truth."""
-    progress.note("SIMULATION: these labels come from the demo's ground truth with noise, not from curators; "
-                  "each one says so in its comment.")
+    progress.note(
+        "SIMULATION: these labels come from the demo's ground truth with noise, not from curators; "
+        "each one says so in its comment."
+    )
     return simulate(ws, connect(ws), noise=noise, seed=seed)
 
 
@@ -50,6 +52,12 @@ def run_pull(ws: Workspace, progress: Progress) -> tuple[PullReport, pd.DataFram
 
 PUSH = Stage("push", (LEDGER,), run_push, all_of(needs(BATCH), labelstudio_token), errors=SERVER_ERRORS)
 EXPORT = Stage("export", (IMPORT_FILE,), run_export, needs(BATCH), errors=(BatchError, ArtifactError, OSError))
-SIMULATE_LABELS = Stage("simulate-labels", (), run_simulate, all_of(simulation, needs(LEDGER)), always=True,
-                        errors=(*SERVER_ERRORS, KeyError, ValueError))
+SIMULATE_LABELS = Stage(
+    "simulate-labels",
+    (),
+    run_simulate,
+    all_of(simulation, needs(LEDGER)),
+    always=True,
+    errors=(*SERVER_ERRORS, KeyError, ValueError),
+)
 PULL = Stage("pull", (LABELS,), run_pull, all_of(needs(LEDGER), labelstudio_token), always=True, errors=SERVER_ERRORS)

@@ -22,12 +22,9 @@ from annotation.ledger import PairRow
 from heritage_weaver.artifacts import BATCH_IDENTITY
 
 INLINE_SIDE = 800  # pixels: enough to judge an object, small enough to keep tasks light
-NO_IMAGE = (
-    "data:image/svg+xml;utf8,"
-    + quote(
-        '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="120"><rect width="240" height="120" '
-        'fill="#eee"/><text x="120" y="65" font-size="16" text-anchor="middle" fill="#666">no image</text></svg>'
-    )
+NO_IMAGE = "data:image/svg+xml;utf8," + quote(
+    '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="120"><rect width="240" height="120" '
+    'fill="#eee"/><text x="120" y="65" font-size="16" text-anchor="middle" fill="#666">no image</text></svg>'
 )
 
 
@@ -147,7 +144,11 @@ class ImageLinks:
 
     def storage_folder(self, locations: list[str]) -> Path | None:
         """The folder a local file storage must cover for these local images (a strict subfolder of the root)."""
-        local = {str(Path(location).resolve().parent) for location in set(locations) if not location.startswith(("http://", "https://"))}
+        local = {
+            str(Path(location).resolve().parent)
+            for location in set(locations)
+            if not location.startswith(("http://", "https://"))
+        }
         if not local or self.document_root is None:
             return None
         folder = Path(os.path.commonpath(sorted(local)))

@@ -24,10 +24,14 @@ def retrieval_figures(queries: int, images: int, records: int, dimension: int) -
     query_rows = rng.choice(images, queries, replace=False)
     groups = (np.arange(records) % 20 == 0).astype(int)
     start = time.perf_counter()
-    top = retrieval.top_records(units[query_rows], units, unit_records, 20, unit_records[query_rows], groups[unit_records[query_rows]], groups)
+    top = retrieval.top_records(
+        units[query_rows], units, unit_records, 20, unit_records[query_rows], groups[unit_records[query_rows]], groups
+    )
     elapsed = time.perf_counter() - start
-    print(f"image→image top-20, cross-collection: {queries} queries × {images} images ({records} records, d={dimension}): "
-          f"{elapsed:.2f} s, {queries / elapsed:,.0f} queries/s")
+    print(
+        f"image→image top-20, cross-collection: {queries} queries × {images} images ({records} records, d={dimension}): "
+        f"{elapsed:.2f} s, {queries / elapsed:,.0f} queries/s"
+    )
     names = rng.standard_normal((records, 384), dtype=np.float32)
     names /= np.linalg.norm(names, axis=1, keepdims=True)
     start = time.perf_counter()
@@ -38,7 +42,9 @@ def retrieval_figures(queries: int, images: int, records: int, dimension: int) -
 def regression_figures(annotations: int, refits: int) -> None:
     rng = np.random.default_rng(1)
     flags = pd.DataFrame(rng.integers(0, 2, (annotations, 2)).astype(float), columns=["base", "ft-best"])
-    outcome = pd.Series((rng.random(annotations) < 1 / (1 + np.exp(-(flags["ft-best"] * 0.5 - 0.2 * flags["base"])))).astype(float))
+    outcome = pd.Series(
+        (rng.random(annotations) < 1 / (1 + np.exp(-(flags["ft-best"] * 0.5 - 0.2 * flags["base"])))).astype(float)
+    )
     design = Design("table6", "ft-best", flags, outcome, pd.Series(rng.choice(["A01", "A02", "A03"], annotations)))
     start = time.perf_counter()
     import statsmodels.discrete.discrete_model  # noqa: F401  (imported once per run; timed apart)
@@ -47,7 +53,9 @@ def regression_figures(annotations: int, refits: int) -> None:
     start = time.perf_counter()
     fit = fit_logit(design, effects="cluster")
     permutation_pvalues(design, fit.coefficients, False, "none", refits, 0)
-    print(f"Table 6 fit + {refits} permutation refits on {annotations} annotations: {time.perf_counter() - start:.2f} s")
+    print(
+        f"Table 6 fit + {refits} permutation refits on {annotations} annotations: {time.perf_counter() - start:.2f} s"
+    )
 
 
 if __name__ == "__main__":

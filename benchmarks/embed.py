@@ -42,13 +42,24 @@ def write_records(ws, count: int, image_size: int, seed: int = 0) -> None:
         draw = ImageDraw.Draw(image)
         for _ in range(6):
             x, y = rng.integers(0, image_size, 2)
-            draw.ellipse([x, y, x + image_size // 4, y + image_size // 5], fill=tuple(int(c) for c in rng.integers(0, 255, 3)))
+            draw.ellipse(
+                [x, y, x + image_size // 4, y + image_size // 5], fill=tuple(int(c) for c in rng.integers(0, 255, 3))
+            )
         path = folder / f"{i:06d}.jpg"
         image.save(path, quality=90)
-        rows.append({"record_id": f"b{i}", "collection": "smg" if i % 5 else "nms", "name": f"{noun} {i}",
-                     "description": f"A {noun} made in {1900 + i % 90}. It was used in a workshop number {i}.",
-                     "images": [str(path)], "category": None, "taxonomy": None, "source_file": "bench",
-                     "source_position": i})
+        rows.append(
+            {
+                "record_id": f"b{i}",
+                "collection": "smg" if i % 5 else "nms",
+                "name": f"{noun} {i}",
+                "description": f"A {noun} made in {1900 + i % 90}. It was used in a workshop number {i}.",
+                "images": [str(path)],
+                "category": None,
+                "taxonomy": None,
+                "source_file": "bench",
+                "source_position": i,
+            }
+        )
     atomic.write_table(ws.path("records", "records.parquet"), pd.DataFrame(rows))
 
 
@@ -64,8 +75,10 @@ def build_model(ws, arch: str) -> Path:
     build_tiny_siglip(target, texts, seed=0, image_size=224)  # processor + tokenizer in the real format
     vocab = SiglipTokenizer.from_pretrained(target).vocab_size
     torch.manual_seed(0)
-    config = SiglipConfig(text_config=dict(vocab_size=vocab, pad_token_id=EOS_ID, bos_token_id=None, eos_token_id=EOS_ID),
-                          vision_config=dict(image_size=224, patch_size=16))  # the defaults are SigLIP-base
+    config = SiglipConfig(
+        text_config=dict(vocab_size=vocab, pad_token_id=EOS_ID, bos_token_id=None, eos_token_id=EOS_ID),
+        vision_config=dict(image_size=224, patch_size=16),
+    )  # the defaults are SigLIP-base
     SiglipModel(config).save_pretrained(target)
     return target
 
@@ -119,15 +132,21 @@ def main() -> None:
         start = time.perf_counter()
         summary = embed_model(ws, "base", encoder, batch)
         elapsed = time.perf_counter() - start
-        print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch threads "
-              f"{torch.get_num_threads()}, device {encoder.device}"
-              + (f" ({torch.cuda.get_device_name()})" if str(encoder.device).startswith("cuda") else ""))
-        print(f"arch {args.arch}, {args.records} records, {len(images)} images (224 px JPEG), {len(texts)} text units, "
-              f"batch {batch}, {args.workers} image workers")
+        print(
+            f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch threads "
+            f"{torch.get_num_threads()}, device {encoder.device}"
+            + (f" ({torch.cuda.get_device_name()})" if str(encoder.device).startswith("cuda") else "")
+        )
+        print(
+            f"arch {args.arch}, {args.records} records, {len(images)} images (224 px JPEG), {len(texts)} text units, "
+            f"batch {batch}, {args.workers} image workers"
+        )
         print(f"texts/s (tokenise + encode):            {figures['texts']:,.0f}")
         print(f"images/s (decode + preprocess + encode): {figures['images']:,.0f}")
-        print(f"units/s end to end (hw embed, shards written): {summary.units / elapsed:,.0f} "
-              f"({summary.units} units in {elapsed:.1f} s; embedded {summary.embedded}, failed {summary.failed})")
+        print(
+            f"units/s end to end (hw embed, shards written): {summary.units / elapsed:,.0f} "
+            f"({summary.units} units in {elapsed:.1f} s; embedded {summary.embedded}, failed {summary.failed})"
+        )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Ingest of a generated SMG-like dump (default 30,000 records): wall time and peak memory.
 
-    .venv/bin/python benchmarks/ingest.py [--records 30000]
+.venv/bin/python benchmarks/ingest.py [--records 30000]
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from heritage_weaver.demo import write_demo_data
 from heritage_weaver.ingest import ingest_collections
 from heritage_weaver.workspace import Workspace
 
-CONFIG = '''[study]
+CONFIG = """[study]
 name = "bench"
 [models]
 base = "google/siglip-base-patch16-224"
@@ -24,7 +24,7 @@ name = "smg"
 format = "smg"
 path = "data/smg.jsonl"
 image_base_url = "https://coimages.sciencemuseumgroup.org.uk/"
-'''
+"""
 
 
 def main() -> None:
@@ -45,8 +45,10 @@ def main() -> None:
         counts = result.counts[0]
         size_mib = files.smg.stat().st_size / 2**20
         print(f"dump: {args.records:,} records, {size_mib:.1f} MiB (generated in {generated:.1f} s)")
-        print(f"ingest: {elapsed:.2f} s, {counts.rows / elapsed:,.0f} records/s, "
-              f"{counts.accepted:,} accepted, {counts.rejected:,} rejected, {counts.images:,} images")
+        print(
+            f"ingest: {elapsed:.2f} s, {counts.rows / elapsed:,.0f} records/s, "
+            f"{counts.accepted:,} accepted, {counts.rejected:,} rejected, {counts.images:,} images"
+        )
         print(f"peak RSS of the whole process: {peak_mib:,.0f} MiB")
 
 

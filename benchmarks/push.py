@@ -37,9 +37,17 @@ def build_study(root: Path, n_pairs: int, batch_size: int, port: int) -> Workspa
     Image.new("RGB", (64, 64), (120, 80, 40)).save(images / "object.jpg")
     records = pd.DataFrame(
         [
-            {"record_id": f"{collection}{i:05d}", "collection": collection, "name": f"object {collection} {i}",
-             "description": "A brass instrument with a wooden case. " * 3, "images": [str(images / "object.jpg")],
-             "category": None, "taxonomy": None, "source_file": "bench", "source_position": i}
+            {
+                "record_id": f"{collection}{i:05d}",
+                "collection": collection,
+                "name": f"object {collection} {i}",
+                "description": "A brass instrument with a wooden case. " * 3,
+                "images": [str(images / "object.jpg")],
+                "category": None,
+                "taxonomy": None,
+                "source_file": "bench",
+                "source_position": i,
+            }
             for collection, n in (("smg", n_a), ("nms", n_b))
             for i in range(n)
         ]
@@ -51,11 +59,15 @@ def build_study(root: Path, n_pairs: int, batch_size: int, port: int) -> Workspa
             "pair_id": [f"pair-{a:05d}-{b:05d}" for a, b in pairs],
             "annotator": "B01",
             "position": range(len(pairs)),
-            "record_a": [f"smg{a:05d}" for a, _ in pairs], "collection_a": "smg",
-            "record_b": [f"nms{b:05d}" for _, b in pairs], "collection_b": "nms",
+            "record_a": [f"smg{a:05d}" for a, _ in pairs],
+            "collection_a": "smg",
+            "record_b": [f"nms{b:05d}" for _, b in pairs],
+            "collection_b": "nms",
             "link_types": [["image-image/all models"]] * len(pairs),
-            "is_control": False, "is_overlap": False,
-            "score.image-image.base": 0.9, "link.image-image.base": True,
+            "is_control": False,
+            "is_overlap": False,
+            "score.image-image.base": 0.9,
+            "link.image-image.base": True,
         }
     )
     write_table(root / "sampler" / "batches" / "B01.parquet", batch)
@@ -102,12 +114,16 @@ def main() -> None:
             reports = push(workspace, connection)
             elapsed = time.perf_counter() - started
             created = sum(report.created for report in reports)
-            print(f"push: {created:,} tasks in {elapsed:.2f} s ({created / elapsed:,.0f} tasks/s), "
-                  f"import batches of {args.import_batch_size}; {importing[0]:.2f} s of it waiting on the server's imports")
+            print(
+                f"push: {created:,} tasks in {elapsed:.2f} s ({created / elapsed:,.0f} tasks/s), "
+                f"import batches of {args.import_batch_size}; {importing[0]:.2f} s of it waiting on the server's imports"
+            )
             started = time.perf_counter()
             again = push(workspace, connection)
-            print(f"re-push with nothing missing: {sum(r.created for r in again)} created in "
-                  f"{time.perf_counter() - started:.2f} s")
+            print(
+                f"re-push with nothing missing: {sum(r.created for r in again)} created in "
+                f"{time.perf_counter() - started:.2f} s"
+            )
             with sqlite3.connect(LEDGER.location(workspace)) as db:
                 print(f"ledger tasks: {db.execute('SELECT COUNT(*) FROM tasks').fetchone()[0]:,}")
         finally:

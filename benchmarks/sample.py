@@ -27,13 +27,20 @@ from heritage_weaver.config import default_comparisons
 from sampler.pipeline import SampleSettings, run_sample
 
 MODELS = ("base", "ft-last", "ft-best")
-SCALE = {"a": {"records": 20_889, "text": 80_000, "image": 31_000}, "b": {"records": 982, "text": 4_000, "image": 1_500}}
+SCALE = {
+    "a": {"records": 20_889, "text": 80_000, "image": 31_000},
+    "b": {"records": 982, "text": 4_000, "image": 1_500},
+}
 DIM = 768
 
 
 def unit_layout(records: int, units: int, modality: str, rng: np.random.Generator) -> np.ndarray:
     """Record index of every unit: text gives every record at least one unit, images only some records."""
-    owners = np.arange(records) if modality == "text" else rng.choice(records, size=min(records, units * 2 // 3), replace=False)
+    owners = (
+        np.arange(records)
+        if modality == "text"
+        else rng.choice(records, size=min(records, units * 2 // 3), replace=False)
+    )
     extra = rng.choice(owners, size=units - len(owners))
     return np.sort(np.concatenate([owners, extra]))
 
@@ -42,7 +49,9 @@ class SyntheticVectors:
     def __init__(self, scale: float, seed: int = 0) -> None:
         rng = np.random.default_rng(seed)
         self.sizes = {c: {k: max(2, int(v * scale)) for k, v in s.items()} for c, s in SCALE.items()}
-        self.layout = {(c, m): unit_layout(s["records"], s[m], m, rng) for c, s in self.sizes.items() for m in ("text", "image")}
+        self.layout = {
+            (c, m): unit_layout(s["records"], s[m], m, rng) for c, s in self.sizes.items() for m in ("text", "image")
+        }
         self.seconds = 0.0
 
     def __call__(self, model: str, modality: str, collection: str) -> tuple[pd.DataFrame, np.ndarray]:
@@ -65,20 +74,35 @@ def main() -> None:
     parser.add_argument("--block-size", type=int, default=4096)
     args = parser.parse_args()
     vectors = SyntheticVectors(args.scale)
-    settings = SampleSettings(models=MODELS, base_model="base", comparisons=tuple(default_comparisons()),
-                              collection_a="a", collection_b="b", percentile=99.0, percentile_mode=args.mode,
-                              block_size=args.block_size, annotators=("A01", "A02"), per_annotator=100, overlap=0.0,
-                              controls=0, seed=0)
+    settings = SampleSettings(
+        models=MODELS,
+        base_model="base",
+        comparisons=tuple(default_comparisons()),
+        collection_a="a",
+        collection_b="b",
+        percentile=99.0,
+        percentile_mode=args.mode,
+        block_size=args.block_size,
+        annotators=("A01", "A02"),
+        per_annotator=100,
+        overlap=0.0,
+        controls=0,
+        seed=0,
+    )
     with tempfile.TemporaryDirectory() as workdir:
         start, cpu_start = time.perf_counter(), time.process_time()
         result = run_sample(settings, vectors, Path(workdir))
         wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    print(f"sizes: {vectors.sizes}; {len(MODELS)} models, {len(settings.comparisons)} comparisons, "
-          f"mode {args.mode}, block size {args.block_size}, torch threads {torch.get_num_threads()}")
+    print(
+        f"sizes: {vectors.sizes}; {len(MODELS)} models, {len(settings.comparisons)} comparisons, "
+        f"mode {args.mode}, block size {args.block_size}, torch threads {torch.get_num_threads()}"
+    )
     print(result.thresholds[["model", "comparison", "threshold", "record_pairs", "links"]].to_string(index=False))
     print(f"linked pairs: {result.links.num_rows:,}; batch sizes: {[len(b) for b in result.batches.values()]}")
-    print(f"wall time: {wall:.1f} s (of which vector generation {vectors.seconds:.1f} s, sampler {wall - vectors.seconds:.1f} s)")
+    print(
+        f"wall time: {wall:.1f} s (of which vector generation {vectors.seconds:.1f} s, sampler {wall - vectors.seconds:.1f} s)"
+    )
     print(f"CPU time (user + system, all threads): {cpu:.1f} s; load average now {os.getloadavg()[0]:.1f}")
     print(f"peak RSS: {peak:.2f} GiB")
 

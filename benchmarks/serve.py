@@ -44,17 +44,38 @@ def write_study_scale(ws, dimension: int, seed: int = 0) -> int:
     records, total = [], 0
     for collection, (count, units) in SCALE.items():
         with_image = min(count, units * 2 // 3)  # records with at least one image; the rest have more
-        owners = np.sort(np.concatenate([rng.choice(count, size=with_image, replace=False),
-                                         rng.integers(0, count, units - with_image)]))
+        owners = np.sort(
+            np.concatenate(
+                [rng.choice(count, size=with_image, replace=False), rng.integers(0, count, units - with_image)]
+            )
+        )
         ids = [f"{collection}-{i}" for i in range(count)]
-        records += [{"record_id": r, "collection": collection, "name": f"{NOUNS[i % len(NOUNS)]} {i}", "description": "",
-                     "images": [f"https://images.example.org/{r}.jpg"], "category": None, "taxonomy": None,
-                     "source_file": "bench", "source_position": i} for i, r in enumerate(ids)]
+        records += [
+            {
+                "record_id": r,
+                "collection": collection,
+                "name": f"{NOUNS[i % len(NOUNS)]} {i}",
+                "description": "",
+                "images": [f"https://images.example.org/{r}.jpg"],
+                "category": None,
+                "taxonomy": None,
+                "source_file": "bench",
+                "source_position": i,
+            }
+            for i, r in enumerate(ids)
+        ]
         vectors = rng.normal(size=(units, dimension)).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        mapping = pd.DataFrame({"unit_id": [f"{ids[o]}#img{n}" for n, o in enumerate(owners)],
-                                "record_id": [ids[o] for o in owners], "collection": collection, "modality": "image",
-                                "kind": "image", "image": [f"https://images.example.org/{ids[o]}.jpg" for o in owners]})
+        mapping = pd.DataFrame(
+            {
+                "unit_id": [f"{ids[o]}#img{n}" for n, o in enumerate(owners)],
+                "record_id": [ids[o] for o in owners],
+                "collection": collection,
+                "modality": "image",
+                "kind": "image",
+                "image": [f"https://images.example.org/{ids[o]}.jpg" for o in owners],
+            }
+        )
         write_index(make_index(vectors), IndexFiles.of(ws, "base", "image", collection), mapping)
         total += units
     atomic.write_table(ws.path("records", "records.parquet"), pd.DataFrame(records))
@@ -68,7 +89,9 @@ def percentiles(seconds: list[float]) -> str:
 
 def machine() -> str:
     lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout.splitlines()
-    model = next((line.split(":", 1)[1].strip() for line in lscpu if line.startswith("Model name")), platform.processor())
+    model = next(
+        (line.split(":", 1)[1].strip() for line in lscpu if line.startswith("Model name")), platform.processor()
+    )
     return f"{os.cpu_count()} CPUs ({model}), load average {os.getloadavg()[0]:.1f}, torch {torch.__version__}, {torch.get_num_threads()} threads"
 
 
@@ -125,8 +148,10 @@ def main() -> None:
         thread.join(timeout=10)
 
     print(f"machine: {machine()}")
-    print(f"arch {args.arch} ({dimension}-d), {vectors:,} image vectors of {sum(r for r, _ in SCALE.values()):,} records, "
-          f"flat indexes, {args.queries} text queries, k = 12")
+    print(
+        f"arch {args.arch} ({dimension}-d), {vectors:,} image vectors of {sum(r for r, _ in SCALE.values()):,} records, "
+        f"flat indexes, {args.queries} text queries, k = 12"
+    )
     print(f"search in-process   {percentiles(total)}")
     print(f"  encode the text   {percentiles(encode)}")
     print(f"  search indexes    {percentiles(lookup)}")

@@ -81,10 +81,20 @@ def main() -> None:
         texts = [text for caption in captions for text in (caption, f"{caption}, photographed in a museum store")]
         ids = token_ids(encoder, texts)
         dataset = PairDataset(cache.array_path, rows, ids)
-        one_batch = PairDataset(cache.array_path, rows[:arguments.batch_size], ids[:arguments.batch_size])
-        settings = Settings(epochs=1, batch_size=arguments.batch_size, learning_rate=1e-5, weight_decay=0.0,
-                            warmup_ratio=0.05, grad_accum=1, max_grad_norm=1.0, loss_normalisation="study",
-                            checkpoint_every=10**9, workers=arguments.workers, seed=0)
+        one_batch = PairDataset(cache.array_path, rows[: arguments.batch_size], ids[: arguments.batch_size])
+        settings = Settings(
+            epochs=1,
+            batch_size=arguments.batch_size,
+            learning_rate=1e-5,
+            weight_decay=0.0,
+            warmup_ratio=0.05,
+            grad_accum=1,
+            max_grad_norm=1.0,
+            loss_normalisation="study",
+            checkpoint_every=10**9,
+            workers=arguments.workers,
+            seed=0,
+        )
         outputs = Outputs(state=scratch / "state.pt", best=scratch / "ft-best", last=scratch / "ft-last")
         trainer = Trainer(encoder, dataset, one_batch, settings, outputs, fingerprint="benchmark")
         trainer.resume()
@@ -95,13 +105,19 @@ def main() -> None:
     device = encoder.device
     if device.startswith("cuda"):
         device += f" ({torch.cuda.get_device_name()})"
-    print(f"machine: {platform.node()} ({os.cpu_count()} CPUs), device {device}, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads")
+    print(
+        f"machine: {platform.node()} ({os.cpu_count()} CPUs), device {device}, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads"
+    )
     print(f"arch {arguments.arch}, {len(dataset)} pairs, batch {arguments.batch_size}, workers {arguments.workers}")
-    print(f"image cache: {len(paths)} JPEGs decoded + resized to {size} px in {cache_seconds:.2f} s "
-          f"({len(paths) / cache_seconds:,.0f} images/s)")
-    print(f"training: {len(steps)} steps, median {np.median(steady):,.1f} pairs/s "
-          f"(after 2 warm-up steps; min {min(steady):,.1f}, max {max(steady):,.1f})")
+    print(
+        f"image cache: {len(paths)} JPEGs decoded + resized to {size} px in {cache_seconds:.2f} s "
+        f"({len(paths) / cache_seconds:,.0f} images/s)"
+    )
+    print(
+        f"training: {len(steps)} steps, median {np.median(steady):,.1f} pairs/s "
+        f"(after 2 warm-up steps; min {min(steady):,.1f}, max {max(steady):,.1f})"
+    )
 
 
 if __name__ == "__main__":

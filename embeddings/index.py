@@ -30,7 +30,7 @@ class IndexFiles:
     mapping: Path
 
     @classmethod
-    def of(cls, ws: Workspace, model: str, modality: str, collection: str) -> "IndexFiles":
+    def of(cls, ws: Workspace, model: str, modality: str, collection: str) -> IndexFiles:
         parts = {"model": model, "modality": modality, "collection": collection}
         return cls(INDEX.at(**parts).location(ws), INDEX_ROWS.at(**parts).location(ws))
 
@@ -86,12 +86,29 @@ def build_indexes(ws: Workspace, model: str, force: bool = False) -> list[dict]:
         files = IndexFiles.of(ws, model, str(modality), str(collection))
         state = ws.artifact_state(INDEX.at(model=model, modality=modality, collection=collection).path)
         if state == "done" and files.mapping.is_file() and not force:
-            summary.append({"model": model, "modality": modality, "collection": collection, "vectors": len(group), "state": "up to date"})
+            summary.append(
+                {
+                    "model": model,
+                    "modality": modality,
+                    "collection": collection,
+                    "vectors": len(group),
+                    "state": "up to date",
+                }
+            )
             continue
         write_index(make_index(vectors[group.index.to_numpy()], kind), files, group)
         parts = {"model": model, "modality": modality, "collection": collection}
         for artifact in (INDEX.at(**parts), INDEX_ROWS.at(**parts)):
-            artifact.record(ws, inputs=[store.units_path, store.shards_dir], model=model, modality=modality,
-                            collection=collection, kind=kind, vectors=len(group))
-        summary.append({"model": model, "modality": modality, "collection": collection, "vectors": len(group), "state": "built"})
+            artifact.record(
+                ws,
+                inputs=[store.units_path, store.shards_dir],
+                model=model,
+                modality=modality,
+                collection=collection,
+                kind=kind,
+                vectors=len(group),
+            )
+        summary.append(
+            {"model": model, "modality": modality, "collection": collection, "vectors": len(group), "state": "built"}
+        )
     return summary

@@ -55,8 +55,9 @@ def study_units(ws: Workspace, tokenizer) -> pd.DataFrame:
 class ShardWriter:
     """Buffers vectors and failures; commits a shard whenever `shard_size` units are buffered."""
 
-    def __init__(self, store: ModelStore, metadata: dict, shard_size: int, dtype: str,
-                 on_commit: Callable[[int, int], None]) -> None:
+    def __init__(
+        self, store: ModelStore, metadata: dict, shard_size: int, dtype: str, on_commit: Callable[[int, int], None]
+    ) -> None:
         self.store, self.metadata, self.shard_size, self.dtype = store, metadata, shard_size, dtype
         self.on_commit = on_commit
         self.number = max(store.committed_shards(), default=-1) + 1
@@ -136,21 +137,30 @@ def _limit_worker_threads(_: int) -> None:
     torch.set_num_threads(1)
 
 
-def embed_model(ws: Workspace, model: str, encoder, batch_size: int, retry_failures: bool = False,
-                progress: Progress = SILENT) -> EmbedSummary:
+def embed_model(
+    ws: Workspace, model: str, encoder, batch_size: int, retry_failures: bool = False, progress: Progress = SILENT
+) -> EmbedSummary:
     """Embed every unit of the study with `encoder` into `embeddings/<model>/`, resuming."""
     settings = ws.config.embedding
     store = ModelStore.of(ws, model)
     store.remove_leftovers()
-    restarted = any(store.shard_metadata(n).get("weights_hash") != encoder.weights_hash for n in store.committed_shards())
+    restarted = any(
+        store.shard_metadata(n).get("weights_hash") != encoder.weights_hash for n in store.committed_shards()
+    )
     if restarted:
         store.clear_vectors()
     units = study_units(ws, encoder.processor.tokenizer)
     _save_units(ws, store, units, model)
     pending = _pending(store, units, retry_failures)
 
-    metadata = {"model": model, "model_id": encoder.model_id, "weights_hash": encoder.weights_hash,
-                "dtype": settings.dtype, "compute_dtype": str(encoder.dtype), "device": str(encoder.device)}
+    metadata = {
+        "model": model,
+        "model_id": encoder.model_id,
+        "weights_hash": encoder.weights_hash,
+        "dtype": settings.dtype,
+        "compute_dtype": str(encoder.dtype),
+        "device": str(encoder.device),
+    }
 
     def record_shard(number: int, count: int) -> None:
         store.shard(number, ".npy").record(ws, units=count, **metadata)
@@ -158,7 +168,9 @@ def embed_model(ws: Workspace, model: str, encoder, batch_size: int, retry_failu
     writer = ShardWriter(store, metadata, settings.shard_size, settings.dtype, record_shard)
     advance = progress.task(f"embed {model}", len(pending), "units")
     embed_texts(pending[pending["modality"] == "text"], encoder, batch_size, writer, advance)
-    embed_images(ws, pending[pending["modality"] == "image"], encoder, batch_size, settings.image_workers, writer, advance)
+    embed_images(
+        ws, pending[pending["modality"] == "image"], encoder, batch_size, settings.image_workers, writer, advance
+    )
     writer.commit()
     if store.failures_path.is_file():
         store.failures.record(ws, inputs=[RECORDS], model=model)
@@ -178,8 +190,11 @@ def _save_units(ws: Workspace, store: ModelStore, units: pd.DataFrame, model: st
 def _failed_units(store: ModelStore, units: pd.DataFrame) -> pd.DataFrame:
     failures = store.read_failures()
     keyed = units.assign(content=content_key(units))
-    return keyed.merge(failures.assign(content=content_key(failures)).loc[:, ["unit_id", "content"]],
-                       on=["unit_id", "content"], how="inner")
+    return keyed.merge(
+        failures.assign(content=content_key(failures)).loc[:, ["unit_id", "content"]],
+        on=["unit_id", "content"],
+        how="inner",
+    )
 
 
 def _pending(store: ModelStore, units: pd.DataFrame, retry_failures: bool) -> pd.DataFrame:
@@ -204,8 +219,9 @@ def embed_texts(units: pd.DataFrame, encoder, batch_size: int, writer: ShardWrit
         advance(len(batch))
 
 
-def embed_images(ws: Workspace, units: pd.DataFrame, encoder, batch_size: int, workers: int,
-                  writer: ShardWriter, advance) -> None:
+def embed_images(
+    ws: Workspace, units: pd.DataFrame, encoder, batch_size: int, workers: int, writer: ShardWriter, advance
+) -> None:
     if units.empty:
         return
     resolve = ImageResolver(ws)
@@ -217,10 +233,14 @@ def embed_images(ws: Workspace, units: pd.DataFrame, encoder, batch_size: int, w
     units = units[~missing].reset_index(drop=True)
     dataset = ImageUnits([str(path) for path, gone in zip(paths, missing) if not gone], _draft_size(encoder))
     loader = DataLoader(
-        dataset, batch_size=batch_size, num_workers=workers, collate_fn=PixelCollator(encoder),
+        dataset,
+        batch_size=batch_size,
+        num_workers=workers,
+        collate_fn=PixelCollator(encoder),
         worker_init_fn=_limit_worker_threads if workers else None,
         multiprocessing_context="fork" if workers else None,
-        prefetch_factor=4 if workers else None, pin_memory=str(encoder.device).startswith("cuda"),
+        prefetch_factor=4 if workers else None,
+        pin_memory=str(encoder.device).startswith("cuda"),
     )
     for positions, pixels, failed in loader:
         if failed:

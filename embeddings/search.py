@@ -20,17 +20,16 @@ from heritage_weaver.workspace import Workspace
 RESULT_COLUMNS = ("record_id", "collection", "name", "score", "image", "unit_id")
 
 
-def combine_queries(text_vector: np.ndarray | None, image_vector: np.ndarray | None, text_weight: float = 0.5) -> np.ndarray:
+def combine_queries(
+    text_vector: np.ndarray | None, image_vector: np.ndarray | None, text_weight: float = 0.5
+) -> np.ndarray:
     """One unit query vector from a text vector, an image vector, or their weighted mean."""
     if not 0.0 <= text_weight <= 1.0:
         raise ValueError(f"text_weight must lie in [0, 1], got {text_weight}")
     parts = [(v, w) for v, w in ((text_vector, text_weight), (image_vector, 1.0 - text_weight)) if v is not None]
     if not parts:
         raise ValueError("a search needs a text, an image, or both")
-    if len(parts) == 1:
-        combined = np.asarray(parts[0][0], dtype=np.float64)
-    else:
-        combined = sum(w * _unit(v) for v, w in parts)
+    combined = np.asarray(parts[0][0], dtype=np.float64) if len(parts) == 1 else sum(w * _unit(v) for v, w in parts)
     return _unit(combined).astype(np.float32)
 
 
@@ -59,10 +58,15 @@ class Searcher:
         self.ws, self.model, self.encoder = ws, model, encoder
         records = RECORDS.read(ws, columns=["record_id", "name", "images"])
         self.names = dict(zip(records["record_id"], records["name"]))
-        self.first_image = {r: (list(i)[0] if i is not None and len(i) else None) for r, i in zip(records["record_id"], records["images"])}
+        self.first_image = {
+            r: (list(i)[0] if i is not None and len(i) else None)
+            for r, i in zip(records["record_id"], records["images"])
+        }
         self._indexes: dict[tuple[str, str], tuple] = {}
 
-    def query_vector(self, text: str | None = None, image: Path | str | None = None, text_weight: float = 0.5) -> np.ndarray:
+    def query_vector(
+        self, text: str | None = None, image: Path | str | None = None, text_weight: float = 0.5
+    ) -> np.ndarray:
         from heritage_weaver.decode import open_rgb
 
         text_vector = self.encoder.encode_texts([text])[0] if text else None
@@ -75,12 +79,18 @@ class Searcher:
         if not found:
             raise FileNotFoundError(f"{indexes.path}: no {modality} indexes for model {self.model!r} (run `hw index`)")
         if collection is not None and collection not in found:
-            raise FileNotFoundError(f"no {modality} index of collection {collection!r} for model {self.model!r}; have {found}")
+            raise FileNotFoundError(
+                f"no {modality} index of collection {collection!r} for model {self.model!r}; have {found}"
+            )
         return [collection] if collection is not None else found
 
-    def search_vector(self, query: np.ndarray, modality: str = "image", collection: str | None = None, k: int = 10) -> pd.DataFrame:
-        hits = pd.concat([self._top_records(query, modality, name, k) for name in self.collections(modality, collection)],
-                         ignore_index=True)
+    def search_vector(
+        self, query: np.ndarray, modality: str = "image", collection: str | None = None, k: int = 10
+    ) -> pd.DataFrame:
+        hits = pd.concat(
+            [self._top_records(query, modality, name, k) for name in self.collections(modality, collection)],
+            ignore_index=True,
+        )
         best = best_per_record(hits, k)
         best["name"] = best["record_id"].map(self.names)
         from_text = best["image"].isna()
@@ -88,8 +98,15 @@ class Searcher:
         best["image"] = best["image"].astype(object).where(best["image"].notna(), None)
         return best.loc[:, list(RESULT_COLUMNS)]
 
-    def search(self, text: str | None = None, image: Path | str | None = None, collection: str | None = None,
-               k: int = 10, text_weight: float = 0.5, modality: str = "image") -> pd.DataFrame:
+    def search(
+        self,
+        text: str | None = None,
+        image: Path | str | None = None,
+        collection: str | None = None,
+        k: int = 10,
+        text_weight: float = 0.5,
+        modality: str = "image",
+    ) -> pd.DataFrame:
         return self.search_vector(self.query_vector(text, image, text_weight), modality, collection, k)
 
     def _top_records(self, query: np.ndarray, modality: str, collection: str, k: int) -> pd.DataFrame:
@@ -117,8 +134,16 @@ def searcher(ws: Workspace, model: str) -> Searcher:
     return Searcher(ws, model)
 
 
-def search(ws: Workspace, model: str, text: str | None = None, image: Path | str | None = None,
-           collection: str | None = None, k: int = 10, text_weight: float = 0.5, modality: str = "image") -> pd.DataFrame:
+def search(
+    ws: Workspace,
+    model: str,
+    text: str | None = None,
+    image: Path | str | None = None,
+    collection: str | None = None,
+    k: int = 10,
+    text_weight: float = 0.5,
+    modality: str = "image",
+) -> pd.DataFrame:
     """The `k` best records for a text, an image or both (columns record_id, collection, name,
     score, image, unit_id), best first; `image` is the matched image, or the record's first one."""
     return searcher(ws, model).search(text, image, collection, k, text_weight, modality)

@@ -21,8 +21,14 @@ def available_models(ws: Workspace) -> list[str]:
     return [name for name in ws.config.models if ws.model_available(name)]
 
 
-def run_embed(ws: Workspace, progress: Progress, models: list[str] | None = None, batch_size: int | None = None,
-              device: str | None = None, retry_failures: bool = False) -> list[EmbedSummary]:
+def run_embed(
+    ws: Workspace,
+    progress: Progress,
+    models: list[str] | None = None,
+    batch_size: int | None = None,
+    device: str | None = None,
+    retry_failures: bool = False,
+) -> list[EmbedSummary]:
     """Embed every unit with each model (default: every model whose checkpoint exists), resuming."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from heritage_weaver.siglip import default_batch_size, load_siglip
@@ -57,6 +63,11 @@ def run_index(ws: Workspace, progress: Progress, models: list[str] | None = None
     return [row for name in names for row in build_indexes(ws, name, force)]
 
 
-EMBED = Stage("embed", (UNITS, SHARD_VECTORS, EMBED_FAILURES), run_embed, needs(RECORDS),
-              errors=(EmbedError, ArtifactError, FileNotFoundError))
+EMBED = Stage(
+    "embed",
+    (UNITS, SHARD_VECTORS, EMBED_FAILURES),
+    run_embed,
+    needs(RECORDS),
+    errors=(EmbedError, ArtifactError, FileNotFoundError),
+)
 INDEX_STAGE = Stage("index", (INDEX, INDEX_ROWS), run_index, needs(UNITS), errors=(EmbedError, FileNotFoundError))

@@ -78,14 +78,18 @@ class Artifact:
         try:
             schema = pq.read_schema(path)
         except (OSError, ValueError, pa.ArrowException) as error:
-            raise ArtifactError(f"{self.path} cannot be read as Parquet ({error}); run `hw {self.verb}` again") from None
+            raise ArtifactError(
+                f"{self.path} cannot be read as Parquet ({error}); run `hw {self.verb}` again"
+            ) from None
         required = wanted if wanted is not None else self.columns
         missing = [c for c in required if c not in schema.names]
         if missing:
             raise ArtifactError(f"{self.path} lacks the column(s) {missing}; run `hw {self.verb}` again")
         return pq.read_table(path, columns=wanted)
 
-    def write(self, ws: Workspace, data: pd.DataFrame | pa.Table, inputs: Iterable[Input] = (), **details: object) -> Path:
+    def write(
+        self, ws: Workspace, data: pd.DataFrame | pa.Table, inputs: Iterable[Input] = (), **details: object
+    ) -> Path:
         """Write the table atomically as Parquet and record its provenance."""
         names = data.column_names if isinstance(data, pa.Table) else list(data.columns)
         missing = [c for c in self.columns if c not in names]
@@ -98,7 +102,9 @@ class Artifact:
     def record(self, ws: Workspace, inputs: Iterable[Input] = (), **details: object) -> None:
         """Record the provenance of an artifact the stage wrote itself (a model folder, an index)."""
         self._require_concrete()
-        ws.record(self.path, self.verb, inputs=[_input_path(i) for i in inputs], config_sections=self.sections, **details)
+        ws.record(
+            self.path, self.verb, inputs=[_input_path(i) for i in inputs], config_sections=self.sections, **details
+        )
 
     def _require_concrete(self) -> None:
         if self.placeholders:
@@ -119,94 +125,240 @@ def _input_path(item: Input) -> Path | str:
     return item.path if isinstance(item, Artifact) else item
 
 
-def table(path: str, verb: str, description: str, columns: Iterable[str] = (), sections: Iterable[str] = (),
-          **vocabularies: tuple[str, ...]) -> Artifact:
+def table(
+    path: str,
+    verb: str,
+    description: str,
+    columns: Iterable[str] = (),
+    sections: Iterable[str] = (),
+    **vocabularies: tuple[str, ...],
+) -> Artifact:
     return Artifact(path, verb, description, tuple(columns), tuple(sections), vocabularies)
 
 
 # -- init and demo-data ---------------------------------------------------------------------------
-DEMO_TRUTH = table("data/ground_truth.csv", "init", "the demo's hidden ground truth (for simulated labels and checks)",
-                   ("record_id", "collection", "category", "type", "variant"))
+DEMO_TRUTH = table(
+    "data/ground_truth.csv",
+    "init",
+    "the demo's hidden ground truth (for simulated labels and checks)",
+    ("record_id", "collection", "category", "type", "variant"),
+)
 
 # -- ingest and fetch-images ----------------------------------------------------------------------
 RECORDS = table(
-    "records/records.parquet", "ingest", "one row per accepted record",
-    ("record_id", "collection", "name", "description", "images", "category", "taxonomy", "source_file",
-     "source_position", "source_id"), ("collections",))
+    "records/records.parquet",
+    "ingest",
+    "one row per accepted record",
+    (
+        "record_id",
+        "collection",
+        "name",
+        "description",
+        "images",
+        "category",
+        "taxonomy",
+        "source_file",
+        "source_position",
+        "source_id",
+    ),
+    ("collections",),
+)
 REJECTS = table(
-    "records/rejects.parquet", "ingest", "one row per rejected (or de-duplicated) input row",
-    ("collection", "source_file", "source_position", "record_id", "field", "reason", "action"), ("collections",))
+    "records/rejects.parquet",
+    "ingest",
+    "one row per rejected (or de-duplicated) input row",
+    ("collection", "source_file", "source_position", "record_id", "field", "reason", "action"),
+    ("collections",),
+)
 DROPPED = table(
-    "records/dropped.parquet", "ingest", "one row per value an accepted record does not keep",
-    ("collection", "source_file", "source_position", "record_id", "field", "value", "reason"), ("collections",))
-FETCH_CACHE = table("images/cache/{prefix}/{sha256}.{ext}", "fetch-images", "downloaded images, content-addressed",
-                    sections=("fetch",))
-FETCH_JOURNAL = table("images/fetch-journal.jsonl", "fetch-images", "the outcome of each URL as it is fetched "
-                      "(folded into the fetched table at the end of a run; what a killed run resumes from)",
-                      sections=("fetch",))
+    "records/dropped.parquet",
+    "ingest",
+    "one row per value an accepted record does not keep",
+    ("collection", "source_file", "source_position", "record_id", "field", "value", "reason"),
+    ("collections",),
+)
+FETCH_CACHE = table(
+    "images/cache/{prefix}/{sha256}.{ext}", "fetch-images", "downloaded images, content-addressed", sections=("fetch",)
+)
+FETCH_JOURNAL = table(
+    "images/fetch-journal.jsonl",
+    "fetch-images",
+    "the outcome of each URL as it is fetched "
+    "(folded into the fetched table at the end of a run; what a killed run resumes from)",
+    sections=("fetch",),
+)
 FETCHED = table(
-    "images/fetched.parquet", "fetch-images", "one row per image URL and what fetching it gave",
+    "images/fetched.parquet",
+    "fetch-images",
+    "one row per image URL and what fetching it gave",
     ("location", "status", "path", "sha256", "content_type", "bytes", "width", "height", "attempts", "error"),
-    ("fetch",))
+    ("fetch",),
+)
 
 # -- models and training --------------------------------------------------------------------------
 MODEL = table("models/{model}", "model", "a SigLIP checkpoint in the Hugging Face format", sections=("models",))
 TRAINED_MODEL = table("models/{model}", "train", "a fine-tuned SigLIP checkpoint", sections=("study", "training"))
-SPLIT = table("training/split.parquet", "train", "the record split, reused by every later run and the evaluations",
-              ("record_id", "collection", "split"), ("study", "training"), split=("train", "eval"))
-PAIRS = table("training/pairs.parquet", "train", "the image–text training pairs",
-              ("record_id", "collection", "image", "kind", "text", "split"), ("training",))
-IMAGE_FAILURES = table("training/image_failures.parquet", "train", "images that could not be decoded for training",
-                       ("location", "error"), ("training",))
-IMAGE_CACHE = table("training/cache/images-{size}.npy", "train", "images decoded and resized once", sections=("training",))
-IMAGE_CACHE_ROWS = table("training/cache/images-{size}.parquet", "train", "the cache row of each image location",
-                         ("location", "row", "status", "error"), ("training",))
+SPLIT = table(
+    "training/split.parquet",
+    "train",
+    "the record split, reused by every later run and the evaluations",
+    ("record_id", "collection", "split"),
+    ("study", "training"),
+    split=("train", "eval"),
+)
+PAIRS = table(
+    "training/pairs.parquet",
+    "train",
+    "the image–text training pairs",
+    ("record_id", "collection", "image", "kind", "text", "split"),
+    ("training",),
+)
+IMAGE_FAILURES = table(
+    "training/image_failures.parquet",
+    "train",
+    "images that could not be decoded for training",
+    ("location", "error"),
+    ("training",),
+)
+IMAGE_CACHE = table(
+    "training/cache/images-{size}.npy", "train", "images decoded and resized once", sections=("training",)
+)
+IMAGE_CACHE_ROWS = table(
+    "training/cache/images-{size}.parquet",
+    "train",
+    "the cache row of each image location",
+    ("location", "row", "status", "error"),
+    ("training",),
+)
 TRAINING_STATE = table("training/state.pt", "train", "the resumable training state", sections=("study", "training"))
-METRICS = table("training/metrics.parquet", "train", "per-step training and evaluation metrics",
-                ("step", "epoch", "split", "loss", "lr", "pairs_per_s"), ("study", "training"))
+METRICS = table(
+    "training/metrics.parquet",
+    "train",
+    "per-step training and evaluation metrics",
+    ("step", "epoch", "split", "loss", "lr", "pairs_per_s"),
+    ("study", "training"),
+)
 LOSS_PLOT = table("training/loss.png", "train", "the loss curve", sections=("study", "training"))
 
 # -- embed and index ------------------------------------------------------------------------------
 UNIT_COLUMNS = ("unit_id", "record_id", "collection", "modality", "kind", "text", "image")
-UNITS = table("embeddings/{model}/units.parquet", "embed", "every unit of a model's vector store", UNIT_COLUMNS,
-              ("embedding",), modality=("image", "text"), kind=("image", "name", "sentence", "segment"))
-SHARD_VECTORS = table("embeddings/{model}/shards/{number}.npy", "embed", "L2-normalised vectors of one shard",
-                      sections=("embedding",))
-SHARD_ROWS = table("embeddings/{model}/shards/{number}.parquet", "embed", "the unit of each shard row (commit mark)",
-                   ("unit_id", "record_id", "collection", "modality", "text", "image"), ("embedding",))
-EMBED_FAILURES = table("embeddings/{model}/failures.parquet", "embed", "units that could not be embedded",
-                       (*UNIT_COLUMNS, "reason"), ("embedding",))
-INDEX = table("indexes/{model}/{modality}-{collection}.faiss", "index", "a FAISS index of one model, modality and "
-              "collection", sections=("embedding",))
-INDEX_ROWS = table("indexes/{model}/{modality}-{collection}.parquet", "index", "each index row's unit and record",
-                   ("unit_id", "record_id", "collection", "modality", "kind", "image"), ("embedding",))
+UNITS = table(
+    "embeddings/{model}/units.parquet",
+    "embed",
+    "every unit of a model's vector store",
+    UNIT_COLUMNS,
+    ("embedding",),
+    modality=("image", "text"),
+    kind=("image", "name", "sentence", "segment"),
+)
+SHARD_VECTORS = table(
+    "embeddings/{model}/shards/{number}.npy", "embed", "L2-normalised vectors of one shard", sections=("embedding",)
+)
+SHARD_ROWS = table(
+    "embeddings/{model}/shards/{number}.parquet",
+    "embed",
+    "the unit of each shard row (commit mark)",
+    ("unit_id", "record_id", "collection", "modality", "text", "image"),
+    ("embedding",),
+)
+EMBED_FAILURES = table(
+    "embeddings/{model}/failures.parquet",
+    "embed",
+    "units that could not be embedded",
+    (*UNIT_COLUMNS, "reason"),
+    ("embedding",),
+)
+INDEX = table(
+    "indexes/{model}/{modality}-{collection}.faiss",
+    "index",
+    "a FAISS index of one model, modality and collection",
+    sections=("embedding",),
+)
+INDEX_ROWS = table(
+    "indexes/{model}/{modality}-{collection}.parquet",
+    "index",
+    "each index row's unit and record",
+    ("unit_id", "record_id", "collection", "modality", "kind", "image"),
+    ("embedding",),
+)
 
 # -- sample ---------------------------------------------------------------------------------------
 SAMPLE_SECTIONS = ("study", "models", "comparisons", "sampling")
-PAIR_COLUMNS = ("pair_id", "record_a", "collection_a", "record_b", "collection_b", "link_types", "is_control",
-                "is_overlap")
-THRESHOLDS = table("sampler/thresholds.parquet", "sample", "per (model, comparison): percentile, threshold, counts",
-                   ("model", "comparison", "aggregation", "mode", "percentile", "threshold", "links", "record_pairs"),
-                   SAMPLE_SECTIONS)
-LINKS = table("sampler/links.parquet", "sample", "every pair that is a link for a model in a comparison",
-              ("pair_id", "record_a", "collection_a", "record_b", "collection_b", "link_types"), SAMPLE_SECTIONS)
+PAIR_COLUMNS = (
+    "pair_id",
+    "record_a",
+    "collection_a",
+    "record_b",
+    "collection_b",
+    "link_types",
+    "is_control",
+    "is_overlap",
+)
+THRESHOLDS = table(
+    "sampler/thresholds.parquet",
+    "sample",
+    "per (model, comparison): percentile, threshold, counts",
+    ("model", "comparison", "aggregation", "mode", "percentile", "threshold", "links", "record_pairs"),
+    SAMPLE_SECTIONS,
+)
+LINKS = table(
+    "sampler/links.parquet",
+    "sample",
+    "every pair that is a link for a model in a comparison",
+    ("pair_id", "record_a", "collection_a", "record_b", "collection_b", "link_types"),
+    SAMPLE_SECTIONS,
+)
 BATCH_IDENTITY = ("pair_id", "annotator", "position", "record_a", "collection_a", "record_b", "collection_b")
-BATCH = table("sampler/batches/{annotator}.parquet", "sample", "the blind batch of one annotator",
-              (*BATCH_IDENTITY, "link_types", "is_control", "is_overlap"), SAMPLE_SECTIONS)
+BATCH = table(
+    "sampler/batches/{annotator}.parquet",
+    "sample",
+    "the blind batch of one annotator",
+    (*BATCH_IDENTITY, "link_types", "is_control", "is_overlap"),
+    SAMPLE_SECTIONS,
+)
 
 # -- push, pull -----------------------------------------------------------------------------------
-LEDGER = table("annotation/ledger.sqlite", "push", "batches, pairs, Label Studio ids and every annotation",
-               sections=("labelstudio",))
-IMPORT_FILE = table("annotation/import/{annotator}.json", "export", "a Label Studio import file of one batch",
-                    sections=("study", "labelstudio"))
-IMPORT_SETTINGS = table("annotation/import/{name}", "export", "label_config.xml and instructions.html to paste",
-                        sections=("study", "labelstudio"))
-LABELSTUDIO_DATA = table("annotation/labelstudio", "labelstudio up", "the local server's sqlite database, log and "
-                         "saved credentials")
+LEDGER = table(
+    "annotation/ledger.sqlite",
+    "push",
+    "batches, pairs, Label Studio ids and every annotation",
+    sections=("labelstudio",),
+)
+IMPORT_FILE = table(
+    "annotation/import/{annotator}.json",
+    "export",
+    "a Label Studio import file of one batch",
+    sections=("study", "labelstudio"),
+)
+IMPORT_SETTINGS = table(
+    "annotation/import/{name}",
+    "export",
+    "label_config.xml and instructions.html to paste",
+    sections=("study", "labelstudio"),
+)
+LABELSTUDIO_DATA = table(
+    "annotation/labelstudio", "labelstudio up", "the local server's sqlite database, log and saved credentials"
+)
 LABELS = table(
-    "annotation/labels.parquet", "pull", "one row per annotation",
-    ("annotation_id", "pair_id", "annotator", "label", "status", "comment", "created_at", "updated_at", "lead_time",
-     "is_latest"), ("labelstudio",), label=LABEL_VALUES, status=LABEL_STATUSES)
+    "annotation/labels.parquet",
+    "pull",
+    "one row per annotation",
+    (
+        "annotation_id",
+        "pair_id",
+        "annotator",
+        "label",
+        "status",
+        "comment",
+        "created_at",
+        "updated_at",
+        "lead_time",
+        "is_latest",
+    ),
+    ("labelstudio",),
+    label=LABEL_VALUES,
+    status=LABEL_STATUSES,
+)
 
 # Optional columns of the labels table: a pair's adjudicated label, and who decided it, override the vote.
 ADJUDICATION_COLUMNS = ("adjudicated_label", "adjudicator")
@@ -221,49 +373,100 @@ def _analysis(name: str, verb: str, description: str, columns: Iterable[str] = (
     return table(f"analysis/{name}.parquet", verb, description, columns, sections)
 
 
-LABEL_DISTRIBUTION = _analysis("label_distribution", "analyze", "count and share of each label",
-                               ("label", "count", "share", "binary"))
-LABELS_BY_LINK_TYPE = _analysis("label_distribution_by_link_type", "analyze", "labels per link type",
-                                ("link_type", "comparison", "stratum", "n", *LABEL_VALUES, "positive_share"))
-LABELS_BY_ANNOTATOR = _analysis("label_distribution_by_annotator", "analyze", "labels per annotator",
-                                ("annotator", "n", *LABEL_VALUES, "positive_share"))
-LABELLED = _analysis("labelled", "analyze", "the annotations the analysis uses, with their pair's provenance",
-                     ("annotation_id", "pair_id", "annotator", "label", *PAIR_COLUMNS[1:], "binary"))
-EXCLUDED = _analysis("excluded", "analyze", "annotations the analysis leaves out, with the reason",
-                     ("annotation_id", "pair_id", "annotator", "label", "status", "reason"))
+LABEL_DISTRIBUTION = _analysis(
+    "label_distribution", "analyze", "count and share of each label", ("label", "count", "share", "binary")
+)
+LABELS_BY_LINK_TYPE = _analysis(
+    "label_distribution_by_link_type",
+    "analyze",
+    "labels per link type",
+    ("link_type", "comparison", "stratum", "n", *LABEL_VALUES, "positive_share"),
+)
+LABELS_BY_ANNOTATOR = _analysis(
+    "label_distribution_by_annotator",
+    "analyze",
+    "labels per annotator",
+    ("annotator", "n", *LABEL_VALUES, "positive_share"),
+)
+LABELLED = _analysis(
+    "labelled",
+    "analyze",
+    "the annotations the analysis uses, with their pair's provenance",
+    ("annotation_id", "pair_id", "annotator", "label", *PAIR_COLUMNS[1:], "binary"),
+)
+EXCLUDED = _analysis(
+    "excluded",
+    "analyze",
+    "annotations the analysis leaves out, with the reason",
+    ("annotation_id", "pair_id", "annotator", "label", "status", "reason"),
+)
 FIT_KEYS = ("table", "model", "annotator_effects", "intercept")
-REGRESSION_FITS = _analysis("regression_fits", "analyze", "one row per fitted regression: its fit or why it failed",
-                            (*FIT_KEYS, "n_obs", "n_annotators", "status", "message", "log_likelihood", "aic",
-                             "pseudo_r2", "permutations"))
-REGRESSION_COEFFICIENTS = _analysis("regression_coefficients", "analyze", "the coefficients of every regression",
-                                    (*FIT_KEYS, "term", "kind", "coef", "std_err", "z", "p_value", "ci_low",
-                                     "ci_high", "permutation_p", "n_obs"))
-AGREEMENT_ALPHA = _analysis("agreement_alpha", "analyze", "Krippendorff's alpha",
-                            ("measure", "scale", "value", "n_pairs", "n_annotations", "n_annotators", "message"))
-AGREEMENT_KAPPA = _analysis("agreement_kappa", "analyze", "Cohen's kappa per annotator pair",
-                            ("annotator_a", "annotator_b", "n_shared", "observed_agreement", "kappa", "kappa_binary"))
+REGRESSION_FITS = _analysis(
+    "regression_fits",
+    "analyze",
+    "one row per fitted regression: its fit or why it failed",
+    (*FIT_KEYS, "n_obs", "n_annotators", "status", "message", "log_likelihood", "aic", "pseudo_r2", "permutations"),
+)
+REGRESSION_COEFFICIENTS = _analysis(
+    "regression_coefficients",
+    "analyze",
+    "the coefficients of every regression",
+    (*FIT_KEYS, "term", "kind", "coef", "std_err", "z", "p_value", "ci_low", "ci_high", "permutation_p", "n_obs"),
+)
+AGREEMENT_ALPHA = _analysis(
+    "agreement_alpha",
+    "analyze",
+    "Krippendorff's alpha",
+    ("measure", "scale", "value", "n_pairs", "n_annotations", "n_annotators", "message"),
+)
+AGREEMENT_KAPPA = _analysis(
+    "agreement_kappa",
+    "analyze",
+    "Cohen's kappa per annotator pair",
+    ("annotator_a", "annotator_b", "n_shared", "observed_agreement", "kappa", "kappa_binary"),
+)
 ZERO_SHOT = _analysis("zero_shot", "evaluate", "zero-shot classification per model, data and candidates")
-ZERO_SHOT_PER_NOUN = _analysis("zero_shot_per_noun", "evaluate", "zero-shot accuracy per root noun, and its "
-                               "difference from the base model",
-                               ("data", "candidates", "target", "model", "n_images", "accuracy", "base_accuracy",
-                                "difference"))
+ZERO_SHOT_PER_NOUN = _analysis(
+    "zero_shot_per_noun",
+    "evaluate",
+    "zero-shot accuracy per root noun, and its difference from the base model",
+    ("data", "candidates", "target", "model", "n_images", "accuracy", "base_accuracy", "difference"),
+)
 RETRIEVAL_IMAGE = _analysis("retrieval_image", "evaluate", "image→image retrieval")
 RETRIEVAL_CROSS_MODAL = _analysis("retrieval_cross_modal", "evaluate", "text↔image retrieval")
-EVALUATION_NOTES = _analysis("evaluation_notes", "evaluate", "what the evaluations could not compute, and why",
-                             ("note",))
+EVALUATION_NOTES = _analysis(
+    "evaluation_notes", "evaluate", "what the evaluations could not compute, and why", ("note",)
+)
 ANALYSIS_CSV = table("analysis/{name}.csv", "analyze", "each analysis and evaluation table as CSV, beside its Parquet")
 REPORT = table("report/report.html", "report", "the self-contained study report")
 REPORT_TABLE = table("report/tables/{name}.csv", "report", "each report table as CSV")
 
 # -- export-links ---------------------------------------------------------------------------------
 PUBLISHING_SECTIONS = ("study", "collections", "models", "comparisons", "publishing")
-PUBLISHED_LINKS = table("publishing/links.parquet", "export-links", "one row per verified link with its provenance",
-                        ("pair_id", "record_a", "collection_a", "record_b", "collection_b", "label", "relation",
-                         "decision", "agreement", "n_annotators"), PUBLISHING_SECTIONS)
+PUBLISHED_LINKS = table(
+    "publishing/links.parquet",
+    "export-links",
+    "one row per verified link with its provenance",
+    (
+        "pair_id",
+        "record_a",
+        "collection_a",
+        "record_b",
+        "collection_b",
+        "label",
+        "relation",
+        "decision",
+        "agreement",
+        "n_annotators",
+    ),
+    PUBLISHING_SECTIONS,
+)
 PUBLISHED_CSV = table("publishing/links.csv", "export-links", "the verified links as CSV", sections=PUBLISHING_SECTIONS)
-PUBLISHED_TURTLE = table("publishing/links.ttl", "export-links", "the verified links as RDF (Turtle)",
-                         sections=PUBLISHING_SECTIONS)
-PUBLISHED_JSONLD = table("publishing/links.jsonld", "export-links", "the verified links as RDF (JSON-LD)",
-                         sections=PUBLISHING_SECTIONS)
+PUBLISHED_TURTLE = table(
+    "publishing/links.ttl", "export-links", "the verified links as RDF (Turtle)", sections=PUBLISHING_SECTIONS
+)
+PUBLISHED_JSONLD = table(
+    "publishing/links.jsonld", "export-links", "the verified links as RDF (JSON-LD)", sections=PUBLISHING_SECTIONS
+)
 
 REGISTRY: tuple[Artifact, ...] = tuple(value for value in globals().values() if isinstance(value, Artifact))

@@ -42,7 +42,7 @@ def write_json(target: Path, data: Any) -> None:
     write_text(target, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
 
 
-def write_table(target: Path, table: "pa.Table | Any") -> None:
+def write_table(target: Path, table: pa.Table | Any) -> None:
     """Write a pyarrow Table or pandas DataFrame as Parquet."""
     if not isinstance(table, pa.Table):
         table = pa.Table.from_pandas(table, preserve_index=False)

@@ -38,10 +38,13 @@ class CollectionConfig(_Strict):
     path: Path
     columns: dict[str, str] = Field(default_factory=dict)
     column_paths: Literal["dotted", "jmespath"] = Field(
-        default="dotted", description="jsonl: columns are dotted paths (a.b[0].c) or JMESPath expressions")
+        default="dotted", description="jsonl: columns are dotted paths (a.b[0].c) or JMESPath expressions"
+    )
     image_base_url: str | None = None
     image_separator: str = "|"
-    image_roots: list[Path] = Field(default_factory=list, description="folders besides the export's own that local images may lie in")
+    image_roots: list[Path] = Field(
+        default_factory=list, description="folders besides the export's own that local images may lie in"
+    )
     max_images: int = Field(default=10, gt=0, description="images kept per record; the rest are counted as dropped")
     image_renditions: list[str] = Field(default_factory=lambda: list(SMG_RENDITIONS), min_length=1)
     encoding: str = "utf-8"
@@ -61,16 +64,16 @@ class CollectionConfig(_Strict):
         try:
             codecs.lookup(encoding)
         except LookupError:
-            raise ValueError(f"unknown encoding {encoding!r}; e.g. \"utf-8\", \"cp1252\", \"latin-1\"") from None
+            raise ValueError(f'unknown encoding {encoding!r}; e.g. "utf-8", "cp1252", "latin-1"') from None
         return encoding
 
     @model_validator(mode="after")
-    def _generic_needs_mapping(self) -> "CollectionConfig":
+    def _generic_needs_mapping(self) -> CollectionConfig:
         if self.format in ("csv", "jsonl") and "record_id" not in self.columns:
             raise ValueError("a generic csv/jsonl collection needs columns.record_id")
         if self.column_paths == "jmespath":
             if self.format != "jsonl":
-                raise ValueError("column_paths = \"jmespath\" applies to format = \"jsonl\" only")
+                raise ValueError('column_paths = "jmespath" applies to format = "jsonl" only')
             import jmespath  # only jsonl collections that ask for JMESPath need the package
             import jmespath.exceptions
 
@@ -160,7 +163,9 @@ class FetchConfig(_Strict):
     workers: int = Field(default=8, gt=0)
     per_host_rate: float = Field(default=5.0, gt=0, description="requests per second to one host")
     retries: int = Field(default=3, ge=0)
-    host_failures: int = Field(default=3, gt=0, description="consecutive failures to resolve or connect before a host is given up for the run")
+    host_failures: int = Field(
+        default=3, gt=0, description="consecutive failures to resolve or connect before a host is given up for the run"
+    )
     backoff: float = Field(default=0.5, ge=0, description="seconds before the first retry; doubles each time")
     timeout: float = Field(default=10.0, gt=0)
     max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
@@ -168,9 +173,7 @@ class FetchConfig(_Strict):
 
 
 class AnalysisConfig(_Strict):
-    positive_labels: list[str] = Field(
-        default_factory=lambda: ["same object", "similar object", "same category"]
-    )
+    positive_labels: list[str] = Field(default_factory=lambda: ["same object", "similar object", "same category"])
     intercept: bool = False
     permutations: int = Field(default=100, ge=0)
     zero_shot_candidates: list[int] = Field(default_factory=lambda: [5, 10])
@@ -192,7 +195,11 @@ class PublishingConfig(_Strict):
 
     uri_templates: dict[str, str] = Field(default_factory=dict)
     relations: dict[str, Literal[SKOS_MAPPINGS]] = Field(  # type: ignore[valid-type]
-        default_factory=lambda: {"same object": "exactMatch", "similar object": "closeMatch", "same category": "relatedMatch"}
+        default_factory=lambda: {
+            "same object": "exactMatch",
+            "similar object": "closeMatch",
+            "same category": "relatedMatch",
+        }
     )
     base_uri: str | None = None
 
@@ -209,8 +216,10 @@ class PublishingConfig(_Strict):
         for collection, template in templates.items():
             fields = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
             if "record_id" not in fields or not fields <= {"record_id", "collection"}:
-                raise ValueError(f"{collection}: a URI template must contain {{record_id}} and may contain "
-                                 f"{{collection}}, got {template!r}")
+                raise ValueError(
+                    f"{collection}: a URI template must contain {{record_id}} and may contain "
+                    f"{{collection}}, got {template!r}"
+                )
         return templates
 
 
@@ -236,7 +245,7 @@ class StudyConfig(_Strict):
     _as_written: dict | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
-    def _cross_references(self) -> "StudyConfig":
+    def _cross_references(self) -> StudyConfig:
         names = [c.name for c in self.collections]
         if len(set(names)) != len(names):
             raise ValueError(f"collection names must be unique, got {names}")
@@ -244,12 +253,17 @@ class StudyConfig(_Strict):
             value = getattr(self.sampling, key)
             if value is not None and value not in names:
                 raise ValueError(f"sampling.{key} = {value!r} is not one of the collections {names}")
-        for key, model in (("sampling.base_model", self.sampling.base_model), ("training.base_model", self.training.base_model)):
+        for key, model in (
+            ("sampling.base_model", self.sampling.base_model),
+            ("training.base_model", self.training.base_model),
+        ):
             if model not in self.models:
                 raise ValueError(f"{key} = {model!r} is not one of the models {list(self.models)}")
         unknown = sorted(set(self.publishing.uri_templates) - set(names))
         if unknown:
-            raise ValueError(f"publishing.uri_templates names unknown collection(s) {unknown}; the collections are {names}")
+            raise ValueError(
+                f"publishing.uri_templates names unknown collection(s) {unknown}; the collections are {names}"
+            )
         comparisons = [c.name for c in self.comparisons]
         if len(set(comparisons)) != len(comparisons):
             raise ValueError(f"comparison names must be unique, got {comparisons}")

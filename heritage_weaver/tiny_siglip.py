@@ -71,11 +71,18 @@ def train_sentencepiece(texts: Iterable[str], vocab_size: int = VOCAB_SIZE) -> b
 def tiny_config(vocab_size: int, image_size: int = IMAGE_SIZE):
     from transformers import SiglipConfig
 
-    shared = dict(hidden_size=HIDDEN_SIZE, intermediate_size=4 * HIDDEN_SIZE, num_hidden_layers=LAYERS,
-                  num_attention_heads=HEADS)
+    shared = dict(
+        hidden_size=HIDDEN_SIZE, intermediate_size=4 * HIDDEN_SIZE, num_hidden_layers=LAYERS, num_attention_heads=HEADS
+    )
     return SiglipConfig(
-        text_config=dict(shared, vocab_size=vocab_size, max_position_embeddings=MAX_TEXT_TOKENS,
-                         pad_token_id=EOS_ID, bos_token_id=None, eos_token_id=EOS_ID),
+        text_config=dict(
+            shared,
+            vocab_size=vocab_size,
+            max_position_embeddings=MAX_TEXT_TOKENS,
+            pad_token_id=EOS_ID,
+            bos_token_id=None,
+            eos_token_id=EOS_ID,
+        ),
         vision_config=dict(shared, image_size=image_size, patch_size=PATCH_SIZE),
     )
 

@@ -39,7 +39,7 @@ class ModelStore:
     model: str
 
     @classmethod
-    def of(cls, workspace: Workspace, model: str) -> "ModelStore":
+    def of(cls, workspace: Workspace, model: str) -> ModelStore:
         return cls(workspace, model)
 
     @property
@@ -76,7 +76,11 @@ class ModelStore:
     def committed_shards(self) -> list[int]:
         if not self.shards_dir.is_dir():
             return []
-        return sorted(int(p.stem) for p in self.shards_dir.glob("[0-9]*.parquet") if self.shard_path(int(p.stem), ".npy").is_file())
+        return sorted(
+            int(p.stem)
+            for p in self.shards_dir.glob("[0-9]*.parquet")
+            if self.shard_path(int(p.stem), ".npy").is_file()
+        )
 
     def read_units(self) -> pd.DataFrame:
         if not self.units_path.is_file():
@@ -98,12 +102,25 @@ class ModelStore:
         frames = []
         for number in self.committed_shards():
             table = pd.read_parquet(self.shard_path(number, ".parquet"), columns=list(SHARD_COLUMNS))
-            frames.append(pd.DataFrame({
-                "unit_id": table["unit_id"], "content": content_key(table), "shard": number, "row": np.arange(len(table)),
-            }))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "unit_id": table["unit_id"],
+                        "content": content_key(table),
+                        "shard": number,
+                        "row": np.arange(len(table)),
+                    }
+                )
+            )
         if not frames:
-            return pd.DataFrame({"unit_id": pd.Series(dtype=str), "content": pd.Series(dtype=str),
-                                 "shard": pd.Series(dtype=int), "row": pd.Series(dtype=int)})
+            return pd.DataFrame(
+                {
+                    "unit_id": pd.Series(dtype=str),
+                    "content": pd.Series(dtype=str),
+                    "shard": pd.Series(dtype=int),
+                    "row": pd.Series(dtype=int),
+                }
+            )
         return pd.concat(frames, ignore_index=True).drop_duplicates(["unit_id", "content"], keep="last")
 
     # -- writes ---------------------------------------------------------------------
@@ -155,7 +172,9 @@ def load_vectors(
     """
     store = ModelStore.of(ws, model)
     if not store.units_path.is_file():
-        raise FileNotFoundError(f"{store.units_path}: no embeddings for model {model!r} (run `hw embed --model {model}`)")
+        raise FileNotFoundError(
+            f"{store.units_path}: no embeddings for model {model!r} (run `hw embed --model {model}`)"
+        )
     units = store.read_units()
     if modality is not None:
         units = units[units["modality"] == modality]

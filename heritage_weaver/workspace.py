@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import json
 import os
 import platform
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable
 
 from filelock import FileLock
 
@@ -51,10 +52,8 @@ def fingerprint(path: Path) -> str | None:
 def package_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
     for name in _HASHED_PACKAGES:
-        try:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
             versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            pass
     return versions
 
 
@@ -78,7 +77,7 @@ class Workspace:
     root: Path
 
     @classmethod
-    def open(cls, root: Path | str = ".") -> "Workspace":
+    def open(cls, root: Path | str = ".") -> Workspace:
         return cls(Path(root).resolve())
 
     @cached_property
@@ -122,8 +121,10 @@ class Workspace:
             return {}
         manifest = _read_json(path)
         if manifest is None:
-            raise ManifestError(f"{path} is not a readable manifest (cut short, or the disk was full?); "
-                                f"`hw status --repair -s {self.root}` restores the last good copy ({MANIFEST_BACKUP})")
+            raise ManifestError(
+                f"{path} is not a readable manifest (cut short, or the disk was full?); "
+                f"`hw status --repair -s {self.root}` restores the last good copy ({MANIFEST_BACKUP})"
+            )
         return manifest
 
     def repair_manifest(self) -> str:
@@ -136,10 +137,14 @@ class Workspace:
         atomic.write_json(path, backup or {})
         kept = f"the unreadable file is kept as {MANIFEST_BROKEN}"
         if backup is None:
-            return (f"no good copy of the manifest was found: started an empty one ({kept}); every stage shows as "
-                    "missing until its verb runs again")
-        return (f"restored the manifest from {MANIFEST_BACKUP} ({len(backup)} artifacts; {kept}); an artifact "
-                "written after that copy shows as missing until its verb runs again")
+            return (
+                f"no good copy of the manifest was found: started an empty one ({kept}); every stage shows as "
+                "missing until its verb runs again"
+            )
+        return (
+            f"restored the manifest from {MANIFEST_BACKUP} ({len(backup)} artifacts; {kept}); an artifact "
+            "written after that copy shows as missing until its verb runs again"
+        )
 
     def record(
         self,
@@ -158,7 +163,7 @@ class Workspace:
             "fingerprint": fingerprint(artifact_path),
             "inputs": {self.relative(self._absolute(p)): fingerprint(self._absolute(p)) for p in inputs},
             "versions": package_versions(),
-            "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "time": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         entry.update(details)
         # Read, update and replace under one lock: a `hw pull` beside a long `hw embed` loses no entry.

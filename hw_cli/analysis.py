@@ -19,16 +19,16 @@ from hw_cli.console import StudyOption, console, execute, open_study, stdout
 def analyze(
     study: StudyOption = Path("."),
     annotator_effects: Annotated[
-        list[str],
+        list[str] | None,
         typer.Option(
             "--annotator-effects",
-            help="How annotators enter the regressions: none (the study's design), cluster (cluster-robust errors), fixed (annotator dummies). Repeat to fit several.",
+            help="How annotators enter the regressions: none (the study's design), cluster (cluster-robust errors), fixed (annotator dummies). Repeat to fit several (default: all three).",
         ),
-    ] = list(EFFECTS),
+    ] = None,
 ) -> None:
     """Binarise labels, count them per link type, fit the study's regressions and measure agreement."""
     workspace = open_study(study)
-    show_analyze(workspace, execute(ANALYZE, workspace, annotator_effects=annotator_effects))
+    show_analyze(workspace, execute(ANALYZE, workspace, annotator_effects=annotator_effects or EFFECTS))
 
 
 def show_analyze(ws: Workspace, summary: AnalysisSummary) -> None:
@@ -38,7 +38,9 @@ def show_analyze(ws: Workspace, summary: AnalysisSummary) -> None:
     for note in summary.notes:
         console.print(f"[yellow]note:[/] {note}")
     intercept = "with intercept" if ws.config.analysis.intercept else "without intercept, as in the study"
-    coefficients = _coefficient_table(REGRESSION_COEFFICIENTS.read(ws), f"Study design (no annotator effects), {intercept}")
+    coefficients = _coefficient_table(
+        REGRESSION_COEFFICIENTS.read(ws), f"Study design (no annotator effects), {intercept}"
+    )
     if coefficients.row_count:
         console.print(coefficients)
     else:
@@ -57,13 +59,22 @@ def _coefficient_table(rows: pd.DataFrame, title: str) -> Table:
         table.add_column(column, justify="left" if column in ("fit", "term") else "right")
     for row in rows[(rows["kind"] == "flag") & (rows["annotator_effects"] == "none")].itertuples():
         p = "<0.001" if row.p_value < 0.001 else f"{row.p_value:.3f}"
-        table.add_row(f"{row.table} {row.model}", row.term, f"{row.coef:.3f}", f"{row.std_err:.3f}", p, f"[{row.ci_low:.2f}, {row.ci_high:.2f}]")
+        table.add_row(
+            f"{row.table} {row.model}",
+            row.term,
+            f"{row.coef:.3f}",
+            f"{row.std_err:.3f}",
+            p,
+            f"[{row.ci_low:.2f}, {row.ci_high:.2f}]",
+        )
     return table
 
 
 def evaluate(
     study: StudyOption = Path("."),
-    models: Annotated[list[str] | None, typer.Option("--model", "-m", help="Evaluate only these models (repeatable).")] = None,
+    models: Annotated[
+        list[str] | None, typer.Option("--model", "-m", help="Evaluate only these models (repeatable).")
+    ] = None,
 ) -> None:
     """Zero-shot classification and retrieval on the held-out records, per model."""
     workspace = open_study(study)

@@ -51,11 +51,15 @@ def labelstudio_up(
     try:
         Connection(state.url, credentials.token).check()
     except LabelStudioError as error:
-        fail(f"{error}. The server's admin account was created with another token; unset {token_env} "
-             f"to use the saved one in {server.data_dir(workspace) / 'credentials.json'}, or set it to that one")
+        fail(
+            f"{error}. The server's admin account was created with another token; unset {token_env} "
+            f"to use the saved one in {server.data_dir(workspace) / 'credentials.json'}, or set it to that one"
+        )
     console.print(f"Label Studio is running at [bold]{state.url}[/] (pid {state.pid}, log {state.log}).")
-    console.print(f"Log in as [bold]{credentials.username}[/] (password from {server.PASSWORD_ENV}, "
-                  f"or in {server.data_dir(workspace) / 'credentials.json'}); API token env: {token_env}.")
+    console.print(
+        f"Log in as [bold]{credentials.username}[/] (password from {server.PASSWORD_ENV}, "
+        f"or in {server.data_dir(workspace) / 'credentials.json'}); API token env: {token_env}."
+    )
 
 
 @labelstudio_app.command("down")
@@ -73,7 +77,9 @@ def labelstudio_down(study: StudyOption = Path(".")) -> None:
 @labelstudio_app.command("status")
 def labelstudio_status(
     study: StudyOption = Path("."),
-    url_only: Annotated[bool, typer.Option("--url-only", help="Print only the server's address (for scripts).")] = False,
+    url_only: Annotated[
+        bool, typer.Option("--url-only", help="Print only the server's address (for scripts).")
+    ] = False,
 ) -> None:
     """Say whether the study's local server runs and answers."""
     from annotation import server
@@ -87,8 +93,10 @@ def labelstudio_status(
     if url_only:
         stdout.print(state.url)
         raise typer.Exit(0 if answering else 1)
-    console.print(f"Local server {state.url}: pid {state.pid}, {'answering' if answering else 'NOT answering'}; "
-                  f"data {state.data_dir}; log {state.log}")
+    console.print(
+        f"Local server {state.url}: pid {state.pid}, {'answering' if answering else 'NOT answering'}; "
+        f"data {state.data_dir}; log {state.log}"
+    )
     if not answering:
         raise typer.Exit(1)
 
@@ -110,7 +118,9 @@ def labelstudio_check(study: StudyOption = Path(".")) -> None:
 def push(
     study: StudyOption = Path("."),
     annotator: Annotated[list[str] | None, typer.Option(help="Push only this annotator's batch (repeatable).")] = None,
-    export_only: Annotated[bool, typer.Option("--export-only", help="Write Label Studio import files instead of pushing.")] = False,
+    export_only: Annotated[
+        bool, typer.Option("--export-only", help="Write Label Studio import files instead of pushing.")
+    ] = False,
 ) -> None:
     """Create one Label Studio project per annotator batch and import its blind tasks (safe to re-run)."""
     workspace = open_study(study)
@@ -121,15 +131,24 @@ def push(
 
 
 def show_export(workspace: Workspace, files: list[Path]) -> None:
-    console.print(f"Wrote {len(files)} Label Studio import file(s) with label_config.xml and instructions.html "
-                  f"to {files[0].parent if files else workspace.root}; nothing was sent to a server.")
+    console.print(
+        f"Wrote {len(files)} Label Studio import file(s) with label_config.xml and instructions.html "
+        f"to {files[0].parent if files else workspace.root}; nothing was sent to a server."
+    )
 
 
 def show_push(workspace: Workspace, reports: list[BatchReport]) -> None:
     table = Table("annotator", "project", "pairs", "created", "adopted", "already there", "duplicates on server")
     for report in reports:
-        table.add_row(report.annotator, str(report.project_id), str(report.pairs), str(report.created),
-                      str(report.adopted), str(report.already), ", ".join(report.duplicates_on_server) or "–")
+        table.add_row(
+            report.annotator,
+            str(report.project_id),
+            str(report.pairs),
+            str(report.created),
+            str(report.adopted),
+            str(report.already),
+            ", ".join(report.duplicates_on_server) or "–",
+        )
     stdout.print(table)
 
 
@@ -141,19 +160,27 @@ def pull(study: StudyOption = Path(".")) -> None:
 
 def show_pull(workspace: Workspace, result: tuple[PullReport, pd.DataFrame]) -> None:
     report, standing = result
-    console.print(f"Pulled {report.projects} project(s): {report.annotations_seen} annotation(s), "
-                  f"{report.drafts_seen} open draft(s); {report.new_versions} new or changed since the last pull.")
+    console.print(
+        f"Pulled {report.projects} project(s): {report.annotations_seen} annotation(s), "
+        f"{report.drafts_seen} open draft(s); {report.new_versions} new or changed since the last pull."
+    )
     if report.unknown_tasks:
-        console.print(f"[yellow]{len(report.unknown_tasks)} annotated task(s) unknown to the ledger[/] "
-                      f"(ids {report.unknown_tasks[:10]}…); they were not imported by `hw push` and are ignored.")
+        console.print(
+            f"[yellow]{len(report.unknown_tasks)} annotated task(s) unknown to the ledger[/] "
+            f"(ids {report.unknown_tasks[:10]}…); they were not imported by `hw push` and are ignored."
+        )
     if report.unknown_labels:
-        console.print(f"[yellow]{len(report.unknown_labels)} annotation(s) with a label outside the protocol:[/] "
-                      + "; ".join(report.unknown_labels[:5]))
+        console.print(
+            f"[yellow]{len(report.unknown_labels)} annotation(s) with a label outside the protocol:[/] "
+            + "; ".join(report.unknown_labels[:5])
+        )
     show_standing(standing)
 
 
 def show_standing(standing: pd.DataFrame) -> None:
-    table = Table("annotator", "pairs", "done", "skipped", "remaining", "drafts", title="Annotation (as of the last pull)")
+    table = Table(
+        "annotator", "pairs", "done", "skipped", "remaining", "drafts", title="Annotation (as of the last pull)"
+    )
     for row in standing.itertuples(index=False):
         table.add_row(*(str(value) for value in row))
     stdout.print(table)

@@ -9,7 +9,6 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
-from rich.text import Text
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -19,6 +18,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 from heritage_weaver.config import ConfigError
 from heritage_weaver.progress import Advance
@@ -111,7 +111,7 @@ def open_study(study: Path, read_manifest: bool = True) -> Workspace:
     """Open a workspace and validate its config (and manifest), turning their errors into a clean exit."""
     workspace = Workspace.open(study)
     try:
-        workspace.config
+        _ = workspace.config  # parse and validate study.toml now, not at the first use
         if read_manifest:
             workspace.manifest()
     except (ConfigError, ManifestError) as error:

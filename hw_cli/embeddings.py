@@ -19,30 +19,41 @@ from hw_cli.console import StudyOption, execute, fail, open_study, stdout
 
 def embed(
     study: StudyOption = Path("."),
-    model: Annotated[list[str] | None, typer.Option("--model", "-m", help="Model(s) to embed with (default: every configured model whose checkpoint exists).")] = None,
-    batch_size: Annotated[int | None, typer.Option(help="Units per forward pass (default: embedding.batch_size, else per device).")] = None,
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model", "-m", help="Model(s) to embed with (default: every configured model whose checkpoint exists)."
+        ),
+    ] = None,
+    batch_size: Annotated[
+        int | None, typer.Option(help="Units per forward pass (default: embedding.batch_size, else per device).")
+    ] = None,
     device: Annotated[str | None, typer.Option(help="cpu or cuda (default: cuda when present).")] = None,
     retry_failures: Annotated[bool, typer.Option(help="Try again units that failed in an earlier run.")] = False,
 ) -> None:
     """Embed every record's image and text units (resumable: a re-run adds only what is missing)."""
     workspace = open_study(study)
-    summaries = execute(EMBED, workspace, models=model, batch_size=batch_size, device=device,
-                        retry_failures=retry_failures)
+    summaries = execute(
+        EMBED, workspace, models=model, batch_size=batch_size, device=device, retry_failures=retry_failures
+    )
     show_embed(workspace, summaries)
 
 
 def show_embed(workspace: Workspace, summaries: list[EmbedSummary]) -> None:
     table = Table("model", "units", "embedded", "failed", "new vectors", "new failures", title="Embed")
     for s in summaries:
-        table.add_row(s.model, str(s.units), str(s.embedded), str(s.failed), str(s.embedded_this_run),
-                      str(s.failed_this_run))
+        table.add_row(
+            s.model, str(s.units), str(s.embedded), str(s.failed), str(s.embedded_this_run), str(s.failed_this_run)
+        )
     stdout.print(table)
     stdout.print(f"units = embedded + failed for every model; reasons in {EMBED_FAILURES.path}")
 
 
 def index(
     study: StudyOption = Path("."),
-    model: Annotated[list[str] | None, typer.Option("--model", "-m", help="Model(s) to index (default: all with embeddings).")] = None,
+    model: Annotated[
+        list[str] | None, typer.Option("--model", "-m", help="Model(s) to index (default: all with embeddings).")
+    ] = None,
     force: Annotated[bool, typer.Option(help="Rebuild even when the vectors have not changed.")] = False,
 ) -> None:
     """Build one FAISS index per model × modality × collection."""
@@ -51,7 +62,9 @@ def index(
 
 
 def show_index(workspace: Workspace, rows: list[dict]) -> None:
-    table = Table("model", "modality", "collection", "vectors", "state", title=f"Indexes ({workspace.config.embedding.index})")
+    table = Table(
+        "model", "modality", "collection", "vectors", "state", title=f"Indexes ({workspace.config.embedding.index})"
+    )
     for row in rows:
         table.add_row(row["model"], row["modality"], row["collection"], str(row["vectors"]), row["state"])
     stdout.print(table)
@@ -61,7 +74,9 @@ def search(
     study: StudyOption = Path("."),
     text: Annotated[str | None, typer.Option(help="Text query.")] = None,
     image: Annotated[Path | None, typer.Option(help="Image file query.")] = None,
-    model: Annotated[str | None, typer.Option("--model", "-m", help="Model (default: the sampler's base model).")] = None,
+    model: Annotated[
+        str | None, typer.Option("--model", "-m", help="Model (default: the sampler's base model).")
+    ] = None,
     collection: Annotated[str | None, typer.Option(help="Only this collection (default: all).")] = None,
     modality: Annotated[str, typer.Option(help="Units searched: image or text.")] = "image",
     k: Annotated[int, typer.Option("-k", help="Records returned.")] = 10,

@@ -13,11 +13,18 @@ def _reasons(counts: dict[str, int]) -> str:
 
 def ingest_tables(counts: list[CollectionCounts]) -> list[Table]:
     """Rows (accepted + rejected), values (kept + dropped) per field, and every reason whole, wrapped."""
-    rows = Table("collection", "rows", "accepted", "rejected", "values", "kept", "dropped", "images",
-                 title="Ingest")
+    rows = Table("collection", "rows", "accepted", "rejected", "values", "kept", "dropped", "images", title="Ingest")
     for c in counts:
-        rows.add_row(c.collection, str(c.rows), str(c.accepted), str(c.rejected), str(c.values_read),
-                     str(c.values_kept), str(c.values_dropped), str(c.images))
+        rows.add_row(
+            c.collection,
+            str(c.rows),
+            str(c.accepted),
+            str(c.rejected),
+            str(c.values_read),
+            str(c.values_kept),
+            str(c.values_dropped),
+            str(c.images),
+        )
     tables = [rows]
     if any(c.reasons for c in counts):
         rejects = Table("collection", "rows rejected, by reason", title="Rejected rows")
@@ -26,7 +33,9 @@ def ingest_tables(counts: list[CollectionCounts]) -> list[Table]:
                 rejects.add_row(c.collection, _reasons(c.reasons))
         tables.append(rejects)
     if any(c.fields for c in counts):
-        values = Table("collection", "source field", "read", "kept", "dropped, by reason", title="Values of accepted rows")
+        values = Table(
+            "collection", "source field", "read", "kept", "dropped, by reason", title="Values of accepted rows"
+        )
         for c in counts:
             for name, f in sorted(c.fields.items()):
                 values.add_row(c.collection, name, str(f.read), str(f.kept), _reasons(f.dropped) or "–")

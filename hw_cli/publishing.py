@@ -16,7 +16,9 @@ from publishing.stage import EXPORT_LINKS
 
 def export_links(
     study: StudyOption = Path("."),
-    validate: Annotated[bool, typer.Option("--validate", help="Check the RDF against the SHACL shapes; fail if it does not conform.")] = False,
+    validate: Annotated[
+        bool, typer.Option("--validate", help="Check the RDF against the SHACL shapes; fail if it does not conform.")
+    ] = False,
 ) -> None:
     """Write the curator-verified links with their labels, agreement and provenance (publishing/links.*)."""
     workspace = open_study(study)
@@ -33,7 +35,9 @@ def show_export_links(workspace: Workspace, export: Export) -> None:
     stdout.print(summary)
     stdout.print(f"{export.table.judged_pairs:,} judged pairs, {len(links):,} links, {export.triples:,} triples")
     if export.table.unknown_pairs:
-        console.print(f"[yellow]note:[/] {export.table.unknown_pairs} labelled pair(s) are in no batch and were left out")
+        console.print(
+            f"[yellow]note:[/] {export.table.unknown_pairs} labelled pair(s) are in no batch and were left out"
+        )
     if export.validated:
         stdout.print("SHACL: the RDF conforms to the export's shapes (publishing/shapes.ttl in the package)")
     for path in export.paths.values():

@@ -16,7 +16,9 @@ from hw_cli.verbs import VERBS
 
 def status(
     study: StudyOption = Path("."),
-    repair: Annotated[bool, typer.Option("--repair", help="Replace an unreadable manifest.json with its last good copy.")] = False,
+    repair: Annotated[
+        bool, typer.Option("--repair", help="Replace an unreadable manifest.json with its last good copy.")
+    ] = False,
 ) -> None:
     """Show which stages are done, stale (inputs or config changed) or missing."""
     workspace = open_study(study, read_manifest=not repair)
@@ -37,7 +39,9 @@ def status(
 
 def run(
     study: StudyOption = Path("."),
-    labelstudio: Annotated[bool, typer.Option(help="Push to and pull from Label Studio (else write import files).")] = True,
+    labelstudio: Annotated[
+        bool, typer.Option(help="Push to and pull from Label Studio (else write import files).")
+    ] = True,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show what would run.")] = False,
 ) -> None:
     """Run the study from where it stands to the furthest stage its inputs allow."""

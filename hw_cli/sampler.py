@@ -17,7 +17,9 @@ from sampler.stage import SAMPLE
 
 def sample(
     study: StudyOption = Path("."),
-    force: Annotated[bool, typer.Option("--force", help="Compute again even when the sampler artifacts are up to date.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Compute again even when the sampler artifacts are up to date.")
+    ] = False,
 ) -> None:
     """Score record pairs per model and comparison, threshold at the percentile, draw annotator batches."""
     workspace = open_study(study)
@@ -28,7 +30,9 @@ def show_sample(workspace: Workspace, result: SampleResult | None) -> None:
     if result is None:
         return
     per_type = Counter(t for types in result.links.column("link_types").to_pylist() for t in types)
-    shown_pairs = {(p, t) for b in result.batches.values() for p, types in zip(b["pair_id"], b["link_types"]) for t in types}
+    shown_pairs = {
+        (p, t) for b in result.batches.values() for p, types in zip(b["pair_id"], b["link_types"]) for t in types
+    }
     shown = Counter(t for _, t in shown_pairs)
     strata = Table(title="Links per stratum")
     for column in ("comparison", "stratum", "links", "in batches"):
@@ -40,8 +44,16 @@ def show_sample(workspace: Workspace, result: SampleResult | None) -> None:
     for column in ("model", "comparison", "aggregation", "mode", "percentile", "threshold", "links", "record pairs"):
         thresholds.add_column(column)
     for row in result.thresholds.itertuples():
-        thresholds.add_row(row.model, row.comparison, row.aggregation, row.mode, f"{row.percentile:g}",
-                           f"{row.threshold:.4f}", f"{row.links:,}", f"{row.record_pairs:,}")
+        thresholds.add_row(
+            row.model,
+            row.comparison,
+            row.aggregation,
+            row.mode,
+            f"{row.percentile:g}",
+            f"{row.threshold:.4f}",
+            f"{row.links:,}",
+            f"{row.record_pairs:,}",
+        )
     stdout.print(thresholds)
     stdout.print(strata)
     batches = ", ".join(f"{a}: {len(b)}" for a, b in result.batches.items())

@@ -47,8 +47,10 @@ def demo_data(
     from heritage_weaver.demo import write_demo_data
 
     files = write_demo_data(directory, smg, nms, seed)
-    console.print(f"Wrote {smg} SMG records to {files.smg}, {nms} NMS records to {files.nms}, "
-                  f"ground truth (for evaluation only) to {files.ground_truth}.")
+    console.print(
+        f"Wrote {smg} SMG records to {files.smg}, {nms} NMS records to {files.nms}, "
+        f"ground truth (for evaluation only) to {files.ground_truth}."
+    )
 
 
 def ingest(study: StudyOption = Path(".")) -> None:
@@ -64,10 +66,14 @@ def show_ingest(workspace: Workspace, result: IngestResult) -> None:
     total = sum(c.rows for c in result.counts)
     accepted = sum(c.accepted for c in result.counts)
     rejected = sum(c.rejected for c in result.counts)
-    read, kept, dropped = (sum(getattr(c, name) for c in result.counts) for name in ("values_read", "values_kept", "values_dropped"))
+    read, kept, dropped = (
+        sum(getattr(c, name) for c in result.counts) for name in ("values_read", "values_kept", "values_dropped")
+    )
     stdout.print(f"{total} rows = {accepted} accepted + {rejected} rejected; details in {REJECTS.location(workspace)}")
-    stdout.print(f"{read} values read from accepted rows = {kept} kept + {dropped} dropped; details in "
-                 f"{DROPPED.location(workspace)}")
+    stdout.print(
+        f"{read} values read from accepted rows = {kept} kept + {dropped} dropped; details in "
+        f"{DROPPED.location(workspace)}"
+    )
 
 
 def fetch_images(
@@ -88,8 +94,10 @@ def show_fetch(workspace: Workspace, summary: FetchSummary) -> None:
     stdout.print(table)
     statuses = list(summary.statuses.values())
     cached, failed, skipped = (statuses.count(name) for name in ("ok", "failed", "skipped"))
-    stdout.print(f"{len(statuses)} image URLs: {cached} cached, {failed} failed, {skipped} skipped "
-                 f"({summary.tried} taken up in this run); see {FETCHED.location(workspace)}"
-                 + ("; `--retry-failed` tries the failed ones again" if failed and not summary.retried_failed else ""))
+    stdout.print(
+        f"{len(statuses)} image URLs: {cached} cached, {failed} failed, {skipped} skipped "
+        f"({summary.tried} taken up in this run); see {FETCHED.location(workspace)}"
+        + ("; `--retry-failed` tries the failed ones again" if failed and not summary.retried_failed else "")
+    )
     for url in [u for u, s in summary.statuses.items() if s == "failed"][:10]:
         stdout.print(f"  failed: {url}: {summary.outcomes[url]['error']}")

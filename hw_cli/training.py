@@ -18,7 +18,9 @@ model_app = typer.Typer(help="Build or inspect SigLIP checkpoints.", no_args_is_
 
 @model_app.command("tiny")
 def model_tiny(
-    directory: Annotated[str, typer.Argument(help="Checkpoint folder, or the name of a configured model (its folder).")],
+    directory: Annotated[
+        str, typer.Argument(help="Checkpoint folder, or the name of a configured model (its folder).")
+    ],
     study: StudyOption = Path("."),
     seed: Annotated[int, typer.Option(help="Seed of the random weights.")] = 0,
     pretrain_steps: Annotated[int, typer.Option(help="Out-of-domain pre-training steps (0: random weights).")] = 0,
@@ -37,7 +39,9 @@ def show_model(workspace: Workspace, target: Path) -> None:
 def train(
     study: StudyOption = Path("."),
     restart: Annotated[bool, typer.Option("--restart", help="Discard a saved training state and start again.")] = False,
-    device: Annotated[str | None, typer.Option("--device", help="cuda, cuda:1, cpu… (default: CUDA when present).")] = None,
+    device: Annotated[
+        str | None, typer.Option("--device", help="cuda, cuda:1, cpu… (default: CUDA when present).")
+    ] = None,
 ) -> None:
     """Train the base model on the collections' image–text pairs; resumes where a killed run stopped.
 

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 from rdflib import Graph
 
 from heritage_weaver import atomic
-from heritage_weaver.workspace import Workspace
 from heritage_weaver.artifacts import (
     BATCH,
     LABEL_VALUES,
@@ -23,8 +20,8 @@ from heritage_weaver.artifacts import (
     PUBLISHED_LINKS,
     PUBLISHED_TURTLE,
     THRESHOLDS,
-    ArtifactError,
 )
+from heritage_weaver.workspace import Workspace
 from publishing.links import LinkTable, link_table
 from publishing.rdf import Provenance, build_graph, serialise
 from publishing.uris import record_templates, study_base
@@ -57,19 +54,31 @@ def export_links(ws: Workspace, validate: bool = False) -> Export:
     judged = judgements(labels)
     decided = verdicts(labels, judged)
     if decided.empty:
-        raise ExportError(f"{LABELS.path} holds no labelled annotation yet (curators label in Label Studio; then run `hw pull`)")
+        raise ExportError(
+            f"{LABELS.path} holds no labelled annotation yet (curators label in Label Studio; then run `hw pull`)"
+        )
     batches = [BATCH.at(annotator=path.stem) for path in BATCH.instances(ws)]
     if not batches:
         raise ExportError(BATCH.missing_message())
     pairs = pd.concat([batch.read(ws) for batch in batches], ignore_index=True)
     pairs = pairs.drop(columns=["annotator", "position"], errors="ignore").drop_duplicates("pair_id")
     thresholds = THRESHOLDS.read(ws, columns=["model", "comparison", "threshold", "percentile", "mode"])
-    table = link_table(config.study.name, decided, judged, pairs, thresholds, record_templates(config),
-                       dict(config.publishing.relations))
+    table = link_table(
+        config.study.name,
+        decided,
+        judged,
+        pairs,
+        thresholds,
+        record_templates(config),
+        dict(config.publishing.relations),
+    )
     provenance = Provenance(
-        study=config.study.name, base=study_base(config), models=dict(config.models),
+        study=config.study.name,
+        base=study_base(config),
+        models=dict(config.models),
         comparisons={c.name: (c.modality_a, c.modality_b, c.aggregation) for c in config.comparisons},
-        thresholds=thresholds, sampled_at=_written_at(ws, THRESHOLDS.path),
+        thresholds=thresholds,
+        sampled_at=_written_at(ws, THRESHOLDS.path),
     )
     graph = build_graph(table.links, judged, provenance)
     if validate:
@@ -85,8 +94,15 @@ def export_links(ws: Workspace, validate: bool = False) -> Export:
     for artifact in (PUBLISHED_CSV, PUBLISHED_TURTLE, PUBLISHED_JSONLD):
         artifact.record(ws, inputs, **details)
     PUBLISHED_LINKS.write(ws, table.links, inputs, **details)
-    paths = {name: a.location(ws) for name, a in (("csv", PUBLISHED_CSV), ("parquet", PUBLISHED_LINKS),
-                                                  ("turtle", PUBLISHED_TURTLE), ("json-ld", PUBLISHED_JSONLD))}
+    paths = {
+        name: a.location(ws)
+        for name, a in (
+            ("csv", PUBLISHED_CSV),
+            ("parquet", PUBLISHED_LINKS),
+            ("turtle", PUBLISHED_TURTLE),
+            ("json-ld", PUBLISHED_JSONLD),
+        )
+    }
     return Export(table, paths, len(graph), validate)
 
 

@@ -16,8 +16,24 @@ import pandas as pd
 
 from publishing.uris import record_uri
 
-LEADING = ("study", "pair_id", "record_a", "collection_a", "uri_a", "record_b", "collection_b", "uri_b", "label",
-           "relation", "decision", "agreement", "n_annotators", "adjudicator", "adjudicated_at", "linked_by")
+LEADING = (
+    "study",
+    "pair_id",
+    "record_a",
+    "collection_a",
+    "uri_a",
+    "record_b",
+    "collection_b",
+    "uri_b",
+    "label",
+    "relation",
+    "decision",
+    "agreement",
+    "n_annotators",
+    "adjudicator",
+    "adjudicated_at",
+    "linked_by",
+)
 
 
 @dataclass(frozen=True)
@@ -33,8 +49,15 @@ def score_keys(pairs: pd.DataFrame) -> list[tuple[str, str]]:
     return [tuple(column.split(".", 2)[1:]) for column in pairs.columns if column.startswith("score.")]
 
 
-def link_table(study: str, verdicts: pd.DataFrame, judged: pd.DataFrame, pairs: pd.DataFrame,
-               thresholds: pd.DataFrame, templates: dict[str, str], relations: dict[str, str]) -> LinkTable:
+def link_table(
+    study: str,
+    verdicts: pd.DataFrame,
+    judged: pd.DataFrame,
+    pairs: pd.DataFrame,
+    thresholds: pd.DataFrame,
+    templates: dict[str, str],
+    relations: dict[str, str],
+) -> LinkTable:
     """Join verdicts with their pair's records, scores and thresholds; keep labels that map to a relation.
 
     `pairs`: one row per pair_id with records, collections and the batch score/link columns;
@@ -46,11 +69,15 @@ def link_table(study: str, verdicts: pd.DataFrame, judged: pd.DataFrame, pairs: 
     links = known[mapped].merge(pairs, on="pair_id", how="left", validate="one_to_one")
     links.insert(0, "study", study)
     for side in ("a", "b"):
-        links[f"uri_{side}"] = [record_uri(templates[c], c, r) for c, r in zip(links[f"collection_{side}"], links[f"record_{side}"])]
+        links[f"uri_{side}"] = [
+            record_uri(templates[c], c, r) for c, r in zip(links[f"collection_{side}"], links[f"record_{side}"])
+        ]
     links["relation"] = "skos:" + links["label"].map(relations)
     keys = score_keys(pairs)
     flags = [links[f"link.{c}.{m}"].fillna(False).astype(bool) for c, m in keys]
-    links["linked_by"] = [";".join(f"{c}/{m}" for (c, m), on in zip(keys, row) if on) for row in zip(*flags)] if keys else ""
+    links["linked_by"] = (
+        [";".join(f"{c}/{m}" for (c, m), on in zip(keys, row) if on) for row in zip(*flags)] if keys else ""
+    )
     limit = thresholds.set_index(["comparison", "model"])["threshold"]
     per_model = {}
     for c, m in keys:
@@ -58,8 +85,14 @@ def link_table(study: str, verdicts: pd.DataFrame, judged: pd.DataFrame, pairs: 
         per_model[f"threshold.{c}.{m}"] = float(limit[(c, m)]) if (c, m) in limit.index else float("nan")
         per_model[f"link.{c}.{m}"] = links[f"link.{c}.{m}"].fillna(False).astype(bool)
     per_annotator = _per_annotator(judged[judged["pair_id"].isin(links["pair_id"])], links["pair_id"])
-    table = pd.concat([links.loc[:, list(LEADING)].reset_index(drop=True), per_annotator,
-                       pd.DataFrame(per_model, index=links.index).reset_index(drop=True)], axis=1)
+    table = pd.concat(
+        [
+            links.loc[:, list(LEADING)].reset_index(drop=True),
+            per_annotator,
+            pd.DataFrame(per_model, index=links.index).reset_index(drop=True),
+        ],
+        axis=1,
+    )
     unknown = int((~verdicts["pair_id"].isin(pairs["pair_id"])).sum())
     return LinkTable(table, len(known), unmapped, unknown)
 

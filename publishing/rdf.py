@@ -86,8 +86,16 @@ def build_graph(links: pd.DataFrame, judged: pd.DataFrame, provenance: Provenanc
     return graph
 
 
-def _add_candidate(graph: Graph, ids: _Ids, candidate: URIRef, sampling: URIRef, comparison: str, model: str,
-                   link: dict, setting: pd.Series) -> None:
+def _add_candidate(
+    graph: Graph,
+    ids: _Ids,
+    candidate: URIRef,
+    sampling: URIRef,
+    comparison: str,
+    model: str,
+    link: dict,
+    setting: pd.Series,
+) -> None:
     for kind in (PROV.Entity, HW.Candidate):
         graph.add((candidate, RDF.type, kind))
     graph.add((candidate, PROV.wasGeneratedBy, sampling))
@@ -132,7 +140,7 @@ def _add_verification(graph: Graph, ids: _Ids, verification: URIRef, link: dict,
     for kind in (PROV.Activity, HW.Verification):
         graph.add((verification, RDF.type, kind))
     times = []
-    for row in (judged.itertuples(index=False) if judged is not None else ()):
+    for row in judged.itertuples(index=False) if judged is not None else ():
         annotator = _person(graph, ids("annotator", row.annotator), row.annotator)
         judgement = ids("link", link["pair_id"], "judgement", row.annotator)
         for kind in (PROV.Activity, HW.Judgement):

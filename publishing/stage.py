@@ -21,5 +21,11 @@ def _export(ws: Workspace, progress: Progress, validate: bool = False) -> Export
     return export_links(ws, validate)
 
 
-EXPORT_LINKS = Stage("export-links", (PUBLISHED_LINKS, PUBLISHED_CSV, PUBLISHED_TURTLE, PUBLISHED_JSONLD), _export,
-                     needs(LABELS), always=True, errors=(ExportError, LabelError, ArtifactError))
+EXPORT_LINKS = Stage(
+    "export-links",
+    (PUBLISHED_LINKS, PUBLISHED_CSV, PUBLISHED_TURTLE, PUBLISHED_JSONLD),
+    _export,
+    needs(LABELS),
+    always=True,
+    errors=(ExportError, LabelError, ArtifactError),
+)

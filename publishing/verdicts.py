@@ -39,7 +39,11 @@ def judgements(labels: pd.DataFrame) -> pd.DataFrame:
     counted = latest[(latest["status"] == "labelled") & latest["label"].notna()]
     _check_labels(counted["label"], "label")
     frame = counted.rename(columns={"updated_at": "labelled_at"}).loc[:, list(JUDGEMENT_COLUMNS)]
-    return frame.astype({"pair_id": str, "annotator": str, "label": str}).sort_values(["pair_id", "annotator"]).reset_index(drop=True)
+    return (
+        frame.astype({"pair_id": str, "annotator": str, "label": str})
+        .sort_values(["pair_id", "annotator"])
+        .reset_index(drop=True)
+    )
 
 
 def verdicts(labels: pd.DataFrame, judged: pd.DataFrame) -> pd.DataFrame:
@@ -57,7 +61,9 @@ def _vote(votes: list[str]) -> tuple:
     counts = pd.Series(votes).value_counts()
     top = counts[counts == counts.max()].index
     label = max(top, key=LABEL_VALUES.index)  # the least specific of the tied labels
-    decision = "single" if len(votes) == 1 else "unanimous" if len(counts) == 1 else "tie" if len(top) > 1 else "majority"
+    decision = (
+        "single" if len(votes) == 1 else "unanimous" if len(counts) == 1 else "tie" if len(top) > 1 else "majority"
+    )
     return label, decision, counts.max() / len(votes), len(votes), None, None
 
 
@@ -68,13 +74,21 @@ def _adjudications(labels: pd.DataFrame) -> dict[str, tuple[str, str, pd.Timesta
     _check_labels(decided[ADJUDICATED_LABEL], ADJUDICATED_LABEL)
     decided = decided.drop_duplicates("pair_id", keep="last")
     if ADJUDICATOR not in decided.columns or decided[ADJUDICATOR].isna().any():
-        raise LabelError(f"annotation/labels.parquet: every {ADJUDICATED_LABEL} needs its {ADJUDICATOR} (who decided it)")
-    return {str(pair): (str(label), str(who), at) for pair, label, who, at in
-            decided[["pair_id", ADJUDICATED_LABEL, ADJUDICATOR, "updated_at"]].itertuples(index=False)}
+        raise LabelError(
+            f"annotation/labels.parquet: every {ADJUDICATED_LABEL} needs its {ADJUDICATOR} (who decided it)"
+        )
+    return {
+        str(pair): (str(label), str(who), at)
+        for pair, label, who, at in decided[["pair_id", ADJUDICATED_LABEL, ADJUDICATOR, "updated_at"]].itertuples(
+            index=False
+        )
+    }
 
 
 def _check_labels(values: pd.Series, column: str) -> None:
     unknown = sorted(set(values.astype(str)) - set(LABEL_VALUES))
     if unknown:
-        raise LabelError(f"annotation/labels.parquet: column {column} holds unknown label(s) {unknown}; "
-                         f"expected some of {list(LABEL_VALUES)}")
+        raise LabelError(
+            f"annotation/labels.parquet: column {column} holds unknown label(s) {unknown}; "
+            f"expected some of {list(LABEL_VALUES)}"
+        )

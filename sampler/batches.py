@@ -103,8 +103,9 @@ def plan_batches(
     return BatchPlan(draws, _shortfalls(draws, counts, link_types, per_annotator))
 
 
-def _shortfalls(draws: dict[str, list[Draw]], counts: dict[str, np.ndarray], link_types: Sequence[str],
-                per_annotator: int) -> list[Shortfall]:
+def _shortfalls(
+    draws: dict[str, list[Draw]], counts: dict[str, np.ndarray], link_types: Sequence[str], per_annotator: int
+) -> list[Shortfall]:
     equal_share = per_annotator // max(len(link_types), 1)
     found = []
     for annotator, batch in draws.items():
@@ -116,8 +117,7 @@ def _shortfalls(draws: dict[str, list[Draw]], counts: dict[str, np.ndarray], lin
     return found
 
 
-def draw_controls(n_rows: int, n_cols: int, count: int, excluded: np.ndarray,
-                  rng: np.random.Generator) -> np.ndarray:
+def draw_controls(n_rows: int, n_cols: int, count: int, excluded: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """`count` distinct random pair keys (row * n_cols + col) outside `excluded` (sorted keys), fewer if there are not enough."""
     available = n_rows * n_cols - len(excluded)
     count = max(0, min(count, available))

@@ -37,7 +37,9 @@ class ScoredComparison:
 
 def record_hashes(record_ids: Sequence[str]) -> np.ndarray:
     """The first 8 bytes of SHA-256 of each record id, as unsigned 64-bit integers."""
-    return np.array([int.from_bytes(hashlib.sha256(str(r).encode()).digest()[:8], "big") for r in record_ids], dtype=np.uint64)
+    return np.array(
+        [int.from_bytes(hashlib.sha256(str(r).encode()).digest()[:8], "big") for r in record_ids], dtype=np.uint64
+    )
 
 
 def pair_ids(hashes_a: np.ndarray, hashes_b: np.ndarray) -> pa.Array:
@@ -63,9 +65,13 @@ class PairSpace:
     records_b: np.ndarray
 
     @classmethod
-    def of(cls, collection_a: str, collection_b: str, scored: Sequence[ScoredComparison]) -> "PairSpace":
-        return cls(collection_a, collection_b, np.unique(np.concatenate([s.records_a for s in scored])),
-                   np.unique(np.concatenate([s.records_b for s in scored])))
+    def of(cls, collection_a: str, collection_b: str, scored: Sequence[ScoredComparison]) -> PairSpace:
+        return cls(
+            collection_a,
+            collection_b,
+            np.unique(np.concatenate([s.records_a for s in scored])),
+            np.unique(np.concatenate([s.records_b for s in scored])),
+        )
 
     @property
     def size(self) -> tuple[int, int]:
@@ -73,22 +79,28 @@ class PairSpace:
 
     def link_keys(self, scored: Sequence[ScoredComparison]) -> np.ndarray:
         """Sorted keys of the pairs that some model links in some comparison."""
-        return np.unique(np.concatenate([
-            _position(self.records_a, s.records_a)[s.link_rows] * len(self.records_b)
-            + _position(self.records_b, s.records_b)[s.link_cols]
-            for s in scored
-        ]))
+        return np.unique(
+            np.concatenate(
+                [
+                    _position(self.records_a, s.records_a)[s.link_rows] * len(self.records_b)
+                    + _position(self.records_b, s.records_b)[s.link_cols]
+                    for s in scored
+                ]
+            )
+        )
 
-    def table(self, models: Sequence[str], scored: Sequence[ScoredComparison], strata: Sequence[Stratum],
-              keys: np.ndarray) -> tuple[pa.Table, np.ndarray]:
+    def table(
+        self, models: Sequence[str], scored: Sequence[ScoredComparison], strata: Sequence[Stratum], keys: np.ndarray
+    ) -> tuple[pa.Table, np.ndarray]:
         """The pairs with these keys as rows, and each pair's stratum index per comparison (-1: none)."""
         rows, cols = np.divmod(keys, len(self.records_b))
         lookup = stratum_lookup(strata, len(models))
         type_ids = np.full((len(keys), len(scored)), -1, dtype=np.int64)
         columns: dict[str, pa.Array] = {}
         for c, s in enumerate(scored):
-            located = PairLocations.of(s.spills[0].grid, _local(self.records_a, s.records_a, rows),
-                                       _local(self.records_b, s.records_b, cols))
+            located = PairLocations.of(
+                s.spills[0].grid, _local(self.records_a, s.records_a, rows), _local(self.records_b, s.records_b, cols)
+            )
             flags = np.zeros((len(keys), len(models)), dtype=bool)
             for m, (model, spill, threshold) in enumerate(zip(models, s.spills, s.thresholds)):
                 scores = spill.gather(located)
@@ -100,15 +112,17 @@ class PairSpace:
         present = type_ids >= 0
         flat = (type_ids + np.arange(len(scored)) * len(strata))[present]
         offsets = np.concatenate([[0], np.cumsum(present.sum(axis=1))]).astype(np.int32)
-        table = pa.table({
-            "pair_id": pair_ids(record_hashes(self.records_a)[rows], record_hashes(self.records_b)[cols]),
-            "record_a": pa.array(self.records_a, type=pa.string()).take(pa.array(rows)),
-            "collection_a": pa.array(np.full(len(keys), self.collection_a)),
-            "record_b": pa.array(self.records_b, type=pa.string()).take(pa.array(cols)),
-            "collection_b": pa.array(np.full(len(keys), self.collection_b)),
-            "link_types": pa.ListArray.from_arrays(pa.array(offsets), pa.array(names[flat], type=pa.string())),
-            **columns,
-        })
+        table = pa.table(
+            {
+                "pair_id": pair_ids(record_hashes(self.records_a)[rows], record_hashes(self.records_b)[cols]),
+                "record_a": pa.array(self.records_a, type=pa.string()).take(pa.array(rows)),
+                "collection_a": pa.array(np.full(len(keys), self.collection_a)),
+                "record_b": pa.array(self.records_b, type=pa.string()).take(pa.array(cols)),
+                "collection_b": pa.array(np.full(len(keys), self.collection_b)),
+                "link_types": pa.ListArray.from_arrays(pa.array(offsets), pa.array(names[flat], type=pa.string())),
+                **columns,
+            }
+        )
         return table, type_ids
 
 
@@ -123,8 +137,9 @@ def _local(universe: np.ndarray, order: np.ndarray, global_index: np.ndarray) ->
     return local_of_global[global_index]
 
 
-def assemble_batches(plan: BatchPlan, links: pa.Table, controls: pa.Table, controls_each: int,
-                     rng: np.random.Generator) -> dict[str, pd.DataFrame]:
+def assemble_batches(
+    plan: BatchPlan, links: pa.Table, controls: pa.Table, controls_each: int, rng: np.random.Generator
+) -> dict[str, pd.DataFrame]:
     """Each annotator's drawn links plus their share of the controls, shuffled, in the documented columns."""
     batches = {}
     for index, (annotator, draws) in enumerate(plan.draws.items()):

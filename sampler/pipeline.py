@@ -62,15 +62,23 @@ class SampleSettings:
     seed: int
 
     @classmethod
-    def from_config(cls, config: StudyConfig) -> "SampleSettings":
+    def from_config(cls, config: StudyConfig) -> SampleSettings:
         sampling = config.sampling
         collection_a, collection_b = config.collection_pair
         return cls(
-            models=tuple(config.models), base_model=sampling.base_model, comparisons=tuple(config.comparisons),
-            collection_a=collection_a, collection_b=collection_b, percentile=sampling.percentile,
-            percentile_mode=sampling.percentile_mode, block_size=sampling.block_size,
-            annotators=tuple(sampling.annotators), per_annotator=sampling.per_annotator,
-            overlap=sampling.overlap, controls=sampling.controls, seed=config.study.seed,
+            models=tuple(config.models),
+            base_model=sampling.base_model,
+            comparisons=tuple(config.comparisons),
+            collection_a=collection_a,
+            collection_b=collection_b,
+            percentile=sampling.percentile,
+            percentile_mode=sampling.percentile_mode,
+            block_size=sampling.block_size,
+            annotators=tuple(sampling.annotators),
+            per_annotator=sampling.per_annotator,
+            overlap=sampling.overlap,
+            controls=sampling.controls,
+            seed=config.study.seed,
         )
 
 
@@ -104,13 +112,16 @@ class _VectorCache:
                 raise SampleError(f"model {model!r}: no vectors ({error}); run `hw embed` for it first") from None
             vectors = np.asarray(vectors, dtype=np.float32)
             if vectors.ndim != 2 or len(vectors) != len(units):
-                raise SampleError(f"model {model!r}, {modality} units of {collection!r}: {len(units)} units but vectors of shape {vectors.shape}")
+                raise SampleError(
+                    f"model {model!r}, {modality} units of {collection!r}: {len(units)} units but vectors of shape {vectors.shape}"
+                )
             self.loaded[key] = (units["record_id"].astype(str).to_numpy(), vectors)
         return self.loaded[key]
 
 
-def run_sample(settings: SampleSettings, load: VectorLoader, workdir: Path,
-               on_block: BlockCallback | None = None) -> SampleResult:
+def run_sample(
+    settings: SampleSettings, load: VectorLoader, workdir: Path, on_block: BlockCallback | None = None
+) -> SampleResult:
     """The whole sample computation; `workdir` holds the score spills (4 bytes per record pair and model)."""
     check_percentile(settings.percentile)
     if not settings.comparisons:
@@ -142,27 +153,43 @@ def run_sample(settings: SampleSettings, load: VectorLoader, workdir: Path,
     links, type_ids = space.table(settings.models, scored, strata, link_keys)
     pools = [np.flatnonzero(type_ids[:, c] == s) for c in range(len(scored)) for s in range(len(strata))]
     rng = np.random.default_rng(settings.seed)
-    plan = plan_batches(pools, link_types, links.num_rows, settings.annotators, settings.per_annotator,
-                        settings.overlap, rng)
+    plan = plan_batches(
+        pools, link_types, links.num_rows, settings.annotators, settings.per_annotator, settings.overlap, rng
+    )
     wanted = settings.controls * len(settings.annotators)
     control_keys = draw_controls(*space.size, wanted, link_keys, rng)
     controls, _ = space.table(settings.models, scored, strata, control_keys)
     batches = assemble_batches(plan, links, controls, settings.controls, rng)
     shortfalls = [vars(s) for s in plan.shortfalls]
     if len(control_keys) < wanted:
-        shortfalls.append({"annotator": "(all)", "link_type": "(controls)", "wanted": wanted, "drawn": len(control_keys)})
-    return SampleResult(thresholds, links, batches, strata, link_types,
-                        pd.DataFrame(shortfalls, columns=["annotator", "link_type", "wanted", "drawn"]))
+        shortfalls.append(
+            {"annotator": "(all)", "link_type": "(controls)", "wanted": wanted, "drawn": len(control_keys)}
+        )
+    return SampleResult(
+        thresholds,
+        links,
+        batches,
+        strata,
+        link_types,
+        pd.DataFrame(shortfalls, columns=["annotator", "link_type", "wanted", "drawn"]),
+    )
 
 
 def _side_keys(settings: SampleSettings, comparison: Comparison, model: str) -> set[tuple[str, str, str]]:
-    return {(model, comparison.modality_a, settings.collection_a), (model, comparison.modality_b, settings.collection_b)}
+    return {
+        (model, comparison.modality_a, settings.collection_a),
+        (model, comparison.modality_b, settings.collection_b),
+    }
 
 
-def _score_comparison(settings: SampleSettings, comparison: Comparison, cache: _VectorCache, workdir: Path,
-                      on_block: BlockCallback | None) -> tuple[ScoredComparison, list[dict]]:
+def _score_comparison(
+    settings: SampleSettings, comparison: Comparison, cache: _VectorCache, workdir: Path, on_block: BlockCallback | None
+) -> tuple[ScoredComparison, list[dict]]:
     sides = {
-        m: (cache.get(m, comparison.modality_a, settings.collection_a), cache.get(m, comparison.modality_b, settings.collection_b))
+        m: (
+            cache.get(m, comparison.modality_a, settings.collection_a),
+            cache.get(m, comparison.modality_b, settings.collection_b),
+        )
         for m in settings.models
     }
     for model, ((_, vectors_a), (_, vectors_b)) in sides.items():
@@ -172,8 +199,12 @@ def _score_comparison(settings: SampleSettings, comparison: Comparison, cache: _
                 f"{settings.collection_a!r} have {vectors_a.shape[1]} dimensions, {comparison.modality_b} vectors of "
                 f"{settings.collection_b!r} have {vectors_b.shape[1]}"
             )
-    order_a = _record_order(comparison, settings.collection_a, comparison.modality_a, {m: s[0][0] for m, s in sides.items()})
-    order_b = _record_order(comparison, settings.collection_b, comparison.modality_b, {m: s[1][0] for m, s in sides.items()})
+    order_a = _record_order(
+        comparison, settings.collection_a, comparison.modality_a, {m: s[0][0] for m, s in sides.items()}
+    )
+    order_b = _record_order(
+        comparison, settings.collection_b, comparison.modality_b, {m: s[1][0] for m, s in sides.items()}
+    )
     grid = ScoreGrid(
         block_edges(_most_units(order_a, [s[0][0] for s in sides.values()]), settings.block_size),
         block_edges(_most_units(order_b, [s[1][0] for s in sides.values()]), settings.block_size),
@@ -185,14 +216,24 @@ def _score_comparison(settings: SampleSettings, comparison: Comparison, cache: _
         threshold, counted = _threshold(settings, comparison, side_a, side_b, grid, spill, on_block)
         spills.append(spill)
         thresholds.append(float32_at_least(threshold))
-        rows.append({
-            "model": model, "comparison": comparison.name, "modality_a": comparison.modality_a,
-            "modality_b": comparison.modality_b, "aggregation": comparison.aggregation,
-            "percentile": settings.percentile, "mode": settings.percentile_mode, "threshold": threshold,
-            "scores_counted": counted,
-            "records_a": int((side_a.unit_counts > 0).sum()), "records_b": int((side_b.unit_counts > 0).sum()),
-            "units_a": len(ids_a), "units_b": len(ids_b), "dim": int(vectors_a.shape[1]),
-        })
+        rows.append(
+            {
+                "model": model,
+                "comparison": comparison.name,
+                "modality_a": comparison.modality_a,
+                "modality_b": comparison.modality_b,
+                "aggregation": comparison.aggregation,
+                "percentile": settings.percentile,
+                "mode": settings.percentile_mode,
+                "threshold": threshold,
+                "scores_counted": counted,
+                "records_a": int((side_a.unit_counts > 0).sum()),
+                "records_b": int((side_b.unit_counts > 0).sum()),
+                "units_a": len(ids_a),
+                "units_b": len(ids_b),
+                "dim": int(vectors_a.shape[1]),
+            }
+        )
         del side_a, side_b
     link_rows, link_cols, link_counts = _collect_links(spills, thresholds)
     for row, count in zip(rows, link_counts):
@@ -202,13 +243,19 @@ def _score_comparison(settings: SampleSettings, comparison: Comparison, cache: _
     return ScoredComparison(comparison.name, order_a, order_b, spills, thresholds, link_rows, link_cols), rows
 
 
-def _record_order(comparison: Comparison, collection: str, modality: str, record_ids: dict[str, np.ndarray]) -> np.ndarray:
+def _record_order(
+    comparison: Comparison, collection: str, modality: str, record_ids: dict[str, np.ndarray]
+) -> np.ndarray:
     """Records with a unit of this modality in any model, sorted; every model must have some."""
     for model, ids in record_ids.items():
         if len(ids) == 0:
             others = [m for m, other in record_ids.items() if len(other)]
-            reason = f"although {others} have them (re-run `hw embed`)" if others else "in any model (an empty collection?)"
-            raise SampleError(f"comparison {comparison.name!r}: model {model!r} has no {modality} vectors for collection {collection!r} {reason}")
+            reason = (
+                f"although {others} have them (re-run `hw embed`)" if others else "in any model (an empty collection?)"
+            )
+            raise SampleError(
+                f"comparison {comparison.name!r}: model {model!r} has no {modality} vectors for collection {collection!r} {reason}"
+            )
     return np.unique(np.concatenate(list(record_ids.values())))
 
 
@@ -217,8 +264,15 @@ def _most_units(order: np.ndarray, unit_record_ids: list[np.ndarray]) -> np.ndar
     return np.max([np.bincount(index.get_indexer(ids), minlength=len(order)) for ids in unit_record_ids], axis=0)
 
 
-def _threshold(settings: SampleSettings, comparison: Comparison, side_a: Side, side_b: Side, grid: ScoreGrid,
-               spill: ScoreSpill, on_block: BlockCallback | None) -> tuple[float, int]:
+def _threshold(
+    settings: SampleSettings,
+    comparison: Comparison,
+    side_a: Side,
+    side_b: Side,
+    grid: ScoreGrid,
+    spill: ScoreSpill,
+    on_block: BlockCallback | None,
+) -> tuple[float, int]:
     """Pass 1 (scores into the spill, counts into the histogram), then the selection passes."""
     by_unit = settings.percentile_mode == "unit"
     histogram = Histogram()
@@ -229,7 +283,7 @@ def _threshold(settings: SampleSettings, comparison: Comparison, side_a: Side, s
             histogram.add(block)
         if on_block:
             on_block(comparison.name, block.numel(), grid.shape[0] * grid.shape[1] * len(settings.models))
-    cap = settings.block_size ** 2
+    cap = settings.block_size**2
     if not by_unit:
         return select_percentile(histogram, spill.blocks, settings.percentile, cap), histogram.total
 
@@ -255,5 +309,3 @@ def _collect_links(spills: list[ScoreSpill], thresholds: list[np.float32]) -> tu
         rows.append(r + r0)
         cols.append(c + c0)
     return np.concatenate(rows).astype(np.int64), np.concatenate(cols).astype(np.int64), counts
-
-

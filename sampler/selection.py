@@ -110,8 +110,9 @@ def _bin_values(blocks: BlockSource, binning: Binning, bin_indexes: set[int]) ->
     return {b: np.sort(np.concatenate(parts)) if parts else np.empty(0) for b, parts in collected.items()}
 
 
-def _select(blocks: BlockSource, ranks: set[int], binning: Binning, counts: np.ndarray, below: int,
-            cap: int) -> dict[int, float]:
+def _select(
+    blocks: BlockSource, ranks: set[int], binning: Binning, counts: np.ndarray, below: int, cap: int
+) -> dict[int, float]:
     """The values of the given order statistics (0-based over all values), all inside `binning`'s range."""
     cumulative = np.cumsum(counts)
     bin_of = {rank: int(np.searchsorted(cumulative, rank - below, side="right")) for rank in ranks}

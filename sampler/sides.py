@@ -29,7 +29,7 @@ class Side:
         """For every unit row, the position of its record."""
         return torch.repeat_interleave(torch.arange(len(self.record_ids)), torch.from_numpy(self.unit_counts))
 
-    def slice(self, start: int, stop: int) -> "Side":
+    def slice(self, start: int, stop: int) -> Side:
         """Records `start:stop` with their units (vectors shared, not copied)."""
         first, last = int(self.offsets[start]), int(self.offsets[stop])
         return Side(self.record_ids[start:stop], self.offsets[start : stop + 1] - first, self.vectors[first:last])

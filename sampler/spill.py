@@ -25,7 +25,9 @@ class ScoreGrid:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return int(self.row_edges[-1]) if len(self.row_edges) else 0, int(self.col_edges[-1]) if len(self.col_edges) else 0
+        return int(self.row_edges[-1]) if len(self.row_edges) else 0, int(self.col_edges[-1]) if len(
+            self.col_edges
+        ) else 0
 
     def blocks(self) -> Iterator[tuple[int, int, int, int]]:
         """(row start, row stop, column start, column stop) of each block, row-major."""
@@ -68,7 +70,7 @@ class ScoreSpill:
             yield np.fromfile(self.path, dtype=np.float32, count=size, offset=offset * _ITEM).reshape(r1 - r0, c1 - c0)
             offset += size
 
-    def gather(self, pairs: "PairLocations") -> np.ndarray:
+    def gather(self, pairs: PairLocations) -> np.ndarray:
         """Scores of located pairs; NaN where a record is not on this side."""
         result = np.full(len(pairs.present), np.nan, dtype=np.float32)
         if len(pairs.offsets) and self._written:
@@ -89,7 +91,7 @@ class PairLocations:
     order: np.ndarray
 
     @classmethod
-    def of(cls, grid: ScoreGrid, rows: np.ndarray, cols: np.ndarray) -> "PairLocations":
+    def of(cls, grid: ScoreGrid, rows: np.ndarray, cols: np.ndarray) -> PairLocations:
         """Rows or columns of -1 (a record not on this side) are absent."""
         rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
         present = (rows >= 0) & (cols >= 0)

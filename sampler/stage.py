@@ -14,5 +14,6 @@ def _sample(ws: Workspace, progress: Progress, force: bool = False) -> SampleRes
     return sample_study(ws, force, progress)
 
 
-SAMPLE = Stage("sample", (THRESHOLDS, LINKS, BATCH), _sample, needs(UNITS),
-               errors=(SampleError, ArtifactError, FileNotFoundError))
+SAMPLE = Stage(
+    "sample", (THRESHOLDS, LINKS, BATCH), _sample, needs(UNITS), errors=(SampleError, ArtifactError, FileNotFoundError)
+)

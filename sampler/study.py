@@ -48,12 +48,21 @@ def sample_study(ws: Workspace, force: bool = False, progress: Progress = SILENT
 def _write(ws: Workspace, settings: SampleSettings, result: SampleResult) -> None:
     inputs = [UNITS.at(model=model).location(ws).parent for model in settings.models]
     provenance = {
-        "seed": settings.seed, "percentile": settings.percentile, "percentile_mode": settings.percentile_mode,
-        "strata": [s.name for s in result.strata], "link_types": result.link_types,
+        "seed": settings.seed,
+        "percentile": settings.percentile,
+        "percentile_mode": settings.percentile_mode,
+        "strata": [s.name for s in result.strata],
+        "link_types": result.link_types,
     }
     THRESHOLDS.write(ws, result.thresholds, inputs, **provenance)
     LINKS.write(ws, result.links, inputs, pairs=result.links.num_rows, **provenance)
     for annotator, batch in result.batches.items():
         shortfalls = result.shortfalls[result.shortfalls["annotator"].isin([annotator, "(all)"])]
-        BATCH.at(annotator=annotator).write(ws, batch, [*inputs, THRESHOLDS, LINKS], pairs=len(batch),
-                                            shortfalls=shortfalls.to_dict("records"), **provenance)
+        BATCH.at(annotator=annotator).write(
+            ws,
+            batch,
+            [*inputs, THRESHOLDS, LINKS],
+            pairs=len(batch),
+            shortfalls=shortfalls.to_dict("records"),
+            **provenance,
+        )

@@ -25,8 +25,18 @@ import pyarrow.parquet as pq
 from pyarrow import csv
 
 # Columns whose values are times or ids handed out by a server, not results of the study.
-VOLATILE_COLUMNS = {"created_at", "updated_at", "lead_time", "time", "seconds", "wall_time", "pairs_per_s", "task_id",
-                    "project_id", "annotation_id"}
+VOLATILE_COLUMNS = {
+    "created_at",
+    "updated_at",
+    "lead_time",
+    "time",
+    "seconds",
+    "wall_time",
+    "pairs_per_s",
+    "task_id",
+    "project_id",
+    "annotation_id",
+}
 TABLE_FOLDERS = ("records", "embeddings", "indexes", "training", "sampler", "annotation", "analysis", "report/tables")
 BYTE_SUFFIXES = (".npy", ".faiss", ".safetensors")
 SKIPPED_PARTS = {"labelstudio", "cache", ".git"}

@@ -58,7 +58,11 @@ class ImageCache:
 
 
 def image_cache(
-    locations: list[str], resolve: Callable[[str], Path | None], folder: Path, size: int, workers: int,
+    locations: list[str],
+    resolve: Callable[[str], Path | None],
+    folder: Path,
+    size: int,
+    workers: int,
     on_progress: Callable[[int], None] = lambda n: None,
 ) -> ImageCache:
     """The cache for `locations`, reused when an earlier run cached exactly these at this size."""

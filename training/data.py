@@ -22,7 +22,7 @@ def epoch_batches(n_pairs: int, batch_size: int, seed: int, epoch: int) -> list[
     order = np.random.default_rng([seed, epoch]).permutation(n_pairs)
     if n_pairs < batch_size:
         return [order] if n_pairs > 1 else []
-    return [order[start:start + batch_size] for start in range(0, n_pairs - batch_size + 1, batch_size)]
+    return [order[start : start + batch_size] for start in range(0, n_pairs - batch_size + 1, batch_size)]
 
 
 def fixed_batches(n_pairs: int, batch_size: int, seed: int) -> list[np.ndarray]:
@@ -32,7 +32,7 @@ def fixed_batches(n_pairs: int, batch_size: int, seed: int) -> list[np.ndarray]:
     in one batch would count as each other's negatives.
     """
     order = np.random.default_rng([seed, EVALUATION_STREAM]).permutation(n_pairs)
-    batches = [order[start:start + batch_size] for start in range(0, n_pairs, batch_size)]
+    batches = [order[start : start + batch_size] for start in range(0, n_pairs, batch_size)]
     return [batch for batch in batches if len(batch) > 1]
 
 
@@ -64,12 +64,20 @@ def _as_batch(batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, t
     return batch
 
 
-def batch_loader(dataset: PairDataset, batches: list[np.ndarray], workers: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+def batch_loader(
+    dataset: PairDataset, batches: list[np.ndarray], workers: int
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Iterate the given batches in order, read by `workers` processes (0: in this process)."""
-    return iter(DataLoader(
-        dataset, batch_sampler=[batch.tolist() for batch in batches], num_workers=workers,
-        collate_fn=_as_batch, pin_memory=torch.cuda.is_available(), prefetch_factor=4 if workers else None,
-    ))
+    return iter(
+        DataLoader(
+            dataset,
+            batch_sampler=[batch.tolist() for batch in batches],
+            num_workers=workers,
+            collate_fn=_as_batch,
+            pin_memory=torch.cuda.is_available(),
+            prefetch_factor=4 if workers else None,
+        )
+    )
 
 
 class PixelNormaliser:

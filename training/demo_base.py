@@ -33,7 +33,9 @@ def pretrain_out_of_domain(model_dir: Path, steps: int, seed: int) -> None:
     input_ids = encoder.token_ids([caption for _, caption in pairs])
 
     model = encoder.model.train()
-    loss_fn = SigmoidLoss("paper")  # learnt faster than the study normalisation in short runs (see benchmarks/README.md)
+    loss_fn = SigmoidLoss(
+        "paper"
+    )  # learnt faster than the study normalisation in short runs (see benchmarks/README.md)
     optimizer, scheduler = make_optimizer(model, LEARNING_RATE, 0.0, steps, warmup_ratio=0.1)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)

@@ -58,8 +58,9 @@ class Progress:
     metrics: list[dict] = field(default_factory=list)
 
 
-def evaluation_loss(model: Any, dataset: PairDataset, settings: Settings, normalise: PixelNormaliser,
-                    loss_fn: SigmoidLoss, device: str) -> float:
+def evaluation_loss(
+    model: Any, dataset: PairDataset, settings: Settings, normalise: PixelNormaliser, loss_fn: SigmoidLoss, device: str
+) -> float:
     """Mean sigmoid loss over the held-out pairs, in the same batches every epoch."""
     batches = fixed_batches(len(dataset), settings.batch_size, settings.seed)
     total, weight = 0.0, 0
@@ -73,8 +74,15 @@ def evaluation_loss(model: Any, dataset: PairDataset, settings: Settings, normal
 
 
 class Trainer:
-    def __init__(self, encoder: Any, train_set: PairDataset, eval_set: PairDataset, settings: Settings,
-                 outputs: Outputs, fingerprint: str) -> None:
+    def __init__(
+        self,
+        encoder: Any,
+        train_set: PairDataset,
+        eval_set: PairDataset,
+        settings: Settings,
+        outputs: Outputs,
+        fingerprint: str,
+    ) -> None:
         self.encoder = encoder
         self.model = encoder.model
         self.device = encoder.device
@@ -138,11 +146,18 @@ class Trainer:
         learning_rate = self.scheduler.get_last_lr()[0]
         optimizer_step(self.model, self.optimizer, self.scheduler, self.settings.max_grad_norm)
         mean_loss = torch.stack(losses).mean().item()  # also waits for the GPU, so the rate is honest
-        return {"pairs": pairs, "loss": mean_loss, "lr": learning_rate,
-                "pairs_per_s": pairs / max(time.perf_counter() - started, 1e-9)}
+        return {
+            "pairs": pairs,
+            "loss": mean_loss,
+            "lr": learning_rate,
+            "pairs_per_s": pairs / max(time.perf_counter() - started, 1e-9),
+        }
 
-    def run(self, on_pairs: Callable[[int], None] = lambda n: None,
-            on_checkpoint: Callable[[Progress], None] = lambda p: None) -> Progress:
+    def run(
+        self,
+        on_pairs: Callable[[int], None] = lambda n: None,
+        on_checkpoint: Callable[[Progress], None] = lambda p: None,
+    ) -> Progress:
         """Train to the end from wherever the state says; returns the final progress."""
         settings, progress = self.settings, self.progress
         self.model.train()
@@ -159,21 +174,37 @@ class Trainer:
     def _train_epoch(self, on_pairs, on_checkpoint) -> None:
         settings, progress = self.settings, self.progress
         batches = epoch_batches(len(self.train_set), settings.batch_size, settings.seed, progress.epoch)
-        loader = batch_loader(self.train_set, batches[progress.micro_batch:], settings.workers)
+        loader = batch_loader(self.train_set, batches[progress.micro_batch :], settings.workers)
         while progress.micro_batch < len(batches):
             group_size = min(settings.grad_accum, len(batches) - progress.micro_batch)
             row = self._train_step(loader, group_size)
             progress.micro_batch += group_size
             progress.step += 1
-            progress.metrics.append({"step": progress.step, "epoch": progress.epoch, "split": "train",
-                                     "loss": row["loss"], "lr": row["lr"], "pairs_per_s": row["pairs_per_s"]})
+            progress.metrics.append(
+                {
+                    "step": progress.step,
+                    "epoch": progress.epoch,
+                    "split": "train",
+                    "loss": row["loss"],
+                    "lr": row["lr"],
+                    "pairs_per_s": row["pairs_per_s"],
+                }
+            )
             on_pairs(row["pairs"])
             if progress.step % settings.checkpoint_every == 0 and progress.micro_batch < len(batches):
                 self._save_state()
                 on_checkpoint(progress)
         eval_loss = evaluation_loss(self.model, self.eval_set, settings, self.normalise, self.loss_fn, self.device)
-        progress.metrics.append({"step": progress.step, "epoch": progress.epoch, "split": "eval",
-                                 "loss": eval_loss, "lr": math.nan, "pairs_per_s": math.nan})
+        progress.metrics.append(
+            {
+                "step": progress.step,
+                "epoch": progress.epoch,
+                "split": "eval",
+                "loss": eval_loss,
+                "lr": math.nan,
+                "pairs_per_s": math.nan,
+            }
+        )
         if eval_loss < progress.best_eval_loss:
             progress.best_eval_loss, progress.best_epoch = eval_loss, progress.epoch
             save_pretrained(self.model, self.encoder.processor, self.outputs.best)

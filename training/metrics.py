@@ -14,7 +14,14 @@ METRIC_COLUMNS = list(METRICS.columns)
 
 def metrics_table(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=METRIC_COLUMNS).astype(
-        {"step": "int64", "epoch": "int64", "split": "string", "loss": "float64", "lr": "float64", "pairs_per_s": "float64"}
+        {
+            "step": "int64",
+            "epoch": "int64",
+            "split": "string",
+            "loss": "float64",
+            "lr": "float64",
+            "pairs_per_s": "float64",
+        }
     )
 
 
@@ -30,7 +37,12 @@ def plot_losses(metrics: pd.DataFrame, target: Path) -> None:
     figure, axes = plt.subplots(figsize=(7, 4))
     axes.plot(train["step"], train["loss"], color="#9ab", linewidth=0.8, label="train (step)")
     window = max(len(train) // 20, 1)
-    axes.plot(train["step"], train["loss"].rolling(window, min_periods=1).mean(), color="#246", label=f"train (mean of {window})")
+    axes.plot(
+        train["step"],
+        train["loss"].rolling(window, min_periods=1).mean(),
+        color="#246",
+        label=f"train (mean of {window})",
+    )
     axes.plot(evaluation["step"], evaluation["loss"], "o-", color="#c52", label="eval (epoch end)")
     axes.set_xlabel("optimizer step")
     axes.set_ylabel("sigmoid loss")

@@ -16,11 +16,13 @@ def description_segments(tokenizer: Any, description: str, tokens: int = 64) -> 
     """Consecutive pieces of `description` of at most `tokens` tokens each (end-of-text included)."""
     ids = tokenizer(description, add_special_tokens=False, verbose=False)["input_ids"]
     width = tokens - 1  # room for the end-of-text token the tokenizer appends
-    pieces = (tokenizer.decode(ids[start:start + width]).strip() for start in range(0, len(ids), width))
+    pieces = (tokenizer.decode(ids[start : start + width]).strip() for start in range(0, len(ids), width))
     return [piece for piece in pieces if piece]
 
 
-def record_texts(tokenizer: Any, name: str | None, description: str | None, tokens: int = 64) -> Iterator[tuple[str, str]]:
+def record_texts(
+    tokenizer: Any, name: str | None, description: str | None, tokens: int = 64
+) -> Iterator[tuple[str, str]]:
     """(kind, text) for a record: its name, then its description segments."""
     if name and name.strip():
         yield "name", name.strip()

@@ -47,16 +47,24 @@ def load_split(ws: Workspace, records: pd.DataFrame) -> pd.DataFrame:
     """The saved split (extended to new records), or a fresh one; written and recorded when it changes."""
     settings, seed = ws.config.training, ws.config.study.seed
     existing = SPLIT.read(ws, columns=SPLIT.columns) if SPLIT.exists(ws) else None
-    split = (split_records(records, settings.eval_fraction, seed) if existing is None
-             else extend_split(existing, records, settings.eval_fraction, seed))
+    split = (
+        split_records(records, settings.eval_fraction, seed)
+        if existing is None
+        else extend_split(existing, records, settings.eval_fraction, seed)
+    )
     if existing is None or len(split) != len(existing):
-        SPLIT.write(ws, split, inputs=[RECORDS], records_train=int((split["split"] == "train").sum()),
-                    records_eval=int((split["split"] == "eval").sum()))
+        SPLIT.write(
+            ws,
+            split,
+            inputs=[RECORDS],
+            records_train=int((split["split"] == "train").sum()),
+            records_eval=int((split["split"] == "eval").sum()),
+        )
     return split
 
 
 def token_ids(encoder, texts: list[str], chunk: int = 4096) -> np.ndarray:
-    parts = [encoder.token_ids(texts[start:start + chunk]).numpy() for start in range(0, len(texts), chunk)]
+    parts = [encoder.token_ids(texts[start : start + chunk]).numpy() for start in range(0, len(texts), chunk)]
     return np.concatenate(parts) if parts else np.zeros((0, 64), dtype=np.int64)
 
 
@@ -64,7 +72,9 @@ def fingerprint(ws: Workspace, weights_hash: str, pairs: pd.DataFrame) -> str:
     """What the training result depends on: settings (not worker count), seed, base weights, pairs."""
     settings = ws.config.training.model_dump(mode="json", exclude={"workers"})
     digest = hashlib.sha256(json.dumps([settings, ws.config.study.seed, weights_hash], sort_keys=True).encode())
-    digest.update(pd.util.hash_pandas_object(pairs[["record_id", "image", "text", "split"]], index=False).values.tobytes())
+    digest.update(
+        pd.util.hash_pandas_object(pairs[["record_id", "image", "text", "split"]], index=False).values.tobytes()
+    )
     return digest.hexdigest()[:16]
 
 
@@ -89,11 +99,19 @@ def prepare_pairs(ws: Workspace, encoder, progress: Progress = SILENT) -> Prepar
     locations = pairs["image"].unique().tolist()
     advance = progress.task("caching images", len(locations), "images")
     size = encoder.processor.image_processor.size["height"]
-    cache = image_cache(locations, ImageResolver(ws), IMAGE_CACHE.at(size=size).location(ws).parent, size,
-                        ws.config.training.workers, on_progress=advance)
+    cache = image_cache(
+        locations,
+        ImageResolver(ws),
+        IMAGE_CACHE.at(size=size).location(ws).parent,
+        size,
+        ws.config.training.workers,
+        on_progress=advance,
+    )
     failures = cache.failures
     if len(failures):
-        progress.warn(f"{len(failures)} image(s) could not be read; their pairs are left out (see {IMAGE_FAILURES.path})")
+        progress.warn(
+            f"{len(failures)} image(s) could not be read; their pairs are left out (see {IMAGE_FAILURES.path})"
+        )
     pairs["image_row"] = pairs["image"].map(cache.rows)
     pairs = pairs[pairs["image_row"].notna()].astype({"image_row": "int64"}).reset_index(drop=True)
     details = {"pairs": len(pairs), "image_failures": len(failures)}
@@ -102,8 +120,9 @@ def prepare_pairs(ws: Workspace, encoder, progress: Progress = SILENT) -> Prepar
     return PreparedPairs(pairs, cache.array_path, len(failures), int((split["split"] == "eval").sum()))
 
 
-def train_study(ws: Workspace, restart: bool = False, device: str | None = None,
-                progress: Progress = SILENT) -> TrainingSummary:
+def train_study(
+    ws: Workspace, restart: bool = False, device: str | None = None, progress: Progress = SILENT
+) -> TrainingSummary:
     """Continue pre-training the base model on the workspace's records; resumes a killed run."""
     from heritage_weaver.siglip import load_siglip
     from training.data import PairDataset
@@ -128,19 +147,28 @@ def train_study(ws: Workspace, restart: bool = False, device: str | None = None,
     train_pairs = pairs[pairs["split"] == "train"].reset_index(drop=True)
     eval_pairs = pairs[pairs["split"] == "eval"].reset_index(drop=True)
     if len(train_pairs) < 2 or len(eval_pairs) < 2:
-        raise TrainingError(f"too few pairs to train ({len(train_pairs)} train, {len(eval_pairs)} eval); "
-                            "records need images and a name or description")
-    progress.note(f"{len(train_pairs):,} training pairs, {len(eval_pairs):,} evaluation pairs "
-                  f"({prepared.held_out_records:,} held-out records)")
+        raise TrainingError(
+            f"too few pairs to train ({len(train_pairs)} train, {len(eval_pairs)} eval); "
+            "records need images and a name or description"
+        )
+    progress.note(
+        f"{len(train_pairs):,} training pairs, {len(eval_pairs):,} evaluation pairs "
+        f"({prepared.held_out_records:,} held-out records)"
+    )
 
-    datasets = [PairDataset(prepared.cache_array, part["image_row"].to_numpy(), token_ids(encoder, part["text"].tolist()))
-                for part in (train_pairs, eval_pairs)]
+    datasets = [
+        PairDataset(prepared.cache_array, part["image_row"].to_numpy(), token_ids(encoder, part["text"].tolist()))
+        for part in (train_pairs, eval_pairs)
+    ]
     best, last = (TRAINED_MODEL.at(model=name) for name in (settings.best_name, settings.last_name))
     outputs = Outputs(state=TRAINING_STATE.location(ws), best=best.location(ws), last=last.location(ws))
     trainer = Trainer(
-        encoder, datasets[0], datasets[1],
+        encoder,
+        datasets[0],
+        datasets[1],
         Settings(**settings.model_dump(include=set(Settings.__dataclass_fields__) - {"seed"}), seed=config.study.seed),
-        outputs, fingerprint(ws, encoder.weights_hash, pairs),
+        outputs,
+        fingerprint(ws, encoder.weights_hash, pairs),
     )
     try:
         resumed = trainer.resume()
@@ -148,8 +176,10 @@ def train_study(ws: Workspace, restart: bool = False, device: str | None = None,
         raise TrainingError(str(error)) from None
     if trainer.progress.finished:
         if not (outputs.best.is_dir() and outputs.last.is_dir()):
-            raise TrainingError(f"training finished earlier but {outputs.best} or {outputs.last} is gone; "
-                                "run `hw train --restart` to train them again")
+            raise TrainingError(
+                f"training finished earlier but {outputs.best} or {outputs.last} is gone; "
+                "run `hw train --restart` to train them again"
+            )
         progress.note("training already finished with these settings; nothing to do (use --restart to train again)")
     elif resumed:
         progress.note(f"resuming at epoch {trainer.progress.epoch + 1}, step {trainer.progress.step}")
@@ -163,11 +193,26 @@ def train_study(ws: Workspace, restart: bool = False, device: str | None = None,
     atomic.write_table(METRICS.location(ws), metrics)
     plot_losses(metrics, LOSS_PLOT.location(ws))
 
-    details = dict(base_model=base, base_weights_hash=encoder.weights_hash, device=encoder.device, dtype=encoder.dtype,
-                   pairs_train=len(train_pairs), pairs_eval=len(eval_pairs), best_epoch=state.best_epoch,
-                   best_eval_loss=state.best_eval_loss, steps=state.step)
+    details = dict(
+        base_model=base,
+        base_weights_hash=encoder.weights_hash,
+        device=encoder.device,
+        dtype=encoder.dtype,
+        pairs_train=len(train_pairs),
+        pairs_eval=len(eval_pairs),
+        best_epoch=state.best_epoch,
+        best_eval_loss=state.best_eval_loss,
+        steps=state.step,
+    )
     inputs = [RECORDS, SPLIT, PAIRS] + ([base] if Path(base).exists() else [])
     for artifact in (best, last, METRICS, LOSS_PLOT):
         artifact.record(ws, inputs=inputs, **details)
-    return TrainingSummary(len(train_pairs), len(eval_pairs), prepared.image_failures, state.best_epoch,
-                           state.best_eval_loss, state.step, resumed)
+    return TrainingSummary(
+        len(train_pairs),
+        len(eval_pairs),
+        prepared.image_failures,
+        state.best_epoch,
+        state.best_eval_loss,
+        state.step,
+        resumed,
+    )

@@ -13,8 +13,9 @@ from training.run import TrainingError, TrainingSummary, train_study
 DEMO_PRETRAIN_STEPS = 400  # out-of-domain steps that give the demo's base some knowledge (benchmarks/README.md)
 
 
-def build_tiny_base(ws: Workspace, progress: Progress, directory: str | None = None, seed: int = 0,
-                    pretrain_steps: int = 0) -> Path:
+def build_tiny_base(
+    ws: Workspace, progress: Progress, directory: str | None = None, seed: int = 0, pretrain_steps: int = 0
+) -> Path:
     """A tiny SigLIP in `directory` (a configured model's name or a folder; default: the training
     base model), its tokenizer trained on the study's records, optionally pre-trained out of domain."""
     from heritage_weaver.tiny_siglip import build_tiny_siglip
@@ -28,8 +29,14 @@ def build_tiny_base(ws: Workspace, progress: Progress, directory: str | None = N
     if pretrain_steps > 0:
         progress.note(f"pre-training {target} for {pretrain_steps} steps")
         pretrain_out_of_domain(target, pretrain_steps, seed)
-    ws.record(target, MODEL.verb, inputs=[RECORDS.path], config_sections=MODEL.sections, seed=seed,
-              pretrain_steps=pretrain_steps)
+    ws.record(
+        target,
+        MODEL.verb,
+        inputs=[RECORDS.path],
+        config_sections=MODEL.sections,
+        seed=seed,
+        pretrain_steps=pretrain_steps,
+    )
     return target
 
 
@@ -54,5 +61,10 @@ def _train(ws: Workspace, progress: Progress, restart: bool = False, device: str
 
 
 MODEL_STAGE = Stage("model", (MODEL,), _build_demo_base, _demo_base_missing, errors=(ArtifactError, OSError))
-TRAIN = Stage("train", (TRAINED_MODEL, SPLIT, PAIRS, METRICS, LOSS_PLOT), _train, _base_available,
-              errors=(TrainingError, ArtifactError))
+TRAIN = Stage(
+    "train",
+    (TRAINED_MODEL, SPLIT, PAIRS, METRICS, LOSS_PLOT),
+    _train,
+    _base_available,
+    errors=(TrainingError, ArtifactError),
+)

@@ -10,7 +10,9 @@ from heritage_weaver.siglip import autocast
 from training.loss import SigmoidLoss
 
 
-def batch_loss(model: Any, loss_fn: SigmoidLoss, pixel_values: torch.Tensor, input_ids: torch.Tensor, device: str) -> torch.Tensor:
+def batch_loss(
+    model: Any, loss_fn: SigmoidLoss, pixel_values: torch.Tensor, input_ids: torch.Tensor, device: str
+) -> torch.Tensor:
     """The sigmoid loss of the model's image–text logits (learned scale and bias) on one batch."""
     with autocast(device):
         # No attention mask, as in SigLIP's own training and in the embeddings encoder.

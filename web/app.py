@@ -47,21 +47,48 @@ def create_app(ws: Workspace, factory: SearcherFactory = lazy_searcher) -> FastA
         out = []
         for row in results.to_dict("records"):
             position = catalogue.image_position(row["collection"], row["record_id"], row["image"])
-            out.append({**row, "image_url": None if position is None else _image_url(row["collection"], row["record_id"], position)})
+            out.append(
+                {
+                    **row,
+                    "image_url": None
+                    if position is None
+                    else _image_url(row["collection"], row["record_id"], position),
+                }
+            )
         return out
 
     def page(request: Request, query: dict, image: UploadFile | None = None) -> HTMLResponse:
-        form = {"text": "", "model": service.default_model, "collection": "", "k": DEFAULT_K, "text_weight": 0.5,
-                "modality": "image", **{key: value for key, value in query.items() if value is not None}}
-        context = {"form": form, "models": service.models, "collections": collections, "results": None, "error": None,
-                   "uploaded": image.filename if image is not None and image.filename else None}
+        form = {
+            "text": "",
+            "model": service.default_model,
+            "collection": "",
+            "k": DEFAULT_K,
+            "text_weight": 0.5,
+            "modality": "image",
+            **{key: value for key, value in query.items() if value is not None},
+        }
+        context = {
+            "form": form,
+            "models": service.models,
+            "collections": collections,
+            "results": None,
+            "error": None,
+            "uploaded": image.filename if image is not None and image.filename else None,
+        }
         searching = bool(form["text"]) or context["uploaded"] is not None
         status = 200
         if searching:
             try:
                 with _upload(image) as path:
-                    found = service.search(form["model"], form["text"], path, form["collection"], int(form["k"]),
-                                           float(form["text_weight"]), form["modality"])
+                    found = service.search(
+                        form["model"],
+                        form["text"],
+                        path,
+                        form["collection"],
+                        int(form["k"]),
+                        float(form["text_weight"]),
+                        form["modality"],
+                    )
                 context["results"] = cards(found)
             except (ValueError, FileNotFoundError, ImageProblem) as error:
                 context["error"], status = str(error), 400
@@ -72,32 +99,70 @@ def create_app(ws: Workspace, factory: SearcherFactory = lazy_searcher) -> FastA
         return page(request, {})
 
     @app.get("/search", response_class=HTMLResponse)
-    def search_get(request: Request, text: str = "", model: str | None = None, collection: str = "",
-                   k: int = Query(DEFAULT_K, ge=1, le=100), text_weight: float = 0.5, modality: str = "image") -> HTMLResponse:
-        return page(request, {"text": text.strip(), "model": model, "collection": collection, "k": k,
-                              "text_weight": text_weight, "modality": modality})
+    def search_get(
+        request: Request,
+        text: str = "",
+        model: str | None = None,
+        collection: str = "",
+        k: int = Query(DEFAULT_K, ge=1, le=100),
+        text_weight: float = 0.5,
+        modality: str = "image",
+    ) -> HTMLResponse:
+        return page(
+            request,
+            {
+                "text": text.strip(),
+                "model": model,
+                "collection": collection,
+                "k": k,
+                "text_weight": text_weight,
+                "modality": modality,
+            },
+        )
 
     @app.post("/search", response_class=HTMLResponse)
-    def search_post(request: Request, text: str = Form(""), model: str | None = Form(None), collection: str = Form(""),
-                    k: int = Form(DEFAULT_K, ge=1, le=100), text_weight: float = Form(0.5), modality: str = Form("image"),
-                    image: UploadFile | None = File(None)) -> HTMLResponse:  # noqa: B008 (FastAPI's idiom)
-        return page(request, {"text": text.strip(), "model": model, "collection": collection, "k": k,
-                              "text_weight": text_weight, "modality": modality}, image)
+    def search_post(
+        request: Request,
+        text: str = Form(""),
+        model: str | None = Form(None),
+        collection: str = Form(""),
+        k: int = Form(DEFAULT_K, ge=1, le=100),
+        text_weight: float = Form(0.5),
+        modality: str = Form("image"),
+        image: UploadFile | None = File(None),
+    ) -> HTMLResponse:  # noqa: B008 (FastAPI's idiom)
+        return page(
+            request,
+            {
+                "text": text.strip(),
+                "model": model,
+                "collection": collection,
+                "k": k,
+                "text_weight": text_weight,
+                "modality": modality,
+            },
+            image,
+        )
 
     @app.get("/record/{collection}/{record_id:path}", response_class=HTMLResponse)
     def record(request: Request, collection: str, record_id: str) -> HTMLResponse:
         found = catalogue.get(collection, record_id)
         if found is None:
-            return templates.TemplateResponse(request, "missing.html.j2", {"collection": collection, "record_id": record_id},
-                                              status_code=404)
+            return templates.TemplateResponse(
+                request, "missing.html.j2", {"collection": collection, "record_id": record_id}, status_code=404
+            )
         nearest = []
         for model in service.models:
             result = service.neighbours(model, collection, record_id, NEIGHBOURS)
             if result is not None:
                 nearest.append({"model": model, "modality": result[0], "cards": cards(result[1])})
         images = [_image_url(collection, record_id, i) for i in range(len(found.images))]
-        context = {"record": found, "images": images, "nearest": nearest,
-                   "links": catalogue.verified_links(collection, record_id)}
+        context = {
+            "record": found,
+            "images": images,
+            "nearest": nearest,
+            "links": catalogue.verified_links(collection, record_id),
+        }
         return templates.TemplateResponse(request, "record.html.j2", context)
 
     @app.get("/image/{collection}/{position}/{record_id:path}")

@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
+from heritage_weaver.artifacts import PUBLISHED_LINKS, RECORDS
 from heritage_weaver.images import ImageResolver, is_url
 from heritage_weaver.workspace import Workspace
-from heritage_weaver.artifacts import PUBLISHED_LINKS, RECORDS
 
 RECORD_COLUMNS = ("record_id", "collection", "name", "description", "images", "category", "taxonomy")
 
@@ -39,8 +37,14 @@ class Catalogue:
         self.ws = ws
         self.records = {
             (r["collection"], r["record_id"]): Record(
-                r["record_id"], r["collection"], r["name"] or "", r["description"] or "", r["category"] or "",
-                r["taxonomy"] or "", tuple(r["images"]) if r["images"] is not None else ())
+                r["record_id"],
+                r["collection"],
+                r["name"] or "",
+                r["description"] or "",
+                r["category"] or "",
+                r["taxonomy"] or "",
+                tuple(r["images"]) if r["images"] is not None else (),
+            )
             for r in frame.to_dict("records")
         }
         self.resolve = ImageResolver(ws)
@@ -78,6 +82,12 @@ class Catalogue:
             mine = links[(links[f"collection_{side}"] == collection) & (links[f"record_{side}"] == record_id)]
             for link in mine.to_dict("records"):
                 found = self.get(link[f"collection_{other}"], link[f"record_{other}"])
-                rows.append({**link, "other_collection": link[f"collection_{other}"], "other_record": link[f"record_{other}"],
-                             "other_name": found.name if found else ""})
+                rows.append(
+                    {
+                        **link,
+                        "other_collection": link[f"collection_{other}"],
+                        "other_record": link[f"record_{other}"],
+                        "other_name": found.name if found else "",
+                    }
+                )
         return rows

@@ -15,8 +15,8 @@ import pandas as pd
 
 from embeddings.index import IndexFiles, read_index
 from embeddings.search import Searcher, best_per_record
-from heritage_weaver.workspace import Workspace
 from heritage_weaver.artifacts import INDEX
+from heritage_weaver.workspace import Workspace
 
 SearcherFactory = Callable[[Workspace, str], Searcher]
 
@@ -86,8 +86,16 @@ class SearchService:
         """Load the default model's encoder and run one query, so the first curator waits for nothing."""
         self.searcher(self.default_model).query_vector(text="warm-up")
 
-    def search(self, model: str, text: str | None, image: Path | None, collection: str | None, k: int,
-               text_weight: float, modality: str) -> pd.DataFrame:
+    def search(
+        self,
+        model: str,
+        text: str | None,
+        image: Path | None,
+        collection: str | None,
+        k: int,
+        text_weight: float,
+        modality: str,
+    ) -> pd.DataFrame:
         """`Searcher.search` (columns record_id, collection, name, score, image, unit_id), best first."""
         if modality not in ("image", "text"):
             raise ValueError(f"modality must be image or text, got {modality!r}")
@@ -110,7 +118,11 @@ class SearchService:
             others = [c for c in searcher.collections(modality, None) if c != collection] if len(rows) else []
             if not others:
                 continue
-            hits = [searcher.search_vector(index.reconstruct(int(row)), modality, other, k) for row in rows for other in others]
+            hits = [
+                searcher.search_vector(index.reconstruct(int(row)), modality, other, k)
+                for row in rows
+                for other in others
+            ]
             return modality, best_per_record(pd.concat(hits, ignore_index=True), k)
         return None
 

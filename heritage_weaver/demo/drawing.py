@@ -116,7 +116,9 @@ def _transformer(d, v, main, accent):
 
 
 def _blade(d, v, main, accent):
-    d.polygon([(40 * _S, 85 * _S), (60 * _S, 85 * _S), ((70 + 5 * v) * _S, 15 * _S), ((50 + 5 * v) * _S, 10 * _S)], fill=main)
+    d.polygon(
+        [(40 * _S, 85 * _S), (60 * _S, 85 * _S), ((70 + 5 * v) * _S, 15 * _S), ((50 + 5 * v) * _S, 10 * _S)], fill=main
+    )
     d.rectangle(_box(35, 80, 65, 92), fill=accent)
 
 
@@ -143,8 +145,17 @@ def _wheel(d, v, main, accent):
 
 
 def _shuttle(d, v, main, accent):
-    d.polygon([(8 * _S, 50 * _S), (30 * _S, (38 - 3 * v) * _S), (70 * _S, (38 - 3 * v) * _S), (92 * _S, 50 * _S),
-               (70 * _S, (62 + 3 * v) * _S), (30 * _S, (62 + 3 * v) * _S)], fill=main)
+    d.polygon(
+        [
+            (8 * _S, 50 * _S),
+            (30 * _S, (38 - 3 * v) * _S),
+            (70 * _S, (38 - 3 * v) * _S),
+            (92 * _S, 50 * _S),
+            (70 * _S, (62 + 3 * v) * _S),
+            (30 * _S, (62 + 3 * v) * _S),
+        ],
+        fill=main,
+    )
     d.rectangle(_box(40, 45, 60, 55), fill=accent)
 
 
@@ -176,11 +187,30 @@ def _comb(d, v, main, accent):
 
 
 RECIPES: dict[str, Recipe] = {
-    "telephone": _telephone, "radio": _radio, "valve": _valve, "key": _key, "microphone": _microphone,
-    "loudspeaker": _loudspeaker, "television": _television, "headphones": _headphones, "battery": _battery,
-    "lamp": _lamp, "dynamo": _dynamo, "motor": _motor, "meter": _meter, "switch": _switch,
-    "transformer": _transformer, "blade": _blade, "loom": _loom, "bobbin": _bobbin, "wheel": _wheel,
-    "shuttle": _shuttle, "sewing": _sewing, "spindle": _spindle, "knitting": _knitting, "comb": _comb,
+    "telephone": _telephone,
+    "radio": _radio,
+    "valve": _valve,
+    "key": _key,
+    "microphone": _microphone,
+    "loudspeaker": _loudspeaker,
+    "television": _television,
+    "headphones": _headphones,
+    "battery": _battery,
+    "lamp": _lamp,
+    "dynamo": _dynamo,
+    "motor": _motor,
+    "meter": _meter,
+    "switch": _switch,
+    "transformer": _transformer,
+    "blade": _blade,
+    "loom": _loom,
+    "bobbin": _bobbin,
+    "wheel": _wheel,
+    "shuttle": _shuttle,
+    "sewing": _sewing,
+    "spindle": _spindle,
+    "knitting": _knitting,
+    "comb": _comb,
 }
 
 # background, lighting factor, crop margin (share of the canvas kept around the object), blur, JPEG quality

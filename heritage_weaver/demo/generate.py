@@ -23,7 +23,14 @@ from heritage_weaver.demo.catalogue import (
 )
 from heritage_weaver.demo.drawing import draw_object
 
-NMS_COLUMNS = ("object_number", "object_name", "description", "object_category", "administration_name", "media.reference")
+NMS_COLUMNS = (
+    "object_number",
+    "object_name",
+    "description",
+    "object_category",
+    "administration_name",
+    "media.reference",
+)
 GROUND_TRUTH_COLUMNS = DEMO_TRUTH.columns
 
 
@@ -65,10 +72,14 @@ def _smg_entry(index: int, seed: int, folder: Path, images: bool, size: int) -> 
         "name": [{"value": smg_name(kind, kind.variants[variant], maker, year, representation)}],
         "title": [{"value": nms_name(kind, kind.variants[variant], None).capitalize()}],
         "categories": [{"name": CATEGORIES[kind.category][0]}],
-        "terms": [{"hierarchy": [
-            {"sort": 2, "name": [{"value": kind.name}]},
-            {"sort": 1, "name": [{"value": CATEGORIES[kind.category][1].lower()}]},
-        ]}],
+        "terms": [
+            {
+                "hierarchy": [
+                    {"sort": 2, "name": [{"value": kind.name}]},
+                    {"sort": 1, "name": [{"value": CATEGORIES[kind.category][1].lower()}]},
+                ]
+            }
+        ],
         "multimedia": multimedia,
     }
     if rng.random() >= 0.08:
@@ -105,7 +116,12 @@ def _nms_row(index: int, seed: int, folder: Path, images: bool, size: int) -> tu
 
 
 def write_demo_data(
-    folder: Path, smg_records: int = 800, nms_records: int = 200, seed: int = 0, images: bool = True, image_size: int = 128
+    folder: Path,
+    smg_records: int = 800,
+    nms_records: int = 200,
+    seed: int = 0,
+    images: bool = True,
+    image_size: int = 128,
 ) -> DemoFiles:
     """Write `smg.jsonl`, `nms.csv`, their images and `ground_truth.csv` into `folder`."""
     folder = Path(folder)
@@ -127,7 +143,10 @@ def write_demo_data(
         writer = csv.DictWriter(handle, fieldnames=NMS_COLUMNS)
         writer.writeheader()
         writer.writerows(nms_rows)
-    with atomic.atomic_path(files.ground_truth) as temporary, temporary.open("w", newline="", encoding="utf-8") as handle:
+    with (
+        atomic.atomic_path(files.ground_truth) as temporary,
+        temporary.open("w", newline="", encoding="utf-8") as handle,
+    ):
         writer = csv.writer(handle)
         writer.writerow(GROUND_TRUTH_COLUMNS)
         writer.writerows(truth_rows)

@@ -15,7 +15,14 @@ from heritage_weaver.ingest.text import GUIDE_TERM, distinct_variants, is_guide_
 
 __all__ = ["IngestError", "READERS"]
 
-NMS_COLUMNS = ("object_number", "object_name", "description", "object_category", "administration_name", "media.reference")
+NMS_COLUMNS = (
+    "object_number",
+    "object_name",
+    "description",
+    "object_category",
+    "administration_name",
+    "media.reference",
+)
 NMS_IMAGE_PREFIXES = ("PF", "MP")
 NOT_NMS_IMAGE = "not an image (NMS image references start with PF or MP)"
 FURTHER_CATEGORY = "a further category (a record keeps one)"
@@ -75,7 +82,9 @@ def _mapped_images(row: SourceRow, source_field: str, value: object, collection:
     add_images(row, refs, collection, source_field)
 
 
-def _mapped_row(number: int, values: dict, collection: CollectionConfig, get: Callable[[dict, str], object]) -> SourceRow:
+def _mapped_row(
+    number: int, values: dict, collection: CollectionConfig, get: Callable[[dict, str], object]
+) -> SourceRow:
     columns = collection.columns
     row = SourceRow(number)
     raw_id = get(values, columns["record_id"])
@@ -87,7 +96,9 @@ def _mapped_row(number: int, values: dict, collection: CollectionConfig, get: Ca
     if "name" in fields:
         row.name = "; ".join(distinct_variants(row, fields["name"][0], _texts(row, *fields["name"])))
     if "description" in fields:
-        row.description = join_sentences(distinct_variants(row, fields["description"][0], _texts(row, *fields["description"])))
+        row.description = join_sentences(
+            distinct_variants(row, fields["description"][0], _texts(row, *fields["description"]))
+        )
     if "category" in fields:
         column, value = fields["category"]
         texts = _texts(row, column, value)
@@ -130,5 +141,8 @@ def read_jsonl(collection: CollectionConfig) -> Iterator[SourceRow]:
 
 
 READERS: dict[str, Callable[[CollectionConfig], Iterator[SourceRow]]] = {
-    "smg": read_smg, "nms": read_nms, "csv": read_csv, "jsonl": read_jsonl,
+    "smg": read_smg,
+    "nms": read_nms,
+    "csv": read_csv,
+    "jsonl": read_jsonl,
 }

@@ -10,7 +10,9 @@ def over_cap(collection: CollectionConfig) -> str:
     return f"over the cap of {collection.max_images} images per record (max_images)"
 
 
-def add_images(row: SourceRow, refs: list[str], collection: CollectionConfig, source_field: str, lower: bool = False) -> None:
+def add_images(
+    row: SourceRow, refs: list[str], collection: CollectionConfig, source_field: str, lower: bool = False
+) -> None:
     """Keep the references in the order given until the record holds `max_images`; drop the rest, with reasons."""
     roots = [collection.path.parent, *collection.image_roots]
     for ref in refs:

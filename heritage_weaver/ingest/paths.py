@@ -25,7 +25,9 @@ def dotted(entry: dict, path: str) -> object:
         if key is not None:
             value = value.get(key, _MISSING) if isinstance(value, dict) else _MISSING
         else:
-            value = value[int(index)] if isinstance(value, list) and -len(value) <= int(index) < len(value) else _MISSING
+            value = (
+                value[int(index)] if isinstance(value, list) and -len(value) <= int(index) < len(value) else _MISSING
+            )
         if value is _MISSING:
             return None
         position = step.end()

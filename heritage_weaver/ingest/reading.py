@@ -25,8 +25,10 @@ def _codec(encoding: str) -> str:
 
 
 def _decode_hint(collection: CollectionConfig) -> str:
-    return (f"set `encoding` for collection {collection.name!r} to the file's encoding "
-            f"(Excel's plain \"CSV\" on Windows writes encoding = \"cp1252\")")
+    return (
+        f"set `encoding` for collection {collection.name!r} to the file's encoding "
+        f'(Excel\'s plain "CSV" on Windows writes encoding = "cp1252")'
+    )
 
 
 def json_lines(collection: CollectionConfig) -> Iterator[tuple[int, object | None, Problem | None]]:
@@ -39,8 +41,15 @@ def json_lines(collection: CollectionConfig) -> Iterator[tuple[int, object | Non
             try:
                 text = raw.decode(codec)
             except UnicodeDecodeError as error:
-                yield number, None, Problem("(line)", f"bytes that are not valid {collection.encoding}",
-                                            f"byte {error.start}; {_decode_hint(collection)}")
+                yield (
+                    number,
+                    None,
+                    Problem(
+                        "(line)",
+                        f"bytes that are not valid {collection.encoding}",
+                        f"byte {error.start}; {_decode_hint(collection)}",
+                    ),
+                )
                 continue
             try:
                 yield number, json.loads(text), None
@@ -75,7 +84,9 @@ def _delimiter_hint(collection: CollectionConfig, header: list[str], required: t
     return ""
 
 
-def csv_rows(collection: CollectionConfig, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str] | None, Problem | None]]:
+def csv_rows(
+    collection: CollectionConfig, required: tuple[str, ...]
+) -> Iterator[tuple[int, dict[str, str] | None, Problem | None]]:
     """Each data row as a dict of the header's columns, or the problem that makes it unreadable."""
     path = collection.path
     data = path.read_bytes()
@@ -83,14 +94,18 @@ def csv_rows(collection: CollectionConfig, required: tuple[str, ...]) -> Iterato
         text = data.decode(_codec(collection.encoding))
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise IngestError(f"{path}: line {line}: byte 0x{data[error.start]:02x} is not valid {collection.encoding}; "
-                          f"{_decode_hint(collection)}") from None
+        raise IngestError(
+            f"{path}: line {line}: byte 0x{data[error.start]:02x} is not valid {collection.encoding}; "
+            f"{_decode_hint(collection)}"
+        ) from None
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=collection.delimiter)
     header = reader.fieldnames or []
     missing = [c for c in required if c not in header]
     if missing:
-        raise IngestError(f"{path}: missing column(s) {missing}; the header has {header}"
-                          f"{_delimiter_hint(collection, header, required)}")
+        raise IngestError(
+            f"{path}: missing column(s) {missing}; the header has {header}"
+            f"{_delimiter_hint(collection, header, required)}"
+        )
     for number, values in enumerate(reader, start=2):  # row 1 is the header
         if None in values:
             extra = len(values[None])

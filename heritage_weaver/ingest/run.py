@@ -83,9 +83,18 @@ class _Collector:
         self.study_ids: set[str] = set()
 
     def reject(self, collection: CollectionConfig, row: SourceRow, problem: Problem, counts: CollectionCounts) -> None:
-        for name, value in zip(REJECT_SCHEMA.names, (collection.name, str(collection.path), row.position,
-                                                      row.source_id or row.record_id, problem.field, problem.text,
-                                                      RECORD_REJECTED)):
+        for name, value in zip(
+            REJECT_SCHEMA.names,
+            (
+                collection.name,
+                str(collection.path),
+                row.position,
+                row.source_id or row.record_id,
+                problem.field,
+                problem.text,
+                RECORD_REJECTED,
+            ),
+        ):
             self.rejects[name].append(value)
         counts.reasons[problem.reason] = counts.reasons.get(problem.reason, 0) + 1
 
@@ -101,7 +110,9 @@ class _Collector:
             row.problems.append(Problem("record_id", "duplicate record_id", f"first kept at {self.first_seen[key]}"))
         study_id = None if row.rejected else self._study_id(collection, row.record_id)
         if study_id in self.study_ids:
-            row.problems.append(Problem("record_id", "duplicate record_id", f"{study_id} is taken by another collection"))
+            row.problems.append(
+                Problem("record_id", "duplicate record_id", f"{study_id} is taken by another collection")
+            )
         for problem in row.problems:
             self.reject(collection, row, problem, counts)
         if row.rejected:
@@ -111,18 +122,39 @@ class _Collector:
         counts.images += len(row.image_refs)
         self.first_seen[key] = f"{collection.path.name}:{row.position}"
         self.study_ids.add(study_id)
-        for name, value in zip(RECORD_SCHEMA.names, (study_id, collection.name, row.name, row.description,
-                                                      row.image_refs, row.category, row.taxonomy,
-                                                      str(collection.path), row.position,
-                                                      row.source_id or row.record_id)):
+        for name, value in zip(
+            RECORD_SCHEMA.names,
+            (
+                study_id,
+                collection.name,
+                row.name,
+                row.description,
+                row.image_refs,
+                row.category,
+                row.taxonomy,
+                str(collection.path),
+                row.position,
+                row.source_id or row.record_id,
+            ),
+        ):
             self.records[name].append(value)
         for source_field, kept in row.kept.items():
             counts.fields.setdefault(source_field, FieldCounts()).kept += kept
         for dropped in row.dropped:
             reasons = counts.fields.setdefault(dropped.field, FieldCounts()).dropped
             reasons[dropped.reason] = reasons.get(dropped.reason, 0) + 1
-            for name, value in zip(DROPPED_SCHEMA.names, (collection.name, str(collection.path), row.position,
-                                                           study_id, dropped.field, dropped.value, dropped.reason)):
+            for name, value in zip(
+                DROPPED_SCHEMA.names,
+                (
+                    collection.name,
+                    str(collection.path),
+                    row.position,
+                    study_id,
+                    dropped.field,
+                    dropped.value,
+                    dropped.reason,
+                ),
+            ):
                 self.dropped[name].append(value)
 
 
@@ -139,8 +171,17 @@ def ingest_collections(workspace: Workspace) -> IngestResult:
     rejects = pa.Table.from_pydict(collector.rejects, schema=REJECT_SCHEMA)
     dropped = pa.Table.from_pydict(collector.dropped, schema=DROPPED_SCHEMA)
     sources = [c.path for c in workspace.config.collections]
-    summary = {c.collection: {"rows": c.rows, "accepted": c.accepted, "rejected": c.rejected, "values_read": c.values_read,
-                              "values_kept": c.values_kept, "values_dropped": c.values_dropped} for c in counts}
+    summary = {
+        c.collection: {
+            "rows": c.rows,
+            "accepted": c.accepted,
+            "rejected": c.rejected,
+            "values_read": c.values_read,
+            "values_kept": c.values_kept,
+            "values_dropped": c.values_dropped,
+        }
+        for c in counts
+    }
     RECORDS.write(workspace, records, inputs=sources, counts=summary)
     REJECTS.write(workspace, rejects, inputs=sources)
     DROPPED.write(workspace, dropped, inputs=sources)

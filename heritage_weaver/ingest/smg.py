@@ -119,7 +119,14 @@ def _category(row: SourceRow, source: dict) -> None:
 def _taxonomy(row: SourceRow, source: dict) -> None:
     """The first term hierarchy, ordered by `sort`, without guide terms."""
     terms = source.get("terms") if isinstance(source.get("terms"), list) else []
-    hierarchy = next((t["hierarchy"] for t in terms if isinstance(t, dict) and isinstance(t.get("hierarchy"), list) and t["hierarchy"]), [])
+    hierarchy = next(
+        (
+            t["hierarchy"]
+            for t in terms
+            if isinstance(t, dict) and isinstance(t.get("hierarchy"), list) and t["hierarchy"]
+        ),
+        [],
+    )
     levels = [level for level in hierarchy if isinstance(level, dict)]
     for level in hierarchy:
         if not isinstance(level, dict):

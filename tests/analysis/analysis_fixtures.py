@@ -124,7 +124,14 @@ def simulate_labels(batches: pd.DataFrame, effects: dict[str, float], seed: int,
             }
         )
     # the dtypes `hw pull` writes
-    strings = {"annotation_id": "string", "pair_id": "string", "annotator": "string", "label": "string", "status": "string", "comment": "string"}
+    strings = {
+        "annotation_id": "string",
+        "pair_id": "string",
+        "annotator": "string",
+        "label": "string",
+        "status": "string",
+        "comment": "string",
+    }
     return pd.DataFrame(rows).astype({**strings, "lead_time": "float64", "is_latest": "bool"})
 
 

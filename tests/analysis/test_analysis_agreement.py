@@ -18,12 +18,17 @@ def _frame(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
 def test_alpha_matches_a_hand_computed_coincidence_matrix():
     # units (a,a), (a,b), (b,b): o_aa = o_bb = 2, o_ab = o_ba = 1, n = 6
     # D_o = 2/6, D_e = 2·3·3/(6·5) = 0.6, alpha = 1 − (1/3)/0.6 = 4/9
-    frame = _frame([
-        ("p1", "A", "unrelated"), ("p1", "B", "unrelated"),
-        ("p2", "A", "unrelated"), ("p2", "B", "same object"),
-        ("p3", "A", "same object"), ("p3", "B", "same object"),
-        ("p4", "A", "similar object"),  # labelled once: not part of alpha
-    ])
+    frame = _frame(
+        [
+            ("p1", "A", "unrelated"),
+            ("p1", "B", "unrelated"),
+            ("p2", "A", "unrelated"),
+            ("p2", "B", "same object"),
+            ("p3", "A", "same object"),
+            ("p3", "B", "same object"),
+            ("p4", "A", "similar object"),  # labelled once: not part of alpha
+        ]
+    )
     value, message = krippendorff_alpha(frame, "label")
     assert message is None
     assert value == pytest.approx(4 / 9)

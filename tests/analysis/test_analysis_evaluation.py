@@ -128,7 +128,14 @@ def test_run_evaluate_writes_paper_tables(tmp_path):
     assert "Zero-shot classification (Table 3)" in html and "accuracy (3 candidates)" in html
     table3 = pd.read_csv(ws.path("report", "tables", "evaluations_zero_shot_classification_table_3.csv"))
     assert table3["model"].tolist()[:1] == ["base"]
-    assert list(table3.columns[:6]) == ["model", "data", "target", "accuracy (2 candidates)", "precision (2 candidates)", "f1 (2 candidates)"]
+    assert list(table3.columns[:6]) == [
+        "model",
+        "data",
+        "target",
+        "accuracy (2 candidates)",
+        "precision (2 candidates)",
+        "f1 (2 candidates)",
+    ]
 
 
 def test_minilm_name_similarity_from_the_packaged_model():

@@ -38,7 +38,12 @@ def _batches():
             "pair_id": ["p1", "p2", "p3", "p2"],
             "annotator": ["A01", "A01", "A01", "A02"],
             "position": [0, 1, 2, 0],
-            "link_types": [["image-image/all"], ["text-text/base-only", "image-image/all"], [], ["text-text/base-only", "image-image/all"]],
+            "link_types": [
+                ["image-image/all"],
+                ["text-text/base-only", "image-image/all"],
+                [],
+                ["text-text/base-only", "image-image/all"],
+            ],
             "is_control": [False, False, True, False],
         }
     )

@@ -50,7 +50,9 @@ def test_cluster_errors_and_fixed_effects_match_statsmodels():
     labelled = _labelled(batches, simulate_labels(batches, {"base": 0.1, "ft-last": 0.7}, seed=6))
     design = table6_design(labelled, "base", "ft-last")
     cluster = fit_logit(design, effects="cluster").coefficients.set_index("term")
-    direct = sm.Logit(design.outcome, design.predictors).fit(disp=0, cov_type="cluster", cov_kwds={"groups": pd.factorize(design.annotators)[0]})
+    direct = sm.Logit(design.outcome, design.predictors).fit(
+        disp=0, cov_type="cluster", cov_kwds={"groups": pd.factorize(design.annotators)[0]}
+    )
     np.testing.assert_allclose(cluster["std_err"], direct.bse, rtol=1e-6)
     fixed = fit_logit(design, effects="fixed").coefficients
     assert {"annotator=A01", "annotator=A02", "annotator=A03"} <= set(fixed["term"])
@@ -72,7 +74,10 @@ def test_table7_has_one_flag_per_comparison_and_model():
     design = table7_design(labelled, list(COMPARISONS), "base", "ft-last")
     assert list(design.predictors.columns) == [f"{c}_{m}" for c in COMPARISONS for m in ("base", "ft-last")]
     row = labelled.index[labelled["link_types"].map(lambda t: t[0] == "text-text/ft-last-only")][0]
-    assert design.predictors.loc[row].to_dict() == {**{f"{c}_{m}": 0.0 for c in COMPARISONS for m in ("base", "ft-last")}, "text-text_ft-last": 1.0}
+    assert design.predictors.loc[row].to_dict() == {
+        **{f"{c}_{m}": 0.0 for c in COMPARISONS for m in ("base", "ft-last")},
+        "text-text_ft-last": 1.0,
+    }
 
 
 def _design(x: dict, y: list, annotators=None) -> Design:
@@ -87,8 +92,17 @@ def _design(x: dict, y: list, annotators=None) -> Design:
         (_design({"base": [1, 0, 1, 0, 1, 0], "ft": [0, 0, 0, 0, 0, 0]}, [1, 0, 0, 1, 1, 0]), "never 1"),
         (_design({"base": [1, 1, 1], "ft": [0, 1, 0]}, [1, 1, 1]), "all 3 labels are positive"),
         (_design({"base": [1, 0, 1], "ft": [0, 1, 1]}, [1, 0, 0]), "too few labels"),
-        (_design({"base": [1, 0, 1, 0, 1, 0, 1, 0], "ft": [1, 0, 1, 0, 1, 0, 1, 0]}, [1, 0, 0, 1, 1, 0, 0, 1]), "equal on every pair"),
-        (_design({"a": [1, 0, 1, 0, 1, 0, 1, 0], "b": [0, 1, 0, 1, 0, 1, 0, 1], "c": [1, 1, 1, 1, 1, 1, 1, 1]}, [1, 0, 0, 1, 1, 0, 0, 1]), "collinear"),
+        (
+            _design({"base": [1, 0, 1, 0, 1, 0, 1, 0], "ft": [1, 0, 1, 0, 1, 0, 1, 0]}, [1, 0, 0, 1, 1, 0, 0, 1]),
+            "equal on every pair",
+        ),
+        (
+            _design(
+                {"a": [1, 0, 1, 0, 1, 0, 1, 0], "b": [0, 1, 0, 1, 0, 1, 0, 1], "c": [1, 1, 1, 1, 1, 1, 1, 1]},
+                [1, 0, 0, 1, 1, 0, 0, 1],
+            ),
+            "collinear",
+        ),
     ],
 )
 def test_unestimable_designs_give_a_message_not_an_exception(design, fragment):

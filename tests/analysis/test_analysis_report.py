@@ -9,7 +9,14 @@ from analysis.report import build_report
 from hw_cli.app import app
 
 SECTIONS = ("manifest", "links", "labels", "regressions", "agreement", "evaluations")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def test_report_without_inputs_keeps_every_section_and_names_what_is_missing(tmp_path):
@@ -25,7 +32,18 @@ def test_report_without_inputs_keeps_every_section_and_names_what_is_missing(tmp
 
 
 def test_analyze_cli_writes_tables_and_says_which_design(labelled_study):
-    result = CliRunner().invoke(app, ["analyze", "--study", str(labelled_study.root), "--annotator-effects", "none", "--annotator-effects", "cluster"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "analyze",
+            "--study",
+            str(labelled_study.root),
+            "--annotator-effects",
+            "none",
+            "--annotator-effects",
+            "cluster",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "without intercept, as in the study" in result.output
     fits = pd.read_parquet(labelled_study.path("analysis", "regression_fits.parquet"))

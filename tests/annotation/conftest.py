@@ -123,6 +123,9 @@ def study(study_copy: Workspace, label_studio: LocalServer, monkeypatch: pytest.
     records = pd.read_parquet(study_copy.path("records", "records.parquet"))
     offset = 0
     for annotator, n_pairs in (("A01", 6), ("A02", 4)):
-        write_table(study_copy.path("sampler", "batches", f"{annotator}.parquet"), make_batch(records, annotator, offset, n_pairs))
+        write_table(
+            study_copy.path("sampler", "batches", f"{annotator}.parquet"),
+            make_batch(records, annotator, offset, n_pairs),
+        )
         offset += 17
     return attach_study(study_copy, label_studio, import_batch_size=2)

@@ -26,8 +26,14 @@ def browser():
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         try:
             yield chromium
@@ -70,5 +76,9 @@ def test_curator_labels_a_task_in_the_browser_and_pull_has_it(study, label_studi
     labels = LABELS.read(study)
     row = labels[labels["pair_id"] == task["data"]["pair_id"]].iloc[0]
     assert (row["label"], row["status"], row["comment"], bool(row["is_latest"])) == (
-        "similar object", "labelled", "a curator's note", True)
+        "similar object",
+        "labelled",
+        "a curator's note",
+        True,
+    )
     assert row["lead_time"] > 0

@@ -20,9 +20,13 @@ pytestmark = pytest.mark.labelstudio
 def result(label: str | None, comment: str | None = None) -> list[dict]:
     regions = []
     if label:
-        regions.append({"from_name": "label", "to_name": "description_a", "type": "choices", "value": {"choices": [label]}})
+        regions.append(
+            {"from_name": "label", "to_name": "description_a", "type": "choices", "value": {"choices": [label]}}
+        )
     if comment:
-        regions.append({"from_name": "comment", "to_name": "description_a", "type": "textarea", "value": {"text": [comment]}})
+        regions.append(
+            {"from_name": "comment", "to_name": "description_a", "type": "textarea", "value": {"text": [comment]}}
+        )
     return regions
 
 
@@ -42,21 +46,44 @@ def test_pull_keeps_history_flags_latest_and_records_skips_drafts_and_unknown_ta
     tasks_a02 = sorted(ledger.task_pairs(a02.batch_id).items(), key=lambda item: item[1])
     ledger.close()
     (p1, t1), (p2, t2), (p3, t3) = tasks_a01[:3]
-    first = post(connection, f"/api/tasks/{t1}/annotations/", {"result": result("similar object", "both telephones"), "lead_time": 12.5})
+    first = post(
+        connection,
+        f"/api/tasks/{t1}/annotations/",
+        {"result": result("similar object", "both telephones"), "lead_time": 12.5},
+    )
     post(connection, f"/api/tasks/{t2}/annotations/", {"result": [], "was_cancelled": True, "lead_time": 2.0})
     draft = post(connection, f"/api/tasks/{t3}/drafts", {"result": result("unrelated"), "lead_time": 4.0})
-    post(connection, f"/api/tasks/{tasks_a02[0][1]}/annotations/", {"result": result("same category"), "lead_time": 3.0})
-    stray = connection.sdk.projects.import_tasks(a02.project_id, request=[{field: "stray" for field in TASK_FIELDS}], return_task_ids=True).task_ids[0]
+    post(
+        connection, f"/api/tasks/{tasks_a02[0][1]}/annotations/", {"result": result("same category"), "lead_time": 3.0}
+    )
+    stray = connection.sdk.projects.import_tasks(
+        a02.project_id, request=[{field: "stray" for field in TASK_FIELDS}], return_task_ids=True
+    ).task_ids[0]
     post(connection, f"/api/tasks/{stray}/annotations/", {"result": result("unrelated")})
 
     report = pull(study, connection)
     assert report.unknown_tasks == [stray] and report.drafts_seen == 1 and report.new_versions == 4
     labels = LABELS.read(study)
-    assert list(labels.columns) == ["annotation_id", "pair_id", "annotator", "label", "status", "comment",
-                                    "created_at", "updated_at", "lead_time", "is_latest"]
+    assert list(labels.columns) == [
+        "annotation_id",
+        "pair_id",
+        "annotator",
+        "label",
+        "status",
+        "comment",
+        "created_at",
+        "updated_at",
+        "lead_time",
+        "is_latest",
+    ]
     by_pair = labels.set_index("pair_id")
     assert by_pair.loc[p1, ["label", "status", "comment", "lead_time", "is_latest"]].tolist() == [
-        "similar object", "labelled", "both telephones", 12.5, True]
+        "similar object",
+        "labelled",
+        "both telephones",
+        12.5,
+        True,
+    ]
     assert by_pair.loc[p2, "status"] == "skipped" and pd.isna(by_pair.loc[p2, "label"]) and by_pair.loc[p2, "is_latest"]
     assert by_pair.loc[p3, "status"] == "draft" and not by_pair.loc[p3, "is_latest"]
     assert by_pair.loc[tasks_a02[0][0], ["annotator", "label"]].tolist() == ["A02", "same category"]

@@ -32,10 +32,25 @@ def test_push_creates_one_blind_project_per_batch_with_loadable_images(study):
     connection = connect(study)
     reports = push(study, connection)
 
-    assert [(r.annotator, r.pairs, r.created, r.adopted, r.already) for r in reports] == [("A01", 6, 6, 0, 0), ("A02", 4, 4, 0, 0)]
+    assert [(r.annotator, r.pairs, r.created, r.adopted, r.already) for r in reports] == [
+        ("A01", 6, 6, 0, 0),
+        ("A02", 4, 4, 0, 0),
+    ]
     tasks = ledger_tasks(study)
     assert len(tasks) == 10 and len(set(tasks.values())) == 10
-    forbidden = ("score", "link", "stratum", "model", "comparison", "overlap", "control", "base", "ft-best", "image-image", "text-text")
+    forbidden = (
+        "score",
+        "link",
+        "stratum",
+        "model",
+        "comparison",
+        "overlap",
+        "control",
+        "base",
+        "ft-best",
+        "image-image",
+        "text-text",
+    )
     loaded = 0
     for report in reports:
         project = connection.get_json("project", f"/api/projects/{report.project_id}/")
@@ -107,7 +122,9 @@ def test_push_adopts_tasks_whose_creation_answer_was_lost(study):
     assert [len(list(server_tasks(connection, r.project_id))) for r in first] == [6, 4]
 
 
-def test_wrong_token_unreachable_server_and_rejected_config_leave_the_ledger_unchanged(study, label_studio, monkeypatch):
+def test_wrong_token_unreachable_server_and_rejected_config_leave_the_ledger_unchanged(
+    study, label_studio, monkeypatch
+):
     assert ledger_digest(study) is None
     with pytest.raises(LabelStudioError, match="token was refused"):
         push(study, Connection(label_studio.url, "not-the-token"))

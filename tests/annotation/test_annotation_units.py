@@ -31,12 +31,22 @@ def test_label_config_shows_both_objects_and_requires_one_of_the_four_labels():
 
 
 def batch_frame(**changes) -> pd.DataFrame:
-    frame = pd.DataFrame({
-        "pair_id": ["p1", "p2"], "annotator": ["A01", "A01"], "position": [1, 0],
-        "record_a": ["a1", "a2"], "collection_a": ["smg", "smg"], "record_b": ["b1", "b2"], "collection_b": ["nms", "nms"],
-        "link_types": [["image-image/all models"], []], "is_control": [False, True], "is_overlap": [False, False],
-        "score.image-image.base": [0.91, 0.2], "link.image-image.base": [True, False],
-    })
+    frame = pd.DataFrame(
+        {
+            "pair_id": ["p1", "p2"],
+            "annotator": ["A01", "A01"],
+            "position": [1, 0],
+            "record_a": ["a1", "a2"],
+            "collection_a": ["smg", "smg"],
+            "record_b": ["b1", "b2"],
+            "collection_b": ["nms", "nms"],
+            "link_types": [["image-image/all models"], []],
+            "is_control": [False, True],
+            "is_overlap": [False, False],
+            "score.image-image.base": [0.91, 0.2],
+            "link.image-image.base": [True, False],
+        }
+    )
     return frame.assign(**changes)
 
 
@@ -45,8 +55,11 @@ def test_read_batch_orders_pairs_and_keeps_provenance_apart(tmp_path):
     batch = read_batch(tmp_path / "A01.parquet")
     assert [pair.pair_id for pair in batch.pairs] == ["p2", "p1"] and batch.annotator == "A01"
     assert batch.pairs[1].provenance == {
-        "link_types": ["image-image/all models"], "is_control": False, "is_overlap": False,
-        "score.image-image.base": 0.91, "link.image-image.base": True,
+        "link_types": ["image-image/all models"],
+        "is_control": False,
+        "is_overlap": False,
+        "score.image-image.base": 0.91,
+        "link.image-image.base": True,
     }
     assert batch.batch_id.startswith("A01-") and read_batch(tmp_path / "A01.parquet").batch_id == batch.batch_id
 
@@ -73,7 +86,10 @@ def test_image_links_pass_urls_serve_local_files_and_refuse_outside_files(tmp_pa
     assert links("https://example.org/x.jpg") == "https://example.org/x.jpg"
     assert links(str(image)) == "/data/local-files/?d=data/images/a%20b.jpg"
     assert links(None) == NO_IMAGE
-    assert links.storage_folder([str(image), str(tmp_path / "data" / "other" / "c.jpg"), "http://x/y.jpg"]) == tmp_path / "data"
+    assert (
+        links.storage_folder([str(image), str(tmp_path / "data" / "other" / "c.jpg"), "http://x/y.jpg"])
+        == tmp_path / "data"
+    )
     elsewhere = tmp_path.parent / f"{tmp_path.name}-elsewhere.jpg"
     Image.new("RGB", (8, 8)).save(elsewhere)
     with pytest.raises(BatchError, match="not under the server's file root"):
@@ -108,18 +124,46 @@ def test_read_result_takes_label_and_comment():
 
 def test_versions_from_export_records_skips_drafts_and_unknown_tasks():
     tasks = [
-        {"id": 1, "annotations": [
-            {"id": 10, "completed_by": 7, "result": choice("same object"), "was_cancelled": False,
-             "created_at": "2026-01-01T10:00:00Z", "updated_at": "2026-01-01T10:00:05Z", "lead_time": 5.0},
-            {"id": 11, "completed_by": 7, "result": [], "was_cancelled": True,
-             "created_at": "2026-01-01T11:00:00Z", "updated_at": "2026-01-01T11:00:00Z", "lead_time": None}],
-         "drafts": [{"id": 3, "user": "c@x", "result": choice("bogus"), "created_at": "2026-01-01T12:00:00Z",
-                     "updated_at": "2026-01-01T12:00:00Z", "lead_time": 1.0}]},
+        {
+            "id": 1,
+            "annotations": [
+                {
+                    "id": 10,
+                    "completed_by": 7,
+                    "result": choice("same object"),
+                    "was_cancelled": False,
+                    "created_at": "2026-01-01T10:00:00Z",
+                    "updated_at": "2026-01-01T10:00:05Z",
+                    "lead_time": 5.0,
+                },
+                {
+                    "id": 11,
+                    "completed_by": 7,
+                    "result": [],
+                    "was_cancelled": True,
+                    "created_at": "2026-01-01T11:00:00Z",
+                    "updated_at": "2026-01-01T11:00:00Z",
+                    "lead_time": None,
+                },
+            ],
+            "drafts": [
+                {
+                    "id": 3,
+                    "user": "c@x",
+                    "result": choice("bogus"),
+                    "created_at": "2026-01-01T12:00:00Z",
+                    "updated_at": "2026-01-01T12:00:00Z",
+                    "lead_time": 1.0,
+                }
+            ],
+        },
         {"id": 2, "annotations": [], "drafts": []},
         {"id": 99, "annotations": [{"id": 50}], "drafts": []},
     ]
     report = PullReport()
-    rows, drafts = versions_from_export(tasks, {1: ("B", "p1", "A01"), 2: ("B", "p2", "A01")}, {7: "c@x"}, "now", report)
+    rows, drafts = versions_from_export(
+        tasks, {1: ("B", "p1", "A01"), 2: ("B", "p2", "A01")}, {7: "c@x"}, "now", report
+    )
     assert [(r["kind"], r["ls_id"], r["status"], r["label"], r["ls_user"]) for r in rows] == [
         ("annotation", 10, "labelled", "same object", "c@x"),
         ("annotation", 11, "skipped", None, "c@x"),
@@ -129,8 +173,18 @@ def test_versions_from_export_records_skips_drafts_and_unknown_tasks():
 
 
 def version(kind, ls_id, updated, pair="p1", annotator="A01", status="labelled", label="unrelated"):
-    return {"kind": kind, "ls_id": ls_id, "updated_at": updated, "created_at": "2026-01-01T00:00:00Z", "pair_id": pair,
-            "annotator": annotator, "status": status, "label": label, "comment": None, "lead_time": 1.0}
+    return {
+        "kind": kind,
+        "ls_id": ls_id,
+        "updated_at": updated,
+        "created_at": "2026-01-01T00:00:00Z",
+        "pair_id": pair,
+        "annotator": annotator,
+        "status": status,
+        "label": label,
+        "comment": None,
+        "lead_time": 1.0,
+    }
 
 
 def test_labels_table_keeps_newest_version_and_flags_latest_per_annotator_and_pair():

@@ -22,8 +22,22 @@ def test_plan_after_ingest(study_copy: Workspace, monkeypatch):
     assert states["push"] == "needs sampler/batches/{annotator}.parquet"
     assert states["analyze"] == "needs annotation/labels.parquet"
     assert states["report"] == "ready"
-    assert list(states) == ["ingest", "fetch-images", "model", "train", "embed", "index", "sample", "push",
-                            "simulate-labels", "pull", "analyze", "evaluate", "report", "export-links"]
+    assert list(states) == [
+        "ingest",
+        "fetch-images",
+        "model",
+        "train",
+        "embed",
+        "index",
+        "sample",
+        "push",
+        "simulate-labels",
+        "pull",
+        "analyze",
+        "evaluate",
+        "report",
+        "export-links",
+    ]
 
 
 def test_plan_without_labelstudio_exports_instead(study_copy: Workspace):
@@ -45,4 +59,4 @@ def test_every_stage_has_a_verb_and_declared_outputs():
         if VERBS[stage.verb].command is not None:
             assert stage.verb in registered
     stage_verbs = [s.verb for s in STAGES if VERBS[s.verb].command is not None]
-    assert registered[2:2 + len(stage_verbs)] == stage_verbs  # the CLI lists the stages in study order
+    assert registered[2 : 2 + len(stage_verbs)] == stage_verbs  # the CLI lists the stages in study order

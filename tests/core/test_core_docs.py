@@ -13,7 +13,9 @@ import typer
 from heritage_weaver.config import CollectionConfig
 from hw_cli.app import app
 
-DOCS = sorted((Path(__file__).resolve().parents[2] / "docs").glob("*.md")) + [Path(__file__).resolve().parents[2] / "README.md"]
+DOCS = sorted((Path(__file__).resolve().parents[2] / "docs").glob("*.md")) + [
+    Path(__file__).resolve().parents[2] / "README.md"
+]
 FENCE = re.compile(r"```(\w+)\n(.*?)```", re.S)
 
 
@@ -48,7 +50,9 @@ def test_docs_show_hw_commands():
     assert len(_hw_commands()) >= 8
 
 
-@pytest.mark.parametrize(("doc", "words"), _hw_commands(), ids=lambda value: " ".join(value) if isinstance(value, list) else value)
+@pytest.mark.parametrize(
+    ("doc", "words"), _hw_commands(), ids=lambda value: " ".join(value) if isinstance(value, list) else value
+)
 def test_documented_command_exists_with_its_options(doc, words):
     command, rest = _resolve(words)
     assert not _is_group(command), f"{doc}: `hw {' '.join(words)}` names no verb"

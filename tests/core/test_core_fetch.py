@@ -75,15 +75,34 @@ SETTINGS = FetchConfig(workers=4, per_host_rate=200, retries=2, backoff=0.01, ti
 
 
 def test_fetch_outcomes(server, study_copy: Workspace):
-    urls = [f"{server}/{name}" for name in
-            ("good1.jpg", "good2.jpg", "missing.jpg", "slow.jpg", "truncated.jpg", "page.jpg", "garbage.jpg", "bomb.jpg", "flaky.jpg")]
+    urls = [
+        f"{server}/{name}"
+        for name in (
+            "good1.jpg",
+            "good2.jpg",
+            "missing.jpg",
+            "slow.jpg",
+            "truncated.jpg",
+            "page.jpg",
+            "garbage.jpg",
+            "bomb.jpg",
+            "flaky.jpg",
+        )
+    ]
     outcomes = fetch_images(study_copy, urls, SETTINGS)
     by_name = {url.rsplit("/", 1)[1]: outcome for url, outcome in outcomes.items()}
     assert by_name["good1.jpg"]["status"] == "ok" and by_name["good1.jpg"]["path"] == by_name["good2.jpg"]["path"]
-    assert by_name["good1.jpg"]["path"].startswith("images/cache/") and (by_name["good1.jpg"]["width"], by_name["good1.jpg"]["height"]) == (16, 16)
+    assert by_name["good1.jpg"]["path"].startswith("images/cache/") and (
+        by_name["good1.jpg"]["width"],
+        by_name["good1.jpg"]["height"],
+    ) == (16, 16)
     assert by_name["missing.jpg"]["error"] == "HTTP 404" and by_name["missing.jpg"]["attempts"] == 1
     assert by_name["slow.jpg"]["status"] == "failed" and by_name["slow.jpg"]["attempts"] == 3
-    assert "truncated" in by_name["truncated.jpg"]["error"] or "incomplete" in by_name["truncated.jpg"]["error"].lower() or by_name["truncated.jpg"]["status"] == "failed"
+    assert (
+        "truncated" in by_name["truncated.jpg"]["error"]
+        or "incomplete" in by_name["truncated.jpg"]["error"].lower()
+        or by_name["truncated.jpg"]["status"] == "failed"
+    )
     assert by_name["page.jpg"]["error"] == "content type text/html is not an image"
     assert by_name["garbage.jpg"]["error"].startswith("not a decodable image")
     assert "pixel limit" in by_name["bomb.jpg"]["error"]
@@ -100,7 +119,9 @@ def test_fetch_resumes_without_refetching(server, study_copy: Workspace):
     fetch_images(study_copy, urls[:3], SETTINGS)
     # A killed run leaves a journal with one finished line and a cut-off one.
     journal = study_copy.path("images", "fetch-journal.jsonl")
-    journal.write_text('{"location": "%s/good3.jpg", "status": "ok", "path": "images/cache/x.jpg"}\n{"location": "tr' % server)
+    journal.write_text(
+        f'{{"location": "{server}/good3.jpg", "status": "ok", "path": "images/cache/x.jpg"}}\n{{"location": "tr'
+    )
     _Handler.hits = {}
     outcomes = fetch_images(study_copy, urls + [f"{server}/missing.jpg"], SETTINGS, retry_failed=False)
     assert sorted(_Handler.hits) == ["/good4.jpg", "/good5.jpg", "/missing.jpg"]
@@ -129,12 +150,16 @@ def _closed_port() -> int:
 
 def test_unreachable_hosts_are_given_up_and_left_for_the_next_run(server, study_copy: Workspace):
     closed = _closed_port()
-    dead = [f"http://images.invalid/{i}.jpg" for i in range(200)] + [f"http://127.0.0.1:{closed}/{i}.jpg" for i in range(200)]
+    dead = [f"http://images.invalid/{i}.jpg" for i in range(200)] + [
+        f"http://127.0.0.1:{closed}/{i}.jpg" for i in range(200)
+    ]
     urls = [f"{server}/good{i}.jpg" for i in range(3)] + dead
     settings = SETTINGS.model_copy(update={"retries": 3, "backoff": 0.2, "host_failures": 3})
     given_up, done = [], []
     start = time.monotonic()
-    outcomes = fetch_images(study_copy, urls, settings, on_done=done.append, on_host_down=lambda host, reason: given_up.append(host))
+    outcomes = fetch_images(
+        study_copy, urls, settings, on_done=done.append, on_host_down=lambda host, reason: given_up.append(host)
+    )
     assert time.monotonic() - start < 10  # 400 URLs × 4 attempts with back-off would take minutes
     assert sorted(given_up) == sorted(["images.invalid", f"127.0.0.1:{closed}"])  # each host said once
     assert sorted(outcomes) == sorted(urls[:3])  # nothing recorded for the dead hosts: the next run tries them
@@ -154,8 +179,10 @@ def test_fetch_summary_per_host(study_copy: Workspace):
     config.write_text(config.read_text().replace("[embedding]", "[fetch]\nbackoff = 0.01\n\n[embedding]"))
     records = pq.read_table(study_copy.path("records", "records.parquet"))
     images = [[f"http://images.invalid/{i}.jpg"] for i in range(records.num_rows)]
-    pq.write_table(records.set_column(records.schema.get_field_index("images"), "images", pa.array(images, pa.list_(pa.string()))),
-                   study_copy.path("records", "records.parquet"))
+    pq.write_table(
+        records.set_column(records.schema.get_field_index("images"), "images", pa.array(images, pa.list_(pa.string()))),
+        study_copy.path("records", "records.parquet"),
+    )
     result = CliRunner().invoke(app, ["fetch-images", "--study", str(study_copy.root)])
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())

@@ -31,9 +31,13 @@ def import_graph() -> nx.DiGraph:
     graph.add_nodes_from(modules)
     for name, path in modules.items():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            targets = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
-                       else [node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
-                       else [])
+            targets = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module]
+                if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+                else []
+            )
             for target in targets:
                 if target.split(".")[0] not in PACKAGES:
                     continue
@@ -55,8 +59,9 @@ def test_the_core_imports_no_stage_and_not_the_cli():
 
 
 def test_stages_import_only_the_core_and_themselves():
-    crossing = [(a, b) for a, b in import_graph().edges
-                if _package(a) in STAGES and _package(b) not in (CORE, _package(a))]
+    crossing = [
+        (a, b) for a, b in import_graph().edges if _package(a) in STAGES and _package(b) not in (CORE, _package(a))
+    ]
     assert not crossing
 
 
@@ -76,8 +81,13 @@ def test_only_the_cli_prints():
     for package in (CORE, *STAGES, *APPS):
         for path in (ROOT / package).rglob("*.py"):
             tree = ast.parse(path.read_text(encoding="utf-8"))
-            imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-                        for alias in node.names}
-            imported |= {node.module.split(".")[0] for node in ast.walk(tree)
-                         if isinstance(node, ast.ImportFrom) and node.module}
+            imported = {
+                alias.name.split(".")[0]
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Import)
+                for alias in node.names
+            }
+            imported |= {
+                node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+            }
             assert not imported & {"rich", "typer"}, f"{path.relative_to(ROOT)} imports terminal output"

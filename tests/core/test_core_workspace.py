@@ -21,7 +21,9 @@ def test_manifest_tracks_done_and_stale(study_copy: Workspace):
 
 def test_config_change_makes_artifact_stale(study_copy: Workspace):
     config = study_copy.path("study.toml")
-    config.write_text(config.read_text().replace('path = "data/nms.csv"', 'path = "data/nms.csv"\nimage_separator = ";"'))
+    config.write_text(
+        config.read_text().replace('path = "data/nms.csv"', 'path = "data/nms.csv"\nimage_separator = ";"')
+    )
     assert Workspace.open(study_copy.root).artifact_state("records/records.parquet") == "stale"
 
 
@@ -44,8 +46,11 @@ def test_verb_states_and_status_table(study_copy: Workspace):
 
     from hw_cli.app import app
 
-    assert study_copy.verb_states("ingest") == {"records/records.parquet": "done", "records/rejects.parquet": "done",
-                                                "records/dropped.parquet": "done"}
+    assert study_copy.verb_states("ingest") == {
+        "records/records.parquet": "done",
+        "records/rejects.parquet": "done",
+        "records/dropped.parquet": "done",
+    }
     assert study_copy.verb_states("sample") == {}
     result = CliRunner().invoke(app, ["status", "--study", str(study_copy.root)])
     assert result.exit_code == 0, result.output

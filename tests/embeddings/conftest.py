@@ -62,7 +62,9 @@ def study(study_copy: Workspace, tiny_model: Path) -> Workspace:
 def small_study(study: Workspace) -> Workspace:
     """The study cut down to 8 SMG and 4 NMS records (fast to embed)."""
     records = read_records(study)
-    small = pd.concat([records[records["collection"] == "smg"].head(8), records[records["collection"] == "nms"].head(4)])
+    small = pd.concat(
+        [records[records["collection"] == "smg"].head(8), records[records["collection"] == "nms"].head(4)]
+    )
     write_records(study, small)
     return study
 
@@ -72,9 +74,21 @@ def make_awkward_images(folder: Path) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
     rgb = Image.fromarray(rng.integers(0, 256, (40, 48, 3), dtype=np.uint8), "RGB")
-    paths = {name: folder / f"{name}.{ext}" for name, ext in [
-        ("zero_byte", "jpg"), ("corrupt", "jpg"), ("bad_jpeg", "jpg"), ("truncated", "jpg"), ("oversized", "png"), ("cmyk", "jpg"),
-        ("palette_alpha", "png"), ("grey_alpha", "png"), ("sixteen_bit", "png"), ("plain", "jpg")]}
+    paths = {
+        name: folder / f"{name}.{ext}"
+        for name, ext in [
+            ("zero_byte", "jpg"),
+            ("corrupt", "jpg"),
+            ("bad_jpeg", "jpg"),
+            ("truncated", "jpg"),
+            ("oversized", "png"),
+            ("cmyk", "jpg"),
+            ("palette_alpha", "png"),
+            ("grey_alpha", "png"),
+            ("sixteen_bit", "png"),
+            ("plain", "jpg"),
+        ]
+    }
     paths["zero_byte"].write_bytes(b"")
     paths["corrupt"].write_bytes(b"this is no image at all\n" * 20)
     paths["bad_jpeg"].write_bytes(b"\xff\xd8\xff\xe0 a jpeg marker, then junk" * 20)
@@ -85,7 +99,9 @@ def make_awkward_images(folder: Path) -> dict[str, Path]:
     palette = rgb.convert("P", palette=Image.Palette.ADAPTIVE, colors=16)
     palette.info["transparency"] = 0
     palette.save(paths["palette_alpha"], transparency=0)
-    Image.fromarray(np.stack([np.full((30, 30), 10, np.uint8), np.zeros((30, 30), np.uint8)], -1), "LA").save(paths["grey_alpha"])
+    Image.fromarray(np.stack([np.full((30, 30), 10, np.uint8), np.zeros((30, 30), np.uint8)], -1), "LA").save(
+        paths["grey_alpha"]
+    )
     Image.fromarray((np.arange(30 * 30).reshape(30, 30) * 70).astype(np.uint16)).save(paths["sixteen_bit"])
     return paths
 

@@ -9,13 +9,16 @@ from PIL import Image
 from heritage_weaver.decode import ImageProblem, open_rgb, to_rgb
 
 
-@pytest.mark.parametrize(("name", "reason"), [
-    ("zero_byte", "empty file"),
-    ("corrupt", "not a readable image"),
-    ("bad_jpeg", "corrupt or truncated"),
-    ("truncated", "corrupt or truncated"),
-    ("oversized", "oversized"),
-])
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("zero_byte", "empty file"),
+        ("corrupt", "not a readable image"),
+        ("bad_jpeg", "corrupt or truncated"),
+        ("truncated", "corrupt or truncated"),
+        ("oversized", "oversized"),
+    ],
+)
 def test_broken_images_raise_a_reason(awkward_images, name, reason):
     with pytest.raises(ImageProblem, match=reason):
         open_rgb(awkward_images[name])

@@ -27,8 +27,14 @@ def _kill_after_shards(study_root: Path, shards: int, timeout: float = 120.0) ->
     """Start `hw embed` in its own process group and SIGKILL it once `shards` shards are committed."""
     shard_dir = study_root / "embeddings" / "base" / "shards"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen([sys.executable, "-c", RUN_EMBED, str(study_root)], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", RUN_EMBED, str(study_root)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + timeout
     try:
         while len(list(shard_dir.glob("*.parquet"))) < shards:

@@ -29,7 +29,9 @@ def test_vectors_round_trip_and_rerun_does_nothing(small_study, encoder):
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
     texts = units["modality"] == "text"
-    np.testing.assert_allclose(vectors[texts.to_numpy()], encoder.encode_texts(units.loc[texts, "text"].tolist()), atol=1e-5)
+    np.testing.assert_allclose(
+        vectors[texts.to_numpy()], encoder.encode_texts(units.loc[texts, "text"].tolist()), atol=1e-5
+    )
     images = units[~texts].head(4)
     expected = encoder.encode_images([open_rgb(p, 32) for p in images["image"]])
     np.testing.assert_allclose(vectors[images.index.to_numpy()], expected, atol=1e-5)
@@ -57,21 +59,36 @@ def test_filters_and_manifest_per_shard(small_study, encoder):
 
 def test_bad_inputs_are_recorded_and_counts_reconcile(small_study, encoder, awkward_images):
     records = read_records(small_study)
-    extra = pd.DataFrame({
-        "record_id": ["bad1", "bad2", "odd1"], "collection": ["smg", "nms", "smg"], "name": ["", "Broken things", "Odd"],
-        "description": ["Has an empty name.", "", ""],
-        "images": [[str(awkward_images[n]) for n in BROKEN[:2]],
-                   [str(awkward_images[n]) for n in BROKEN[2:]] + ["https://example.org/never-fetched.jpg"],
-                   [str(awkward_images[n]) for n in UNUSUAL]],
-        "category": None, "taxonomy": None, "source_file": "x", "source_position": 0,
-    })
+    extra = pd.DataFrame(
+        {
+            "record_id": ["bad1", "bad2", "odd1"],
+            "collection": ["smg", "nms", "smg"],
+            "name": ["", "Broken things", "Odd"],
+            "description": ["Has an empty name.", "", ""],
+            "images": [
+                [str(awkward_images[n]) for n in BROKEN[:2]],
+                [str(awkward_images[n]) for n in BROKEN[2:]] + ["https://example.org/never-fetched.jpg"],
+                [str(awkward_images[n]) for n in UNUSUAL],
+            ],
+            "category": None,
+            "taxonomy": None,
+            "source_file": "x",
+            "source_position": 0,
+        }
+    )
     write_records(small_study, pd.concat([records, extra], ignore_index=True))
     summary = embed_model(small_study, "base", encoder, batch_size=4)
 
     failures = ModelStore.of(small_study, "base").read_failures().set_index("unit_id")
-    expected = {"bad1#name": "empty text", "bad1#img0": "empty file", "bad1#img1": "not a readable image",
-                "bad2#img0": "corrupt or truncated", "bad2#img1": "corrupt or truncated", "bad2#img2": "oversized",
-                "bad2#img3": "image not fetched"}
+    expected = {
+        "bad1#name": "empty text",
+        "bad1#img0": "empty file",
+        "bad1#img1": "not a readable image",
+        "bad2#img0": "corrupt or truncated",
+        "bad2#img1": "corrupt or truncated",
+        "bad2#img2": "oversized",
+        "bad2#img3": "image not fetched",
+    }
     assert set(failures.index) == set(expected)
     for unit_id, reason in expected.items():
         assert failures.loc[unit_id, "reason"].startswith(reason), (unit_id, failures.loc[unit_id, "reason"])
@@ -108,8 +125,10 @@ def test_new_weights_discard_old_vectors(small_study, encoder):
     other = type(encoder)(**{**vars(encoder), "weights_hash": "0123456789abcdef"})
     summary = embed_model(small_study, "base", other, batch_size=8)
     assert summary.restarted and summary.embedded_this_run == summary.units
-    assert {ModelStore.of(small_study, "base").shard_metadata(n)["weights_hash"]
-            for n in ModelStore.of(small_study, "base").committed_shards()} == {"0123456789abcdef"}
+    assert {
+        ModelStore.of(small_study, "base").shard_metadata(n)["weights_hash"]
+        for n in ModelStore.of(small_study, "base").committed_shards()
+    } == {"0123456789abcdef"}
 
 
 def test_missing_records_is_a_clear_error(small_study, encoder):

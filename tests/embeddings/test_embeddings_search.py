@@ -108,8 +108,9 @@ def test_approximate_indexes_find_the_nearest(kind):
 
 
 def test_cli_search_json(indexed):
-    result = CliRunner().invoke(app, ["search", "--study", str(indexed.root), "--text", "loom", "-k", "3",
-                                      "--modality", "text", "--json"])
+    result = CliRunner().invoke(
+        app, ["search", "--study", str(indexed.root), "--text", "loom", "-k", "3", "--modality", "text", "--json"]
+    )
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert len(rows) == 3 and set(rows[0]) == {"record_id", "collection", "name", "score", "image", "unit_id"}

@@ -12,7 +12,13 @@ def _records(*rows) -> pd.DataFrame:
 
 
 RECORDS = _records(
-    ("co1", "smg", "Telephone", "Black bakelite telephone. Made by the G.P.O. in 1950.  Dr. Smith used it.", ["/a.jpg", "/b.jpg"]),
+    (
+        "co1",
+        "smg",
+        "Telephone",
+        "Black bakelite telephone. Made by the G.P.O. in 1950.  Dr. Smith used it.",
+        ["/a.jpg", "/b.jpg"],
+    ),
     ("T.2", "nms", "  Loom   shuttle ", "", []),
     ("co3", "smg", "", "One sentence only", None),
 )
@@ -22,9 +28,15 @@ def test_units_of_records_with_real_spacy():
     units = build_units(RECORDS, split_sentences)
     assert list(units.columns) == list(UNIT_COLUMNS)
     assert units["unit_id"].tolist() == [
-        "co1#img0", "co1#img1", "co1#name", "co1#s0", "co1#s1", "co1#s2",
+        "co1#img0",
+        "co1#img1",
+        "co1#name",
+        "co1#s0",
+        "co1#s1",
+        "co1#s2",
         "T.2#name",
-        "co3#name", "co3#s0",
+        "co3#name",
+        "co3#s0",
     ]
     by_id = units.set_index("unit_id")
     assert by_id.loc["co1#s1", "text"] == "Made by the G.P.O. in 1950."

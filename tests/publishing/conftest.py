@@ -20,8 +20,10 @@ from tests.analysis.analysis_fixtures import (
 
 
 def write_thresholds(ws: Workspace) -> pd.DataFrame:
-    rows = [{"model": m, "comparison": c, "threshold": 0.8 + 0.01 * i, "percentile": 99.0, "mode": "record"}
-            for i, (m, c) in enumerate((m, c) for m in MODELS for c in COMPARISONS)]
+    rows = [
+        {"model": m, "comparison": c, "threshold": 0.8 + 0.01 * i, "percentile": 99.0, "mode": "record"}
+        for i, (m, c) in enumerate((m, c) for m in MODELS for c in COMPARISONS)
+    ]
     thresholds = pd.DataFrame(rows)
     write_table(ws.path("sampler", "thresholds.parquet"), thresholds)
     ws.record("sampler/thresholds.parquet", "sample")

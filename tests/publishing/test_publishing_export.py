@@ -35,7 +35,11 @@ def test_tables_hold_one_row_per_pair_whose_label_maps_to_a_relation(labelled_st
     csv = pd.read_csv(labelled_study.path("publishing", "links.csv"))
     assert len(table) == len(csv) == len(linked) > 0
     assert sorted(table["pair_id"]) == sorted(linked["pair_id"]) == sorted(csv["pair_id"])
-    relation = {"same object": "skos:exactMatch", "similar object": "skos:closeMatch", "same category": "skos:relatedMatch"}
+    relation = {
+        "same object": "skos:exactMatch",
+        "similar object": "skos:closeMatch",
+        "same category": "skos:relatedMatch",
+    }
     assert (table["relation"] == table["label"].map(relation)).all()
     assert f"{len(expected)} judged pairs, {len(linked)} links" in result.output
     assert "(not exported: unrelated)" in result.output
@@ -47,13 +51,22 @@ def test_tables_hold_one_row_per_pair_whose_label_maps_to_a_relation(labelled_st
         assert row["agreement"] == pytest.approx(votes.count(row["label"]) / 3)
     # scores and thresholds per comparison and model; linked_by names exactly the flagged ones
     row = table.iloc[0]
-    flagged = [f"{c}/{m}" for c in ("image-image", "text-text", "text-image") for m in ("base", "ft-last", "ft-best")
-               if row[f"link.{c}.{m}"]]
+    flagged = [
+        f"{c}/{m}"
+        for c in ("image-image", "text-text", "text-image")
+        for m in ("base", "ft-last", "ft-best")
+        if row[f"link.{c}.{m}"]
+    ]
     assert row["linked_by"].split(";") == flagged
-    thresholds = pd.read_parquet(labelled_study.path("sampler", "thresholds.parquet")).set_index(["comparison", "model"])
+    thresholds = pd.read_parquet(labelled_study.path("sampler", "thresholds.parquet")).set_index(
+        ["comparison", "model"]
+    )
     assert row["threshold.text-image.ft-best"] == pytest.approx(thresholds.loc[("text-image", "ft-best"), "threshold"])
     assert row["uri_a"] == f"https://collection.sciencemuseumgroup.org.uk/objects/{row['record_a']}"
-    assert row["uri_b"] == f"https://www.nms.ac.uk/search-our-collections/collection-search-results/?item_id={row['record_b']}"
+    assert (
+        row["uri_b"]
+        == f"https://www.nms.ac.uk/search-our-collections/collection-search-results/?item_id={row['record_b']}"
+    )
 
 
 def test_turtle_and_json_ld_parse_back_to_the_same_graph_with_the_links_and_their_provenance(labelled_study):
@@ -102,24 +115,32 @@ def test_the_rdf_conforms_to_the_shapes_and_the_shapes_catch_a_missing_judgement
 
 def test_uri_templates_relations_and_base_uri_come_from_the_config(labelled_study):
     config = labelled_study.path("study.toml")
-    config.write_text(config.read_text() + """
+    config.write_text(
+        config.read_text()
+        + """
 [publishing]
 base_uri = "https://data.example.org/fixture/"
 uri_templates = { nms = "https://example.org/{collection}/{record_id}" }
 relations = { "same object" = "exactMatch", "similar object" = "closeMatch" }
-""")
+"""
+    )
     assert _export(labelled_study).exit_code == 0
     table = pd.read_parquet(labelled_study.path("publishing", "links.parquet"))
     assert set(table["label"]) == {"same object", "similar object"}
     assert (table["uri_b"] == "https://example.org/nms/" + table["record_b"]).all()
     graph = Graph().parse(labelled_study.path("publishing", "links.ttl"), format="turtle")
-    assert URIRef(f"https://data.example.org/fixture/link/{table['pair_id'].iloc[0]}") in set(graph.subjects(RDF.type, HW.Link))
+    assert URIRef(f"https://data.example.org/fixture/link/{table['pair_id'].iloc[0]}") in set(
+        graph.subjects(RDF.type, HW.Link)
+    )
 
 
 def test_a_generic_collection_gets_a_study_urn_with_the_record_id_percent_encoded():
     from publishing.uris import record_uri
 
-    assert record_uri("urn:heritage-weaver:s:{collection}:{record_id}", "mylib", "A 1/2") == "urn:heritage-weaver:s:mylib:A%201%2F2"
+    assert (
+        record_uri("urn:heritage-weaver:s:{collection}:{record_id}", "mylib", "A 1/2")
+        == "urn:heritage-weaver:s:mylib:A%201%2F2"
+    )
 
 
 def test_without_labels_or_with_an_unknown_relation_label_it_says_what_to_do(labelled_study):
@@ -142,12 +163,15 @@ def test_without_labels_or_with_an_unknown_relation_label_it_says_what_to_do(lab
     assert not labelled_study.path("publishing").exists()
 
 
-@pytest.mark.parametrize(("publishing", "message"), [
-    ('uri_templates = { nms = "https://example.org/{id}" }', "nms: a URI template must contain {record_id}"),
-    ('uri_templates = { other = "https://example.org/{record_id}" }', "names unknown collection(s) ['other']"),
-    ('relations = { "same object" = "sameAs" }', "publishing.relations.same object: Input should be 'exactMatch'"),
-    ('base_uri = "https://example.org/no-separator"', "base_uri must be an absolute URI ending in '/', '#' or ':'"),
-])
+@pytest.mark.parametrize(
+    ("publishing", "message"),
+    [
+        ('uri_templates = { nms = "https://example.org/{id}" }', "nms: a URI template must contain {record_id}"),
+        ('uri_templates = { other = "https://example.org/{record_id}" }', "names unknown collection(s) ['other']"),
+        ('relations = { "same object" = "sameAs" }', "publishing.relations.same object: Input should be 'exactMatch'"),
+        ('base_uri = "https://example.org/no-separator"', "base_uri must be an absolute URI ending in '/', '#' or ':'"),
+    ],
+)
 def test_a_bad_publishing_section_is_an_error_naming_the_key(labelled_study, publishing, message):
     config = labelled_study.path("study.toml")
     config.write_text(config.read_text() + f"\n[publishing]\n{publishing}\n")

@@ -15,20 +15,22 @@ def _labels(rows: list[tuple]) -> pd.DataFrame:
     return frame
 
 
-LABELS = _labels([
-    ("p1", "A01", "same object", "labelled", 1, True),
-    ("p1", "A02", "same object", "labelled", 2, True),
-    ("p2", "A01", "same object", "labelled", 3, True),
-    ("p2", "A02", "similar object", "labelled", 4, True),
-    ("p2", "A03", "similar object", "labelled", 5, True),
-    ("p3", "A01", "same object", "labelled", 6, True),
-    ("p3", "A02", "unrelated", "labelled", 7, True),
-    ("p4", "A01", "unrelated", "labelled", 8, False),   # superseded by the next one
-    ("p4", "A01", "same category", "labelled", 9, True),
-    ("p5", "A01", "same object", "labelled", 10, False),
-    ("p5", "A01", None, "skipped", 11, True),  # the latest word is a skip: no label
-    ("p6", "A01", "similar object", "draft", 12, True),
-])
+LABELS = _labels(
+    [
+        ("p1", "A01", "same object", "labelled", 1, True),
+        ("p1", "A02", "same object", "labelled", 2, True),
+        ("p2", "A01", "same object", "labelled", 3, True),
+        ("p2", "A02", "similar object", "labelled", 4, True),
+        ("p2", "A03", "similar object", "labelled", 5, True),
+        ("p3", "A01", "same object", "labelled", 6, True),
+        ("p3", "A02", "unrelated", "labelled", 7, True),
+        ("p4", "A01", "unrelated", "labelled", 8, False),  # superseded by the next one
+        ("p4", "A01", "same category", "labelled", 9, True),
+        ("p5", "A01", "same object", "labelled", 10, False),
+        ("p5", "A01", None, "skipped", 11, True),  # the latest word is a skip: no label
+        ("p6", "A01", "similar object", "draft", 12, True),
+    ]
+)
 
 
 def test_each_annotator_counts_once_with_their_latest_label():
@@ -41,7 +43,12 @@ def test_each_annotator_counts_once_with_their_latest_label():
 def test_majority_unanimity_single_and_ties_take_the_least_specific_label():
     table = verdicts(LABELS, judgements(LABELS)).set_index("pair_id")
     assert list(table.index) == ["p1", "p2", "p3", "p4"]
-    assert table.loc["p1", ["label", "decision", "agreement", "n_annotators"]].tolist() == ["same object", "unanimous", 1.0, 2]
+    assert table.loc["p1", ["label", "decision", "agreement", "n_annotators"]].tolist() == [
+        "same object",
+        "unanimous",
+        1.0,
+        2,
+    ]
     assert table.loc["p2", ["label", "decision", "n_annotators"]].tolist() == ["similar object", "majority", 3]
     assert table.loc["p2", "agreement"] == pytest.approx(2 / 3)
     assert table.loc["p3", ["label", "decision", "agreement"]].tolist() == ["unrelated", "tie", 0.5]
@@ -50,10 +57,18 @@ def test_majority_unanimity_single_and_ties_take_the_least_specific_label():
 
 def test_an_adjudicated_label_takes_precedence_over_the_vote():
     labels = LABELS.assign(adjudicated_label=None, adjudicator=None)
-    labels.loc[(labels["pair_id"] == "p3") & (labels["annotator"] == "A02"), ["adjudicated_label", "adjudicator"]] = ["same object", "L01"]
+    labels.loc[(labels["pair_id"] == "p3") & (labels["annotator"] == "A02"), ["adjudicated_label", "adjudicator"]] = [
+        "same object",
+        "L01",
+    ]
     table = verdicts(labels, judgements(labels)).set_index("pair_id")
     assert table.loc["p3", ["label", "decision", "agreement", "n_annotators", "adjudicator"]].tolist() == [
-        "same object", "adjudicated", 0.5, 2, "L01"]
+        "same object",
+        "adjudicated",
+        0.5,
+        2,
+        "L01",
+    ]
     assert table.loc["p3", "adjudicated_at"] == pd.Timestamp("2025-03-01 00:07", tz="UTC")
     assert table.loc["p1", "decision"] == "unanimous"
 

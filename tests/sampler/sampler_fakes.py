@@ -29,8 +29,9 @@ def unit_rows(matrix: np.ndarray) -> np.ndarray:
     return (matrix / np.linalg.norm(matrix, axis=1, keepdims=True)).astype(np.float32)
 
 
-def synthetic_units(rng: np.random.Generator, prefix: str, n_records: int, max_units: int, dim: int,
-                    skip_every: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def synthetic_units(
+    rng: np.random.Generator, prefix: str, n_records: int, max_units: int, dim: int, skip_every: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Unit record ids (shuffled, 1..max_units units per record) and their unit vectors."""
     records = [f"{prefix}{i:03d}" for i in range(n_records) if not (skip_every and i % skip_every == 0)]
     ids = np.repeat(records, rng.integers(1, max_units + 1, len(records)))
@@ -45,7 +46,9 @@ def make_study_vectors(seed: int = 0, models=MODELS, n_a: int = 30, n_b: int = 1
     for model in models:
         for collection, n in (("a", n_a), ("b", n_b)):
             for modality in ("text", "image"):
-                ids, vectors = synthetic_units(rng, collection, n, 3, dim, skip_every=5 if modality == "image" and collection == "a" else 0)
+                ids, vectors = synthetic_units(
+                    rng, collection, n, 3, dim, skip_every=5 if modality == "image" and collection == "a" else 0
+                )
                 data[(model, modality, collection)] = (pd.DataFrame({"record_id": ids, "modality": modality}), vectors)
     return data
 

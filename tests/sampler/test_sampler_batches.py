@@ -49,7 +49,9 @@ def test_more_annotators_than_pools_supply_is_reported():
     plan = _plan(sizes=(2, 2, 2, 2, 2), annotators=("A", "B", "C"), per=5)
     sizes = [len(b) for b in plan.draws.values()]
     assert sum(sizes) == 11  # ten pool pairs plus the shared pair 0
-    assert {s.annotator for s in plan.shortfalls if s.link_type == "(batch)"} == {a for a, n in zip("ABC", sizes) if n < 5}
+    assert {s.annotator for s in plan.shortfalls if s.link_type == "(batch)"} == {
+        a for a, n in zip("ABC", sizes) if n < 5
+    }
 
 
 def test_overlap_share_is_shown_to_every_annotator():

@@ -19,8 +19,13 @@ def vectors(study_copy, monkeypatch):
     for model in study_copy.config.models:
         for modality, most in (("text", 3), ("image", 2)):
             counts = rng.integers(0 if modality == "image" else 1, most + 1, len(records))
-            units = pd.DataFrame({"record_id": np.repeat(records["record_id"], counts),
-                                  "collection": np.repeat(records["collection"], counts), "modality": modality})
+            units = pd.DataFrame(
+                {
+                    "record_id": np.repeat(records["record_id"], counts),
+                    "collection": np.repeat(records["collection"], counts),
+                    "modality": modality,
+                }
+            )
             data[(model, modality)] = (units.reset_index(drop=True), unit_rows(rng.normal(size=(len(units), 16))))
 
     def load_vectors(ws, model, modality=None, collection=None):

@@ -6,14 +6,36 @@ from sampler_fakes import COMPARISONS, MODELS, brute_force_scores, make_study_ve
 from sampler.pairs import pair_ids, record_hashes
 from sampler.pipeline import SampleError, SampleSettings, run_sample
 
-BATCH_COLUMNS = ["pair_id", "annotator", "position", "record_a", "collection_a", "record_b", "collection_b",
-                 "link_types", "is_control", "is_overlap"]
+BATCH_COLUMNS = [
+    "pair_id",
+    "annotator",
+    "position",
+    "record_a",
+    "collection_a",
+    "record_b",
+    "collection_b",
+    "link_types",
+    "is_control",
+    "is_overlap",
+]
 
 
 def _settings(**changes):
-    base = dict(models=MODELS, base_model="base", comparisons=COMPARISONS, collection_a="a", collection_b="b",
-                percentile=90.0, percentile_mode="record", block_size=16, annotators=("A01", "A02", "A03"), per_annotator=12, overlap=0.25,
-                controls=2, seed=11)
+    base = dict(
+        models=MODELS,
+        base_model="base",
+        comparisons=COMPARISONS,
+        collection_a="a",
+        collection_b="b",
+        percentile=90.0,
+        percentile_mode="record",
+        block_size=16,
+        annotators=("A01", "A02", "A03"),
+        per_annotator=12,
+        overlap=0.25,
+        controls=2,
+        seed=11,
+    )
     return SampleSettings(**{**base, **changes})
 
 
@@ -43,10 +65,17 @@ def test_record_thresholds_and_links_match_brute_force(study_vectors, tmp_path, 
             assert row.links == len(expected)
             flagged = links[links[f"link.{comparison.name}.{model}"]]
             assert set(flagged.index) == expected
-            np.testing.assert_allclose(flagged[f"score.{comparison.name}.{model}"], stacked.loc[list(flagged.index)], atol=1e-6)
+            np.testing.assert_allclose(
+                flagged[f"score.{comparison.name}.{model}"], stacked.loc[list(flagged.index)], atol=1e-6
+            )
             linked_any |= expected
-        in_links = links[[any(t.startswith(comparison.name + "/") for t in types) or
-                          any(links.loc[i, f"link.{comparison.name}.{m}"] for m in MODELS) for i, types in zip(links.index, links["link_types"])]]
+        in_links = links[
+            [
+                any(t.startswith(comparison.name + "/") for t in types)
+                or any(links.loc[i, f"link.{comparison.name}.{m}"] for m in MODELS)
+                for i, types in zip(links.index, links["link_types"])
+            ]
+        ]
         assert set(in_links.index) == linked_any
 
 
@@ -99,7 +128,10 @@ def test_batches_have_the_documented_columns_and_shape(study_vectors, tmp_path):
         linked = batch[~batch["is_control"]]
         assert linked["link_types"].map(len).gt(0).all()
         assert batch["is_overlap"].sum() == 3
-        assert linked["pair_id"].tolist() == pair_ids(record_hashes(linked["record_a"]), record_hashes(linked["record_b"])).to_pylist()
+        assert (
+            linked["pair_id"].tolist()
+            == pair_ids(record_hashes(linked["record_a"]), record_hashes(linked["record_b"])).to_pylist()
+        )
         shown += batch.loc[~batch["is_overlap"], "pair_id"].tolist()
     assert len(shown) == len(set(shown))
     assert result.shortfalls.empty
@@ -124,7 +156,14 @@ def test_two_and_four_models(tmp_path):
 
 
 def test_more_annotators_than_links_report_a_shortfall(study_vectors, tmp_path):
-    result = _run(study_vectors, tmp_path, percentile=99.0, annotators=tuple(f"A{i}" for i in range(8)), per_annotator=30, overlap=0.0)
+    result = _run(
+        study_vectors,
+        tmp_path,
+        percentile=99.0,
+        annotators=tuple(f"A{i}" for i in range(8)),
+        per_annotator=30,
+        overlap=0.0,
+    )
     assert (result.shortfalls["link_type"] == "(batch)").sum() == 8
     drawable = sum(1 for types in result.links.column("link_types").to_pylist() if types)
     assert sum(len(b) - 2 for b in result.batches.values()) == drawable

@@ -46,7 +46,14 @@ def test_unit_blocks_cover_every_unit_pair_once():
     ids_a, vectors_a = synthetic_units(rng, "a", 7, 3, 5)
     ids_b, vectors_b = synthetic_units(rng, "b", 6, 3, 5)
     side_a, side_b = build_side(np.unique(ids_a), ids_a, vectors_a), build_side(np.unique(ids_b), ids_b, vectors_b)
-    values = torch.cat([b.reshape(-1) for b in unit_score_blocks(side_a, side_b, block_edges(side_a.unit_counts, 4), block_edges(side_b.unit_counts, 2))])
+    values = torch.cat(
+        [
+            b.reshape(-1)
+            for b in unit_score_blocks(
+                side_a, side_b, block_edges(side_a.unit_counts, 4), block_edges(side_b.unit_counts, 2)
+            )
+        ]
+    )
     np.testing.assert_allclose(np.sort(values.numpy()), np.sort((vectors_a @ vectors_b.T).ravel()), atol=1e-6)
 
 

@@ -20,4 +20,3 @@ def tiny_base(tmp_path_factory: pytest.TempPathFactory, ingested_study: Workspac
     records = pd.read_parquet(ingested_study.path("records", "records.parquet"))
     texts = records["name"].tolist() + records["description"].tolist()
     return build_tiny_siglip(tmp_path_factory.mktemp("tiny") / "base", texts, seed=0)
-

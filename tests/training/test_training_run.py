@@ -95,14 +95,21 @@ def test_rerun_after_finishing_changes_nothing(trained: Workspace):
     assert {name: weights_hash(str(trained.path("models", name))) for name in before} == before
 
 
-def test_killed_run_resumes_to_the_same_weights(trained: Workspace, ingested_study: Workspace, tiny_base: Path,
-                                                 tmp_path: Path):
+def test_killed_run_resumes_to_the_same_weights(
+    trained: Workspace, ingested_study: Workspace, tiny_base: Path, tmp_path: Path
+):
     ws = make_training_study(ingested_study, tiny_base, tmp_path / "study")
     script = KILLED_RUN.replace("{kill_at}", str(KILL_AT_STEP))
     repo = Path(__file__).resolve().parents[2]
     environment = {**os.environ, "PYTHONPATH": str(repo), "HF_HUB_OFFLINE": "1"}
-    killed = subprocess.run([sys.executable, "-c", script, str(ws.root)], env=environment, cwd=repo,
-                            capture_output=True, text=True, timeout=300)
+    killed = subprocess.run(
+        [sys.executable, "-c", script, str(ws.root)],
+        env=environment,
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
     assert load_state(ws.path("training", "state.pt"))["progress"]["step"] == 4
 
@@ -113,7 +120,9 @@ def test_killed_run_resumes_to_the_same_weights(trained: Workspace, ingested_stu
         uninterrupted = load_file(trained.path("models", name, "model.safetensors"))
         assert resumed.keys() == uninterrupted.keys()
         for key in resumed:
-            np.testing.assert_allclose(resumed[key].numpy(), uninterrupted[key].numpy(), rtol=1e-5, atol=1e-6, err_msg=key)
+            np.testing.assert_allclose(
+                resumed[key].numpy(), uninterrupted[key].numpy(), rtol=1e-5, atol=1e-6, err_msg=key
+            )
     metrics = pd.read_parquet(ws.path("training", "metrics.parquet"))
     reference = pd.read_parquet(trained.path("training", "metrics.parquet"))
     assert list(metrics["step"]) == list(reference["step"])

@@ -12,10 +12,21 @@ from PIL import Image
 from heritage_weaver.siglip import load_siglip, weights_hash
 from heritage_weaver.tiny_siglip import build_tiny_siglip
 
-TEXTS = ["A brass telephone with a rotary dial", "Cotton textile sample, woven", "Steam engine model",
-         "Electric lamp with a glass bulb", "Loudspeaker, moving coil"] * 4
-EXPECTED_FILES = {"config.json", "model.safetensors", "preprocessor_config.json", "processor_config.json",
-                  "spiece.model", "tokenizer_config.json"}
+TEXTS = [
+    "A brass telephone with a rotary dial",
+    "Cotton textile sample, woven",
+    "Steam engine model",
+    "Electric lamp with a glass bulb",
+    "Loudspeaker, moving coil",
+] * 4
+EXPECTED_FILES = {
+    "config.json",
+    "model.safetensors",
+    "preprocessor_config.json",
+    "processor_config.json",
+    "spiece.model",
+    "tokenizer_config.json",
+}
 
 
 @pytest.fixture(scope="module")

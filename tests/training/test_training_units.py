@@ -95,16 +95,22 @@ def test_description_segments_fit_the_token_budget():
 
 def test_pairs_cross_images_with_name_and_segments_and_drop_duplicates():
     records = [
-        {"record_id": "a", "collection": "smg", "name": "telephone", "description": "a black telephone",
-         "images": ["a1.jpg", "a2.jpg"]},
+        {
+            "record_id": "a",
+            "collection": "smg",
+            "name": "telephone",
+            "description": "a black telephone",
+            "images": ["a1.jpg", "a2.jpg"],
+        },
         {"record_id": "b", "collection": "smg", "name": "lamp", "description": "", "images": []},
-        {"record_id": "c", "collection": "nms", "name": "telephone", "description": "telephone",
-         "images": ["c1.jpg"]},
+        {"record_id": "c", "collection": "nms", "name": "telephone", "description": "telephone", "images": ["c1.jpg"]},
     ]
     pairs = build_pairs(records, WordTokenizer())
     assert list(zip(pairs["record_id"], pairs["image"], pairs["kind"], pairs["text"])) == [
-        ("a", "a1.jpg", "name", "telephone"), ("a", "a1.jpg", "segment", "a black telephone"),
-        ("a", "a2.jpg", "name", "telephone"), ("a", "a2.jpg", "segment", "a black telephone"),
+        ("a", "a1.jpg", "name", "telephone"),
+        ("a", "a1.jpg", "segment", "a black telephone"),
+        ("a", "a2.jpg", "name", "telephone"),
+        ("a", "a2.jpg", "segment", "a black telephone"),
         ("c", "c1.jpg", "name", "telephone"),  # its description segment repeats (text, image)
     ]
 

@@ -10,20 +10,32 @@ import pandas as pd
 from heritage_weaver import atomic
 from heritage_weaver.workspace import Workspace
 
-SMALL_TRAINING = {"epochs": 2, "batch_size": 8, "learning_rate": 3e-3, "warmup_ratio": 0.1,
-                  "checkpoint_every": 4, "workers": 0}
+SMALL_TRAINING = {
+    "epochs": 2,
+    "batch_size": 8,
+    "learning_rate": 3e-3,
+    "warmup_ratio": 0.1,
+    "checkpoint_every": 4,
+    "workers": 0,
+}
 
 
 def set_training_options(ws: Workspace, **options: object) -> Workspace:
     """Rewrite keys of the study's [training] section; returns a fresh Workspace (config re-read)."""
     config = ws.path("study.toml")
     lines = [f"{key} = {value!r}".replace("'", '"') for key, value in options.items()]
-    kept = [line for line in config.read_text(encoding="utf-8").splitlines() if line.split("=")[0].strip() not in options]
-    config.write_text("\n".join(kept).replace("[training]", "[training]\n" + "\n".join(lines), 1) + "\n", encoding="utf-8")
+    kept = [
+        line for line in config.read_text(encoding="utf-8").splitlines() if line.split("=")[0].strip() not in options
+    ]
+    config.write_text(
+        "\n".join(kept).replace("[training]", "[training]\n" + "\n".join(lines), 1) + "\n", encoding="utf-8"
+    )
     return Workspace.open(ws.root)
 
 
-def make_training_study(source: Workspace, tiny_base: Path, target: Path, records_per_collection: int = 30) -> Workspace:
+def make_training_study(
+    source: Workspace, tiny_base: Path, target: Path, records_per_collection: int = 30
+) -> Workspace:
     """A copy of `source` cut to its first records per collection, the tiny SigLIP as `base`, quick settings."""
     shutil.copytree(source.root, target)
     ws = Workspace.open(target)

@@ -54,11 +54,25 @@ def served_study(indexed_study: Workspace, tmp_path: Path) -> Workspace:
     records = pd.read_parquet(ws.path("records", "records.parquet"))
     smg = records[records["collection"] == "smg"].iloc[0]
     nms = records[records["collection"] == "nms"].iloc[0]
-    write_table(ws.path("publishing", "links.parquet"), pd.DataFrame([{
-        "pair_id": "00000000000000aa", "record_a": smg["record_id"], "collection_a": "smg",
-        "record_b": nms["record_id"], "collection_b": "nms", "label": "similar object", "relation": "skos:closeMatch",
-        "decision": "majority", "agreement": 2 / 3, "n_annotators": 3,
-    }]))
+    write_table(
+        ws.path("publishing", "links.parquet"),
+        pd.DataFrame(
+            [
+                {
+                    "pair_id": "00000000000000aa",
+                    "record_a": smg["record_id"],
+                    "collection_a": "smg",
+                    "record_b": nms["record_id"],
+                    "collection_b": "nms",
+                    "label": "similar object",
+                    "relation": "skos:closeMatch",
+                    "decision": "majority",
+                    "agreement": 2 / 3,
+                    "n_annotators": 3,
+                }
+            ]
+        ),
+    )
     return ws
 
 

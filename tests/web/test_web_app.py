@@ -26,7 +26,7 @@ def test_text_search_returns_the_searchers_records_as_cards(app_client, served_s
     expected = Searcher(served_study, "base", encoder).search(text="a telephone with a dial", k=5)
     assert _card_ids(response.text) == expected["record_id"].tolist()
     assert response.text.count('<li class="card">') == 5
-    assert f'{expected["score"].iloc[0]:.4f}' in response.text
+    assert f"{expected['score'].iloc[0]:.4f}" in response.text
     assert "5 records for “a telephone with a dial”" in response.text
 
 
@@ -37,8 +37,11 @@ def test_an_uploaded_image_is_searched_like_hw_search_and_combined_with_text(app
     path = next(p for images in records["images"] for p in images)
     searcher = Searcher(served_study, "base", encoder)
     for text, weight in (("", 0.5), ("telephone", 0.3)):
-        response = app_client.post("/search", data={"text": text, "k": "4", "text_weight": str(weight), "collection": "smg"},
-                                   files={"image": ("query.jpg", Path(path).read_bytes(), "image/jpeg")})
+        response = app_client.post(
+            "/search",
+            data={"text": text, "k": "4", "text_weight": str(weight), "collection": "smg"},
+            files={"image": ("query.jpg", Path(path).read_bytes(), "image/jpeg")},
+        )
         assert response.status_code == 200, response.text
         expected = searcher.search(text=text or None, image=path, collection="smg", k=4, text_weight=weight)
         assert _card_ids(response.text) == expected["record_id"].tolist()
@@ -95,8 +98,10 @@ def test_a_study_whose_images_are_urls_serves_fetched_ones_and_redirects_the_oth
     records.at[first, "images"] = [urls[0]]
     records.at[second, "images"] = [urls[1]]
     write_table(served_study.path("records", "records.parquet"), records)
-    write_table(served_study.path("images", "fetched.parquet"), pd.DataFrame(
-        {"location": [urls[0]], "status": ["ok"], "path": [served_study.relative(cached)]}))
+    write_table(
+        served_study.path("images", "fetched.parquet"),
+        pd.DataFrame({"location": [urls[0]], "status": ["ok"], "path": [served_study.relative(cached)]}),
+    )
     from fastapi.testclient import TestClient
 
     from embeddings.search import Searcher
@@ -119,8 +124,8 @@ def test_before_any_export_the_record_page_says_which_verb_makes_links(app_clien
 def test_hw_serve_says_which_verb_to_run_when_the_study_has_nothing_to_show(ingested_study, tmp_path):
     from typer.testing import CliRunner
 
-    from hw_cli.app import app
     from heritage_weaver.demo import create_demo_study
+    from hw_cli.app import app
 
     runner = CliRunner()
     result = runner.invoke(app, ["serve", "--study", str(ingested_study.root)])

@@ -10,8 +10,14 @@ import pytest
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 
 
@@ -31,7 +37,9 @@ def page():
 
 
 def _all_images_loaded(page) -> bool:
-    return page.evaluate("() => [...document.querySelectorAll('main img')].every(i => i.complete && i.naturalWidth > 0)")
+    return page.evaluate(
+        "() => [...document.querySelectorAll('main img')].every(i => i.complete && i.naturalWidth > 0)"
+    )
 
 
 def test_search_by_text_by_image_and_open_a_record(live_server, served_study, encoder, page, artifacts_dir):
