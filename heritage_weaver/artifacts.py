@@ -40,6 +40,11 @@ class Artifact:
     columns: tuple[str, ...] = ()
     sections: tuple[str, ...] = ()
     vocabularies: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+    types: Mapping[str, pa.DataType] = field(default_factory=dict, hash=False)  # Arrow type; others are strings
+
+    def schema(self) -> pa.Schema:
+        """The Arrow schema of the declared columns, for writers that build the table column by column."""
+        return pa.schema([(name, self.types.get(name, pa.string())) for name in self.columns])
 
     @property
     def placeholders(self) -> tuple[str, ...]:
@@ -131,9 +136,15 @@ def table(
     description: str,
     columns: Iterable[str] = (),
     sections: Iterable[str] = (),
+    types: Mapping[str, pa.DataType] | None = None,
     **vocabularies: tuple[str, ...],
 ) -> Artifact:
-    return Artifact(path, verb, description, tuple(columns), tuple(sections), vocabularies)
+    return Artifact(path, verb, description, tuple(columns), tuple(sections), vocabularies, dict(types or {}))
+
+
+# Where in its export a row came from: the file and the line (JSON lines) or row (CSV).
+SOURCE = ("source_file", "source_position")
+SOURCE_TYPES = {"source_position": pa.int64()}
 
 
 # -- init and demo-data ---------------------------------------------------------------------------
@@ -157,25 +168,27 @@ RECORDS = table(
         "images",
         "category",
         "taxonomy",
-        "source_file",
-        "source_position",
+        *SOURCE,
         "source_id",
     ),
     ("collections",),
+    types={"images": pa.list_(pa.string()), **SOURCE_TYPES},
 )
 REJECTS = table(
     "records/rejects.parquet",
     "ingest",
     "one row per rejected (or de-duplicated) input row",
-    ("collection", "source_file", "source_position", "record_id", "field", "reason", "action"),
+    ("collection", *SOURCE, "record_id", "field", "reason", "action"),
     ("collections",),
+    types=SOURCE_TYPES,
 )
 DROPPED = table(
     "records/dropped.parquet",
     "ingest",
     "one row per value an accepted record does not keep",
-    ("collection", "source_file", "source_position", "record_id", "field", "value", "reason"),
+    ("collection", *SOURCE, "record_id", "field", "value", "reason"),
     ("collections",),
+    types=SOURCE_TYPES,
 )
 FETCH_CACHE = table(
     "images/cache/{prefix}/{sha256}.{ext}", "fetch-images", "downloaded images, content-addressed", sections=("fetch",)
@@ -193,6 +206,7 @@ FETCHED = table(
     "one row per image URL and what fetching it gave",
     ("location", "status", "path", "sha256", "content_type", "bytes", "width", "height", "attempts", "error"),
     ("fetch",),
+    types={name: pa.int64() for name in ("bytes", "width", "height", "attempts")},
 )
 
 # -- models and training --------------------------------------------------------------------------

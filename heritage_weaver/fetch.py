@@ -234,20 +234,7 @@ def fetch_images(
     return outcomes
 
 
-FETCHED_SCHEMA = pa.schema(
-    [
-        ("location", pa.string()),
-        ("status", pa.string()),
-        ("path", pa.string()),
-        ("sha256", pa.string()),
-        ("content_type", pa.string()),
-        ("bytes", pa.int64()),
-        ("width", pa.int64()),
-        ("height", pa.int64()),
-        ("attempts", pa.int64()),
-        ("error", pa.string()),
-    ]
-)
+FETCHED_SCHEMA = FETCHED.schema()
 
 
 def _fold_journal(workspace: Workspace, outcomes: dict[str, dict]) -> None:

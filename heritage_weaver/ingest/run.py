@@ -12,16 +12,9 @@ from heritage_weaver.ingest.adapters import READERS
 from heritage_weaver.ingest.rows import RECORD_REJECTED, Problem, SourceRow, check_row
 from heritage_weaver.workspace import Workspace
 
-_TYPES = {"images": pa.list_(pa.string()), "source_position": pa.int64()}  # every other column is a string
-
-
-def _schema(columns: tuple[str, ...]) -> pa.Schema:
-    return pa.schema([(name, _TYPES.get(name, pa.string())) for name in columns])
-
-
-RECORD_SCHEMA = _schema(RECORDS.columns)
-REJECT_SCHEMA = _schema(REJECTS.columns)
-DROPPED_SCHEMA = _schema(DROPPED.columns)
+RECORD_SCHEMA = RECORDS.schema()
+REJECT_SCHEMA = REJECTS.schema()
+DROPPED_SCHEMA = DROPPED.schema()
 
 
 @dataclass
