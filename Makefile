@@ -8,7 +8,7 @@ LS_VENV := .ls-venv
 HW := $(VENV)/bin/hw
 DEMO_DIR ?= demo-study
 
-.PHONY: demo test install labelstudio chromium clean
+.PHONY: demo test lint install labelstudio chromium clean
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -34,7 +34,13 @@ chromium: /usr/bin/chromium
 demo: install labelstudio
 	DEMO_DIR=$(DEMO_DIR) ./scripts/demo.sh
 
-test: install labelstudio chromium
+# Lint, format and type checks first: they take seconds and fail fast.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+test: lint labelstudio chromium
 	$(VENV)/bin/python -m pytest -q
 
 clean:

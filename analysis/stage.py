@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 from analysis.analyze import AnalysisSummary, run_analyze
 from analysis.evaluate import run_evaluate
+from analysis.logit import AnnotatorEffects
 from analysis.report import build_report
 from heritage_weaver import artifacts
 from heritage_weaver.artifacts import ArtifactError
@@ -27,7 +29,7 @@ def analyze(ws: Workspace, progress: Progress, annotator_effects: Sequence[str] 
     unknown = sorted(set(annotator_effects) - set(EFFECTS))
     if unknown:
         raise AnalysisError(f"--annotator-effects: unknown value(s) {unknown}; choose from {list(EFFECTS)}")
-    return run_analyze(ws, list(dict.fromkeys(annotator_effects)))
+    return run_analyze(ws, [cast(AnnotatorEffects, e) for e in dict.fromkeys(annotator_effects)])
 
 
 def evaluate(ws: Workspace, progress: Progress, models: list[str] | None = None) -> list[Path]:

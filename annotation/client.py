@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
@@ -92,8 +92,10 @@ class Connection:
                 "is it running (`hw labelstudio status`) and is labelstudio.url right?"
             ) from None
 
-    def get_json(self, what: str, path: str, **params: object) -> object:
-        def request() -> object:
+    def get_json(self, what: str, path: str, **params: Any) -> Any:
+        """The decoded JSON answer (its shape is Label Studio's, so it is not typed further)."""
+
+        def request() -> Any:
             response = self.http.get(path, params=params)
             response.raise_for_status()
             return response.json()

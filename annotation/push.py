@@ -81,6 +81,8 @@ def _create_project(connection: Connection, workspace: Workspace, batch: Batch, 
             maximum_annotations=1,
         ),
     )
+    if created.id is None:
+        raise LabelStudioError(f"{connection.url}: creating project {title!r} returned no project id")
     return created.id
 
 

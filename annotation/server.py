@@ -73,8 +73,9 @@ def executable() -> Path:
     """The `label-studio` executable: `$HW_LABEL_STUDIO`, the repository's `.ls-venv`, or PATH."""
     named = os.environ.get(EXECUTABLE_ENV)
     candidates = [Path(named)] if named else [_REPO_VENV / "bin" / "label-studio"]
-    if not named and shutil.which("label-studio"):
-        candidates.append(Path(shutil.which("label-studio")))
+    on_path = shutil.which("label-studio")
+    if not named and on_path:
+        candidates.append(Path(on_path))
     for candidate in candidates:
         if candidate.is_file():
             return candidate

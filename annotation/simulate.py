@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -60,6 +61,10 @@ def read_truth(workspace: Workspace) -> dict[tuple[str, str], Truth]:
         (row.collection, row.record_id): Truth(row.category, row.type, row.variant)
         for row in frame.itertuples(index=False)
     }
+
+
+def _post(connection: Connection, task_id: int, body: dict) -> None:
+    connection.http.post(f"/api/tasks/{task_id}/annotations/", json=body).raise_for_status()
 
 
 def simulate(
@@ -122,10 +127,7 @@ def simulate(
                 "lead_time": float(rng.uniform(5, 60)),
             }
             connection.call(
-                f"posting a simulated annotation to task {task_id}",
-                lambda task_id=task_id, body=body: connection.http.post(
-                    f"/api/tasks/{task_id}/annotations/", json=body
-                ).raise_for_status(),
+                f"posting a simulated annotation to task {task_id}", partial(_post, connection, task_id, body)
             )
             posted.append(
                 {

@@ -41,6 +41,7 @@ def make_index(vectors: np.ndarray, kind: str = "flat"):
 
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     count, dimension = vectors.shape
+    index: faiss.Index
     if kind == "flat":
         index = faiss.IndexFlatIP(dimension)
     elif kind == "hnsw":

@@ -29,7 +29,11 @@ def combine_queries(
     parts = [(v, w) for v, w in ((text_vector, text_weight), (image_vector, 1.0 - text_weight)) if v is not None]
     if not parts:
         raise ValueError("a search needs a text, an image, or both")
-    combined = np.asarray(parts[0][0], dtype=np.float64) if len(parts) == 1 else sum(w * _unit(v) for v, w in parts)
+    combined = (
+        np.sum([w * _unit(np.asarray(v, dtype=np.float64)) for v, w in parts], axis=0)
+        if len(parts) > 1
+        else (np.asarray(parts[0][0], dtype=np.float64))
+    )
     return _unit(combined).astype(np.float32)
 
 

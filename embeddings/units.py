@@ -42,8 +42,8 @@ def _clean(text: object) -> str:
     return " ".join(str(text).split()) if isinstance(text, str) else ""
 
 
-def _as_list(images: object) -> list[str]:
-    if images is None or (isinstance(images, float) and pd.isna(images)):
+def _as_list(images: Iterable[str] | float | None) -> list[str]:
+    if images is None or isinstance(images, float):  # a missing list reads back as None or NaN
         return []
     return [str(location) for location in images if location]
 

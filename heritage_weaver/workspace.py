@@ -156,7 +156,7 @@ class Workspace:
     ) -> None:
         """Note in the manifest what produced `artifact` (call after writing it)."""
         artifact_path = self._absolute(artifact)
-        entry = {
+        entry: dict[str, object] = {
             "verb": verb,
             "config_hash": self.config.section_hash(*config_sections),
             "config_sections": list(config_sections),

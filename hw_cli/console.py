@@ -40,7 +40,7 @@ class RateColumn(TextColumn):
         super().__init__("")
         self.unit = unit
 
-    def render(self, task):  # type: ignore[override]
+    def render(self, task):
         speed = task.finished_speed or task.speed
         return f"{speed:,.0f} {self.unit}/s" if speed else f"– {self.unit}/s"
 

@@ -121,7 +121,7 @@ def draw_controls(n_rows: int, n_cols: int, count: int, excluded: np.ndarray, rn
     """`count` distinct random pair keys (row * n_cols + col) outside `excluded` (sorted keys), fewer if there are not enough."""
     available = n_rows * n_cols - len(excluded)
     count = max(0, min(count, available))
-    chosen = np.empty(0, dtype=np.int64)
+    chosen: np.ndarray = np.empty(0, dtype=np.int64)
     while len(chosen) < count:
         if available <= 4 * count:
             candidates = np.setdiff1d(np.arange(n_rows * n_cols, dtype=np.int64), excluded)
@@ -129,5 +129,5 @@ def draw_controls(n_rows: int, n_cols: int, count: int, excluded: np.ndarray, rn
         candidates = rng.integers(0, n_rows * n_cols, size=2 * (count - len(chosen)), dtype=np.int64)
         candidates = candidates[~np.isin(candidates, excluded) & ~np.isin(candidates, chosen)]
         _, first = np.unique(candidates, return_index=True)
-        chosen = np.concatenate([chosen, candidates[np.sort(first)]])
+        chosen = np.concatenate([chosen, candidates[np.sort(first)]]).astype(np.int64)
     return chosen[:count]

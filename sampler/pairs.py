@@ -35,7 +35,7 @@ class ScoredComparison:
     link_cols: np.ndarray
 
 
-def record_hashes(record_ids: Sequence[str]) -> np.ndarray:
+def record_hashes(record_ids: Sequence[str] | np.ndarray) -> np.ndarray:
     """The first 8 bytes of SHA-256 of each record id, as unsigned 64-bit integers."""
     return np.array(
         [int.from_bytes(hashlib.sha256(str(r).encode()).digest()[:8], "big") for r in record_ids], dtype=np.uint64

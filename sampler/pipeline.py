@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
@@ -37,10 +37,14 @@ class SampleError(ValueError):
 
 
 class Comparison(Protocol):
-    name: str
-    modality_a: str
-    modality_b: str
-    aggregation: Literal["max", "mean"]
+    @property
+    def name(self) -> str: ...
+    @property
+    def modality_a(self) -> str: ...
+    @property
+    def modality_b(self) -> str: ...
+    @property
+    def aggregation(self) -> Literal["max", "mean"]: ...
 
 
 @dataclass(frozen=True)
@@ -209,7 +213,9 @@ def _score_comparison(
         block_edges(_most_units(order_a, [s[0][0] for s in sides.values()]), settings.block_size),
         block_edges(_most_units(order_b, [s[1][0] for s in sides.values()]), settings.block_size),
     )
-    spills, thresholds, rows = [], [], []
+    spills: list[ScoreSpill] = []
+    thresholds: list[np.float32] = []
+    rows: list[dict[str, Any]] = []
     for model, ((ids_a, vectors_a), (ids_b, vectors_b)) in sides.items():
         side_a, side_b = build_side(order_a, ids_a, vectors_a), build_side(order_b, ids_b, vectors_b)
         spill = ScoreSpill(workdir / f"{comparison.name}.{model}.f32", grid)

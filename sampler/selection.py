@@ -69,7 +69,7 @@ class Histogram:
         self.binning = Binning(-1.0, 1.0, bins, clamp=True)
         self.counts = np.zeros(bins, dtype=np.int64)
 
-    def add(self, block: torch.Tensor) -> None:
+    def add(self, block: torch.Tensor | np.ndarray) -> None:
         _, index, _ = self.binning.split(_finite(block))
         self.counts += np.bincount(index, minlength=self.binning.bins)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from pathlib import Path
 
 from heritage_weaver.artifacts import BATCH, LINKS, THRESHOLDS, UNITS, Artifact
 from heritage_weaver.progress import SILENT, Progress
@@ -37,7 +38,7 @@ def sample_study(ws: Workspace, force: bool = False, progress: Progress = SILENT
                 tasks[comparison] = progress.task(f"scoring {comparison}", total, "pairs")
             tasks[comparison](pairs)
 
-        result = run_sample(settings, lambda m, modality, c: load_vectors(ws, m, modality, c), workdir, advance)
+        result = run_sample(settings, lambda m, modality, c: load_vectors(ws, m, modality, c), Path(workdir), advance)
     _write(ws, settings, result)
     stale = sorted(p.name for p in BATCH.instances(ws) if p.stem not in result.batches)
     if stale:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -51,16 +52,17 @@ class PairDataset(Dataset):
     def __getitems__(self, indices: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
         if self._array is None:
             self._array = np.load(self.array_path, mmap_mode="r")
-        indices = np.asarray(indices)
-        images = torch.from_numpy(np.ascontiguousarray(self._array[self.image_rows[indices]]))
-        return images, torch.from_numpy(self.token_ids[indices])
+        rows = np.asarray(indices)
+        images = torch.from_numpy(np.ascontiguousarray(self._array[self.image_rows[rows]]))
+        return images, torch.from_numpy(self.token_ids[rows])
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         images, ids = self.__getitems__([index])
         return images[0], ids[0]
 
 
-def _as_batch(batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+def _as_batch(batch: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    """The dataset's `__getitems__` already returns the batch (images, token ids)."""
     return batch
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import torch
 
 BATCH_SIZE = 32
@@ -39,7 +40,7 @@ def pretrain_out_of_domain(model_dir: Path, steps: int, seed: int) -> None:
     optimizer, scheduler = make_optimizer(model, LEARNING_RATE, 0.0, steps, warmup_ratio=0.1)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        batches = []
+        batches: list[np.ndarray] = []
         epoch = 0
         while len(batches) < steps:
             batches += epoch_batches(len(pairs), BATCH_SIZE, seed, epoch)

@@ -35,7 +35,7 @@ def build_pairs(records: Iterable[dict], tokenizer: Any, tokens: int = 64) -> pd
     """Every (image, text) pair of every record, duplicates of (text, image) dropped, in record order."""
     rows = []
     for record in records:
-        images = list(record.get("images") if record.get("images") is not None else [])
+        images = list(record.get("images") or [])
         if not images:
             continue
         texts = list(record_texts(tokenizer, record.get("name"), record.get("description"), tokens))

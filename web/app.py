@@ -67,7 +67,7 @@ def create_app(ws: Workspace, factory: SearcherFactory = lazy_searcher) -> FastA
             "modality": "image",
             **{key: value for key, value in query.items() if value is not None},
         }
-        context = {
+        context: dict[str, object] = {
             "form": form,
             "models": service.models,
             "collections": collections,

@@ -16,6 +16,7 @@ import pandas as pd
 from embeddings.index import IndexFiles, read_index
 from embeddings.search import Searcher, best_per_record
 from heritage_weaver.artifacts import INDEX
+from heritage_weaver.siglip import SiglipEncoder
 from heritage_weaver.workspace import Workspace
 
 SearcherFactory = Callable[[Workspace, str], Searcher]
@@ -25,7 +26,8 @@ class LazyEncoder:
     """Loads a SigLIP checkpoint on the first encode, once, even under concurrent requests."""
 
     def __init__(self, location: str) -> None:
-        self.location, self._encoder, self._lock = location, None, threading.Lock()
+        self.location, self._lock = location, threading.Lock()
+        self._encoder: SiglipEncoder | None = None
 
     def _loaded(self):
         with self._lock:
@@ -71,7 +73,7 @@ class SearchService:
         base = ws.config.sampling.base_model
         self.default_model = base if base in self.models else self.models[0]
         self._searchers: dict[str, Searcher] = {}
-        self._own: dict[tuple[str, str, str], tuple] = {}
+        self._own: dict[tuple[str, str, str], tuple | None] = {}
         self._lock = threading.Lock()
 
     def searcher(self, model: str) -> Searcher:
@@ -131,7 +133,8 @@ class SearchService:
         with self._lock:
             if key not in self._own:
                 files = IndexFiles.of(self.ws, model, modality, collection)
-                self._own[key] = read_index(files) if files.index.is_file() else None
-                if self._own[key] is not None and hasattr(self._own[key][0], "make_direct_map"):
-                    self._own[key][0].make_direct_map()  # IVF indexes reconstruct only with it
+                loaded = read_index(files) if files.index.is_file() else None
+                if loaded is not None and hasattr(loaded[0], "make_direct_map"):
+                    loaded[0].make_direct_map()  # IVF indexes reconstruct only with it
+                self._own[key] = loaded
             return self._own[key]

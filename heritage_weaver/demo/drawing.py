@@ -233,10 +233,10 @@ def draw_object(shape: str, variant: int, rng: np.random.Generator, style: str, 
     if style == "sketch":
         main, accent = (60, 40, 20), (120, 80, 40)
     RECIPES[shape](ImageDraw.Draw(layer), variant, main, accent)
-    layer = layer.rotate(float(rng.uniform(-25, 25)), resample=Image.BICUBIC, expand=False)
+    layer = layer.rotate(float(rng.uniform(-25, 25)), resample=Image.Resampling.BICUBIC, expand=False)
     scale = float(rng.uniform(0.75, 1.0))
     object_size = max(8, int(_CANVAS * scale * (1 - 2 * look["margin"])))
-    layer = layer.resize((object_size, object_size), Image.BICUBIC)
+    layer = layer.resize((object_size, object_size), Image.Resampling.BICUBIC)
     picture = Image.new("RGB", (_CANVAS, _CANVAS), look["background"])
     slack = _CANVAS - object_size
     offset = (int(rng.integers(0, slack + 1)), int(rng.integers(0, slack + 1)))
@@ -244,4 +244,4 @@ def draw_object(shape: str, variant: int, rng: np.random.Generator, style: str, 
     if look["blur"]:
         picture = picture.filter(ImageFilter.GaussianBlur(look["blur"]))
     picture = ImageEnhance.Brightness(picture).enhance(look["brightness"] * float(rng.uniform(0.9, 1.1)))
-    return picture.resize((size, size), Image.BILINEAR)
+    return picture.resize((size, size), Image.Resampling.BILINEAR)

@@ -140,16 +140,16 @@ def write_demo_data(
         nms_rows.append(row)
         truth_rows.append(truth)
     with atomic.atomic_path(files.nms) as temporary, temporary.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=NMS_COLUMNS)
-        writer.writeheader()
-        writer.writerows(nms_rows)
+        records = csv.DictWriter(handle, fieldnames=NMS_COLUMNS)
+        records.writeheader()
+        records.writerows(nms_rows)
     with (
         atomic.atomic_path(files.ground_truth) as temporary,
         temporary.open("w", newline="", encoding="utf-8") as handle,
     ):
-        writer = csv.writer(handle)
-        writer.writerow(GROUND_TRUTH_COLUMNS)
-        writer.writerows(truth_rows)
+        truth_file = csv.writer(handle)
+        truth_file.writerow(GROUND_TRUTH_COLUMNS)
+        truth_file.writerows(truth_rows)
     return files
 
 

@@ -39,8 +39,8 @@ def _cell(row: SourceRow, column: str, value: str | None) -> str:
 def read_nms(collection: CollectionConfig) -> Iterator[SourceRow]:
     """National Museums Scotland CSV export; `media.reference` holds `|`-separated references."""
     for number, values, problem in csv_rows(collection, NMS_COLUMNS[:3] + ("media.reference",)):
-        if problem:
-            yield SourceRow(number, problems=[problem])
+        if problem or values is None:
+            yield _unreadable(number, problem)
             continue
         row = SourceRow(number, record_id=normalise(values["object_number"]) or None)
         row.name = _cell(row, "object_name", values["object_name"])
@@ -80,6 +80,12 @@ def _mapped_images(row: SourceRow, source_field: str, value: object, collection:
         elif item is not None:
             row.drop(source_field, item, not_text(item))
     add_images(row, refs, collection, source_field)
+
+
+def _unreadable(number: int, problem: Problem | None) -> SourceRow:
+    """The row of a line or row that could not be read; the reader always names the problem."""
+    assert problem is not None, "a reader yields a problem wherever it yields no values"
+    return SourceRow(number, problems=[problem])
 
 
 def _mapped_row(
@@ -128,7 +134,7 @@ def _cell_value(values: dict, column: str) -> object:
 def read_csv(collection: CollectionConfig) -> Iterator[SourceRow]:
     """Any CSV export, read through the collection's column mapping."""
     for number, values, problem in csv_rows(collection, tuple(collection.columns.values())):
-        yield SourceRow(number, problems=[problem]) if problem else _mapped_row(number, values, collection, _cell_value)
+        yield _unreadable(number, problem) if values is None else _mapped_row(number, values, collection, _cell_value)
 
 
 def read_jsonl(collection: CollectionConfig) -> Iterator[SourceRow]:
@@ -137,7 +143,11 @@ def read_jsonl(collection: CollectionConfig) -> Iterator[SourceRow]:
     for number, entry, problem in json_lines(collection):
         if problem is None and not isinstance(entry, dict):
             problem = Problem("(line)", "expected a JSON object", f"got {type(entry).__name__}")
-        yield SourceRow(number, problems=[problem]) if problem else _mapped_row(number, entry, collection, get)
+        yield (
+            _mapped_row(number, entry, collection, get)
+            if isinstance(entry, dict) and not problem
+            else _unreadable(number, problem)
+        )
 
 
 READERS: dict[str, Callable[[CollectionConfig], Iterator[SourceRow]]] = {

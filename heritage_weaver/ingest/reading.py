@@ -6,7 +6,7 @@ import codecs
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from heritage_weaver.config import CollectionConfig
@@ -76,7 +76,7 @@ def json_document(path: Path, encoding: str) -> object | None:
         return None
 
 
-def _delimiter_hint(collection: CollectionConfig, header: list[str], required: tuple[str, ...]) -> str:
+def _delimiter_hint(collection: CollectionConfig, header: Sequence[str], required: tuple[str, ...]) -> str:
     line = collection.delimiter.join(header)
     for candidate, name in _DELIMITERS.items():
         if candidate != collection.delimiter and set(required) <= set(line.split(candidate)):

@@ -98,10 +98,10 @@ class _Collector:
     def add(self, collection: CollectionConfig, row: SourceRow, counts: CollectionCounts) -> None:
         counts.rows += 1
         check_row(row)
-        key = (collection.name, row.record_id)
+        key = (collection.name, row.record_id or "")
         if not row.rejected and key in self.first_seen:
             row.problems.append(Problem("record_id", "duplicate record_id", f"first kept at {self.first_seen[key]}"))
-        study_id = None if row.rejected else self._study_id(collection, row.record_id)
+        study_id = None if row.rejected or row.record_id is None else self._study_id(collection, row.record_id)
         if study_id in self.study_ids:
             row.problems.append(
                 Problem("record_id", "duplicate record_id", f"{study_id} is taken by another collection")
@@ -111,6 +111,7 @@ class _Collector:
         if row.rejected:
             counts.rejected += 1
             return
+        assert row.record_id is not None and study_id is not None, "check_row rejects a row without an id"
         counts.accepted += 1
         counts.images += len(row.image_refs)
         self.first_seen[key] = f"{collection.path.name}:{row.position}"
@@ -136,7 +137,7 @@ class _Collector:
         for dropped in row.dropped:
             reasons = counts.fields.setdefault(dropped.field, FieldCounts()).dropped
             reasons[dropped.reason] = reasons.get(dropped.reason, 0) + 1
-            for name, value in zip(
+            for name, cell in zip(
                 DROPPED_SCHEMA.names,
                 (
                     collection.name,
@@ -148,7 +149,7 @@ class _Collector:
                     dropped.reason,
                 ),
             ):
-                self.dropped[name].append(value)
+                self.dropped[name].append(cell)
 
 
 def ingest_collections(workspace: Workspace) -> IngestResult:

@@ -118,8 +118,8 @@ def _category(row: SourceRow, source: dict) -> None:
 
 def _taxonomy(row: SourceRow, source: dict) -> None:
     """The first term hierarchy, ordered by `sort`, without guide terms."""
-    terms = source.get("terms") if isinstance(source.get("terms"), list) else []
-    hierarchy = next(
+    terms: list = source["terms"] if isinstance(source.get("terms"), list) else []
+    hierarchy: list = next(
         (
             t["hierarchy"]
             for t in terms

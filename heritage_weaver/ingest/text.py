@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from heritage_weaver.ingest.rows import SourceRow
 
@@ -32,7 +33,7 @@ def is_guide_term(text: str) -> bool:
     return text.startswith("<") and text.endswith(">")
 
 
-def distinct_variants(row: SourceRow, source_field: str, values: list[str], earlier: list[str] = ()) -> list[str]:
+def distinct_variants(row: SourceRow, source_field: str, values: list[str], earlier: Sequence[str] = ()) -> list[str]:
     """The variants of one field, in the order given, without those that add no text.
 
     A variant is dropped when it repeats a value kept before it (in this field or in `earlier`,

@@ -41,6 +41,7 @@ def browser():
             chromium.close()
 
 
+@pytest.mark.slow
 def test_curator_labels_a_task_in_the_browser_and_pull_has_it(study, label_studio, browser, artifacts_dir):
     connection = connect(study)
     report = push(study, connection)[0]

@@ -110,6 +110,7 @@ def test_pull_keeps_history_flags_latest_and_records_skips_drafts_and_unknown_ta
     assert status.loc["A02"].tolist() == [4, 1, 0, 3, 0]
 
 
+@pytest.mark.slow
 def test_simulated_labels_are_marked_and_follow_the_ground_truth(study):
     connection = connect(study)
     push(study, connection)

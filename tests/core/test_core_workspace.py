@@ -90,3 +90,27 @@ def test_repair_without_a_good_copy_starts_an_empty_manifest(study_copy: Workspa
     assert message.startswith("no good copy of the manifest was found: started an empty one")
     assert study_copy.manifest() == {} and study_copy.artifact_state("records/records.parquet") == "missing"
     assert study_copy.repair_manifest().endswith("is readable; nothing to repair")
+
+
+def _record_many(root: str, prefix: str, count: int) -> None:
+    workspace = Workspace.open(root)
+    for number in range(count):
+        artifact = workspace.path("scratch", f"{prefix}-{number}.txt")
+        artifact.parent.mkdir(exist_ok=True)
+        artifact.write_text(prefix)
+        workspace.record(artifact, "test")
+
+
+def test_concurrent_writers_lose_no_manifest_entry(study_copy: Workspace):
+    """Two processes recording at once (a `hw pull` beside a long `hw embed`) keep every entry."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    writers = [context.Process(target=_record_many, args=(str(study_copy.root), name, 40)) for name in ("a", "b")]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(timeout=120)
+        assert writer.exitcode == 0
+    recorded = [name for name in study_copy.manifest() if name.startswith("scratch/")]
+    assert len(recorded) == 80

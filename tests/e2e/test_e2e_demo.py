@@ -44,6 +44,7 @@ def demo_study(tmp_path, monkeypatch):
     runner.invoke(app, ["labelstudio", "down", "--study", str(workspace.root)])
 
 
+@pytest.mark.slow
 def test_demo_study_end_to_end(demo_study):
     root = str(demo_study.root)
     runner = CliRunner()

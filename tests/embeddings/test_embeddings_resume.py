@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from embeddings.runner import embed_model
 from heritage_weaver.vectors import ModelStore, load_vectors
@@ -47,6 +48,7 @@ def _kill_after_shards(study_root: Path, shards: int, timeout: float = 120.0) ->
     assert process.returncode == -signal.SIGKILL
 
 
+@pytest.mark.slow
 def test_sigkill_then_resume(small_study, encoder):
     study = set_embedding_options(small_study, shard_size=4)
     _kill_after_shards(study.root, shards=3)

@@ -1,11 +1,13 @@
 """Real parts: tiny SigLIP checkpoints, `hw embed` and its vector store, then `hw sample`."""
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from hw_cli.app import app
 
 
+@pytest.mark.slow
 def test_sample_after_real_embeddings(study_copy):
     runner = CliRunner()
     root = str(study_copy.root)

@@ -6,12 +6,14 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from heritage_weaver.siglip import load_siglip, weights_hash
 from training.demo_base import pretrain_out_of_domain
 
 
+@pytest.mark.slow
 def test_pretraining_changes_the_model_in_place_and_it_still_loads(tiny_base: Path, tmp_path: Path):
     model_dir = shutil.copytree(tiny_base, tmp_path / "base")
     image = [Image.new("RGB", (64, 64), (200, 40, 40))]

@@ -95,6 +95,7 @@ def test_rerun_after_finishing_changes_nothing(trained: Workspace):
     assert {name: weights_hash(str(trained.path("models", name))) for name in before} == before
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_to_the_same_weights(
     trained: Workspace, ingested_study: Workspace, tiny_base: Path, tmp_path: Path
 ):
