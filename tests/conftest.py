@@ -11,6 +11,15 @@ from heritage_weaver.demo import create_demo_study
 from heritage_weaver.ingest import ingest_collections
 from heritage_weaver.workspace import Workspace
 
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's, installed by `make chromium`
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SMALL_SMG = 120
 SMALL_NMS = 40
 
@@ -37,3 +46,17 @@ def artifacts_dir() -> Path:
     folder = Path(__file__).resolve().parent.parent / "test-artifacts"
     folder.mkdir(exist_ok=True)
     return folder
+
+
+@pytest.fixture
+def chromium():
+    """Headless Chromium driven by Playwright (skips where either is missing); closed after the test."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.is_file():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

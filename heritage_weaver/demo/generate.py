@@ -22,15 +22,8 @@ from heritage_weaver.demo.catalogue import (
     smg_name,
 )
 from heritage_weaver.demo.drawing import draw_object
+from heritage_weaver.ingest.adapters import NMS_COLUMNS
 
-NMS_COLUMNS = (
-    "object_number",
-    "object_name",
-    "description",
-    "object_category",
-    "administration_name",
-    "media.reference",
-)
 GROUND_TRUTH_COLUMNS = DEMO_TRUTH.columns
 
 

@@ -9,14 +9,6 @@ from analysis.report import build_report
 from hw_cli.app import app
 
 SECTIONS = ("manifest", "links", "labels", "regressions", "agreement", "evaluations")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def test_report_without_inputs_keeps_every_section_and_names_what_is_missing(tmp_path):
@@ -61,9 +53,7 @@ def test_analyze_cli_fails_cleanly_without_labels(tmp_path):
 
 
 @pytest.mark.browser
-def test_report_opens_in_chromium_and_shows_its_tables(labelled_study, artifacts_dir: Path):
-    from playwright.sync_api import sync_playwright
-
+def test_report_opens_in_chromium_and_shows_its_tables(labelled_study, chromium, artifacts_dir: Path):
     runner = CliRunner()
     assert runner.invoke(app, ["analyze", "--study", str(labelled_study.root)]).exit_code == 0
     result = runner.invoke(app, ["report", "--study", str(labelled_study.root)])
@@ -75,22 +65,17 @@ def test_report_opens_in_chromium_and_shows_its_tables(labelled_study, artifacts
     with_rows = [p for p in csvs if len(p.read_text().splitlines()) > 1]
     assert "regressions_table6_design_ft_best.csv" in bundle and "agreement_pairwise_cohen_s_kappa.csv" in bundle
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.goto(path.as_uri())
-            assert page.title() == "Heritage Weaver report · fixture"
-            assert page.locator("section").count() == len(SECTIONS)
-            assert page.locator("table.data").count() == len(with_rows)  # an empty table shows "(no rows)"
-            regression = page.locator("#regressions table.data").nth(1)
-            assert regression.locator("th").first.inner_text() == "annotator_effects"
-            assert "ft-best" in page.locator("#regressions").inner_text()
-            assert page.locator("#regressions img").evaluate("img => img.naturalWidth") > 0
-            page.locator("#regressions").screenshot(path=str(artifacts_dir / "analysis-report-regressions.png"))
-            page.screenshot(path=str(artifacts_dir / "analysis-report.png"), full_page=True)
-        finally:
-            browser.close()
+    page = chromium.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(path.as_uri())
+    assert page.title() == "Heritage Weaver report · fixture"
+    assert page.locator("section").count() == len(SECTIONS)
+    assert page.locator("table.data").count() == len(with_rows)  # an empty table shows "(no rows)"
+    regression = page.locator("#regressions table.data").nth(1)
+    assert regression.locator("th").first.inner_text() == "annotator_effects"
+    assert "ft-best" in page.locator("#regressions").inner_text()
+    assert page.locator("#regressions img").evaluate("img => img.naturalWidth") > 0
+    page.locator("#regressions").screenshot(path=str(artifacts_dir / "analysis-report-regressions.png"))
+    page.screenshot(path=str(artifacts_dir / "analysis-report.png"), full_page=True)
 
 
 def test_analyze_with_only_skipped_annotations_explains_instead_of_failing(tmp_path):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from annotation.client import connect
@@ -13,42 +11,17 @@ from heritage_weaver.artifacts import LABELS
 
 pytestmark = [pytest.mark.labelstudio, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
 CURATOR = ("curator.one@example.org", "curator-password-1")
 
 
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.is_file():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
 @pytest.mark.slow
-def test_curator_labels_a_task_in_the_browser_and_pull_has_it(study, label_studio, browser, artifacts_dir):
+def test_curator_labels_a_task_in_the_browser_and_pull_has_it(study, label_studio, chromium, artifacts_dir):
     connection = connect(study)
     report = push(study, connection)[0]
     task = next(iter(server_tasks(connection, report.project_id)))
     invite = connection.get_json("invite link", "/api/invite")
 
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(60_000)
     page.goto(f"{label_studio.url}/user/signup/?token={invite['token']}")
     page.fill("input[name=email]", CURATOR[0])
