@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analysis import agreement, labels
+from analysis import agreement, labels, precision
+from analysis.design import link_column
 from analysis.logit import AnnotatorEffects
 from analysis.regressions import run_regressions, study_designs
 from analysis.tables import batches as batch_artifacts
 from analysis.tables import read_batches, write_result
 from heritage_weaver import artifacts
+from heritage_weaver.artifacts import ArtifactError
 from heritage_weaver.workspace import Workspace
 
 
@@ -53,7 +55,12 @@ def run_analyze(ws: Workspace, effects: list[AnnotatorEffects]) -> AnalysisSumma
         designs, config.analysis.intercept, effects, config.analysis.permutations, config.study.seed
     )
 
+    population_tables, population_notes = population_precision(ws, kept, comparisons, models, base)
+    notes += population_notes
+
     inputs = [artifacts.LABELS, *batch_artifacts(ws)]
+    if artifacts.LINKS.exists(ws):
+        inputs.append(artifacts.LINKS)
     details = {"intercept": config.analysis.intercept, "annotator_effects": list(effects), "seed": config.study.seed}
     tables = {
         artifacts.LABELLED: kept,
@@ -65,6 +72,7 @@ def run_analyze(ws: Workspace, effects: list[AnnotatorEffects]) -> AnalysisSumma
         artifacts.REGRESSION_FITS: fits,
         artifacts.AGREEMENT_ALPHA: agreement.alpha_table(kept),
         artifacts.AGREEMENT_KAPPA: agreement.pairwise_kappa(kept),
+        **population_tables,
     }
     for artifact, frame in tables.items():
         write_result(ws, artifact, frame, inputs, **details)
@@ -76,3 +84,32 @@ def run_analyze(ws: Workspace, effects: list[AnnotatorEffects]) -> AnalysisSumma
         fits=fits,
         notes=notes,
     )
+
+
+def population_precision(
+    ws: Workspace, kept: pd.DataFrame, comparisons: list[str], models: list[str], base: str
+) -> tuple[dict[artifacts.Artifact, pd.DataFrame], list[str]]:
+    """The precision tables (empty, with a note, when the sampler's links table cannot be read)."""
+    empty = {a: pd.DataFrame(columns=list(a.columns)) for a in precision.TABLES}
+    flags = [link_column(c, m) for c in comparisons for m in models]
+    try:
+        links = artifacts.LINKS.read(ws, columns=["pair_id", "link_types", *flags])
+    except ArtifactError as error:
+        return empty, [f"no population precision: {error}"]
+    strata = precision.stratum_precision(
+        precision.stratum_populations(links, comparisons, models),
+        precision.pair_outcomes(kept, ws.config.analysis.positive_labels),
+    )
+    notes = []
+    unknown = set(kept["pair_id"]) - set(links["pair_id"]) - set(kept.loc[kept["is_control"].astype(bool), "pair_id"])
+    if unknown:
+        notes.append(
+            f"{len(unknown)} labelled pair(s) are not in {artifacts.LINKS.path} (was it sampled again?): "
+            "their labels count in their batch's strata but the population sizes are today's"
+        )
+    fine_tuned = [m for m in models if m != base] if base in models else []
+    return {
+        artifacts.PRECISION_STRATA: strata,
+        artifacts.PRECISION: precision.model_precision(strata, precision.model_links(links, comparisons, models)),
+        artifacts.PRECISION_DIFFERENCE: precision.precision_difference(strata, comparisons, base, fine_tuned),
+    }, notes

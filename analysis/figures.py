@@ -66,3 +66,32 @@ def label_bars(by_link_type: pd.DataFrame, labels: list[str]) -> bytes:
     axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
     figure.tight_layout()
     return _png(figure)
+
+
+def precision_forest(rows: pd.DataFrame, value: str, truths: dict[str, str] | None = None) -> bytes:
+    """One line per comparison × model: the estimate `value` with its 95% interval, and any truth markers.
+
+    `truths` maps a legend label to a column of `rows` (the demo's ground truth).
+    """
+    plt = _pyplot()
+    rows = rows.iloc[::-1].reset_index(drop=True)
+    figure, axis = plt.subplots(figsize=(7, 0.8 + 0.32 * len(rows)))
+    positions = list(range(len(rows)))
+    axis.errorbar(
+        rows[value],
+        positions,
+        xerr=[rows[value] - rows["ci_low"], rows["ci_high"] - rows[value]],
+        fmt="o",
+        color="#1f5f8b",
+        capsize=3,
+        label="estimate (95% CI)",
+    )
+    for (label, column), marker in zip((truths or {}).items(), ("x", "d", "+")):
+        axis.scatter(rows[column], positions, marker=marker, color="#b5422a", zorder=3, label=label)
+    if value == "difference":
+        axis.axvline(0, color="#888", linewidth=0.8, linestyle="--")
+    axis.set_yticks(positions, [f"{r.comparison} · {r.model}" for r in rows.itertuples()])
+    axis.set_xlabel("difference in precision" if value == "difference" else "precision")
+    axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
+    figure.tight_layout()
+    return _png(figure)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import figures
+from analysis import demo_truth, figures
 from heritage_weaver import artifacts
 from heritage_weaver.artifacts import LABEL_VALUES, Artifact, ArtifactError
 from heritage_weaver.atomic import atomic_path, write_text
@@ -167,6 +167,79 @@ def labels_section(ws: Workspace) -> Section:
     return section
 
 
+def precision_section(ws: Workspace) -> Section:
+    section = Section(
+        "precision",
+        "Population precision",
+        "The share of each model's links judged positive, estimated for the whole link set of each comparison: "
+        "each agreement stratum's labelled share is weighted by its number of links (sampler/links.parquet), so "
+        "small, heavily sampled strata do not stand for large, lightly sampled ones. A pair labelled by several "
+        "annotators counts once (its adjudicated label, else the mean of its binary labels). 95% intervals: "
+        "Wilson per stratum with finite-population correction, combined by MOVER. Estimates cover the links in "
+        "sampled strata; `coverage` is their share of the model's links.",
+    )
+    by_model = _read(ws, artifacts.PRECISION, section)
+    difference = _read(ws, artifacts.PRECISION_DIFFERENCE, section)
+    strata = _read(ws, artifacts.PRECISION_STRATA, section)
+    if by_model is None or difference is None or strata is None:
+        return section
+    if by_model.empty:
+        section.notes.append(f"no estimates: {artifacts.LINKS.path} was missing when `hw analyze` ran")
+        return section
+    truth = _demo_truth(ws, strata, section) if ws.config.study.simulation else None
+    if truth is not None:
+        by_model = by_model.merge(truth, on=["comparison", "model"], how="left")
+        difference = difference.merge(
+            demo_truth.true_difference(truth, ws.config.sampling.base_model), on=["comparison", "model"], how="left"
+        )
+        for frame in (by_model, difference):
+            frame["covers truth as labelled"] = (frame["ci_low"] <= frame["truth_as_labelled"]) & (
+                frame["truth_as_labelled"] <= frame["ci_high"]
+            )
+    section.table("Precision per model and comparison", by_model.drop(columns=["message"]))
+    section.table("Fine-tuned minus base", difference.drop(columns=["message"]))
+    section.table("Precision per stratum", strata)
+    section.notes += [
+        f"{r.comparison} · {r.model}: {r.message}"
+        for r in by_model.itertuples()
+        if isinstance(r.message, str) and r.message
+    ]
+    markers = {"truth as labelled": "truth_as_labelled", "truth (catalogue)": "truth"} if truth is not None else None
+    shown = by_model.dropna(subset=["precision"])
+    if not shown.empty:
+        section.figure(
+            "Precision per model and comparison (95% intervals)", figures.precision_forest(shown, "precision", markers)
+        )
+    shown = difference.dropna(subset=["difference"])
+    if not shown.empty:
+        section.figure("Fine-tuned minus base (95% intervals)", figures.precision_forest(shown, "difference", markers))
+    return section
+
+
+def _demo_truth(ws: Workspace, strata: pd.DataFrame, section: Section) -> pd.DataFrame | None:
+    """The demo's true precision per comparison × model, or None (with a note) when it cannot be computed."""
+    from heritage_weaver.demo.truth import read_truth
+
+    links = _read(ws, artifacts.LINKS, section)
+    labels = _read(ws, artifacts.LABELS, section)
+    if links is None or labels is None or not artifacts.DEMO_TRUTH.exists(ws):
+        section.notes.append("the demo's ground truth, links or labels are missing: no truth beside the estimates")
+        return None
+    noise = demo_truth.simulation_noise(labels)
+    truths = demo_truth.pair_truth(links, read_truth(ws), ws.config.analysis.positive_labels, noise)
+    section.notes.append(
+        "SIMULATION: `truth` is the share of the model's links (in sampled strata) whose catalogue facts make them "
+        "positive (same category, type or variant in the demo's hidden ground truth); `truth_all_links` the same over "
+        "all its links. Simulated annotators pick a wrong label with chance "
+        + (f"{noise:g}" if noise is not None else "(several or unknown noises)")
+        + ", so the share they would label positive, `truth_as_labelled`, is what the estimate targets and what "
+        "its interval should cover in 95% of studies."
+    )
+    comparisons = sorted(set(strata["comparison"]), key=[c.name for c in ws.config.comparisons].index)
+    models = [m for m in ws.config.models if all(f"link.{c}.{m}" in links.columns for c in comparisons)]
+    return demo_truth.true_precision(links, strata, comparisons, models, truths)
+
+
 def regressions_section(ws: Workspace) -> Section:
     intercept = "with an intercept" if ws.config.analysis.intercept else "without an intercept, as in the study"
     section = Section(
@@ -310,6 +383,7 @@ def build_report(ws: Workspace) -> Path:
         manifest_section(ws),
         links_section(ws),
         labels_section(ws),
+        precision_section(ws),
         regressions_section(ws),
         agreement_section(ws),
         evaluations_section(ws),

@@ -6,7 +6,6 @@ Every simulated annotation says so in its comment, so it can never pass for a cu
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -16,27 +15,8 @@ from annotation.client import Connection
 from annotation.ledger import Ledger
 from annotation.push import server_tasks
 from heritage_weaver.artifacts import DEMO_TRUTH, LABEL_VALUES, LEDGER
+from heritage_weaver.demo.truth import read_truth, simulation_comment, true_label
 from heritage_weaver.workspace import Workspace
-
-SIMULATION_MARK = "SIMULATED"
-
-
-@dataclass(frozen=True)
-class Truth:
-    category: str
-    type: str
-    variant: str
-
-
-def true_label(a: Truth, b: Truth) -> str:
-    """The demo's rule: same type and variant → same object; same type → similar; same category → category."""
-    if a.type == b.type and a.variant == b.variant:
-        return "same object"
-    if a.type == b.type:
-        return "similar object"
-    if a.category == b.category:
-        return "same category"
-    return "unrelated"
 
 
 def simulated_label(truth: str, noise: float, rng: np.random.Generator) -> str:
@@ -50,17 +30,6 @@ def simulated_label(truth: str, noise: float, rng: np.random.Generator) -> str:
 def pair_rng(seed: int, annotator: str, pair_id: str) -> np.random.Generator:
     digest = hashlib.sha256(f"{seed}/{annotator}/{pair_id}".encode()).digest()
     return np.random.default_rng(int.from_bytes(digest[:8], "little"))
-
-
-def read_truth(workspace: Workspace) -> dict[tuple[str, str], Truth]:
-    path = DEMO_TRUTH.location(workspace)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no ground truth; simulated labels exist only for the demo study")
-    frame = pd.read_csv(path, dtype=str).fillna("")
-    return {
-        (row.collection, row.record_id): Truth(row.category, row.type, row.variant)
-        for row in frame.itertuples(index=False)
-    }
 
 
 def _post(connection: Connection, task_id: int, body: dict) -> None:
@@ -106,9 +75,7 @@ def simulate(
             rng = pair_rng(seed, project.annotator, pair_id)
             correct = true_label(side_a, side_b)
             label = simulated_label(correct, noise, rng)
-            comment = (
-                f"{SIMULATION_MARK}: demo annotator {project.annotator}, judged from ground truth with noise {noise:g}"
-            )
+            comment = simulation_comment(project.annotator, noise)
             body = {
                 "result": [
                     {

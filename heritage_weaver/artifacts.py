@@ -439,6 +439,49 @@ AGREEMENT_KAPPA = _analysis(
     "Cohen's kappa per annotator pair",
     ("annotator_a", "annotator_b", "n_shared", "observed_agreement", "kappa", "kappa_binary"),
 )
+PRECISION_STRATA = _analysis(
+    "precision_strata",
+    "analyze",
+    "per link type: population, labelled pairs, share judged positive and its 95% interval",
+    (
+        "link_type",
+        "comparison",
+        "stratum",
+        "models",
+        "population",
+        "pairs",
+        "annotations",
+        "positives",
+        "precision",
+        "ci_low",
+        "ci_high",
+        "sampling_fraction",
+    ),
+)
+PRECISION = _analysis(
+    "precision",
+    "analyze",
+    "per comparison × model: population precision of its links in the sampled strata, with its 95% interval",
+    (
+        "comparison",
+        "model",
+        "links",
+        "covered_links",
+        "coverage",
+        "strata",
+        "pairs",
+        "precision",
+        "ci_low",
+        "ci_high",
+        "message",
+    ),
+)
+PRECISION_DIFFERENCE = _analysis(
+    "precision_difference",
+    "analyze",
+    "per comparison × fine-tuned model: its precision minus the base model's, with a 95% interval",
+    ("comparison", "model", "base_model", "difference", "ci_low", "ci_high", "message"),
+)
 ZERO_SHOT = _analysis("zero_shot", "evaluate", "zero-shot classification per model, data and candidates")
 ZERO_SHOT_PER_NOUN = _analysis(
     "zero_shot_per_noun",

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from analysis.analyze import AnalysisSummary
 from analysis.stage import ANALYZE, EFFECTS, EVALUATE, REPORT
-from heritage_weaver.artifacts import REGRESSION_COEFFICIENTS
+from heritage_weaver.artifacts import PRECISION, PRECISION_DIFFERENCE, REGRESSION_COEFFICIENTS
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, execute, open_study, stdout
 
@@ -46,6 +46,10 @@ def show_analyze(ws: Workspace, summary: AnalysisSummary) -> None:
     else:
         console.print(f"no regression could be estimated ({intercept})")
     console.print("all fits: analysis/regression_coefficients.csv and analysis/regression_fits.csv")
+    precision = _precision_table(PRECISION.read(ws), PRECISION_DIFFERENCE.read(ws))
+    if precision.row_count:
+        console.print(precision)
+        console.print("per stratum: analysis/precision_strata.csv")
     for fit in summary.fits.itertuples():
         if fit.status != "ok":
             console.print(f"[yellow]not estimated[/] {fit.table} {fit.model} ({fit.annotator_effects}): {fit.message}")
@@ -68,6 +72,36 @@ def _coefficient_table(rows: pd.DataFrame, title: str) -> Table:
             f"[{row.ci_low:.2f}, {row.ci_high:.2f}]",
         )
     return table
+
+
+def _precision_table(by_model: pd.DataFrame, difference: pd.DataFrame) -> Table:
+    """Population precision per comparison × model, and each fine-tuned model's difference from base."""
+    table = Table(title="Population precision of each model's links (95% intervals)")
+    for column in ("comparison", "model", "links", "coverage", "precision", "95% interval", "− base", "95% interval "):
+        table.add_column(column, justify="left" if column in ("comparison", "model") else "right")
+    differences = difference.set_index(["comparison", "model"])
+    for row in by_model.itertuples():
+        key = (row.comparison, row.model)
+        change = differences.loc[key] if key in differences.index else None
+        table.add_row(
+            row.comparison,
+            row.model,
+            str(row.links),
+            f"{row.coverage:.0%}",
+            _share(row.precision),
+            _interval(row.ci_low, row.ci_high, row.precision),
+            _share(change["difference"]) if change is not None else "",
+            _interval(change["ci_low"], change["ci_high"], change["difference"]) if change is not None else "",
+        )
+    return table
+
+
+def _share(value: float) -> str:
+    return "–" if pd.isna(value) else f"{value:+.3f}" if value < 0 else f"{value:.3f}"
+
+
+def _interval(low: float, high: float, estimate: float) -> str:
+    return "–" if pd.isna(estimate) else f"[{low:.2f}, {high:.2f}]"
 
 
 def evaluate(

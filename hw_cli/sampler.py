@@ -12,7 +12,8 @@ from rich.table import Table
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, execute, open_study, stdout
 from sampler.pipeline import SampleResult
-from sampler.stage import SAMPLE
+from sampler.plan import SamplePlan
+from sampler.stage import SAMPLE, SAMPLE_PLAN
 
 
 def sample(
@@ -20,10 +21,48 @@ def sample(
     force: Annotated[
         bool, typer.Option("--force", help="Compute again even when the sampler artifacts are up to date.")
     ] = False,
+    plan: Annotated[
+        bool,
+        typer.Option(
+            "--plan",
+            help="Sample nothing: print the expected 95% half-width of each model's population precision with the "
+            "current batches, and the labelled pairs per stratum that --target needs (Neyman allocation).",
+        ),
+    ] = False,
+    target: Annotated[float, typer.Option(help="With --plan: the 95% half-width to plan for.")] = 0.05,
 ) -> None:
     """Score record pairs per model and comparison, threshold at the percentile, draw annotator batches."""
     workspace = open_study(study)
+    if plan:
+        show_plan(workspace, execute(SAMPLE_PLAN, workspace, target=target))
+        return
     show_sample(workspace, execute(SAMPLE, workspace, force=force))
+
+
+def show_plan(workspace: Workspace, plan: SamplePlan) -> None:
+    guess = "labelled shares so far" if plan.shares_from_labels else "½ in every stratum (no labels analysed yet)"
+    expected = Table(title="Expected 95% half-width of each model's precision with the current batches")
+    for column in ("comparison", "model", "links", "pairs", "half-width"):
+        expected.add_column(column, justify="left" if column in ("comparison", "model") else "right")
+    for row in plan.expected.itertuples():
+        width = "– (a stratum has no pairs)" if row.half_width == float("inf") else f"±{row.half_width:.3f}"
+        expected.add_row(row.comparison, row.model, f"{row.links:,}", str(row.pairs), width)
+    allocation = Table(title=f"Pairs per stratum for ±{plan.target:g} on every model (Neyman allocation)")
+    for column in ("comparison", "stratum", "links", "in batches", "guessed share", "needed", "more"):
+        allocation.add_column(column, justify="left" if column in ("comparison", "stratum") else "right")
+    for row in plan.allocation.itertuples():
+        allocation.add_row(
+            row.comparison,
+            row.stratum,
+            f"{row.population:,}",
+            str(row.pairs),
+            f"{row.share:.2f}",
+            str(row.needed),
+            str(row.more),
+        )
+    stdout.print(expected)
+    stdout.print(allocation)
+    console.print(f"shares guessed from {guess}; {int(plan.allocation['more'].sum()):,} more labelled pairs in all")
 
 
 def show_sample(workspace: Workspace, result: SampleResult | None) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from heritage_weaver.artifacts import BATCH, LINKS, THRESHOLDS, UNITS, ArtifactError
 from heritage_weaver.progress import Progress
-from heritage_weaver.stages import Stage, needs
+from heritage_weaver.stages import Stage, all_of, needs
 from heritage_weaver.workspace import Workspace
 from sampler.pipeline import SampleError, SampleResult
+from sampler.plan import SamplePlan, plan_sample
 from sampler.study import sample_study
 
 
@@ -16,4 +17,14 @@ def _sample(ws: Workspace, progress: Progress, force: bool = False) -> SampleRes
 
 SAMPLE = Stage(
     "sample", (THRESHOLDS, LINKS, BATCH), _sample, needs(UNITS), errors=(SampleError, ArtifactError, FileNotFoundError)
+)
+
+
+def _plan(ws: Workspace, progress: Progress, target: float = 0.05) -> SamplePlan:
+    return plan_sample(ws, target)
+
+
+# `hw sample --plan`: reads the sampler's artifacts, writes nothing (so it is no step of `hw run`)
+SAMPLE_PLAN = Stage(
+    "sample", (), _plan, all_of(needs(LINKS), needs(BATCH)), always=True, errors=(ArtifactError, ValueError)
 )

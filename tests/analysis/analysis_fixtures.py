@@ -139,3 +139,12 @@ def write_annotation_inputs(ws: Workspace, batches: pd.DataFrame, labels: pd.Dat
     for annotator, batch in batches.groupby("annotator"):
         write_table(ws.path("sampler", "batches", f"{annotator}.parquet"), batch.reset_index(drop=True))
     write_table(ws.path("annotation", "labels.parquet"), labels)
+
+
+def write_links(ws: Workspace, batches: pd.DataFrame, unlabelled: int = 40) -> pd.DataFrame:
+    """A links table holding every batch pair and `unlabelled` more (copies of batch pairs under new ids)."""
+    links = batches.drop(columns=["annotator", "position", "is_control", "is_overlap"]).drop_duplicates("pair_id")
+    extra = links.sample(unlabelled, random_state=0).assign(pair_id=lambda frame: frame["pair_id"] + "x")
+    links = pd.concat([links, extra], ignore_index=True)
+    write_table(ws.path("sampler", "links.parquet"), links)
+    return links

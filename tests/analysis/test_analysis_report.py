@@ -2,13 +2,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from analysis_fixtures import write_study
+from analysis_fixtures import make_batches, simulate_labels, write_annotation_inputs, write_links, write_study
 from typer.testing import CliRunner
 
 from analysis.report import build_report
 from hw_cli.app import app
 
-SECTIONS = ("manifest", "links", "labels", "regressions", "agreement", "evaluations")
+SECTIONS = ("manifest", "links", "labels", "precision", "regressions", "agreement", "evaluations")
 
 
 def test_report_without_inputs_keeps_every_section_and_names_what_is_missing(tmp_path):
@@ -55,6 +55,7 @@ def test_analyze_cli_fails_cleanly_without_labels(tmp_path):
 @pytest.mark.browser
 def test_report_opens_in_chromium_and_shows_its_tables(labelled_study, chromium, artifacts_dir: Path):
     runner = CliRunner()
+    write_links(labelled_study, make_batches(seed=1, overlap=6))
     assert runner.invoke(app, ["analyze", "--study", str(labelled_study.root)]).exit_code == 0
     result = runner.invoke(app, ["report", "--study", str(labelled_study.root)])
     assert result.exit_code == 0, result.output
@@ -74,6 +75,9 @@ def test_report_opens_in_chromium_and_shows_its_tables(labelled_study, chromium,
     assert regression.locator("th").first.inner_text() == "annotator_effects"
     assert "ft-best" in page.locator("#regressions").inner_text()
     assert page.locator("#regressions img").evaluate("img => img.naturalWidth") > 0
+    assert page.locator("#precision img").count() == 2
+    assert "image-image/base-only" in page.locator("#precision").inner_text()
+    page.locator("#precision").screenshot(path=str(artifacts_dir / "analysis-report-precision.png"))
     page.locator("#regressions").screenshot(path=str(artifacts_dir / "analysis-report-regressions.png"))
     page.screenshot(path=str(artifacts_dir / "analysis-report.png"), full_page=True)
 
@@ -99,3 +103,40 @@ def test_analyze_names_an_unreadable_labels_file(labelled_study):
     result = CliRunner().invoke(app, ["analyze", "--study", str(labelled_study.root)])
     assert result.exit_code == 1
     assert "annotation/labels.parquet cannot be read as Parquet" in result.output
+
+
+def test_demo_report_shows_the_truth_beside_the_estimates(tmp_path):
+    from heritage_weaver.demo.truth import simulation_comment
+
+    ws = write_study(tmp_path / "study", analysis="permutations = 0", simulation=True)
+    batches = make_batches(seed=1, overlap=6)
+    labels = simulate_labels(batches, {"base": 0.5}, seed=2).assign(comment=simulation_comment("A01", 0.15))
+    write_annotation_inputs(ws, batches, labels)
+    links = write_links(ws, batches)
+    records = sorted(set(links["record_a"]) | set(links["record_b"]))
+    # smg<k> and nms<k> share a category when k is even (the pairs are smg<k>–nms<k>)
+    categories = {r: "energy" if r.startswith("nms") and int(r[3:]) % 2 else "textiles" for r in records}
+    pd.DataFrame(
+        {
+            "record_id": records,
+            "collection": [r[:3] for r in records],
+            "category": [categories[r] for r in records],
+            "type": records,
+            "variant": "",
+        }
+    ).to_csv(ws.path("data", "ground_truth.csv"), index=False)
+    runner = CliRunner()
+    assert runner.invoke(app, ["analyze", "--study", str(ws.root), "--annotator-effects", "none"]).exit_code == 0
+    build_report(ws)
+    table = pd.read_csv(ws.path("report", "tables", "precision_precision_per_model_and_comparison.csv"))
+    positive = links.assign(positive=links["record_b"].str[3:].astype(int) % 2 == 0)
+    base = positive[positive["link.text-text.base"]]
+    row = table[(table["comparison"] == "text-text") & (table["model"] == "base")].iloc[0]
+    assert row["truth"] == pytest.approx(base["positive"].mean())
+    # a wrong label with chance 0.15 turns a negative pair positive with chance 0.15 and a positive one
+    # negative with chance 0.05: the share labelled positive is 0.15 + 0.8 × the true share
+    assert row["truth_as_labelled"] == pytest.approx(0.15 + 0.8 * row["truth"])
+    assert table["covers truth as labelled"].dtype == bool
+    difference = pd.read_csv(ws.path("report", "tables", "precision_fine_tuned_minus_base.csv"))
+    assert {"truth", "truth_as_labelled", "covers truth as labelled"} <= set(difference.columns)
+    assert "SIMULATION: `truth` is the share" in ws.path("report", "report.html").read_text()

@@ -10,8 +10,9 @@ from annotation.client import connect
 from annotation.interface import TASK_FIELDS
 from annotation.pull import annotation_status, pull
 from annotation.push import push
-from annotation.simulate import SIMULATION_MARK, simulate
+from annotation.simulate import simulate
 from heritage_weaver.artifacts import LABELS, LEDGER
+from heritage_weaver.demo.truth import SIMULATION_MARK
 from hw_cli.app import app
 
 pytestmark = pytest.mark.labelstudio

@@ -10,7 +10,15 @@ from annotation import server
 from heritage_weaver.demo import create_demo_study
 from hw_cli.app import app
 
-REPORT_SECTIONS = ("Study manifest", "Links per stratum", "Labels", "Regressions", "Agreement", "Model evaluations")
+REPORT_SECTIONS = (
+    "Study manifest",
+    "Links per stratum",
+    "Labels",
+    "Population precision",
+    "Regressions",
+    "Agreement",
+    "Model evaluations",
+)
 
 
 def _small_config(text: str, url: str) -> str:
@@ -63,6 +71,8 @@ def test_demo_study_end_to_end(demo_study):
     for model in ("ft-best", "ft-last"):
         assert demo_study.path("models", model, "model.safetensors").is_file()
     assert sorted(p.name for p in demo_study.path("report", "tables").glob("*.csv"))
+    precision = pd.read_csv(demo_study.path("report", "tables", "precision_precision_per_model_and_comparison.csv"))
+    assert len(precision) == 9 and {"precision", "ci_low", "ci_high", "truth", "truth_as_labelled"} <= set(precision)
 
     again = runner.invoke(app, ["run", "--study", root])
     assert again.exit_code == 0, again.output
