@@ -21,7 +21,8 @@ else
 fi
 
 "$HW" search --study "$DEMO_DIR" --model ft-best --text "a telephone with a dial" -k 5
-first_image=$(find "$DEMO_DIR/data/images/nms" -name '*.jpg' | sort | head -n 1)
+# sed reads to the end: under pipefail, head's early exit can kill sort with SIGPIPE
+first_image=$(find "$DEMO_DIR/data/images/nms" -name '*.jpg' | sort | sed -n 1p)
 "$HW" search --study "$DEMO_DIR" --model ft-best --image "$first_image" --collection smg -k 5
 # The verified links as tables and RDF (only once curators, here simulated, have labelled).
 if [ -f "$DEMO_DIR/annotation/labels.parquet" ]; then
