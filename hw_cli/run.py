@@ -20,19 +20,24 @@ def status(
         bool, typer.Option("--repair", help="Replace an unreadable manifest.json with its last good copy.")
     ] = False,
 ) -> None:
-    """Show which stages are done, stale (inputs or config changed) or missing."""
+    """Show which stages are done, stale (inputs or config changed), missing, or waiting (and for what)."""
     workspace = open_study(study, read_manifest=not repair)
     if repair:
         console.print(workspace.repair_manifest())
+    stages = {stage.verb: stage for stage in STAGES}
     recorded_verbs = {entry["verb"] for entry in workspace.manifest().values()}
-    verbs = [stage.verb for stage in STAGES]
     table = Table("stage", "state", "artifacts", title=f"Study {workspace.config.study.name}")
-    colours = {"done": "green", "stale": "yellow", "missing": "red"}
-    for verb in verbs + sorted(recorded_verbs - set(verbs)):
+    colours = {"done": "green", "stale": "yellow", "missing": "red", "waiting": "dim", "no files": "dim"}
+    for verb in list(stages) + sorted(recorded_verbs - set(stages)):
         states = workspace.verb_states(verb)
-        state = "missing" if not states else "done" if set(states.values()) == {"done"} else "stale"
+        stage = stages.get(verb)
+        reason = stage.ready(workspace) if stage and not states else None
+        if states:
+            state = "done" if set(states.values()) == {"done"} else "stale"
+        else:
+            state = "waiting" if reason else "no files" if stage and not stage.outputs else "missing"
         not_done = [f"{artifact} ({s})" for artifact, s in states.items() if s != "done"]
-        listed = ", ".join(not_done) or (f"{len(states)} artifact(s) up to date" if states else "–")
+        listed = ", ".join(not_done) or (f"{len(states)} artifact(s) up to date" if states else reason or "–")
         table.add_row(verb, f"[{colours[state]}]{state}[/]", listed)
     stdout.print(table)
 
