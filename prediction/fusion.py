@@ -1,5 +1,5 @@
-"""Per-modality classifiers and their late fusion: the plain mean, and a stacking model fitted on
-cross-validated (out-of-fold) probabilities of the training records.
+"""Per-modality classifiers and their late fusion: the plain mean, and a stacking model (a
+log-linear pool, below) fitted on cross-validated (out-of-fold) probabilities of the training records.
 
 Vectors get a logistic regression (standardised features, balanced class weights); tabular fields a histogram
 gradient-boosting classifier (categorical splits, balanced weights). Where a record lacks a
@@ -14,6 +14,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import minimize
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
@@ -24,6 +25,7 @@ from sklearn.preprocessing import StandardScaler
 from prediction.features import Modality
 
 MEAN, STACKED = "mean", "stacked"
+FLOOR = 1e-4  # probabilities below it count as it in the stacking model's logarithms
 
 
 def _classifier(modality: Modality, seed: int):
@@ -66,6 +68,51 @@ def _mean(probabilities: dict[str, np.ndarray], available: dict[str, np.ndarray]
     return np.where(total > 0, fused / np.maximum(total, 1), prior)
 
 
+class LogLinearPool:
+    """The stacking model: class scores `sum_m w_m log p_m(c) + b_c`, a softmax over them.
+
+    One weight per modality and one bias per class (not a weight per modality × class), fitted by
+    class-balanced, L2-penalised maximum likelihood on out-of-fold probabilities: few enough
+    parameters to learn from a few records per class, and a modality's weight says how far the
+    fusion trusts it.
+    """
+
+    def __init__(self, penalty: float = 1e-3) -> None:
+        self.penalty = penalty
+
+    def fit(self, logs: np.ndarray, codes: np.ndarray, n_classes: int) -> LogLinearPool:
+        """`logs`: modalities × records × classes log-probabilities; `codes`: each record's class."""
+        n_modalities, n_records, _ = logs.shape
+        counts = np.bincount(codes, minlength=n_classes)
+        weights = (n_records / (np.count_nonzero(counts) * np.maximum(counts, 1)))[codes]
+        onehot = np.eye(n_classes)[codes]
+
+        def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            w, b = theta[:n_modalities], theta[n_modalities:]
+            scores = np.tensordot(w, logs, axes=1) + b
+            scores -= scores.max(axis=1, keepdims=True)
+            probabilities = np.exp(scores)
+            probabilities /= probabilities.sum(axis=1, keepdims=True)
+            chosen = np.log(np.maximum((probabilities * onehot).sum(axis=1), 1e-300))
+            residual = (probabilities - onehot) * weights[:, None]
+            value = -(weights * chosen).sum() / n_records + self.penalty * (theta**2).sum()
+            gradient_w = np.einsum("mrc,rc->m", logs, residual) / n_records
+            gradient_b = residual.sum(axis=0) / n_records
+            return value, np.concatenate([gradient_w, gradient_b]) + 2 * self.penalty * theta
+
+        start = np.concatenate([np.ones(n_modalities), np.zeros(n_classes)])
+        self.theta = minimize(loss, start, jac=True, method="L-BFGS-B").x
+        self.modality_weights = self.theta[:n_modalities]
+        return self
+
+    def predict_proba(self, logs: np.ndarray) -> np.ndarray:
+        n_modalities = len(self.modality_weights)
+        scores = np.tensordot(self.modality_weights, logs, axes=1) + self.theta[n_modalities:]
+        scores -= scores.max(axis=1, keepdims=True)
+        probabilities = np.exp(scores)
+        return probabilities / probabilities.sum(axis=1, keepdims=True)
+
+
 @dataclass
 class Fusion:
     """Every modality's classifier, fitted on the training rows, and the stacking model over them."""
@@ -91,13 +138,10 @@ class Fusion:
                 out_of_fold[modality.name][held] = _probabilities(
                     modality, self.train_rows[fit], self.codes[fit], self.train_rows[held], self.prior, self.seed
                 )
-        self.stacker = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            self.stacker.fit(self._stack(out_of_fold), self.codes)
+        self.stacker = LogLinearPool().fit(self._stack(out_of_fold), self.codes, self.n_classes)
 
     def _stack(self, probabilities: dict[str, np.ndarray]) -> np.ndarray:
-        return np.hstack([probabilities[m.name] for m in self.modalities])
+        return np.log(np.clip(np.stack([probabilities[m.name] for m in self.modalities]), FLOOR, 1.0))
 
     def predict(self, rows: np.ndarray) -> dict[str, np.ndarray]:
         """Class probabilities of `rows` per modality, their mean and the stacking model's (rows × classes)."""
@@ -105,7 +149,5 @@ class Fusion:
             m.name: _probabilities(m, self.train_rows, self.codes, rows, self.prior, self.seed) for m in self.modalities
         }
         available = {m.name: m.available[rows] for m in self.modalities}
-        stacked = np.zeros((len(rows), self.n_classes))
-        if len(rows):
-            stacked[:, self.stacker.classes_] = self.stacker.predict_proba(self._stack(single))
+        stacked = self.stacker.predict_proba(self._stack(single)) if len(rows) else np.zeros((0, self.n_classes))
         return {**single, MEAN: _mean(single, available, self.prior), STACKED: stacked}

@@ -23,11 +23,10 @@ def field_values(records: pd.DataFrame, field: str) -> pd.Series:
     `taxonomy.N` is the N-th level of the ` > `-separated path, 1 the broadest.
     """
     name, _, level = field.partition(".")
-    values = records[name].astype(object).where(records[name].notna(), None)
-    if level:
-        position = int(level) - 1
-        values = values.map(lambda path: _level(path, position))
-    return values.map(lambda value: value.strip() or None if isinstance(value, str) else None)
+    position = int(level) - 1 if level else None
+    values = [_level(value, position) if position is not None else value for value in records[name].tolist()]
+    cleaned = [value.strip() or None if isinstance(value, str) else None for value in values]
+    return pd.Series(cleaned, index=records.index, dtype=object)
 
 
 def _level(path: object, position: int) -> str | None:
@@ -75,6 +74,7 @@ def build_target(records: pd.DataFrame, split: pd.DataFrame, field: str, min_exa
     kept = sorted(counts[counts >= min_examples].index)
     grouped = {str(value): int(n) for value, n in counts[counts < min_examples].sort_index().items()}
     labelled = frame["role"].isin(["train", "eval"])
-    frame["label"] = frame["value"].where(frame["value"].isin(kept), OTHER).where(labelled, None)
+    label = np.where(frame["value"].isin(kept), frame["value"], OTHER)
+    frame["label"] = pd.Series(np.where(labelled, label, None), index=frame.index, dtype=object)
     classes = tuple(kept) + ((OTHER,) if grouped else ())
     return Target(frame, classes, grouped)

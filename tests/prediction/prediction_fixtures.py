@@ -26,7 +26,9 @@ def planted_records(n: int = 400, n_unlabelled: int = 40, seed: int = 0) -> tupl
         }
     )
     split = np.where(rng.random(total) < 0.25, "eval", "train")
-    return records, pd.DataFrame({"record_id": records["record_id"], "collection": records["collection"], "split": split})
+    return records, pd.DataFrame(
+        {"record_id": records["record_id"], "collection": records["collection"], "split": split}
+    )
 
 
 def planted_modalities(target: Target, dimension: int = 16, noise: float = 0.6, seed: int = 1) -> list[Modality]:
