@@ -103,7 +103,16 @@ def _run_experiment(
             point, bounds = scores(truth, predicted, len(labels)), intervals(truth, predicted, len(labels), draws)
             for metric in METRICS:
                 score_rows.append(
-                    (model, modality, metric, point[metric], *bounds[metric], len(train), len(evaluated), len(labels))
+                    (
+                        model,
+                        modality,
+                        metric,
+                        point[metric],
+                        *bounds[metric],
+                        len(train),
+                        len(evaluated),
+                        len(target.classes),
+                    )
                 )
             held_out.append(
                 pd.DataFrame(

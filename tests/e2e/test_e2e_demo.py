@@ -10,7 +10,15 @@ from annotation import server
 from heritage_weaver.demo import create_demo_study
 from hw_cli.app import app
 
-REPORT_SECTIONS = ("Study manifest", "Links per stratum", "Labels", "Regressions", "Agreement", "Model evaluations")
+REPORT_SECTIONS = (
+    "Study manifest",
+    "Links per stratum",
+    "Labels",
+    "Regressions",
+    "Agreement",
+    "Model evaluations",
+    "Metadata prediction",
+)
 
 
 def _small_config(text: str, url: str) -> str:
@@ -62,8 +70,12 @@ def test_demo_study_end_to_end(demo_study):
     for model in ("ft-best", "ft-last"):
         assert demo_study.path("models", model, "model.safetensors").is_file()
     assert sorted(p.name for p in demo_study.path("report", "tables").glob("*.csv"))
+    assert "taxonomy.2: held-out macro F1, base vs fine-tuned, single vs fused" in report
+    assert "confusion of the stacked classifier" in report
+    proposals = pd.read_parquet(demo_study.path("predict", "taxonomy.2", "proposals.parquet"))
+    assert set(proposals["collection"]) == {"smg", "nms"}
 
     again = runner.invoke(app, ["run", "--study", root])
     assert again.exit_code == 0, again.output
-    for verb in ("ingest", "model", "train", "embed", "index", "sample", "push", "evaluate"):
+    for verb in ("ingest", "model", "train", "embed", "index", "sample", "push", "evaluate", "predict"):
         assert f"{verb}: up to date" in again.output or f"{verb}: the base model exists" in again.output
