@@ -113,7 +113,9 @@ def render(name: str, demo: bool = False, seed: int = 42) -> str:
         annotators='["A01", "A02", "A03"]' if demo else '["A01", "A02"]',
         per_annotator=60 if demo else 100,
         overlap=0.2 if demo else 0.0,
-        prediction_fields='["taxonomy.2"]  # the object type: SMG records have it, NMS records do not' if demo else "[]",
+        prediction_fields='["taxonomy.2"]  # the object type: SMG records have it, NMS records do not'
+        if demo
+        else "[]",
         prediction_tabular='["category"]' if demo else "[]",
     )
     return _TEMPLATE.format(**values)
