@@ -137,19 +137,8 @@ def _run_experiment(
     ).assign(field=field_name)
     fused = score_frame[(score_frame["modality"] == STACKED) & (score_frame["metric"] == "macro_f1")]
     chosen = str(fused.loc[fused["value"].idxmax(), "model"]) if fused["value"].notna().any() else next(iter(models))
-    notes = _notes(
-        field_name,
-        target,
-        len(apply),
-        len(
-            proposals := _proposals(
-                field_name, target, apply, fused_apply[chosen], chosen, models[chosen], tabular, settings
-            )
-        )
-        // max(min(settings.candidates, len(labels)), 1),
-        folds,
-        settings.folds,
-    )
+    proposals = _proposals(field_name, target, apply, fused_apply[chosen], chosen, models[chosen], tabular, settings)
+    notes = _notes(field_name, target, len(apply), proposals["record_id"].nunique(), folds, settings.folds)
     return FieldOutcome(
         field_name,
         score_frame,
