@@ -95,3 +95,22 @@ def precision_forest(rows: pd.DataFrame, value: str, truths: dict[str, str] | No
     axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
     figure.tight_layout()
     return _png(figure)
+
+
+def confusion_heatmap(cells: pd.DataFrame, title: str) -> bytes:
+    """A confusion matrix (truth rows, predicted columns; counts per cell) as a heatmap, rows normalised."""
+    plt = _pyplot()
+    labels = sorted(set(cells["truth"]) | set(cells["predicted"]))
+    matrix = cells.pivot_table(index="truth", columns="predicted", values="count", aggfunc="sum", fill_value=0)
+    matrix = matrix.reindex(index=labels, columns=labels, fill_value=0)
+    shares = matrix.div(matrix.sum(axis=1).where(matrix.sum(axis=1) > 0, 1), axis=0)
+    size = 2.5 + 0.28 * len(labels)
+    figure, axis = plt.subplots(figsize=(size + 1, size))
+    image = axis.imshow(shares.to_numpy(), cmap="Blues", vmin=0, vmax=1)
+    axis.set_xticks(range(len(labels)), labels, rotation=90, fontsize=7)
+    axis.set_yticks(range(len(labels)), labels, fontsize=7)
+    axis.set_xlabel("predicted")
+    axis.set_ylabel("truth (held-out records)")
+    axis.set_title(title, fontsize=9)
+    figure.colorbar(image, ax=axis, fraction=0.04, label="share of the true class")
+    return _png(figure)

@@ -366,6 +366,136 @@ def evaluations_section(ws: Workspace) -> Section:
     return section
 
 
+SINGLE_MODALITIES = ("image", "text", "tabular")
+FUSED_MODALITIES = ("mean", "stacked")
+CEILING = 0.95  # a single modality at or above this macro F1 leaves fusion little to add
+
+
+def prediction_f1_layout(scores: pd.DataFrame, models: list[str]) -> pd.DataFrame:
+    """One row per modality (singles, then fused), a column per model: macro F1 and its 95% interval."""
+    macro = scores[scores["metric"] == "macro_f1"]
+    order = [m for m in (*SINGLE_MODALITIES, *FUSED_MODALITIES) if m in set(macro["modality"])]
+    table = pd.DataFrame({"modality": order})
+    for model in [m for m in models if m in set(macro["model"])]:
+        rows = macro[macro["model"] == model].set_index("modality")
+        table[f"{model} macro F1"] = table["modality"].map(rows["value"])
+        table[f"{model} 95% interval"] = table["modality"].map(
+            lambda m, rows=rows: (
+                f"[{rows.at[m, 'ci_low']:.3f}, {rows.at[m, 'ci_high']:.3f}]" if m in rows.index else None
+            )
+        )
+    return table
+
+
+def fusion_verdicts(scores: pd.DataFrame, models: list[str]) -> list[str]:
+    """Per model, whether the stacked fusion reaches the best single modality, and if not, why not."""
+    macro = scores[scores["metric"] == "macro_f1"]
+    verdicts = []
+    for model in [m for m in models if m in set(macro["model"])]:
+        rows = macro[macro["model"] == model].set_index("modality")
+        singles = rows[rows.index.isin(SINGLE_MODALITIES)]
+        best = str(singles["value"].idxmax())
+        fused, single = rows.loc["stacked"], rows.loc[best]
+        head = f"{model}: stacked fusion {fused['value']:.3f} against the best single modality, {best}, {single['value']:.3f}"
+        if fused["value"] >= single["value"]:
+            verdicts.append(f"{head}: fusion is at least as good.")
+            continue
+        overlap = fused["ci_high"] >= single["ci_low"] and single["ci_high"] >= fused["ci_low"]
+        reasons = []
+        if single["value"] >= CEILING:
+            reasons.append(f"{best} alone is near the ceiling, so the other modalities can only add noise")
+        if overlap:
+            reasons.append("the intervals overlap, so the held-out records cannot tell the two apart")
+        if int(rows["n_train"].iloc[0]) < 20 * int(rows["classes"].iloc[0]):
+            reasons.append(
+                f"{int(rows['n_train'].iloc[0])} training records for {int(rows['classes'].iloc[0])} classes "
+                "are few for a second-level model"
+            )
+        verdicts.append(f"{head}: fusion is lower; " + ("; ".join(reasons) or "no modality adds to the best one") + ".")
+    return verdicts
+
+
+def proposal_summary(proposals: pd.DataFrame) -> pd.DataFrame:
+    """Per collection: records with proposals and how sure the most probable value is."""
+    top = proposals[proposals["rank"] == 1]
+    grouped = top.groupby("collection")["probability"]
+    return (
+        pd.DataFrame(
+            {
+                "records": grouped.size(),
+                "mean top probability": grouped.mean(),
+                "share ≥ 0.9": grouped.apply(lambda p: float((p >= 0.9).mean())),
+            }
+        )
+        .rename_axis("collection")
+        .reset_index()
+    )
+
+
+def prediction_section(ws: Workspace) -> Section:
+    config = ws.config.prediction
+    section = Section(
+        "prediction",
+        "Metadata prediction",
+        "Catalogue fields predicted from each model's record embeddings: a classifier per modality (image and "
+        "text vectors: logistic regression; tabular fields: gradient boosting), their mean, and a stacking model "
+        "fitted on cross-validated probabilities of the training records. Scored on the held-out records only; "
+        f"95% intervals from {config.bootstrap} bootstrap resamples of them. Held-out records come from the "
+        "collections that record the field: proposals for a collection that never records it are extrapolation.",
+    )
+    if not config.fields:
+        section.notes.append("no fields named in [prediction] fields (see docs/analyst.md)")
+    models = list(ws.config.models)
+    for field_name in config.fields:
+        part = {"field": field_name}
+        scores = _read(ws, artifacts.PREDICTION_SCORES.at(**part), section)
+        confusion = _read(ws, artifacts.PREDICTION_CONFUSION.at(**part), section)
+        proposals = _read(ws, artifacts.PREDICTION_PROPOSALS.at(**part), section)
+        notes = _read(ws, artifacts.PREDICTION_NOTES.at(**part), section)
+        if scores is None or scores.empty:
+            continue
+        first = scores.iloc[0]
+        section.notes.append(
+            f"{field_name}: {int(first['n_train'])} training and {int(first['n_eval'])} held-out records, "
+            f"{int(first['classes'])} classes"
+        )
+        section.table(
+            f"{field_name}: held-out macro F1, base vs fine-tuned, single vs fused",
+            prediction_f1_layout(scores, models),
+        )
+        section.table(
+            f"{field_name}: every score",
+            _model_order(
+                scores.drop(columns=["field", "n_train", "n_eval", "classes"]), models, ["modality", "metric"]
+            ),
+        )
+        section.notes += fusion_verdicts(scores, models)
+        stacked = scores[(scores["metric"] == "macro_f1") & (scores["modality"] == "stacked")]
+        chosen = str(stacked.loc[stacked["value"].idxmax(), "model"])
+        if confusion is not None:
+            cells = confusion[confusion["model"] == chosen]
+            matrix = cells.pivot_table(index="truth", columns="predicted", values="count", aggfunc="sum", fill_value=0)
+            matrix.columns.name = None
+            section.table(
+                f"{field_name}: confusion matrix of the stacked classifier ({chosen}; rows: truth, columns: predicted)",
+                matrix.reset_index(),
+            )
+            if not cells.empty:
+                section.figure(
+                    f"{field_name}: confusion of the stacked classifier ({chosen}), held-out records",
+                    figures.confusion_heatmap(cells, f"{field_name} · {chosen} · stacked"),
+                )
+        if proposals is not None:
+            section.table(
+                f"{field_name}: proposals for records without it ({chosen}, stacked; "
+                f"predict/{field_name}/proposals.parquet)",
+                proposal_summary(proposals),
+            )
+        if notes is not None:
+            section.notes += notes["note"].tolist()
+    return section
+
+
 def _html_table(frame: pd.DataFrame) -> str:
     shown = frame.copy()
     for column in [c for c in shown.columns if pd.api.types.is_object_dtype(shown[c])]:
@@ -387,6 +517,7 @@ def build_report(ws: Workspace) -> Path:
         regressions_section(ws),
         agreement_section(ws),
         evaluations_section(ws),
+        prediction_section(ws),
     ]
     for section in sections:
         for table in section.tables:
@@ -405,6 +536,11 @@ def build_report(ws: Workspace) -> Path:
     write_text(path, html)
     analysis_tables = [
         a for a in artifacts.REGISTRY if a.path.startswith("analysis/") and not a.placeholders and a.exists(ws)
+    ] + [
+        a.at(field=f)
+        for a in (artifacts.PREDICTION_SCORES, artifacts.PREDICTION_CONFUSION, artifacts.PREDICTION_PROPOSALS)
+        for f in ws.config.prediction.fields
+        if a.at(field=f).exists(ws)
     ]
     artifacts.REPORT.record(ws, inputs=analysis_tables)
     return path

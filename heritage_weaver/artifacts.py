@@ -498,6 +498,49 @@ ANALYSIS_CSV = table("analysis/{name}.csv", "analyze", "each analysis and evalua
 REPORT = table("report/report.html", "report", "the self-contained study report")
 REPORT_TABLE = table("report/tables/{name}.csv", "report", "each report table as CSV")
 
+# -- predict --------------------------------------------------------------------------------------
+PREDICTION_SECTIONS = ("study", "models", "prediction")
+PREDICTION_MODALITIES = ("image", "text", "tabular", "mean", "stacked")
+PREDICTION_SCORES = table(
+    "predict/{field}/scores.parquet",
+    "predict",
+    "held-out macro F1, weighted F1 and accuracy per model and modality (single, mean, stacked), "
+    "with bootstrap intervals",
+    ("field", "model", "modality", "metric", "value", "ci_low", "ci_high", "n_train", "n_eval", "classes"),
+    PREDICTION_SECTIONS,
+    modality=PREDICTION_MODALITIES,
+    metric=("macro_f1", "weighted_f1", "accuracy"),
+)
+PREDICTION_CONFUSION = table(
+    "predict/{field}/confusion.parquet",
+    "predict",
+    "the stacked classifier's confusion matrix on the held-out records, per model (non-empty cells)",
+    ("field", "model", "truth", "predicted", "count"),
+    PREDICTION_SECTIONS,
+)
+PREDICTION_HELD_OUT = table(
+    "predict/{field}/held_out.parquet",
+    "predict",
+    "each held-out record's true and predicted value per model and modality",
+    ("record_id", "collection", "model", "modality", "truth", "predicted", "probability"),
+    PREDICTION_SECTIONS,
+    modality=PREDICTION_MODALITIES,
+)
+PREDICTION_PROPOSALS = table(
+    "predict/{field}/proposals.parquet",
+    "predict",
+    "the most probable values for each record without the field, for curators to review",
+    ("record_id", "collection", "name", "field", "model", "rank", "value", "probability", "modalities"),
+    PREDICTION_SECTIONS,
+)
+PREDICTION_NOTES = table(
+    "predict/{field}/notes.parquet",
+    "predict",
+    "what the prediction grouped, left out or changed, and why",
+    ("note",),
+    PREDICTION_SECTIONS,
+)
+
 # -- export-links ---------------------------------------------------------------------------------
 PUBLISHING_SECTIONS = ("study", "collections", "models", "comparisons", "publishing")
 PUBLISHED_LINKS = table(

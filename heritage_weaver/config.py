@@ -223,6 +223,40 @@ class PublishingConfig(_Strict):
         return templates
 
 
+PREDICTABLE_FIELD = r"^(category|taxonomy(\.[1-9][0-9]*)?)$"
+
+
+class PredictionConfig(_Strict):
+    """`hw predict`: catalogue fields to predict from the record embeddings, and how.
+
+    A field is `category`, `taxonomy` (the whole path) or `taxonomy.N` (its N-th level, 1 = the
+    broadest). `tabular` names record fields (same spelling, plus `collection`) given to a
+    gradient-boosting classifier as a third modality; a field is never its own feature.
+    """
+
+    fields: list[str] = Field(default_factory=list)
+    tabular: list[str] = Field(default_factory=list)
+    min_examples: int = Field(default=5, gt=0, description='classes with fewer training records become "(other)"')
+    image_pooling: Literal["mean", "first"] = "mean"
+    folds: int = Field(default=5, ge=2, description="cross-validation folds of the stacking model")
+    bootstrap: int = Field(default=1000, ge=0, description="bootstrap resamples of the held-out records")
+    candidates: int = Field(default=3, gt=0, description="proposed values per record, most probable first")
+
+    @field_validator("fields", "tabular")
+    @classmethod
+    def _known_fields(cls, names: list[str], info) -> list[str]:
+        allowed = ["collection"] if info.field_name == "tabular" else []
+        wrong = [n for n in names if n not in allowed and not re.match(PREDICTABLE_FIELD, n)]
+        if wrong:
+            raise ValueError(
+                f"unknown field(s) {wrong}; use category, taxonomy or taxonomy.N (N = 1 for the broadest level)"
+                + (" or collection" if allowed else "")
+            )
+        if len(set(names)) != len(names):
+            raise ValueError(f"names repeat: {names}")
+        return names
+
+
 class StudyMeta(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
     seed: int = 42
@@ -241,6 +275,7 @@ class StudyConfig(_Strict):
     labelstudio: LabelStudioConfig = LabelStudioConfig()
     analysis: AnalysisConfig = AnalysisConfig()
     publishing: PublishingConfig = PublishingConfig()
+    prediction: PredictionConfig = PredictionConfig()
     # The config as written (paths unresolved), so that hashes survive moving the workspace.
     _as_written: dict | None = PrivateAttr(default=None)
 

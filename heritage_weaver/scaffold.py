@@ -65,6 +65,14 @@ token_env = "LABEL_STUDIO_API_KEY"   # the token is read from this environment v
 positive_labels = ["same object", "similar object", "same category"]  # binarised to 1; "unrelated" to 0
 intercept = false           # the published tables have none
 permutations = 100
+
+[prediction]
+# Catalogue fields to predict from the embeddings (`hw predict`, part of `hw run`): category,
+# taxonomy, or taxonomy.N (the N-th level of the taxonomy path, 1 the broadest).
+fields = {prediction_fields}
+tabular = {prediction_tabular}            # record fields given to gradient boosting as a third modality
+min_examples = 5            # values with fewer training records are grouped as "(other)"
+bootstrap = 1000            # resamples of the held-out records for the intervals
 """
 
 _SMG_EXAMPLE = """[[collections]]
@@ -105,6 +113,10 @@ def render(name: str, demo: bool = False, seed: int = 42) -> str:
         annotators='["A01", "A02", "A03"]' if demo else '["A01", "A02"]',
         per_annotator=60 if demo else 100,
         overlap=0.2 if demo else 0.0,
+        prediction_fields='["taxonomy.2"]  # the object type: SMG records have it, NMS records do not'
+        if demo
+        else "[]",
+        prediction_tabular='["category"]' if demo else "[]",
     )
     return _TEMPLATE.format(**values)
 

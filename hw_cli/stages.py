@@ -10,6 +10,7 @@ from analysis.stage import ANALYZE, EVALUATE, REPORT
 from annotation.stage import EXPORT, PULL, PUSH, SIMULATE_LABELS
 from embeddings.stage import EMBED, INDEX_STAGE
 from heritage_weaver.stages import FETCH_IMAGES, INGEST, Stage
+from prediction.stage import PREDICT
 from publishing.stage import EXPORT_LINKS
 from sampler.stage import SAMPLE
 from training.stage import MODEL_STAGE, TRAIN
@@ -28,6 +29,7 @@ STAGES: tuple[Stage, ...] = (
     EXPORT,
     ANALYZE,
     EVALUATE,
+    PREDICT,
     REPORT,
     EXPORT_LINKS,
 )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from heritage_weaver.workspace import Workspace
-from hw_cli import analysis, annotation, embeddings, publishing, sampler, study, training
+from hw_cli import analysis, annotation, embeddings, prediction, publishing, sampler, study, training
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ VERBS: dict[str, Verb] = {
     "export": Verb(None, annotation.show_export),
     "analyze": Verb(analysis.analyze, analysis.show_analyze),
     "evaluate": Verb(analysis.evaluate, analysis.show_evaluate),
+    "predict": Verb(prediction.predict, prediction.show_predict),
     "report": Verb(analysis.report, analysis.show_report),
     "export-links": Verb(publishing.export_links, publishing.show_export_links),
 }

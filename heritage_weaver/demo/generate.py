@@ -25,6 +25,10 @@ from heritage_weaver.demo.drawing import draw_object
 from heritage_weaver.ingest.adapters import NMS_COLUMNS
 
 GROUND_TRUTH_COLUMNS = DEMO_TRUTH.columns
+# The object type is the second level of an SMG record's taxonomy (`communications > telephone`);
+# NMS records never have it, and this share of SMG records lacks it too (no `terms`), so that
+# `hw predict taxonomy.2` proposes types in both collections.
+SMG_UNCLASSIFIED = 0.1
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,8 @@ def _smg_entry(index: int, seed: int, folder: Path, images: bool, size: int) -> 
     }
     if rng.random() >= 0.08:
         source["description"] = [{"value": smg_description(kind, kind.variants[variant], maker, year, rng)}]
+    if rng.random() < SMG_UNCLASSIFIED:  # drawn last, so that every other value stays as it was
+        del source["terms"]
     truth = (record_id, "smg", kind.category, kind.name, kind.variants[variant])
     return record_id, {"_id": record_id, "_index": "ciim", "_source": source}, truth
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
 
 from heritage_weaver.config import CollectionConfig
+from heritage_weaver.ingest.markup import plain_text
 from heritage_weaver.ingest.media import add_images
 from heritage_weaver.ingest.paths import lookup
 from heritage_weaver.ingest.reading import IngestError, csv_rows, json_lines
@@ -29,8 +30,8 @@ FURTHER_CATEGORY = "a further category (a record keeps one)"
 
 
 def _cell(row: SourceRow, column: str, value: str | None) -> str:
-    """A CSV cell's text, counted as kept when it holds any."""
-    text = normalise(value)
+    """A CSV cell's plain text (markup out), counted as kept when it holds any."""
+    text = plain_text(value or "")
     if text:
         row.keep(column)
     return text
@@ -58,15 +59,15 @@ def read_nms(collection: CollectionConfig) -> Iterator[SourceRow]:
 
 
 def _texts(row: SourceRow, source_field: str, value: object) -> list[str]:
-    """The texts a field holds (a JSON list holds several); values that are not text are dropped."""
+    """The plain texts a field holds (a JSON list holds several); values that are not text are dropped."""
     texts = []
     for item in value if isinstance(value, list) else [value]:
         if item is None:
             continue
         if isinstance(item, bool) or not isinstance(item, (str, int, float)):
             row.drop(source_field, item, not_text(item))
-        elif normalise(item):
-            texts.append(normalise(item))
+        elif plain_text(str(item)):
+            texts.append(plain_text(str(item)))
     return texts
 
 

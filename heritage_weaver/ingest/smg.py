@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 
 from heritage_weaver.config import CollectionConfig
+from heritage_weaver.ingest.markup import plain_text
 from heritage_weaver.ingest.media import add_images
 from heritage_weaver.ingest.reading import json_document, json_lines
 from heritage_weaver.ingest.rows import Problem, SourceRow, normalise
@@ -71,7 +72,8 @@ def _primary_first(entries: list) -> list:
 
 
 def _texts(row: SourceRow, source_field: str, entries: object, key: str = "value") -> list[str]:
-    """The text values of an SMG list field such as `title: [{"value": …, "primary": true}]`, primary first.
+    """The text values of an SMG list field such as `title: [{"value": …, "primary": true}]`, primary first,
+    as plain text (markup out, see `markup.plain_text`).
 
     Entries that are not text are dropped with the reason; empty ones hold nothing to keep.
     """
@@ -88,8 +90,8 @@ def _texts(row: SourceRow, source_field: str, entries: object, key: str = "value
             continue
         elif isinstance(value, bool) or not isinstance(value, (str, int, float)):
             row.drop(source_field, value, not_text(value))
-        elif normalise(value):
-            texts.append(normalise(value))
+        elif plain_text(str(value)):
+            texts.append(plain_text(str(value)))
     return texts
 
 

@@ -5,10 +5,11 @@ import pytest
 from analysis_fixtures import make_batches, simulate_labels, write_annotation_inputs, write_links, write_study
 from typer.testing import CliRunner
 
-from analysis.report import build_report
+from analysis.report import build_report, fusion_verdicts, prediction_f1_layout
+from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
 
-SECTIONS = ("manifest", "links", "labels", "precision", "regressions", "agreement", "evaluations")
+SECTIONS = ("manifest", "links", "labels", "precision", "regressions", "agreement", "evaluations", "prediction")
 
 
 def test_report_without_inputs_keeps_every_section_and_names_what_is_missing(tmp_path):
@@ -21,6 +22,48 @@ def test_report_without_inputs_keeps_every_section_and_names_what_is_missing(tmp
     assert "Missing input: analysis/zero_shot.parquet (made by `hw evaluate`)" in html
     assert "Missing input: sampler/links.parquet (made by `hw sample`)" in html
     assert 'id="simulation-notice"' in html
+    assert "no fields named in [prediction] fields" in html
+
+
+def _scores(values: dict[tuple[str, str], tuple[float, float, float]]) -> pd.DataFrame:
+    rows = [
+        ("f", model, modality, "macro_f1", value, low, high, 300, 60, 4)
+        for (model, modality), (value, low, high) in values.items()
+    ]
+    columns = ["field", "model", "modality", "metric", "value", "ci_low", "ci_high", "n_train", "n_eval", "classes"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def test_fusion_verdicts_say_when_fusion_is_lower_and_why():
+    scores = _scores(
+        {
+            ("base", "image"): (0.50, 0.40, 0.60),
+            ("base", "text"): (0.60, 0.50, 0.70),
+            ("base", "stacked"): (0.80, 0.70, 0.90),
+            ("ft-best", "image"): (0.40, 0.30, 0.50),
+            ("ft-best", "text"): (0.97, 0.93, 1.00),
+            ("ft-best", "stacked"): (0.95, 0.90, 0.99),
+        }
+    )
+    base, tuned = fusion_verdicts(scores, ["base", "ft-best"])
+    assert (
+        base == "base: stacked fusion 0.800 against the best single modality, text, 0.600: fusion is at least as good."
+    )
+    assert tuned.startswith(
+        "ft-best: stacked fusion 0.950 against the best single modality, text, 0.970: fusion is lower;"
+    )
+    assert "near the ceiling" in tuned and "intervals overlap" in tuned
+    layout = prediction_f1_layout(scores, ["base", "ft-best"])
+    assert layout["modality"].tolist() == ["image", "text", "stacked"]
+    assert layout.loc[2, "ft-best 95% interval"] == "[0.900, 0.990]"
+
+
+def test_prediction_section_names_the_missing_tables(tmp_path):
+    ws = write_study(tmp_path / "study")
+    config = ws.path("study.toml")
+    config.write_text(config.read_text() + '\n[prediction]\nfields = ["category"]\n')
+    html = build_report(Workspace.open(ws.root)).read_text()
+    assert "Missing input: predict/category/scores.parquet (made by `hw predict`)" in html
 
 
 def test_analyze_cli_writes_tables_and_says_which_design(labelled_study):

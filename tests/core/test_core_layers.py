@@ -13,7 +13,7 @@ import networkx as nx
 
 ROOT = Path(__file__).resolve().parents[2]
 CORE = "heritage_weaver"
-STAGES = ("embeddings", "training", "sampler", "annotation", "analysis", "publishing")
+STAGES = ("embeddings", "training", "sampler", "annotation", "analysis", "prediction", "publishing")
 APPS = ("web",)  # no stage of its own: it serves the stages' artifacts through their public functions
 CLI = "hw_cli"
 PACKAGES = (CORE, *STAGES, *APPS, CLI)

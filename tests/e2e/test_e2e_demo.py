@@ -18,6 +18,7 @@ REPORT_SECTIONS = (
     "Regressions",
     "Agreement",
     "Model evaluations",
+    "Metadata prediction",
 )
 
 
@@ -73,8 +74,12 @@ def test_demo_study_end_to_end(demo_study):
     assert sorted(p.name for p in demo_study.path("report", "tables").glob("*.csv"))
     precision = pd.read_csv(demo_study.path("report", "tables", "precision_precision_per_model_and_comparison.csv"))
     assert len(precision) == 9 and {"precision", "ci_low", "ci_high", "truth", "truth_as_labelled"} <= set(precision)
+    assert "taxonomy.2: held-out macro F1, base vs fine-tuned, single vs fused" in report
+    assert "confusion of the stacked classifier" in report
+    proposals = pd.read_parquet(demo_study.path("predict", "taxonomy.2", "proposals.parquet"))
+    assert set(proposals["collection"]) == {"smg", "nms"}
 
     again = runner.invoke(app, ["run", "--study", root])
     assert again.exit_code == 0, again.output
-    for verb in ("ingest", "model", "train", "embed", "index", "sample", "push", "evaluate"):
+    for verb in ("ingest", "model", "train", "embed", "index", "sample", "push", "evaluate", "predict"):
         assert f"{verb}: up to date" in again.output or f"{verb}: the base model exists" in again.output

@@ -1,0 +1,53 @@
+"""CLI verb of the prediction stage: `hw predict [FIELD]...`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from heritage_weaver.artifacts import PREDICTION_PROPOSALS
+from heritage_weaver.workspace import Workspace
+from hw_cli.console import StudyOption, console, execute, open_study, stdout
+from prediction.run import PredictResult
+from prediction.stage import PREDICT
+
+
+def predict(
+    fields: Annotated[
+        list[str] | None,
+        typer.Argument(help="Fields to predict: category, taxonomy or taxonomy.N (default: [prediction] fields)."),
+    ] = None,
+    study: StudyOption = Path("."),
+    models: Annotated[
+        list[str] | None, typer.Option("--model", "-m", help="Use only these models (repeatable).")
+    ] = None,
+) -> None:
+    """Predict catalogue fields from the record embeddings (per modality and fused), score them on
+    the held-out records and propose values for the records that lack them."""
+    workspace = open_study(study)
+    show_predict(workspace, execute(PREDICT, workspace, fields=fields, models=models))
+
+
+def show_predict(ws: Workspace, result: PredictResult) -> None:
+    for outcome in result.outcomes:
+        scores = outcome.scores[outcome.scores["metric"] == "macro_f1"]
+        models = list(dict.fromkeys(scores["model"]))
+        table = Table("modality", *models, title=f"{outcome.field}: held-out macro F1 (95% interval)")
+        for modality, rows in scores.groupby("modality", sort=False):
+            cells = {r.model: f"{r.value:.3f} [{r.ci_low:.2f}, {r.ci_high:.2f}]" for r in rows.itertuples()}
+            table.add_row(str(modality), *[cells.get(m, "–") for m in models])
+        console.print(table)
+        n_eval, n_train = int(scores["n_eval"].iloc[0]), int(scores["n_train"].iloc[0])
+        proposed = outcome.proposals["record_id"].nunique()
+        console.print(
+            f"{outcome.field}: {n_train} training and {n_eval} held-out records; "
+            f"{proposed} record(s) without it get proposals from {outcome.chosen_model} (stacked)"
+        )
+        for note in outcome.notes:
+            console.print(f"[yellow]note:[/] {note}", soft_wrap=True)
+        stdout.print(str(PREDICTION_PROPOSALS.at(field=outcome.field).location(ws)), soft_wrap=True)
+    for field, why in result.failures.items():
+        console.print(f"[yellow]not predicted[/] {field}: {why}", soft_wrap=True)

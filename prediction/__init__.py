@@ -1,0 +1,1 @@
+"""`hw predict`: catalogue fields one collection lacks, predicted from the record embeddings with late fusion."""

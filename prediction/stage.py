@@ -1,0 +1,46 @@
+"""The prediction package's stage: `predict` (missing catalogue fields from the embeddings)."""
+
+from __future__ import annotations
+
+import re
+
+from heritage_weaver import artifacts
+from heritage_weaver.artifacts import ArtifactError
+from heritage_weaver.config import PREDICTABLE_FIELD
+from heritage_weaver.progress import Progress
+from heritage_weaver.stages import Stage, all_of, needs
+from heritage_weaver.workspace import Workspace
+from prediction.experiment import PredictionError
+from prediction.run import PredictResult, run_predict
+
+_FIELD = r"category, taxonomy or taxonomy.N"
+
+
+def predict(
+    ws: Workspace, progress: Progress, fields: list[str] | None = None, models: list[str] | None = None
+) -> PredictResult:
+    """Predict `fields` (default: [prediction] fields) with every model that has embeddings (or `models`)."""
+    chosen = list(dict.fromkeys(fields or ws.config.prediction.fields))
+    if not chosen:
+        raise PredictionError("name a field to predict (hw predict FIELD) or list some in [prediction] fields")
+    wrong = [f for f in chosen if not re.match(PREDICTABLE_FIELD, f)]
+    if wrong:
+        raise PredictionError(f"unknown field(s) {wrong}; use {_FIELD} (N = 1 for the broadest level)")
+    unknown = [m for m in models or [] if m not in ws.config.models]
+    if unknown:
+        raise PredictionError(f"--model: {unknown} not among the study's models {list(ws.config.models)}")
+    return run_predict(ws, chosen, models, progress)
+
+
+def configured(ws: Workspace) -> str | None:
+    return None if ws.config.prediction.fields else "no fields named in [prediction] fields"
+
+
+_OUTPUTS = tuple(a for a in artifacts.REGISTRY if a.verb == "predict")
+PREDICT = Stage(
+    "predict",
+    _OUTPUTS,
+    predict,
+    all_of(configured, needs(artifacts.RECORDS, artifacts.SPLIT, artifacts.UNITS)),
+    errors=(PredictionError, ArtifactError),
+)
