@@ -357,6 +357,7 @@ def round_batches(ws: Workspace) -> list[RoundBatch]:
             found.append(RoundBatch(int(number), path.stem, ROUND_BATCH.at(round=int(number), annotator=path.stem)))
     return sorted(found, key=lambda batch: (batch.round, batch.annotator))
 
+
 # -- push, pull -----------------------------------------------------------------------------------
 LEDGER = table(
     "annotation/ledger.sqlite",

@@ -76,7 +76,12 @@ def test_pull_keeps_history_flags_latest_and_records_skips_drafts_and_unknown_ta
         "updated_at",
         "lead_time",
         "is_latest",
+        "round",
+        "adjudicated_label",
+        "adjudicator",
+        "adjudicated_at",
     ]
+    assert (labels["round"] == 1).all() and labels["adjudicated_label"].isna().all()
     by_pair = labels.set_index("pair_id")
     assert by_pair.loc[p1, ["label", "status", "comment", "lead_time", "is_latest"]].tolist() == [
         "similar object",
