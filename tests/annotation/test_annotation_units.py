@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 import io
-from pathlib import Path
 import xml.etree.ElementTree as ElementTree
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
