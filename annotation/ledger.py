@@ -217,7 +217,10 @@ class Ledger:
             "WHERE batch_id = ? ORDER BY position",
             (batch_id,),
         )
-        return [PairRow(*row[:6], json.loads(row[6])) for row in rows]
+        return [
+            PairRow(pair_id, position, record_a, collection_a, record_b, collection_b, json.loads(provenance))
+            for pair_id, position, record_a, collection_a, record_b, collection_b, provenance in rows
+        ]
 
     def pairs_of_kind(self, kind: str) -> dict[str, tuple[str, str, str, str]]:
         """pair_id → (record_a, collection_a, record_b, collection_b) of every pair in a batch of that kind."""

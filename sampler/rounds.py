@@ -20,6 +20,7 @@ spills that `hw sample` does not keep. The drawn pairs are dealt out at random, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,7 +66,7 @@ def proportional(weights: np.ndarray, total: int, caps: np.ndarray) -> np.ndarra
     return units
 
 
-def round_quotas(table: pd.DataFrame, more_for, budget: int) -> tuple[np.ndarray, float]:
+def round_quotas(table: pd.DataFrame, more_for: Callable[[float], np.ndarray], budget: int) -> tuple[np.ndarray, float]:
     """Pairs per row of the strata table for a budget, and the half-width they are aimed at.
 
     `more_for(t)` gives, per row, the pairs a common half-width t needs beyond those shown (capped
@@ -117,7 +118,9 @@ def draw_round(
     return drawn
 
 
-def deal(links: pd.DataFrame, drawn: list[tuple[int, str]], annotators: list[str], rng: np.random.Generator):
+def deal(
+    links: pd.DataFrame, drawn: list[tuple[int, str]], annotators: list[str], rng: np.random.Generator
+) -> dict[str, pd.DataFrame]:
     """The drawn pairs in random order, dealt in turn to the annotators, as batches in the documented columns."""
     order = [drawn[i][0] for i in rng.permutation(len(drawn))]
     batches = {}
