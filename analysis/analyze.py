@@ -38,6 +38,8 @@ def linked_models(batches: pd.DataFrame, comparisons: list[str], models: list[st
 def run_analyze(ws: Workspace, effects: list[AnnotatorEffects]) -> AnalysisSummary:
     config = ws.config
     raw = artifacts.LABELS.read(ws)
+    if artifacts.LABEL_ROUND not in raw.columns:  # pulled before labelling rounds existed: all round 1
+        raw[artifacts.LABEL_ROUND] = 1
     batches = read_batches(ws)
     provenance = labels.pair_provenance(batches)
     kept, excluded = labels.usable_labels(raw, provenance)
@@ -61,13 +63,21 @@ def run_analyze(ws: Workspace, effects: list[AnnotatorEffects]) -> AnalysisSumma
     inputs = [artifacts.LABELS, *batch_artifacts(ws)]
     if artifacts.LINKS.exists(ws):
         inputs.append(artifacts.LINKS)
-    details = {"intercept": config.analysis.intercept, "annotator_effects": list(effects), "seed": config.study.seed}
+    by_round = labels.label_counts_by_round(kept)
+    details = {
+        "intercept": config.analysis.intercept,
+        "annotator_effects": list(effects),
+        "seed": config.study.seed,
+        "annotations_per_round": {str(row.round): int(row.annotations) for row in by_round.itertuples()},
+        "adjudicated_pairs": int(by_round["adjudicated"].sum()) if len(by_round) else 0,
+    }
     tables = {
         artifacts.LABELLED: kept,
         artifacts.EXCLUDED: excluded,
         artifacts.LABEL_DISTRIBUTION: labels.label_distribution(kept, config.analysis.positive_labels),
         artifacts.LABELS_BY_ANNOTATOR: labels.label_distribution_by_annotator(kept),
         artifacts.LABELS_BY_LINK_TYPE: labels.label_distribution_by_link_type(kept),
+        artifacts.LABELS_BY_ROUND: by_round,
         artifacts.REGRESSION_COEFFICIENTS: coefficients,
         artifacts.REGRESSION_FITS: fits,
         artifacts.AGREEMENT_ALPHA: agreement.alpha_table(kept),

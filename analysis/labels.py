@@ -9,7 +9,15 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from heritage_weaver.artifacts import EXCLUDED, LABEL_VALUES, LABELS_BY_ANNOTATOR, LABELS_BY_LINK_TYPE
+from heritage_weaver.artifacts import (
+    ADJUDICATION_COLUMNS,
+    EXCLUDED,
+    LABEL_ROUND,
+    LABEL_VALUES,
+    LABELS_BY_ANNOTATOR,
+    LABELS_BY_LINK_TYPE,
+    LABELS_BY_ROUND,
+)
 
 CONTROL = "control"
 
@@ -108,3 +116,25 @@ def label_distribution_by_link_type(labelled: pd.DataFrame) -> pd.DataFrame:
     table["n"] = counts.sum(axis=1).to_numpy()
     table["positive_share"] = exploded.groupby("link_type")["binary"].mean().reindex(table["link_type"]).to_numpy()
     return table[columns]
+
+
+def label_counts_by_round(labelled: pd.DataFrame) -> pd.DataFrame:
+    """Per labelling round: annotators, labelled pairs, annotations, positive share, and how many of the
+    round's pairs carry an adjudicated label. A table without a `round` column is all round 1."""
+    columns = list(LABELS_BY_ROUND.columns)
+    if labelled.empty:
+        return pd.DataFrame(columns=columns)
+    frame = labelled if LABEL_ROUND in labelled.columns else labelled.assign(**{LABEL_ROUND: 1})
+    adjudicated = ADJUDICATION_COLUMNS[0]
+    decided = frame[adjudicated].notna() if adjudicated in frame.columns else pd.Series(False, index=frame.index)
+    grouped = frame.assign(decided=decided).groupby(LABEL_ROUND)
+    table = pd.DataFrame(
+        {
+            "annotators": grouped["annotator"].nunique(),
+            "pairs": grouped["pair_id"].nunique(),
+            "annotations": grouped.size(),
+            "positive_share": grouped["binary"].mean().astype(float),
+            "adjudicated": grouped.apply(lambda g: g.loc[g["decided"], "pair_id"].nunique(), include_groups=False),
+        }
+    )
+    return table.rename_axis("round").reset_index()[columns]

@@ -152,9 +152,12 @@ def labels_section(ws: Workspace) -> Section:
     overall = _read(ws, artifacts.LABEL_DISTRIBUTION, section)
     by_type = _read(ws, artifacts.LABELS_BY_LINK_TYPE, section)
     by_annotator = _read(ws, artifacts.LABELS_BY_ANNOTATOR, section)
+    by_round = _read(ws, artifacts.LABELS_BY_ROUND, section)
     excluded = _read(ws, artifacts.EXCLUDED, section)
     if overall is not None:
         section.table("Label distribution", overall)
+    if by_round is not None:
+        section.table("Labels per labelling round", by_round)
     if by_type is not None:
         section.table("Labels per link type", by_type)
         if not by_type.empty:
@@ -278,10 +281,20 @@ def regressions_section(ws: Workspace) -> Section:
 
 def agreement_section(ws: Workspace) -> Section:
     section = Section(
-        "agreement", "Agreement", "Agreement between annotators on pairs that more than one of them labelled."
+        "agreement",
+        "Agreement",
+        "Agreement between annotators on pairs that more than one of them labelled, before adjudication "
+        "(the annotators' own labels).",
     )
     alpha = _read(ws, artifacts.AGREEMENT_ALPHA, section)
     kappa = _read(ws, artifacts.AGREEMENT_KAPPA, section)
+    by_round = _read(ws, artifacts.LABELS_BY_ROUND, section)
+    if by_round is not None:
+        adjudicated = int(by_round["adjudicated"].sum()) if len(by_round) else 0
+        section.notes.append(
+            f"{adjudicated} pair(s) adjudicated (`hw push --adjudication`); the precision estimates and the "
+            "published links use the adjudicated label where there is one"
+        )
     if alpha is not None:
         section.table("Krippendorff's alpha", alpha)
     if kappa is not None:

@@ -8,18 +8,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from heritage_weaver.artifacts import BATCH, Artifact, ArtifactError, Input
+from heritage_weaver.artifacts import BATCH, Artifact, ArtifactError, Input, round_batches
 from heritage_weaver.atomic import atomic_path
 from heritage_weaver.workspace import Workspace
 
 
 def batches(ws: Workspace) -> list[Artifact]:
-    """The batch artifact of every annotator that has one."""
-    return [BATCH.at(annotator=path.stem) for path in BATCH.instances(ws)]
+    """The batch artifact of every annotator that has one, in every labelling round."""
+    return [batch.artifact for batch in round_batches(ws)]
 
 
 def read_batches(ws: Workspace) -> pd.DataFrame:
-    """Every annotator's batch, one after the other."""
+    """Every annotator's batch of every round, one after the other."""
     found = batches(ws)
     if not found:
         raise ArtifactError(BATCH.missing_message())

@@ -14,18 +14,22 @@ from annotation.interface import instructions, label_config
 from annotation.push import batch_files, prepare
 from annotation.tasks import ImageLinks
 from heritage_weaver import atomic
-from heritage_weaver.artifacts import BATCH, IMPORT_FILE, IMPORT_SETTINGS
+from heritage_weaver.artifacts import IMPORT_FILE, IMPORT_SETTINGS
 from heritage_weaver.workspace import Workspace
 
 
-def export_import_files(workspace: Workspace, annotators: list[str] | None = None) -> list[Path]:
-    """Write one import file per batch plus the label config; returns the task files."""
+def export_import_files(
+    workspace: Workspace, annotators: list[str] | None = None, rounds: list[int] | None = None
+) -> list[Path]:
+    """Write one import file per batch (`<annotator>.json`; `<annotator>-round-<N>.json` from round 2 on)
+    plus the label config; returns the task files."""
     written = []
-    for prepared in prepare(workspace, batch_files(workspace, annotators), ImageLinks(workspace.root)):
-        annotator = prepared.batch.annotator
-        target = IMPORT_FILE.at(annotator=annotator)
+    files = batch_files(workspace, annotators, rounds)
+    for source, prepared in zip(files, prepare(workspace, files, ImageLinks(workspace.root))):
+        name = source.annotator if source.round == 1 else f"{source.annotator}-round-{source.round}"
+        target = IMPORT_FILE.at(annotator=name)
         atomic.write_json(target.location(workspace), [{"data": data} for data in prepared.tasks.values()])
-        target.record(workspace, inputs=[BATCH.at(annotator=annotator)], tasks=len(prepared.tasks))
+        target.record(workspace, inputs=[source.artifact], tasks=len(prepared.tasks), round=source.round)
         written.append(target.location(workspace))
     atomic.write_text(IMPORT_SETTINGS.at(name="label_config.xml").location(workspace), label_config())
     atomic.write_text(IMPORT_SETTINGS.at(name="instructions.html").location(workspace), instructions())

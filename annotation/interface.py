@@ -30,6 +30,8 @@ SIDES = ("a", "b")
 
 # The field names a task's data may carry; anything else would reach the curator's browser.
 TASK_FIELDS = ("pair_id",) + tuple(f"{field}_{side}" for side in SIDES for field in ("image", "name", "description"))
+# An adjudication task carries the earlier labels too ("A01: same object · A02: unrelated").
+ADJUDICATION_FIELDS = (*TASK_FIELDS, "earlier_labels")
 
 
 def _object_panel(side: str) -> str:
@@ -43,8 +45,9 @@ def _object_panel(side: str) -> str:
     )
 
 
-def label_config() -> str:
-    """The labelling interface: both objects side by side, one required label, optional comment."""
+def label_config(adjudication: bool = False) -> str:
+    """The labelling interface: both objects side by side, one required label, optional comment;
+    for an adjudicator, the earlier labels and who gave them above the choice."""
     choices = "\n".join(
         f'    <Choice value="{escape(label.value)}" hint="{escape(label.meaning)}; e.g. {escape(label.example)}"/>'
         for label in LABELS
@@ -54,7 +57,8 @@ def label_config() -> str:
         '  <View style="display: flex; gap: 16px; align-items: flex-start">\n'
         + "".join(_object_panel(side) for side in SIDES)
         + "  </View>\n"
-        '  <Header value="How are these two objects related?" size="5"/>\n'
+        + (_EARLIER_LABELS if adjudication else "")
+        + '  <Header value="How are these two objects related?" size="5"/>\n'
         '  <Choices name="label" toName="description_a" choice="single-radio" required="true"'
         ' requiredMessage="Choose one label before submitting." showInline="true">\n'
         f"{choices}\n"
@@ -63,6 +67,14 @@ def label_config() -> str:
         ' maxSubmissions="1" editable="true" rows="2"/>\n'
         "</View>\n"
     )
+
+
+_EARLIER_LABELS = (
+    '  <View style="margin-top: 8px; padding: 8px; background: #fff7e0; border-radius: 6px">\n'
+    '    <Header value="Earlier labels (they disagree; decide the pair\'s label)" size="5"/>\n'
+    '    <Text name="earlier_labels" value="$earlier_labels"/>\n'
+    "  </View>\n"
+)
 
 
 def instructions() -> str:

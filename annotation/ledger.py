@@ -20,7 +20,9 @@ CREATE TABLE IF NOT EXISTS batches (
     annotator TEXT NOT NULL,
     source_file TEXT NOT NULL,
     n_pairs INTEGER NOT NULL,
-    registered_at TEXT NOT NULL
+    registered_at TEXT NOT NULL,
+    round INTEGER NOT NULL DEFAULT 1,      -- the labelling round (0 for an adjudication batch)
+    kind TEXT NOT NULL DEFAULT 'labelling' -- 'labelling' or 'adjudication'
 );
 CREATE TABLE IF NOT EXISTS pairs (
     batch_id TEXT NOT NULL REFERENCES batches(batch_id),
@@ -89,6 +91,14 @@ class PairRow:
     provenance: dict
 
 
+LABELLING, ADJUDICATION = "labelling", "adjudication"
+# Columns later versions added to an existing ledger: (table, column, declaration).
+_ADDED_COLUMNS = (
+    ("batches", "round", "INTEGER NOT NULL DEFAULT 1"),
+    ("batches", "kind", f"TEXT NOT NULL DEFAULT '{LABELLING}'"),
+)
+
+
 @dataclass(frozen=True)
 class Project:
     batch_id: str
@@ -107,6 +117,9 @@ class Ledger:
         self.db = sqlite3.connect(path, isolation_level=None)
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.executescript(SCHEMA)
+        for table, column, declaration in _ADDED_COLUMNS:  # a ledger written before rounds existed
+            if column not in {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
     def close(self) -> None:
         self.db.close()
@@ -129,13 +142,21 @@ class Ledger:
 
     # -- push -----------------------------------------------------------------------
     def register_project(
-        self, batch_id: str, annotator: str, source_file: str, pairs: list[PairRow], project: Project
+        self,
+        batch_id: str,
+        annotator: str,
+        source_file: str,
+        pairs: list[PairRow],
+        project: Project,
+        round: int = 1,
+        kind: str = LABELLING,
     ) -> None:
-        """Record a batch, its pairs and its new project in one transaction."""
+        """Record a batch (its round and kind), its pairs and its new project in one transaction."""
         with self.transaction() as db:
             db.execute(
-                "INSERT OR IGNORE INTO batches VALUES (?, ?, ?, ?, ?)",
-                (batch_id, annotator, source_file, len(pairs), now()),
+                "INSERT OR IGNORE INTO batches (batch_id, annotator, source_file, n_pairs, registered_at, round, kind) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (batch_id, annotator, source_file, len(pairs), now(), round, kind),
             )
             db.executemany(
                 "INSERT OR IGNORE INTO pairs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -182,6 +203,34 @@ class Ledger:
                 [(batch_id, pair_id, project_id, task_id, stamp) for pair_id, task_id in task_ids],
             )
 
+    def batches_of(self, kind: str, annotator: str) -> list[tuple[str, str, int]]:
+        """(batch_id, source_file, round) of an annotator's batches of one kind, in registration order."""
+        rows = self.db.execute(
+            "SELECT batch_id, source_file, round FROM batches WHERE kind = ? AND annotator = ? ORDER BY registered_at",
+            (kind, annotator),
+        )
+        return rows.fetchall()
+
+    def pair_rows(self, batch_id: str) -> list[PairRow]:
+        rows = self.db.execute(
+            "SELECT pair_id, position, record_a, collection_a, record_b, collection_b, provenance FROM pairs "
+            "WHERE batch_id = ? ORDER BY position",
+            (batch_id,),
+        )
+        return [
+            PairRow(pair_id, position, record_a, collection_a, record_b, collection_b, json.loads(provenance))
+            for pair_id, position, record_a, collection_a, record_b, collection_b, provenance in rows
+        ]
+
+    def pairs_of_kind(self, kind: str) -> dict[str, tuple[str, str, str, str]]:
+        """pair_id → (record_a, collection_a, record_b, collection_b) of every pair in a batch of that kind."""
+        rows = self.db.execute(
+            "SELECT p.pair_id, p.record_a, p.collection_a, p.record_b, p.collection_b FROM pairs p "
+            "JOIN batches b USING (batch_id) WHERE b.kind = ?",
+            (kind,),
+        )
+        return {pair_id: tuple(rest) for pair_id, *rest in rows}
+
     def pair_ids(self, batch_id: str) -> set[str]:
         return {row[0] for row in self.db.execute("SELECT pair_id FROM pairs WHERE batch_id = ?", (batch_id,))}
 
@@ -223,7 +272,11 @@ class Ledger:
             db.executemany("UPDATE annotations SET status = 'draft-closed' WHERE kind = 'draft' AND ls_id = ?", gone)
 
     def annotation_rows(self) -> list[dict]:
-        cursor = self.db.execute("SELECT * FROM annotations ORDER BY batch_id, pair_id, created_at, ls_id, updated_at")
+        """Every annotation version, with its batch's round and kind."""
+        cursor = self.db.execute(
+            "SELECT a.*, b.round, b.kind AS batch_kind FROM annotations a JOIN batches b USING (batch_id) "
+            "ORDER BY a.batch_id, a.pair_id, a.created_at, a.ls_id, a.updated_at"
+        )
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
@@ -234,3 +287,9 @@ class Ledger:
     def batch_sizes(self) -> dict[str, tuple[str, int]]:
         rows = self.db.execute("SELECT batch_id, annotator, n_pairs FROM batches")
         return {batch_id: (annotator, n) for batch_id, annotator, n in rows}
+
+    def batch_rounds(self) -> dict[str, tuple[int, str]]:
+        """batch_id → (round, kind)."""
+        return {
+            batch_id: (r, kind) for batch_id, r, kind in self.db.execute("SELECT batch_id, round, kind FROM batches")
+        }

@@ -14,11 +14,19 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from annotation.client import Connection
-from annotation.ledger import Ledger, now
-from heritage_weaver.artifacts import LABEL_VALUES, LABELS, LEDGER
+from annotation.ledger import ADJUDICATION, LABELLING, Ledger, now
+from heritage_weaver.artifacts import (
+    ADJUDICATED_AT,
+    ADJUDICATION_COLUMNS,
+    LABEL_ROUND,
+    LABEL_VALUES,
+    LABELS,
+    LEDGER,
+)
 from heritage_weaver.workspace import Workspace
 
 LABEL_COLUMNS = LABELS.columns
+ADJUDICATED_LABEL, ADJUDICATOR = ADJUDICATION_COLUMNS
 
 
 @dataclass
@@ -110,13 +118,29 @@ def versions_from_export(
 
 
 def labels_table(history: list[dict]) -> pd.DataFrame:
-    """One row per annotation (its newest version) and per open draft; `is_latest` per annotator and pair.
+    """One row per annotation (its newest version) and per open draft of the labelling batches, with its
+    batch's `round`; `is_latest` per annotator and pair.
 
-    Only submitted judgements (labelled or skipped) can be the latest; drafts never are.
+    Only submitted judgements (labelled or skipped) can be the latest; drafts never are. An adjudicator's
+    latest labelled annotation of a pair is no row of its own: it fills `adjudicated_label`, `adjudicator`
+    and `adjudicated_at` on every row of that pair (empty where the pair was not adjudicated).
     """
+    frame = versions_table(history)
+    labelling = frame[frame["batch_kind"] != ADJUDICATION]
+    decided = frame[(frame["batch_kind"] == ADJUDICATION) & frame["is_latest"] & (frame["status"] == "labelled")]
+    decided = decided.sort_values("updated_at").drop_duplicates("pair_id", keep="last")
+    decided = decided.set_index("pair_id")[["label", "annotator", "updated_at"]]
+    decided.columns = [ADJUDICATED_LABEL, ADJUDICATOR, ADJUDICATED_AT]
+    table = labelling.join(decided, on="pair_id")
+    return table[list(TABLE_COLUMNS)].astype(_DTYPES).reset_index(drop=True)
+
+
+def versions_table(history: list[dict]) -> pd.DataFrame:
+    """Every batch's annotations and open drafts (newest version each), `is_latest`, `round`, `batch_kind`."""
     if not history:
-        return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in _DTYPES.items()})
+        return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in _VERSION_DTYPES.items()})
     frame = pd.DataFrame(history)
+    frame = frame.assign(**{k: v for k, v in ((LABEL_ROUND, 1), ("batch_kind", LABELLING)) if k not in frame})
     frame = frame[frame["status"] != "draft-closed"]
     frame = frame.sort_values("updated_at").groupby(["kind", "ls_id"], as_index=False).tail(1)
     frame = frame.assign(
@@ -128,10 +152,10 @@ def labels_table(history: list[dict]) -> pd.DataFrame:
     latest = submitted.groupby(["annotator", "pair_id"]).tail(1).index
     frame["is_latest"] = frame.index.isin(latest)
     frame = frame.sort_values(["annotator", "pair_id", "updated_at"]).reset_index(drop=True)
-    return frame[list(LABEL_COLUMNS)].astype(_DTYPES)
+    return frame[list(_VERSION_DTYPES)].astype(_VERSION_DTYPES)
 
 
-_DTYPES = {
+_VERSION_DTYPES = {
     "annotation_id": "string",
     "pair_id": "string",
     "annotator": "string",
@@ -142,6 +166,15 @@ _DTYPES = {
     "updated_at": "datetime64[us, UTC]",
     "lead_time": "float64",
     "is_latest": "bool",
+    LABEL_ROUND: "int64",
+    "batch_kind": "string",
+}
+TABLE_COLUMNS = (*LABEL_COLUMNS, LABEL_ROUND, ADJUDICATED_LABEL, ADJUDICATOR, ADJUDICATED_AT)
+_DTYPES = {
+    **{column: _VERSION_DTYPES[column] for column in (*LABEL_COLUMNS, LABEL_ROUND)},
+    ADJUDICATED_LABEL: "string",
+    ADJUDICATOR: "string",
+    ADJUDICATED_AT: "datetime64[us, UTC]",
 }
 
 
@@ -186,7 +219,15 @@ def pull(workspace: Workspace, connection: Connection) -> PullReport:
         ledger.retire_drafts(live_drafts, {project.project_id for project in projects})
         ledger.record_pull(connection.url, report.__dict__)
         table = labels_table(ledger.annotation_rows())
-    LABELS.write(workspace, table, inputs=[LEDGER], server=connection.url)
+    rounds = table[table["is_latest"]].groupby(LABEL_ROUND).size()
+    LABELS.write(
+        workspace,
+        table,
+        inputs=[LEDGER],
+        server=connection.url,
+        latest_annotations_per_round={str(r): int(n) for r, n in rounds.items()},
+        adjudicated_pairs=int(table.dropna(subset=[ADJUDICATED_LABEL])["pair_id"].nunique()),
+    )
     return report
 
 
@@ -194,7 +235,7 @@ def annotation_status(workspace: Workspace) -> pd.DataFrame:
     """Per annotator: pairs in their batches, done (labelled), skipped, remaining, open drafts."""
     with Ledger(LEDGER.location(workspace)) as ledger:
         sizes = ledger.batch_sizes()
-        table = labels_table(ledger.annotation_rows())
+        table = versions_table(ledger.annotation_rows())
     pairs = pd.Series({annotator: 0 for annotator, _ in sizes.values()}, dtype="int64")
     for annotator, n in sizes.values():
         pairs[annotator] += n

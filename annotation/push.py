@@ -15,12 +15,13 @@ from pathlib import Path
 from annotation import server
 from annotation.client import Connection, LabelStudioError
 from annotation.interface import instructions, label_config
-from annotation.ledger import Ledger, Project
-from annotation.tasks import Batch, BatchError, ImageLinks, read_batch, record_views, task_data
-from heritage_weaver.artifacts import BATCH, LEDGER, RECORDS
+from annotation.ledger import ADJUDICATION, Ledger, PairRow, Project
+from annotation.tasks import Batch, BatchError, ImageLinks, RecordView, read_batch, record_views, task_data
+from heritage_weaver.artifacts import BATCH, LEDGER, RECORDS, RoundBatch, round_batches
 from heritage_weaver.workspace import Workspace
 
 TITLE_LIMIT = 50  # Label Studio's project title length
+TaskMaker = Callable[[PairRow, dict[tuple[str, str], RecordView], ImageLinks], dict]
 
 
 @dataclass
@@ -29,18 +30,27 @@ class BatchReport:
     batch_id: str
     project_id: int
     pairs: int
+    round: str = "1"  # the labelling round, or `adjudication`
     created: int = 0
     adopted: int = 0
     already: int = 0
     duplicates_on_server: list[str] = field(default_factory=list)
 
 
-def batch_files(workspace: Workspace, annotators: list[str] | None = None) -> list[Path]:
-    files = BATCH.instances(workspace)
-    folder = BATCH.location(workspace) if not BATCH.placeholders else workspace.path(BATCH.path).parent
+def batch_files(
+    workspace: Workspace, annotators: list[str] | None = None, rounds: list[int] | None = None
+) -> list[RoundBatch]:
+    """The batch files of every labelling round (or of these rounds), of every annotator (or of these)."""
+    files = round_batches(workspace)
+    folder = workspace.path(BATCH.path).parent
+    if rounds:
+        files = [batch for batch in files if batch.round in rounds]
+        unknown_rounds = sorted(set(rounds) - {batch.round for batch in files})
+        if unknown_rounds:
+            raise BatchError(f"no batches of round(s) {unknown_rounds} in {folder}; draw them with `hw sample --round`")
     if annotators:
-        files = [path for path in files if path.stem in annotators]
-        unknown = sorted(set(annotators) - {path.stem for path in files})
+        files = [batch for batch in files if batch.annotator in annotators]
+        unknown = sorted(set(annotators) - {batch.annotator for batch in files})
         if unknown:
             raise BatchError(f"no batch file for annotator(s) {unknown} in {folder}")
     if not files:
@@ -48,8 +58,8 @@ def batch_files(workspace: Workspace, annotators: list[str] | None = None) -> li
     return files
 
 
-def project_title(study: str, annotator: str, batch_id: str) -> str:
-    suffix = f" · {annotator} · {batch_id.rsplit('-', 1)[-1]}"
+def project_title(study: str, batch: Batch) -> str:
+    suffix = f" · {batch.title_part}{batch.annotator} · {batch.batch_id.rsplit('-', 1)[-1]}"
     return study[: TITLE_LIMIT - len(suffix)] + suffix
 
 
@@ -69,11 +79,16 @@ def _find_project(connection: Connection, title: str) -> int | None:
 
 def _create_project(connection: Connection, workspace: Workspace, batch: Batch, title: str, config: str) -> int:
     study = workspace.config.study.name
+    purpose = (
+        f"pairs on which annotators disagree, for adjudicator {batch.annotator}"
+        if batch.kind == ADJUDICATION
+        else f"blind pairs for annotator {batch.annotator}" + (f" (round {batch.round})" if batch.round > 1 else "")
+    )
     created = connection.call(
         f"creating project {title!r}",
         lambda: connection.sdk.projects.create(
             title=title,
-            description=f"Heritage Weaver study {study}: blind pairs for annotator {batch.annotator}.",
+            description=f"Heritage Weaver study {study}: {purpose}.",
             label_config=config,
             expert_instruction=instructions(),
             show_instruction=True,
@@ -147,9 +162,15 @@ class PreparedBatch:
     storage_folder: Path | None
 
 
-def prepare(workspace: Workspace, files: list[Path], links: ImageLinks) -> list[PreparedBatch]:
+def prepare(workspace: Workspace, files: list[RoundBatch], links: ImageLinks) -> list[PreparedBatch]:
     """Read batches and records and build every task before anything is sent (bad input fails early)."""
-    batches = [read_batch(path) for path in files]
+    return prepare_batches(workspace, [read_batch(f.artifact.location(workspace), f.round) for f in files], links)
+
+
+def prepare_batches(
+    workspace: Workspace, batches: list[Batch], links: ImageLinks, make_task: TaskMaker = task_data
+) -> list[PreparedBatch]:
+    """Every batch's tasks (built by `make_task`) and the local image folder they need."""
     wanted = {
         key
         for batch in batches
@@ -161,7 +182,7 @@ def prepare(workspace: Workspace, files: list[Path], links: ImageLinks) -> list[
     )
     prepared = []
     for batch in batches:
-        tasks = {pair.pair_id: task_data(pair, views, links) for pair in batch.pairs}
+        tasks = {pair.pair_id: make_task(pair, views, links) for pair in batch.pairs}
         images = [
             view.image
             for pair in batch.pairs
@@ -191,14 +212,16 @@ def _ensure_project(
                 )
             return project, True
     prefix = workspace.config.labelstudio.project_prefix or workspace.config.study.name
-    title = project_title(prefix, batch.annotator, batch.batch_id)
+    title = project_title(prefix, batch)
     project_id = _find_project(connection, title)
     if project_id is None:
         project_id = _create_project(connection, workspace, batch, title, config)
     _ensure_storage(connection, project_id, item.storage_folder)
     project = Project(batch.batch_id, batch.annotator, project_id, connection.url, title)
     with Ledger(ledger_path) as ledger:
-        ledger.register_project(batch.batch_id, batch.annotator, str(batch.source_file), batch.pairs, project)
+        ledger.register_project(
+            batch.batch_id, batch.annotator, str(batch.source_file), batch.pairs, project, batch.round, batch.kind
+        )
     return project, False
 
 
@@ -217,7 +240,9 @@ def push_batch(
 ) -> BatchReport:
     """Create the batch's project if needed and import exactly the tasks the ledger lacks."""
     project, known = _ensure_project(connection, workspace, ledger_path, item, config)
-    report = BatchReport(item.batch.annotator, item.batch.batch_id, project.project_id, len(item.tasks))
+    batch = item.batch
+    round = "adjudication" if batch.kind == ADJUDICATION else str(batch.round)
+    report = BatchReport(batch.annotator, batch.batch_id, project.project_id, len(item.tasks), round)
     with Ledger(ledger_path) as ledger:
         incomplete = len(ledger.task_pairs(project.batch_id)) < len(item.tasks)
         if incomplete and (known or _find_any_task(connection, project.project_id)):
@@ -275,19 +300,34 @@ def push(
     config: str | None = None,
     on_progress: Callable[[int], None] = lambda n: None,
     on_total: Callable[[int], None] = lambda n: None,
+    rounds: list[int] | None = None,
 ) -> list[BatchReport]:
-    """Push every batch (or those of `annotators`); safe to re-run at any point."""
+    """Push every batch of every round (or those of `annotators`, `rounds`); safe to re-run at any point."""
     connection.check()
     links = image_links(workspace, connection)
-    prepared = prepare(workspace, batch_files(workspace, annotators), links)
+    prepared = prepare(workspace, batch_files(workspace, annotators, rounds), links)
+    return push_prepared(workspace, connection, prepared, config or label_config(), on_progress, on_total)
+
+
+def push_prepared(
+    workspace: Workspace,
+    connection: Connection,
+    prepared: list[PreparedBatch],
+    config: str,
+    on_progress: Callable[[int], None] = lambda n: None,
+    on_total: Callable[[int], None] = lambda n: None,
+) -> list[BatchReport]:
+    """Push prepared batches with this label config and note the ledger in the manifest."""
     on_total(sum(len(item.tasks) for item in prepared))
     ledger_path = LEDGER.location(workspace)
-    config = config or label_config()
     reports = [push_batch(connection, workspace, ledger_path, item, config, on_progress) for item in prepared]
+    with Ledger(ledger_path) as ledger:
+        projects, rounds = ledger.projects(), ledger.batch_rounds()
     LEDGER.record(
         workspace,
-        inputs=[item.batch.source_file for item in prepared],
+        inputs=sorted({str(item.batch.source_file) for item in prepared}),
         server=connection.url,
-        projects={report.annotator: report.project_id for report in reports},
+        projects={p.batch_id: p.project_id for p in projects},
+        rounds={batch: "adjudication" if kind == ADJUDICATION else r for batch, (r, kind) in rounds.items()},
     )
     return reports

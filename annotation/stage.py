@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from annotation.adjudication import push_adjudication
 from annotation.client import LabelStudioError, connect
 from annotation.export import export_import_files
 from annotation.pull import PullReport, annotation_status, pull
@@ -21,19 +22,36 @@ from heritage_weaver.workspace import Workspace
 SERVER_ERRORS = (LabelStudioError, BatchError, ArtifactError, OSError)
 
 
-def run_push(ws: Workspace, progress: Progress, annotators: list[str] | None = None) -> list[BatchReport]:
-    """Create one Label Studio project per batch and import the tasks it lacks (safe to re-run)."""
+def run_push(
+    ws: Workspace, progress: Progress, annotators: list[str] | None = None, rounds: list[int] | None = None
+) -> list[BatchReport]:
+    """Create one Label Studio project per batch of every round and import the tasks it lacks (safe to re-run)."""
     advance = []
 
     def started(total: int) -> None:
         advance.append(progress.task("push", total, "tasks"))
 
-    return push(ws, connect(ws), annotators, on_progress=lambda n: advance[0](n), on_total=started)
+    return push(ws, connect(ws), annotators, on_progress=lambda n: advance[0](n), on_total=started, rounds=rounds)
 
 
-def run_export(ws: Workspace, progress: Progress, annotators: list[str] | None = None) -> list[Path]:
+def run_push_adjudication(ws: Workspace, progress: Progress, adjudicator: str = "") -> list[BatchReport]:
+    """Send the overlap pairs whose annotators disagree to the adjudicator's project (safe to re-run)."""
+    advance = []
+
+    def started(total: int) -> None:
+        advance.append(progress.task("push adjudication", total, "tasks"))
+
+    reports = push_adjudication(ws, connect(ws), adjudicator, lambda n: advance[0](n), started)
+    if not reports:
+        progress.note("no overlap pair has disagreeing labels (as of the last `hw pull`): nothing to adjudicate")
+    return reports
+
+
+def run_export(
+    ws: Workspace, progress: Progress, annotators: list[str] | None = None, rounds: list[int] | None = None
+) -> list[Path]:
     """Label Studio import files instead of a push, for a server this machine cannot reach."""
-    return export_import_files(ws, annotators)
+    return export_import_files(ws, annotators, rounds)
 
 
 def run_simulate(ws: Workspace, progress: Progress, noise: float = 0.15, seed: int | None = None) -> pd.DataFrame:
@@ -51,6 +69,9 @@ def run_pull(ws: Workspace, progress: Progress) -> tuple[PullReport, pd.DataFram
 
 
 PUSH = Stage("push", (LEDGER,), run_push, all_of(needs(BATCH), labelstudio_token), errors=SERVER_ERRORS)
+PUSH_ADJUDICATION = Stage(
+    "push", (LEDGER,), run_push_adjudication, all_of(needs(LABELS), labelstudio_token), errors=SERVER_ERRORS
+)
 EXPORT = Stage("export", (IMPORT_FILE,), run_export, needs(BATCH), errors=(BatchError, ArtifactError, OSError))
 SIMULATE_LABELS = Stage(
     "simulate-labels",

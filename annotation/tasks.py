@@ -17,8 +17,8 @@ from urllib.parse import quote
 import pandas as pd
 import pyarrow as pa
 
-from annotation.interface import TASK_FIELDS
-from annotation.ledger import PairRow
+from annotation.interface import ADJUDICATION_FIELDS, TASK_FIELDS
+from annotation.ledger import ADJUDICATION, LABELLING, PairRow
 from heritage_weaver.artifacts import BATCH_IDENTITY
 
 INLINE_SIDE = 800  # pixels: enough to judge an object, small enough to keep tasks light
@@ -38,6 +38,13 @@ class Batch:
     annotator: str
     source_file: Path
     pairs: list[PairRow]
+    round: int = 1  # the labelling round; 0 for an adjudication batch
+    kind: str = LABELLING
+
+    @property
+    def title_part(self) -> str:
+        """What a project title says besides the annotator: the round (from 2 on) or adjudication."""
+        return "adjudication · " if self.kind == ADJUDICATION else f"round {self.round} · " if self.round > 1 else ""
 
 
 def _provenance(row: dict) -> dict:
@@ -45,8 +52,8 @@ def _provenance(row: dict) -> dict:
     return {key: value for key, value in row.items() if key not in BATCH_IDENTITY}
 
 
-def read_batch(path: Path) -> Batch:
-    """Read one `sampler/batches/<annotator>.parquet`, checking the documented columns."""
+def read_batch(path: Path, round: int = 1) -> Batch:
+    """Read one batch file of a labelling round, checking the documented columns."""
     frame = pd.read_parquet(path)
     missing = [column for column in BATCH_IDENTITY if column not in frame.columns]
     if missing:
@@ -75,7 +82,7 @@ def read_batch(path: Path) -> Batch:
         for row in pa.Table.from_pandas(frame, preserve_index=False).to_pylist()
     ]
     digest = hashlib.sha256("\n".join(p.pair_id for p in pairs).encode()).hexdigest()[:8]
-    return Batch(batch_id=f"{annotators[0]}-{digest}", annotator=str(annotators[0]), source_file=path, pairs=pairs)
+    return Batch(f"{annotators[0]}-{digest}", str(annotators[0]), path, pairs, round=round)
 
 
 @dataclass(frozen=True)
@@ -170,4 +177,14 @@ def task_data(pair: PairRow, views: dict[tuple[str, str], RecordView], links: Im
         data[f"name_{side}"] = view.name
         data[f"description_{side}"] = view.description
     assert set(data) == set(TASK_FIELDS)
+    return data
+
+
+def adjudication_data(pair: PairRow, views: dict[tuple[str, str], RecordView], links: ImageLinks) -> dict:
+    """An adjudication task: the blind pair plus the earlier labels and who gave them (and nothing else)."""
+    earlier = pair.provenance["earlier_labels"]
+    data = task_data(pair, views, links) | {
+        "earlier_labels": " · ".join(f"{item['annotator']}: {item['label']}" for item in earlier)
+    }
+    assert set(data) == set(ADJUDICATION_FIELDS)
     return data

@@ -330,6 +330,33 @@ BATCH = table(
     (*BATCH_IDENTITY, "link_types", "is_control", "is_overlap"),
     SAMPLE_SECTIONS,
 )
+ROUND_BATCH = table(
+    "sampler/batches/round-{round}/{annotator}.parquet",
+    "sample",
+    "the blind batch of one annotator in a later labelling round (`hw sample --round N`, N ≥ 2)",
+    BATCH.columns,
+    SAMPLE_SECTIONS,
+)
+
+
+@dataclass(frozen=True)
+class RoundBatch:
+    """One batch file of one labelling round (round 1: `sampler/batches/<annotator>.parquet`)."""
+
+    round: int
+    annotator: str
+    artifact: Artifact
+
+
+def round_batches(ws: Workspace) -> list[RoundBatch]:
+    """Every batch of every labelling round, by round then annotator."""
+    found = [RoundBatch(1, path.stem, BATCH.at(annotator=path.stem)) for path in BATCH.instances(ws)]
+    for path in ROUND_BATCH.instances(ws):
+        number = path.parent.name.removeprefix("round-")
+        if number.isdigit() and int(number) >= 2:
+            found.append(RoundBatch(int(number), path.stem, ROUND_BATCH.at(round=int(number), annotator=path.stem)))
+    return sorted(found, key=lambda batch: (batch.round, batch.annotator))
+
 
 # -- push, pull -----------------------------------------------------------------------------------
 LEDGER = table(
@@ -376,6 +403,9 @@ LABELS = table(
 
 # Optional columns of the labels table: a pair's adjudicated label, and who decided it, override the vote.
 ADJUDICATION_COLUMNS = ("adjudicated_label", "adjudicator")
+ADJUDICATED_AT = "adjudicated_at"  # optional too: when the adjudicator decided (else the row's `updated_at`)
+# Optional column of the labels table: the labelling round of the annotation's batch (absent: round 1).
+LABEL_ROUND = "round"
 
 # -- analyze, evaluate, report --------------------------------------------------------------------
 ANALYSIS_SECTIONS = ("analysis", "models", "comparisons", "sampling", "study")
@@ -481,6 +511,12 @@ PRECISION_DIFFERENCE = _analysis(
     "analyze",
     "per comparison × fine-tuned model: its precision minus the base model's, with a 95% interval",
     ("comparison", "model", "base_model", "difference", "ci_low", "ci_high", "message"),
+)
+LABELS_BY_ROUND = _analysis(
+    "labels_by_round",
+    "analyze",
+    "per labelling round: annotators, labelled pairs, annotations, positive share and adjudicated pairs",
+    ("round", "annotators", "pairs", "annotations", "positive_share", "adjudicated"),
 )
 ZERO_SHOT = _analysis("zero_shot", "evaluate", "zero-shot classification per model, data and candidates")
 ZERO_SHOT_PER_NOUN = _analysis(

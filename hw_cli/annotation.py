@@ -12,7 +12,7 @@ from rich.table import Table
 
 from annotation.pull import PullReport
 from annotation.push import BatchReport
-from annotation.stage import EXPORT, PULL, PUSH, SIMULATE_LABELS
+from annotation.stage import EXPORT, PULL, PUSH, PUSH_ADJUDICATION, SIMULATE_LABELS
 from heritage_weaver.artifacts import LEDGER
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, execute, fail, open_study, stdout
@@ -121,13 +121,31 @@ def push(
     export_only: Annotated[
         bool, typer.Option("--export-only", help="Write Label Studio import files instead of pushing.")
     ] = False,
+    round: Annotated[
+        list[int] | None, typer.Option("--round", help="Push only this labelling round's batches (repeatable).")
+    ] = None,
+    adjudication: Annotated[
+        str | None,
+        typer.Option(
+            "--adjudication",
+            metavar="ADJUDICATOR",
+            help="Send the overlap pairs whose annotators disagree (as of the last `hw pull`) to this "
+            "adjudicator's project, with the earlier labels and who gave them.",
+        ),
+    ] = None,
 ) -> None:
-    """Create one Label Studio project per annotator batch and import its blind tasks (safe to re-run)."""
+    """Create one Label Studio project per annotator batch and import its blind tasks (safe to re-run).
+
+    Every labelling round's batches are pushed (round 2's projects beside round 1's)."""
     workspace = open_study(study)
-    if export_only:
-        show_export(workspace, execute(EXPORT, workspace, annotators=annotator))
+    if adjudication is not None:
+        if export_only or annotator or round:
+            fail("--adjudication goes alone (no --export-only, --annotator or --round)")
+        show_push(workspace, execute(PUSH_ADJUDICATION, workspace, adjudicator=adjudication))
+    elif export_only:
+        show_export(workspace, execute(EXPORT, workspace, annotators=annotator, rounds=round))
     else:
-        show_push(workspace, execute(PUSH, workspace, annotators=annotator))
+        show_push(workspace, execute(PUSH, workspace, annotators=annotator, rounds=round))
 
 
 def show_export(workspace: Workspace, files: list[Path]) -> None:
@@ -138,10 +156,15 @@ def show_export(workspace: Workspace, files: list[Path]) -> None:
 
 
 def show_push(workspace: Workspace, reports: list[BatchReport]) -> None:
-    table = Table("annotator", "project", "pairs", "created", "adopted", "already there", "duplicates on server")
+    if not reports:
+        return
+    table = Table(
+        "annotator", "round", "project", "pairs", "created", "adopted", "already there", "duplicates on server"
+    )
     for report in reports:
         table.add_row(
             report.annotator,
+            report.round,
             str(report.project_id),
             str(report.pairs),
             str(report.created),

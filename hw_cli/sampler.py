@@ -10,10 +10,11 @@ import typer
 from rich.table import Table
 
 from heritage_weaver.workspace import Workspace
-from hw_cli.console import StudyOption, console, execute, open_study, stdout
+from hw_cli.console import StudyOption, console, execute, fail, open_study, stdout
 from sampler.pipeline import SampleResult
 from sampler.plan import SamplePlan
-from sampler.stage import SAMPLE, SAMPLE_PLAN
+from sampler.rounds import RoundResult
+from sampler.stage import SAMPLE, SAMPLE_PLAN, SAMPLE_ROUND
 
 
 def sample(
@@ -30,9 +31,27 @@ def sample(
         ),
     ] = False,
     target: Annotated[float, typer.Option(help="With --plan: the 95% half-width to plan for.")] = 0.05,
+    round: Annotated[
+        int | None,
+        typer.Option(
+            "--round",
+            help="Draw a later labelling round (2, 3, …): new pairs no batch has shown, where the intervals are "
+            "widest, into sampler/batches/round-N/; earlier rounds stay as they are.",
+        ),
+    ] = None,
+    per_annotator: Annotated[
+        int | None, typer.Option("--per-annotator", help="With --round: pairs per annotator in the round.")
+    ] = None,
 ) -> None:
     """Score record pairs per model and comparison, threshold at the percentile, draw annotator batches."""
     workspace = open_study(study)
+    if round is not None:
+        if per_annotator is None:
+            fail("--round needs --per-annotator (the pairs each annotator gets in the round)")
+        show_round(workspace, execute(SAMPLE_ROUND, workspace, round=round, per_annotator=per_annotator))
+        return
+    if per_annotator is not None:
+        fail("--per-annotator goes with --round (round 1 takes sampling.per_annotator from study.toml)")
     if plan:
         show_plan(workspace, execute(SAMPLE_PLAN, workspace, target=target))
         return
@@ -63,6 +82,23 @@ def show_plan(workspace: Workspace, plan: SamplePlan) -> None:
     stdout.print(expected)
     stdout.print(allocation)
     console.print(f"shares guessed from {guess}; {int(plan.allocation['more'].sum()):,} more labelled pairs in all")
+
+
+def show_round(workspace: Workspace, result: RoundResult | None) -> None:
+    if result is None:
+        return
+    table = Table(title=f"Round {result.round}: pairs per stratum")
+    for column in ("comparison", "stratum", "links", "shown before", "quota", "drawn"):
+        table.add_column(column, justify="left" if column in ("comparison", "stratum") else "right")
+    for row in result.allocation.itertuples():
+        table.add_row(
+            row.comparison, row.stratum, f"{row.population:,}", str(row.pairs), str(row.quota), str(row.drawn)
+        )
+    stdout.print(table)
+    aim = f"aimed at ±{result.target:.3f} on every model" if result.target else "every pair left is drawn"
+    batches = ", ".join(f"{a}: {len(b)}" for a, b in result.batches.items())
+    stdout.print(f"round {result.round}: {int(result.allocation['drawn'].sum())} new pairs ({aim}); batches {batches}")
+    console.print("next: `hw push` creates the round's projects beside the first round's")
 
 
 def show_sample(workspace: Workspace, result: SampleResult | None) -> None:

@@ -20,6 +20,7 @@ from heritage_weaver.artifacts import (
     PUBLISHED_LINKS,
     PUBLISHED_TURTLE,
     THRESHOLDS,
+    round_batches,
 )
 from heritage_weaver.workspace import Workspace
 from publishing.links import LinkTable, link_table
@@ -57,7 +58,7 @@ def export_links(ws: Workspace, validate: bool = False) -> Export:
         raise ExportError(
             f"{LABELS.path} holds no labelled annotation yet (curators label in Label Studio; then run `hw pull`)"
         )
-    batches = [BATCH.at(annotator=path.stem) for path in BATCH.instances(ws)]
+    batches = [batch.artifact for batch in round_batches(ws)]
     if not batches:
         raise ExportError(BATCH.missing_message())
     pairs = pd.concat([batch.read(ws) for batch in batches], ignore_index=True)

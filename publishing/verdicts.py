@@ -5,8 +5,8 @@ An annotator's say on a pair is their latest annotation (`is_latest`); it counts
 order of precedence:
 
 - `adjudicated`: the pair's `adjudicated_label`, when labels.parquet has that column and it is set on
-  some annotation of the pair (the latest such one by `updated_at`, which is when it was decided;
-  its `adjudicator` column says who);
+  some annotation of the pair (the latest such one by `updated_at`; its `adjudicator` column says who,
+  and `adjudicated_at`, where the table has it, when it was decided, else `updated_at`);
 - `single`: the one annotator's label;
 - `unanimous` / `majority`: the label most annotators gave;
 - `tie`: several labels share the most votes; the least specific of them is taken (same object >
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from heritage_weaver.artifacts import ADJUDICATION_COLUMNS, LABEL_VALUES
+from heritage_weaver.artifacts import ADJUDICATED_AT, ADJUDICATION_COLUMNS, LABEL_VALUES
 
 ADJUDICATED_LABEL, ADJUDICATOR = ADJUDICATION_COLUMNS
 
@@ -77,11 +77,10 @@ def _adjudications(labels: pd.DataFrame) -> dict[str, tuple[str, str, pd.Timesta
         raise LabelError(
             f"annotation/labels.parquet: every {ADJUDICATED_LABEL} needs its {ADJUDICATOR} (who decided it)"
         )
+    when = ADJUDICATED_AT if ADJUDICATED_AT in decided.columns else "updated_at"
     return {
         str(pair): (str(label), str(who), at)
-        for pair, label, who, at in decided[["pair_id", ADJUDICATED_LABEL, ADJUDICATOR, "updated_at"]].itertuples(
-            index=False
-        )
+        for pair, label, who, at in decided[["pair_id", ADJUDICATED_LABEL, ADJUDICATOR, when]].itertuples(index=False)
     }
 
 

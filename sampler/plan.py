@@ -1,4 +1,5 @@
-"""`hw sample --plan`: how precise each model's population precision can be with the batches drawn,
+"""`hw sample --plan`: how precise each model's population precision can be with the batches drawn
+(in every labelling round),
 and how many labelled pairs per stratum a target half-width needs (Neyman allocation).
 
 Per comparison, a model's precision is Σ_h W_h p_h over the strata h that hold its links, with
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from heritage_weaver.artifacts import BATCH, LINKS, PRECISION_STRATA, ArtifactError
+from heritage_weaver.artifacts import BATCH, LINKS, PRECISION_STRATA, ArtifactError, round_batches
 from heritage_weaver.workspace import Workspace
 from sampler.strata import derive_strata
 
@@ -68,19 +69,20 @@ def expected_half_width(population: np.ndarray, spread: np.ndarray, pairs: np.nd
     return float(Z95 * np.sqrt((weights**2 * spread**2 * (1 - pairs / population) / pairs).sum()))
 
 
-def plan_sample(ws: Workspace, target: float = 0.05) -> SamplePlan:
-    """The plan for the current links and batches (see the module docstring)."""
-    if not 0 < target < 1:
-        raise ValueError(f"--target must lie between 0 and 1, got {target}")
-    config = ws.config
-    models = list(config.models)
-    strata = {s.name: s for s in derive_strata(models, config.sampling.base_model)}
-    links = LINKS.read(ws, columns=["link_types"])
-    population = links["link_types"].explode().dropna().value_counts()
-    batches = [BATCH.at(annotator=p.stem).read(ws, columns=["pair_id", "link_types"]) for p in BATCH.instances(ws)]
+def shown_pairs(ws: Workspace) -> pd.DataFrame:
+    """Every pair in a batch of any labelling round, once (columns pair_id, link_types)."""
+    batches = [batch.artifact.read(ws, columns=["pair_id", "link_types"]) for batch in round_batches(ws)]
     if not batches:
         raise ArtifactError(BATCH.missing_message())
-    drawn = pd.concat(batches).drop_duplicates("pair_id").explode("link_types").dropna()["link_types"].value_counts()
+    return pd.concat(batches, ignore_index=True).drop_duplicates("pair_id")
+
+
+def strata_table(ws: Workspace) -> tuple[pd.DataFrame, bool]:
+    """Per link type: population, pairs in the batches of every round, guessed share and spread S_h;
+    and whether the shares come from analysed labels."""
+    links = LINKS.read(ws, columns=["link_types"])
+    population = links["link_types"].explode().dropna().value_counts()
+    drawn = shown_pairs(ws).explode("link_types").dropna()["link_types"].value_counts()
     table = pd.DataFrame({"population": population})
     table["pairs"] = drawn.reindex(table.index).fillna(0).astype(int)
     table["share"] = 0.5
@@ -94,25 +96,51 @@ def plan_sample(ws: Workspace, target: float = 0.05) -> SamplePlan:
     table.index.name = "link_type"
     table = table.sort_index().reset_index()
     table[["comparison", "stratum"]] = table["link_type"].str.split("/", n=1, expand=True)
-    expected, needs = [], []
-    for comparison in (c.name for c in config.comparisons):
+    return table, from_labels
+
+
+def model_strata(ws: Workspace, table: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
+    """(comparison, model, the rows of `table` whose stratum holds that model's links) for every model."""
+    models = list(ws.config.models)
+    strata = {s.name: s for s in derive_strata(models, ws.config.sampling.base_model)}
+    found = []
+    for comparison in (c.name for c in ws.config.comparisons):
         rows = table[table["comparison"] == comparison]
         for index, model in enumerate(models):
             mine = rows[rows["stratum"].map(lambda s, i=index: s in strata and strata[s].pattern[i])]
-            if mine.empty:
-                continue
-            pop, spread = mine["population"].to_numpy(), mine["spread"].to_numpy()
-            expected.append(
-                {
-                    "comparison": comparison,
-                    "model": model,
-                    "links": int(pop.sum()),
-                    "pairs": int(mine["pairs"].sum()),
-                    "half_width": expected_half_width(pop, spread, mine["pairs"].to_numpy()),
-                }
-            )
-            needs.append(pd.Series(neyman_allocation(pop, spread, target), index=mine.index, name=model))
+            if not mine.empty:
+                found.append((comparison, model, mine))
+    return found
+
+
+def needed(groups: list[tuple[str, str, pd.DataFrame]], index: pd.Index, target: float) -> pd.Series:
+    """Per row of the strata table: the labelled pairs a `target` half-width needs for every model linking it."""
+    needs = [
+        pd.Series(neyman_allocation(m["population"].to_numpy(), m["spread"].to_numpy(), target), index=m.index)
+        for _, _, m in groups
+    ]
+    return pd.concat(needs, axis=1).max(axis=1).reindex(index).fillna(0).astype(int)
+
+
+def plan_sample(ws: Workspace, target: float = 0.05) -> SamplePlan:
+    """The plan for the current links and the batches of every round (see the module docstring)."""
+    if not 0 < target < 1:
+        raise ValueError(f"--target must lie between 0 and 1, got {target}")
+    table, from_labels = strata_table(ws)
+    groups = model_strata(ws, table)
+    expected = [
+        {
+            "comparison": comparison,
+            "model": model,
+            "links": int(mine["population"].sum()),
+            "pairs": int(mine["pairs"].sum()),
+            "half_width": expected_half_width(
+                mine["population"].to_numpy(), mine["spread"].to_numpy(), mine["pairs"].to_numpy()
+            ),
+        }
+        for comparison, model, mine in groups
+    ]
     allocation = table[["link_type", "comparison", "stratum", "population", "pairs", "share"]].copy()
-    allocation["needed"] = pd.concat(needs, axis=1).max(axis=1).reindex(allocation.index).fillna(0).astype(int)
+    allocation["needed"] = needed(groups, allocation.index, target)
     allocation["more"] = (allocation["needed"] - allocation["pairs"]).clip(lower=0)
     return SamplePlan(target, from_labels, pd.DataFrame(expected), allocation)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from heritage_weaver.artifacts import BATCH, LINKS, THRESHOLDS, UNITS, ArtifactError
+from heritage_weaver.artifacts import BATCH, LINKS, ROUND_BATCH, THRESHOLDS, UNITS, ArtifactError
 from heritage_weaver.progress import Progress
 from heritage_weaver.stages import Stage, all_of, needs
 from heritage_weaver.workspace import Workspace
 from sampler.pipeline import SampleError, SampleResult
 from sampler.plan import SamplePlan, plan_sample
+from sampler.rounds import RoundResult, sample_round
 from sampler.study import sample_study
 
 
@@ -27,4 +28,19 @@ def _plan(ws: Workspace, progress: Progress, target: float = 0.05) -> SamplePlan
 # `hw sample --plan`: reads the sampler's artifacts, writes nothing (so it is no step of `hw run`)
 SAMPLE_PLAN = Stage(
     "sample", (), _plan, all_of(needs(LINKS), needs(BATCH)), always=True, errors=(ArtifactError, ValueError)
+)
+
+
+def _round(ws: Workspace, progress: Progress, round: int = 2, per_annotator: int = 0) -> RoundResult | None:
+    return sample_round(ws, round, per_annotator, progress)
+
+
+# `hw sample --round N --per-annotator K`: a later labelling round (no step of `hw run`)
+SAMPLE_ROUND = Stage(
+    "sample",
+    (ROUND_BATCH,),
+    _round,
+    all_of(needs(LINKS), needs(BATCH)),
+    always=True,
+    errors=(SampleError, ArtifactError, ValueError),
 )

@@ -9,7 +9,17 @@ from analysis_fixtures import COMPARISONS, MODELS, make_batches, write_links
 
 from analysis import precision
 from analysis.stage import ANALYZE
-from heritage_weaver.artifacts import PRECISION, PRECISION_DIFFERENCE, PRECISION_STRATA
+from heritage_weaver.artifacts import (
+    AGREEMENT_ALPHA,
+    LABELLED,
+    LABELS,
+    LABELS_BY_ROUND,
+    PRECISION,
+    PRECISION_DIFFERENCE,
+    PRECISION_STRATA,
+    ROUND_BATCH,
+)
+from heritage_weaver.atomic import write_table
 from heritage_weaver.progress import SILENT
 
 
@@ -149,3 +159,50 @@ def test_analyze_without_links_notes_it_and_writes_empty_tables(labelled_study):
     summary = ANALYZE.run(labelled_study, SILENT, annotator_effects=["none"])
     assert any(note.startswith("no population precision: sampler/links.parquet is missing") for note in summary.notes)
     assert PRECISION.read(labelled_study).empty and PRECISION_STRATA.read(labelled_study).empty
+
+
+def test_analyze_pools_a_second_round_and_uses_adjudicated_labels(labelled_study):
+    round1 = make_batches(seed=1, overlap=6)
+    links = write_links(labelled_study, round1, unlabelled=40)
+    # round 2: four of the unlabelled image-image/all links, labelled positive by A01
+    extra = links[links["pair_id"].str.endswith("x") & (links["link_types"].str[0] == "image-image/all")].head(4)
+    batch = extra.assign(annotator="A01", position=range(len(extra)), is_control=False, is_overlap=False)
+    write_table(ROUND_BATCH.at(round=2, annotator="A01").location(labelled_study), batch.reset_index(drop=True))
+    labels = LABELS.read(labelled_study).assign(round=1)
+    later = labels.head(len(extra)).assign(
+        annotation_id=[f"annotation/r2-{i}" for i in range(len(extra))],
+        pair_id=extra["pair_id"].to_numpy(),
+        annotator="A01",
+        label="same object",
+        round=2,
+    )
+    # the overlap pairs: the annotators disagree on one, which the adjudicator settles as unrelated
+    shared = round1.loc[round1["is_overlap"], "pair_id"].unique()
+    labels.loc[labels["pair_id"] == shared[0], "label"] = ["same object", "unrelated", "same object"]
+    labels["adjudicated_label"] = pd.Series(pd.NA, index=labels.index, dtype="string")
+    labels["adjudicator"] = pd.Series(pd.NA, index=labels.index, dtype="string")
+    labels.loc[labels["pair_id"] == shared[0], ["adjudicated_label", "adjudicator"]] = ["unrelated", "L01"]
+    write_table(LABELS.location(labelled_study), pd.concat([labels, later], ignore_index=True))
+
+    ANALYZE.run(labelled_study, SILENT, annotator_effects=["none"])
+    by_round = LABELS_BY_ROUND.read(labelled_study).set_index("round")
+    assert by_round.loc[1, ["pairs", "adjudicated"]].tolist() == [len(round1["pair_id"].unique()), 1]
+    assert by_round.loc[2, ["annotators", "pairs", "annotations", "positive_share", "adjudicated"]].tolist() == [
+        1,
+        4,
+        4,
+        1.0,
+        0,
+    ]
+    assert labelled_study.manifest()[LABELS_BY_ROUND.path]["annotations_per_round"]["2"] == 4
+    strata = PRECISION_STRATA.read(labelled_study).set_index("link_type").loc["image-image/all"]
+    assert strata["pairs"] == 24 + 6 + 4  # the rounds pooled, with the same weight N_h / N
+    kept = LABELLED.read(labelled_study)
+    outcomes = precision.pair_outcomes(kept, ["same object", "similar object", "same category"]).set_index("pair_id")
+    assert outcomes.loc[shared[0], "outcome"] == 0.0 and outcomes.loc[shared[0], "adjudicated"]
+    group = kept[kept["link_types"].str[0] == "image-image/all"]
+    votes = group.groupby("pair_id")["binary"].mean()
+    votes[shared[0]] = 0.0
+    assert strata["positives"] == pytest.approx(votes.sum())
+    alpha = AGREEMENT_ALPHA.read(labelled_study).set_index("scale")
+    assert alpha.loc["4 labels", "n_pairs"] == 6  # agreement before adjudication, on the annotators' labels

@@ -7,13 +7,13 @@ test study. Each test study gets its own batches (so its own projects) and its o
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from annotation_helpers import make_batch
 
 from annotation import server
 from annotation.client import Connection
@@ -23,8 +23,6 @@ from heritage_weaver.workspace import Workspace
 TOKEN = "hw-test-token-0123456789abcdef"
 USERNAME = "curator-admin@example.org"
 PASSWORD = "test-password-123"
-COMPARISONS = ("image-image", "text-text")
-MODELS = ("base", "ft-best")
 
 
 @dataclass(frozen=True)
@@ -71,34 +69,6 @@ def label_studio(tmp_path_factory: pytest.TempPathFactory):
             yield LocalServer(workspace, url, root.resolve())
         finally:
             server.stop(workspace)
-
-
-def make_batch(records: pd.DataFrame, annotator: str, start: int, n_pairs: int) -> pd.DataFrame:
-    """A blind batch in the documented layout: `n_pairs` SMG × NMS pairs with provenance columns."""
-    smg = records[records["collection"] == "smg"].reset_index(drop=True)
-    nms = records[records["collection"] == "nms"].reset_index(drop=True)
-    rows = []
-    for position in range(n_pairs):
-        a = smg.iloc[(start + position) % len(smg)]
-        b = nms.iloc[(start + 3 * position) % len(nms)]
-        row = {
-            "pair_id": hashlib.sha256(f"{a.record_id}|{b.record_id}".encode()).hexdigest()[:16],
-            "annotator": annotator,
-            "position": position,
-            "record_a": a.record_id,
-            "collection_a": "smg",
-            "record_b": b.record_id,
-            "collection_b": "nms",
-            "link_types": ["image-image/all models"] if position % 2 else ["text-text/base only"],
-            "is_control": False,
-            "is_overlap": position == 0,
-        }
-        for comparison in COMPARISONS:
-            for model in MODELS:
-                row[f"score.{comparison}.{model}"] = 0.9 + position / 1000
-                row[f"link.{comparison}.{model}"] = bool(position % 2)
-        rows.append(row)
-    return pd.DataFrame(rows)
 
 
 def attach_study(workspace: Workspace, local: LocalServer, import_batch_size: int = 500) -> Workspace:

@@ -4,13 +4,13 @@ import json
 import xml.etree.ElementTree as ET
 
 import pandas as pd
+from annotation_helpers import make_batch
 from typer.testing import CliRunner
 
 from annotation.tasks import TASK_FIELDS
 from heritage_weaver.atomic import write_table
 from heritage_weaver.ingest import ingest_collections
 from hw_cli.app import app
-from tests.annotation.conftest import make_batch
 
 
 def test_export_writes_blind_import_files(study_copy):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from annotation_helpers import post, result
 from typer.testing import CliRunner
 
 from annotation.client import connect
@@ -16,25 +17,6 @@ from heritage_weaver.demo.truth import SIMULATION_MARK
 from hw_cli.app import app
 
 pytestmark = pytest.mark.labelstudio
-
-
-def result(label: str | None, comment: str | None = None) -> list[dict]:
-    regions = []
-    if label:
-        regions.append(
-            {"from_name": "label", "to_name": "description_a", "type": "choices", "value": {"choices": [label]}}
-        )
-    if comment:
-        regions.append(
-            {"from_name": "comment", "to_name": "description_a", "type": "textarea", "value": {"text": [comment]}}
-        )
-    return regions
-
-
-def post(connection, path: str, body: dict) -> dict:
-    response = connection.http.post(path, json=body)
-    response.raise_for_status()
-    return response.json()
 
 
 def test_pull_keeps_history_flags_latest_and_records_skips_drafts_and_unknown_tasks(study):
@@ -76,7 +58,12 @@ def test_pull_keeps_history_flags_latest_and_records_skips_drafts_and_unknown_ta
         "updated_at",
         "lead_time",
         "is_latest",
+        "round",
+        "adjudicated_label",
+        "adjudicator",
+        "adjudicated_at",
     ]
+    assert (labels["round"] == 1).all() and labels["adjudicated_label"].isna().all()
     by_pair = labels.set_index("pair_id")
     assert by_pair.loc[p1, ["label", "status", "comment", "lead_time", "is_latest"]].tolist() == [
         "similar object",

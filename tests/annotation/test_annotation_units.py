@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import xml.etree.ElementTree as ElementTree
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ from annotation.interface import LABEL_VALUES, TASK_FIELDS, instructions, label_
 from annotation.pull import PullReport, labels_table, read_result, versions_from_export
 from annotation.push import TITLE_LIMIT, project_title
 from annotation.simulate import pair_rng, simulated_label
-from annotation.tasks import INLINE_SIDE, NO_IMAGE, BatchError, ImageLinks, read_batch
+from annotation.tasks import INLINE_SIDE, NO_IMAGE, Batch, BatchError, ImageLinks, read_batch
 from heritage_weaver.atomic import write_table
 from heritage_weaver.demo.truth import Truth, true_label
 
@@ -109,8 +110,12 @@ def test_a_remote_server_gets_local_images_embedded_and_downscaled(tmp_path):
 
 
 def test_project_titles_fit_label_studios_limit():
-    title = project_title("a-very-long-study-name-" * 4, "A01", "A01-0123abcd")
+    title = project_title("a-very-long-study-name-" * 4, Batch("A01-0123abcd", "A01", Path("b"), []))
     assert len(title) == TITLE_LIMIT and title.endswith(" · A01 · 0123abcd")
+    later = project_title("study", Batch("A01-0123abcd", "A01", Path("b"), [], round=2))
+    assert later == "study · round 2 · A01 · 0123abcd"
+    judge = Batch("L01-adjudication-89abcdef", "L01", Path("b"), [], round=0, kind="adjudication")
+    assert project_title("study", judge) == "study · adjudication · L01 · 89abcdef"
 
 
 def choice(label):
