@@ -18,8 +18,10 @@ from prediction.stage import PREDICT
 def predict(
     fields: Annotated[
         list[str] | None,
-        typer.Argument(help="Fields to predict: category, taxonomy, taxonomy.N or an extra field mapped in [[collections]] fields "
-            "(default: [prediction] fields)."),
+        typer.Argument(
+            help="Fields to predict: category, taxonomy, taxonomy.N or an extra field mapped in [[collections]] fields "
+            "(default: [prediction] fields)."
+        ),
     ] = None,
     study: StudyOption = Path("."),
     models: Annotated[

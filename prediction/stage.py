@@ -11,6 +11,7 @@ from heritage_weaver.workspace import Workspace
 from prediction.experiment import PredictionError
 from prediction.run import PredictResult, run_predict
 
+
 def predict(
     ws: Workspace, progress: Progress, fields: list[str] | None = None, models: list[str] | None = None
 ) -> PredictResult:

@@ -11,7 +11,6 @@ import pandas as pd
 from heritage_weaver.artifacts import RECORDS, SPLIT, UNITS
 from heritage_weaver.vectors import ModelStore
 from heritage_weaver.workspace import Workspace
-
 from prediction.features import Modality
 from prediction.targets import Target, build_target
 
@@ -96,7 +95,9 @@ def material_study(root: Path, n_csv: int = 160, n_jsonl: int = 40, seed: int = 
     ingest_collections(ws)
     records = RECORDS.read(ws)
     roles = np.where(rng.random(len(records)) < 0.25, "eval", "train")
-    SPLIT.write(ws, pd.DataFrame({"record_id": records["record_id"], "collection": records["collection"], "split": roles}))
+    SPLIT.write(
+        ws, pd.DataFrame({"record_id": records["record_id"], "collection": records["collection"], "split": roles})
+    )
     units = pd.DataFrame(
         {
             "unit_id": records["record_id"] + "#name",

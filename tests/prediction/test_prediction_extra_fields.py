@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from prediction_fixtures import material_study
 from typer.testing import CliRunner
 
 from heritage_weaver.artifacts import PREDICTION_HELD_OUT, PREDICTION_PROPOSALS, PREDICTION_SCORES, RECORDS
 from heritage_weaver.progress import SILENT
 from hw_cli.app import app
 from prediction.stage import PREDICT
-from prediction_fixtures import material_study
 
 
 def test_an_extra_field_is_predicted_with_another_as_tabular_feature(tmp_path):
