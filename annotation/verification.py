@@ -11,8 +11,9 @@ record and adopted. `hw verify pull` keeps every verdict version in the ledger a
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import escape
 
 import pandas as pd
@@ -58,8 +59,8 @@ class VerifyPullReport:
     project_id: int
     verdicts: int = 0
     new_versions: int = 0
-    by_verdict: dict[str, int] = field(default_factory=dict)
-    unknown: list[str] = field(default_factory=list)  # verdicts outside accept/reject/correct, kept as sent
+    by_verdict: dict[str, int] = dataclasses.field(default_factory=dict)
+    unknown: list[str] = dataclasses.field(default_factory=list)  # verdicts outside accept/reject/correct, kept as sent
     corrections_without_value: int = 0
 
 
