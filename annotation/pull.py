@@ -183,7 +183,7 @@ def _users(connection: Connection) -> dict[int, str]:
     return {user["id"]: user.get("email") or user.get("username") for user in listing}
 
 
-def _export(connection: Connection, project_id: int) -> list[dict]:
+def export_project(connection: Connection, project_id: int) -> list[dict]:
     def request() -> list[dict]:
         response = connection.http.get(
             f"/api/projects/{project_id}/export", params={"exportType": "JSON", "download_all_tasks": "true"}
@@ -210,7 +210,7 @@ def pull(workspace: Workspace, connection: Connection) -> PullReport:
         live_drafts: set[int] = set()
         for project in projects:
             found, drafts = versions_from_export(
-                _export(connection, project.project_id), index, users, pulled_at, report
+                export_project(connection, project.project_id), index, users, pulled_at, report
             )
             rows += found
             live_drafts |= drafts

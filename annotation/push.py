@@ -71,7 +71,7 @@ def image_links(workspace: Workspace, connection: Connection) -> ImageLinks:
     return ImageLinks(None)
 
 
-def _find_project(connection: Connection, title: str) -> int | None:
+def find_project(connection: Connection, title: str) -> int | None:
     listing = connection.get_json("listing projects", "/api/projects/", title=title, page_size=1000)
     matches = [project["id"] for project in listing["results"] if project["title"] == title]
     return min(matches) if matches else None
@@ -101,7 +101,7 @@ def _create_project(connection: Connection, workspace: Workspace, batch: Batch, 
     return created.id
 
 
-def _ensure_storage(connection: Connection, project_id: int, folder: Path | None) -> None:
+def ensure_storage(connection: Connection, project_id: int, folder: Path | None) -> None:
     if folder is None:
         return
     existing = connection.get_json("listing local storages", "/api/storages/localfiles/", project=project_id)
@@ -213,10 +213,10 @@ def _ensure_project(
             return project, True
     prefix = workspace.config.labelstudio.project_prefix or workspace.config.study.name
     title = project_title(prefix, batch)
-    project_id = _find_project(connection, title)
+    project_id = find_project(connection, title)
     if project_id is None:
         project_id = _create_project(connection, workspace, batch, title, config)
-    _ensure_storage(connection, project_id, item.storage_folder)
+    ensure_storage(connection, project_id, item.storage_folder)
     project = Project(batch.batch_id, batch.annotator, project_id, connection.url, title)
     with Ledger(ledger_path) as ledger:
         ledger.register_project(

@@ -159,7 +159,8 @@ DEMO_TRUTH = table(
 RECORDS = table(
     "records/records.parquet",
     "ingest",
-    "one row per accepted record",
+    "one row per accepted record; after the declared columns, one string column per extra field that "
+    "`[[collections]] fields` maps (null where the collection does not map it or the record has no value)",
     (
         "record_id",
         "collection",
@@ -575,6 +576,30 @@ PREDICTION_NOTES = table(
     "what the prediction grouped, left out or changed, and why",
     ("note",),
     PREDICTION_SECTIONS,
+)
+
+VERDICT_VALUES = ("accept", "reject", "correct", "skipped")
+PREDICTION_VERDICTS = table(
+    "predict/{field}/verdicts.parquet",
+    "verify pull",
+    "one row per curator verdict on a proposal pushed by `hw verify push` (its newest version)",
+    (
+        "field",
+        "record_id",
+        "collection",
+        "proposed",
+        "probability",
+        "verdict",
+        "value",
+        "curator",
+        "annotation_id",
+        "created_at",
+        "updated_at",
+        "is_latest",
+    ),
+    ("prediction", "labelstudio"),
+    types={"probability": pa.float64(), "is_latest": pa.bool_()},
+    verdict=VERDICT_VALUES,
 )
 
 # -- export-links ---------------------------------------------------------------------------------

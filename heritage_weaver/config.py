@@ -27,6 +27,10 @@ class _Strict(BaseModel):
 
 
 RECORD_FIELDS = ("record_id", "name", "description", "images", "category", "taxonomy")
+# Columns of records.parquet besides the record fields; no extra field may take their names.
+RECORD_BOOKKEEPING = ("collection", "source_file", "source_position", "source_id")
+EXTRA_FIELD = r"^[a-z][a-z0-9_]*$"
+EXTRA_FIELD_FORMATS = ("csv", "jsonl", "nms")
 
 
 SMG_RENDITIONS = ("medium", "large", "zoom")
@@ -37,6 +41,10 @@ class CollectionConfig(_Strict):
     format: Literal["smg", "nms", "csv", "jsonl"]
     path: Path
     columns: dict[str, str] = Field(default_factory=dict)
+    fields: dict[str, str] = Field(
+        default_factory=dict,
+        description="extra fields (beyond the record fields) -> export column or path; one records column each",
+    )
     column_paths: Literal["dotted", "jmespath"] = Field(
         default="dotted", description="jsonl: columns are dotted paths (a.b[0].c) or JMESPath expressions"
     )
@@ -58,6 +66,20 @@ class CollectionConfig(_Strict):
             raise ValueError(f"unknown record field(s) {unknown}; expected some of {list(RECORD_FIELDS)}")
         return columns
 
+    @field_validator("fields")
+    @classmethod
+    def _extra_field_names(cls, fields: dict[str, str]) -> dict[str, str]:
+        taken = sorted(set(fields) & set(RECORD_FIELDS + RECORD_BOOKKEEPING))
+        if taken:
+            raise ValueError(
+                f"{taken}: a record field or records column; map record fields in `columns`, "
+                f"and give extra fields other names than {list(RECORD_FIELDS + RECORD_BOOKKEEPING)}"
+            )
+        wrong = sorted(name for name in fields if not re.match(EXTRA_FIELD, name))
+        if wrong:
+            raise ValueError(f"field name(s) {wrong}: use lower-case letters, digits and _ (starting with a letter)")
+        return fields
+
     @field_validator("encoding")
     @classmethod
     def _known_encoding(cls, encoding: str) -> str:
@@ -71,18 +93,28 @@ class CollectionConfig(_Strict):
     def _generic_needs_mapping(self) -> CollectionConfig:
         if self.format in ("csv", "jsonl") and "record_id" not in self.columns:
             raise ValueError("a generic csv/jsonl collection needs columns.record_id")
+        if self.fields and self.format not in EXTRA_FIELD_FORMATS:
+            raise ValueError(f"fields: format {self.format!r} maps no extra fields (only {list(EXTRA_FIELD_FORMATS)})")
         if self.column_paths == "jmespath":
             if self.format != "jsonl":
                 raise ValueError('column_paths = "jmespath" applies to format = "jsonl" only')
             import jmespath  # only jsonl collections that ask for JMESPath need the package
             import jmespath.exceptions
 
-            for field, expression in self.columns.items():
+            for key, expression in self.mapped.items():
                 try:
                     jmespath.compile(expression)
                 except jmespath.exceptions.JMESPathError as error:
-                    raise ValueError(f"columns.{field}: not a JMESPath expression: {error}") from None
+                    raise ValueError(f"{key}: not a JMESPath expression: {error}") from None
         return self
+
+    @property
+    def mapped(self) -> dict[str, str]:
+        """Every mapped source column or path by its config key (`columns.name`, `fields.material`)."""
+        return {
+            **{f"columns.{key}": value for key, value in self.columns.items()},
+            **{f"fields.{key}": value for key, value in self.fields.items()},
+        }
 
     @property
     def qualified_ids(self) -> bool:
@@ -224,14 +256,19 @@ class PublishingConfig(_Strict):
 
 
 PREDICTABLE_FIELD = r"^(category|taxonomy(\.[1-9][0-9]*)?)$"
+FIELD_SPELLING = (
+    "category, taxonomy, taxonomy.N (N = 1 for the broadest level) or an extra field of [[collections]] fields"
+)
 
 
 class PredictionConfig(_Strict):
     """`hw predict`: catalogue fields to predict from the record embeddings, and how.
 
-    A field is `category`, `taxonomy` (the whole path) or `taxonomy.N` (its N-th level, 1 = the
-    broadest). `tabular` names record fields (same spelling, plus `collection`) given to a
-    gradient-boosting classifier as a third modality; a field is never its own feature.
+    A field is `category`, `taxonomy` (the whole path), `taxonomy.N` (its N-th level, 1 = the
+    broadest) or an extra field that some collection maps in `fields` (e.g. `material`).
+    `tabular` names fields (same spelling, plus `collection`) given to a gradient-boosting
+    classifier as a third modality; a field is never its own feature. Names that are no record
+    field must be mapped by a collection (checked with the collections, in `StudyConfig`).
     """
 
     fields: list[str] = Field(default_factory=list)
@@ -246,15 +283,17 @@ class PredictionConfig(_Strict):
     @classmethod
     def _known_fields(cls, names: list[str], info) -> list[str]:
         allowed = ["collection"] if info.field_name == "tabular" else []
-        wrong = [n for n in names if n not in allowed and not re.match(PREDICTABLE_FIELD, n)]
+        wrong = [n for n in names if n not in allowed and not is_field_name(n)]
         if wrong:
-            raise ValueError(
-                f"unknown field(s) {wrong}; use category, taxonomy or taxonomy.N (N = 1 for the broadest level)"
-                + (" or collection" if allowed else "")
-            )
+            raise ValueError(f"unknown field(s) {wrong}; use {FIELD_SPELLING}" + (" or collection" if allowed else ""))
         if len(set(names)) != len(names):
             raise ValueError(f"names repeat: {names}")
         return names
+
+
+def is_field_name(name: str) -> bool:
+    """Whether `name` is spelled as a predictable field: a record field or level, or an extra field's name."""
+    return bool(re.match(PREDICTABLE_FIELD, name) or re.match(EXTRA_FIELD, name))
 
 
 class StudyMeta(_Strict):
@@ -302,7 +341,25 @@ class StudyConfig(_Strict):
         comparisons = [c.name for c in self.comparisons]
         if len(set(comparisons)) != len(comparisons):
             raise ValueError(f"comparison names must be unique, got {comparisons}")
+        for key in ("fields", "tabular"):
+            unmapped = [
+                name for name in getattr(self.prediction, key) if name != "collection" and not self.is_predictable(name)
+            ]
+            if unmapped:
+                raise ValueError(
+                    f"prediction.{key}: {unmapped} is no record field and no collection maps it in `fields` "
+                    f"(the extra fields are {list(self.extra_fields)})"
+                )
         return self
+
+    @property
+    def extra_fields(self) -> tuple[str, ...]:
+        """The extra fields any collection maps, in the order they first appear: one records column each."""
+        return tuple(dict.fromkeys(name for collection in self.collections for name in collection.fields))
+
+    def is_predictable(self, name: str) -> bool:
+        """`category`, `taxonomy`, `taxonomy.N`, or an extra field some collection maps."""
+        return bool(re.match(PREDICTABLE_FIELD, name)) or name in self.extra_fields
 
     @property
     def collection_pair(self) -> tuple[str, str]:

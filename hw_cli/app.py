@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from hw_cli import annotation, embeddings, run, study, training, web
+from hw_cli import annotation, embeddings, run, study, training, verification, web
 from hw_cli.stages import STAGES
 from hw_cli.verbs import VERBS
 
@@ -26,3 +26,4 @@ app.command("serve")(web.serve)
 app.add_typer(training.model_app, name="model")
 app.add_typer(annotation.labelstudio_app, name="labelstudio")
 app.add_typer(annotation.annotation_app, name="annotation")
+app.add_typer(verification.verify_app, name="verify")

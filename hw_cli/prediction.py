@@ -11,6 +11,7 @@ from rich.table import Table
 from heritage_weaver.artifacts import PREDICTION_PROPOSALS
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, execute, open_study, stdout
+from hw_cli.verification import push_fields
 from prediction.run import PredictResult
 from prediction.stage import PREDICT
 
@@ -18,17 +19,27 @@ from prediction.stage import PREDICT
 def predict(
     fields: Annotated[
         list[str] | None,
-        typer.Argument(help="Fields to predict: category, taxonomy or taxonomy.N (default: [prediction] fields)."),
+        typer.Argument(
+            help="Fields to predict: category, taxonomy, taxonomy.N or an extra field mapped in [[collections]] fields "
+            "(default: [prediction] fields)."
+        ),
     ] = None,
     study: StudyOption = Path("."),
     models: Annotated[
         list[str] | None, typer.Option("--model", "-m", help="Use only these models (repeatable).")
     ] = None,
+    push: Annotated[
+        bool,
+        typer.Option("--push", help="Then push the proposals to Label Studio for verification (as `hw verify push`)."),
+    ] = False,
 ) -> None:
     """Predict catalogue fields from the record embeddings (per modality and fused), score them on
     the held-out records and propose values for the records that lack them."""
     workspace = open_study(study)
-    show_predict(workspace, execute(PREDICT, workspace, fields=fields, models=models))
+    result = execute(PREDICT, workspace, fields=fields, models=models)
+    show_predict(workspace, result)
+    if push and result.outcomes:
+        push_fields(workspace, [outcome.field for outcome in result.outcomes])
 
 
 def show_predict(ws: Workspace, result: PredictResult) -> None:

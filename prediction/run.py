@@ -52,7 +52,8 @@ def run_predict(
 ) -> PredictResult:
     """Predict each of `fields` with every model that has embeddings (or `models`); write its tables."""
     config = ws.config.prediction
-    records = RECORDS.read(ws, columns=RECORD_COLUMNS)
+    extra = [f for f in ws.config.extra_fields if f in (*fields, *config.tabular)]
+    records = RECORDS.read(ws, columns=[*RECORD_COLUMNS, *extra])
     split = SPLIT.read(ws)
     keys = records[["collection", "record_id"]]
     result = PredictResult([])

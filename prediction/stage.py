@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 from heritage_weaver import artifacts
 from heritage_weaver.artifacts import ArtifactError
-from heritage_weaver.config import PREDICTABLE_FIELD
+from heritage_weaver.config import FIELD_SPELLING
 from heritage_weaver.progress import Progress
 from heritage_weaver.stages import Stage, all_of, needs
 from heritage_weaver.workspace import Workspace
 from prediction.experiment import PredictionError
 from prediction.run import PredictResult, run_predict
-
-_FIELD = r"category, taxonomy or taxonomy.N"
 
 
 def predict(
@@ -23,9 +19,10 @@ def predict(
     chosen = list(dict.fromkeys(fields or ws.config.prediction.fields))
     if not chosen:
         raise PredictionError("name a field to predict (hw predict FIELD) or list some in [prediction] fields")
-    wrong = [f for f in chosen if not re.match(PREDICTABLE_FIELD, f)]
+    wrong = [f for f in chosen if not ws.config.is_predictable(f)]
     if wrong:
-        raise PredictionError(f"unknown field(s) {wrong}; use {_FIELD} (N = 1 for the broadest level)")
+        mapped = f" (mapped: {', '.join(ws.config.extra_fields)})" if ws.config.extra_fields else ""
+        raise PredictionError(f"unknown field(s) {wrong}; use {FIELD_SPELLING}{mapped}")
     unknown = [m for m in models or [] if m not in ws.config.models]
     if unknown:
         raise PredictionError(f"--model: {unknown} not among the study's models {list(ws.config.models)}")

@@ -18,7 +18,8 @@ ROLES = ("train", "eval", "apply", "unsplit")
 
 
 def field_values(records: pd.DataFrame, field: str) -> pd.Series:
-    """The value of `field` (category, taxonomy or taxonomy.N) per record; None where it has none.
+    """The value of `field` (category, taxonomy, taxonomy.N or an extra field's column) per record;
+    None where it has none.
 
     `taxonomy.N` is the N-th level of the ` > `-separated path, 1 the broadest.
     """

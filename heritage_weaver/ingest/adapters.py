@@ -27,6 +27,7 @@ NMS_COLUMNS = (
 NMS_IMAGE_PREFIXES = ("PF", "MP")
 NOT_NMS_IMAGE = "not an image (NMS image references start with PF or MP)"
 FURTHER_CATEGORY = "a further category (a record keeps one)"
+FURTHER_VALUE = "a further value (a record keeps one per extra field)"
 
 
 def _cell(row: SourceRow, column: str, value: str | None) -> str:
@@ -39,7 +40,8 @@ def _cell(row: SourceRow, column: str, value: str | None) -> str:
 
 def read_nms(collection: CollectionConfig) -> Iterator[SourceRow]:
     """National Museums Scotland CSV export; `media.reference` holds `|`-separated references."""
-    for number, values, problem in csv_rows(collection, NMS_COLUMNS[:3] + ("media.reference",)):
+    required = NMS_COLUMNS[:3] + ("media.reference", *collection.fields.values())
+    for number, values, problem in csv_rows(collection, tuple(dict.fromkeys(required))):
         if problem or values is None:
             yield _unreadable(number, problem)
             continue
@@ -55,6 +57,7 @@ def read_nms(collection: CollectionConfig) -> Iterator[SourceRow]:
             elif ref:
                 row.drop("media.reference", ref, NOT_NMS_IMAGE)
         add_images(row, images, collection, "media.reference")
+        extra_fields(row, values, collection, _cell_value)
         yield row
 
 
@@ -69,6 +72,19 @@ def _texts(row: SourceRow, source_field: str, value: object) -> list[str]:
         elif plain_text(str(item)):
             texts.append(plain_text(str(item)))
     return texts
+
+
+def extra_fields(
+    row: SourceRow, values: dict, collection: CollectionConfig, get: Callable[[dict, str], object]
+) -> None:
+    """The collection's extra fields (`fields`): the first text value of each, further ones dropped."""
+    for name, column in collection.fields.items():
+        texts = _texts(row, column, get(values, column))
+        if texts:
+            row.extra[name] = texts[0]
+            row.keep(column)
+        for further in texts[1:]:
+            row.drop(column, further, FURTHER_VALUE)
 
 
 def _mapped_images(row: SourceRow, source_field: str, value: object, collection: CollectionConfig) -> None:
@@ -125,6 +141,7 @@ def _mapped_row(
         row.taxonomy = " > ".join(path) or None
     if "images" in fields:
         _mapped_images(row, *fields["images"], collection)
+    extra_fields(row, values, collection, get)
     return row
 
 
@@ -134,7 +151,8 @@ def _cell_value(values: dict, column: str) -> object:
 
 def read_csv(collection: CollectionConfig) -> Iterator[SourceRow]:
     """Any CSV export, read through the collection's column mapping."""
-    for number, values, problem in csv_rows(collection, tuple(collection.columns.values())):
+    required = tuple(dict.fromkeys([*collection.columns.values(), *collection.fields.values()]))
+    for number, values, problem in csv_rows(collection, required):
         yield _unreadable(number, problem) if values is None else _mapped_row(number, values, collection, _cell_value)
 
 

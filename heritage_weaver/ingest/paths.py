@@ -35,10 +35,10 @@ def dotted(entry: dict, path: str) -> object:
 
 
 def lookup(collection: CollectionConfig) -> Callable[[dict, str], object]:
-    """How the collection's `columns` address a field of one entry."""
+    """How the collection's `columns` and `fields` address a value of one entry."""
     if collection.column_paths == "dotted":
         return dotted
     import jmespath  # only jsonl collections that ask for JMESPath need the package
 
-    compiled = {expression: jmespath.compile(expression) for expression in collection.columns.values()}
+    compiled = {expression: jmespath.compile(expression) for expression in collection.mapped.values()}
     return lambda entry, expression: compiled[expression].search(entry)

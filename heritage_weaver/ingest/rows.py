@@ -53,6 +53,7 @@ class SourceRow:
     image_refs: list[str] = field(default_factory=list)
     category: str | None = None
     taxonomy: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)  # extra field (the collection's `fields`) -> its value
     problems: list[Problem] = field(default_factory=list)
     kept: Counter[str] = field(default_factory=Counter)
     dropped: list[Dropped] = field(default_factory=list)

@@ -17,6 +17,11 @@ REJECT_SCHEMA = REJECTS.schema()
 DROPPED_SCHEMA = DROPPED.schema()
 
 
+def record_schema(extra_fields: tuple[str, ...]) -> pa.Schema:
+    """The records table's schema: the declared columns, then one string column per extra field."""
+    return pa.schema([*RECORD_SCHEMA, *(pa.field(name, pa.string()) for name in extra_fields)])
+
+
 @dataclass
 class FieldCounts:
     """The values of one source field in a collection's accepted records."""
@@ -68,8 +73,10 @@ class _Collector:
     unless an earlier collection already holds the same id, in which case they are qualified too.
     """
 
-    def __init__(self) -> None:
-        self.records: dict[str, list] = {name: [] for name in RECORD_SCHEMA.names}
+    def __init__(self, extra_fields: tuple[str, ...] = ()) -> None:
+        self.schema = record_schema(extra_fields)
+        self.extra_fields = extra_fields
+        self.records: dict[str, list] = {name: [] for name in self.schema.names}
         self.rejects: dict[str, list] = {name: [] for name in REJECT_SCHEMA.names}
         self.dropped: dict[str, list] = {name: [] for name in DROPPED_SCHEMA.names}
         self.first_seen: dict[tuple[str, str], str] = {}
@@ -132,6 +139,8 @@ class _Collector:
             ),
         ):
             self.records[name].append(value)
+        for name in self.extra_fields:
+            self.records[name].append(row.extra.get(name))
         for source_field, kept in row.kept.items():
             counts.fields.setdefault(source_field, FieldCounts()).kept += kept
         for dropped in row.dropped:
@@ -154,14 +163,14 @@ class _Collector:
 
 def ingest_collections(workspace: Workspace) -> IngestResult:
     """Read every collection of the study; write the records, rejects and dropped-values tables."""
-    collector = _Collector()
+    collector = _Collector(workspace.config.extra_fields)
     counts = []
     for collection in workspace.config.collections:
         collection_counts = CollectionCounts(collection.name)
         for row in READERS[collection.format](collection):
             collector.add(collection, row, collection_counts)
         counts.append(collection_counts)
-    records = pa.Table.from_pydict(collector.records, schema=RECORD_SCHEMA)
+    records = pa.Table.from_pydict(collector.records, schema=collector.schema)
     rejects = pa.Table.from_pydict(collector.rejects, schema=REJECT_SCHEMA)
     dropped = pa.Table.from_pydict(collector.dropped, schema=DROPPED_SCHEMA)
     sources = [c.path for c in workspace.config.collections]

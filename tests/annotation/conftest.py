@@ -14,11 +14,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from annotation_helpers import make_batch
+from prediction_fixtures import material_study
 
 from annotation import server
 from annotation.client import Connection
 from heritage_weaver.atomic import write_table
+from heritage_weaver.progress import SILENT
 from heritage_weaver.workspace import Workspace
+from prediction.stage import PREDICT
 
 TOKEN = "hw-test-token-0123456789abcdef"
 USERNAME = "curator-admin@example.org"
@@ -99,3 +102,15 @@ def study(study_copy: Workspace, label_studio: LocalServer, monkeypatch: pytest.
         )
         offset += 17
     return attach_study(study_copy, label_studio, import_batch_size=2)
+
+
+@pytest.fixture
+def predicted(tmp_path: Path, label_studio: LocalServer, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    """A study whose `material` (mapped by one of two exports) has proposals, attached to the server."""
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", TOKEN)
+    ws = material_study(tmp_path / "study")
+    with ws.path("study.toml").open("a") as handle:
+        handle.write('\n[labelstudio]\nurl = "http://127.0.0.1:8089"\n')
+    ws = attach_study(ws, label_studio, import_batch_size=20)
+    PREDICT.run(ws, SILENT)
+    return ws

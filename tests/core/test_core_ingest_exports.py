@@ -7,6 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
+from heritage_weaver.artifacts import RECORDS
 from heritage_weaver.ingest import ingest_collections
 from heritage_weaver.ingest.adapters import IngestError
 from heritage_weaver.ingest.rows import normalise
@@ -389,3 +390,91 @@ def test_jmespath_errors_name_the_key(tmp_path):
         ConfigError, match=r"collections\.0: Value error, columns\.record_id: not a JMESPath expression"
     ):
         load_config(tmp_path / "study.toml")
+
+
+def test_extra_fields_become_records_columns_with_every_value_counted(tmp_path):
+    """A CSV export maps a material column, a JSON-lines export has none: records get a `material`
+    column (null for the JSON collection), and kept + dropped values reconcile per field."""
+    rows = ["1,Loom,brass,1850", "2,Reed,,", "3,Heddle,<p>wood</p>,1900"]
+    (tmp_path / "objects.csv").write_text("id,title,materials,date_made\n" + "\n".join(rows) + "\n")
+    entries = [
+        {"id": "a", "title": "Shuttle", "materials": ["steel", "oak"], "made": 1890},
+        {"id": "b", "title": "Spindle", "materials": [{"not": "text"}]},
+    ]
+    (tmp_path / "dump.jsonl").write_text("\n".join(json.dumps(e) for e in entries) + "\n")
+    workspace = _study(
+        tmp_path,
+        _collection(
+            "c",
+            "csv",
+            "objects.csv",
+            'columns = { record_id = "id", name = "title" }\nfields = { material = "materials", date = "date_made" }\n',
+        )
+        + _collection("j", "jsonl", "dump.jsonl", 'columns = { record_id = "id", name = "title" }\n')
+        + _collection(
+            "k",
+            "jsonl",
+            "dump.jsonl",
+            'columns = { record_id = "id", name = "title" }\nfields = { material = "materials", date = "made" }\n',
+        ),
+    )
+    assert workspace.config.extra_fields == ("material", "date")
+    result = ingest_collections(workspace)
+    records = result.records.to_pylist()
+    assert result.records.schema.names[-2:] == ["material", "date"]
+    assert [(r["record_id"], r["material"], r["date"]) for r in records] == [
+        ("c:1", "brass", "1850"),
+        ("c:2", None, None),
+        ("c:3", "wood", "1900"),
+        ("j:a", None, None),
+        ("j:b", None, None),
+        ("k:a", "steel", "1890"),
+        ("k:b", None, None),
+    ]
+    counts = {c.collection: c for c in result.counts}
+    assert counts["c"].fields["materials"].kept == 2 and counts["c"].fields["date_made"].kept == 2
+    assert "materials" not in counts["j"].fields
+    material = counts["k"].fields["materials"]
+    assert material.kept == 1 and material.dropped == {
+        "a further value (a record keeps one per extra field)": 1,
+        "not text (a JSON dict)": 1,
+    }
+    assert ("k:a", "materials", "oak", "a further value (a record keeps one per extra field)") in _dropped(workspace)
+    assert counts["k"].values_read == counts["k"].values_kept + counts["k"].values_dropped
+
+
+def test_extra_fields_keep_the_demo_records_unchanged_and_check_their_names(tmp_path):
+    from heritage_weaver.config import ConfigError, load_config
+
+    (tmp_path / "objects.csv").write_text("id,title\n1,Loom\n")
+    plain = _study(tmp_path, _collection("c", "csv", "objects.csv", 'columns = { record_id = "id", name = "title" }\n'))
+    assert ingest_collections(plain).records.schema.names == list(RECORDS.columns)
+    for fields, message in (
+        ('{ category = "title" }', r"a record field or records column"),
+        ('{ collection = "title" }', r"a record field or records column"),
+        ('{ "Material" = "title" }', r"field name\(s\) \['Material'\]"),
+    ):
+        _study(
+            tmp_path, _collection("c", "csv", "objects.csv", f'columns = {{ record_id = "id" }}\nfields = {fields}\n')
+        )
+        with pytest.raises(ConfigError, match=message):
+            load_config(tmp_path / "study.toml")
+    _study(
+        tmp_path,
+        _collection("c", "csv", "objects.csv", 'columns = { record_id = "id" }\nfields = { material = "mat" }\n'),
+    )
+    with pytest.raises(IngestError, match=r"missing column\(s\) \['mat'\]"):
+        ingest_collections(Workspace.open(tmp_path))
+    _study(
+        tmp_path,
+        _collection("c", "csv", "objects.csv", 'columns = { record_id = "id" }\n')
+        + '[prediction]\nfields = ["material"]\n',
+    )
+    with pytest.raises(ConfigError, match=r"prediction.fields: \['material'\] is no record field"):
+        load_config(tmp_path / "study.toml")
+
+
+def test_records_bookkeeping_columns_are_the_declared_ones():
+    from heritage_weaver.config import RECORD_BOOKKEEPING, RECORD_FIELDS
+
+    assert set(RECORDS.columns) == set(RECORD_FIELDS + RECORD_BOOKKEEPING)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from heritage_weaver.artifacts import RECORDS, SPLIT, UNITS
+from heritage_weaver.vectors import ModelStore
+from heritage_weaver.workspace import Workspace
 from prediction.features import Modality
 from prediction.targets import Target, build_target
 
@@ -51,3 +57,61 @@ def planted_modalities(target: Target, dimension: int = 16, noise: float = 0.6, 
 def planted_target(min_examples: int = 5) -> Target:
     records, split = planted_records()
     return build_target(records, split, "category", min_examples)
+
+
+MATERIALS = ("brass", "iron", "oak", "wool")
+
+
+def material_study(root: Path, n_csv: int = 160, n_jsonl: int = 40, seed: int = 3) -> Workspace:
+    """Two generic exports: a CSV that maps a `materials` column (and a `period` the material
+    depends on) and a JSON-lines export without either; ingested, split, with one model's text
+    vectors that point towards the record's material (the JSON records' too, hidden from the catalogue)."""
+    from heritage_weaver.ingest import ingest_collections
+
+    rng = np.random.default_rng(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    truth = {}
+    lines = ["id,title,materials,period"]
+    for i in range(n_csv):
+        material = MATERIALS[int(rng.integers(0, 4))]
+        truth[f"c:{i}"] = material
+        period = "early" if material in ("brass", "iron") else "late"
+        lines.append(f"{i},object {i},{material if i % 10 else ''},{period}")
+    (root / "objects.csv").write_text("\n".join(lines) + "\n")
+    entries = []
+    for i in range(n_jsonl):
+        truth[f"j:{i}"] = MATERIALS[int(rng.integers(0, 4))]
+        entries.append(json.dumps({"id": str(i), "title": f"thing {i}", "text": f"A thing numbered {i}."}))
+    (root / "dump.jsonl").write_text("\n".join(entries) + "\n")
+    (root / "study.toml").write_text(
+        '[study]\nname = "materials"\n\n[models]\nbase = "models/base"\n\n'
+        '[[collections]]\nname = "c"\nformat = "csv"\npath = "objects.csv"\n'
+        'columns = { record_id = "id", name = "title" }\nfields = { material = "materials", period = "period" }\n\n'
+        '[[collections]]\nname = "j"\nformat = "jsonl"\npath = "dump.jsonl"\n'
+        'columns = { record_id = "id", name = "title", description = "text" }\n\n'
+        '[prediction]\nfields = ["material"]\ntabular = ["period"]\nbootstrap = 50\n'
+    )
+    ws = Workspace.open(root)
+    ingest_collections(ws)
+    records = RECORDS.read(ws)
+    roles = np.where(rng.random(len(records)) < 0.25, "eval", "train")
+    SPLIT.write(
+        ws, pd.DataFrame({"record_id": records["record_id"], "collection": records["collection"], "split": roles})
+    )
+    units = pd.DataFrame(
+        {
+            "unit_id": records["record_id"] + "#name",
+            "record_id": records["record_id"],
+            "collection": records["collection"],
+            "modality": "text",
+            "kind": "name",
+            "text": records["name"],
+            "image": pd.Series([None] * len(records), dtype=object),
+        }
+    )
+    vectors = rng.normal(0, 1, size=(len(units), 16))
+    vectors[np.arange(len(units)), records["record_id"].map(truth).map(MATERIALS.index).to_numpy()] += 3.0
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    UNITS.at(model="base").write(ws, units)
+    ModelStore.of(ws, "base").write_shard(0, units, vectors, {})
+    return Workspace.open(root)
