@@ -58,6 +58,7 @@ def write_records(ws, count: int, image_size: int, seed: int = 0) -> None:
                 "taxonomy": None,
                 "source_file": "bench",
                 "source_position": i,
+                "source_id": f"b{i}",
             }
         )
     atomic.write_table(ws.path("records", "records.parquet"), pd.DataFrame(rows))

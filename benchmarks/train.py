@@ -70,7 +70,9 @@ def main() -> None:
             paths.append(str(scratch / f"{index:06d}.jpg"))
             picture.save(paths[-1], "JPEG", quality=85)
         captions = [caption for _, caption in pictures]
-        encoder = load_siglip(str(build_model(arguments.arch, scratch / "model", captions)), arguments.device)
+        encoder = load_siglip(
+            str(build_model(arguments.arch, scratch / "model", captions)), arguments.device, training=True
+        )
         size = encoder.processor.image_processor.size["height"]
 
         started = time.perf_counter()
