@@ -143,9 +143,6 @@ class SamplingConfig(_Strict):
     overlap: float = Field(default=0.0, ge=0, le=1)
     controls: int = Field(default=0, ge=0)
     block_size: int = Field(default=4096, gt=0)
-    device: Literal["auto", "cpu", "cuda"] = Field(
-        default="auto", description="where record-pair scores and percentiles are computed; auto: CUDA if present"
-    )
 
     @field_validator("percentile")
     @classmethod
@@ -283,20 +280,10 @@ class StudyConfig(_Strict):
         return a, b
 
     def section_hash(self, *sections: str) -> str:
-        """A short, stable hash of some top-level sections (all of them when none given), without the
-        keys that cannot change a result (`RESULT_NEUTRAL`)."""
+        """A short, stable hash of some top-level sections (all of them when none given)."""
         data = self._as_written or self.model_dump(mode="json")
-        chosen = {key: _without(data[key], RESULT_NEUTRAL.get(key, ())) for key in (sections or data.keys())}
+        chosen = {key: data[key] for key in (sections or data.keys())}
         return hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()[:16]
-
-
-# Keys whose value cannot change what a stage writes: where the sampler computes (its arithmetic is
-# exact on every device) is left out of the config hash, so moving a study to a GPU leaves it up to date.
-RESULT_NEUTRAL: dict[str, tuple[str, ...]] = {"sampling": ("device",)}
-
-
-def _without(section: object, keys: tuple[str, ...]) -> object:
-    return {k: v for k, v in section.items() if k not in keys} if isinstance(section, dict) and keys else section
 
 
 def _location(loc: tuple) -> str:

@@ -32,9 +32,6 @@ BlockCallback = Callable[[str, int, int], None]
 """(comparison, record pairs just scored, record pairs to score for it over all models)."""
 
 
-MAX_NORM = 1.01  # unit vectors, with room for float16 storage; exact scores need norms below sqrt(2)
-
-
 class SampleError(ValueError):
     """The sampler cannot run on this input; the message says which model, comparison or collection."""
 
@@ -63,7 +60,6 @@ class SampleSettings:
     overlap: float
     controls: int
     seed: int
-    device: str = "cpu"  # where scores, segment reductions and percentile passes run: "cpu" or "cuda"
 
     @classmethod
     def from_config(cls, config: StudyConfig) -> SampleSettings:
@@ -83,19 +79,7 @@ class SampleSettings:
             overlap=sampling.overlap,
             controls=sampling.controls,
             seed=config.study.seed,
-            device=sampling_device(sampling.device),
         )
-
-
-def sampling_device(setting: str) -> str:
-    """`sampling.device` made concrete: "auto" is CUDA when torch sees a GPU, else the CPU."""
-    import torch
-
-    if setting == "cuda" and not torch.cuda.is_available():
-        raise SampleError('sampling.device = "cuda" but torch sees no CUDA device (use "auto" or "cpu")')
-    if setting == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return setting
 
 
 @dataclass
@@ -131,7 +115,6 @@ class _VectorCache:
                 raise SampleError(
                     f"model {model!r}, {modality} units of {collection!r}: {len(units)} units but vectors of shape {vectors.shape}"
                 )
-
             self.loaded[key] = (units["record_id"].astype(str).to_numpy(), vectors)
         return self.loaded[key]
 
@@ -216,17 +199,6 @@ def _score_comparison(
                 f"{settings.collection_a!r} have {vectors_a.shape[1]} dimensions, {comparison.modality_b} vectors of "
                 f"{settings.collection_b!r} have {vectors_b.shape[1]}"
             )
-    for model, ((_, vectors_a), (_, vectors_b)) in sides.items():
-        for collection, modality, vectors in (
-            (settings.collection_a, comparison.modality_a, vectors_a),
-            (settings.collection_b, comparison.modality_b, vectors_b),
-        ):
-            longest = float(np.sqrt(np.einsum("ij,ij->i", vectors, vectors).max())) if len(vectors) else 0.0
-            if longest > MAX_NORM:
-                raise SampleError(
-                    f"model {model!r}, {modality} units of {collection!r}: vectors must be L2-normalised, "
-                    f"one has norm {longest:.4f}"
-                )
     order_a = _record_order(
         comparison, settings.collection_a, comparison.modality_a, {m: s[0][0] for m, s in sides.items()}
     )
@@ -303,14 +275,10 @@ def _threshold(
 ) -> tuple[float, int]:
     """Pass 1 (scores into the spill, counts into the histogram), then the selection passes."""
     by_unit = settings.percentile_mode == "unit"
-    device = settings.device
-    histogram = Histogram(device=device)
+    histogram = Histogram()
     observe = histogram.add if by_unit and comparison.aggregation == "max" else None
-    blocks = record_score_blocks(
-        side_a, side_b, comparison.aggregation, grid.row_edges, grid.col_edges, observe, device
-    )
-    for block in blocks:
-        spill.append(block.cpu().numpy())
+    for block in record_score_blocks(side_a, side_b, comparison.aggregation, grid.row_edges, grid.col_edges, observe):
+        spill.append(block.numpy())
         if not by_unit:
             histogram.add(block)
         if on_block:
@@ -320,7 +288,7 @@ def _threshold(
         return select_percentile(histogram, spill.blocks, settings.percentile, cap), histogram.total
 
     def unit_blocks():
-        return unit_score_blocks(side_a, side_b, grid.row_edges, grid.col_edges, device)
+        return unit_score_blocks(side_a, side_b, grid.row_edges, grid.col_edges)
 
     if observe is None:
         for block in unit_blocks():

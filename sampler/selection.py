@@ -9,10 +9,6 @@ collects the values of the bin holding the wanted order statistic and sorts them
 hold more than `cap` values, its range is histogrammed again (between the bin's smallest and
 largest value) until it is small enough or holds a single distinct value; memory stays bounded by
 `cap` and the bin count.
-
-The passes run on a torch device (`cpu` or `cuda`): the binning is float32 arithmetic done the
-same way on both (one subtraction, one multiplication, each correctly rounded), counts are integers
-and the chosen values are sorted on the host, so every device selects the very same value.
 """
 
 from __future__ import annotations
@@ -25,7 +21,6 @@ import numpy as np
 import torch
 
 BlockSource = Callable[[], Iterable["torch.Tensor | np.ndarray"]]
-Values = np.ndarray | torch.Tensor
 DEFAULT_BINS = 1 << 16
 DEFAULT_CAP = 1 << 24
 
@@ -44,70 +39,43 @@ class Binning:
     bins: int
     clamp: bool
 
-    def split(self, values: Values) -> tuple[Values, Values, int]:
-        """The in-range values, their bin indexes, and how many values lie below the range (float32 values)."""
+    def split(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        """The in-range values, their bin indexes, and how many values lie below the range."""
         if self.clamp:
             inside, below = values, 0
         else:
-            below = int((values < self.lo).sum())
+            below = int(np.count_nonzero(values < self.lo))
             inside = values[(values >= self.lo) & (values <= self.hi)]
-        lo, width = np.float32(self.lo), np.float32(self.bins / (self.hi - self.lo))
+        position = (inside - np.float32(self.lo)) * np.float32(self.bins / (self.hi - self.lo))
         # clipped to [0, bins - 1] first, so truncation is the floor; monotone in the value
-        if isinstance(inside, np.ndarray):
-            position = (inside - lo) * width
-            return inside, np.clip(position, 0, self.bins - 1, out=position).astype(np.intp), below
-        lo_t, width_t = (torch.tensor(v, device=inside.device) for v in (lo, width))
-        return inside, ((inside - lo_t) * width_t).clamp_(0, self.bins - 1).long(), below
+        index = np.clip(position, 0, self.bins - 1, out=position).astype(np.intp)
+        return inside, index, below
 
-    def in_bin(self, values: Values, bin_index: int) -> Values:
+    def in_bin(self, values: np.ndarray, bin_index: int) -> np.ndarray:
         inside, index, _ = self.split(values)
         return inside[index == bin_index]
 
-    def count(self, values: Values) -> tuple[Values, int]:
-        """Values per bin (int64, numpy on the CPU, a tensor on a GPU), and how many lie below the range."""
-        _, index, below = self.split(values)
-        if isinstance(index, np.ndarray):
-            return np.bincount(index, minlength=self.bins), below
-        return torch.bincount(index, minlength=self.bins), below
 
-
-def _finite(block: torch.Tensor | np.ndarray, device: str) -> Values:
-    """The block's non-NaN values as one float32 row: numpy on the CPU (faster there), a tensor on a GPU."""
-    if device == "cpu":
-        values = (block.numpy() if isinstance(block, torch.Tensor) else np.asarray(block)).reshape(-1)
-        missing = np.isnan(values)
-        return values[~missing] if missing.any() else values
-    tensor = (block if isinstance(block, torch.Tensor) else torch.from_numpy(np.asarray(block))).reshape(-1)
-    tensor = tensor.to(device, dtype=torch.float32, non_blocking=True)
-    return tensor[~torch.isnan(tensor)]
-
-
-def _zeros(bins: int, device: str) -> Values:
-    return np.zeros(bins, dtype=np.int64) if device == "cpu" else torch.zeros(bins, dtype=torch.int64, device=device)
-
-
-def _host(values: Values) -> np.ndarray:
-    return values if isinstance(values, np.ndarray) else values.cpu().numpy()
+def _finite(block: torch.Tensor | np.ndarray) -> np.ndarray:
+    values = (block.numpy() if isinstance(block, torch.Tensor) else np.asarray(block)).reshape(-1)
+    missing = np.isnan(values)
+    return values[~missing] if missing.any() else values
 
 
 class Histogram:
-    """Pass-1 accumulator: counts per bin over [-1, 1] (the range of cosines and their aggregates), kept on `device`."""
+    """Pass-1 accumulator: counts per bin over [-1, 1] (the range of cosines and their aggregates)."""
 
-    def __init__(self, bins: int = DEFAULT_BINS, device: str = "cpu") -> None:
+    def __init__(self, bins: int = DEFAULT_BINS) -> None:
         self.binning = Binning(-1.0, 1.0, bins, clamp=True)
-        self.device = device
-        self._counts = _zeros(bins, device)
+        self.counts = np.zeros(bins, dtype=np.int64)
 
-    def add(self, block: torch.Tensor | np.ndarray) -> None:
-        self._counts += self.binning.count(_finite(block, self.device))[0]
-
-    @property
-    def counts(self) -> np.ndarray:
-        return _host(self._counts)
+    def add(self, block: torch.Tensor) -> None:
+        _, index, _ = self.binning.split(_finite(block))
+        self.counts += np.bincount(index, minlength=self.binning.bins)
 
     @property
     def total(self) -> int:
-        return int(self._counts.sum())
+        return int(self.counts.sum())
 
 
 def linear_ranks(n: int, q: float) -> tuple[int, int, float]:
@@ -123,27 +91,27 @@ def interpolate(lower: float, upper: float, weight: float) -> float:
     return upper - difference * (1 - weight) if weight >= 0.5 else lower + difference * weight
 
 
-def _histogram(blocks: BlockSource, binning: Binning, device: str) -> tuple[np.ndarray, int]:
-    counts = _zeros(binning.bins, device)
+def _histogram(blocks: BlockSource, binning: Binning) -> tuple[np.ndarray, int]:
+    counts = np.zeros(binning.bins, dtype=np.int64)
     below = 0
     for block in blocks():
-        block_counts, block_below = binning.count(_finite(block, device))
-        counts += block_counts
+        _, index, block_below = binning.split(_finite(block))
+        counts += np.bincount(index, minlength=binning.bins)
         below += block_below
-    return _host(counts), below
+    return counts, below
 
 
-def _bin_values(blocks: BlockSource, binning: Binning, bin_indexes: set[int], device: str) -> dict[int, np.ndarray]:
+def _bin_values(blocks: BlockSource, binning: Binning, bin_indexes: set[int]) -> dict[int, np.ndarray]:
     collected: dict[int, list[np.ndarray]] = {b: [] for b in bin_indexes}
     for block in blocks():
-        values = _finite(block, device)
+        values = _finite(block)
         for b in bin_indexes:
-            collected[b].append(_host(binning.in_bin(values, b)).astype(np.float64))
+            collected[b].append(binning.in_bin(values, b).astype(np.float64))
     return {b: np.sort(np.concatenate(parts)) if parts else np.empty(0) for b, parts in collected.items()}
 
 
 def _select(
-    blocks: BlockSource, ranks: set[int], binning: Binning, counts: np.ndarray, below: int, cap: int, device: str
+    blocks: BlockSource, ranks: set[int], binning: Binning, counts: np.ndarray, below: int, cap: int
 ) -> dict[int, float]:
     """The values of the given order statistics (0-based over all values), all inside `binning`'s range."""
     cumulative = np.cumsum(counts)
@@ -151,7 +119,7 @@ def _select(
     small = {rank: b for rank, b in bin_of.items() if counts[b] <= cap}
     found: dict[int, float] = {}
     if small:
-        values = _bin_values(blocks, binning, set(small.values()), device)
+        values = _bin_values(blocks, binning, set(small.values()))
         for rank, b in small.items():
             first_rank = below + (int(cumulative[b - 1]) if b else 0)
             found[rank] = float(values[b][rank - first_rank])
@@ -160,35 +128,32 @@ def _select(
             continue
         extent = [float("inf"), float("-inf")]
         for block in blocks():
-            inside = binning.in_bin(_finite(block, device), b)
+            inside = binning.in_bin(_finite(block), b)
             if len(inside):
                 extent = [min(extent[0], float(inside.min())), max(extent[1], float(inside.max()))]
         if extent[0] == extent[1]:
             found[rank] = extent[0]
             continue
         finer = Binning(extent[0], extent[1], binning.bins, clamp=False)
-        finer_counts, finer_below = _histogram(blocks, finer, device)
-        found.update(_select(blocks, {rank}, finer, finer_counts, finer_below, cap, device))
+        finer_counts, finer_below = _histogram(blocks, finer)
+        found.update(_select(blocks, {rank}, finer, finer_counts, finer_below, cap))
     return found
 
 
 def select_percentile(histogram: Histogram, blocks: BlockSource, q: float, cap: int = DEFAULT_CAP) -> float:
-    """The exact q-th percentile of the values `blocks()` yields, given their pass-1 `histogram`
-    (the later passes run on the histogram's device)."""
+    """The exact q-th percentile of the values `blocks()` yields, given their pass-1 `histogram`."""
     check_percentile(q)
     if histogram.total == 0:
         raise ValueError("no scores to take a percentile of")
     lower, upper, weight = linear_ranks(histogram.total, q)
-    values = _select(blocks, {lower, upper}, histogram.binning, histogram.counts, 0, cap, histogram.device)
+    values = _select(blocks, {lower, upper}, histogram.binning, histogram.counts, 0, cap)
     return interpolate(values[lower], values[upper], weight)
 
 
-def exact_percentile(
-    blocks: BlockSource, q: float, bins: int = DEFAULT_BINS, cap: int = DEFAULT_CAP, device: str = "cpu"
-) -> float:
+def exact_percentile(blocks: BlockSource, q: float, bins: int = DEFAULT_BINS, cap: int = DEFAULT_CAP) -> float:
     """Both passes over `blocks()` (called once per pass; it must yield the same values each time)."""
     check_percentile(q)
-    histogram = Histogram(bins, device)
+    histogram = Histogram(bins)
     for block in blocks():
         histogram.add(block)
     return select_percentile(histogram, blocks, q, cap)

@@ -8,25 +8,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-GRID = 2.0**26  # unit vector components are rounded to multiples of 1 / GRID (see sampler.scores)
-
-
-def to_grid(vectors: np.ndarray) -> np.ndarray:
-    """A float32 copy with every component rounded (half to even) to a multiple of 2^-26.
-
-    Exact in float32 for components in [-1, 1]: scaling by a power of two is exact, and every
-    multiple of 2^-26 of magnitude at most 1 has at most 24 significant bits.
-    """
-    scaled = np.multiply(vectors, np.float32(GRID), dtype=np.float32)
-    return np.divide(np.rint(scaled, out=scaled), np.float32(GRID), out=scaled)
-
 
 @dataclass(frozen=True)
 class Side:
     """Unit vectors grouped by record: the units of record `i` are `vectors[offsets[i]:offsets[i + 1]]`.
 
     A record may have no units (an empty segment): its scores are NaN and it is not counted.
-    The vectors are float32 on the 2^-26 grid (`to_grid`).
     """
 
     record_ids: np.ndarray
@@ -47,16 +34,25 @@ class Side:
         first, last = int(self.offsets[start]), int(self.offsets[stop])
         return Side(self.record_ids[start:stop], self.offsets[start : stop + 1] - first, self.vectors[first:last])
 
+    def mean_vectors(self) -> torch.Tensor:
+        """Each record's mean unit vector (not normalised: its dot products are means of cosines)."""
+        sums = torch.zeros(len(self.record_ids), self.vectors.shape[1], dtype=self.vectors.dtype)
+        sums.index_add_(0, self.segment_index, self.vectors)
+        return sums / torch.from_numpy(self.unit_counts).to(sums.dtype).unsqueeze(1)
+
 
 def build_side(record_order: np.ndarray, unit_record_ids: np.ndarray, vectors: np.ndarray) -> Side:
-    """Group unit vectors by record, in `record_order` (which must contain every unit's record), on the grid."""
+    """Group unit vectors by record, in `record_order` (which must contain every unit's record)."""
     positions = pd.Index(record_order).get_indexer(unit_record_ids)
     if (positions < 0).any():
         raise ValueError("a unit belongs to a record outside the record order")
     counts = np.bincount(positions, minlength=len(record_order))
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    grouped = vectors if (np.diff(positions) >= 0).all() else vectors[np.argsort(positions, kind="stable")]
-    return Side(np.asarray(record_order, dtype=object), offsets, torch.from_numpy(to_grid(grouped)))
+    if (np.diff(positions) >= 0).all():
+        grouped = np.ascontiguousarray(vectors, dtype=np.float32)
+    else:
+        grouped = np.ascontiguousarray(vectors[np.argsort(positions, kind="stable")], dtype=np.float32)
+    return Side(np.asarray(record_order, dtype=object), offsets, torch.from_numpy(grouped))
 
 
 def block_edges(unit_counts: np.ndarray, block_size: int) -> np.ndarray:
