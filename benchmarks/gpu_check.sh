@@ -40,14 +40,14 @@ if [ "${1:-quick}" = "study" ]; then
     exit 0
 fi
 
-# 1. The CUDA-only tests (sampler CPU/GPU equality, bf16 vectors) and the GPU-sensitive resume test.
+# 1. The CUDA-only tests (bf16 vectors) and the GPU-sensitive resume test. The device-generic sampler
+#    (CPU = GPU bits) waits on branch issue-11 (commit 0056929) for a GPU measurement.
 step tests 90 "$OUT/tests.txt" $PY -m pytest -q -p no:cacheprovider -k "cuda or sigkill" \
-    tests/sampler/test_sampler_device.py tests/embeddings/test_embeddings_pixels.py \
-    tests/embeddings/test_embeddings_resume.py
+    tests/embeddings/test_embeddings_pixels.py tests/embeddings/test_embeddings_resume.py
 step tests-training 80 "$OUT/tests.txt" $PY -m pytest -q -p no:cacheprovider -x tests/training
 
-# 2. The sampler at the study's scale on the GPU (target < 5 s).
-step sample-cuda 45 "$OUT/sample.txt" $PY benchmarks/sample.py --device cuda
+# 2. The sampler at the study's scale (CPU today; the GPU path is on branch issue-11).
+step sample 45 "$OUT/sample.txt" $PY benchmarks/sample.py
 
 # 3. Embedding, SigLIP-base shape, bf16 weights, uint8 images (targets: >= 3,000 images/s, >= 15,000 texts/s).
 step embed-base 100 "$OUT/embed.txt" $PY benchmarks/embed.py --arch base --records 10000 --workers "$WORKERS"

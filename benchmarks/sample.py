@@ -6,7 +6,7 @@ default comparisons; 99th percentile over record pairs; two annotators of 100 pa
 Vectors are drawn on demand (a record latent shared by all models plus model noise, so that the
 models partly agree); their generation time is measured and reported apart.
 
-    .venv/bin/python benchmarks/sample.py [--scale 0.1] [--mode record|unit] [--block-size 4096] [--device cuda]
+    .venv/bin/python benchmarks/sample.py [--scale 0.1] [--mode record|unit] [--block-size 4096]
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import pandas as pd
 import torch
 
 from heritage_weaver.config import default_comparisons
-from sampler.pipeline import SampleSettings, run_sample, sampling_device
+from sampler.pipeline import SampleSettings, run_sample
 
 MODELS = ("base", "ft-last", "ft-best")
 SCALE = {
@@ -72,7 +72,6 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--mode", choices=("record", "unit"), default="record")
     parser.add_argument("--block-size", type=int, default=4096)
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="sampling.device")
     args = parser.parse_args()
     vectors = SyntheticVectors(args.scale)
     settings = SampleSettings(
@@ -89,7 +88,6 @@ def main() -> None:
         overlap=0.0,
         controls=0,
         seed=0,
-        device=sampling_device(args.device),
     )
     with tempfile.TemporaryDirectory() as workdir:
         start, cpu_start = time.perf_counter(), time.process_time()
@@ -98,7 +96,7 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     print(
         f"sizes: {vectors.sizes}; {len(MODELS)} models, {len(settings.comparisons)} comparisons, "
-        f"mode {args.mode}, block size {args.block_size}, device {settings.device}, torch threads {torch.get_num_threads()}"
+        f"mode {args.mode}, block size {args.block_size}, torch threads {torch.get_num_threads()}"
     )
     print(result.thresholds[["model", "comparison", "threshold", "record_pairs", "links"]].to_string(index=False))
     print(f"linked pairs: {result.links.num_rows:,}; batch sizes: {[len(b) for b in result.batches.values()]}")
@@ -107,8 +105,6 @@ def main() -> None:
     )
     print(f"CPU time (user + system, all threads): {cpu:.1f} s; load average now {os.getloadavg()[0]:.1f}")
     print(f"peak RSS: {peak:.2f} GiB")
-    if settings.device == "cuda":
-        print(f"peak GPU memory: {torch.cuda.max_memory_allocated() / 2**30:.2f} GiB ({torch.cuda.get_device_name()})")
 
 
 if __name__ == "__main__":

@@ -175,7 +175,6 @@ def create_study(root: Path, args: argparse.Namespace):
     if args.embed_batch_size:
         embedding["batch_size"] = args.embed_batch_size
     text = set_keys(text, "embedding", **embedding)
-    text = set_keys(text, "sampling", device=f'"{args.sampling_device}"')
     config.write_text(text, encoding="utf-8")
     return Workspace.open(root), sizes, time.perf_counter() - started
 
@@ -318,7 +317,6 @@ def main() -> None:
     parser.add_argument("--train-batch-size", type=int, default=16, help="the study's is 16")
     parser.add_argument("--embed-batch-size", type=int, default=None, help="default: per device (siglip.py)")
     parser.add_argument("--workers", type=int, default=min(8, os.cpu_count() or 1), help="data and image workers")
-    parser.add_argument("--sampling-device", choices=("auto", "cpu", "cuda"), default="auto")
     parser.add_argument("--workspace", type=Path, default=None, help="keep the study here (default: a temporary one)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
     parser.add_argument("--sample-every", type=float, default=0.2, help="seconds between resource samples")
