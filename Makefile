@@ -2,7 +2,8 @@
 # Both create what they need: .venv (our packages), .ls-venv (the Label Studio server,
 # kept apart so its pins never meet ours) and Debian's chromium for browser tests.
 
-PYTHON ?= python3.11
+# Python 3.11 or 3.12 (Ubuntu 24.04's and most GPU machines' is 3.12): `make test PYTHON=python3.12`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || echo python3.11)
 VENV := .venv
 LS_VENV := .ls-venv
 HW := $(VENV)/bin/hw

@@ -58,29 +58,19 @@ def write_records(ws, count: int, image_size: int, seed: int = 0) -> None:
                 "taxonomy": None,
                 "source_file": "bench",
                 "source_position": i,
+                "source_id": f"b{i}",
             }
         )
     atomic.write_table(ws.path("records", "records.parquet"), pd.DataFrame(rows))
 
 
 def build_model(ws, arch: str) -> Path:
-    from heritage_weaver.tiny_siglip import EOS_ID, build_tiny_siglip
+    from heritage_weaver.tiny_siglip import build_base_shaped_siglip, build_tiny_siglip
 
     target = ws.path("models", "base")
     texts = [f"{noun} {i}" for noun in NOUNS for i in range(50)]
-    if arch == "tiny":
-        return build_tiny_siglip(target, texts, seed=0)
-    from transformers import SiglipConfig, SiglipModel, SiglipTokenizer
-
-    build_tiny_siglip(target, texts, seed=0, image_size=224)  # processor + tokenizer in the real format
-    vocab = SiglipTokenizer.from_pretrained(target).vocab_size
-    torch.manual_seed(0)
-    config = SiglipConfig(
-        text_config=dict(vocab_size=vocab, pad_token_id=EOS_ID, bos_token_id=None, eos_token_id=EOS_ID),
-        vision_config=dict(image_size=224, patch_size=16),
-    )  # the defaults are SigLIP-base
-    SiglipModel(config).save_pretrained(target)
-    return target
+    build = build_tiny_siglip if arch == "tiny" else build_base_shaped_siglip
+    return build(target, texts, seed=0)
 
 
 class NullWriter:

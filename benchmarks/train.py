@@ -23,20 +23,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def build_model(arch: str, folder: Path, captions: list[str]) -> Path:
-    from heritage_weaver.tiny_siglip import build_tiny_siglip
+    from heritage_weaver.tiny_siglip import build_base_shaped_siglip, build_tiny_siglip
 
-    if arch == "tiny":
-        return build_tiny_siglip(folder, captions, seed=0)
-    import torch
-    from transformers import AutoProcessor, SiglipConfig, SiglipModel
-
-    from training.checkpoints import save_pretrained
-
-    build_tiny_siglip(folder, captions, seed=0, image_size=224)  # the processor files, at 224 px
-    processor = AutoProcessor.from_pretrained(folder)
-    torch.manual_seed(0)
-    config = SiglipConfig(text_config={"pad_token_id": 1, "eos_token_id": 1, "bos_token_id": None})
-    return save_pretrained(SiglipModel(config), processor, folder)
+    build = build_tiny_siglip if arch == "tiny" else build_base_shaped_siglip
+    return build(folder, captions, seed=0)
 
 
 def main() -> None:
@@ -70,7 +60,9 @@ def main() -> None:
             paths.append(str(scratch / f"{index:06d}.jpg"))
             picture.save(paths[-1], "JPEG", quality=85)
         captions = [caption for _, caption in pictures]
-        encoder = load_siglip(str(build_model(arguments.arch, scratch / "model", captions)), arguments.device)
+        encoder = load_siglip(
+            str(build_model(arguments.arch, scratch / "model", captions)), arguments.device, training=True
+        )
         size = encoder.processor.image_processor.size["height"]
 
         started = time.perf_counter()

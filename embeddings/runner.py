@@ -1,7 +1,8 @@
 """`hw embed` for one model: reader → encoder → writer, resumable and idempotent.
 
-Texts are tokenised and encoded in batches; images are decoded and preprocessed by a pool of
-DataLoader workers ahead of the model. Vectors are buffered and committed shard by shard (see
+Texts are tokenised and encoded in batches; images are decoded and resized to 8-bit RGB by a pool
+of DataLoader workers ahead of the model, and normalised on the model's device (pinned,
+non-blocking copies on CUDA). Vectors are buffered and committed shard by shard (see
 `store.py`), so a killed run loses at most one shard of work and a re-run embeds only the units
 that no committed shard or recorded failure accounts for.
 """
@@ -24,6 +25,7 @@ from heritage_weaver.artifacts import RECORDS
 from heritage_weaver.decode import ImageProblem, open_rgb
 from heritage_weaver.images import ImageResolver
 from heritage_weaver.progress import SILENT, Progress
+from heritage_weaver.siglip import PixelRecipe
 from heritage_weaver.vectors import FAILURE_COLUMNS, ModelStore, content_key, embedded_units
 from heritage_weaver.workspace import Workspace
 
@@ -95,42 +97,32 @@ class ShardWriter:
 
 
 class ImageUnits(Dataset):
-    """Decodes image files in DataLoader workers; a bad file yields its reason instead."""
+    """Decodes and resizes image files in DataLoader workers to uint8 HWC; a bad file yields its reason instead."""
 
-    def __init__(self, paths: Sequence[str], draft_size: int | None) -> None:
-        self.paths, self.draft_size = list(paths), draft_size
+    def __init__(self, paths: Sequence[str], pixels: PixelRecipe) -> None:
+        self.paths, self.pixels = list(paths), pixels
 
     def __len__(self) -> int:
         return len(self.paths)
 
-    def __getitem__(self, position: int):
+    def __getitem__(self, position: int) -> tuple[int, np.ndarray | None, str | None]:
         try:
-            return position, open_rgb(self.paths[position], self.draft_size), None
+            image = open_rgb(self.paths[position], self.pixels.draft_size)
         except ImageProblem as problem:
             return position, None, str(problem)
-
-
-class PixelCollator:
-    """Runs the image processor inside the worker, batch by batch, isolating images it rejects."""
-
-    def __init__(self, encoder) -> None:
-        self.encoder = encoder
-
-    def __call__(self, items):
-        good = [(position, image) for position, image, _ in items if image is not None]
-        failed = [(position, reason) for position, _, reason in items if reason is not None]
         try:
-            pixels = self.encoder.pixel_values([image for _, image in good]) if good else None
-        except Exception:  # one odd image must not sink its batch: find it
-            kept, tensors = [], []
-            for position, image in good:
-                try:
-                    tensors.append(self.encoder.pixel_values([image]))
-                    kept.append((position, image))
-                except Exception as error:
-                    failed.append((position, f"image preprocessing failed: {error}"))
-            good, pixels = kept, torch.cat(tensors) if tensors else None
-        return [position for position, _ in good], pixels, failed
+            return position, self.pixels.resize(image), None
+        except Exception as error:  # one odd image must not sink its batch
+            return position, None, f"image preprocessing failed: {error}"
+
+
+def stack_pixels(items) -> tuple[list[int], torch.Tensor | None, list[tuple[int, str]]]:
+    """(positions, their uint8 NHWC batch or None, (position, reason) of each failure): 8-bit pixels
+    cross the process boundary, a quarter of the bytes of float pixel values."""
+    good = [(position, pixels) for position, pixels, _ in items if pixels is not None]
+    failed = [(position, reason) for position, _, reason in items if reason is not None]
+    batch = torch.from_numpy(np.stack([pixels for _, pixels in good])) if good else None
+    return [position for position, _ in good], batch, failed
 
 
 def _limit_worker_threads(_: int) -> None:
@@ -231,12 +223,12 @@ def embed_images(
         writer.fail(units[missing], ["image not fetched (run `hw fetch-images`)"] * int(missing.sum()))
         advance(int(missing.sum()))
     units = units[~missing].reset_index(drop=True)
-    dataset = ImageUnits([str(path) for path, gone in zip(paths, missing) if not gone], _draft_size(encoder))
+    dataset = ImageUnits([str(path) for path, gone in zip(paths, missing) if not gone], encoder.pixels)
     loader = DataLoader(
         dataset,
         batch_size=batch_size,
         num_workers=workers,
-        collate_fn=PixelCollator(encoder),
+        collate_fn=stack_pixels,
         worker_init_fn=_limit_worker_threads if workers else None,
         multiprocessing_context="fork" if workers else None,
         prefetch_factor=4 if workers else None,
@@ -246,11 +238,5 @@ def embed_images(
         if failed:
             writer.fail(units.iloc[[p for p, _ in failed]], [reason for _, reason in failed])
         if positions:
-            writer.add(units.iloc[positions], encoder.encode_pixels(pixels))
+            writer.add(units.iloc[positions], encoder.encode_uint8(pixels))
         advance(len(positions) + len(failed))
-
-
-def _draft_size(encoder) -> int | None:
-    size = getattr(getattr(encoder.processor, "image_processor", None), "size", None) or {}
-    sides = [value for key, value in dict(size).items() if key in ("height", "width", "shortest_edge")]
-    return max(sides) if sides else None

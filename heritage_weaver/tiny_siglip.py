@@ -1,4 +1,5 @@
-"""A tiny SigLIP, built offline and deterministically, in the on-disk format of the real one.
+"""A tiny SigLIP, built offline and deterministically, in the on-disk format of the real one
+(and a SigLIP-base-shaped one with random weights, for benchmarks).
 
 Tests and the demo load it through the very same loader as `google/siglip-base-patch16-224`:
 `config.json` + `model.safetensors` + an image processor + a sentencepiece tokenizer, here
@@ -113,5 +114,41 @@ def build_tiny_siglip(out_dir: Path, texts: Iterable[str], seed: int = 0, image_
             model.logit_bias.fill_(INITIAL_LOGIT_BIAS)
     check_token_ids(model.config.text_config, tokenizer)
     transformers_logging.disable_progress_bar()
+    model.save_pretrained(out_dir)
+    return out_dir
+
+
+BASE_VOCAB_SIZE = 32_000  # google/siglip-base-patch16-224's vocabulary
+
+
+def build_base_shaped_siglip(out_dir: Path, texts: Iterable[str], seed: int = 0) -> Path:
+    """A SigLIP with google/siglip-base-patch16-224's shape (768-d, 12 + 12 layers, 224 px, patch 16,
+    a 32,000-row token embedding) and random weights, in the same on-disk format as the tiny one.
+
+    The tokenizer is trained on `texts` (so it uses only its own first ids); the weights are what a
+    benchmark needs: the real model's size and arithmetic, not its knowledge.
+    """
+    import torch
+    from transformers import SiglipConfig, SiglipModel
+
+    out_dir = build_tiny_siglip(out_dir, texts, seed=seed, image_size=224)  # processor and tokenizer files
+    config = SiglipConfig(
+        text_config=dict(
+            vocab_size=BASE_VOCAB_SIZE,
+            max_position_embeddings=MAX_TEXT_TOKENS,
+            pad_token_id=EOS_ID,
+            bos_token_id=None,
+            eos_token_id=EOS_ID,
+        ),
+        vision_config=dict(image_size=224, patch_size=16),
+    )  # the remaining defaults are SigLIP-base's
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = SiglipModel(config)
+        with torch.no_grad():
+            model.logit_scale.fill_(INITIAL_LOGIT_SCALE)
+            model.logit_bias.fill_(INITIAL_LOGIT_BIAS)
+    for stale in out_dir.glob("model*.safetensors*"):
+        stale.unlink()
     model.save_pretrained(out_dir)
     return out_dir

@@ -42,15 +42,48 @@ def demo_data(
     smg: Annotated[int, typer.Option(help="Records in the SMG-like JSON-lines dump.")] = 800,
     nms: Annotated[int, typer.Option(help="Records in the NMS-like CSV export.")] = 200,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 0,
+    image_size: Annotated[
+        str, typer.Option(help="JPEG side in pixels, or a range LOW-HIGH that each picture's side is drawn from.")
+    ] = "128",
+    smg_images: Annotated[
+        int | None, typer.Option(help="About how many SMG images in all (default: ~1.13 per record).")
+    ] = None,
+    nms_images: Annotated[
+        int | None, typer.Option(help="About how many NMS images in all (default: ~1.04 per record).")
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Processes drawing pictures (0: this one); same files either way.")] = 0,
 ) -> None:
-    """Write two synthetic collections in the real source formats, with a hidden ground truth."""
+    """Write two synthetic collections in the real source formats, with a hidden ground truth.
+
+    The study's scale: --smg 20889 --smg-images 31000 --nms 982 --nms-images 1500 --image-size 224-800."""
     from heritage_weaver.demo import write_demo_data
 
-    files = write_demo_data(directory, smg, nms, seed)
+    try:
+        files = write_demo_data(
+            directory,
+            smg,
+            nms,
+            seed,
+            image_size=parse_image_size(image_size),
+            smg_images=smg_images,
+            nms_images=nms_images,
+            workers=workers,
+        )
+    except ValueError as error:
+        fail(str(error))
     console.print(
         f"Wrote {smg} SMG records to {files.smg}, {nms} NMS records to {files.nms}, "
         f"ground truth (for evaluation only) to {files.ground_truth}."
     )
+
+
+def parse_image_size(text: str) -> int | tuple[int, int]:
+    """`"224"` → 224; `"224-800"` → (224, 800); ValueError with the accepted forms otherwise."""
+    parts = text.split("-")
+    if len(parts) in (1, 2) and all(part.strip().isdigit() and int(part) > 0 for part in parts):
+        sides = [int(part) for part in parts]
+        return sides[0] if len(sides) == 1 else (sides[0], sides[1])
+    raise ValueError(f"--image-size {text!r}: expected a side in pixels (224) or a range (224-800)")
 
 
 def ingest(study: StudyOption = Path(".")) -> None:

@@ -80,20 +80,3 @@ def batch_loader(
             prefetch_factor=4 if workers else None,
         )
     )
-
-
-class PixelNormaliser:
-    """uint8 NHWC images → the float NCHW pixel values the SigLIP processor would give (on the device)."""
-
-    def __init__(self, image_processor, device: str) -> None:
-        scale = float(image_processor.rescale_factor) if image_processor.do_rescale else 1.0
-        mean = torch.tensor(image_processor.image_mean if image_processor.do_normalize else [0.0] * 3)
-        std = torch.tensor(image_processor.image_std if image_processor.do_normalize else [1.0] * 3)
-        self.scale = scale
-        self.mean = mean.view(1, 3, 1, 1).to(device)
-        self.std = std.view(1, 3, 1, 1).to(device)
-        self.device = device
-
-    def __call__(self, images: torch.Tensor) -> torch.Tensor:
-        pixels = images.to(self.device, non_blocking=True).permute(0, 3, 1, 2).float() * self.scale
-        return (pixels - self.mean) / self.std

@@ -27,7 +27,7 @@ def pretrain_out_of_domain(model_dir: Path, steps: int, seed: int) -> None:
     from training.schedule import make_optimizer
     from training.step import batch_loss, optimizer_step
 
-    encoder = load_siglip(str(model_dir))
+    encoder = load_siglip(str(model_dir), training=True)
     size = encoder.processor.image_processor.size["height"]
     pairs = synthetic_pairs(min(MAX_PICTURES, steps * BATCH_SIZE), seed, style="sketch", size=size)
     pixel_values = encoder.pixel_values([picture for picture, _ in pairs]).to(encoder.device)

@@ -7,13 +7,14 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from training.checkpoints import load_state, restore_rng, rng_state, save_pretrained, save_state
-from training.data import PairDataset, PixelNormaliser, batch_loader, epoch_batches, fixed_batches
+from training.data import PairDataset, batch_loader, epoch_batches, fixed_batches
 from training.loss import SigmoidLoss
 from training.schedule import make_optimizer
 from training.step import batch_loss, optimizer_step
@@ -59,7 +60,12 @@ class Progress:
 
 
 def evaluation_loss(
-    model: Any, dataset: PairDataset, settings: Settings, normalise: PixelNormaliser, loss_fn: SigmoidLoss, device: str
+    model: Any,
+    dataset: PairDataset,
+    settings: Settings,
+    normalise: Callable[[torch.Tensor], torch.Tensor],
+    loss_fn: SigmoidLoss,
+    device: str,
 ) -> float:
     """Mean sigmoid loss over the held-out pairs, in the same batches every epoch."""
     batches = fixed_batches(len(dataset), settings.batch_size, settings.seed)
@@ -88,7 +94,7 @@ class Trainer:
         self.device = encoder.device
         self.train_set, self.eval_set = train_set, eval_set
         self.settings, self.outputs, self.fingerprint = settings, outputs, fingerprint
-        self.normalise = PixelNormaliser(encoder.processor.image_processor, self.device)
+        self.normalise = partial(encoder.pixels.normalise, device=self.device)
         self.loss_fn = SigmoidLoss(settings.loss_normalisation)  # type: ignore[arg-type]
         micro_batches = len(epoch_batches(len(train_set), settings.batch_size, settings.seed, 0))
         self.total_steps = math.ceil(micro_batches / settings.grad_accum) * settings.epochs

@@ -138,7 +138,7 @@ def train_study(
 
     base = ws.model_location(settings.base_model)
     try:
-        encoder = load_siglip(base, device)
+        encoder = load_siglip(base, device, training=True)
     except OSError as error:
         raise TrainingError(f"cannot load the base model {settings.base_model!r} from {base}: {error}") from None
     progress.note(f"base model {settings.base_model} ({base}) on {encoder.device}")

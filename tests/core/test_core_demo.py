@@ -51,3 +51,46 @@ def test_synthetic_pairs_for_pretraining():
     pairs = synthetic_pairs(4, seed=3)
     assert len(pairs) == 4 and pairs[0][1].startswith("a drawing of a ")
     assert pairs[0][0].size == (128, 128)
+
+
+def test_default_demo_files_have_not_changed(tmp_path):
+    """The demo's exports with the defaults, pinned (the JPEG bytes depend on the libjpeg build, so
+    those are compared between in-process and worker drawing instead)."""
+    files = write_demo_data(tmp_path / "d", smg_records=40, nms_records=10, seed=0)
+    write_demo_data(tmp_path / "w", smg_records=40, nms_records=10, seed=0, workers=2)
+    assert _digest(tmp_path / "d") == _digest(tmp_path / "w")
+    exports = hashlib.sha256(b"".join(p.read_bytes() for p in (files.smg, files.nms, files.ground_truth)))
+    assert exports.hexdigest() == PINNED_EXPORTS
+
+
+PINNED_EXPORTS = "bf6b0506b70f86f1ced18bebb7aa4257c43a2fcca34625fa51efe9f5da80e90c"  # as made before sizes existed (with the unclassified SMG share)
+
+
+def test_image_sizes_and_counts_at_study_scale_shape(tmp_path):
+    files = write_demo_data(
+        tmp_path / "s", smg_records=300, nms_records=60, image_size=(224, 800), smg_images=450, nms_images=90
+    )
+    smg = list((tmp_path / "s" / "images" / "smg").glob("*.jpg"))
+    nms = list((tmp_path / "s" / "images" / "nms").glob("*.jpg"))
+    assert abs(len(smg) - 450) < 30 and abs(len(nms) - 90) < 12
+    sides = [Image.open(path).size for path in smg + nms]
+    assert all(width == height and 224 <= width <= 800 for width, height in sides)
+    assert len({width for width, _ in sides}) > 100  # drawn per picture
+    assert Image.open(smg[0]).format == "JPEG"
+    counts = [len(json.loads(line)["_source"]["multimedia"]) for line in files.smg.read_text().splitlines()]
+    assert set(counts) == {0, 1, 2}
+
+
+def test_record_text_does_not_depend_on_image_options(tmp_path):
+    plain = write_demo_data(tmp_path / "p", smg_records=20, nms_records=5, images=False)
+    sized = write_demo_data(tmp_path / "q", smg_records=20, nms_records=5, images=False, image_size=(300, 400))
+    assert plain.smg.read_text() == sized.smg.read_text() and plain.nms.read_text() == sized.nms.read_text()
+
+
+def test_impossible_image_counts_are_refused(tmp_path):
+    import pytest
+
+    with pytest.raises(ValueError, match="smg: 900 images for 300 records"):
+        write_demo_data(tmp_path / "x", smg_records=300, nms_records=5, smg_images=900)
+    with pytest.raises(ValueError, match="low <= high"):
+        write_demo_data(tmp_path / "y", smg_records=3, nms_records=2, image_size=(500, 300))
