@@ -195,8 +195,9 @@ def simulate_labels_offline(ws, noise: float = 0.15) -> int:
     import pandas as pd
 
     from annotation.pull import labels_table
-    from annotation.simulate import SIMULATION_MARK, pair_rng, read_truth, simulated_label, true_label
+    from annotation.simulate import pair_rng, simulated_label
     from heritage_weaver.artifacts import BATCH, LABELS
+    from heritage_weaver.demo.truth import read_truth, simulation_comment, true_label
 
     truth = read_truth(ws)
     history, inputs = [], []
@@ -215,7 +216,7 @@ def simulate_labels_offline(ws, noise: float = 0.15) -> int:
                     "annotator": row.annotator,
                     "label": simulated_label(correct, noise, rng),
                     "status": "labelled",
-                    "comment": f"{SIMULATION_MARK}: offline benchmark annotator {row.annotator}, noise {noise:g}",
+                    "comment": simulation_comment(row.annotator, noise),
                     "created_at": stamp,
                     "updated_at": stamp,
                     "lead_time": float(rng.uniform(5, 60)),

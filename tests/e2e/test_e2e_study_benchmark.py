@@ -25,6 +25,7 @@ STAGES = [
     "simulate-labels (offline)",
     "analyze",
     "evaluate",
+    "predict",
     "report",
     "export-links",
 ]
