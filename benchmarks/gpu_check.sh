@@ -41,12 +41,12 @@ if [ "${1:-quick}" = "study" ]; then
 fi
 
 # 1. The CUDA-only tests (bf16 vectors) and the GPU-sensitive resume test. The device-generic sampler
-#    (CPU = GPU bits) waits on branch issue-11 (commit 0056929) for a GPU measurement.
+#    (CPU = GPU bits) waits in commit 0056929 (reverted by 770ce4f) for a GPU measurement.
 step tests 90 "$OUT/tests.txt" $PY -m pytest -q -p no:cacheprovider -k "cuda or sigkill" \
     tests/embeddings/test_embeddings_pixels.py tests/embeddings/test_embeddings_resume.py
 step tests-training 80 "$OUT/tests.txt" $PY -m pytest -q -p no:cacheprovider -x tests/training
 
-# 2. The sampler at the study's scale (CPU today; the GPU path is on branch issue-11).
+# 2. The sampler at the study's scale (CPU today; the GPU path is in commit 0056929).
 step sample 45 "$OUT/sample.txt" $PY benchmarks/sample.py
 
 # 3. Embedding, SigLIP-base shape, bf16 weights, uint8 images (targets: >= 3,000 images/s, >= 15,000 texts/s).
