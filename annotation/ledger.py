@@ -246,16 +246,20 @@ class Ledger:
         return {task_id: (batch_id, pair_id, annotator) for task_id, batch_id, pair_id, annotator in rows}
 
     # -- pull -----------------------------------------------------------------------
-    def add_annotation_versions(self, rows: list[dict]) -> int:
-        """Insert annotation/draft versions not seen before; returns how many were new."""
+    def insert_new(self, statement: str, rows: list[dict]) -> int:
+        """Run an `INSERT OR IGNORE` for every row in one transaction; returns how many rows were new."""
         before = self.db.total_changes
         with self.transaction() as db:
-            db.executemany(
-                "INSERT OR IGNORE INTO annotations VALUES (:kind, :ls_id, :updated_at, :task_id, :batch_id, "
-                ":pair_id, :annotator, :ls_user, :status, :label, :comment, :created_at, :lead_time, :pulled_at)",
-                rows,
-            )
+            db.executemany(statement, rows)
         return self.db.total_changes - before
+
+    def add_annotation_versions(self, rows: list[dict]) -> int:
+        """Insert annotation/draft versions not seen before; returns how many were new."""
+        return self.insert_new(
+            "INSERT OR IGNORE INTO annotations VALUES (:kind, :ls_id, :updated_at, :task_id, :batch_id, "
+            ":pair_id, :annotator, :ls_user, :status, :label, :comment, :created_at, :lead_time, :pulled_at)",
+            rows,
+        )
 
     def retire_drafts(self, live_draft_ids: set[int], pulled_projects: set[int]) -> None:
         """Drafts that vanished from the server (submitted or discarded) are no longer pending."""

@@ -98,14 +98,11 @@ def task_records(ledger: Ledger, field: str) -> dict[tuple[str, str], int]:
 
 def add_verdict_versions(ledger: Ledger, rows: list[dict]) -> int:
     """Insert verdict versions not seen before; returns how many were new."""
-    before = ledger.db.total_changes
-    with ledger.transaction() as db:
-        db.executemany(
-            "INSERT OR IGNORE INTO verdicts VALUES (:ls_id, :updated_at, :task_id, :curator, :verdict, "
-            ":correction, :created_at, :pulled_at)",
-            rows,
-        )
-    return ledger.db.total_changes - before
+    return ledger.insert_new(
+        "INSERT OR IGNORE INTO verdicts VALUES (:ls_id, :updated_at, :task_id, :curator, :verdict, "
+        ":correction, :created_at, :pulled_at)",
+        rows,
+    )
 
 
 def verdict_rows(ledger: Ledger, field: str) -> list[dict]:
