@@ -189,6 +189,11 @@ def description_vectors(
     return frame.index.to_numpy(dtype=np.int64), matrix
 
 
+def _sd(counts: np.ndarray) -> float:
+    """The sample standard deviation (NaN for fewer than two queries)."""
+    return float(counts.std(ddof=1)) if len(counts) > 1 else float("nan")
+
+
 def evaluate_retrieval(
     model: str, catalogue: Catalogue, units: pd.DataFrame, vectors: np.ndarray, sizes: list[int], threshold: float
 ) -> tuple[list[dict], list[dict]]:
@@ -212,7 +217,7 @@ def evaluate_retrieval(
                         "n": n,
                         "scope": scope,
                         "mean": float(counts.mean()),
-                        "sd": float(counts.std(ddof=1)) if len(counts) > 1 else float("nan"),
+                        "sd": _sd(counts),
                         "n_queries": len(counts),
                     }
                 )
@@ -234,7 +239,7 @@ def evaluate_retrieval(
                 "direction": direction,
                 "n": n,
                 "relevance_mean": float(counts.mean()),
-                "relevance_sd": float(counts.std(ddof=1)) if len(counts) > 1 else float("nan"),
+                "relevance_sd": _sd(counts),
                 "found": float(retrieval.found(query_codes, top).mean()),
                 "n_queries": len(counts),
             }

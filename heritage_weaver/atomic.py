@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,20 @@ def atomic_path(target: Path) -> Iterator[Path]:
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def keep_copy(source: Path, target: Path) -> None:
+    """Make `target` a copy of `source` as it is now, in one rename.
+
+    A hard link costs no copying; writes to `source` go through `atomic_path`, which puts a new
+    file in its place, so the link keeps the old content. Where links are not allowed, it copies.
+    """
+    with atomic_path(target) as temporary:
+        temporary.unlink()
+        try:
+            os.link(source, temporary)
+        except OSError:
+            shutil.copyfile(source, temporary)
 
 
 def write_bytes(target: Path, data: bytes) -> None:

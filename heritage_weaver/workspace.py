@@ -169,8 +169,8 @@ class Workspace:
         # Read, update and replace under one lock: a `hw pull` beside a long `hw embed` loses no entry.
         with FileLock(self.path(MANIFEST_LOCK)):
             manifest = self.manifest()
-            if manifest:
-                atomic.write_json(self.path(MANIFEST_BACKUP), manifest)
+            if manifest:  # it was just read whole, so it is a good copy
+                atomic.keep_copy(self.path(MANIFEST_NAME), self.path(MANIFEST_BACKUP))
             manifest[self.relative(artifact_path)] = entry
             atomic.write_json(self.path(MANIFEST_NAME), manifest)
 

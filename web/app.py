@@ -108,17 +108,7 @@ def create_app(ws: Workspace, factory: SearcherFactory = lazy_searcher) -> FastA
         text_weight: float = 0.5,
         modality: str = "image",
     ) -> HTMLResponse:
-        return page(
-            request,
-            {
-                "text": text.strip(),
-                "model": model,
-                "collection": collection,
-                "k": k,
-                "text_weight": text_weight,
-                "modality": modality,
-            },
-        )
+        return page(request, _query(text, model, collection, k, text_weight, modality))
 
     @app.post("/search", response_class=HTMLResponse)
     def search_post(
@@ -130,19 +120,8 @@ def create_app(ws: Workspace, factory: SearcherFactory = lazy_searcher) -> FastA
         text_weight: float = Form(0.5),
         modality: str = Form("image"),
         image: UploadFile | None = File(None),
-    ) -> HTMLResponse:  # noqa: B008 (FastAPI's idiom)
-        return page(
-            request,
-            {
-                "text": text.strip(),
-                "model": model,
-                "collection": collection,
-                "k": k,
-                "text_weight": text_weight,
-                "modality": modality,
-            },
-            image,
-        )
+    ) -> HTMLResponse:
+        return page(request, _query(text, model, collection, k, text_weight, modality), image)
 
     @app.get("/record/{collection}/{record_id:path}", response_class=HTMLResponse)
     def record(request: Request, collection: str, record_id: str) -> HTMLResponse:
@@ -198,3 +177,15 @@ def _upload(image: UploadFile | None) -> Iterator[Path | None]:
         handle.write(data)
         handle.flush()
         yield Path(handle.name)
+
+
+def _query(text: str, model: str | None, collection: str, k: int, text_weight: float, modality: str) -> dict:
+    """The search form's values, as the GET and the POST (image upload) routes both receive them."""
+    return {
+        "text": text.strip(),
+        "model": model,
+        "collection": collection,
+        "k": k,
+        "text_weight": text_weight,
+        "modality": modality,
+    }
