@@ -90,7 +90,7 @@ def manifest_section(ws: Workspace) -> Section:
         "seed": config.study.seed,
         "simulation": config.study.simulation,
         "comparisons": ", ".join(f"{c.name} ({c.aggregation})" for c in config.comparisons),
-        "percentile": f"{sampling.percentile} ({sampling.percentile_mode} level)",
+        "link rule": sampling.link_rule_text,
         "annotators": ", ".join(sampling.annotators),
         "pairs per annotator": sampling.per_annotator,
         "overlap": sampling.overlap,
@@ -130,10 +130,16 @@ def link_counts(links: pd.DataFrame) -> pd.DataFrame:
 
 
 def links_section(ws: Workspace) -> Section:
+    rule = ws.config.sampling
+    made_by = (
+        f"each model's top {rule.top_k} records of the other collection per record"
+        if rule.link_rule == "top_k"
+        else f"pairs at or above each model's {rule.percentile:g}th-percentile threshold"
+    )
     section = Section(
         "links",
         "Links per stratum",
-        "Cross-collection pairs at or above each model's threshold, by comparison and agreement stratum.",
+        f"Cross-collection links ({rule.link_rule_text}): {made_by}, by comparison and agreement stratum.",
     )
     links = _read(ws, artifacts.LINKS, section)
     if links is not None:

@@ -72,6 +72,8 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--mode", choices=("record", "unit"), default="record")
     parser.add_argument("--block-size", type=int, default=4096)
+    parser.add_argument("--rule", choices=("percentile", "top_k"), default="percentile")
+    parser.add_argument("--top-k", type=int, default=10)
     args = parser.parse_args()
     vectors = SyntheticVectors(args.scale)
     settings = SampleSettings(
@@ -80,8 +82,11 @@ def main() -> None:
         comparisons=tuple(default_comparisons()),
         collection_a="a",
         collection_b="b",
+        link_rule=args.rule,
         percentile=99.0,
         percentile_mode=args.mode,
+        top_k=args.top_k,
+        direction="both",
         block_size=args.block_size,
         annotators=("A01", "A02"),
         per_annotator=100,
@@ -96,7 +101,7 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     print(
         f"sizes: {vectors.sizes}; {len(MODELS)} models, {len(settings.comparisons)} comparisons, "
-        f"mode {args.mode}, block size {args.block_size}, torch threads {torch.get_num_threads()}"
+        f"rule {args.rule}, mode {args.mode}, block size {args.block_size}, torch threads {torch.get_num_threads()}"
     )
     print(result.thresholds[["model", "comparison", "threshold", "record_pairs", "links"]].to_string(index=False))
     print(f"linked pairs: {result.links.num_rows:,}; batch sizes: {[len(b) for b in result.batches.values()]}")

@@ -313,7 +313,19 @@ THRESHOLDS = table(
     "sampler/thresholds.parquet",
     "sample",
     "per (model, comparison): percentile, threshold, counts",
-    ("model", "comparison", "aggregation", "mode", "percentile", "threshold", "links", "record_pairs"),
+    (
+        "model",
+        "comparison",
+        "aggregation",
+        "rule",
+        "mode",
+        "percentile",
+        "top_k",
+        "direction",
+        "threshold",
+        "links",
+        "record_pairs",
+    ),
     SAMPLE_SECTIONS,
 )
 LINKS = table(

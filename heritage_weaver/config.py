@@ -165,16 +165,38 @@ class TrainingConfig(_Strict):
 
 
 class SamplingConfig(_Strict):
+    """`hw sample`: which pairs are links, and how the annotators' batches are drawn from them.
+
+    `link_rule = "percentile"` (the study's rule): a pair is a model's link when its score is at or
+    above the model's `percentile`-th percentile of all record-pair (or unit-pair) scores; 1% of all
+    pairs at 99, so only for collections whose pair count a file can hold. `"top_k"`: a pair is a
+    link when one record is among the `top_k` best-scoring records of the other collection for the
+    other record, looked at from `direction` (`a_to_b`: each record of collection A keeps its k best
+    records of B; `b_to_a` the reverse; `both`: either), so a collection of n records gives at most
+    k·n links per direction and model.
+    """
+
     collection_a: str | None = None
     collection_b: str | None = None
     base_model: str = "base"
+    link_rule: Literal["percentile", "top_k"] = "percentile"
     percentile: float = Field(default=99.0)
     percentile_mode: Literal["record", "unit"] = "record"
+    top_k: int = Field(default=10, gt=0)
+    direction: Literal["both", "a_to_b", "b_to_a"] = "both"
     annotators: list[str] = Field(default_factory=lambda: ["A01", "A02"])
     per_annotator: int = Field(default=100, gt=0)
     overlap: float = Field(default=0.0, ge=0, le=1)
     controls: int = Field(default=0, ge=0)
     block_size: int = Field(default=4096, gt=0)
+
+    @property
+    def link_rule_text(self) -> str:
+        """The link rule in words, for reports and tables."""
+        if self.link_rule == "top_k":
+            looked = {"both": "either direction", "a_to_b": "from collection A", "b_to_a": "from collection B"}
+            return f"top {self.top_k} records of the other collection per record ({looked[self.direction]})"
+        return f"{self.percentile:g}th percentile of {self.percentile_mode}-pair scores per model"
 
     @field_validator("percentile")
     @classmethod

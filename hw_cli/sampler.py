@@ -115,20 +115,18 @@ def show_sample(workspace: Workspace, result: SampleResult | None) -> None:
     for link_type in result.link_types:
         comparison, stratum = link_type.split("/", 1)
         strata.add_row(comparison, stratum, f"{per_type[link_type]:,}", f"{shown[link_type]:,}")
-    thresholds = Table(title="Thresholds")
-    for column in ("model", "comparison", "aggregation", "mode", "percentile", "threshold", "links", "record pairs"):
+    top_k = workspace.config.sampling.link_rule == "top_k"
+    thresholds = Table(title=f"{'Links' if top_k else 'Thresholds'} ({workspace.config.sampling.link_rule_text})")
+    rule_columns = ("top k", "direction", "lowest link score") if top_k else ("mode", "percentile", "threshold")
+    for column in ("model", "comparison", "aggregation", *rule_columns, "links", "record pairs"):
         thresholds.add_column(column)
     for row in result.thresholds.itertuples():
-        thresholds.add_row(
-            row.model,
-            row.comparison,
-            row.aggregation,
-            row.mode,
-            f"{row.percentile:g}",
-            f"{row.threshold:.4f}",
-            f"{row.links:,}",
-            f"{row.record_pairs:,}",
+        rule = (
+            (str(row.top_k), str(row.direction), f"{row.threshold:.4f}")
+            if top_k
+            else (str(row.mode), f"{row.percentile:g}", f"{row.threshold:.4f}")
         )
+        thresholds.add_row(row.model, row.comparison, row.aggregation, *rule, f"{row.links:,}", f"{row.record_pairs:,}")
     stdout.print(thresholds)
     stdout.print(strata)
     batches = ", ".join(f"{a}: {len(b)}" for a, b in result.batches.items())

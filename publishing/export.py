@@ -63,7 +63,9 @@ def export_links(ws: Workspace, validate: bool = False) -> Export:
         raise ExportError(BATCH.missing_message())
     pairs = pd.concat([batch.read(ws) for batch in batches], ignore_index=True)
     pairs = pairs.drop(columns=["annotator", "position"], errors="ignore").drop_duplicates("pair_id")
-    thresholds = THRESHOLDS.read(ws, columns=["model", "comparison", "threshold", "percentile", "mode"])
+    thresholds = THRESHOLDS.read(
+        ws, columns=["model", "comparison", "rule", "threshold", "percentile", "mode", "top_k", "direction"]
+    )
     table = link_table(
         config.study.name,
         decided,

@@ -78,7 +78,10 @@ def link_table(
     links["linked_by"] = (
         [";".join(f"{c}/{m}" for (c, m), on in zip(keys, row) if on) for row in zip(*flags)] if keys else ""
     )
-    limit = thresholds.set_index(["comparison", "model"])["threshold"]
+    # under the top-k rule a link was among a record's k best, it reached no threshold
+    limit = thresholds.set_index(["comparison", "model"])["threshold"].where(
+        thresholds.set_index(["comparison", "model"])["rule"] == "percentile"
+    )
     per_model = {}
     for c, m in keys:
         per_model[f"score.{c}.{m}"] = links[f"score.{c}.{m}"].astype("float64")

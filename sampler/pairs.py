@@ -7,7 +7,7 @@ pair space); a pair's key is `row * len(records_b) + column`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,21 +16,23 @@ import pyarrow as pa
 
 from heritage_weaver.artifacts import BATCH
 from sampler.batches import BatchPlan
-from sampler.spill import PairLocations, ScoreSpill
 from sampler.strata import Stratum, pattern_codes, stratum_lookup
 
 BATCH_LEADING = list(BATCH.columns)  # then every (comparison, model) score and flag
 
+PairScores = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+"""(rows, columns) in a comparison's record orders, -1 where a record is absent → (scores, link flags),
+both of shape (pairs, models): float32 scores, NaN where a record is absent or has no units."""
+
 
 @dataclass
 class ScoredComparison:
-    """One comparison after scoring: its record orders, per-model spills and float32 thresholds, its links."""
+    """One comparison after scoring: its record orders, how to score any of its pairs, its links."""
 
     name: str
     records_a: np.ndarray
     records_b: np.ndarray
-    spills: list[ScoreSpill]
-    thresholds: list[np.float32]
+    score_pairs: PairScores
     link_rows: np.ndarray
     link_cols: np.ndarray
 
@@ -98,14 +100,11 @@ class PairSpace:
         type_ids = np.full((len(keys), len(scored)), -1, dtype=np.int64)
         columns: dict[str, pa.Array] = {}
         for c, s in enumerate(scored):
-            located = PairLocations.of(
-                s.spills[0].grid, _local(self.records_a, s.records_a, rows), _local(self.records_b, s.records_b, cols)
+            scores, flags = s.score_pairs(
+                _local(self.records_a, s.records_a, rows), _local(self.records_b, s.records_b, cols)
             )
-            flags = np.zeros((len(keys), len(models)), dtype=bool)
-            for m, (model, spill, threshold) in enumerate(zip(models, s.spills, s.thresholds)):
-                scores = spill.gather(located)
-                flags[:, m] = scores >= threshold
-                columns[f"score.{s.name}.{model}"] = pa.array(scores, type=pa.float32())
+            for m, model in enumerate(models):
+                columns[f"score.{s.name}.{model}"] = pa.array(scores[:, m], type=pa.float32())
                 columns[f"link.{s.name}.{model}"] = pa.array(flags[:, m])
             type_ids[:, c] = lookup[pattern_codes(flags)]
         names = np.array([f"{s.name}/{stratum.name}" for s in scored for stratum in strata], dtype=object)

@@ -19,17 +19,42 @@ import pyarrow as pa
 
 from heritage_weaver.config import StudyConfig
 from sampler.batches import draw_controls, plan_batches
-from sampler.pairs import PairSpace, ScoredComparison, assemble_batches
+from sampler.pairs import PairScores, PairSpace, ScoredComparison, assemble_batches
 from sampler.scores import record_score_blocks, unit_score_blocks
 from sampler.selection import Histogram, check_percentile, float32_at_least, select_percentile
 from sampler.sides import Side, block_edges, build_side
-from sampler.spill import ScoreGrid, ScoreSpill
+from sampler.spill import ScoreGrid, ScoreSpill, spilled_scores
 from sampler.strata import Stratum, derive_strata
+from sampler.top_k import Direction, pair_scores, top_k_links
 
 VectorLoader = Callable[[str, str, str], tuple[pd.DataFrame, np.ndarray]]
 """(model, modality, collection) → (units with a `record_id` column, their float32 unit vectors)."""
 BlockCallback = Callable[[str, int, int], None]
 """(comparison, record pairs just scored, record pairs to score for it over all models)."""
+
+
+THRESHOLD_COLUMNS = [
+    "model",
+    "comparison",
+    "modality_a",
+    "modality_b",
+    "aggregation",
+    "rule",
+    "percentile",
+    "mode",
+    "top_k",
+    "direction",
+    "threshold",
+    "scores_counted",
+    "records_a",
+    "records_b",
+    "units_a",
+    "units_b",
+    "dim",
+    "record_pairs",
+    "unit_pairs",
+    "links",
+]
 
 
 class SampleError(ValueError):
@@ -56,8 +81,11 @@ class SampleSettings:
     comparisons: tuple[Comparison, ...]
     collection_a: str
     collection_b: str
+    link_rule: Literal["percentile", "top_k"]
     percentile: float
     percentile_mode: Literal["record", "unit"]
+    top_k: int
+    direction: Direction
     block_size: int
     annotators: tuple[str, ...]
     per_annotator: int
@@ -75,8 +103,11 @@ class SampleSettings:
             comparisons=tuple(config.comparisons),
             collection_a=collection_a,
             collection_b=collection_b,
+            link_rule=sampling.link_rule,
             percentile=sampling.percentile,
             percentile_mode=sampling.percentile_mode,
+            top_k=sampling.top_k,
+            direction=sampling.direction,
             block_size=sampling.block_size,
             annotators=tuple(sampling.annotators),
             per_annotator=sampling.per_annotator,
@@ -148,7 +179,7 @@ def run_sample(
         threshold_rows += rows
     cache.keep_only(set())
     space = PairSpace.of(settings.collection_a, settings.collection_b, scored)
-    thresholds = pd.DataFrame(threshold_rows)
+    thresholds = pd.DataFrame(threshold_rows, columns=THRESHOLD_COLUMNS).astype({"top_k": "Int64"})
     thresholds["records_a_without_units"] = space.size[0] - thresholds["records_a"]
     thresholds["records_b_without_units"] = space.size[1] - thresholds["records_b"]
 
@@ -213,15 +244,14 @@ def _score_comparison(
         block_edges(_most_units(order_a, [s[0][0] for s in sides.values()]), settings.block_size),
         block_edges(_most_units(order_b, [s[1][0] for s in sides.values()]), settings.block_size),
     )
-    spills: list[ScoreSpill] = []
-    thresholds: list[np.float32] = []
+    total = grid.shape[0] * grid.shape[1] * len(settings.models)
+
+    def advance(pairs: int) -> None:
+        if on_block:
+            on_block(comparison.name, pairs, total)
+
     rows: list[dict[str, Any]] = []
-    for model, ((ids_a, vectors_a), (ids_b, vectors_b)) in sides.items():
-        side_a, side_b = build_side(order_a, ids_a, vectors_a), build_side(order_b, ids_b, vectors_b)
-        spill = ScoreSpill(workdir / f"{comparison.name}.{model}.f32", grid)
-        threshold, counted = _threshold(settings, comparison, side_a, side_b, grid, spill, on_block)
-        spills.append(spill)
-        thresholds.append(float32_at_least(threshold))
+    for model, ((ids_a, vectors_a), (ids_b, _)) in sides.items():
         rows.append(
             {
                 "model": model,
@@ -229,24 +259,94 @@ def _score_comparison(
                 "modality_a": comparison.modality_a,
                 "modality_b": comparison.modality_b,
                 "aggregation": comparison.aggregation,
-                "percentile": settings.percentile,
-                "mode": settings.percentile_mode,
-                "threshold": threshold,
-                "scores_counted": counted,
-                "records_a": int((side_a.unit_counts > 0).sum()),
-                "records_b": int((side_b.unit_counts > 0).sum()),
+                "rule": settings.link_rule,
+                "percentile": settings.percentile if settings.link_rule == "percentile" else np.nan,
+                "mode": settings.percentile_mode if settings.link_rule == "percentile" else None,
+                "top_k": settings.top_k if settings.link_rule == "top_k" else None,
+                "direction": settings.direction if settings.link_rule == "top_k" else None,
                 "units_a": len(ids_a),
                 "units_b": len(ids_b),
                 "dim": int(vectors_a.shape[1]),
             }
         )
+
+    def build(model: str, row: dict[str, Any]) -> tuple[Side, Side]:
+        (ids_a, vectors_a), (ids_b, vectors_b) = sides[model]
+        side_a, side_b = build_side(order_a, ids_a, vectors_a), build_side(order_b, ids_b, vectors_b)
+        row.update(records_a=int((side_a.unit_counts > 0).sum()), records_b=int((side_b.unit_counts > 0).sum()))
+        return side_a, side_b
+
+    rule = _top_k if settings.link_rule == "top_k" else _percentile
+    score_pairs, link_rows, link_cols = rule(settings, comparison, build, grid, workdir, rows, advance)
+    for row in rows:
+        row["record_pairs"] = row["records_a"] * row["records_b"]
+        row["unit_pairs"] = row["units_a"] * row["units_b"]
+    return ScoredComparison(comparison.name, order_a, order_b, score_pairs, link_rows, link_cols), rows
+
+
+SideBuilder = Callable[[str, dict[str, Any]], tuple[Side, Side]]
+"""(model, its thresholds row) → the model's two sides, counting their records into the row."""
+
+
+def _percentile(
+    settings: SampleSettings,
+    comparison: Comparison,
+    build: SideBuilder,
+    grid: ScoreGrid,
+    workdir: Path,
+    rows: list[dict[str, Any]],
+    advance: Callable[[int], None],
+) -> tuple[PairScores, np.ndarray, np.ndarray]:
+    """Each model's scores spilled and its exact threshold; links are the pairs at or above some threshold."""
+    spills: list[ScoreSpill] = []
+    thresholds: list[np.float32] = []
+    for row, model in zip(rows, settings.models):
+        side_a, side_b = build(model, row)
+        spill = ScoreSpill(workdir / f"{comparison.name}.{model}.f32", grid)
+        threshold, counted = _threshold(settings, comparison, side_a, side_b, grid, spill, advance)
+        spills.append(spill)
+        thresholds.append(float32_at_least(threshold))
+        row.update(threshold=threshold, scores_counted=counted)
         del side_a, side_b
     link_rows, link_cols, link_counts = _collect_links(spills, thresholds)
     for row, count in zip(rows, link_counts):
-        row["record_pairs"] = row["records_a"] * row["records_b"]
-        row["unit_pairs"] = row["units_a"] * row["units_b"]
         row["links"] = count
-    return ScoredComparison(comparison.name, order_a, order_b, spills, thresholds, link_rows, link_cols), rows
+    return spilled_scores(spills, thresholds), link_rows, link_cols
+
+
+def _top_k(
+    settings: SampleSettings,
+    comparison: Comparison,
+    build: SideBuilder,
+    grid: ScoreGrid,
+    workdir: Path,
+    rows: list[dict[str, Any]],
+    advance: Callable[[int], None],
+) -> tuple[PairScores, np.ndarray, np.ndarray]:
+    """Each model's top-k links (sampler.top_k); any pair's scores are computed on demand, pair by pair.
+
+    `threshold` is the lowest score among a model's links: every link reaches it, but under this
+    rule not every pair that reaches it is a link.
+    """
+    found = []
+    sides = [build(model, row) for model, row in zip(settings.models, rows)]
+    for row, (side_a, side_b) in zip(rows, sides):
+        links = top_k_links(side_a, side_b, comparison.aggregation, grid, settings.top_k, settings.direction, advance)
+        found.append(links.codes)
+        row.update(
+            threshold=links.lowest_score, scores_counted=row["records_a"] * row["records_b"], links=len(links.codes)
+        )
+    width = grid.shape[1]
+
+    def score_pairs(pair_rows: np.ndarray, pair_cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        scores = np.stack([pair_scores(a, b, comparison.aggregation, pair_rows, pair_cols) for a, b in sides], axis=1)
+        codes = pair_rows * width + pair_cols
+        present = (pair_rows >= 0) & (pair_cols >= 0)
+        flags = np.stack([np.isin(codes, model_codes) & present for model_codes in found], axis=1)
+        return scores, flags
+
+    link_rows, link_cols = np.divmod(np.unique(np.concatenate(found)), width)
+    return score_pairs, link_rows.astype(np.int64), link_cols.astype(np.int64)
 
 
 def _record_order(
@@ -277,7 +377,7 @@ def _threshold(
     side_b: Side,
     grid: ScoreGrid,
     spill: ScoreSpill,
-    on_block: BlockCallback | None,
+    advance: Callable[[int], None],
 ) -> tuple[float, int]:
     """Pass 1 (scores into the spill, counts into the histogram), then the selection passes."""
     by_unit = settings.percentile_mode == "unit"
@@ -287,8 +387,7 @@ def _threshold(
         spill.append(block.numpy())
         if not by_unit:
             histogram.add(block)
-        if on_block:
-            on_block(comparison.name, block.numel(), grid.shape[0] * grid.shape[1] * len(settings.models))
+        advance(block.numel())
     cap = settings.block_size**2
     if not by_unit:
         return select_percentile(histogram, spill.blocks, settings.percentile, cap), histogram.total

@@ -7,7 +7,7 @@ and every later step sees bit-identical scores.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,3 +98,16 @@ class PairLocations:
         offsets = grid.flat_offsets(rows[present], cols[present])
         order = np.argsort(offsets)
         return cls(present, offsets[order], order)
+
+
+def spilled_scores(
+    spills: list[ScoreSpill], thresholds: list[np.float32]
+) -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """The percentile rule's pair scorer: scores read back from each model's spill, linked at or above its threshold."""
+
+    def score_pairs(rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        located = PairLocations.of(spills[0].grid, rows, cols)
+        scores = np.stack([spill.gather(located) for spill in spills], axis=1)
+        return scores, scores >= np.asarray(thresholds, dtype=np.float32)
+
+    return score_pairs

@@ -50,8 +50,12 @@ def _write(ws: Workspace, settings: SampleSettings, result: SampleResult) -> Non
     inputs = [UNITS.at(model=model).location(ws).parent for model in settings.models]
     provenance = {
         "seed": settings.seed,
-        "percentile": settings.percentile,
-        "percentile_mode": settings.percentile_mode,
+        "link_rule": settings.link_rule,
+        **(
+            {"top_k": settings.top_k, "direction": settings.direction}
+            if settings.link_rule == "top_k"
+            else {"percentile": settings.percentile, "percentile_mode": settings.percentile_mode}
+        ),
         "strata": [s.name for s in result.strata],
         "link_types": result.link_types,
     }

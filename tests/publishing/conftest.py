@@ -19,12 +19,23 @@ from tests.analysis.analysis_fixtures import (
 )
 
 
-def write_thresholds(ws: Workspace) -> pd.DataFrame:
+def write_thresholds(ws: Workspace, rule: str = "percentile") -> pd.DataFrame:
+    """One row per (model, comparison) as `hw sample` writes them under the percentile or top-k rule."""
+    top_k = rule == "top_k"
     rows = [
-        {"model": m, "comparison": c, "threshold": 0.8 + 0.01 * i, "percentile": 99.0, "mode": "record"}
+        {
+            "model": m,
+            "comparison": c,
+            "rule": rule,
+            "threshold": 0.8 + 0.01 * i,
+            "percentile": float("nan") if top_k else 99.0,
+            "mode": None if top_k else "record",
+            "top_k": 10 if top_k else None,
+            "direction": "both" if top_k else None,
+        }
         for i, (m, c) in enumerate((m, c) for m in MODELS for c in COMPARISONS)
     ]
-    thresholds = pd.DataFrame(rows)
+    thresholds = pd.DataFrame(rows).astype({"top_k": "Int64"})
     write_table(ws.path("sampler", "thresholds.parquet"), thresholds)
     ws.record("sampler/thresholds.parquet", "sample")
     return thresholds

@@ -13,6 +13,7 @@ from hw_cli.app import app
 from publishing.export import validate_graph
 from publishing.rdf import HW
 from publishing.verdicts import judgements, verdicts
+from tests.publishing.conftest import write_thresholds
 
 pytest.importorskip("pyshacl")
 
@@ -111,6 +112,26 @@ def test_the_rdf_conforms_to_the_shapes_and_the_shapes_catch_a_missing_judgement
     graph.remove((judgement, PROV.endedAtTime, None))
     conforms, report = validate_graph(graph)
     assert not conforms and "endedAtTime" in report
+
+
+def test_top_k_candidates_name_their_rank_rule_and_no_threshold(labelled_study):
+    write_thresholds(labelled_study, rule="top_k")
+    result = _export(labelled_study, "--validate")
+    assert result.exit_code == 0, result.output
+    table = pd.read_parquet(labelled_study.path("publishing", "links.parquet"))
+    assert table.filter(like="threshold.").isna().all().all()
+    graph = Graph().parse(labelled_study.path("publishing", "links.ttl"), format="turtle")
+    candidates = set(graph.subjects(RDF.type, HW.Candidate))
+    assert candidates
+    for candidate in candidates:
+        assert graph.value(candidate, HW.linkRule) == Literal("top_k")
+        assert graph.value(candidate, HW.topK).toPython() == 10
+        assert graph.value(candidate, HW.direction) == Literal("both")
+        assert graph.value(candidate, HW.threshold) is None and graph.value(candidate, HW.percentile) is None
+    candidate = next(iter(candidates))
+    graph.remove((candidate, HW.topK, None))  # neither a threshold nor a rank: the shapes refuse it
+    conforms, report = validate_graph(graph)
+    assert not conforms and "Candidate" in report
 
 
 def test_uri_templates_relations_and_base_uri_come_from_the_config(labelled_study):

@@ -1,0 +1,167 @@
+"""The top-k link rule: each record's k best-scoring records of the other collection, found blockwise.
+
+Semantics, per (model, comparison): a record pair (a, b) is a link when b is among the `k` records
+of collection B with the highest record score for a (direction `a_to_b`), or a is among the `k`
+records of A with the highest score for b (`b_to_a`), or either (`both`). Record scores are the
+sampler's (`sampler.scores`: max or mean of unit-pair cosines). Equal scores are ranked by record
+position, the lower first, so the links do not depend on the block size or the order of the work.
+A record without units of this modality has no links; a record with fewer than `k` candidates
+links to all of them.
+
+Only `k` entries per record are ever held (one int64 each): the score's order-preserving bits and
+the candidate's position packed into one sortable key. Memory is bounded by the block size and
+`k × (records a + records b)`, never by the number of record pairs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import torch
+
+from sampler.scores import Aggregation, record_score_blocks
+from sampler.sides import Side
+from sampler.spill import ScoreGrid
+
+Direction = Literal["both", "a_to_b", "b_to_a"]
+EMPTY = torch.iinfo(torch.int64).min
+_LOW = 1 << 32
+
+
+def ordered_bits(scores: torch.Tensor) -> torch.Tensor:
+    """float32 → int32 whose integer order is the float order (-inf lowest)."""
+    bits = scores.contiguous().view(torch.int32)
+    return torch.where(bits < 0, bits ^ 0x7FFFFFFF, bits)
+
+
+def pack(scores: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
+    """One int64 per score: larger means a higher score, or an equal score at a lower position."""
+    return ordered_bits(scores).to(torch.int64) * _LOW + (_LOW - 1 - positions.to(torch.int64))
+
+
+def unpack(keys: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(scores, positions) of packed keys."""
+    ordered = (keys >> 32).to(torch.int32)
+    bits = torch.where(ordered < 0, ordered ^ 0x7FFFFFFF, ordered)
+    return bits.view(torch.float32), _LOW - 1 - (keys & (_LOW - 1))
+
+
+def best_in_block(scores: torch.Tensor, k: int, first_position: int) -> torch.Tensor:
+    """Packed keys of the `min(k, width)` best columns of each row of `scores` (columns numbered from
+    `first_position`). Rows where a tie straddles the cut are ranked again on packed keys, so ties go to
+    the lower position exactly as in `pack`."""
+    width = scores.shape[1]
+    kept = min(k, width)
+    if kept == width:
+        return pack(scores, torch.arange(first_position, first_position + width).expand_as(scores))
+    values, columns = scores.topk(kept + 1, dim=1)
+    keys = pack(values[:, :kept], columns[:, :kept] + first_position)
+    tied = torch.nonzero(values[:, kept - 1] == values[:, kept]).flatten()
+    if len(tied):
+        rows = scores[tied]
+        keys[tied] = pack(rows, torch.arange(first_position, first_position + width).expand_as(rows)).topk(kept).values
+    return keys
+
+
+class RunningTopK:
+    """The k best packed keys seen so far for each of `size` records."""
+
+    def __init__(self, size: int, k: int) -> None:
+        self.keys = torch.full((size, k), EMPTY, dtype=torch.int64)
+
+    def offer(self, start: int, candidates: torch.Tensor) -> None:
+        """Merge packed candidate keys for records `start : start + len(candidates)`."""
+        stop = start + len(candidates)
+        merged = torch.cat([self.keys[start:stop], candidates], dim=1)
+        self.keys[start:stop] = merged.topk(self.keys.shape[1], dim=1).values
+
+    def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(record, candidate, score) of every kept entry with a finite score."""
+        scores, candidates = unpack(self.keys)
+        kept = torch.isfinite(scores) & (self.keys != EMPTY)
+        records = torch.arange(len(self.keys)).unsqueeze(1).expand_as(self.keys)
+        return records[kept].numpy(), candidates[kept].numpy(), scores[kept].numpy()
+
+
+@dataclass(frozen=True)
+class TopKLinks:
+    """One model's links under the top-k rule: sorted pair codes `row * records_b + column`."""
+
+    codes: np.ndarray
+    lowest_score: float  # NaN when there are none
+
+
+def top_k_links(
+    a: Side,
+    b: Side,
+    aggregation: Aggregation,
+    grid: ScoreGrid,
+    k: int,
+    direction: Direction,
+    on_block: Callable[[int], None] | None = None,
+) -> TopKLinks:
+    """The links of one model under the top-k rule (see the module docstring), one pass over the blocks."""
+    if k < 1:
+        raise ValueError(f"top_k must be at least 1, got {k}")
+    by_row = RunningTopK(len(a.record_ids), k) if direction in ("both", "a_to_b") else None
+    by_column = RunningTopK(len(b.record_ids), k) if direction in ("both", "b_to_a") else None
+    empty_a, empty_b = a.unit_counts == 0, b.unit_counts == 0
+    blocks: Iterable[torch.Tensor] = record_score_blocks(a, b, aggregation, grid.row_edges, grid.col_edges)
+    for (r0, r1, c0, c1), block in zip(grid.blocks(), blocks):
+        # records without units score NaN; -inf ranks them last and marks them as no candidate
+        block[torch.from_numpy(empty_a[r0:r1])] = -torch.inf
+        block[:, torch.from_numpy(empty_b[c0:c1])] = -torch.inf
+        if by_row is not None:
+            by_row.offer(r0, best_in_block(block, k, c0))
+        if by_column is not None:
+            by_column.offer(c0, best_in_block(block.T, k, r0))
+        if on_block:
+            on_block(block.numel())
+    width = len(b.record_ids)
+    codes, scores = [], []
+    if by_row is not None:
+        rows, columns, found = by_row.pairs()
+        codes.append(rows * width + columns)
+        scores.append(found)
+    if by_column is not None:
+        columns, rows, found = by_column.pairs()
+        codes.append(rows * width + columns)
+        scores.append(found)
+    all_scores = np.concatenate(scores)
+    return TopKLinks(np.unique(np.concatenate(codes)), float(all_scores.min()) if len(all_scores) else float("nan"))
+
+
+def pair_scores(
+    a: Side, b: Side, aggregation: Aggregation, rows: np.ndarray, cols: np.ndarray, chunk: int = 1 << 16
+) -> np.ndarray:
+    """Record scores of the given (row, column) pairs only, in float32; NaN where a position is -1 or a
+    record has no units. Same definition as `record_score_blocks`, computed pair by pair."""
+    rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+    result = np.full(len(rows), np.nan, dtype=np.float32)
+    present = np.flatnonzero((rows >= 0) & (cols >= 0))
+    if not len(present):
+        return result
+    rows, cols = rows[present], cols[present]
+    if aggregation == "mean":
+        means_a, means_b = a.mean_vectors(), b.mean_vectors()
+        for start in range(0, len(rows), chunk):
+            r, c = torch.from_numpy(rows[start : start + chunk]), torch.from_numpy(cols[start : start + chunk])
+            result[present[start : start + chunk]] = (means_a[r] * means_b[c]).sum(dim=1).numpy()
+        return result
+    units_a, units_b = a.unit_counts[rows], b.unit_counts[cols]
+    unit_pairs = units_a * units_b
+    pair_of = np.repeat(np.arange(len(rows)), unit_pairs)
+    within = np.arange(len(pair_of)) - np.repeat(np.cumsum(unit_pairs) - unit_pairs, unit_pairs)
+    unit_a = a.offsets[rows][pair_of] + within // units_b[pair_of]
+    unit_b = b.offsets[cols][pair_of] + within % units_b[pair_of]
+    best = torch.full((len(rows),), -torch.inf)
+    for start in range(0, len(pair_of), chunk):
+        stop = start + chunk
+        cosines = (a.vectors[unit_a[start:stop]] * b.vectors[unit_b[start:stop]]).sum(dim=1)
+        best.scatter_reduce_(0, torch.from_numpy(pair_of[start:stop]), cosines, "amax")
+    best[torch.from_numpy(unit_pairs == 0)] = torch.nan
+    result[present] = best.numpy()
+    return result
