@@ -34,7 +34,15 @@ def segment_max(unit_scores: torch.Tensor, row_lengths: torch.Tensor, col_length
     """
     if unit_scores.numel() == 0:
         return torch.full((len(row_lengths), len(col_lengths)), torch.nan)
-    by_row = torch.segment_reduce(unit_scores, "max", lengths=row_lengths, axis=0)
+    # the max of one unit is that unit's score: a side whose records all have one unit needs no pass
+    # (so the result may be `unit_scores` itself)
+    by_row = (
+        unit_scores
+        if (row_lengths == 1).all()
+        else torch.segment_reduce(unit_scores, "max", lengths=row_lengths, axis=0)
+    )
+    if (col_lengths == 1).all():
+        return by_row
     by_pair = torch.segment_reduce(by_row.T.contiguous(), "max", lengths=col_lengths, axis=0).T
     return by_pair.masked_fill_(by_pair == -torch.inf, torch.nan)
 

@@ -67,16 +67,33 @@ def best_in_block(scores: torch.Tensor, k: int, first_position: int) -> torch.Te
 
 
 class RunningTopK:
-    """The k best packed keys seen so far for each of `size` records."""
+    """The k best packed keys seen so far for each of `size` records, best first."""
 
     def __init__(self, size: int, k: int) -> None:
         self.keys = torch.full((size, k), EMPTY, dtype=torch.int64)
 
-    def offer(self, start: int, candidates: torch.Tensor) -> None:
-        """Merge packed candidate keys for records `start : start + len(candidates)`."""
-        stop = start + len(candidates)
-        merged = torch.cat([self.keys[start:stop], candidates], dim=1)
-        self.keys[start:stop] = merged.topk(self.keys.shape[1], dim=1).values
+    def offer(self, start: int, block: torch.Tensor, first_position: int, by_column: bool = False) -> None:
+        """Merge a block of scores: one row per record `start + i` (one column with `by_column`), the
+        candidates numbered from `first_position`.
+
+        Blocks must come in candidate order, so every new candidate has a higher position than the
+        kept ones and a score equal to a record's k-th best loses to it. Only records whose best new
+        score beats their k-th best are ranked again: after the first blocks, a falling share of them.
+        """
+        size = block.shape[1] if by_column else block.shape[0]
+        kept = self.keys[start : start + size]
+        k = kept.shape[1]
+        floor = unpack(kept[:, -1])[0].masked_fill(kept[:, -1] == EMPTY, -torch.inf)
+        touched = torch.nonzero(block.amax(dim=0 if by_column else 1) > floor).flatten()
+        if not len(touched):
+            return
+        if len(touched) > size // 2:  # cheaper to rank every record than to gather the touched ones
+            touched = torch.arange(size)
+            scores = block.T.contiguous() if by_column else block
+        else:
+            scores = block.index_select(1, touched).T.contiguous() if by_column else block.index_select(0, touched)
+        candidates = best_in_block(scores, k, first_position)
+        kept[touched] = torch.cat([kept[touched], candidates], dim=1).topk(k).values
 
     def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(record, candidate, score) of every kept entry with a finite score."""
@@ -115,9 +132,9 @@ def top_k_links(
         block[torch.from_numpy(empty_a[r0:r1])] = -torch.inf
         block[:, torch.from_numpy(empty_b[c0:c1])] = -torch.inf
         if by_row is not None:
-            by_row.offer(r0, best_in_block(block, k, c0))
+            by_row.offer(r0, block, c0)
         if by_column is not None:
-            by_column.offer(c0, best_in_block(block.T, k, r0))
+            by_column.offer(c0, block, r0, by_column=True)
         if on_block:
             on_block(block.numel())
     width = len(b.record_ids)
