@@ -130,16 +130,11 @@ def link_counts(links: pd.DataFrame) -> pd.DataFrame:
 
 
 def links_section(ws: Workspace) -> Section:
-    rule = ws.config.sampling
-    made_by = (
-        f"each model's top {rule.top_k} records of the other collection per record"
-        if rule.link_rule == "top_k"
-        else f"pairs at or above each model's {rule.percentile:g}th-percentile threshold"
-    )
     section = Section(
         "links",
         "Links per stratum",
-        f"Cross-collection links ({rule.link_rule_text}): {made_by}, by comparison and agreement stratum.",
+        "Cross-collection links of each model, by comparison and agreement stratum. "
+        f"Link rule: {ws.config.sampling.link_rule_text}.",
     )
     links = _read(ws, artifacts.LINKS, section)
     if links is not None:

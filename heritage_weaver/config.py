@@ -194,9 +194,12 @@ class SamplingConfig(_Strict):
     def link_rule_text(self) -> str:
         """The link rule in words, for reports and tables."""
         if self.link_rule == "top_k":
-            looked = {"both": "either direction", "a_to_b": "from collection A", "b_to_a": "from collection B"}
-            return f"top {self.top_k} records of the other collection per record ({looked[self.direction]})"
-        return f"{self.percentile:g}th percentile of {self.percentile_mode}-pair scores per model"
+            return {
+                "both": f"top {self.top_k} records of the other collection per record, either way",
+                "a_to_b": f"top {self.top_k} records of collection B per record of collection A",
+                "b_to_a": f"top {self.top_k} records of collection A per record of collection B",
+            }[self.direction]
+        return f"pairs at or above the {self.percentile:g}th percentile of {self.percentile_mode}-pair scores"
 
     @field_validator("percentile")
     @classmethod

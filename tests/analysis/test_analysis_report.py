@@ -183,3 +183,22 @@ def test_demo_report_shows_the_truth_beside_the_estimates(tmp_path):
     difference = pd.read_csv(ws.path("report", "tables", "precision_fine_tuned_minus_base.csv"))
     assert {"truth", "truth_as_labelled", "covers truth as labelled"} <= set(difference.columns)
     assert "SIMULATION: `truth` is the share" in ws.path("report", "report.html").read_text()
+
+
+@pytest.mark.parametrize(
+    ("sampling", "rule"),
+    [
+        ("", "pairs at or above the 99th percentile of record-pair scores"),
+        (
+            'link_rule = "top_k"\ntop_k = 7\ndirection = "a_to_b"\n',
+            "top 7 records of collection B per record of collection A",
+        ),
+    ],
+)
+def test_report_names_the_rule_that_made_the_links(tmp_path, sampling, rule):
+    ws = write_study(tmp_path / "study")
+    config = ws.path("study.toml")
+    config.write_text(config.read_text().replace("[sampling]\n", "[sampling]\n" + sampling))
+    html = build_report(Workspace.open(ws.root)).read_text()
+    assert f"Link rule: {rule}." in html
+    assert f"<td>link rule</td>\n      <td>{rule}</td>" in html  # the settings table
