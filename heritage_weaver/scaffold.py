@@ -50,8 +50,11 @@ loss_normalisation = "{loss_normalisation}"  # "study": mean over the logit matr
 [sampling]
 # collection_a / collection_b default to the first two collections above.
 base_model = "base"
+link_rule = "percentile"    # or "top_k": each record's top_k best records of the other collection
 percentile = 99             # links are record pairs at or above this percentile
 percentile_mode = "record"  # "record" pairs, or "unit" pairs as the published study did
+top_k = 10                  # with link_rule = "top_k"
+direction = "both"          # with link_rule = "top_k": "both", "a_to_b" or "b_to_a"
 annotators = {annotators}
 per_annotator = {per_annotator}
 overlap = {overlap}               # share of each batch also shown to another annotator
