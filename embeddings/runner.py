@@ -30,6 +30,10 @@ from heritage_weaver.vectors import FAILURE_COLUMNS, ModelStore, content_key, em
 from heritage_weaver.workspace import Workspace
 
 
+class EmbedError(RuntimeError):
+    """A model cannot be embedded with; the message names it and says why."""
+
+
 @dataclass(frozen=True)
 class EmbedSummary:
     model: str

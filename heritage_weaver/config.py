@@ -13,7 +13,7 @@ import re
 import string
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
@@ -147,6 +147,10 @@ class EmbeddingConfig(_Strict):
     index: Literal["flat", "ivf", "hnsw"] = "flat"
 
 
+Engine = Literal["local", "ray"]
+ENGINES: tuple[str, ...] = get_args(Engine)
+
+
 class ComputeConfig(_Strict):
     """Where `hw embed` runs: the local engine (this process, a DataLoader pool) or Ray Data.
 
@@ -166,7 +170,7 @@ class ComputeConfig(_Strict):
       killed run loses at most the blocks in flight.
     """
 
-    engine: Literal["local", "ray"] = "local"
+    engine: Engine = "local"
     ray_address: str | None = None
     gpus_per_replica: float = Field(default=1.0, gt=0)
     encoder_replicas: int | None = Field(default=None, gt=0)
