@@ -164,10 +164,12 @@ class ComputeConfig(_Strict):
       (0.5 puts two replicas on one GPU).
     - `encoder_replicas`: model replicas (Ray actors, each loading the model once); default as
       many as the cluster's GPUs hold at `gpus_per_replica` each, else one CPU replica.
-    - `cpu_workers`: CPUs of the private Ray instance, which is also the number of image-decoding
-      tasks run at once; default `os.cpu_count()`. With `ray_address` the cluster's own CPUs count.
-    - `block_size`: pending units per Ray block; one block becomes one committed shard, so a
-      killed run loses at most the blocks in flight.
+    - `cpu_workers`: CPUs of the private Ray instance, shared by the encoder replicas (one each)
+      and the image-decoding tasks; default `os.cpu_count()`. With `ray_address` the cluster's
+      own CPUs count.
+    - `block_size`: pending units per block; one block becomes one committed shard, so a killed
+      run loses at most the blocks in flight (Ray blocks are at most this large, smaller where
+      a study has fewer blocks than workers).
     """
 
     engine: Engine = "local"
