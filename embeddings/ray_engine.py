@@ -61,6 +61,7 @@ def ray_session(compute: ComputeConfig) -> Iterator[RaySession]:
     errors only, sends no usage statistics and starts no dashboard.
     """
     import ray
+    import ray.data
 
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # offline: no report to the Ray project
     connect = not ray.is_initialized()
