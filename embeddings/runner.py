@@ -24,10 +24,14 @@ from heritage_weaver import atomic
 from heritage_weaver.artifacts import RECORDS
 from heritage_weaver.decode import ImageProblem, open_rgb
 from heritage_weaver.images import ImageResolver
-from heritage_weaver.progress import SILENT, Progress
-from heritage_weaver.siglip import PixelRecipe
+from heritage_weaver.progress import SILENT, Advance, Progress
+from heritage_weaver.siglip import PixelRecipe, compute_dtype
 from heritage_weaver.vectors import FAILURE_COLUMNS, ModelStore, content_key, embedded_units
 from heritage_weaver.workspace import Workspace
+
+
+class EmbedError(RuntimeError):
+    """A model cannot be embedded with; the message names it and says why."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,18 @@ class ShardWriter:
         self.rows, self.vectors, self.failures = [], [], []
 
 
+def decode_image(path: str, pixels: PixelRecipe) -> tuple[np.ndarray | None, str | None]:
+    """The file decoded and resized to uint8 HWC, or None and the reason it cannot be embedded."""
+    try:
+        image = open_rgb(path, pixels.draft_size)
+    except ImageProblem as problem:
+        return None, str(problem)
+    try:
+        return pixels.resize(image), None
+    except Exception as error:  # one odd image must not sink its batch
+        return None, f"image preprocessing failed: {error}"
+
+
 class ImageUnits(Dataset):
     """Decodes and resizes image files in DataLoader workers to uint8 HWC; a bad file yields its reason instead."""
 
@@ -106,14 +122,7 @@ class ImageUnits(Dataset):
         return len(self.paths)
 
     def __getitem__(self, position: int) -> tuple[int, np.ndarray | None, str | None]:
-        try:
-            image = open_rgb(self.paths[position], self.pixels.draft_size)
-        except ImageProblem as problem:
-            return position, None, str(problem)
-        try:
-            return position, self.pixels.resize(image), None
-        except Exception as error:  # one odd image must not sink its batch
-            return position, None, f"image preprocessing failed: {error}"
+        return position, *decode_image(self.paths[position], self.pixels)
 
 
 def stack_pixels(items) -> tuple[list[int], torch.Tensor | None, list[tuple[int, str]]]:
@@ -129,47 +138,82 @@ def _limit_worker_threads(_: int) -> None:
     torch.set_num_threads(1)
 
 
+@dataclass(frozen=True)
+class EmbedPlan:
+    """What one run of one model has to do: every unit of the study, and those still pending."""
+
+    store: ModelStore
+    units: pd.DataFrame
+    pending: pd.DataFrame  # units with neither a vector for their content nor a recorded failure
+    restarted: bool  # earlier vectors came from other weights and were discarded
+
+
+def plan_embedding(ws: Workspace, model: str, weights_hash: str, tokenizer, retry_failures: bool) -> EmbedPlan:
+    """Tidy the store after a killed run, discard vectors of other weights, save the units, find the pending ones."""
+    store = ModelStore.of(ws, model)
+    store.remove_leftovers()
+    restarted = any(store.shard_metadata(n).get("weights_hash") != weights_hash for n in store.committed_shards())
+    if restarted:
+        store.clear_vectors()
+    units = study_units(ws, tokenizer)
+    _save_units(ws, store, units, model)
+    return EmbedPlan(store, units, _pending(store, units, retry_failures), restarted)
+
+
+def shard_metadata(ws: Workspace, model: str, model_id: str, weights_hash: str, device: str) -> dict[str, str]:
+    """What every shard records about how its vectors were made (in its schema and the manifest)."""
+    return {
+        "model": model,
+        "model_id": model_id,
+        "weights_hash": weights_hash,
+        "dtype": ws.config.embedding.dtype,
+        "compute_dtype": compute_dtype(device),
+        "device": str(device),
+    }
+
+
+def open_writer(ws: Workspace, plan: EmbedPlan, metadata: dict[str, str], shard_size: int) -> ShardWriter:
+    """A writer into the plan's store that records each committed shard in the manifest."""
+
+    def record_shard(number: int, count: int) -> None:
+        plan.store.shard(number, ".npy").record(ws, units=count, **metadata)
+
+    return ShardWriter(plan.store, metadata, shard_size, ws.config.embedding.dtype, record_shard)
+
+
+def finish_embedding(ws: Workspace, plan: EmbedPlan, writer: ShardWriter) -> EmbedSummary:
+    """Commit what the writer still holds, record the failures table, and count the store."""
+    writer.commit()
+    store, units = plan.store, plan.units
+    if store.failures_path.is_file():
+        store.failures.record(ws, inputs=[RECORDS], model=store.model)
+    embedded = embedded_units(store, units)
+    failed = _failed_units(store, units.loc[~units["unit_id"].isin(embedded["unit_id"])])
+    return EmbedSummary(
+        store.model, len(units), len(embedded), len(failed), writer.embedded, writer.failed, plan.restarted
+    )
+
+
 def embed_model(
     ws: Workspace, model: str, encoder, batch_size: int, retry_failures: bool = False, progress: Progress = SILENT
 ) -> EmbedSummary:
     """Embed every unit of the study with `encoder` into `embeddings/<model>/`, resuming."""
-    settings = ws.config.embedding
-    store = ModelStore.of(ws, model)
-    store.remove_leftovers()
-    restarted = any(
-        store.shard_metadata(n).get("weights_hash") != encoder.weights_hash for n in store.committed_shards()
-    )
-    if restarted:
-        store.clear_vectors()
-    units = study_units(ws, encoder.processor.tokenizer)
-    _save_units(ws, store, units, model)
-    pending = _pending(store, units, retry_failures)
-
-    metadata = {
-        "model": model,
-        "model_id": encoder.model_id,
-        "weights_hash": encoder.weights_hash,
-        "dtype": settings.dtype,
-        "compute_dtype": str(encoder.dtype),
-        "device": str(encoder.device),
-    }
-
-    def record_shard(number: int, count: int) -> None:
-        store.shard(number, ".npy").record(ws, units=count, **metadata)
-
-    writer = ShardWriter(store, metadata, settings.shard_size, settings.dtype, record_shard)
+    plan = plan_embedding(ws, model, encoder.weights_hash, encoder.processor.tokenizer, retry_failures)
+    metadata = shard_metadata(ws, model, encoder.model_id, encoder.weights_hash, encoder.device)
+    writer = open_writer(ws, plan, metadata, ws.config.embedding.shard_size)
+    pending = plan.pending
     advance = progress.task(f"embed {model}", len(pending), "units")
     embed_texts(pending[pending["modality"] == "text"], encoder, batch_size, writer, advance)
     embed_images(
-        ws, pending[pending["modality"] == "image"], encoder, batch_size, settings.image_workers, writer, advance
+        ws,
+        pending[pending["modality"] == "image"],
+        encoder,
+        batch_size,
+        ws.config.embedding.image_workers,
+        writer,
+        advance,
     )
-    writer.commit()
-    if store.failures_path.is_file():
-        store.failures.record(ws, inputs=[RECORDS], model=model)
-
-    embedded = embedded_units(store, units)
-    failed = _failed_units(store, units.loc[~units["unit_id"].isin(embedded["unit_id"])])
-    return EmbedSummary(model, len(units), len(embedded), len(failed), writer.embedded, writer.failed, restarted)
+    return finish_embedding(ws, plan, writer)
 
 
 def _save_units(ws: Workspace, store: ModelStore, units: pd.DataFrame, model: str) -> None:
@@ -199,12 +243,34 @@ def _pending(store: ModelStore, units: pd.DataFrame, retry_failures: bool) -> pd
     return units[~units["unit_id"].isin(done | failed)].reset_index(drop=True)
 
 
-def embed_texts(units: pd.DataFrame, encoder, batch_size: int, writer: ShardWriter, advance) -> None:
+EMPTY_TEXT = "empty text"
+NOT_FETCHED = "image not fetched (run `hw fetch-images`)"
+
+
+def texts_to_encode(units: pd.DataFrame, writer: ShardWriter, advance: Advance) -> pd.DataFrame:
+    """Record units with empty text as failures; the others, to encode."""
     empty = units["text"].fillna("").str.strip() == ""
     if empty.any():
-        writer.fail(units[empty], ["empty text"] * int(empty.sum()))
+        writer.fail(units[empty], [EMPTY_TEXT] * int(empty.sum()))
         advance(int(empty.sum()))
-    texts = units[~empty]
+    return units[~empty].reset_index(drop=True)
+
+
+def images_to_decode(
+    ws: Workspace, units: pd.DataFrame, writer: ShardWriter, advance: Advance
+) -> tuple[pd.DataFrame, list[str]]:
+    """Record units whose image is not on disk as failures; the others, and their files' paths."""
+    resolve = ImageResolver(ws)
+    paths = [resolve(location) for location in units["image"]]
+    missing = np.array([path is None for path in paths], dtype=bool)
+    if missing.any():
+        writer.fail(units[missing], [NOT_FETCHED] * int(missing.sum()))
+        advance(int(missing.sum()))
+    return units[~missing].reset_index(drop=True), [str(path) for path in paths if path is not None]
+
+
+def embed_texts(units: pd.DataFrame, encoder, batch_size: int, writer: ShardWriter, advance: Advance) -> None:
+    texts = texts_to_encode(units, writer, advance)
     for start in range(0, len(texts), batch_size):
         batch = texts.iloc[start : start + batch_size]
         writer.add(batch, encoder.encode_texts(batch["text"].tolist()))
@@ -212,20 +278,13 @@ def embed_texts(units: pd.DataFrame, encoder, batch_size: int, writer: ShardWrit
 
 
 def embed_images(
-    ws: Workspace, units: pd.DataFrame, encoder, batch_size: int, workers: int, writer: ShardWriter, advance
+    ws: Workspace, units: pd.DataFrame, encoder, batch_size: int, workers: int, writer: ShardWriter, advance: Advance
 ) -> None:
     if units.empty:
         return
-    resolve = ImageResolver(ws)
-    paths = [resolve(location) for location in units["image"]]
-    missing = np.array([path is None for path in paths], dtype=bool)
-    if missing.any():
-        writer.fail(units[missing], ["image not fetched (run `hw fetch-images`)"] * int(missing.sum()))
-        advance(int(missing.sum()))
-    units = units[~missing].reset_index(drop=True)
-    dataset = ImageUnits([str(path) for path, gone in zip(paths, missing) if not gone], encoder.pixels)
+    units, paths = images_to_decode(ws, units, writer, advance)
     loader = DataLoader(
-        dataset,
+        ImageUnits(paths, encoder.pixels),
         batch_size=batch_size,
         num_workers=workers,
         collate_fn=stack_pixels,

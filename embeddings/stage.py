@@ -5,20 +5,33 @@ from __future__ import annotations
 import os
 
 from embeddings.index import build_indexes, indexed_models
-from embeddings.runner import EmbedSummary, embed_model
+from embeddings.runner import EmbedError, EmbedSummary, embed_model
 from heritage_weaver.artifacts import EMBED_FAILURES, INDEX, INDEX_ROWS, RECORDS, SHARD_VECTORS, UNITS, ArtifactError
+from heritage_weaver.config import ENGINES
 from heritage_weaver.progress import Progress
 from heritage_weaver.stages import Stage, needs
 from heritage_weaver.workspace import Workspace
 
-
-class EmbedError(RuntimeError):
-    """A model cannot be embedded with; the message names it and says why."""
+ENGINE_VARIABLE = "HW_ENGINE"
 
 
 def available_models(ws: Workspace) -> list[str]:
     """Configured models whose checkpoint folder exists (hub ids count as available)."""
     return [name for name in ws.config.models if ws.model_available(name)]
+
+
+def chosen_engine(ws: Workspace, engine: str | None = None) -> tuple[str, str]:
+    """The engine of this run and what chose it: `engine` (`hw embed --engine`), else
+    `$HW_ENGINE`, else `compute.engine`."""
+    if engine is not None:
+        source = "--engine"
+    elif os.environ.get(ENGINE_VARIABLE):
+        engine, source = os.environ[ENGINE_VARIABLE], f"${ENGINE_VARIABLE}"
+    else:
+        engine, source = ws.config.compute.engine, "compute.engine"
+    if engine not in ENGINES:
+        raise EmbedError(f"{source} = {engine!r}: the engine must be one of {list(ENGINES)}")
+    return engine, source
 
 
 def run_embed(
@@ -28,31 +41,49 @@ def run_embed(
     batch_size: int | None = None,
     device: str | None = None,
     retry_failures: bool = False,
+    engine: str | None = None,
 ) -> list[EmbedSummary]:
-    """Embed every unit with each model (default: every model whose checkpoint exists), resuming."""
+    """Embed every unit with each model (default: every model whose checkpoint exists), resuming,
+    on the local or the Ray engine (`chosen_engine`)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from heritage_weaver.siglip import default_batch_size, load_siglip
-
     names = models or available_models(ws)
     unknown = [n for n in names if n not in ws.config.models]
     if unknown:
         raise EmbedError(f"unknown model(s) {unknown}; the study config has {list(ws.config.models)}")
     if not names:
         raise EmbedError("no configured model has a checkpoint yet (build one with `hw model tiny` or `hw train`)")
-    summaries = []
-    for name in names:
-        try:
-            encoder = load_siglip(ws.model_location(name), device)
-        except (OSError, ValueError) as error:
-            raise EmbedError(f"model {name!r} ({ws.model_location(name)}): cannot load: {error}") from None
-        size = batch_size or ws.config.embedding.batch_size or default_batch_size(encoder.device)
-        summary = embed_model(ws, name, encoder, size, retry_failures, progress)
+    engine, source = chosen_engine(ws, engine)
+    progress.note(f"embedding on the {engine} engine (chosen by {source})")
+    if engine == "ray":
+        from embeddings.ray_engine import embed_model_ray, ray_session
+
+        with ray_session(ws.config.compute) as session:
+            summaries = [
+                embed_model_ray(ws, name, session, batch_size, device, retry_failures, progress) for name in names
+            ]
+    else:
+        summaries = [_embed_locally(ws, name, batch_size, device, retry_failures, progress) for name in names]
+    for summary in summaries:
         if summary.restarted:
-            progress.warn(f"{name}: the checkpoint's weights changed; earlier vectors were discarded.")
+            progress.warn(f"{summary.model}: the checkpoint's weights changed; earlier vectors were discarded.")
         if not summary.reconciles:
-            raise EmbedError(f"{name}: {summary.units} units != {summary.embedded} embedded + {summary.failed} failed")
-        summaries.append(summary)
+            raise EmbedError(
+                f"{summary.model}: {summary.units} units != {summary.embedded} embedded + {summary.failed} failed"
+            )
     return summaries
+
+
+def _embed_locally(
+    ws: Workspace, name: str, batch_size: int | None, device: str | None, retry_failures: bool, progress: Progress
+) -> EmbedSummary:
+    from heritage_weaver.siglip import default_batch_size, load_siglip
+
+    try:
+        encoder = load_siglip(ws.model_location(name), device)
+    except (OSError, ValueError) as error:
+        raise EmbedError(f"model {name!r} ({ws.model_location(name)}): cannot load: {error}") from None
+    size = batch_size or ws.config.embedding.batch_size or default_batch_size(encoder.device)
+    return embed_model(ws, name, encoder, size, retry_failures, progress)
 
 
 def run_index(ws: Workspace, progress: Progress, models: list[str] | None = None, force: bool = False) -> list[dict]:

@@ -13,7 +13,7 @@ import re
 import string
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
@@ -145,6 +145,39 @@ class EmbeddingConfig(_Strict):
     shard_size: int = Field(default=4096, gt=0)
     image_workers: int = Field(default=2, ge=0)
     index: Literal["flat", "ivf", "hnsw"] = "flat"
+
+
+Engine = Literal["local", "ray"]
+ENGINES: tuple[str, ...] = get_args(Engine)
+
+
+class ComputeConfig(_Strict):
+    """Where `hw embed` runs: the local engine (this process, a DataLoader pool) or Ray Data.
+
+    - `engine`: "local" or "ray"; the environment variable `HW_ENGINE` overrides it for one run,
+      and `hw embed --engine` overrides both. Vectors do not depend on it (within the compute
+      dtype's tolerance), so changing it never makes embeddings stale.
+    - `ray_address`: None starts a private Ray instance inside the `hw` process for the run and
+      stops it afterwards; otherwise the address `ray.init` connects to ("auto" for the cluster
+      this machine belongs to, "ray://host:10001" for a remote one), which is left running.
+    - `gpus_per_replica`: the GPU share of each encoder replica when the cluster has GPUs
+      (0.5 puts two replicas on one GPU).
+    - `encoder_replicas`: model replicas (Ray actors, each loading the model once); default as
+      many as the cluster's GPUs hold at `gpus_per_replica` each, else one CPU replica.
+    - `cpu_workers`: CPUs of the private Ray instance, shared by the encoder replicas (one each)
+      and the image-decoding tasks; default `os.cpu_count()`. With `ray_address` the cluster's
+      own CPUs count.
+    - `block_size`: pending units per block; one block becomes one committed shard, so a killed
+      run loses at most the blocks in flight (Ray blocks are at most this large, smaller where
+      a study has fewer blocks than workers).
+    """
+
+    engine: Engine = "local"
+    ray_address: str | None = None
+    gpus_per_replica: float = Field(default=1.0, gt=0)
+    encoder_replicas: int | None = Field(default=None, gt=0)
+    cpu_workers: int | None = Field(default=None, gt=0)
+    block_size: int = Field(default=4096, gt=0)
 
 
 class TrainingConfig(_Strict):
@@ -280,6 +313,10 @@ class PublishingConfig(_Strict):
         return templates
 
 
+# Sections that change how a verb runs but not what it writes: no artifact is stale when they change.
+EXECUTION_SECTIONS = ("compute",)
+
+
 PREDICTABLE_FIELD = r"^(category|taxonomy(\.[1-9][0-9]*)?)$"
 FIELD_SPELLING = (
     "category, taxonomy, taxonomy.N (N = 1 for the broadest level) or an extra field of [[collections]] fields"
@@ -334,6 +371,7 @@ class StudyConfig(_Strict):
     comparisons: list[ComparisonConfig] = Field(default_factory=default_comparisons)
     fetch: FetchConfig = FetchConfig()
     embedding: EmbeddingConfig = EmbeddingConfig()
+    compute: ComputeConfig = ComputeConfig()
     training: TrainingConfig = TrainingConfig()
     sampling: SamplingConfig = SamplingConfig()
     labelstudio: LabelStudioConfig = LabelStudioConfig()
@@ -397,9 +435,10 @@ class StudyConfig(_Strict):
         return a, b
 
     def section_hash(self, *sections: str) -> str:
-        """A short, stable hash of some top-level sections (all of them when none given)."""
+        """A short, stable hash of some top-level sections (when none given: all of them but
+        `EXECUTION_SECTIONS`, which say where work runs, not what it yields)."""
         data = self._as_written or self.model_dump(mode="json")
-        chosen = {key: data[key] for key in (sections or data.keys())}
+        chosen = {key: data[key] for key in (sections or [k for k in data if k not in EXECUTION_SECTIONS])}
         return hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()[:16]
 
 

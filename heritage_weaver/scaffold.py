@@ -40,6 +40,16 @@ simulation = {simulation}      # true only for the demo: the report then says la
 text_units = "sentences"    # "sentences" (spaCy) or "segments" (64-token pieces)
 dtype = "float32"           # or "float16" to halve the vector store
 
+[compute]
+# Where `hw embed` runs (HW_ENGINE=local|ray or `hw embed --engine` override it for one run):
+# "local" (this process) or "ray" (Ray Data: image decoding on CPU tasks, encoder replicas as actors).
+engine = "local"
+# ray_address = "auto"      # connect to a running Ray cluster; unset: a private one for the run
+# gpus_per_replica = 1.0    # GPU share of each encoder replica
+# encoder_replicas = 2      # default: as many as the GPUs hold, else 1 on the CPU
+# cpu_workers = 8           # CPUs of the private Ray instance; default: all of this machine's
+# block_size = 4096         # units per Ray block (one committed shard each)
+
 [training]
 base_model = "base"
 epochs = {epochs}

@@ -233,23 +233,34 @@ class SiglipEncoder:
         return self.encode_token_ids(self.token_ids(texts))
 
 
+def compute_dtype(device: str) -> str:
+    """The dtype `load_siglip` computes in for inference on `device`: bfloat16 on CUDA, else float32."""
+    return "bfloat16" if str(device).startswith("cuda") else "float32"
+
+
+def load_processor(location: str) -> Any:
+    """A checkpoint's processor (tokenizer and image processor) without its weights."""
+    from transformers import AutoProcessor
+
+    return AutoProcessor.from_pretrained(str(location))
+
+
 def load_siglip(location: str, device: str | None = None, training: bool = False) -> SiglipEncoder:
     """Load a SigLIP checkpoint by hub id or local folder, in eval mode.
 
     For inference on CUDA the weights are cast to bfloat16; with `training` they stay float32
     (the training step runs under bf16 autocast), as they always do on the CPU.
     """
-    from transformers import AutoModel, AutoProcessor
+    from transformers import AutoModel
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # our own bars report progress
     location = str(location)
     device = device or default_device()
     model = AutoModel.from_pretrained(location).to(device).eval()
-    cuda = device.startswith("cuda")
-    if cuda and not training:
+    if device.startswith("cuda") and not training:
         model = model.to(torch.bfloat16)
-    processor = AutoProcessor.from_pretrained(location)
+    processor = load_processor(location)
     check_token_ids(model.config.text_config, processor.tokenizer)
     return SiglipEncoder(
         model=model,
@@ -257,6 +268,6 @@ def load_siglip(location: str, device: str | None = None, training: bool = False
         device=device,
         model_id=location,
         weights_hash=weights_hash(location),
-        dtype="bfloat16" if cuda else "float32",
+        dtype=compute_dtype(device),
         pixels=PixelRecipe.of(processor.image_processor),
     )

@@ -30,11 +30,21 @@ def embed(
     ] = None,
     device: Annotated[str | None, typer.Option(help="cpu or cuda (default: cuda when present).")] = None,
     retry_failures: Annotated[bool, typer.Option(help="Try again units that failed in an earlier run.")] = False,
+    engine: Annotated[
+        str | None,
+        typer.Option(help="local or ray (default: $HW_ENGINE, else compute.engine of study.toml)."),
+    ] = None,
 ) -> None:
     """Embed every record's image and text units (resumable: a re-run adds only what is missing)."""
     workspace = open_study(study)
     summaries = execute(
-        EMBED, workspace, models=model, batch_size=batch_size, device=device, retry_failures=retry_failures
+        EMBED,
+        workspace,
+        models=model,
+        batch_size=batch_size,
+        device=device,
+        retry_failures=retry_failures,
+        engine=engine,
     )
     show_embed(workspace, summaries)
 

@@ -44,6 +44,8 @@ def test_init_refuses_to_overwrite(tmp_path):
         (('base_model = "base"\nepochs', 'base_model = "clip"\nepochs'), "training.base_model"),
         (('format = "nms"', 'format = "xml"'), "collections.1.format"),
         (("[labelstudio]", '[labelstudio]\ntoken = "secret"'), "labelstudio.token"),
+        (('engine = "local"', 'engine = "spark"'), "compute.engine"),
+        (("[compute]", "[compute]\nblock_size = 0"), "compute.block_size"),
         (("[study]", "[study\n"), "not valid TOML"),
     ],
 )
@@ -65,3 +67,12 @@ def test_generic_collection_needs_record_id_mapping(tmp_path):
 def test_missing_config_file(tmp_path):
     with pytest.raises(ConfigError, match="hw init"):
         load_config(tmp_path / "study.toml")
+
+
+def test_the_compute_section_changes_no_hash(tmp_path):
+    local = load_config(_write(tmp_path, render("s")))
+    ray = load_config(_write(tmp_path, render("s").replace('engine = "local"', 'engine = "ray"\nblock_size = 64')))
+    assert (local.compute.engine, ray.compute.engine, ray.compute.block_size) == ("local", "ray", 64)
+    assert local.section_hash() == ray.section_hash()
+    assert local.section_hash("embedding") == ray.section_hash("embedding")
+    assert local.section_hash("compute") != ray.section_hash("compute")

@@ -25,13 +25,14 @@ def write_records(ws: Workspace, records: pd.DataFrame) -> None:
     atomic.write_table(ws.path("records", "records.parquet"), records.reset_index(drop=True))
 
 
-def set_embedding_options(ws: Workspace, **options: object) -> Workspace:
-    """Rewrite the study's [embedding] section keys; returns a fresh Workspace (config re-read)."""
+def set_embedding_options(ws: Workspace, section: str = "embedding", **options: object) -> Workspace:
+    """Rewrite keys of the study's [embedding] (or another) section; returns a fresh Workspace (config re-read)."""
     config = ws.path("study.toml")
     lines = [f"{key} = {value!r}".replace("'", '"') for key, value in options.items()]
     text = config.read_text(encoding="utf-8")
     text = "\n".join(line for line in text.splitlines() if line.split("=")[0].strip() not in options)
-    config.write_text(text.replace("[embedding]", "[embedding]\n" + "\n".join(lines), 1) + "\n", encoding="utf-8")
+    header = f"[{section}]"
+    config.write_text(text.replace(header, header + "\n" + "\n".join(lines), 1) + "\n", encoding="utf-8")
     return Workspace.open(ws.root)
 
 
