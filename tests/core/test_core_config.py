@@ -40,7 +40,7 @@ def test_init_refuses_to_overwrite(tmp_path):
         (("seed = 42", 'seed = "many"'), "study.seed"),
         (("[embedding]", "[embedding]\nbatch = 3"), "embedding.batch"),
         (('path = "data/nms.csv"', 'path = "data/missing.csv"'), "collections.1.path: file not found"),
-        (('base_model = "base"\npercentile', 'base_model = "clip"\npercentile'), "sampling.base_model"),
+        (('base_model = "base"\nlink_rule', 'base_model = "clip"\nlink_rule'), "sampling.base_model"),
         (('base_model = "base"\nepochs', 'base_model = "clip"\nepochs'), "training.base_model"),
         (('format = "nms"', 'format = "xml"'), "collections.1.format"),
         (("[labelstudio]", '[labelstudio]\ntoken = "secret"'), "labelstudio.token"),
