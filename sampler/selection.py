@@ -121,14 +121,14 @@ class Passes(Protocol):
         ...
 
 
-def _strip_histogram(strip_blocks: StripBlocks, binning: Binning, strip: Any) -> tuple[np.ndarray, int]:
+def _strip_histogram(strip_blocks: StripBlocks, binning: Binning, strip: Any) -> tuple[Any, np.ndarray, int]:
     counts = np.zeros(binning.bins, dtype=np.int64)
     below = 0
     for block in strip_blocks(strip):
         _, index, block_below = binning.split(_finite(block))
         counts += np.bincount(index, minlength=binning.bins)
         below += block_below
-    return counts, below
+    return strip, counts, below
 
 
 def _strip_bin_values(
@@ -160,17 +160,17 @@ class StripPasses:
     strips: Sequence[Any]
     map_strips: MapStrips = map
 
-    def histogram(self, binning: Binning, on_strip: Callable[[], None] | None = None) -> tuple[np.ndarray, int]:
-        """As `Passes.histogram`; `on_strip` is called as each strip's counts come in (progress)."""
+    def histogram(self, binning: Binning, on_strip: Callable[[Any], None] | None = None) -> tuple[np.ndarray, int]:
+        """As `Passes.histogram`; `on_strip(strip)` is called as each strip's counts come in (progress)."""
         counts = np.zeros(binning.bins, dtype=np.int64)
         below = 0
-        for strip_counts, strip_below in self.map_strips(
+        for strip, strip_counts, strip_below in self.map_strips(
             partial(_strip_histogram, self.strip_blocks, binning), self.strips
         ):
             counts += strip_counts
             below += strip_below
             if on_strip:
-                on_strip()
+                on_strip(strip)
         return counts, below
 
     def bin_values(self, binning: Binning, bin_indexes: set[int]) -> dict[int, np.ndarray]:
@@ -239,10 +239,10 @@ def strip_percentile(
     q: float,
     bins: int = DEFAULT_BINS,
     cap: int = DEFAULT_CAP,
-    on_strip: Callable[[], None] | None = None,
+    on_strip: Callable[[Any], None] | None = None,
 ) -> tuple[float, int]:
     """(the exact q-th percentile, how many values it is taken over): every pass, pass 1 included, runs
-    through `passes`; `on_strip` is called as each strip of pass 1 is counted."""
+    through `passes`; `on_strip(strip)` is called as each strip of pass 1 is counted."""
     check_percentile(q)
     histogram = Histogram(bins)
     histogram.counts += passes.histogram(histogram.binning, on_strip)[0]
