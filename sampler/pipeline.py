@@ -7,7 +7,7 @@ of the selection counts them; the later passes and the links read the spills. `r
 (sampler.recompute): no disk; every pass, pass 1 and the link collection included, computes its
 blocks again (one matrix-product pass each), strip by strip through the injected `map_strips`, so
 the passes can run as Ray tasks (sampler.ray_tasks.ray_map). Both give the same thresholds and
-links. Only links and the few control pairs ever become rows.
+links, bit for bit. Only links and the few control pairs ever become rows.
 """
 
 from __future__ import annotations
@@ -356,8 +356,8 @@ def _percentile_recomputed(
 ) -> tuple[PairScores, np.ndarray, np.ndarray]:
     """As `_percentile`, with no spill: each selection pass and the link collection recompute their
     blocks (one matrix-product pass each) strip by strip through `map_strips`; every model's sides are
-    held until the comparison's pairs are scored. Thresholds and links are the spill path's exactly;
-    pairs outside the links are scored pair by pair (see sampler.recompute)."""
+    held until the pairs are scored. Thresholds, links and scores are the spill path's exactly (see
+    sampler.recompute)."""
     models = []
     thresholds: list[np.float32] = []
     for row, model in zip(rows, settings.models):
@@ -374,7 +374,7 @@ def _percentile_recomputed(
     for row, count in zip(rows, links.flags.sum(axis=0).tolist()):
         row["links"] = count
     link_rows, link_cols = np.divmod(links.codes, grid.shape[1])
-    return links.pair_scorer(tuple(models)), link_rows, link_cols
+    return links.pair_scorer(tuple(models), map_strips), link_rows, link_cols
 
 
 def _top_k(

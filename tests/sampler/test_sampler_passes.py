@@ -79,22 +79,16 @@ def _loader(data):
 
 
 def _assert_same_sample(spilled, recomputed):
-    """Thresholds, link sets and batches identical; a comparison's link scores identical, other scores
-    (pairs scored one by one) within float32 rounding."""
+    """Thresholds, links (every score and flag) and batches identical, scores to the bit."""
     pd.testing.assert_frame_equal(spilled.thresholds, recomputed.thresholds)
-    links, other = spilled.links.to_pandas(), recomputed.links.to_pandas()
-    assert links["pair_id"].tolist() == other["pair_id"].tolist() and links["link_types"].equals(other["link_types"])
-    for comparison in COMPARISONS:
-        flags = [f"link.{comparison.name}.{m}" for m in MODELS]
-        scores = [f"score.{comparison.name}.{m}" for m in MODELS]
-        pd.testing.assert_frame_equal(links[flags], other[flags])
-        own = links[flags].any(axis=1).to_numpy()
-        assert own.any() and not own.all()
-        pd.testing.assert_frame_equal(links.loc[own, scores], other.loc[own, scores])
-        np.testing.assert_allclose(links[scores], other[scores], atol=1e-6)
+    pd.testing.assert_frame_equal(spilled.links.to_pandas(), recomputed.links.to_pandas())  # NaN equal to NaN
+    assert spilled.batches.keys() == recomputed.batches.keys()
     for annotator, batch in spilled.batches.items():
-        same = [c for c in batch.columns if not c.startswith("score.")]
-        pd.testing.assert_frame_equal(batch[same], recomputed.batches[annotator][same])
+        pd.testing.assert_frame_equal(batch, recomputed.batches[annotator])
+    links = spilled.links.to_pandas()
+    for comparison in COMPARISONS:  # some pairs are links of one comparison only, scored by lookup in another
+        own = links[[f"link.{comparison.name}.{m}" for m in MODELS]].any(axis=1)
+        assert own.any() and not own.all()
 
 
 @pytest.mark.parametrize(
