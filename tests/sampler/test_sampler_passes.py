@@ -9,7 +9,7 @@ import torch
 from sampler_fakes import COMPARISONS, MODELS, unit_rows
 from test_sampler_pipeline import _run, _settings
 
-from sampler.pipeline import run_sample
+from sampler.pipeline import SampleError, run_sample
 from sampler.ray_tasks import ray_map
 from sampler.recompute import StripScores
 from sampler.selection import StripPasses, exact_percentile, strip_percentile
@@ -123,6 +123,11 @@ def test_recompute_reports_pass_one_as_the_spill_path_reports_its_scoring(study_
         )
         assert total == other_total == sum(spilled) == sum(recomputed)
         assert len(recomputed) < len(spilled)  # a strip at a time, not a block
+
+
+def test_unknown_score_store_is_rejected(study_vectors, tmp_path):
+    with pytest.raises(SampleError, match="score_store must be 'spill' or 'recompute', got 'memory'"):
+        _run(study_vectors, tmp_path, score_store="memory")
 
 
 @pytest.fixture(scope="module")
