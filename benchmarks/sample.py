@@ -7,6 +7,10 @@ Vectors are drawn on demand (a record latent shared by all models plus model noi
 models partly agree); their generation time is measured and reported apart.
 
     .venv/bin/python benchmarks/sample.py [--scale 0.1] [--mode record|unit] [--block-size 4096]
+        [--score-store spill|recompute] [--ray-cpus 2]
+
+`--ray-cpus N` runs the recomputed percentile passes as tasks on a local Ray instance of N CPUs
+(its start-up time is measured apart).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import torch
 
 from heritage_weaver.config import default_comparisons
 from sampler.pipeline import SampleSettings, run_sample
+from sampler.selection import MapStrips
 
 MODELS = ("base", "ft-last", "ft-best")
 SCALE = {
@@ -74,7 +79,19 @@ def main() -> None:
     parser.add_argument("--block-size", type=int, default=4096)
     parser.add_argument("--rule", choices=("percentile", "top_k"), default="percentile")
     parser.add_argument("--top-k", type=int, default=10)
+    parser.add_argument("--score-store", choices=("spill", "recompute"), default="spill")
+    parser.add_argument("--ray-cpus", type=int, default=0, help="run the strip passes on a local Ray instance")
     args = parser.parse_args()
+    map_strips: MapStrips = map
+    if args.ray_cpus:
+        import ray
+
+        from sampler.ray_tasks import ray_map
+
+        start = time.perf_counter()
+        ray.init(num_cpus=args.ray_cpus, include_dashboard=False)
+        print(f"Ray start-up: {time.perf_counter() - start:.1f} s")
+        map_strips = ray_map
     vectors = SyntheticVectors(args.scale)
     settings = SampleSettings(
         models=MODELS,
@@ -88,6 +105,7 @@ def main() -> None:
         top_k=args.top_k,
         direction="both",
         block_size=args.block_size,
+        score_store=args.score_store,
         annotators=("A01", "A02"),
         per_annotator=100,
         overlap=0.0,
@@ -96,12 +114,13 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory() as workdir:
         start, cpu_start = time.perf_counter(), time.process_time()
-        result = run_sample(settings, vectors, Path(workdir))
+        result = run_sample(settings, vectors, Path(workdir), map_strips=map_strips)
         wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     print(
         f"sizes: {vectors.sizes}; {len(MODELS)} models, {len(settings.comparisons)} comparisons, "
-        f"rule {args.rule}, mode {args.mode}, block size {args.block_size}, torch threads {torch.get_num_threads()}"
+        f"rule {args.rule}, mode {args.mode}, block size {args.block_size}, scores {args.score_store}"
+        f"{f' on Ray ({args.ray_cpus} CPUs)' if args.ray_cpus else ''}, torch threads {torch.get_num_threads()}"
     )
     print(result.thresholds[["model", "comparison", "threshold", "record_pairs", "links"]].to_string(index=False))
     print(f"linked pairs: {result.links.num_rows:,}; batch sizes: {[len(b) for b in result.batches.values()]}")

@@ -1,15 +1,19 @@
 """`hw sample` without the workspace: unit vectors in, thresholds, links and batches out.
 
-Per comparison, every model's record-pair scores are computed once, block by block, into a spill
-file (sampler.spill) while pass 1 of the percentile selection counts them; thresholds come from
-the selection passes, links from one more read of the spills. Only links and the few control
-pairs ever become rows.
+Under the percentile rule, `SampleSettings.score_store` chooses how the selection passes get their
+scores. `spill`: per comparison, every model's record-pair scores are computed once, block by
+block, into a spill file (sampler.spill, 4 bytes per record pair and model on disk) while pass 1
+of the selection counts them; the later passes and the links read the spills. `recompute`
+(sampler.recompute): no disk; every pass, pass 1 and the link collection included, computes its
+blocks again (one matrix-product pass each), strip by strip through the injected `map_strips`, so
+the passes can run as Ray tasks (sampler.ray_tasks.ray_map). Both give the same thresholds, links
+and scores, bit for bit. Only links and the few control pairs ever become rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -20,8 +24,9 @@ import pyarrow as pa
 from heritage_weaver.config import StudyConfig
 from sampler.batches import draw_controls, plan_batches
 from sampler.pairs import PairScores, PairSpace, ScoredComparison, assemble_batches
+from sampler.recompute import RecomputedLinks, StripScores, recomputed_threshold
 from sampler.scores import record_score_blocks, unit_score_blocks
-from sampler.selection import Histogram, check_percentile, float32_at_least, select_percentile
+from sampler.selection import Histogram, MapStrips, check_percentile, float32_at_least, select_percentile
 from sampler.sides import Side, block_edges, build_side
 from sampler.spill import ScoreGrid, ScoreSpill, spilled_scores
 from sampler.strata import Stratum, derive_strata
@@ -30,7 +35,9 @@ from sampler.top_k import Direction, pair_scores, top_k_links
 VectorLoader = Callable[[str, str, str], tuple[pd.DataFrame, np.ndarray]]
 """(model, modality, collection) → (units with a `record_id` column, their float32 unit vectors)."""
 BlockCallback = Callable[[str, int, int], None]
-"""(comparison, record pairs just scored, record pairs to score for it over all models)."""
+"""(comparison, record pairs just scored, record pairs to score for it over all models); with
+`score_store = recompute`, pass 1 of the percentile selection is what is counted."""
+ScoreStore = Literal["spill", "recompute"]
 
 
 THRESHOLD_COLUMNS = [
@@ -87,6 +94,7 @@ class SampleSettings:
     top_k: int
     direction: Direction
     block_size: int
+    score_store: ScoreStore
     annotators: tuple[str, ...]
     per_annotator: int
     overlap: float
@@ -109,6 +117,7 @@ class SampleSettings:
             top_k=sampling.top_k,
             direction=sampling.direction,
             block_size=sampling.block_size,
+            score_store="spill",  # until the config chooses (its compute section)
             annotators=tuple(sampling.annotators),
             per_annotator=sampling.per_annotator,
             overlap=sampling.overlap,
@@ -155,10 +164,18 @@ class _VectorCache:
 
 
 def run_sample(
-    settings: SampleSettings, load: VectorLoader, workdir: Path, on_block: BlockCallback | None = None
+    settings: SampleSettings,
+    load: VectorLoader,
+    workdir: Path,
+    on_block: BlockCallback | None = None,
+    map_strips: MapStrips = map,
 ) -> SampleResult:
-    """The whole sample computation; `workdir` holds the score spills (4 bytes per record pair and model)."""
+    """The whole sample computation; `workdir` holds the score spills (4 bytes per record pair and model;
+    none with `score_store = recompute`); `map_strips` runs the recomputed passes' strips (the builtin
+    `map` here, `sampler.ray_tasks.ray_map` on Ray)."""
     check_percentile(settings.percentile)
+    if settings.score_store not in ("spill", "recompute"):
+        raise SampleError(f"score_store must be 'spill' or 'recompute', got {settings.score_store!r}")
     if not settings.comparisons:
         raise SampleError("the study config has no comparisons")
     if len(set(settings.annotators)) != len(settings.annotators):
@@ -174,7 +191,7 @@ def run_sample(
     for index, comparison in enumerate(settings.comparisons):
         later = settings.comparisons[index:]
         cache.keep_only({key for c in later for m in settings.models for key in _side_keys(settings, c, m)})
-        result, rows = _score_comparison(settings, comparison, cache, Path(workdir), on_block)
+        result, rows = _score_comparison(settings, comparison, cache, Path(workdir), on_block, map_strips)
         scored.append(result)
         threshold_rows += rows
     cache.keep_only(set())
@@ -218,7 +235,12 @@ def _side_keys(settings: SampleSettings, comparison: Comparison, model: str) -> 
 
 
 def _score_comparison(
-    settings: SampleSettings, comparison: Comparison, cache: _VectorCache, workdir: Path, on_block: BlockCallback | None
+    settings: SampleSettings,
+    comparison: Comparison,
+    cache: _VectorCache,
+    workdir: Path,
+    on_block: BlockCallback | None,
+    map_strips: MapStrips,
 ) -> tuple[ScoredComparison, list[dict]]:
     sides = {
         m: (
@@ -276,8 +298,14 @@ def _score_comparison(
         row.update(records_a=int((side_a.unit_counts > 0).sum()), records_b=int((side_b.unit_counts > 0).sum()))
         return side_a, side_b
 
-    rule = _top_k if settings.link_rule == "top_k" else _percentile
-    score_pairs, link_rows, link_cols = rule(settings, comparison, build, grid, workdir, rows, advance)
+    if settings.link_rule == "top_k":
+        score_pairs, link_rows, link_cols = _top_k(settings, comparison, build, grid, rows, advance)
+    elif settings.score_store == "spill":
+        score_pairs, link_rows, link_cols = _percentile(settings, comparison, build, grid, workdir, rows, advance)
+    else:
+        score_pairs, link_rows, link_cols = _percentile_recomputed(
+            settings, comparison, build, grid, rows, advance, map_strips
+        )
     for row in rows:
         row["record_pairs"] = row["records_a"] * row["records_b"]
         row["unit_pairs"] = row["units_a"] * row["units_b"]
@@ -297,7 +325,10 @@ def _percentile(
     rows: list[dict[str, Any]],
     advance: Callable[[int], None],
 ) -> tuple[PairScores, np.ndarray, np.ndarray]:
-    """Each model's scores spilled and its exact threshold; links are the pairs at or above some threshold."""
+    """Each model's scores spilled and its exact threshold; links are the pairs at or above some threshold.
+
+    One model's sides are held at a time; the spills cost 4 bytes per record pair and model of disk.
+    """
     spills: list[ScoreSpill] = []
     thresholds: list[np.float32] = []
     for row, model in zip(rows, settings.models):
@@ -314,12 +345,43 @@ def _percentile(
     return spilled_scores(spills, thresholds), link_rows, link_cols
 
 
+def _percentile_recomputed(
+    settings: SampleSettings,
+    comparison: Comparison,
+    build: SideBuilder,
+    grid: ScoreGrid,
+    rows: list[dict[str, Any]],
+    advance: Callable[[int], None],
+    map_strips: MapStrips,
+) -> tuple[PairScores, np.ndarray, np.ndarray]:
+    """As `_percentile`, with no spill: each selection pass and the link collection recompute their
+    blocks (one matrix-product pass each) strip by strip through `map_strips`; every model's sides are
+    held until the pairs are scored. Thresholds, links and scores are the spill path's exactly (see
+    sampler.recompute)."""
+    models = []
+    thresholds: list[np.float32] = []
+    for row, model in zip(rows, settings.models):
+        side_a, side_b = build(model, row)
+        records = StripScores(side_a, side_b, comparison.aggregation, grid)
+        selected = records if settings.percentile_mode == "record" else replace(records, units=True)
+        threshold, counted = recomputed_threshold(
+            selected, settings.percentile, settings.block_size**2, map_strips, advance
+        )
+        models.append(records)
+        thresholds.append(float32_at_least(threshold))
+        row.update(threshold=threshold, scores_counted=counted)
+    links = RecomputedLinks.collect(tuple(models), thresholds, map_strips)
+    for row, count in zip(rows, links.flags.sum(axis=0).tolist()):
+        row["links"] = count
+    link_rows, link_cols = np.divmod(links.codes, grid.shape[1])
+    return links.pair_scorer(tuple(models), map_strips), link_rows, link_cols
+
+
 def _top_k(
     settings: SampleSettings,
     comparison: Comparison,
     build: SideBuilder,
     grid: ScoreGrid,
-    workdir: Path,
     rows: list[dict[str, Any]],
     advance: Callable[[int], None],
 ) -> tuple[PairScores, np.ndarray, np.ndarray]:

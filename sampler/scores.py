@@ -47,6 +47,15 @@ def segment_max(unit_scores: torch.Tensor, row_lengths: torch.Tensor, col_length
     return by_pair.masked_fill_(by_pair == -torch.inf, torch.nan)
 
 
+def mean_score_blocks(
+    means_a: torch.Tensor, means_b: torch.Tensor, row_edges: np.ndarray, col_edges: np.ndarray
+) -> Iterator[torch.Tensor]:
+    """Mean-aggregated record scores from the records' mean unit vectors (`Side.mean_vectors`), blockwise."""
+    for r0, r1 in zip(row_edges[:-1], row_edges[1:]):
+        for c0, c1 in zip(col_edges[:-1], col_edges[1:]):
+            yield means_a[r0:r1] @ means_b[c0:c1].T
+
+
 def record_score_blocks(
     a: Side,
     b: Side,
@@ -64,10 +73,7 @@ def record_score_blocks(
     if aggregation == "mean":
         if observe_units is not None:
             raise ValueError("unit-pair scores are not computed for the mean aggregation")
-        means_a, means_b = a.mean_vectors(), b.mean_vectors()
-        for r0, r1 in zip(row_edges[:-1], row_edges[1:]):
-            for c0, c1 in zip(col_edges[:-1], col_edges[1:]):
-                yield means_a[r0:r1] @ means_b[c0:c1].T
+        yield from mean_score_blocks(a.mean_vectors(), b.mean_vectors(), row_edges, col_edges)
         return
     if aggregation != "max":
         raise ValueError(f"unknown aggregation {aggregation!r}; expected 'max' or 'mean'")

@@ -9,18 +9,32 @@ collects the values of the bin holding the wanted order statistic and sorts them
 hold more than `cap` values, its range is histogrammed again (between the bin's smallest and
 largest value) until it is small enough or holds a single distinct value; memory stays bounded by
 `cap` and the bin count.
+
+The selection sees the values only through `Passes`: a histogram under a binning, the values inside
+some bins, the extent of one bin. `StripPasses` computes each of these by mapping a pure function
+over independent strips of the values and reducing the results (counts add, values are
+concatenated then sorted, extents take min and max), so a pass can run as parallel tasks (the map is
+injected: the builtin `map`, or `sampler.ray_tasks.ray_map`). The reductions do not depend on the
+order in which strips finish, so every map gives bit-identical results; `block_passes` is the
+one-strip case over a `BlockSource`, in this process.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import Any, Protocol
 
 import numpy as np
 import torch
 
 BlockSource = Callable[[], Iterable["torch.Tensor | np.ndarray"]]
+StripBlocks = Callable[[Any], Iterable["torch.Tensor | np.ndarray"]]
+"""A strip → its blocks; pure (same blocks on every call) and picklable when the map runs elsewhere."""
+MapStrips = Callable[[Callable[[Any], Any], Sequence[Any]], Iterable[Any]]
+"""`map(function, strips)`: the function's result for every strip, in any order."""
 DEFAULT_BINS = 1 << 16
 DEFAULT_CAP = 1 << 24
 
@@ -91,27 +105,96 @@ def interpolate(lower: float, upper: float, weight: float) -> float:
     return upper - difference * (1 - weight) if weight >= 0.5 else lower + difference * weight
 
 
-def _histogram(blocks: BlockSource, binning: Binning) -> tuple[np.ndarray, int]:
+class Passes(Protocol):
+    """What the selection needs of the values: each call is one pass over all of them."""
+
+    def histogram(self, binning: Binning) -> tuple[np.ndarray, int]:
+        """Counts per bin of the finite values inside `binning`, and how many lie below its range."""
+        ...
+
+    def bin_values(self, binning: Binning, bin_indexes: set[int]) -> dict[int, np.ndarray]:
+        """The finite values inside each of the given bins, as sorted float64."""
+        ...
+
+    def extent(self, binning: Binning, bin_index: int) -> tuple[float, float]:
+        """(smallest, largest) value inside one bin; (inf, -inf) when it is empty."""
+        ...
+
+
+def _strip_histogram(strip_blocks: StripBlocks, binning: Binning, strip: Any) -> tuple[Any, np.ndarray, int]:
     counts = np.zeros(binning.bins, dtype=np.int64)
     below = 0
-    for block in blocks():
+    for block in strip_blocks(strip):
         _, index, block_below = binning.split(_finite(block))
         counts += np.bincount(index, minlength=binning.bins)
         below += block_below
-    return counts, below
+    return strip, counts, below
 
 
-def _bin_values(blocks: BlockSource, binning: Binning, bin_indexes: set[int]) -> dict[int, np.ndarray]:
+def _strip_bin_values(
+    strip_blocks: StripBlocks, binning: Binning, bin_indexes: set[int], strip: Any
+) -> dict[int, np.ndarray]:
     collected: dict[int, list[np.ndarray]] = {b: [] for b in bin_indexes}
-    for block in blocks():
+    for block in strip_blocks(strip):
         values = _finite(block)
         for b in bin_indexes:
             collected[b].append(binning.in_bin(values, b).astype(np.float64))
-    return {b: np.sort(np.concatenate(parts)) if parts else np.empty(0) for b, parts in collected.items()}
+    return {b: np.concatenate(parts) if parts else np.empty(0) for b, parts in collected.items()}
+
+
+def _strip_extent(strip_blocks: StripBlocks, binning: Binning, bin_index: int, strip: Any) -> tuple[float, float]:
+    low, high = float("inf"), float("-inf")
+    for block in strip_blocks(strip):
+        inside = binning.in_bin(_finite(block), bin_index)
+        if len(inside):
+            low, high = min(low, float(inside.min())), max(high, float(inside.max()))
+    return low, high
+
+
+@dataclass(frozen=True)
+class StripPasses:
+    """`Passes` as a map over independent strips (any picklable items: row blocks of a score grid, ...)
+    followed by an order-independent reduction; `map_strips` decides where the strips run."""
+
+    strip_blocks: StripBlocks
+    strips: Sequence[Any]
+    map_strips: MapStrips = map
+
+    def histogram(self, binning: Binning, on_strip: Callable[[Any], None] | None = None) -> tuple[np.ndarray, int]:
+        """As `Passes.histogram`; `on_strip(strip)` is called as each strip's counts come in (progress)."""
+        counts = np.zeros(binning.bins, dtype=np.int64)
+        below = 0
+        for strip, strip_counts, strip_below in self.map_strips(
+            partial(_strip_histogram, self.strip_blocks, binning), self.strips
+        ):
+            counts += strip_counts
+            below += strip_below
+            if on_strip:
+                on_strip(strip)
+        return counts, below
+
+    def bin_values(self, binning: Binning, bin_indexes: set[int]) -> dict[int, np.ndarray]:
+        parts: dict[int, list[np.ndarray]] = {b: [] for b in bin_indexes}
+        for found in self.map_strips(partial(_strip_bin_values, self.strip_blocks, binning, bin_indexes), self.strips):
+            for b, values in found.items():
+                parts[b].append(values)
+        return {b: np.sort(np.concatenate(p)) if p else np.empty(0) for b, p in parts.items()}
+
+    def extent(self, binning: Binning, bin_index: int) -> tuple[float, float]:
+        extents = list(self.map_strips(partial(_strip_extent, self.strip_blocks, binning, bin_index), self.strips))
+        return min((low for low, _ in extents), default=float("inf")), max(
+            (high for _, high in extents), default=float("-inf")
+        )
+
+
+def block_passes(blocks: BlockSource) -> StripPasses:
+    """Passes over one stream of blocks in this process: `blocks()` is called once per pass and must
+    yield the same values each time."""
+    return StripPasses(lambda _: blocks(), (None,))
 
 
 def _select(
-    blocks: BlockSource, ranks: set[int], binning: Binning, counts: np.ndarray, below: int, cap: int
+    passes: Passes, ranks: set[int], binning: Binning, counts: np.ndarray, below: int, cap: int
 ) -> dict[int, float]:
     """The values of the given order statistics (0-based over all values), all inside `binning`'s range."""
     cumulative = np.cumsum(counts)
@@ -119,44 +202,56 @@ def _select(
     small = {rank: b for rank, b in bin_of.items() if counts[b] <= cap}
     found: dict[int, float] = {}
     if small:
-        values = _bin_values(blocks, binning, set(small.values()))
+        values = passes.bin_values(binning, set(small.values()))
         for rank, b in small.items():
             first_rank = below + (int(cumulative[b - 1]) if b else 0)
             found[rank] = float(values[b][rank - first_rank])
     for rank, b in bin_of.items():
         if rank in small:
             continue
-        extent = [float("inf"), float("-inf")]
-        for block in blocks():
-            inside = binning.in_bin(_finite(block), b)
-            if len(inside):
-                extent = [min(extent[0], float(inside.min())), max(extent[1], float(inside.max()))]
-        if extent[0] == extent[1]:
-            found[rank] = extent[0]
+        low, high = passes.extent(binning, b)
+        if low == high:
+            found[rank] = low
             continue
-        finer = Binning(extent[0], extent[1], binning.bins, clamp=False)
-        finer_counts, finer_below = _histogram(blocks, finer)
-        found.update(_select(blocks, {rank}, finer, finer_counts, finer_below, cap))
+        finer = Binning(low, high, binning.bins, clamp=False)
+        finer_counts, finer_below = passes.histogram(finer)
+        found.update(_select(passes, {rank}, finer, finer_counts, finer_below, cap))
     return found
 
 
-def select_percentile(histogram: Histogram, blocks: BlockSource, q: float, cap: int = DEFAULT_CAP) -> float:
-    """The exact q-th percentile of the values `blocks()` yields, given their pass-1 `histogram`."""
+def select_percentile_in(histogram: Histogram, passes: Passes, q: float, cap: int = DEFAULT_CAP) -> float:
+    """The exact q-th percentile of the values behind `passes`, given their pass-1 `histogram`."""
     check_percentile(q)
     if histogram.total == 0:
         raise ValueError("no scores to take a percentile of")
     lower, upper, weight = linear_ranks(histogram.total, q)
-    values = _select(blocks, {lower, upper}, histogram.binning, histogram.counts, 0, cap)
+    values = _select(passes, {lower, upper}, histogram.binning, histogram.counts, 0, cap)
     return interpolate(values[lower], values[upper], weight)
 
 
-def exact_percentile(blocks: BlockSource, q: float, bins: int = DEFAULT_BINS, cap: int = DEFAULT_CAP) -> float:
-    """Both passes over `blocks()` (called once per pass; it must yield the same values each time)."""
+def select_percentile(histogram: Histogram, blocks: BlockSource, q: float, cap: int = DEFAULT_CAP) -> float:
+    """The exact q-th percentile of the values `blocks()` yields, given their pass-1 `histogram`."""
+    return select_percentile_in(histogram, block_passes(blocks), q, cap)
+
+
+def strip_percentile(
+    passes: StripPasses,
+    q: float,
+    bins: int = DEFAULT_BINS,
+    cap: int = DEFAULT_CAP,
+    on_strip: Callable[[Any], None] | None = None,
+) -> tuple[float, int]:
+    """(the exact q-th percentile, how many values it is taken over): every pass, pass 1 included, runs
+    through `passes`; `on_strip(strip)` is called as each strip of pass 1 is counted."""
     check_percentile(q)
     histogram = Histogram(bins)
-    for block in blocks():
-        histogram.add(block)
-    return select_percentile(histogram, blocks, q, cap)
+    histogram.counts += passes.histogram(histogram.binning, on_strip)[0]
+    return select_percentile_in(histogram, passes, q, cap), histogram.total
+
+
+def exact_percentile(blocks: BlockSource, q: float, bins: int = DEFAULT_BINS, cap: int = DEFAULT_CAP) -> float:
+    """All passes over `blocks()` (called once per pass; it must yield the same values each time)."""
+    return strip_percentile(block_passes(blocks), q, bins, cap)[0]
 
 
 def float32_at_least(threshold: float) -> np.float32:

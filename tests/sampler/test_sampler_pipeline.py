@@ -33,6 +33,7 @@ def _settings(**changes):
         top_k=3,
         direction="both",
         block_size=16,
+        score_store="spill",
         annotators=("A01", "A02", "A03"),
         per_annotator=12,
         overlap=0.25,
