@@ -7,31 +7,15 @@ import os
 from embeddings.index import build_indexes, indexed_models
 from embeddings.runner import EmbedError, EmbedSummary, embed_model
 from heritage_weaver.artifacts import EMBED_FAILURES, INDEX, INDEX_ROWS, RECORDS, SHARD_VECTORS, UNITS, ArtifactError
-from heritage_weaver.config import ENGINES
+from heritage_weaver.compute import ComputeError, chosen_engine, ray_session
 from heritage_weaver.progress import Progress
 from heritage_weaver.stages import Stage, needs
 from heritage_weaver.workspace import Workspace
-
-ENGINE_VARIABLE = "HW_ENGINE"
 
 
 def available_models(ws: Workspace) -> list[str]:
     """Configured models whose checkpoint folder exists (hub ids count as available)."""
     return [name for name in ws.config.models if ws.model_available(name)]
-
-
-def chosen_engine(ws: Workspace, engine: str | None = None) -> tuple[str, str]:
-    """The engine of this run and what chose it: `engine` (`hw embed --engine`), else
-    `$HW_ENGINE`, else `compute.engine`."""
-    if engine is not None:
-        source = "--engine"
-    elif os.environ.get(ENGINE_VARIABLE):
-        engine, source = os.environ[ENGINE_VARIABLE], f"${ENGINE_VARIABLE}"
-    else:
-        engine, source = ws.config.compute.engine, "compute.engine"
-    if engine not in ENGINES:
-        raise EmbedError(f"{source} = {engine!r}: the engine must be one of {list(ENGINES)}")
-    return engine, source
 
 
 def run_embed(
@@ -52,10 +36,10 @@ def run_embed(
         raise EmbedError(f"unknown model(s) {unknown}; the study config has {list(ws.config.models)}")
     if not names:
         raise EmbedError("no configured model has a checkpoint yet (build one with `hw model tiny` or `hw train`)")
-    engine, source = chosen_engine(ws, engine)
+    engine, source = chosen_engine(ws.config, engine)
     progress.note(f"embedding on the {engine} engine (chosen by {source})")
     if engine == "ray":
-        from embeddings.ray_engine import embed_model_ray, ray_session
+        from embeddings.ray_engine import embed_model_ray
 
         with ray_session(ws.config.compute) as session:
             summaries = [
@@ -99,6 +83,6 @@ EMBED = Stage(
     (UNITS, SHARD_VECTORS, EMBED_FAILURES),
     run_embed,
     needs(RECORDS),
-    errors=(EmbedError, ArtifactError, FileNotFoundError),
+    errors=(EmbedError, ComputeError, ArtifactError, FileNotFoundError),
 )
 INDEX_STAGE = Stage("index", (INDEX, INDEX_ROWS), run_index, needs(UNITS), errors=(EmbedError, FileNotFoundError))

@@ -207,6 +207,12 @@ class SamplingConfig(_Strict):
     other record, looked at from `direction` (`a_to_b`: each record of collection A keeps its k best
     records of B; `b_to_a` the reverse; `both`: either), so a collection of n records gives at most
     k·n links per direction and model.
+
+    `score_store` (percentile rule): `"spill"` keeps every record-pair score on disk while the
+    exact percentile is selected (4 bytes per pair and model, read back by the later passes);
+    `"recompute"` keeps none and computes the blocks again in each pass (a matrix product per
+    pass instead of the disk). Both give identical links. On the Ray engine the passes always
+    recompute, as Ray tasks over strips of blocks.
     """
 
     collection_a: str | None = None
@@ -217,6 +223,7 @@ class SamplingConfig(_Strict):
     percentile_mode: Literal["record", "unit"] = "record"
     top_k: int = Field(default=10, gt=0)
     direction: Literal["both", "a_to_b", "b_to_a"] = "both"
+    score_store: Literal["spill", "recompute"] = "spill"
     annotators: list[str] = Field(default_factory=lambda: ["A01", "A02"])
     per_annotator: int = Field(default=100, gt=0)
     overlap: float = Field(default=0.0, ge=0, le=1)

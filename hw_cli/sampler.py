@@ -42,8 +42,14 @@ def sample(
     per_annotator: Annotated[
         int | None, typer.Option("--per-annotator", help="With --round: pairs per annotator in the round.")
     ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            help="local or ray: the percentile rule's passes as Ray tasks (default: $HW_ENGINE, else compute.engine)."
+        ),
+    ] = None,
 ) -> None:
-    """Score record pairs per model and comparison, threshold at the percentile, draw annotator batches."""
+    """Score record pairs per model and comparison, find each model's links (percentile or top-k rule), draw batches."""
     workspace = open_study(study)
     if round is not None:
         if per_annotator is None:
@@ -55,7 +61,7 @@ def sample(
     if plan:
         show_plan(workspace, execute(SAMPLE_PLAN, workspace, target=target))
         return
-    show_sample(workspace, execute(SAMPLE, workspace, force=force))
+    show_sample(workspace, execute(SAMPLE, workspace, force=force, engine=engine))
 
 
 def show_plan(workspace: Workspace, plan: SamplePlan) -> None:

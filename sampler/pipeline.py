@@ -117,7 +117,7 @@ class SampleSettings:
             top_k=sampling.top_k,
             direction=sampling.direction,
             block_size=sampling.block_size,
-            score_store="spill",  # until the config chooses (its compute section)
+            score_store=sampling.score_store,
             annotators=tuple(sampling.annotators),
             per_annotator=sampling.per_annotator,
             overlap=sampling.overlap,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from heritage_weaver.artifacts import BATCH, LINKS, ROUND_BATCH, THRESHOLDS, UNITS, ArtifactError
+from heritage_weaver.compute import ComputeError
 from heritage_weaver.progress import Progress
 from heritage_weaver.stages import Stage, all_of, needs
 from heritage_weaver.workspace import Workspace
@@ -12,12 +13,16 @@ from sampler.rounds import RoundResult, sample_round
 from sampler.study import sample_study
 
 
-def _sample(ws: Workspace, progress: Progress, force: bool = False) -> SampleResult | None:
-    return sample_study(ws, force, progress)
+def _sample(ws: Workspace, progress: Progress, force: bool = False, engine: str | None = None) -> SampleResult | None:
+    return sample_study(ws, force, progress, engine)
 
 
 SAMPLE = Stage(
-    "sample", (THRESHOLDS, LINKS, BATCH), _sample, needs(UNITS), errors=(SampleError, ArtifactError, FileNotFoundError)
+    "sample",
+    (THRESHOLDS, LINKS, BATCH),
+    _sample,
+    needs(UNITS),
+    errors=(SampleError, ComputeError, ArtifactError, FileNotFoundError),
 )
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from heritage_weaver.artifacts import BATCH, LINKS, THRESHOLDS, UNITS, Artifact
+from heritage_weaver.compute import chosen_engine, ray_session
 from heritage_weaver.progress import SILENT, Progress
 from heritage_weaver.workspace import Workspace
 from sampler.pipeline import SampleError, SampleResult, SampleSettings, run_sample
+from sampler.selection import MapStrips
 
 __all__ = ["SampleError", "artifacts", "sample_study"]
 
@@ -18,14 +21,32 @@ def artifacts(ws: Workspace) -> list[Artifact]:
     return [THRESHOLDS, LINKS] + [BATCH.at(annotator=a) for a in ws.config.sampling.annotators]
 
 
-def sample_study(ws: Workspace, force: bool = False, progress: Progress = SILENT) -> SampleResult | None:
-    """Compute thresholds, links and batches unless they are up to date (or `force`); None when up to date."""
+def sample_study(
+    ws: Workspace, force: bool = False, progress: Progress = SILENT, engine: str | None = None
+) -> SampleResult | None:
+    """Compute thresholds, links and batches unless they are up to date (or `force`); None when up to date.
+
+    On the Ray engine (`heritage_weaver.compute.chosen_engine`) the percentile rule's passes run
+    as Ray tasks over strips of blocks, recomputing the scores (a spill on this machine's disk is
+    no use to tasks elsewhere); the top-k rule runs in this process either way.
+    """
+    engine, source = chosen_engine(ws.config, engine)
     if not force and all(state == "done" for state in ws.artifact_states(a.path for a in artifacts(ws)).values()):
         progress.note("sampler artifacts are up to date (use --force to compute them again)")
         return None
+    settings = SampleSettings.from_config(ws.config)
+    progress.note(f"sampling on the {engine} engine (chosen by {source})")
+    if engine == "ray" and settings.link_rule == "percentile":
+        from sampler.ray_tasks import ray_map
+
+        with ray_session(ws.config.compute):
+            return _sample(ws, replace(settings, score_store="recompute"), progress, ray_map)
+    return _sample(ws, settings, progress, map)
+
+
+def _sample(ws: Workspace, settings: SampleSettings, progress: Progress, map_strips: MapStrips) -> SampleResult:
     from heritage_weaver.vectors import load_vectors
 
-    settings = SampleSettings.from_config(ws.config)
     folder = THRESHOLDS.location(ws).parent
     folder.mkdir(parents=True, exist_ok=True)
     for leftover in folder.glob(".scores-*"):  # spills of a run that was killed
@@ -38,7 +59,9 @@ def sample_study(ws: Workspace, force: bool = False, progress: Progress = SILENT
                 tasks[comparison] = progress.task(f"scoring {comparison}", total, "pairs")
             tasks[comparison](pairs)
 
-        result = run_sample(settings, lambda m, modality, c: load_vectors(ws, m, modality, c), Path(workdir), advance)
+        result = run_sample(
+            settings, lambda m, modality, c: load_vectors(ws, m, modality, c), Path(workdir), advance, map_strips
+        )
     _write(ws, settings, result)
     stale = sorted(p.name for p in BATCH.instances(ws) if p.stem not in result.batches)
     if stale:
@@ -51,6 +74,7 @@ def _write(ws: Workspace, settings: SampleSettings, result: SampleResult) -> Non
     provenance = {
         "seed": settings.seed,
         "link_rule": settings.link_rule,
+        "score_store": settings.score_store,
         **(
             {"top_k": settings.top_k, "direction": settings.direction}
             if settings.link_rule == "top_k"

@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from embeddings.ray_engine import embed_model_ray, ray_session
+from embeddings.ray_engine import embed_model_ray
 from embeddings.runner import embed_model
 from embeddings.stage import EmbedError, run_embed
+from heritage_weaver.compute import ray_session
 from heritage_weaver.config import ComputeConfig
 from heritage_weaver.siglip import vector_tolerance
 from heritage_weaver.vectors import ModelStore, load_vectors

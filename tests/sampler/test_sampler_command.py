@@ -75,3 +75,22 @@ def test_missing_model_is_a_clean_error(study_copy, vectors, monkeypatch):
     result = CliRunner().invoke(app, ["sample", "--study", str(study_copy.root)])
     assert result.exit_code == 1
     assert "no vectors" in result.output and "Traceback" not in result.output
+
+
+def test_the_ray_engine_gives_the_local_engines_links_and_batches(study_copy, vectors, monkeypatch):
+    runner = CliRunner()
+    assert runner.invoke(app, ["sample", "--study", str(study_copy.root)]).exit_code == 0
+    local = {
+        name: pd.read_parquet(study_copy.path("sampler", *name.split("/")))
+        for name in ("thresholds.parquet", "links.parquet", "batches/A01.parquet")
+    }
+    monkeypatch.setenv("HW_ENGINE", "ray")
+    result = runner.invoke(app, ["sample", "--study", str(study_copy.root), "--force"])
+    assert result.exit_code == 0, result.output
+    assert "sampling on the ray engine (chosen by $HW_ENGINE)" in result.output
+    for name, frame in local.items():
+        pd.testing.assert_frame_equal(pd.read_parquet(study_copy.path("sampler", *name.split("/"))), frame)
+    manifest = study_copy.manifest()["sampler/links.parquet"]
+    assert manifest["score_store"] == "recompute"
+    refused = runner.invoke(app, ["sample", "--study", str(study_copy.root), "--force", "--engine", "spark"])
+    assert refused.exit_code == 1 and "--engine = 'spark': the engine must be one of ['local', 'ray']" in refused.output
