@@ -1,14 +1,20 @@
-"""Scale: `hw sample` on synthetic collections far larger than the study, and the projection to national scale.
+"""Scale: `hw sample` and `hw embed` far beyond the study's size, on either engine, and the projection to national scale.
 
     python benchmarks/scale.py sample --records-a 1000000 --records-b 100000 --dim 32 --rule top_k
-    python benchmarks/scale.py sample --records-a 100000 --records-b 10000 --dim 32 --rule percentile
+    python benchmarks/scale.py sample --records-a 100000 --records-b 10000 --rule percentile --engine ray
+    python benchmarks/scale.py embed --records 2000 --engine ray
     python benchmarks/scale.py project --block-seconds 0.1 --cores 2 --images-per-second 7100
 
 `sample` runs the sampler's pipeline (`sampler.pipeline.run_sample`: scores, links, strata, batches)
 on one comparison of unit vectors drawn per record (a record latent shared by the models plus model
-noise, normalised) and prints wall time, peak memory (the process's maximum resident set, vectors
-included), record pairs per second and seconds per block of 4096 × 4096 record pairs. Each call is a
-fresh process, so the peak belongs to that stage alone.
+noise, normalised) and prints wall time, peak memory, record pairs per second and seconds per block
+of 4096 × 4096 record pairs. `--engine ray` runs the percentile rule's passes as tasks on a private
+Ray instance of `--ray-cpus` CPUs (recomputing, as `hw sample` does on Ray). `embed` runs `hw embed`'s
+stage on synthetic records with one 224 px JPEG each (benchmarks/embed.py's) on the chosen engine.
+
+Peak memory is the largest sum of resident memory over this process and every Ray process, sampled
+every 0.2 s from /proc (Linux), so Ray's workers count; each call is a fresh process, so the peak
+belongs to that stage alone.
 
 `project` turns measured rates into the time 10M × 10M records and 50M images would take, and prints
 the arithmetic: blocks = ⌈10M / 4096⌉², seconds = blocks × seconds per block / machines for the
@@ -20,10 +26,13 @@ from __future__ import annotations
 
 import argparse
 import math
-import resource
+import os
 import tempfile
+import threading
 import time
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +43,59 @@ import torch
 from sampler.pipeline import SampleSettings, run_sample
 
 BLOCK = 4096
+
+
+def _resident_bytes(pid: str) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            line = next((line for line in status if line.startswith("VmRSS:")), "VmRSS: 0 kB")
+        return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        return 0
+
+
+def _ray_processes() -> list[str]:
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                if b"ray" in cmdline.read():
+                    found.append(pid)
+        except OSError:
+            continue
+    return found
+
+
+@contextmanager
+def peak_memory() -> Iterator[list[int]]:
+    """The largest resident total of this process and the Ray processes, in bytes (`[peak]`, filled on exit)."""
+    peak, done = [0], threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.2):
+            pids = {str(os.getpid()), *_ray_processes()}
+            peak[0] = max(peak[0], sum(map(_resident_bytes, pids)))
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield peak
+    finally:
+        done.set()
+        watcher.join()
+        peak[0] = max(peak[0], _resident_bytes(str(os.getpid())))
+
+
+@contextmanager
+def ray_instance(cpus: int) -> Iterator[None]:
+    import ray
+
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False)
+    try:
+        yield
+    finally:
+        ray.shutdown()
 
 
 @dataclass(frozen=True)
@@ -80,17 +142,25 @@ def sample(args: argparse.Namespace) -> None:
         top_k=args.top_k,
         direction=args.direction,
         block_size=args.block_size,
+        score_store="recompute" if args.engine == "ray" else args.score_store,
         annotators=("A01", "A02"),
         per_annotator=100,
         overlap=0.0,
         controls=10,
         seed=0,
     )
-    with tempfile.TemporaryDirectory(dir=args.workdir) as workdir:
-        start = time.perf_counter()
-        result = run_sample(settings, collections, Path(workdir))
-        wall = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    with tempfile.TemporaryDirectory(dir=args.workdir) as workdir, peak_memory() as peak:
+        if args.engine == "ray":
+            from sampler.ray_tasks import ray_map
+
+            with ray_instance(args.ray_cpus):
+                start = time.perf_counter()
+                result = run_sample(settings, collections, Path(workdir), map_strips=ray_map)
+                wall = time.perf_counter() - start
+        else:
+            start = time.perf_counter()
+            result = run_sample(settings, collections, Path(workdir))
+            wall = time.perf_counter() - start
     pairs = args.records_a * args.records_b * len(models)
     blocks = args.records_a * args.records_b * args.units**2 / BLOCK**2  # full blocks' worth of unit pairs
     computing = wall - collections.seconds
@@ -98,15 +168,48 @@ def sample(args: argparse.Namespace) -> None:
         f"sample: {args.records_a:,} × {args.records_b:,} records, {args.units} unit(s) each, {args.dim}-d, "
         f"{len(models)} model(s), {args.aggregation}, rule {args.rule}"
         + (f" (k {args.top_k}, {args.direction})" if args.rule == "top_k" else f" ({args.percentile:g}th)")
-        + f", block {args.block_size}, torch threads {torch.get_num_threads()}"
+        + f", block {args.block_size}, torch threads {torch.get_num_threads()}, engine {args.engine}"
+        + (f" ({args.ray_cpus} CPUs)" if args.engine == "ray" else f", scores {settings.score_store}")
     )
     print(
-        f"wall {wall:.1f} s (vector generation {collections.seconds:.1f} s), peak RSS {peak:.2f} GiB, "
+        f"wall {wall:.1f} s (vector generation {collections.seconds:.1f} s), peak memory {peak[0] / 1024**3:.2f} GiB, "
         f"{pairs / computing / 1e6:.1f} M record pairs/s, {computing / (blocks * len(models)):.4f} s per "
         f"{BLOCK}×{BLOCK} unit pairs and model"
     )
     print(f"links {result.links.num_rows:,}; batch pairs {sum(len(b) for b in result.batches.values())}")
     print(result.thresholds[["model", "rule", "threshold", "links", "record_pairs"]].to_string(index=False))
+
+
+def embed(args: argparse.Namespace) -> None:
+    """`hw embed`'s stage on synthetic records with one 224 px JPEG, a name and a description each."""
+    from embed import build_model, write_records
+
+    from embeddings.stage import run_embed
+    from heritage_weaver.demo import create_demo_study
+    from heritage_weaver.progress import SILENT
+    from heritage_weaver.workspace import Workspace
+
+    with tempfile.TemporaryDirectory() as scratch:
+        ws = create_demo_study(Path(scratch) / "study", 5, 5)
+        config = ws.path("study.toml")
+        text = config.read_text().replace('engine = "local"', f"engine = {args.engine!r}".replace("'", '"'))
+        config.write_text(text.replace("[compute]", f"[compute]\ncpu_workers = {args.ray_cpus}", 1))
+        ws = Workspace.open(ws.root)
+        write_records(ws, args.records, 224)
+        build_model(ws, args.arch)
+        with peak_memory() as peak:
+            start = time.perf_counter()
+            (summary,) = run_embed(ws, SILENT, models=["base"], engine=args.engine)
+            wall = time.perf_counter() - start
+    print(
+        f"embed: {args.records:,} records (one 224 px JPEG, a name, a description), arch {args.arch}, "
+        f"engine {args.engine}" + (f" ({args.ray_cpus} CPUs)" if args.engine == "ray" else "")
+    )
+    print(
+        f"wall {wall:.1f} s{' (Ray start-up included)' if args.engine == 'ray' else ''}, "
+        f"{summary.units / wall:,.0f} units/s end to end, "
+        f"{summary.embedded} embedded, {summary.failed} failed, peak memory {peak[0] / 1024**3:.2f} GiB"
+    )
 
 
 def project(args: argparse.Namespace) -> None:
@@ -144,7 +247,16 @@ def main() -> None:
     run.add_argument("--direction", choices=("both", "a_to_b", "b_to_a"), default="both")
     run.add_argument("--block-size", type=int, default=BLOCK)
     run.add_argument("--workdir", default=None, help="where the percentile rule spills its scores")
+    run.add_argument("--score-store", choices=("spill", "recompute"), default="spill")
+    run.add_argument("--engine", choices=("local", "ray"), default="local")
+    run.add_argument("--ray-cpus", type=int, default=os.cpu_count() or 1)
     run.set_defaults(handler=sample)
+    embedding = verbs.add_parser("embed", help="hw embed's stage on synthetic image records")
+    embedding.add_argument("--records", type=int, default=2000)
+    embedding.add_argument("--arch", choices=("tiny", "base"), default="tiny")
+    embedding.add_argument("--engine", choices=("local", "ray"), default="local")
+    embedding.add_argument("--ray-cpus", type=int, default=os.cpu_count() or 1)
+    embedding.set_defaults(handler=embed)
     projection = verbs.add_parser("project", help="measured rates → 10M × 10M records and 50M images")
     projection.add_argument("--block-seconds", type=float, required=True, help="measured s per block and model")
     projection.add_argument("--cores", type=int, required=True, help="cores the block figure was measured on")
