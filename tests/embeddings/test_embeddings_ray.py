@@ -19,8 +19,8 @@ import pytest
 
 from embeddings.ray_engine import embed_model_ray
 from embeddings.runner import embed_model
-from embeddings.stage import EmbedError, run_embed
-from heritage_weaver.compute import ray_session
+from embeddings.stage import run_embed
+from heritage_weaver.compute import ComputeError, ray_session
 from heritage_weaver.config import ComputeConfig
 from heritage_weaver.siglip import vector_tolerance
 from heritage_weaver.vectors import ModelStore, load_vectors
@@ -196,5 +196,5 @@ def test_hw_engine_picks_ray_and_the_option_wins(small_study, session, monkeypat
     assert again.embedded_this_run == 0 and progress.tasks["embed base (ray)"] == (0, [])
 
     monkeypatch.setenv("HW_ENGINE", "spark")
-    with pytest.raises(EmbedError, match=r"\$HW_ENGINE = 'spark'.*\['local', 'ray'\]"):
+    with pytest.raises(ComputeError, match=r"\$HW_ENGINE = 'spark'.*\['local', 'ray'\]"):
         run_embed(small_study, Recorder())
