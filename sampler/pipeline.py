@@ -169,10 +169,12 @@ def run_sample(
     workdir: Path,
     on_block: BlockCallback | None = None,
     map_strips: MapStrips = map,
+    tasks: int | None = None,
 ) -> SampleResult:
     """The whole sample computation; `workdir` holds the score spills (4 bytes per record pair and model;
-    none with `score_store = recompute`); `map_strips` runs the recomputed passes' strips (the builtin
-    `map` here, `sampler.ray_tasks.ray_map` on Ray)."""
+    none with `score_store = recompute`); `map_strips` runs the recomputed passes' strips and the top-k
+    rule's (the builtin `map` here, `sampler.ray_tasks.ray_map` on Ray), the top-k strips in `tasks`
+    groups (default: one per strip)."""
     check_percentile(settings.percentile)
     if settings.score_store not in ("spill", "recompute"):
         raise SampleError(f"score_store must be 'spill' or 'recompute', got {settings.score_store!r}")
@@ -191,7 +193,7 @@ def run_sample(
     for index, comparison in enumerate(settings.comparisons):
         later = settings.comparisons[index:]
         cache.keep_only({key for c in later for m in settings.models for key in _side_keys(settings, c, m)})
-        result, rows = _score_comparison(settings, comparison, cache, Path(workdir), on_block, map_strips)
+        result, rows = _score_comparison(settings, comparison, cache, Path(workdir), on_block, map_strips, tasks)
         scored.append(result)
         threshold_rows += rows
     cache.keep_only(set())
@@ -241,6 +243,7 @@ def _score_comparison(
     workdir: Path,
     on_block: BlockCallback | None,
     map_strips: MapStrips,
+    tasks: int | None,
 ) -> tuple[ScoredComparison, list[dict]]:
     sides = {
         m: (
@@ -299,7 +302,7 @@ def _score_comparison(
         return side_a, side_b
 
     if settings.link_rule == "top_k":
-        score_pairs, link_rows, link_cols = _top_k(settings, comparison, build, grid, rows, advance)
+        score_pairs, link_rows, link_cols = _top_k(settings, comparison, build, grid, rows, advance, map_strips, tasks)
     elif settings.score_store == "spill":
         score_pairs, link_rows, link_cols = _percentile(settings, comparison, build, grid, workdir, rows, advance)
     else:
@@ -384,6 +387,8 @@ def _top_k(
     grid: ScoreGrid,
     rows: list[dict[str, Any]],
     advance: Callable[[int], None],
+    map_strips: MapStrips,
+    tasks: int | None,
 ) -> tuple[PairScores, np.ndarray, np.ndarray]:
     """Each model's top-k links (sampler.top_k); any pair's scores are computed on demand, pair by pair.
 
@@ -393,7 +398,9 @@ def _top_k(
     found = []
     sides = [build(model, row) for model, row in zip(settings.models, rows)]
     for row, (side_a, side_b) in zip(rows, sides):
-        links = top_k_links(side_a, side_b, comparison.aggregation, grid, settings.top_k, settings.direction, advance)
+        links = top_k_links(
+            side_a, side_b, comparison.aggregation, grid, settings.top_k, settings.direction, advance, map_strips, tasks
+        )
         found.append(links.codes)
         row.update(
             threshold=links.lowest_score, scores_counted=row["records_a"] * row["records_b"], links=len(links.codes)

@@ -26,9 +26,9 @@ def sample_study(
 ) -> SampleResult | None:
     """Compute thresholds, links and batches unless they are up to date (or `force`); None when up to date.
 
-    On the Ray engine (`heritage_weaver.compute.chosen_engine`) the percentile rule's passes run
-    as Ray tasks over strips of blocks, recomputing the scores (a spill on this machine's disk is
-    no use to tasks elsewhere); the top-k rule runs in this process either way.
+    On the Ray engine (`heritage_weaver.compute.chosen_engine`) the percentile rule's passes and the
+    top-k rule's strips run as Ray tasks over strips of blocks, the percentile passes recomputing
+    the scores (a spill on this machine's disk is no use to tasks elsewhere).
     """
     engine, source = chosen_engine(ws.config, engine)
     if not force and all(state == "done" for state in ws.artifact_states(a.path for a in artifacts(ws)).values()):
@@ -36,15 +36,18 @@ def sample_study(
         return None
     settings = SampleSettings.from_config(ws.config)
     progress.note(f"sampling on the {engine} engine (chosen by {source})")
-    if engine == "ray" and settings.link_rule == "percentile":
+    if engine == "ray":
         from sampler.ray_tasks import ray_map
 
-        with ray_session(ws.config.compute):
-            return _sample(ws, replace(settings, score_store="recompute"), progress, ray_map)
-    return _sample(ws, settings, progress, map)
+        with ray_session(ws.config.compute) as session:
+            # two groups of top-k strips per CPU: work for all, few n_b × k partials to move
+            return _sample(ws, replace(settings, score_store="recompute"), progress, ray_map, 2 * session.cpus)
+    return _sample(ws, settings, progress, map, None)
 
 
-def _sample(ws: Workspace, settings: SampleSettings, progress: Progress, map_strips: MapStrips) -> SampleResult:
+def _sample(
+    ws: Workspace, settings: SampleSettings, progress: Progress, map_strips: MapStrips, tasks: int | None
+) -> SampleResult:
     from heritage_weaver.vectors import load_vectors
 
     folder = THRESHOLDS.location(ws).parent
@@ -52,15 +55,15 @@ def _sample(ws: Workspace, settings: SampleSettings, progress: Progress, map_str
     for leftover in folder.glob(".scores-*"):  # spills of a run that was killed
         shutil.rmtree(leftover, ignore_errors=True)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".scores-") as workdir:
-        tasks = {}
+        bars = {}
 
         def advance(comparison: str, pairs: int, total: int) -> None:
-            if comparison not in tasks:
-                tasks[comparison] = progress.task(f"scoring {comparison}", total, "pairs")
-            tasks[comparison](pairs)
+            if comparison not in bars:
+                bars[comparison] = progress.task(f"scoring {comparison}", total, "pairs")
+            bars[comparison](pairs)
 
         result = run_sample(
-            settings, lambda m, modality, c: load_vectors(ws, m, modality, c), Path(workdir), advance, map_strips
+            settings, lambda m, modality, c: load_vectors(ws, m, modality, c), Path(workdir), advance, map_strips, tasks
         )
     _write(ws, settings, result)
     stale = sorted(p.name for p in BATCH.instances(ws) if p.stem not in result.batches)

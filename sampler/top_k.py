@@ -15,14 +15,16 @@ the candidate's position packed into one sortable key. Memory is bounded by the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import torch
 
-from sampler.scores import Aggregation, record_score_blocks
+from sampler.recompute import StripScores
+from sampler.scores import Aggregation
+from sampler.selection import MapStrips
 from sampler.sides import Side
 from sampler.spill import ScoreGrid
 
@@ -95,6 +97,10 @@ class RunningTopK:
         candidates = best_in_block(scores, k, first_position)
         kept[touched] = torch.cat([kept[touched], candidates], dim=1).topk(k).values
 
+    def merge(self, keys: torch.Tensor) -> None:
+        """Merge another RunningTopK's keys for the same records (exact in any order)."""
+        self.keys = torch.cat([self.keys, keys], dim=1).topk(self.keys.shape[1], dim=1).values
+
     def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(record, candidate, score) of every kept entry with a finite score."""
         scores, candidates = unpack(self.keys)
@@ -111,6 +117,39 @@ class TopKLinks:
     lowest_score: float  # NaN when there are none
 
 
+@dataclass(frozen=True)
+class StripTopK:
+    """The top-k work of some row strips (row blocks of the grid) of one model: a pure function, so
+    that strips can run anywhere (`MapStrips`: this process, or Ray tasks).
+
+    For a group of strips it returns their records' k best (rows of A) and, for every record of B,
+    its k best among the group's rows; the caller merges the groups' column keys, which is exact in
+    any order since keys compare totally.
+    """
+
+    scores: StripScores
+    k: int
+    direction: Direction
+
+    def __call__(self, strips: Sequence[int]) -> tuple[Sequence[int], torch.Tensor | None, torch.Tensor | None]:
+        grid, a, b = self.scores.grid, self.scores.side_a, self.scores.side_b
+        first, last = int(grid.row_edges[strips[0]]), int(grid.row_edges[strips[-1] + 1])
+        by_row = RunningTopK(last - first, self.k) if self.direction in ("both", "a_to_b") else None
+        by_column = RunningTopK(len(b.record_ids), self.k) if self.direction in ("both", "b_to_a") else None
+        empty_a, empty_b = a.unit_counts == 0, b.unit_counts == 0
+        for strip in strips:
+            r0, r1 = int(grid.row_edges[strip]), int(grid.row_edges[strip + 1])
+            for c0, c1, block in zip(grid.col_edges[:-1].tolist(), grid.col_edges[1:].tolist(), self.scores(strip)):
+                # records without units score NaN; -inf ranks them last and marks them as no candidate
+                block[torch.from_numpy(empty_a[r0:r1])] = -torch.inf
+                block[:, torch.from_numpy(empty_b[c0:c1])] = -torch.inf
+                if by_row is not None:
+                    by_row.offer(r0 - first, block, c0)
+                if by_column is not None:
+                    by_column.offer(c0, block, r0, by_column=True)
+        return strips, by_row.keys if by_row else None, by_column.keys if by_column else None
+
+
 def top_k_links(
     a: Side,
     b: Side,
@@ -118,36 +157,41 @@ def top_k_links(
     grid: ScoreGrid,
     k: int,
     direction: Direction,
-    on_block: Callable[[int], None] | None = None,
+    on_pairs: Callable[[int], None] | None = None,
+    map_strips: MapStrips = map,
+    tasks: int | None = None,
 ) -> TopKLinks:
-    """The links of one model under the top-k rule (see the module docstring), one pass over the blocks."""
+    """The links of one model under the top-k rule (see the module docstring), one pass over the blocks.
+
+    The row strips are cut into `tasks` groups (default: one per strip) run through `map_strips`;
+    each group returns an n_b × k partial of the column direction, so fewer, larger groups move
+    less data between Ray workers. `on_pairs` gets each group's record pairs as it comes in.
+    """
     if k < 1:
         raise ValueError(f"top_k must be at least 1, got {k}")
+    scores = StripScores(a, b, aggregation, grid)
+    groups = [g.tolist() for g in np.array_split(np.arange(len(scores.strips)), tasks or len(scores.strips)) if len(g)]
     by_row = RunningTopK(len(a.record_ids), k) if direction in ("both", "a_to_b") else None
     by_column = RunningTopK(len(b.record_ids), k) if direction in ("both", "b_to_a") else None
-    empty_a, empty_b = a.unit_counts == 0, b.unit_counts == 0
-    blocks: Iterable[torch.Tensor] = record_score_blocks(a, b, aggregation, grid.row_edges, grid.col_edges)
-    for (r0, r1, c0, c1), block in zip(grid.blocks(), blocks):
-        # records without units score NaN; -inf ranks them last and marks them as no candidate
-        block[torch.from_numpy(empty_a[r0:r1])] = -torch.inf
-        block[:, torch.from_numpy(empty_b[c0:c1])] = -torch.inf
-        if by_row is not None:
-            by_row.offer(r0, block, c0)
-        if by_column is not None:
-            by_column.offer(c0, block, r0, by_column=True)
-        if on_block:
-            on_block(block.numel())
+    for strips, row_keys, column_keys in map_strips(StripTopK(scores, k, direction), groups):
+        first = int(grid.row_edges[strips[0]])
+        if by_row is not None and row_keys is not None:
+            by_row.keys[first : first + len(row_keys)] = row_keys
+        if by_column is not None and column_keys is not None:
+            by_column.merge(column_keys)
+        if on_pairs:
+            on_pairs(sum(scores.strip_pairs(strip) for strip in strips))
     width = len(b.record_ids)
-    codes, scores = [], []
+    codes, found_scores = [], []
     if by_row is not None:
         rows, columns, found = by_row.pairs()
         codes.append(rows * width + columns)
-        scores.append(found)
+        found_scores.append(found)
     if by_column is not None:
         columns, rows, found = by_column.pairs()
         codes.append(rows * width + columns)
-        scores.append(found)
-    all_scores = np.concatenate(scores)
+        found_scores.append(found)
+    all_scores = np.concatenate(found_scores)
     return TopKLinks(np.unique(np.concatenate(codes)), float(all_scores.min()) if len(all_scores) else float("nan"))
 
 

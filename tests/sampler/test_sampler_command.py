@@ -77,7 +77,10 @@ def test_missing_model_is_a_clean_error(study_copy, vectors, monkeypatch):
     assert "no vectors" in result.output and "Traceback" not in result.output
 
 
-def test_the_ray_engine_gives_the_local_engines_links_and_batches(study_copy, vectors, monkeypatch):
+@pytest.mark.parametrize("rule", ["percentile", "top_k"])
+def test_the_ray_engine_gives_the_local_engines_links_and_batches(study_copy, vectors, monkeypatch, rule):
+    config = study_copy.path("study.toml")
+    config.write_text(config.read_text().replace('link_rule = "percentile"', f'link_rule = "{rule}"'))
     runner = CliRunner()
     assert runner.invoke(app, ["sample", "--study", str(study_copy.root)]).exit_code == 0
     local = {
@@ -91,6 +94,6 @@ def test_the_ray_engine_gives_the_local_engines_links_and_batches(study_copy, ve
     for name, frame in local.items():
         pd.testing.assert_frame_equal(pd.read_parquet(study_copy.path("sampler", *name.split("/"))), frame)
     manifest = study_copy.manifest()["sampler/links.parquet"]
-    assert manifest["score_store"] == "recompute"
+    assert manifest["link_rule"] == rule and manifest["score_store"] == "recompute"
     refused = runner.invoke(app, ["sample", "--study", str(study_copy.root), "--force", "--engine", "spark"])
     assert refused.exit_code == 1 and "--engine = 'spark': the engine must be one of ['local', 'ray']" in refused.output

@@ -159,3 +159,13 @@ def test_recomputed_percentile_on_ray_equals_the_spilled_one(ray_cluster, study_
         map_strips=ray_map,
     )
     _assert_same_sample(spilled, on_ray)
+
+
+def test_top_k_strips_on_ray_in_groups_equal_the_local_run(ray_cluster, study_vectors, tmp_path):
+    changes = dict(link_rule="top_k", top_k=3, block_size=4)
+    local = _run(study_vectors, tmp_path / "local", **changes)
+    for tasks in (1, 3):
+        on_ray = run_sample(
+            _settings(**changes), _loader(study_vectors), tmp_path / f"ray{tasks}", map_strips=ray_map, tasks=tasks
+        )
+        _assert_same_sample(local, on_ray)

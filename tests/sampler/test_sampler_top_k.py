@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 import torch
 from sampler_fakes import COMPARISONS, MODELS, brute_force_scores
-from test_sampler_pipeline import BATCH_COLUMNS, _reference, _run
+from test_sampler_pipeline import BATCH_COLUMNS, _reference, _run, _settings
 
+from sampler.pipeline import run_sample
 from sampler.sides import build_side
 from sampler.spill import ScoreGrid
 from sampler.top_k import best_in_block, pack, pair_scores, top_k_links, unpack
@@ -126,3 +127,12 @@ def test_pair_scores_equal_brute_force(study_vectors):
         np.testing.assert_allclose(got.reshape(rows.shape), expected.to_numpy(), atol=1e-6)
         absent = pair_scores(side_a, side_b, comparison.aggregation, np.array([-1, 0]), np.array([0, -1]))
         assert np.isnan(absent).all()
+
+
+@pytest.mark.parametrize("tasks", [1, 2, 5])
+def test_strips_in_any_grouping_give_the_same_links(uneven_vectors, tmp_path, tasks):
+    settings = _settings(link_rule="top_k", top_k=3, block_size=4)
+    one_per_strip = run_sample(settings, lambda *key: uneven_vectors[key], tmp_path / "each")
+    grouped = run_sample(settings, lambda *key: uneven_vectors[key], tmp_path / "grouped", tasks=tasks)
+    pd.testing.assert_frame_equal(one_per_strip.links.to_pandas(), grouped.links.to_pandas())
+    pd.testing.assert_frame_equal(one_per_strip.thresholds, grouped.thresholds)
