@@ -33,13 +33,13 @@ import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
+from heritage_weaver.config import ComparisonConfig
 from sampler.pipeline import SampleSettings, run_sample
 
 BLOCK = 4096
@@ -98,14 +98,6 @@ def ray_instance(cpus: int) -> Iterator[None]:
         ray.shutdown()
 
 
-@dataclass(frozen=True)
-class Comparison:
-    name: str
-    modality_a: str
-    modality_b: str
-    aggregation: str
-
-
 class SyntheticCollections:
     """(model, modality, collection) → units and unit vectors, drawn once per collection and model."""
 
@@ -133,7 +125,9 @@ def sample(args: argparse.Namespace) -> None:
     settings = SampleSettings(
         models=models,
         base_model="base",
-        comparisons=(Comparison("text-text", "text", "text", args.aggregation),),
+        comparisons=(
+            ComparisonConfig(name="text-text", modality_a="text", modality_b="text", aggregation=args.aggregation),
+        ),
         collection_a="a",
         collection_b="b",
         link_rule=args.rule,

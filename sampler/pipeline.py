@@ -301,14 +301,13 @@ def _score_comparison(
         row.update(records_a=int((side_a.unit_counts > 0).sum()), records_b=int((side_b.unit_counts > 0).sum()))
         return side_a, side_b
 
+    work = _Comparing(settings, comparison, build, grid, rows, advance, workdir, map_strips, tasks)
     if settings.link_rule == "top_k":
-        score_pairs, link_rows, link_cols = _top_k(settings, comparison, build, grid, rows, advance, map_strips, tasks)
+        score_pairs, link_rows, link_cols = _top_k(work)
     elif settings.score_store == "spill":
-        score_pairs, link_rows, link_cols = _percentile(settings, comparison, build, grid, workdir, rows, advance)
+        score_pairs, link_rows, link_cols = _percentile(work)
     else:
-        score_pairs, link_rows, link_cols = _percentile_recomputed(
-            settings, comparison, build, grid, rows, advance, map_strips
-        )
+        score_pairs, link_rows, link_cols = _percentile_recomputed(work)
     for row in rows:
         row["record_pairs"] = row["records_a"] * row["records_b"]
         row["unit_pairs"] = row["units_a"] * row["units_b"]
@@ -317,89 +316,92 @@ def _score_comparison(
 
 SideBuilder = Callable[[str, dict[str, Any]], tuple[Side, Side]]
 """(model, its thresholds row) → the model's two sides, counting their records into the row."""
+RuleResult = tuple[PairScores, np.ndarray, np.ndarray]
+"""(how to score any pair, the link rows, the link columns) of one comparison under a link rule."""
 
 
-def _percentile(
-    settings: SampleSettings,
-    comparison: Comparison,
-    build: SideBuilder,
-    grid: ScoreGrid,
-    workdir: Path,
-    rows: list[dict[str, Any]],
-    advance: Callable[[int], None],
-) -> tuple[PairScores, np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class _Comparing:
+    """One comparison being scored: what a link rule gets. It fills one thresholds row per model."""
+
+    settings: SampleSettings
+    comparison: Comparison
+    build: SideBuilder
+    grid: ScoreGrid
+    rows: list[dict[str, Any]]
+    advance: Callable[[int], None]
+    workdir: Path
+    map_strips: MapStrips
+    tasks: int | None
+
+
+def _percentile(work: _Comparing) -> RuleResult:
     """Each model's scores spilled and its exact threshold; links are the pairs at or above some threshold.
 
     One model's sides are held at a time; the spills cost 4 bytes per record pair and model of disk.
     """
+    settings, comparison, grid = work.settings, work.comparison, work.grid
     spills: list[ScoreSpill] = []
     thresholds: list[np.float32] = []
-    for row, model in zip(rows, settings.models):
-        side_a, side_b = build(model, row)
-        spill = ScoreSpill(workdir / f"{comparison.name}.{model}.f32", grid)
-        threshold, counted = _threshold(settings, comparison, side_a, side_b, grid, spill, advance)
+    for row, model in zip(work.rows, settings.models):
+        side_a, side_b = work.build(model, row)
+        spill = ScoreSpill(work.workdir / f"{comparison.name}.{model}.f32", grid)
+        threshold, counted = _threshold(settings, comparison, side_a, side_b, grid, spill, work.advance)
         spills.append(spill)
         thresholds.append(float32_at_least(threshold))
         row.update(threshold=threshold, scores_counted=counted)
         del side_a, side_b
     link_rows, link_cols, link_counts = _collect_links(spills, thresholds)
-    for row, count in zip(rows, link_counts):
+    for row, count in zip(work.rows, link_counts):
         row["links"] = count
     return spilled_scores(spills, thresholds), link_rows, link_cols
 
 
-def _percentile_recomputed(
-    settings: SampleSettings,
-    comparison: Comparison,
-    build: SideBuilder,
-    grid: ScoreGrid,
-    rows: list[dict[str, Any]],
-    advance: Callable[[int], None],
-    map_strips: MapStrips,
-) -> tuple[PairScores, np.ndarray, np.ndarray]:
+def _percentile_recomputed(work: _Comparing) -> RuleResult:
     """As `_percentile`, with no spill: each selection pass and the link collection recompute their
     blocks (one matrix-product pass each) strip by strip through `map_strips`; every model's sides are
     held until the pairs are scored. Thresholds, links and scores are the spill path's exactly (see
     sampler.recompute)."""
+    settings, map_strips = work.settings, work.map_strips
     models = []
     thresholds: list[np.float32] = []
-    for row, model in zip(rows, settings.models):
-        side_a, side_b = build(model, row)
-        records = StripScores(side_a, side_b, comparison.aggregation, grid)
+    for row, model in zip(work.rows, settings.models):
+        side_a, side_b = work.build(model, row)
+        records = StripScores(side_a, side_b, work.comparison.aggregation, work.grid)
         selected = records if settings.percentile_mode == "record" else replace(records, units=True)
         threshold, counted = recomputed_threshold(
-            selected, settings.percentile, settings.block_size**2, map_strips, advance
+            selected, settings.percentile, settings.block_size**2, map_strips, work.advance
         )
         models.append(records)
         thresholds.append(float32_at_least(threshold))
         row.update(threshold=threshold, scores_counted=counted)
     links = RecomputedLinks.collect(tuple(models), thresholds, map_strips)
-    for row, count in zip(rows, links.flags.sum(axis=0).tolist()):
+    for row, count in zip(work.rows, links.flags.sum(axis=0).tolist()):
         row["links"] = count
-    link_rows, link_cols = np.divmod(links.codes, grid.shape[1])
+    link_rows, link_cols = np.divmod(links.codes, work.grid.shape[1])
     return links.pair_scorer(tuple(models), map_strips), link_rows, link_cols
 
 
-def _top_k(
-    settings: SampleSettings,
-    comparison: Comparison,
-    build: SideBuilder,
-    grid: ScoreGrid,
-    rows: list[dict[str, Any]],
-    advance: Callable[[int], None],
-    map_strips: MapStrips,
-    tasks: int | None,
-) -> tuple[PairScores, np.ndarray, np.ndarray]:
+def _top_k(work: _Comparing) -> RuleResult:
     """Each model's top-k links (sampler.top_k); any pair's scores are computed on demand, pair by pair.
 
     `threshold` is the lowest score among a model's links: every link reaches it, but under this
     rule not every pair that reaches it is a link.
     """
+    settings, aggregation, grid = work.settings, work.comparison.aggregation, work.grid
     found = []
-    sides = [build(model, row) for model, row in zip(settings.models, rows)]
-    for row, (side_a, side_b) in zip(rows, sides):
+    sides = [work.build(model, row) for model, row in zip(settings.models, work.rows)]
+    for row, (side_a, side_b) in zip(work.rows, sides):
         links = top_k_links(
-            side_a, side_b, comparison.aggregation, grid, settings.top_k, settings.direction, advance, map_strips, tasks
+            side_a,
+            side_b,
+            aggregation,
+            grid,
+            settings.top_k,
+            settings.direction,
+            work.advance,
+            work.map_strips,
+            work.tasks,
         )
         found.append(links.codes)
         row.update(
@@ -408,7 +410,7 @@ def _top_k(
     width = grid.shape[1]
 
     def score_pairs(pair_rows: np.ndarray, pair_cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        scores = np.stack([pair_scores(a, b, comparison.aggregation, pair_rows, pair_cols) for a, b in sides], axis=1)
+        scores = np.stack([pair_scores(a, b, aggregation, pair_rows, pair_cols) for a, b in sides], axis=1)
         codes = pair_rows * width + pair_cols
         present = (pair_rows >= 0) & (pair_cols >= 0)
         flags = np.stack([np.isin(codes, model_codes) & present for model_codes in found], axis=1)
