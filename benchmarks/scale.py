@@ -163,7 +163,8 @@ def sample(args: argparse.Namespace) -> None:
         f"{len(models)} model(s), {args.aggregation}, rule {args.rule}"
         + (f" (k {args.top_k}, {args.direction})" if args.rule == "top_k" else f" ({args.percentile:g}th)")
         + f", block {args.block_size}, torch threads {torch.get_num_threads()}, engine {args.engine}"
-        + (f" ({args.ray_cpus} CPUs)" if args.engine == "ray" else f", scores {settings.score_store}")
+        + (f" ({args.ray_cpus} CPUs)" if args.engine == "ray" else "")
+        + (f", scores {settings.score_store}" if args.rule == "percentile" else "")
     )
     print(
         f"wall {wall:.1f} s (vector generation {collections.seconds:.1f} s), peak memory {peak[0] / 1024**3:.2f} GiB, "
