@@ -10,7 +10,8 @@ links to all of them.
 
 Only `k` entries per record are ever held (one int64 each): the score's order-preserving bits and
 the candidate's position packed into one sortable key. Memory is bounded by the block size and
-`k × (records a + records b)`, never by the number of record pairs.
+`k × (records a + records b)` (plus a `k × records b` partial per group of strips in flight), never
+by the number of record pairs.
 """
 
 from __future__ import annotations
