@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from sampler_fakes import COMPARISONS, MODELS, unit_rows
+from sampler_fakes import COMPARISONS, MODELS, brute_force_scores, unit_rows
 from test_sampler_pipeline import _run, _settings
 
 from sampler.pipeline import SampleError, run_sample
@@ -169,3 +169,25 @@ def test_top_k_strips_on_ray_in_groups_equal_the_local_run(ray_cluster, study_ve
             _settings(**changes), _loader(study_vectors), tmp_path / f"ray{tasks}", map_strips=ray_map, tasks=tasks
         )
         _assert_same_sample(local, on_ray)
+
+
+@pytest.mark.parametrize("direction", ["both", "a_to_b", "b_to_a"])
+def test_top_k_links_on_ray_equal_brute_force(ray_cluster, study_vectors, tmp_path, direction):
+    from test_sampler_top_k import expected_links
+
+    settings = _settings(link_rule="top_k", top_k=3, direction=direction, block_size=5)
+    links = run_sample(settings, _loader(study_vectors), tmp_path, map_strips=ray_map, tasks=2).links.to_pandas()
+    links = links.set_index(["record_a", "record_b"])
+    for comparison in COMPARISONS:  # max and mean aggregation
+        for model in MODELS:
+            ids_a, vectors_a = study_vectors[(model, comparison.modality_a, "a")]
+            ids_b, vectors_b = study_vectors[(model, comparison.modality_b, "b")]
+            scores = brute_force_scores(
+                ids_a["record_id"].to_numpy(),
+                vectors_a,
+                ids_b["record_id"].to_numpy(),
+                vectors_b,
+                comparison.aggregation,
+            )
+            flagged = links[links[f"link.{comparison.name}.{model}"]]
+            assert set(flagged.index) == expected_links(scores, 3, direction)
