@@ -388,21 +388,14 @@ def _top_k(work: _Comparing) -> RuleResult:
     `threshold` is the lowest score among a model's links: every link reaches it, but under this
     rule not every pair that reaches it is a link.
     """
-    settings, aggregation, grid = work.settings, work.comparison.aggregation, work.grid
+    settings, grid = work.settings, work.grid
     found = []
-    sides = [work.build(model, row) for model, row in zip(settings.models, work.rows)]
-    for row, (side_a, side_b) in zip(work.rows, sides):
-        links = top_k_links(
-            side_a,
-            side_b,
-            aggregation,
-            grid,
-            settings.top_k,
-            settings.direction,
-            work.advance,
-            work.map_strips,
-            work.tasks,
-        )
+    models = [
+        StripScores(*work.build(model, row), work.comparison.aggregation, grid)
+        for model, row in zip(settings.models, work.rows)
+    ]
+    for row, model_scores in zip(work.rows, models):
+        links = top_k_links(model_scores, settings.top_k, settings.direction, work.advance, work.map_strips, work.tasks)
         found.append(links.codes)
         row.update(
             threshold=links.lowest_score, scores_counted=row["records_a"] * row["records_b"], links=len(links.codes)
@@ -410,7 +403,7 @@ def _top_k(work: _Comparing) -> RuleResult:
     width = grid.shape[1]
 
     def score_pairs(pair_rows: np.ndarray, pair_cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        scores = np.stack([pair_scores(a, b, aggregation, pair_rows, pair_cols) for a, b in sides], axis=1)
+        scores = np.stack([pair_scores(model, pair_rows, pair_cols) for model in models], axis=1)
         codes = pair_rows * width + pair_cols
         present = (pair_rows >= 0) & (pair_cols >= 0)
         flags = np.stack([np.isin(codes, model_codes) & present for model_codes in found], axis=1)

@@ -24,10 +24,7 @@ import numpy as np
 import torch
 
 from sampler.recompute import StripScores
-from sampler.scores import Aggregation
 from sampler.selection import MapStrips
-from sampler.sides import Side
-from sampler.spill import ScoreGrid
 
 Direction = Literal["both", "a_to_b", "b_to_a"]
 EMPTY = torch.iinfo(torch.int64).min
@@ -152,17 +149,15 @@ class StripTopK:
 
 
 def top_k_links(
-    a: Side,
-    b: Side,
-    aggregation: Aggregation,
-    grid: ScoreGrid,
+    scores: StripScores,
     k: int,
     direction: Direction,
     on_pairs: Callable[[int], None] | None = None,
     map_strips: MapStrips = map,
     tasks: int | None = None,
 ) -> TopKLinks:
-    """The links of one model under the top-k rule (see the module docstring), one pass over the blocks.
+    """The links of one model under the top-k rule (see the module docstring), one pass over the blocks
+    of `scores` (the model's two sides, aggregation and grid).
 
     The row strips are cut into `tasks` groups (default: one per strip) run through `map_strips`;
     each group returns an n_b × k partial of the column direction, so fewer, larger groups move
@@ -170,7 +165,7 @@ def top_k_links(
     """
     if k < 1:
         raise ValueError(f"top_k must be at least 1, got {k}")
-    scores = StripScores(a, b, aggregation, grid)
+    grid, a, b = scores.grid, scores.side_a, scores.side_b
     groups = [g.tolist() for g in np.array_split(np.arange(len(scores.strips)), tasks or len(scores.strips)) if len(g)]
     by_row = RunningTopK(len(a.record_ids), k) if direction in ("both", "a_to_b") else None
     by_column = RunningTopK(len(b.record_ids), k) if direction in ("both", "b_to_a") else None
@@ -196,19 +191,19 @@ def top_k_links(
     return TopKLinks(np.unique(np.concatenate(codes)), float(all_scores.min()) if len(all_scores) else float("nan"))
 
 
-def pair_scores(
-    a: Side, b: Side, aggregation: Aggregation, rows: np.ndarray, cols: np.ndarray, chunk: int = 1 << 16
-) -> np.ndarray:
+def pair_scores(scores: StripScores, rows: np.ndarray, cols: np.ndarray, chunk: int = 1 << 16) -> np.ndarray:
     """Record scores of the given (row, column) pairs only, in float32; NaN where a position is -1 or a
-    record has no units. Same definition as `record_score_blocks`, computed pair by pair."""
+    record has no units. Same definition as `record_score_blocks`, computed pair by pair (the mean
+    aggregation from the mean vectors `scores` already holds)."""
+    a, b = scores.side_a, scores.side_b
     rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
     result = np.full(len(rows), np.nan, dtype=np.float32)
     present = np.flatnonzero((rows >= 0) & (cols >= 0))
     if not len(present):
         return result
     rows, cols = rows[present], cols[present]
-    if aggregation == "mean":
-        means_a, means_b = a.mean_vectors(), b.mean_vectors()
+    if scores.means is not None:
+        means_a, means_b = scores.means
         for start in range(0, len(rows), chunk):
             r, c = torch.from_numpy(rows[start : start + chunk]), torch.from_numpy(cols[start : start + chunk])
             result[present[start : start + chunk]] = (means_a[r] * means_b[c]).sum(dim=1).numpy()

@@ -8,7 +8,8 @@ from sampler_fakes import COMPARISONS, MODELS, brute_force_scores
 from test_sampler_pipeline import BATCH_COLUMNS, _reference, _run, _settings
 
 from sampler.pipeline import run_sample
-from sampler.sides import build_side
+from sampler.recompute import StripScores
+from sampler.sides import block_edges, build_side
 from sampler.spill import ScoreGrid
 from sampler.top_k import best_in_block, pack, pair_scores, top_k_links, unpack
 
@@ -98,7 +99,7 @@ def test_ties_go_to_the_lower_position_whatever_the_block_size():
     side_b = build_side(np.array([f"b{i}" for i in range(6)]), np.array([f"b{i}" for i in range(6)]), vectors)
     for block in (1, 2, 6):
         grid = ScoreGrid(np.array([0, 1, 2]), np.arange(0, 7, block))
-        links = top_k_links(side_a, side_b, "max", grid, 2, "a_to_b")
+        links = top_k_links(StripScores(side_a, side_b, "max", grid), 2, "a_to_b")
         assert links.codes.tolist() == [0, 1, 6, 7]  # a0-b0, a0-b1, a1-b0, a1-b1
 
 
@@ -123,9 +124,15 @@ def test_pair_scores_equal_brute_force(study_vectors):
         side_a, side_b = build_side(order_a, ids_a, vectors_a), build_side(order_b, ids_b, vectors_b)
         expected = brute_force_scores(ids_a, vectors_a, ids_b, vectors_b, comparison.aggregation)
         rows, cols = np.meshgrid(np.arange(len(order_a)), np.arange(len(order_b)), indexing="ij")
-        got = pair_scores(side_a, side_b, comparison.aggregation, rows.ravel(), cols.ravel(), chunk=7)
+        model = StripScores(
+            side_a,
+            side_b,
+            comparison.aggregation,
+            ScoreGrid(block_edges(side_a.unit_counts, 16), block_edges(side_b.unit_counts, 16)),
+        )
+        got = pair_scores(model, rows.ravel(), cols.ravel(), chunk=7)
         np.testing.assert_allclose(got.reshape(rows.shape), expected.to_numpy(), atol=1e-6)
-        absent = pair_scores(side_a, side_b, comparison.aggregation, np.array([-1, 0]), np.array([0, -1]))
+        absent = pair_scores(model, np.array([-1, 0]), np.array([0, -1]))
         assert np.isnan(absent).all()
 
 
