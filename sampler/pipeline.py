@@ -6,8 +6,8 @@ block, into a spill file (sampler.spill, 4 bytes per record pair and model on di
 of the selection counts them; the later passes and the links read the spills. `recompute`
 (sampler.recompute): no disk; every pass, pass 1 and the link collection included, computes its
 blocks again (one matrix-product pass each), strip by strip through the injected `map_strips`, so
-the passes can run as Ray tasks (sampler.ray_tasks.ray_map). Both give the same thresholds, links
-and scores, bit for bit. Only links and the few control pairs ever become rows.
+the passes can run as Ray tasks (sampler.ray_tasks.ray_map). In this process both give the same
+thresholds, links and scores, bit for bit (on Ray, see sampler.recompute). Only links and the few control pairs ever become rows.
 """
 
 from __future__ import annotations

@@ -10,7 +10,11 @@ map over strips (row blocks of the score grid) through an injected `MapStrips`: 
 or `sampler.ray_tasks.ray_map`.
 
 A strip's blocks are the very blocks the spill path computes (same functions, same sides, same
-block edges), so thresholds, links and every score are bit-identical to it.
+block edges), so in one process thresholds, links and every score are bit-identical to it. Ray
+tasks compute them in other processes, one thread each, on vectors read in place from the object
+store; MKL's float32 matrix product rounds differently by thread count and memory alignment, so
+there scores can differ in the last float32 places (within 1e-6), and a pair whose score lies that
+close to a threshold could fall on the other side of it.
 """
 
 from __future__ import annotations

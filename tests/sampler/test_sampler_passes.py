@@ -78,14 +78,21 @@ def _loader(data):
     return lambda model, modality, collection: data[(model, modality, collection)]
 
 
-def _assert_same_sample(spilled, recomputed):
-    """Thresholds, links (every score and flag) and batches identical, scores to the bit."""
-    pd.testing.assert_frame_equal(spilled.thresholds, recomputed.thresholds)
-    pd.testing.assert_frame_equal(spilled.links.to_pandas(), recomputed.links.to_pandas())  # NaN equal to NaN
+# Ray tasks run with one thread and read the vectors in place from the object store; MKL's sgemm
+# rounds differently by thread count and memory alignment, so their scores may differ from this
+# process's in the last float32 places (links, flags and batches still agree on these fixtures).
+ACROSS_PROCESSES = dict(check_exact=False, rtol=0, atol=1e-6)
+
+
+def _assert_same_sample(spilled, recomputed, **score_tolerance):
+    """Thresholds, links (every score and flag) and batches identical; scores to the bit unless a tolerance is given."""
+    tolerance = score_tolerance or dict(check_exact=True)
+    pd.testing.assert_frame_equal(spilled.thresholds, recomputed.thresholds, **tolerance)
+    links = spilled.links.to_pandas()
+    pd.testing.assert_frame_equal(links, recomputed.links.to_pandas(), **tolerance)  # NaN equal to NaN
     assert spilled.batches.keys() == recomputed.batches.keys()
     for annotator, batch in spilled.batches.items():
         pd.testing.assert_frame_equal(batch, recomputed.batches[annotator])
-    links = spilled.links.to_pandas()
     for comparison in COMPARISONS:  # some pairs are links of one comparison only, scored by lookup in another
         own = links[[f"link.{comparison.name}.{m}" for m in MODELS]].any(axis=1)
         assert own.any() and not own.all()
@@ -158,7 +165,7 @@ def test_recomputed_percentile_on_ray_equals_the_spilled_one(ray_cluster, study_
         tmp_path / "ray",
         map_strips=ray_map,
     )
-    _assert_same_sample(spilled, on_ray)
+    _assert_same_sample(spilled, on_ray, **ACROSS_PROCESSES)
 
 
 def test_top_k_strips_on_ray_in_groups_equal_the_local_run(ray_cluster, study_vectors, tmp_path):
@@ -168,7 +175,7 @@ def test_top_k_strips_on_ray_in_groups_equal_the_local_run(ray_cluster, study_ve
         on_ray = run_sample(
             _settings(**changes), _loader(study_vectors), tmp_path / f"ray{tasks}", map_strips=ray_map, tasks=tasks
         )
-        _assert_same_sample(local, on_ray)
+        _assert_same_sample(local, on_ray, **ACROSS_PROCESSES)
 
 
 @pytest.mark.parametrize("direction", ["both", "a_to_b", "b_to_a"])
