@@ -250,10 +250,13 @@ class SamplingConfig(_Strict):
 
 
 class LabelStudioConfig(_Strict):
-    url: str = "http://127.0.0.1:8089"
-    token_env: str = "LABEL_STUDIO_API_KEY"
+    """The desks' local Label Studio servers (`hw labelstudio up`): one per annotator, adjudicator and
+    the verification desk, each on its own port from `url`'s upward, with its own admin token."""
+
+    url: str = Field(default="http://127.0.0.1:8089", description="address of the first desk's server")
     project_prefix: str | None = None
     import_batch_size: int = Field(default=500, gt=0)
+    backups: int = Field(default=10, gt=0, description="database snapshots kept per desk (one per `hw pull`)")
 
 
 class FetchConfig(_Strict):

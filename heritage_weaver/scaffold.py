@@ -71,8 +71,7 @@ overlap = {overlap}               # share of each batch also shown to another an
 controls = 0                # random non-link pairs added to each batch
 
 [labelstudio]
-url = "http://127.0.0.1:8089"
-token_env = "LABEL_STUDIO_API_KEY"   # the token is read from this environment variable, never from this file
+url = "http://127.0.0.1:8089"   # the first desk's server; each annotator gets its own, on the next free port
 
 [analysis]
 positive_labels = ["same object", "similar object", "same category"]  # binarised to 1; "unrelated" to 0
