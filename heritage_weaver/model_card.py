@@ -32,6 +32,7 @@ from heritage_weaver.artifacts import (
 )
 from heritage_weaver.workspace import Workspace
 
+CARD_NAME = Path(MODEL_CARD.path).name  # README.md, where the hub looks for a card
 PIPELINE_TAG = "zero-shot-image-classification"
 TAGS = ("siglip", "heritage-weaver", "museum-collections", "cultural-heritage")
 TEMPLATES = Path(__file__).with_name("templates")
