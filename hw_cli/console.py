@@ -40,8 +40,9 @@ def key_column(table: Table, header: str) -> None:
 
 
 def number_column(table: Table, header: str) -> None:
-    """A column of figures: right-aligned and never wrapped."""
-    table.add_column(header, justify="right", no_wrap=True)
+    """A column of figures: right-aligned and never wrapped; a header of several words takes a line
+    per word, so that it is no wider than the figures."""
+    table.add_column(header.replace(" ", "\n"), justify="right", no_wrap=True)
 
 
 def text_column(table: Table, header: str) -> None:
