@@ -120,12 +120,13 @@ def search(
         stdout.print(f"image locations: `--json`, or a terminal of {IMAGE_COLUMN_WIDTH}+ columns", soft_wrap=True)
 
 
-IMAGE_COLUMN_WIDTH = 100  # below this many columns the image locations would squeeze the names
+IMAGE_COLUMN_WIDTH = 120  # below this many columns the image locations would squeeze the names
+IMAGE_WIDTH = 40  # an image location longer than this keeps its last parts (the file name at least)
 
 
 def search_table(workspace: Workspace, results: pd.DataFrame, title: str, with_images: bool) -> Table:
     """Ranked records; names wrap between words, identifiers and scores never wrap, and the image
-    column (locations relative to the study) is there only when `with_images`."""
+    column (locations relative to the study, long ones cut from the left) is there only when `with_images`."""
     table = Table(title=title)
     number_column(table, "#")
     key_column(table, "record")
@@ -143,4 +144,14 @@ def search_table(workspace: Workspace, results: pd.DataFrame, title: str, with_i
 
 
 def _location(workspace: Workspace, image: str) -> str:
-    return image if is_url(image) else workspace.relative(Path(image))
+    """The image's URL or path (relative to the study when inside it), shortened from the left."""
+    location = image if is_url(image) else workspace.relative(Path(image))
+    if len(location) <= IMAGE_WIDTH:
+        return location
+    parts = location.split("/")
+    kept = parts[-1]
+    for part in reversed(parts[:-1]):
+        if len(part) + len(kept) + 3 > IMAGE_WIDTH:
+            break
+        kept = f"{part}/{kept}"
+    return f"…/{kept}"
