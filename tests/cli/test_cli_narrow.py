@@ -1,5 +1,6 @@
-"""The tables a person reads at 80 columns: ingest reasons, search results and the link table,
-drawn from a small study's real results, keep every word whole and every line within the width."""
+"""The tables a person reads at 80 columns: ingest reasons, search results, the link table and
+the analysis's coefficients and precision, drawn from small studies' real results, keep every word
+whole and every line within the width."""
 
 from __future__ import annotations
 
@@ -13,16 +14,20 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from analysis_fixtures import make_batches, simulate_labels, write_annotation_inputs, write_links, write_study
 from rich.console import Console
 from rich.table import Table
 
+from analysis.analyze import run_analyze
 from embeddings.index import build_indexes
 from embeddings.search import search
 from embeddings.stage import run_embed
 from heritage_weaver import atomic
+from heritage_weaver.artifacts import PRECISION, PRECISION_DIFFERENCE, REGRESSION_COEFFICIENTS
 from heritage_weaver.ingest import ingest_collections
 from heritage_weaver.progress import SILENT
 from heritage_weaver.workspace import Workspace
+from hw_cli.analysis import coefficient_table, precision_table
 from hw_cli.embeddings import IMAGE_COLUMN_WIDTH, search_table
 from hw_cli.ingest_tables import ingest_tables
 from hw_cli.sampler import links_table
@@ -110,3 +115,17 @@ def test_hw_search_prints_within_80_columns(small_study: Workspace):
     lines = done.stdout.splitlines()
     assert lines and all(len(line) <= WIDTH for line in lines) and "…" not in done.stdout
     assert "image locations: `--json`" in done.stdout
+
+
+def test_regression_and_precision_tables_at_80_columns(tmp_path: Path):
+    ws = write_study(tmp_path / "study", analysis="permutations = 5")
+    batches = make_batches(seed=1, overlap=6)
+    write_annotation_inputs(ws, batches, simulate_labels(batches, {"base": -0.3, "ft-best": 1.2, "ft-last": 0.6}, 2))
+    write_links(ws, batches, unlabelled=40)
+    run_analyze(ws, ["none"])
+    coefficients = coefficient_table(REGRESSION_COEFFICIENTS.read(ws), "Study design")
+    precision = precision_table(PRECISION.read(ws), PRECISION_DIFFERENCE.read(ws))
+    assert coefficients.row_count and precision.row_count == 9
+    assert_readable(coefficients)
+    lines = assert_readable(precision)
+    assert sum("image-image" in line for line in lines) == 3
