@@ -219,6 +219,13 @@ FETCHED = table(
 # -- models and training --------------------------------------------------------------------------
 MODEL = table("models/{model}", "model", "a SigLIP checkpoint in the Hugging Face format", sections=("models",))
 TRAINED_MODEL = table("models/{model}", "train", "a fine-tuned SigLIP checkpoint", sections=("study", "training"))
+MODEL_CARD = table(
+    "models/{model}/README.md",
+    "train",
+    "the model card of a fine-tuned checkpoint (Hugging Face format): its data, settings, loss, intended use, "
+    "limitations and how to load it; `hw evaluate` adds its held-out results",
+    sections=("study", "training"),
+)
 SPLIT = table(
     "training/split.parquet",
     "train",

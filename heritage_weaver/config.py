@@ -372,6 +372,11 @@ class StudyMeta(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
     seed: int = 42
     simulation: bool = False
+    license: str = Field(
+        default="other",
+        pattern=r"^[a-z0-9][a-z0-9.+-]*$",
+        description='the licence of the fine-tuned models, as the Hugging Face hub spells it ("cc-by-4.0", "apache-2.0")',
+    )
 
 
 class StudyConfig(_Strict):

@@ -15,6 +15,7 @@ _TEMPLATE = """# Heritage Weaver study config. Paths are relative to this file.
 name = "{name}"
 seed = {seed}             # every random choice (split, sampling, simulation) derives from it
 simulation = {simulation}      # true only for the demo: the report then says labels are simulated
+# license = "cc-by-4.0"  # the fine-tuned models' licence on their cards (Hugging Face spelling; default "other")
 
 # One [[collections]] block per collection export.
 # format: "smg" (Science Museum Group JSON-lines dump), "nms" (National Museums Scotland
