@@ -12,7 +12,8 @@ def _reasons(counts: dict[str, int]) -> str:
 
 
 def ingest_tables(counts: list[CollectionCounts]) -> list[Table]:
-    """Rows (accepted + rejected), values (kept + dropped) per field, and every reason whole, wrapped."""
+    """Rows (accepted + rejected), values (kept + dropped) per field, joined tables' rows (merged + of
+    rejected rows + dropped), and every reason whole, wrapped."""
     rows = Table("collection", "rows", "accepted", "rejected", "values", "kept", "dropped", "images", title="Ingest")
     for c in counts:
         rows.add_row(
@@ -40,4 +41,20 @@ def ingest_tables(counts: list[CollectionCounts]) -> list[Table]:
             for name, f in sorted(c.fields.items()):
                 values.add_row(c.collection, name, str(f.read), str(f.kept), _reasons(f.dropped) or "–")
         tables.append(values)
+    if any(c.tables for c in counts):
+        joined = Table(
+            "collection",
+            "joined table",
+            "rows",
+            "merged",
+            "of rejected rows",
+            "dropped, by reason",
+            title="Joined rows",
+        )
+        for c in counts:
+            for name, t in c.tables.items():
+                joined.add_row(
+                    c.collection, name, str(t.rows), str(t.merged), str(t.rejected), _reasons(t.dropped) or "–"
+                )
+        tables.append(joined)
     return tables
