@@ -254,3 +254,41 @@ def test_a_folder_without_json_documents_is_a_config_error(tmp_path):
     _study(tmp_path, TATE.format(path="npg"))
     with pytest.raises(ConfigError, match=r"collections\.0\.path: no file, and no \.json file matches"):
         load_config(tmp_path / "study.toml")
+
+
+def test_joined_descriptions_categories_and_terms_follow_the_order(tmp_path):
+    (tmp_path / "objects.csv").write_text("id,title\nT1,Telephone\n")
+    (tmp_path / "notes.csv").write_text(
+        "id,seq,note,type,term\n"
+        "T1,2,Made in 1950,Telephones,handset\n"
+        "T1,1,Black bakelite,Communications,telephone\n"
+        "T1,3,Made in 1950.,NULL,<object facet>\n"
+    )
+    collection = """
+[[collections]]
+name = "lib"
+format = "csv"
+path = "objects.csv"
+columns = { record_id = "id", name = "title" }
+
+[[collections.joins]]
+path = "notes.csv"
+on = "id"
+order_by = "seq"
+columns = { description = "note", category = "type", taxonomy = "term" }
+"""
+    (tmp_path / "study.toml").write_text(f'[study]\nname = "t"\n[models]\nbase = "models/base"\n{collection}')
+    result = ingest_collections(Workspace.open(tmp_path))
+    record = result.records.to_pylist()[0]
+    assert (record["description"], record["category"], record["taxonomy"]) == (
+        "Black bakelite. Made in 1950.",
+        "Communications",
+        "telephone > handset",
+    )
+    assert sorted(d[3:] for d in _dropped(result)) == [
+        ("notes.csv:note", "Made in 1950.", "repeats an earlier value"),
+        ("notes.csv:term", "<object facet>", "guide term (in angle brackets), not part of the taxonomy path"),
+        ("notes.csv:type", "Telephones", "a further category (a record keeps one)"),
+    ]
+    counts = result.counts[0]
+    assert (counts.values_read, counts.values_kept, counts.values_dropped) == (9, 6, 3)
