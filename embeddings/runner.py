@@ -43,7 +43,7 @@ class EmbedSummary:
     embedded_this_run: int
     failed_this_run: int
     restarted: bool  # earlier vectors came from other weights and were discarded
-    repeats: int = 0  # description parts not embedded: each repeats a text unit of its record
+    repeats: int  # description parts not embedded: each repeats a text unit of its record
 
     @property
     def reconciles(self) -> bool:

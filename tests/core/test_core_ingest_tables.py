@@ -292,3 +292,16 @@ columns = { description = "note", category = "type", taxonomy = "term" }
     ]
     counts = result.counts[0]
     assert (counts.values_read, counts.values_kept, counts.values_dropped) == (9, 6, 3)
+
+
+@pytest.mark.parametrize("path", ["docs", "docs/*.json"])
+def test_images_of_json_documents_resolve_against_their_folder(tmp_path, path):
+    (tmp_path / "docs" / "img").mkdir(parents=True)
+    (tmp_path / "docs" / "img" / "a.jpg").write_bytes(b"\xff\xd8")
+    (tmp_path / "docs" / "a.json").write_text('{"id": "1", "title": "Jug", "images": ["img/a.jpg", "img/b.jpg"]}')
+    collection = f'[[collections]]\nname = "d"\nformat = "jsonl"\npath = "{path}"\n'
+    collection += 'columns = { record_id = "id", name = "title", images = "images" }\n'
+    (tmp_path / "study.toml").write_text(f'[study]\nname = "t"\n[models]\nbase = "models/base"\n{collection}')
+    result = ingest_collections(Workspace.open(tmp_path))
+    assert result.records.to_pylist()[0]["images"] == [str((tmp_path / "docs" / "img" / "a.jpg").resolve())]
+    assert [d[4:] for d in _dropped(result)] == [("img/b.jpg", "neither a URL nor an existing file")]
