@@ -7,6 +7,7 @@ reading code. Relative paths are resolved against the folder of `study.toml`.
 from __future__ import annotations
 
 import codecs
+import functools
 import glob
 import hashlib
 import json
@@ -36,6 +37,15 @@ EXTRA_FIELD_FORMATS = ("csv", "jsonl", "nms")
 
 SMG_RENDITIONS = ("medium", "large", "zoom")
 GLOB_CHARACTERS = ("*", "?", "[")
+
+
+@functools.lru_cache(maxsize=256)  # asked once per record
+def export_folder(path: Path) -> Path:
+    """`path` itself when it is a folder, the part of a glob before its first wildcard, else the file's folder."""
+    if path.is_dir():
+        return path
+    wild = next((i for i, part in enumerate(path.parts) if any(c in part for c in GLOB_CHARACTERS)), None)
+    return Path(*path.parts[:wild]) if wild else path.parent
 
 
 class JoinConfig(_Strict):
@@ -151,13 +161,8 @@ class CollectionConfig(_Strict):
 
     @property
     def folder(self) -> Path:
-        """The folder the export lies in, against which relative image references resolve: `path` itself
-        when it is a folder, the part of a glob before its first wildcard, else the file's folder."""
-        if self.path.is_dir():
-            return self.path
-        parts = self.path.parts
-        wild = next((i for i, part in enumerate(parts) if any(c in part for c in GLOB_CHARACTERS)), None)
-        return Path(*parts[:wild]) if wild else self.path.parent
+        """The folder the export lies in, against which relative image references resolve."""
+        return export_folder(self.path)
 
     @property
     def qualified_ids(self) -> bool:
