@@ -52,13 +52,23 @@ def embed(
 
 
 def show_embed(workspace: Workspace, summaries: list[EmbedSummary]) -> None:
-    table = Table("model", "units", "embedded", "failed", "new vectors", "new failures", title="Embed")
+    table = Table(
+        "model", "units", "embedded", "failed", "new vectors", "new failures", "repeats dropped", title="Embed"
+    )
     for s in summaries:
         table.add_row(
-            s.model, str(s.units), str(s.embedded), str(s.failed), str(s.embedded_this_run), str(s.failed_this_run)
+            s.model,
+            str(s.units),
+            str(s.embedded),
+            str(s.failed),
+            str(s.embedded_this_run),
+            str(s.failed_this_run),
+            str(s.repeats),
         )
     stdout.print(table)
     stdout.print(f"units = embedded + failed for every model; reasons in {EMBED_FAILURES.path}")
+    if any(s.repeats for s in summaries):
+        stdout.print("repeats dropped: description sentences (or segments) that repeat a text unit of their record")
 
 
 def index(

@@ -28,7 +28,8 @@ def _reasons(counts: dict[str, int]) -> str:
 
 
 def ingest_tables(counts: list[CollectionCounts]) -> list[Table]:
-    """Rows (accepted + rejected) and values (kept + dropped) per collection, then every reason whole."""
+    """Rows (accepted + rejected) and values (kept + dropped) per collection, joined tables' rows (merged
+    + of rejected rows + dropped), then every reason whole."""
     rows = Table(title="Ingest")
     key_column(rows, "")
     for c in counts:
@@ -54,4 +55,14 @@ def ingest_tables(counts: list[CollectionCounts]) -> list[Table]:
             for name, f in sorted(c.fields.items()):
                 values.add_row(name, f"{f.read:,}", f"{f.kept:,}", _reasons(f.dropped) or "–")
             tables.append(values)
+    for c in counts:
+        if c.tables:
+            joined = Table(title=f"Joined rows: {c.collection}")
+            key_column(joined, "joined table")
+            for header in ("rows", "merged", "of rejected rows"):
+                number_column(joined, header)
+            text_column(joined, "dropped, by reason")
+            for name, t in c.tables.items():
+                joined.add_row(name, f"{t.rows:,}", f"{t.merged:,}", f"{t.rejected:,}", _reasons(t.dropped) or "–")
+            tables.append(joined)
     return tables
