@@ -12,10 +12,10 @@ export HF_HUB_OFFLINE=1
 if [ "${NO_LABELSTUDIO:-0}" = "1" ]; then
   "$HW" run --study "$DEMO_DIR" --no-labelstudio
 else
-  # A local server for the demo only; a real study points [labelstudio] at its own server.
+  # One local Label Studio server per annotator (desk). The demo's simulated curators get accounts of
+  # their own on first use; a real study invites its curators with `hw labelstudio invite`.
   export LABEL_STUDIO_USERNAME=${LABEL_STUDIO_USERNAME:-demo@heritage-weaver.local}
   export LABEL_STUDIO_PASSWORD=${LABEL_STUDIO_PASSWORD:-demo-password-1}
-  export LABEL_STUDIO_API_KEY=${LABEL_STUDIO_API_KEY:-heritage-weaver-demo-token-0001}
   "$HW" labelstudio up --study "$DEMO_DIR"
   "$HW" run --study "$DEMO_DIR"
 fi
@@ -33,6 +33,8 @@ echo
 echo "Report:        $DEMO_DIR/report/report.html"
 echo "Search page:   $HW serve --study $DEMO_DIR   then open http://127.0.0.1:8000/"
 if [ "${NO_LABELSTUDIO:-0}" != "1" ]; then
-  echo "Label Studio:  $("$HW" labelstudio status --study "$DEMO_DIR" --url-only 2>/dev/null || echo http://127.0.0.1:8089)  (user $LABEL_STUDIO_USERNAME, password $LABEL_STUDIO_PASSWORD)"
-  echo "Stop it with:  .venv/bin/hw labelstudio down --study $DEMO_DIR"
+  echo "Label Studio:  one server per annotator; each curator works only at their own address:"
+  "$HW" labelstudio status --study "$DEMO_DIR" --url-only 2>/dev/null | sed 's/^/                 /' || true
+  echo "               the lead's admin login on each: $LABEL_STUDIO_USERNAME, password $LABEL_STUDIO_PASSWORD"
+  echo "Stop them:     .venv/bin/hw labelstudio down --study $DEMO_DIR"
 fi

@@ -7,6 +7,7 @@ import pytest
 from annotation_helpers import post, result
 from typer.testing import CliRunner
 
+from annotation import server
 from annotation.client import connect
 from annotation.interface import TASK_FIELDS
 from annotation.pull import annotation_status, pull
@@ -128,3 +129,19 @@ def test_cli_check_push_pull_and_status(study, label_studio, monkeypatch):
     monkeypatch.setattr("annotation.server.credentials", lambda ws, desk: Credentials("x", "y", "wrong-token"))
     refused = runner.invoke(app, ["labelstudio", "check", "--study", str(study.root)])
     assert refused.exit_code == 1 and "token was refused" in refused.output
+
+
+def test_watch_pulls_on_a_schedule_and_each_pull_snapshots_every_desk(study):
+    push(study)
+    watched = CliRunner().invoke(app, ["annotation", "watch", "--every", "1s", "--times", "2", "--study", str(study.root)])
+    assert watched.exit_code == 0, watched.output
+    assert watched.output.count("pull 1:") == 1 and watched.output.count("pull 2:") == 1
+    for desk in ("A01", "A02"):
+        assert len(server.snapshots(study, desk)) == 2
+    refused = CliRunner().invoke(app, ["annotation", "watch", "--every", "soon", "--study", str(study.root)])
+    assert refused.exit_code == 1 and "10m" in refused.output
+
+
+def test_up_refuses_to_expose_a_server_beyond_loopback_without_public(study):
+    refused = CliRunner().invoke(app, ["labelstudio", "up", "A01", "--host", "0.0.0.0", "--study", str(study.root)])
+    assert refused.exit_code == 1 and "TLS reverse proxy" in refused.output and "--public" in refused.output
