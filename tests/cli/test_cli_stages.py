@@ -11,8 +11,7 @@ def _states(workspace: Workspace, **options) -> dict[str, str]:
     return {stage.verb: stage.state(workspace) for stage in plan(**options)}
 
 
-def test_plan_after_ingest(study_copy: Workspace, monkeypatch):
-    monkeypatch.delenv("LABEL_STUDIO_API_KEY", raising=False)
+def test_plan_after_ingest(study_copy: Workspace):
     states = _states(study_copy)
     assert states["ingest"] == "up to date"
     assert states["fetch-images"] == "no image URLs to fetch"
