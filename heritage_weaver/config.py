@@ -17,6 +17,8 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from heritage_weaver.sources import FOLDER_SUFFIXES, input_files
+
 
 class ConfigError(ValueError):
     """The study config cannot be used; the message says where and why."""
@@ -30,7 +32,9 @@ RECORD_FIELDS = ("record_id", "name", "description", "images", "category", "taxo
 # Columns of records.parquet besides the record fields; no extra field may take their names.
 RECORD_BOOKKEEPING = ("collection", "source_file", "source_position", "source_id")
 EXTRA_FIELD = r"^[a-z][a-z0-9_]*$"
-EXTRA_FIELD_FORMATS = ("csv", "jsonl", "nms")
+EXTRA_FIELD_FORMATS = ("csv", "jsonl", "nms", "lido")
+# What a lido collection's `fields` may name (see docs/project-lead.md, "LIDO XML").
+LIDO_FIELDS = ("maker", "maker_uri", "date", "material", "material_uri", "work_type_uri", "classification_uri")
 
 
 SMG_RENDITIONS = ("medium", "large", "zoom")
@@ -38,7 +42,7 @@ SMG_RENDITIONS = ("medium", "large", "zoom")
 
 class CollectionConfig(_Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    format: Literal["smg", "nms", "csv", "jsonl"]
+    format: Literal["smg", "nms", "csv", "jsonl", "lido"]
     path: Path
     columns: dict[str, str] = Field(default_factory=dict)
     fields: dict[str, str] = Field(
@@ -57,6 +61,11 @@ class CollectionConfig(_Strict):
     image_renditions: list[str] = Field(default_factory=lambda: list(SMG_RENDITIONS), min_length=1)
     encoding: str = "utf-8"
     delimiter: str = Field(default=",", min_length=1, max_length=1)
+    languages: list[str] = Field(
+        default_factory=lambda: ["en"],
+        min_length=1,
+        description="lido: the languages to keep text in, first preferred; else a value's first language",
+    )
 
     @field_validator("columns")
     @classmethod
@@ -95,6 +104,9 @@ class CollectionConfig(_Strict):
             raise ValueError("a generic csv/jsonl collection needs columns.record_id")
         if self.fields and self.format not in EXTRA_FIELD_FORMATS:
             raise ValueError(f"fields: format {self.format!r} maps no extra fields (only {list(EXTRA_FIELD_FORMATS)})")
+        unknown_lido = sorted(set(self.fields.values()) - set(LIDO_FIELDS)) if self.format == "lido" else []
+        if unknown_lido:
+            raise ValueError(f"fields: a lido collection maps {list(LIDO_FIELDS)}, not {unknown_lido}")
         if self.column_paths == "jmespath":
             if self.format != "jsonl":
                 raise ValueError('column_paths = "jmespath" applies to format = "jsonl" only')
@@ -471,7 +483,10 @@ def load_config(path: Path) -> StudyConfig:
     collections = []
     for index, collection in enumerate(config.collections):
         source = collection.path if collection.path.is_absolute() else root / collection.path
-        if not source.is_file():
+        suffixes = FOLDER_SUFFIXES.get(collection.format)
+        if suffixes and not input_files(source, suffixes):
+            raise ConfigError(f"{path}: collections.{index}.path: no {'/'.join(suffixes)} file at {source}")
+        if not suffixes and not source.is_file():
             raise ConfigError(f"{path}: collections.{index}.path: file not found: {source}")
         roots = [r if r.is_absolute() else root / r for r in collection.image_roots]
         collections.append(collection.model_copy(update={"path": source, "image_roots": roots}))

@@ -10,6 +10,7 @@ from heritage_weaver.artifacts import DROPPED, RECORDS, REJECTS
 from heritage_weaver.config import CollectionConfig
 from heritage_weaver.ingest.adapters import READERS
 from heritage_weaver.ingest.rows import RECORD_REJECTED, Problem, SourceRow, check_row
+from heritage_weaver.sources import manifest_inputs
 from heritage_weaver.workspace import Workspace
 
 RECORD_SCHEMA = RECORDS.schema()
@@ -87,7 +88,7 @@ class _Collector:
             REJECT_SCHEMA.names,
             (
                 collection.name,
-                str(collection.path),
+                str(row.source_file or collection.path),
                 row.position,
                 row.source_id or row.record_id,
                 problem.field,
@@ -121,7 +122,7 @@ class _Collector:
         assert row.record_id is not None and study_id is not None, "check_row rejects a row without an id"
         counts.accepted += 1
         counts.images += len(row.image_refs)
-        self.first_seen[key] = f"{collection.path.name}:{row.position}"
+        self.first_seen[key] = f"{(row.source_file or collection.path).name}:{row.position}"
         self.study_ids.add(study_id)
         for name, value in zip(
             RECORD_SCHEMA.names,
@@ -133,7 +134,7 @@ class _Collector:
                 row.image_refs,
                 row.category,
                 row.taxonomy,
-                str(collection.path),
+                str(row.source_file or collection.path),
                 row.position,
                 row.source_id or row.record_id,
             ),
@@ -150,7 +151,7 @@ class _Collector:
                 DROPPED_SCHEMA.names,
                 (
                     collection.name,
-                    str(collection.path),
+                    str(row.source_file or collection.path),
                     row.position,
                     study_id,
                     dropped.field,
@@ -173,7 +174,7 @@ def ingest_collections(workspace: Workspace) -> IngestResult:
     records = pa.Table.from_pydict(collector.records, schema=collector.schema)
     rejects = pa.Table.from_pydict(collector.rejects, schema=REJECT_SCHEMA)
     dropped = pa.Table.from_pydict(collector.dropped, schema=DROPPED_SCHEMA)
-    sources = [c.path for c in workspace.config.collections]
+    sources = [path for c in workspace.config.collections for path in manifest_inputs(c.path)]
     summary = {
         c.collection: {
             "rows": c.rows,
