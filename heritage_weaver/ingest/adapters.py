@@ -6,11 +6,12 @@ from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
 
 from heritage_weaver.config import CollectionConfig
+from heritage_weaver.ingest.lido import read_lido
 from heritage_weaver.ingest.markup import plain_text
 from heritage_weaver.ingest.media import add_images
 from heritage_weaver.ingest.paths import lookup
 from heritage_weaver.ingest.reading import IngestError, csv_rows, json_lines
-from heritage_weaver.ingest.rows import Problem, SourceRow, normalise
+from heritage_weaver.ingest.rows import FURTHER_VALUE, Problem, SourceRow, normalise
 from heritage_weaver.ingest.smg import not_text, read_smg
 from heritage_weaver.ingest.text import GUIDE_TERM, distinct_variants, is_guide_term, join_sentences
 
@@ -27,7 +28,6 @@ NMS_COLUMNS = (
 NMS_IMAGE_PREFIXES = ("PF", "MP")
 NOT_NMS_IMAGE = "not an image (NMS image references start with PF or MP)"
 FURTHER_CATEGORY = "a further category (a record keeps one)"
-FURTHER_VALUE = "a further value (a record keeps one per extra field)"
 
 
 def _cell(row: SourceRow, column: str, value: str | None) -> str:
@@ -174,4 +174,5 @@ READERS: dict[str, Callable[[CollectionConfig], Iterator[SourceRow]]] = {
     "nms": read_nms,
     "csv": read_csv,
     "jsonl": read_jsonl,
+    "lido": read_lido,
 }

@@ -11,6 +11,7 @@ from pathlib import Path
 from heritage_weaver.images import is_url
 
 RECORD_REJECTED = "record rejected"
+FURTHER_VALUE = "a further value (a record keeps one per extra field)"
 VALUE_SHOWN = 300  # characters of a dropped value kept in dropped.parquet
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")  # two letters or more: `C:\…` is a Windows path
 
