@@ -2,7 +2,8 @@
 first of the collection's `languages` that the values are in, else the first value.
 
 A value's language is its own `xml:lang` (or `lido:lang`), else that of the nearest element
-around it that states one (LIDO states it on `descriptiveMetadata`). `en` matches `en-GB`.
+around it that states one (LIDO states it on `descriptiveMetadata`); languages compare by their
+primary subtag, so `en` matches `en-GB`.
 LIDO 1.0 marks preference with `lido:pref="preferred"`/`"alternate"`, LIDO 1.1 with the
 terminology URIs lido00169 and lido00170; SKOS labels inside a LIDO 1.1 concept count as
 preferred (`prefLabel`) and alternate (`altLabel`) terms.
@@ -40,16 +41,21 @@ class Text:
     rank: int  # 0 preferred, 1 not marked, 2 alternate
 
 
+def primary_language(tag: str) -> str:
+    """A language tag's primary subtag, by which languages compare: `en-GB` is `en`."""
+    return tag.strip().lower().split("-")[0]
+
+
 def language(element: etree._Element) -> str | None:
     for node in chain([element], element.iterancestors()):
         stated = node.get(XML_LANG) or node.get(f"{LIDO}lang")
         if stated and stated.strip():
-            return stated.strip().lower()
+            return primary_language(stated)
     return None
 
 
 def same_language(stated: str | None, wanted: str) -> bool:
-    return stated is not None and (stated == wanted.lower() or stated.split("-")[0] == wanted.lower())
+    return stated is not None and stated == primary_language(wanted)
 
 
 def _rank(element: etree._Element) -> int:

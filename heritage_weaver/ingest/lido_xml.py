@@ -30,8 +30,6 @@ def _root(path: Path, encoding: str | None) -> str:
     try:
         with path.open("rb") as handle:
             _, first = next(iter(etree.iterparse(handle, events=("start",), encoding=encoding, resolve_entities=False)))
-    except StopIteration:
-        raise IngestError(f"{path}: an empty file, not LIDO XML") from None
     except etree.XMLSyntaxError as error:
         raise _syntax_error(path, error) from None
     tag = first.tag if isinstance(first.tag, str) else ""
@@ -55,7 +53,7 @@ def _syntax_error(path: Path, error: etree.XMLSyntaxError) -> IngestError:
             '; declare the file\'s encoding in its XML declaration (<?xml version="1.0" encoding="windows-1252"?>) '
             "or set the collection's `encoding`"
         )
-    return IngestError(f"{path}: line {error.lineno}: not well-formed XML: {error.msg}{hint}")
+    return IngestError(f"{path}: line {max(error.lineno, 1)}: not well-formed XML: {error.msg}{hint}")
 
 
 def _release(element: etree._Element) -> None:
