@@ -27,7 +27,7 @@ from heritage_weaver.ingest.lido_values import (
     texts,
 )
 from heritage_weaver.ingest.lido_xml import LIDO, lido_records
-from heritage_weaver.ingest.media import add_images
+from heritage_weaver.ingest.media import add_images, image_roots
 from heritage_weaver.ingest.rows import FURTHER_VALUE, Problem, SourceRow, normalise
 from heritage_weaver.ingest.text import GUIDE_TERM, distinct_variants, is_guide_term, join_sentences
 from heritage_weaver.sources import FOLDER_SUFFIXES, input_files
@@ -198,7 +198,7 @@ def lido_row(record: etree._Element, file: Path, position: int, collection: Coll
         row.keep(TITLE)
     row.description = _description(row, record, collection.languages)
     _classify(row, record, collection.languages)
-    add_images(row, resource_images(row, record), collection, LINK)
+    add_images(row, resource_images(row, record, image_roots(collection)), collection, LINK)
     _extra_fields(row, record, collection)
     return row
 

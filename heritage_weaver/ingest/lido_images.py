@@ -4,7 +4,9 @@ Each `resourceRepresentation`'s `linkResource` is a rendition. Of a set's rendit
 images, an IIIF image service is kept first (`heritage_weaver.iiif`; its full-size image);
 else the largest: by the pixel width or height that `resourceMeasurementsSet` states when every
 rendition states one, else by `lido:type` (a master over a provided or large image over one of
-unstated kind over a thumbnail or preview), then by stated pixels, then the first.
+unstated kind over a thumbnail or preview), then by stated pixels, then the first. A rendition that
+is neither a URL nor a file under the export's folder or `image_roots` (a bare file name of the
+provider's disk) is dropped with that reason, and the next best is kept instead.
 
 A rendition is an image when its URL has an image file extension, or its `lido:type` or the
 set's `resourceType` says image. `formatResource` alone never makes one: portals mark landing
@@ -15,7 +17,7 @@ dropped with the reason, whatever `formatResource` says.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -23,7 +25,7 @@ from lxml import etree
 from heritage_weaver.iiif import full_size, image_service, is_presentation
 from heritage_weaver.ingest.lido_values import sortorder
 from heritage_weaver.ingest.lido_xml import LIDO
-from heritage_weaver.ingest.rows import SourceRow
+from heritage_weaver.ingest.rows import SourceRow, resolve_image
 
 LINK = "linkResource"
 RESOURCE_SET = "resourceSet"
@@ -144,15 +146,15 @@ def renditions(resource_set: etree._Element) -> list[Rendition]:
     return found
 
 
-def _best(images: list[Rendition]) -> Rendition | None:
-    pool = [r for r in images if r.service] or images
-    sized = all(r.pixels for r in pool)
-    return max(pool, key=lambda r: (r.pixels, r.rank) if sized else (r.rank, r.pixels), default=None)
+def _preference(images: list[Rendition]) -> list[Rendition]:
+    """The images of a set, best first: IIIF services, then by stated size when all state one, else by type."""
+    sized = all(r.pixels for r in images)
+    return sorted(images, key=lambda r: (r.service is None, (-r.pixels, -r.rank) if sized else (-r.rank, -r.pixels)))
 
 
-def resource_images(row: SourceRow, record: etree._Element) -> list[str]:
-    """One image reference per resourceSet, in sortorder (sets without one last, as written);
-    every other rendition is dropped with its reason."""
+def resource_images(row: SourceRow, record: etree._Element, roots: list[Path]) -> list[str]:
+    """One image reference per resourceSet, in sortorder (sets without one last, as written): the
+    best rendition that is a URL or a file under `roots`. Every other rendition is dropped with its reason."""
     sets = sorted(
         record.iterfind(f"{LIDO}administrativeMetadata/{LIDO}resourceWrap/{LIDO}{RESOURCE_SET}"), key=sortorder
     )
@@ -161,7 +163,14 @@ def resource_images(row: SourceRow, record: etree._Element) -> list[str]:
         found = renditions(resource_set)
         if not found:
             row.drop(RESOURCE_SET, (resource_set.findtext(f"{LIDO}resourceID") or "").strip(), NO_LINK)
-        kept = _best([r for r in found if r.not_image is None])
+        kept = None
+        for rendition in _preference([r for r in found if r.not_image is None]):
+            if kept is None:
+                location, reason = resolve_image(rendition.link, None, roots)
+                kept = rendition if location else None
+                rendition.not_image = reason or None
+            else:
+                rendition.not_image = OTHER_RENDITION
         for rendition in found:
             if rendition is kept:
                 refs.append(full_size(rendition.link) if rendition.service else rendition.link)

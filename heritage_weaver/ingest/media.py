@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from heritage_weaver.config import CollectionConfig
 from heritage_weaver.ingest.rows import SourceRow, resolve_image
 
@@ -10,11 +12,16 @@ def over_cap(collection: CollectionConfig) -> str:
     return f"over the cap of {collection.max_images} images per record (max_images)"
 
 
+def image_roots(collection: CollectionConfig) -> list[Path]:
+    """Where local images may lie: the export's folder first, then the collection's `image_roots`."""
+    return [collection.path.parent, *collection.image_roots]
+
+
 def add_images(
     row: SourceRow, refs: list[str], collection: CollectionConfig, source_field: str, lower: bool = False
 ) -> None:
     """Keep the references in the order given until the record holds `max_images`; drop the rest, with reasons."""
-    roots = [collection.path.parent, *collection.image_roots]
+    roots = image_roots(collection)
     for ref in refs:
         if len(row.image_refs) >= collection.max_images:
             row.drop(source_field, ref, over_cap(collection))

@@ -63,11 +63,13 @@ def test_lido_1_0_wrap_every_field_and_reason(tmp_path):
     assert jug["description"] == "Pewter, cast and turned. Bought in Nuremberg, 1910."
     assert (jug["category"], jug["taxonomy"]) == ("jug", "Tableware > Pouring vessels")
     # One image per resourceSet in sortorder: the IIIF service at full size, the master of three, the bare
-    # file name found under image_roots; the missing file, the PDF, the landing page and the video are dropped.
+    # file name found under image_roots, the thumbnail where the master is a file that is not there; the PDF,
+    # the landing page and the video are dropped.
     assert jug["images"] == [
         "https://iiif.example.org/iiif/2/0001-a/full/max/0/default.jpg",
         "https://images.example.org/master/0001-b.jpg",
         str((tmp_path / "data" / "images" / "a001.jpg").resolve()),
+        "https://images.example.org/thumb/0001-d.jpg",
     ]
     assert {key: jug[key] for key in ALL_FIELDS_KEYS} == {
         "maker": "Zinngießer, Hans",  # the Production event's first actor, by preferred name
@@ -93,6 +95,7 @@ def test_lido_1_0_wrap_every_field_and_reason(tmp_path):
             "https://images.example.org/large/0001-b.jpg",
             "another rendition of the same resource (one is kept: the IIIF service, else the largest)",
         ),
+        ("missing.jpg", "neither a URL nor an existing file"),
         (
             "https://collection.example.org/catalogue/0001.pdf",
             "a PDF file (.pdf), though formatResource says image/jpeg",
@@ -102,7 +105,6 @@ def test_lido_1_0_wrap_every_field_and_reason(tmp_path):
             "only formatResource says it is an image (no image file extension, image type or IIIF service)",
         ),
         ("https://collection.example.org/film/0001.mp4", "a video rendition (lido:type provided_video)"),
-        ("missing.jpg", "neither a URL nor an existing file"),
     ]
     assert ("resourceSet", "photo-0001-x", "a resourceSet without a linkResource") in _dropped(result, "HW-0001")
     assert ("material", "casting", "a technique, not a material (termMaterialsTech type)") in _dropped(
@@ -114,8 +116,8 @@ def test_lido_1_0_wrap_every_field_and_reason(tmp_path):
         "a search term added for retrieval (addedSearchTerm), not the concept's label",
     ) in _dropped(result, "HW-0001")
     fields = result.counts[0].fields
-    # 10 linkResources read: 3 kept, 7 dropped; one resourceSet had none.
-    assert (fields["linkResource"].read, fields["linkResource"].kept) == (10, 3)
+    # 11 linkResources read: 4 kept, 7 dropped; one resourceSet had none.
+    assert (fields["linkResource"].read, fields["linkResource"].kept) == (11, 4)
     assert (fields["titleSet"].read, fields["titleSet"].kept) == (4, 2)
     assert (fields["descriptiveNoteValue"].read, fields["descriptiveNoteValue"].kept) == (6, 3)
     # The record without a lidoRecID is rejected where it starts; the third keeps its first id and drops the other.
@@ -123,7 +125,7 @@ def test_lido_1_0_wrap_every_field_and_reason(tmp_path):
         {
             "collection": "lido",
             "source_file": str(tmp_path / "data" / WRAP),
-            "source_position": 152,
+            "source_position": 155,
             "record_id": None,
             "field": "lidoRecID",
             "reason": "missing record_id (no lidoRecID)",
