@@ -74,15 +74,20 @@ def _record_id(row: SourceRow, record: etree._Element) -> None:
 
 
 def _description(row: SourceRow, record: etree._Element, languages: list[str]) -> str:
-    """The notes in the chosen language (or in none stated), as sentences, repeats out."""
-    notes = texts(row, NOTE, _children(record.iterfind(NOTE_SETS), NOTE))
-    wanted = chosen_language(notes, languages)
+    """Each description set's notes in its chosen language (or in none stated), as sentences, repeats out.
+
+    A set is one note, often with its translations; the language is chosen per set, so that a set
+    written in one language only is kept when another set also has a translation.
+    """
     kept = []
-    for note in notes:
-        if note.language in (None, wanted):
-            kept.append(note.text)
-        else:
-            row.drop(NOTE, note.text, OTHER_LANGUAGE)
+    for description_set in sorted(record.iterfind(NOTE_SETS), key=sortorder):
+        notes = texts(row, NOTE, description_set.iterfind(f"{LIDO}{NOTE}"))
+        wanted = chosen_language(notes, languages)
+        for note in notes:
+            if note.language in (None, wanted):
+                kept.append(note.text)
+            else:
+                row.drop(NOTE, note.text, OTHER_LANGUAGE)
     return join_sentences(distinct_variants(row, NOTE, kept))
 
 
