@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 _REGION = r"(?:full|square|\d+,\d+,\d+,\d+|pct:[\d.]+,[\d.]+,[\d.]+,[\d.]+)"
 _SIZE = r"(?:full|max|\^?max|\^?!?\d*,\d*|\^?pct:[\d.]+|\^?\d+,)"
 _ROTATION = r"!?\d+(?:\.\d+)?"
-_QUALITY = r"(?:default|color|colour|gray|grey|bitonal|native)\.(?:jpe?g|png|tiff?|gif|jp2|webp|pdf)"
+QUALITIES = frozenset({"default", "color", "colour", "gray", "grey", "bitonal", "native"})
+_QUALITY = rf"(?:{'|'.join(sorted(QUALITIES))})\.(?:jpe?g|png|tiff?|gif|jp2|webp|pdf)"
 _REQUEST = re.compile(rf"^(?P<base>https?://.+?)/(?P<region>{_REGION})/(?P<size>{_SIZE})/{_ROTATION}/{_QUALITY}$", re.I)
 _INFO = re.compile(r"^(?P<base>https?://.+?)/info\.json$", re.I)
 PRESENTATION_SEGMENTS = frozenset(
@@ -26,18 +27,24 @@ PRESENTATION_SEGMENTS = frozenset(
 
 def is_presentation(url: str) -> bool:
     """An IIIF Presentation resource (a manifest, canvas …): a document about images, not one."""
-    segments = [s.lower() for s in urlsplit(url).path.split("/") if s]
-    return ("iiif" in segments and bool(PRESENTATION_SEGMENTS & set(segments))) or url.lower().endswith("manifest.json")
+    lowered = url.lower()
+    if lowered.endswith("manifest.json"):
+        return True
+    if "iiif" not in lowered:
+        return False
+    segments = {s for s in urlsplit(lowered).path.split("/") if s}
+    return "iiif" in segments and bool(PRESENTATION_SEGMENTS & segments)
 
 
 def image_service(url: str) -> str | None:
     """The base URI of the IIIF image service `url` names, or None when it names none."""
     url = url.strip()
-    for pattern in (_REQUEST, _INFO):
-        match = pattern.match(url)
-        if match:
-            return match.group("base")
-    if not url.startswith(("http://", "https://")) or is_presentation(url):
+    last = url.rsplit("/", 1)[-1].lower()
+    pattern = _INFO if last == "info.json" else _REQUEST if last.partition(".")[0] in QUALITIES else None
+    match = pattern.match(url) if pattern else None
+    if match:
+        return match.group("base")
+    if "iiif" not in url.lower() or not url.startswith(("http://", "https://")) or is_presentation(url):
         return None
     segments = [s for s in urlsplit(url).path.split("/") if s]
     if "iiif" in (s.lower() for s in segments) and segments and "." not in segments[-1]:

@@ -162,9 +162,10 @@ def _materials(row: SourceRow, source_field: str, events: list[etree._Element]) 
     return materials
 
 
-def _extra_values(row: SourceRow, record: etree._Element, source: str, languages: list[str]) -> list[str]:
-    """The values of one `LIDO_FIELDS` source, in the order written."""
-    events = [event for event in record.iterfind(EVENTS) if _is_production(event)]
+def _extra_values(
+    row: SourceRow, record: etree._Element, events: list[etree._Element], source: str, languages: list[str]
+) -> list[str]:
+    """The values of one `LIDO_FIELDS` source, in the order written; `events` are the record's productions."""
     actors = [actor for event in events for actor in event.iterfind(f"{LIDO}eventActor")]
     if source == "maker":
         return [name for actor in actors if (name := _maker(row, actor, languages))]
@@ -182,8 +183,9 @@ def _extra_values(row: SourceRow, record: etree._Element, source: str, languages
 
 
 def _extra_fields(row: SourceRow, record: etree._Element, collection: CollectionConfig) -> None:
+    events = [event for event in record.iterfind(EVENTS) if _is_production(event)] if collection.fields else []
     for name, source in collection.fields.items():
-        values = _extra_values(row, record, source, collection.languages)
+        values = _extra_values(row, record, events, source, collection.languages)
         if values:
             row.extra[name] = values[0]
             row.keep(source)

@@ -16,9 +16,9 @@ dropped with the reason, whatever `formatResource` says.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from urllib.parse import urlsplit
+from pathlib import Path
 
 from lxml import etree
 
@@ -62,6 +62,7 @@ RANK_BY_TYPE = (  # the first match counts
     (("lido00464", "provided", "large", "display"), 2),
 )
 IMAGE_WORDS = ("image", "bild", "foto", "photo")
+SIDES = ("width", "height", "breite", "höhe")
 
 
 @dataclass
@@ -92,12 +93,23 @@ def _words(element: etree._Element, tag: str) -> str:
 def _pixels(representation: etree._Element) -> int:
     sides = []
     for measured in representation.iterfind(f"{LIDO}resourceMeasurementsSet"):
-        side = any(word in _words(measured, "measurementType") for word in ("width", "height", "breite", "höhe"))
-        unit = _words(measured, "measurementUnit")
-        value = _words(measured, "measurementValue")
-        if side and value.isdigit() and (not unit or "pix" in unit or unit == "px"):
+        parts = {
+            child.tag: " ".join(child.itertext()).strip().lower() for child in measured if isinstance(child.tag, str)
+        }
+        side = parts.get(f"{LIDO}measurementType", "")
+        unit = parts.get(f"{LIDO}measurementUnit", "")
+        value = parts.get(f"{LIDO}measurementValue", "")
+        if any(word in side for word in SIDES) and value.isdigit() and (not unit or "pix" in unit or unit == "px"):
             sides.append(int(value))
     return max(sides, default=0)
+
+
+def _suffix(link: str) -> str:
+    """The file extension of a URL's path or of a file name, lower-cased."""
+    path = link.split("?", 1)[0].split("#", 1)[0]
+    if "://" in path:
+        path = path.split("://", 1)[1].partition("/")[2]
+    return os.path.splitext(path.rsplit("/", 1)[-1])[1].lower()
 
 
 def _claims_image(format_resource: str) -> bool:
@@ -106,12 +118,14 @@ def _claims_image(format_resource: str) -> bool:
 
 def _not_image(link: str, rendition_type: str, resource_type: str, format_resource: str) -> str | None:
     """Why a rendition that names no image service is no image, or None when it is one."""
-    suffix = PurePosixPath(urlsplit(link).path).suffix.lower()
+    suffix = _suffix(link)
     though = f", though formatResource says {format_resource}" if _claims_image(format_resource) else ""
-    if _kind(rendition_type):
-        return f"{_kind(rendition_type)} rendition (lido:type {rendition_type}){though}"
-    if _kind(resource_type):
-        return f"{_kind(resource_type)} resource (resourceType {resource_type}){though}"
+    kind = _kind(rendition_type)
+    if kind:
+        return f"{kind} rendition (lido:type {rendition_type}){though}"
+    kind = _kind(resource_type)
+    if kind:
+        return f"{kind} resource (resourceType {resource_type}){though}"
     if suffix in KIND_BY_SUFFIX:
         return f"{KIND_BY_SUFFIX[suffix]} file ({suffix}){though}"
     if format_resource and not _claims_image(format_resource):
