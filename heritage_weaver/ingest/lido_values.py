@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import chain
 
 from lxml import etree
 
@@ -23,6 +22,7 @@ from heritage_weaver.ingest.markup import plain_text
 from heritage_weaver.ingest.rows import SourceRow
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+LIDO_LANG = f"{LIDO}lang"
 SKOS = "{http://www.w3.org/2004/02/skos/core#}"
 RDF_ABOUT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
 PREFERRED = ("preferred", "http://terminology.lido-schema.org/lido00169")
@@ -47,10 +47,12 @@ def primary_language(tag: str) -> str:
 
 
 def language(element: etree._Element) -> str | None:
-    for node in chain([element], element.iterancestors()):
-        stated = node.get(XML_LANG) or node.get(f"{LIDO}lang")
+    node: etree._Element | None = element
+    while node is not None:
+        stated = node.get(XML_LANG) or node.get(LIDO_LANG)
         if stated and stated.strip():
             return primary_language(stated)
+        node = node.getparent()
     return None
 
 
@@ -67,7 +69,7 @@ def texts(row: SourceRow, source_field: str, elements: Iterable[etree._Element],
     """The plain texts of `elements` (markup out); empty ones hold nothing, placeholders are dropped."""
     found = []
     for element in elements:
-        text = plain_text("".join(element.itertext()))
+        text = plain_text(element.text or "" if len(element) == 0 else "".join(element.itertext()))
         if _PLACEHOLDER.match(text):
             row.drop(source_field, text, PLACEHOLDER)
         elif text:
