@@ -40,6 +40,8 @@ CLASSIFICATION = "classification"
 FURTHER_ID = "a further lidoRecID (the first is the record's id)"
 FURTHER_WORK_TYPE = "a further object work type (a record keeps one category)"
 TECHNIQUE = "a technique, not a material (termMaterialsTech type)"
+EUROPEANA_TYPE = "europeana:type"  # aggregators' classification of the record's media (IMAGE, TEXT, 3D …)
+MEDIA_TYPE = "the Europeana type of the record's media (europeana:type), not a classification of the object"
 # An event is a production when its type is one of these concepts (LIDO 1.1, LIDO 1.0, AAT) or terms.
 PRODUCTION_URIS = ("/lido00007", "/eventtype/production", "/aat/300054713")
 PRODUCTION_TERMS = ("production", "herstellung")
@@ -109,7 +111,14 @@ def _classify(row: SourceRow, record: etree._Element, languages: list[str]) -> N
     for further in work_types[1:]:
         row.drop(WORK_TYPE, further, FURTHER_WORK_TYPE)
     path = []
-    for term in _terms(row, CLASSIFICATION, record.iterfind(CLASSIFICATIONS), languages):
+    classifications = []
+    for concept in record.iterfind(CLASSIFICATIONS):
+        if (concept.get(f"{LIDO}type") or "").strip().lower() == EUROPEANA_TYPE:
+            for label in _terms(row, CLASSIFICATION, [concept], languages):
+                row.drop(CLASSIFICATION, label, MEDIA_TYPE)
+        else:
+            classifications.append(concept)
+    for term in _terms(row, CLASSIFICATION, classifications, languages):
         if is_guide_term(term):
             row.drop(CLASSIFICATION, term, GUIDE_TERM)
         else:

@@ -111,6 +111,11 @@ def test_lido_1_0_wrap_every_field_and_reason(tmp_path):
         result, "HW-0001"
     )
     assert (
+        "classification",
+        "IMAGE",
+        "the Europeana type of the record's media (europeana:type), not a classification of the object",
+    ) in _dropped(result, "HW-0001")
+    assert (
         "objectWorkType",
         "Gefäß",
         "a search term added for retrieval (addedSearchTerm), not the concept's label",
@@ -125,7 +130,7 @@ def test_lido_1_0_wrap_every_field_and_reason(tmp_path):
         {
             "collection": "lido",
             "source_file": str(tmp_path / "data" / WRAP),
-            "source_position": 155,
+            "source_position": 158,
             "record_id": None,
             "field": "lidoRecID",
             "reason": "missing record_id (no lidoRecID)",
@@ -319,3 +324,16 @@ def test_hw_ingest_prints_the_lido_counts(tmp_path):
     assert result.exit_code == 0, result.output
     assert "linkResource" in result.output
     assert pq.read_table(tmp_path / "records" / "records.parquet").num_rows == 6
+
+
+def test_a_record_id_repeated_in_another_file_is_rejected_naming_the_first(tmp_path):
+    (tmp_path / "data").mkdir()
+    for name in ("a.xml", "b.xml"):
+        (tmp_path / "data" / name).write_bytes((FIXTURES / "bare-v1.1.xml").read_bytes())
+    result = ingest_collections(_study(tmp_path, "data/[ab].xml"))
+    [reject] = result.rejects.to_pylist()
+    assert (reject["source_file"], reject["reason"]) == (
+        str(tmp_path / "data" / "b.xml"),
+        "duplicate record_id (first kept at a.xml:5)",
+    )
+    _reconciles(result)
