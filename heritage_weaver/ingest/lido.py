@@ -103,6 +103,18 @@ def _terms(row: SourceRow, source_field: str, concepts: Iterable[etree._Element]
     return labels
 
 
+def _object_classifications(row: SourceRow, record: etree._Element, languages: list[str]) -> list[etree._Element]:
+    """The record's classifications but `europeana:type` ones, whose labels are dropped with the reason."""
+    classifications = []
+    for concept in record.iterfind(CLASSIFICATIONS):
+        if (concept.get(f"{LIDO}type") or "").strip().lower() == EUROPEANA_TYPE:
+            for label in _terms(row, CLASSIFICATION, [concept], languages):
+                row.drop(CLASSIFICATION, label, MEDIA_TYPE)
+        else:
+            classifications.append(concept)
+    return classifications
+
+
 def _classify(row: SourceRow, record: etree._Element, languages: list[str]) -> None:
     work_types = _terms(row, WORK_TYPE, record.iterfind(WORK_TYPES), languages)
     if work_types:
@@ -111,14 +123,7 @@ def _classify(row: SourceRow, record: etree._Element, languages: list[str]) -> N
     for further in work_types[1:]:
         row.drop(WORK_TYPE, further, FURTHER_WORK_TYPE)
     path = []
-    classifications = []
-    for concept in record.iterfind(CLASSIFICATIONS):
-        if (concept.get(f"{LIDO}type") or "").strip().lower() == EUROPEANA_TYPE:
-            for label in _terms(row, CLASSIFICATION, [concept], languages):
-                row.drop(CLASSIFICATION, label, MEDIA_TYPE)
-        else:
-            classifications.append(concept)
-    for term in _terms(row, CLASSIFICATION, classifications, languages):
+    for term in _terms(row, CLASSIFICATION, _object_classifications(row, record, languages), languages):
         if is_guide_term(term):
             row.drop(CLASSIFICATION, term, GUIDE_TERM)
         else:
