@@ -252,7 +252,7 @@ def test_a_glob_of_json_documents(tmp_path):
 
 def test_a_folder_without_json_documents_is_a_config_error(tmp_path):
     _study(tmp_path, TATE.format(path="npg"))
-    with pytest.raises(ConfigError, match=r"collections\.0\.path: no file, and no \.json file matches"):
+    with pytest.raises(ConfigError, match=r"collections\.0\.path: no file, and no \.json file in or matching"):
         load_config(tmp_path / "study.toml")
 
 
