@@ -337,3 +337,32 @@ def test_a_record_id_repeated_in_another_file_is_rejected_naming_the_first(tmp_p
         "duplicate record_id (first kept at a.xml:5)",
     )
     _reconciles(result)
+
+
+def test_bare_image_names_are_looked_for_beside_the_file_then_in_the_exported_folder(tmp_path):
+    sets = "".join(
+        f"<resourceSet><resourceRepresentation><linkResource>{name}</linkResource></resourceRepresentation></resourceSet>"
+        for name in ("a.jpg", "photos/b.jpg", "c.jpg")
+    )
+    record = (
+        '<lidoWrap xmlns="http://www.lido-schema.org"><lido><lidoRecID>r1</lidoRecID><descriptiveMetadata>'
+        "<objectIdentificationWrap><titleWrap><titleSet><appellationValue>Jug</appellationValue></titleSet>"
+        "</titleWrap></objectIdentificationWrap></descriptiveMetadata><administrativeMetadata><resourceWrap>"
+        f"{sets}</resourceWrap></administrativeMetadata></lido></lidoWrap>"
+    )
+    (tmp_path / "export" / "page-1").mkdir(parents=True)
+    (tmp_path / "export" / "photos").mkdir()
+    (tmp_path / "export" / "page-1" / "records.xml").write_text(record)
+    (tmp_path / "export" / "page-1" / "a.jpg").write_bytes(b"\xff\xd8")  # beside the file
+    (tmp_path / "export" / "photos" / "b.jpg").write_bytes(b"\xff\xd8")  # under the exported folder
+    (tmp_path / "study.toml").write_text(
+        '[study]\nname = "t"\n[models]\nbase = "models/base"\n'
+        '[[collections]]\nname = "lido"\nformat = "lido"\npath = "export/*/records.xml"\nmax_images = 5\n'
+    )
+    result = ingest_collections(Workspace.open(tmp_path))
+    assert _records(result)["r1"]["images"] == [
+        str((tmp_path / "export" / "page-1" / "a.jpg").resolve()),
+        str((tmp_path / "export" / "photos" / "b.jpg").resolve()),
+    ]
+    assert _dropped(result, "r1") == [("linkResource", "c.jpg", "neither a URL nor an existing file")]
+    _reconciles(result)
