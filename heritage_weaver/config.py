@@ -7,8 +7,6 @@ reading code. Relative paths are resolved against the folder of `study.toml`.
 from __future__ import annotations
 
 import codecs
-import functools
-import glob
 import hashlib
 import json
 import re
@@ -18,6 +16,8 @@ from pathlib import Path
 from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+
+from heritage_weaver.sources import FOLDER_SUFFIXES, export_folder, input_files
 
 
 class ConfigError(ValueError):
@@ -32,20 +32,12 @@ RECORD_FIELDS = ("record_id", "name", "description", "images", "category", "taxo
 # Columns of records.parquet besides the record fields; no extra field may take their names.
 RECORD_BOOKKEEPING = ("collection", "source_file", "source_position", "source_id")
 EXTRA_FIELD = r"^[a-z][a-z0-9_]*$"
-EXTRA_FIELD_FORMATS = ("csv", "jsonl", "nms")
+EXTRA_FIELD_FORMATS = ("csv", "jsonl", "nms", "lido")
+# What a lido collection's `fields` may name (see docs/project-lead.md, "LIDO XML").
+LIDO_FIELDS = ("maker", "maker_uri", "date", "material", "material_uri", "work_type_uri", "classification_uri")
 
 
 SMG_RENDITIONS = ("medium", "large", "zoom")
-GLOB_CHARACTERS = ("*", "?", "[")
-
-
-@functools.lru_cache(maxsize=256)  # asked once per record
-def export_folder(path: Path) -> Path:
-    """`path` itself when it is a folder, the part of a glob before its first wildcard, else the file's folder."""
-    if path.is_dir():
-        return path
-    wild = next((i for i, part in enumerate(path.parts) if any(c in part for c in GLOB_CHARACTERS)), None)
-    return Path(*path.parts[:wild]) if wild else path.parent
 
 
 class JoinConfig(_Strict):
@@ -69,7 +61,7 @@ class JoinConfig(_Strict):
 
 class CollectionConfig(_Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    format: Literal["smg", "nms", "csv", "jsonl"]
+    format: Literal["smg", "nms", "csv", "jsonl", "lido"]
     path: Path
     columns: dict[str, str] = Field(default_factory=dict)
     fields: dict[str, str] = Field(
@@ -90,6 +82,11 @@ class CollectionConfig(_Strict):
     delimiter: str = Field(default=",", min_length=1, max_length=1)
     null_values: list[str] = Field(default_factory=lambda: ["NULL"], description="csv/nms cells that mean empty")
     joins: list[JoinConfig] = Field(default_factory=list, description="csv: tables joined to the objects")
+    languages: list[str] = Field(
+        default_factory=lambda: ["en"],
+        min_length=1,
+        description="lido: the languages to keep text in, first preferred; else a value's first language",
+    )
 
     @field_validator("columns")
     @classmethod
@@ -138,6 +135,9 @@ class CollectionConfig(_Strict):
                     raise ValueError(f"{field} is mapped more than once ({', '.join(mapping)}); map it in one table")
         if self.fields and self.format not in EXTRA_FIELD_FORMATS:
             raise ValueError(f"fields: format {self.format!r} maps no extra fields (only {list(EXTRA_FIELD_FORMATS)})")
+        unknown_lido = sorted(set(self.fields.values()) - set(LIDO_FIELDS)) if self.format == "lido" else []
+        if unknown_lido:
+            raise ValueError(f"fields: a lido collection maps {list(LIDO_FIELDS)}, not {unknown_lido}")
         if self.column_paths == "jmespath":
             if self.format != "jsonl":
                 raise ValueError('column_paths = "jmespath" applies to format = "jsonl" only')
@@ -505,13 +505,6 @@ class StudyConfig(_Strict):
         return hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def document_files(path: Path) -> list[Path]:
-    """The `.json` files of a folder (and its subfolders), or the files a glob matches, in name order."""
-    if path.is_dir():
-        return sorted(p for p in path.rglob("*.json") if p.is_file())
-    return sorted(Path(p) for p in glob.glob(str(path), recursive=True) if Path(p).is_file())
-
-
 def _location(loc: tuple) -> str:
     return ".".join(str(part) for part in loc) or "(top level)"
 
@@ -534,10 +527,12 @@ def load_config(path: Path) -> StudyConfig:
     collections = []
     for index, collection in enumerate(config.collections):
         source = collection.path if collection.path.is_absolute() else root / collection.path
-        if collection.format == "jsonl" and not source.is_file():
-            if not document_files(source):
-                raise ConfigError(f"{path}: collections.{index}.path: no file, and no .json file matches: {source}")
-        elif not source.is_file():
+        suffixes = FOLDER_SUFFIXES.get(collection.format)
+        if suffixes and not input_files(source, suffixes):
+            raise ConfigError(
+                f"{path}: collections.{index}.path: no file, and no {'/'.join(suffixes)} file in or matching: {source}"
+            )
+        if not suffixes and not source.is_file():
             raise ConfigError(f"{path}: collections.{index}.path: file not found: {source}")
         joins = []
         for number, join in enumerate(collection.joins):

@@ -20,7 +20,8 @@ simulation = {simulation}      # true only for the demo: the report then says la
 # One [[collections]] block per collection export.
 # format: "smg" (Science Museum Group JSON-lines dump), "nms" (National Museums Scotland
 # CSV export), or "csv" / "jsonl" with a [collections.columns] mapping of record fields
-# (record_id, name, description, images, category, taxonomy) to your column names.
+# (record_id, name, description, images, category, taxonomy) to your column names, or "lido"
+# (LIDO XML: a file, a folder or a glob; languages = ["en", ...] picks the text's language).
 # image_base_url: prefix for image references (SMG: https://coimages.sciencemuseumgroup.org.uk/,
 # NMS: https://www.nms.ac.uk/api/axiell?command=getcontent&server=Detail&value=);
 # without it, references are files relative to the export.

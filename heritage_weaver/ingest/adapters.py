@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from heritage_weaver.config import CollectionConfig
 from heritage_weaver.ingest.joins import Joiner
+from heritage_weaver.ingest.lido import read_lido
 from heritage_weaver.ingest.markup import plain_text
 from heritage_weaver.ingest.media import add_images
 from heritage_weaver.ingest.paths import lookup
 from heritage_weaver.ingest.reading import IngestError, csv_rows, json_files, json_lines
-from heritage_weaver.ingest.rows import DroppedRow, Problem, SourceRow, normalise
+from heritage_weaver.ingest.rows import FURTHER_VALUE, DroppedRow, Problem, SourceRow, normalise
 from heritage_weaver.ingest.smg import not_text, read_smg
 from heritage_weaver.ingest.text import GUIDE_TERM, distinct_variants, is_guide_term, join_sentences
 
@@ -28,7 +29,6 @@ NMS_COLUMNS = (
 NMS_IMAGE_PREFIXES = ("PF", "MP")
 NOT_NMS_IMAGE = "not an image (NMS image references start with PF or MP)"
 FURTHER_CATEGORY = "a further category (a record keeps one)"
-FURTHER_VALUE = "a further value (a record keeps one per extra field)"
 FURTHER_NAME = "a further name (a record keeps its first joined row's)"
 
 
@@ -101,10 +101,10 @@ def _mapped_images(row: SourceRow, source_field: str, value: object, collection:
     add_images(row, refs, collection, source_field)
 
 
-def _unreadable(number: int, problem: Problem | None) -> SourceRow:
+def _unreadable(number: int, problem: Problem | None, source_file: Path | None = None) -> SourceRow:
     """The row of a line or row that could not be read; the reader always names the problem."""
     assert problem is not None, "a reader yields a problem wherever it yields no values"
-    return SourceRow(number, problems=[problem])
+    return SourceRow(number, source_file=source_file, problems=[problem])
 
 
 def _mapped_row(
@@ -113,10 +113,12 @@ def _mapped_row(
     collection: CollectionConfig,
     get: Callable[[dict, str], object],
     joiner: Joiner | None = None,
+    source_file: Path | None = None,
 ) -> SourceRow:
-    """The record of one entry; with a `joiner`, its joined tables' cells are among the `values`."""
+    """The record of one entry; with a `joiner`, its joined tables' cells are among the `values`;
+    `source_file` where the entry is one of a folder's or glob's files."""
     columns = joiner.columns if joiner else collection.columns
-    row = SourceRow(number)
+    row = SourceRow(number, source_file=source_file)
     raw_id = get(values, columns["record_id"])
     if raw_id is not None and (isinstance(raw_id, bool) or not isinstance(raw_id, (str, int))):
         row.problems.append(Problem("record_id", "record id is not text", not_text(raw_id)))
@@ -189,13 +191,15 @@ def _json_row(
     problem: Problem | None,
     collection: CollectionConfig,
     get: Callable[[dict, str], object],
+    source_file: Path | None = None,
 ) -> SourceRow:
     if problem is None and not isinstance(entry, dict):
-        problem = Problem("(line)", "expected a JSON object", f"got {type(entry).__name__}")
+        where = "(file)" if source_file else "(line)"
+        problem = Problem(where, "expected a JSON object", f"got {type(entry).__name__}")
     return (
-        _mapped_row(number, entry, collection, get)
+        _mapped_row(number, entry, collection, get, source_file=source_file)
         if isinstance(entry, dict) and not problem
-        else _unreadable(number, problem)
+        else _unreadable(number, problem, source_file)
     )
 
 
@@ -208,11 +212,7 @@ def read_jsonl(collection: CollectionConfig) -> Iterator[SourceRow]:
             yield _json_row(number, entry, problem, collection, get)
         return
     for path, entry, problem in json_files(collection):
-        if problem is None and not isinstance(entry, dict):
-            problem = Problem("(file)", "expected a JSON object", f"got {type(entry).__name__}")
-        row = _json_row(1, entry, problem, collection, get)
-        row.source_file = str(path)
-        yield row
+        yield _json_row(1, entry, problem, collection, get, path)
 
 
 READERS: dict[str, Callable[[CollectionConfig], Iterator[SourceRow | DroppedRow]]] = {
@@ -220,4 +220,5 @@ READERS: dict[str, Callable[[CollectionConfig], Iterator[SourceRow | DroppedRow]
     "nms": read_nms,
     "csv": read_csv,
     "jsonl": read_jsonl,
+    "lido": read_lido,
 }

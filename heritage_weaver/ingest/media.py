@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from heritage_weaver.config import CollectionConfig
 from heritage_weaver.ingest.rows import SourceRow, resolve_image
 
@@ -10,11 +12,18 @@ def over_cap(collection: CollectionConfig) -> str:
     return f"over the cap of {collection.max_images} images per record (max_images)"
 
 
+def image_roots(collection: CollectionConfig, source_file: Path | None = None) -> list[Path]:
+    """Where a row's local images may lie, in the order looked in: beside its own file (where the
+    collection reads a folder or glob), the export's folder, then the collection's `image_roots`."""
+    beside = [source_file.parent] if source_file else []
+    return list(dict.fromkeys([*beside, collection.folder, *collection.image_roots]))
+
+
 def add_images(
     row: SourceRow, refs: list[str], collection: CollectionConfig, source_field: str, lower: bool = False
 ) -> None:
     """Keep the references in the order given until the record holds `max_images`; drop the rest, with reasons."""
-    roots = [collection.folder, *collection.image_roots]
+    roots = image_roots(collection, row.source_file)
     for ref in refs:
         if len(row.image_refs) >= collection.max_images:
             row.drop(source_field, ref, over_cap(collection))

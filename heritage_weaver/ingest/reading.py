@@ -9,8 +9,9 @@ import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from heritage_weaver.config import CollectionConfig, document_files
+from heritage_weaver.config import CollectionConfig
 from heritage_weaver.ingest.rows import Problem
+from heritage_weaver.sources import FOLDER_SUFFIXES, input_files
 
 _DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
@@ -61,7 +62,7 @@ def json_files(collection: CollectionConfig) -> Iterator[tuple[Path, object | No
     """Each file of a folder or glob of JSON documents (one per file), with its value or the problem
     that makes it unreadable."""
     codec = _codec(collection.encoding)
-    for path in document_files(collection.path):
+    for path in input_files(collection.path, FOLDER_SUFFIXES["jsonl"]):
         data = path.read_bytes()
         try:
             text = data.decode(codec)

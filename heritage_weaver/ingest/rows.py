@@ -11,6 +11,7 @@ from pathlib import Path
 from heritage_weaver.images import is_url
 
 RECORD_REJECTED = "record rejected"
+FURTHER_VALUE = "a further value (a record keeps one per extra field)"
 VALUE_SHOWN = 300  # characters of a dropped value kept in dropped.parquet
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")  # two letters or more: `C:\…` is a Windows path
 
@@ -46,6 +47,7 @@ class SourceRow:
     """
 
     position: int
+    source_file: Path | None = None  # the file it lies in, where a collection reads several (else its `path`)
     record_id: str | None = None
     source_id: str | None = None  # the id as the file writes it, where the adapter reads it differently
     name: str = ""
@@ -57,7 +59,6 @@ class SourceRow:
     problems: list[Problem] = field(default_factory=list)
     kept: Counter[str] = field(default_factory=Counter)
     dropped: list[Dropped] = field(default_factory=list)
-    source_file: str | None = None  # where the row lies, when not in the collection's `path` (a folder's file)
     joined: Counter[str] = field(default_factory=Counter)  # joined table -> its rows that added to this row
 
     @property
@@ -93,8 +94,8 @@ def normalise(value: object) -> str:
 
 
 def resolve_image(ref: str, base_url: str | None, roots: list[Path], lower: bool = False) -> tuple[str | None, str]:
-    """An image reference as a URL or an existing file inside `roots` (the first is the export's
-    folder, against which relative references resolve); else None and the reason.
+    """An image reference as a URL or an existing file inside `roots` (`media.image_roots`); a
+    relative reference is looked for under each root in turn; else None and the reason.
 
     Nothing outside the roots is opened or even tested for existence.
     """
@@ -106,12 +107,17 @@ def resolve_image(ref: str, base_url: str | None, roots: list[Path], lower: bool
         return None, f"a {scheme.group(1).lower()}: reference, not an http(s) URL or a file"
     if base_url:
         return base_url + (ref.lower() if lower else ref), ""
-    path = (roots[0] / ref).resolve()
-    if not any(path.is_relative_to(root.resolve()) for root in roots):
+    inside = [path for path in ((root / ref).resolve() for root in roots) if _within(path, roots)]
+    if not inside:
         return None, "a file outside the export's folder and the collection's image_roots"
-    if not path.is_file():
+    found = next((path for path in inside if path.is_file()), None)
+    if found is None:
         return None, "neither a URL nor an existing file"
-    return str(path), ""
+    return str(found), ""
+
+
+def _within(path: Path, roots: list[Path]) -> bool:
+    return any(path.is_relative_to(root.resolve()) for root in roots)
 
 
 def check_row(row: SourceRow) -> None:

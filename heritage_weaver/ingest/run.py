@@ -8,9 +8,10 @@ from pathlib import Path
 import pyarrow as pa
 
 from heritage_weaver.artifacts import DROPPED, RECORDS, REJECTS
-from heritage_weaver.config import CollectionConfig, document_files
+from heritage_weaver.config import CollectionConfig
 from heritage_weaver.ingest.adapters import READERS
 from heritage_weaver.ingest.rows import RECORD_REJECTED, DroppedRow, Problem, SourceRow, check_row
+from heritage_weaver.sources import manifest_inputs
 from heritage_weaver.workspace import Workspace
 
 RECORD_SCHEMA = RECORDS.schema()
@@ -102,7 +103,7 @@ class _Collector:
             REJECT_SCHEMA.names,
             (
                 collection.name,
-                row.source_file or str(collection.path),
+                str(row.source_file or collection.path),
                 row.position,
                 row.source_id or row.record_id,
                 problem.field,
@@ -128,7 +129,7 @@ class _Collector:
     def add(self, collection: CollectionConfig, row: SourceRow, counts: CollectionCounts) -> None:
         counts.rows += 1
         check_row(row)
-        source_file = row.source_file or str(collection.path)
+        source_file = row.source_file or collection.path
         key = (collection.name, row.record_id or "")
         if not row.rejected and key in self.first_seen:
             row.problems.append(Problem("record_id", "duplicate record_id", f"first kept at {self.first_seen[key]}"))
@@ -151,7 +152,7 @@ class _Collector:
         assert row.record_id is not None and study_id is not None, "check_row rejects a row without an id"
         counts.accepted += 1
         counts.images += len(row.image_refs)
-        self.first_seen[key] = f"{Path(source_file).name}:{row.position}"
+        self.first_seen[key] = f"{source_file.name}:{row.position}"
         self.study_ids.add(study_id)
         for name, value in zip(
             RECORD_SCHEMA.names,
@@ -163,7 +164,7 @@ class _Collector:
                 row.image_refs,
                 row.category,
                 row.taxonomy,
-                source_file,
+                str(source_file),
                 row.position,
                 row.source_id or row.record_id,
             ),
@@ -180,7 +181,7 @@ class _Collector:
                 DROPPED_SCHEMA.names,
                 (
                     collection.name,
-                    source_file,
+                    str(source_file),
                     row.position,
                     study_id,
                     dropped.field,
@@ -193,8 +194,7 @@ class _Collector:
 
 def _sources(collection: CollectionConfig) -> list[Path]:
     """The files (or folder) a collection is read from: a glob stands for the files it matches."""
-    exported = [collection.path] if collection.path.exists() else document_files(collection.path)
-    return exported + [join.path for join in collection.joins]
+    return manifest_inputs(collection.path) + [join.path for join in collection.joins]
 
 
 def ingest_collections(workspace: Workspace) -> IngestResult:

@@ -337,7 +337,7 @@ def test_ingest_table_shows_whole_reasons_and_reconciles_values(tmp_path):
     )
     result = CliRunner().invoke(app, ["ingest", "--study", str(workspace.root)])
     assert result.exit_code == 0, result.output
-    reasons = _column(result.output, "Values of accepted rows", 5)
+    reasons = _column(result.output, "Values of accepted rows: x", 4)
     assert "1 × a file: reference, not an http(s) URL or a file" in reasons
     assert "1 × a javascript: reference, not an http(s) URL or a file" in reasons
     assert "1 × empty name and description" in _column(result.output, "Rejected rows", 2)

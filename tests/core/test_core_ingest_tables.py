@@ -252,7 +252,7 @@ def test_a_glob_of_json_documents(tmp_path):
 
 def test_a_folder_without_json_documents_is_a_config_error(tmp_path):
     _study(tmp_path, TATE.format(path="npg"))
-    with pytest.raises(ConfigError, match=r"collections\.0\.path: no file, and no \.json file matches"):
+    with pytest.raises(ConfigError, match=r"collections\.0\.path: no file, and no \.json file in or matching"):
         load_config(tmp_path / "study.toml")
 
 
@@ -305,3 +305,27 @@ def test_images_of_json_documents_resolve_against_their_folder(tmp_path, path):
     result = ingest_collections(Workspace.open(tmp_path))
     assert result.records.to_pylist()[0]["images"] == [str((tmp_path / "docs" / "img" / "a.jpg").resolve())]
     assert [d[4:] for d in _dropped(result)] == [("img/b.jpg", "neither a URL nor an existing file")]
+
+
+def test_json_document_images_are_looked_for_beside_the_file_then_in_the_folder_and_hidden_files_are_left_out(
+    tmp_path,
+):
+    (tmp_path / "docs" / "a" / "img").mkdir(parents=True)
+    (tmp_path / "docs" / "img").mkdir()
+    (tmp_path / "docs" / "a" / "img" / "x.jpg").write_bytes(b"\xff\xd8")  # beside a/a.json
+    (tmp_path / "docs" / "img" / "x.jpg").write_bytes(b"\xff\xd8")  # in the folder, second
+    (tmp_path / "docs" / "img" / "y.jpg").write_bytes(b"\xff\xd8")  # only in the folder
+    (tmp_path / "docs" / "a" / "a.json").write_text('{"id": "1", "title": "Jug", "images": ["img/x.jpg", "img/y.jpg"]}')
+    (tmp_path / "docs" / "a" / "B.JSON").write_text('{"id": "2", "title": "Bowl"}')
+    (tmp_path / "docs" / "a" / "._a.json").write_bytes(b"\x00\x05\x16\x07")  # a macOS resource fork
+    collection = '[[collections]]\nname = "d"\nformat = "jsonl"\npath = "docs"\n'
+    collection += 'columns = { record_id = "id", name = "title", images = "images" }\n'
+    (tmp_path / "study.toml").write_text(f'[study]\nname = "t"\n[models]\nbase = "models/base"\n{collection}')
+    result = ingest_collections(Workspace.open(tmp_path))
+    records = {r["record_id"]: r for r in result.records.to_pylist()}
+    assert records["d:1"]["images"] == [
+        str((tmp_path / "docs" / "a" / "img" / "x.jpg").resolve()),
+        str((tmp_path / "docs" / "img" / "y.jpg").resolve()),
+    ]
+    assert records["d:2"]["source_file"] == str(tmp_path / "docs" / "a" / "B.JSON")
+    assert (result.counts[0].rows, result.rejects.num_rows, result.dropped.num_rows) == (2, 0, 0)
