@@ -71,9 +71,11 @@ def target_outcomes(labelled: pd.DataFrame, positive_labels: Sequence[str]) -> p
 def stratum_of(link_types: pd.Series, comparison: str) -> pd.Series:
     """Each pair's link type within `comparison` (`<comparison>/<stratum>`), or None where it has none."""
     prefix = f"{comparison}/"
-    return link_types.map(
-        lambda values: next((str(v) for v in (values if values is not None else ()) if str(v).startswith(prefix)), None)
-    )
+    found = [
+        next((str(v) for v in (values if values is not None else ()) if str(v).startswith(prefix)), None)
+        for values in link_types
+    ]
+    return pd.Series(found, index=link_types.index, dtype=object)
 
 
 def inverse_inclusion_weights(strata: np.ndarray, populations: dict[str, int]) -> np.ndarray:
@@ -134,7 +136,8 @@ class ScoreScale:
 
 
 class Calibrator(Protocol):
-    family: Family
+    @property
+    def family(self) -> Family: ...
 
     def predict(self, scores: np.ndarray, flags: np.ndarray) -> np.ndarray:
         """P(positive) for each row of (pairs × models) scores and flags."""

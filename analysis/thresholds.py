@@ -51,7 +51,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-
 DEFAULT_CONFIDENCE = 0.95
 DEFAULT_GRID = 100
 DEFAULT_MIN_LABELLED = 30
