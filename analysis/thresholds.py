@@ -30,9 +30,10 @@ intervals (as `analysis.precision` reports model precision) was so wide with a f
 that no study reached the target; Clopper–Pearson on n* covered at least 95.4% one-sided and 95.1%
 two-sided at every threshold with ten or more labelled pairs above it, and is the one kept.
 
-A stratum with links above t but no labelled pair above t has no estimate: P̂(t) is NaN, the lower
-bound counts its links as negatives and the upper bound as positives (`unlabelled_links` counts
-them).
+A stratum with links above t but no labelled pair above t has no estimate of its own: P̂(t) is then
+the estimate over the other strata (d_h weights), the lower bound counts its links as negatives and
+the upper bound as positives, so the bounds hold for every link above t; `unlabelled_links` counts
+the links left out of P̂(t).
 
 Choosing the threshold (fixed-sequence testing). Scanning every threshold for the lowest whose bound
 reaches the target tests many hypotheses at once, and nothing bounds its error rate by α; instead the thresholds
@@ -118,7 +119,8 @@ class StratifiedSample:
 def _bounds(
     links: np.ndarray, pairs: np.ndarray, positives: np.ndarray, alpha: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(P̂, lower limit, upper limit) per threshold, each limit at error α; unlabelled strata at their worst."""
+    """(P̂ over the labelled strata, lower limit, upper limit) per threshold, each limit at error α; the
+    strata without labelled pairs above t count at their worst in the limits."""
     from scipy.special import betaincinv
 
     total = links.sum(axis=1, keepdims=True)
@@ -140,16 +142,16 @@ def _bounds(
         high = np.where(misses > 0, betaincinv(hits + 1, misses, 1 - alpha), 1.0)
     exact = np.isinf(effective)
     low, high = np.where(exact, estimate, low), np.where(exact, estimate, high)
-    missing = (~labelled & (links > 0)).any(axis=1)
-    return np.where(missing, np.nan, estimate), covered * low, covered * high + (1 - covered)
+    return np.where(covered > 0, estimate, np.nan), covered * low, covered * high + (1 - covered)
 
 
 def precision_curve(
     sample: StratifiedSample, thresholds: np.ndarray, confidence: float = DEFAULT_CONFIDENCE
 ) -> pd.DataFrame:
     """Per threshold t: links scoring at least t, labelled pairs among them, links in strata without a
-    labelled pair above t, P̂(t), its one-sided lower bound at `confidence`, and its two-sided
-    `confidence` interval (`ci_low`, `ci_high`). A threshold above every link has NaN precision, bound 0."""
+    labelled pair above t, P̂(t) (NaN when no stratum has one), its one-sided lower bound at
+    `confidence`, and its two-sided `confidence` interval (`ci_low`, `ci_high`). A threshold above
+    every link has NaN precision, bound 0."""
     if not 0.5 < confidence < 1:
         raise ValueError(f"confidence must lie between 0.5 and 1, got {confidence!r}")
     links, pairs, positives = sample.counts_above(thresholds)

@@ -44,12 +44,12 @@ def test_the_estimate_and_bound_equal_a_hand_computation():
     assert curve["ci_high"] == pytest.approx(beta.ppf(0.975, hits + 1, effective - hits))
 
 
-def test_links_in_a_stratum_without_labels_above_the_threshold_count_at_their_worst():
+def test_links_in_a_stratum_without_labels_above_the_threshold_count_at_their_worst_in_the_bounds():
     curve = thresholds.precision_curve(_hand_sample(), np.array([5.0, 20.0]), CONFIDENCE)
     at_five = curve.iloc[0]
     # t = 5: A has 6 links, 2 labelled, both positive; B has 1 link (score 5) and no labelled pair above 5
     assert (at_five["links"], at_five["labelled"], at_five["unlabelled_links"]) == (7, 2, 1)
-    assert np.isnan(at_five["precision"])
+    assert at_five["precision"] == 1.0  # A's estimate; B's link is left out of it
     only_a = thresholds.precision_curve(
         StratifiedSample(
             np.arange(1.0, 11.0), np.array(["A"] * 10), np.array([9.0, 7.0]), np.array(["A"] * 2), np.ones(2)
