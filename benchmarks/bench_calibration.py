@@ -61,6 +61,12 @@ def main() -> None:
     drawn, outcomes, weights = stratified_labels(rng, strata, truth, options.labels)
     print(f"{len(scores):,} candidates, {len(np.unique(strata))} strata, {len(drawn):,} labels")
 
+    start = time.perf_counter()
+    import sklearn.isotonic  # noqa: F401  (imported once per run; timed apart)
+    import sklearn.linear_model  # noqa: F401
+    import sklearn.model_selection  # noqa: F401
+
+    print(f"scikit-learn import: {time.perf_counter() - start:.2f} s")
     tracemalloc.start()
     start = time.perf_counter()
     fitted = calibration.calibrate(scores, scores[drawn], flags[drawn], outcomes, weights)
