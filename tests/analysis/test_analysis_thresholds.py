@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 from scipy.stats import beta
 
-from analysis import thresholds
+from analysis import calibration, thresholds
 from analysis.thresholds import StratifiedSample
+from sampler.strata import pattern_codes
 
 # The demo's sampled strata in one comparison (1% of 800 × 200 record pairs per model) and how strongly
 # each stratum's scores sit above or below the others'.
@@ -163,3 +164,30 @@ def test_the_chosen_threshold_keeps_its_promise_in_simulated_studies(
     assert result["lower_coverage"] >= 0.93, result
     assert result["interval_coverage"] >= 0.93, result
     assert result["chosen"] >= power, result  # the promise is not kept by never choosing
+
+
+@pytest.mark.slow
+def test_a_threshold_on_probabilities_fitted_to_the_same_labels_keeps_its_promise():
+    """The whole pipeline: calibrate on each study's labels, then choose a threshold on those probabilities."""
+    rng = np.random.default_rng(1)
+    latent = rng.normal(size=8_000)
+    scores = 0.3 + 0.08 * latent[:, None] + 0.04 * rng.normal(size=(8_000, 3))
+    flags = scores >= np.quantile(scores, 0.8, axis=0)
+    scores, flags = scores[flags.any(axis=1)], flags[flags.any(axis=1)]
+    strata = pattern_codes(flags).astype(str)
+    names, sizes = np.unique(strata, return_counts=True)
+    truth = 1 / (1 + np.exp(-(0.5 + 1.2 * calibration.ScoreScale.of(scores).standardised(scores).sum(axis=1))))
+    outcome = (rng.random(len(truth)) < truth).astype(float)
+    studies, chosen, below_target = 200, 0, 0
+    for study in range(studies):
+        drawn = np.concatenate([rng.choice(np.flatnonzero(strata == h), 40, replace=False) for h in names])
+        weights = calibration.inverse_inclusion_weights(strata[drawn], dict(zip(names, sizes.tolist(), strict=True)))
+        fitted = calibration.calibrate(scores, scores[drawn], flags[drawn], outcome[drawn], weights, seed=study)
+        probability = fitted.model.predict(scores, flags)
+        grid = thresholds.threshold_grid(probability)
+        sample = StratifiedSample(probability, strata, probability[drawn], strata[drawn], outcome[drawn])
+        row = thresholds.choose_threshold(thresholds.precision_curve(sample, grid, CONFIDENCE), TARGET)
+        if row is not None:
+            chosen += 1
+            below_target += outcome[probability >= grid[row]].mean() < TARGET
+    assert below_target / studies <= 0.06 and chosen / studies >= 0.8, (chosen, below_target)
