@@ -193,22 +193,22 @@ def choose_threshold(curve: pd.DataFrame, target: float, min_labelled: int = DEF
 def expected_recall(probabilities: np.ndarray, scores: np.ndarray, thresholds: np.ndarray) -> pd.DataFrame:
     """Per threshold t, from calibrated probabilities p_i of the candidates: expected positives among the
     links scoring at least t (Σ p_i), the share of all expected positives that they keep
-    (Σ_{s_i ≥ t} p_i / Σ p_i), and their calibrated precision (Σ_{s_i ≥ t} p_i / #{s_i ≥ t}). Candidates
-    with a NaN score are left out."""
+    (Σ_{s_i ≥ t} p_i / Σ p_i), and their calibrated precision (Σ_{s_i ≥ t} p_i / #{s_i ≥ t}). A candidate
+    whose score is NaN (not among the links being thresholded) counts in Σ p_i and is above no threshold."""
     p = np.asarray(probabilities, dtype=float)
     s = np.asarray(scores, dtype=float)
-    p, s = p[np.isfinite(s)], s[np.isfinite(s)]
-    order = np.argsort(s, kind="stable")
-    cumulative = np.concatenate([[0.0], np.cumsum(p[order])])
-    below = np.searchsorted(s[order], np.asarray(thresholds, dtype=float), side="left")
+    scored = np.isfinite(s)
+    order = np.argsort(s[scored], kind="stable")
+    cumulative = np.concatenate([[0.0], np.cumsum(p[scored][order])])
+    below = np.searchsorted(s[scored][order], np.asarray(thresholds, dtype=float), side="left")
     kept = cumulative[-1] - cumulative[below]
-    links = len(s) - below
+    links = int(scored.sum()) - below
     with np.errstate(invalid="ignore", divide="ignore"):
         return pd.DataFrame(
             {
                 "threshold": np.asarray(thresholds, dtype=float),
                 "expected_positives": kept,
-                "expected_recall": kept / cumulative[-1],
+                "expected_recall": kept / p.sum(),
                 "calibrated_precision": np.where(links > 0, kept / links, np.nan),
             }
         )

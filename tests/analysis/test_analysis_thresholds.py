@@ -103,7 +103,8 @@ def test_expected_recall_sums_the_calibrated_probabilities():
         np.array([0.9, 0.5, 0.1, 0.5]), np.array([4.0, 3.0, 1.0, np.nan]), np.array([3.0, 1.0])
     )
     assert table["expected_positives"].tolist() == pytest.approx([1.4, 1.5])
-    assert table["expected_recall"].tolist() == pytest.approx([1.4 / 1.5, 1.0])
+    # the candidate without a score keeps its 0.5 in the total
+    assert table["expected_recall"].tolist() == pytest.approx([1.4 / 2.0, 1.5 / 2.0])
     assert table["calibrated_precision"].tolist() == pytest.approx([0.7, 0.5])
 
 
