@@ -1,4 +1,4 @@
-"""CLI verbs of the analysis stage: `hw analyze`, `hw evaluate`, `hw report`."""
+"""CLI verbs of the analysis stage: `hw analyze`, `hw calibrate`, `hw evaluate`, `hw report`."""
 
 from __future__ import annotations
 
@@ -10,8 +10,14 @@ import typer
 from rich.table import Table
 
 from analysis.analyze import AnalysisSummary
-from analysis.stage import ANALYZE, EFFECTS, EVALUATE, REPORT
-from heritage_weaver.artifacts import PRECISION, PRECISION_DIFFERENCE, REGRESSION_COEFFICIENTS
+from analysis.calibrate import PROBABILITY, CalibrationSummary
+from analysis.stage import ANALYZE, CALIBRATE, EFFECTS, EVALUATE, REPORT
+from heritage_weaver.artifacts import (
+    LINK_PROBABILITIES,
+    PRECISION,
+    PRECISION_DIFFERENCE,
+    REGRESSION_COEFFICIENTS,
+)
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, execute, open_study, stdout
 
@@ -102,6 +108,46 @@ def _share(value: float) -> str:
 
 def _interval(low: float, high: float, estimate: float) -> str:
     return "–" if pd.isna(estimate) else f"[{low:.2f}, {high:.2f}]"
+
+
+def calibrate(study: StudyOption = Path(".")) -> None:
+    """Fit each comparison's link probabilities and choose the thresholds that reach the target precision."""
+    workspace = open_study(study)
+    show_calibrate(workspace, execute(CALIBRATE, workspace))
+
+
+def show_calibrate(ws: Workspace, summary: CalibrationSummary) -> None:
+    for note in summary.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    publishing = ws.config.publishing
+    table = Table(
+        title=f"Publishable links: lower bound ≥ {publishing.target_precision:g} at {publishing.confidence:.0%} confidence"
+    )
+    for column in ("comparison", "target", "fit", "Brier", "ECE", "threshold", "links", "precision", "lower bound"):
+        table.add_column(column, justify="left" if column in ("comparison", "target", "fit") else "right")
+    table.add_column("expected recall", justify="right")
+    chosen = summary.publishable[summary.publishable["score"] == PROBABILITY].set_index(["comparison", "target"])
+    for fit in summary.fits.itertuples():
+        key = (fit.comparison, fit.target)
+        family = fit.family if isinstance(fit.family, str) else "–"
+        cells = _threshold_cells(chosen.loc[key]) if key in chosen.index else ["none", "", "", "", ""]
+        table.add_row(fit.comparison, fit.target, family, _share(fit.brier), _share(fit.ece), *cells)
+    console.print(table)
+    console.print("per model, and the whole curves: analysis/publishable.csv and analysis/precision_curves.csv")
+    stdout.print(str(LINK_PROBABILITIES.location(ws)), soft_wrap=True)
+
+
+def _threshold_cells(row: pd.Series) -> list[str]:
+    """Threshold, links, precision, lower bound and expected recall of a chosen threshold ("none" without one)."""
+    if pd.isna(row["threshold"]):
+        return ["none", "", "", "", ""]
+    return [
+        f"{row['threshold']:.3f}",
+        f"{int(row['links']):,}",
+        _share(row["precision"]),
+        _share(row["lower_bound"]),
+        _share(row["expected_recall"]),
+    ]
 
 
 def evaluate(
