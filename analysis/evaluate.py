@@ -18,11 +18,18 @@ from analysis import retrieval, zero_shot
 from analysis.tables import write_result
 from heritage_weaver import artifacts
 from heritage_weaver.artifacts import ArtifactError
+from heritage_weaver.model_card import EVALUATED_WEIGHTS, write_cards
 from heritage_weaver.progress import SILENT, Progress
 from heritage_weaver.workspace import Workspace
 
 TextEncoder = Callable[[list[str]], np.ndarray]
 TEXT_KINDS = ("sentence", "segment")
+
+
+def _vector_weights(ws: Workspace, model: str) -> str | None:
+    from heritage_weaver.vectors import ModelStore
+
+    return ModelStore.of(ws, model).weights_hash()
 
 
 @dataclass
@@ -33,6 +40,7 @@ class Tools:
     text_encoder: Callable[[Workspace, str], TextEncoder]
     embed_names: Callable[[list[str]], np.ndarray]
     nlp: Callable[[], object]
+    vector_weights: Callable[[Workspace, str], str | None] = _vector_weights  # the weights a model's vectors came from
 
 
 def _load_vectors(ws: Workspace, model: str) -> tuple[pd.DataFrame, np.ndarray]:
@@ -300,5 +308,7 @@ def run_evaluate(
         artifacts.EVALUATION_NOTES: pd.DataFrame({"note": notes}, dtype=object),
     }
     inputs = [artifacts.RECORDS, artifacts.SPLIT, *[artifacts.UNITS.at(model=m) for m in models]]
-    details = {"models": models, "seed": config.study.seed}
-    return [write_result(ws, artifact, frame, inputs, **details) for artifact, frame in tables.items()]
+    weights = {m: tools.vector_weights(ws, m) for m in models}
+    details = {"models": models, "seed": config.study.seed, EVALUATED_WEIGHTS: weights}
+    written = [write_result(ws, artifact, frame, inputs, **details) for artifact, frame in tables.items()]
+    return written + write_cards(ws, existing_only=True)

@@ -48,9 +48,10 @@ def usable_labels(labels: pd.DataFrame, provenance: pd.DataFrame) -> tuple[pd.Da
     and a pair found in some batch. Everything else is returned with its reason.
     """
     reasons = pd.Series(pd.NA, index=labels.index, dtype="object")
-    latest = labels["is_latest"].fillna(False).astype(bool)
-    reasons[~latest] = "superseded by a later annotation"
     status = labels["status"].fillna("")
+    reasons[status == "withdrawn"] = "withdrawn (deleted on the Label Studio server)"
+    latest = labels["is_latest"].fillna(False).astype(bool)
+    reasons[reasons.isna() & ~latest] = "superseded by a later annotation"
     reasons[reasons.isna() & (status != "labelled")] = "status " + status + " (not labelled)"
     reasons[reasons.isna() & labels["label"].isna()] = "labelled without a label"
     unknown = ~labels["label"].isin(LABEL_VALUES) & labels["label"].notna()

@@ -19,10 +19,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from annotation.client import Connection
 from annotation.interface import label_config
 from annotation.ledger import ADJUDICATION, LABELLING, Ledger, PairRow
-from annotation.push import BatchReport, image_links, prepare_batches, push_prepared
+from annotation.push import BatchReport, prepare_batches, push_prepared
 from annotation.tasks import Batch, BatchError, adjudication_data
 from heritage_weaver.artifacts import LABELS, LEDGER
 from heritage_weaver.workspace import Workspace
@@ -81,17 +80,16 @@ def adjudication_batches(workspace: Workspace, adjudicator: str) -> list[Batch]:
 
 def push_adjudication(
     workspace: Workspace,
-    connection: Connection,
     adjudicator: str,
     on_progress: Callable[[int], None] = lambda n: None,
     on_total: Callable[[int], None] = lambda n: None,
 ) -> list[BatchReport]:
-    """Create (or complete) the adjudicator's projects; an empty list when no pair disagrees."""
+    """Create (or complete) the adjudicator's projects on the adjudicator's own server (desk); an empty
+    list when no pair disagrees."""
     if not adjudicator.strip():
         raise BatchError("--adjudication needs the adjudicator's name")
-    connection.check()
     batches = adjudication_batches(workspace, adjudicator)
     if not batches:
         return []
-    prepared = prepare_batches(workspace, batches, image_links(workspace, connection), adjudication_data)
-    return push_prepared(workspace, connection, prepared, label_config(adjudication=True), on_progress, on_total)
+    prepared = prepare_batches(workspace, batches, make_task=adjudication_data)
+    return push_prepared(workspace, prepared, label_config(adjudication=True), on_progress, on_total)

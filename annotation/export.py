@@ -2,8 +2,9 @@
 
 Each batch becomes `annotation/import/<annotator>.json` (a task list Label Studio's import dialog
 takes); `label_config.xml` and `instructions.html` are the project settings to paste. Local images
-are linked as the study's own server serves them (LOCAL_FILES_DOCUMENT_ROOT = the study folder), so
-they must lie inside the study folder; URL images pass through.
+are linked into `annotation/import/media/images/` under names that say nothing of the record: that
+server's LOCAL_FILES_DOCUMENT_ROOT is `annotation/import/media` (never the study folder, which holds
+the ledger and the batches); URL images pass through.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from annotation.interface import instructions, label_config
 from annotation.push import batch_files, prepare
 from annotation.tasks import ImageLinks
 from heritage_weaver import atomic
-from heritage_weaver.artifacts import IMPORT_FILE, IMPORT_SETTINGS
+from heritage_weaver.artifacts import IMPORT_FILE, IMPORT_MEDIA, IMPORT_SETTINGS
 from heritage_weaver.workspace import Workspace
 
 
@@ -25,7 +26,9 @@ def export_import_files(
     plus the label config; returns the task files."""
     written = []
     files = batch_files(workspace, annotators, rounds)
-    for source, prepared in zip(files, prepare(workspace, files, ImageLinks(workspace.root))):
+    for source, prepared in zip(
+        files, prepare(workspace, files, lambda desk: ImageLinks(IMPORT_MEDIA.location(workspace)))
+    ):
         name = source.annotator if source.round == 1 else f"{source.annotator}-round-{source.round}"
         target = IMPORT_FILE.at(annotator=name)
         atomic.write_json(target.location(workspace), [{"data": data} for data in prepared.tasks.values()])

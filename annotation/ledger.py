@@ -2,6 +2,8 @@
 
 Blindness lives here: task data on the server carries only what a curator needs, while the
 pair's provenance (link types, scores, flags, overlap/control) stays in `pairs.provenance`.
+Label Studio numbers projects, tasks and annotations per server, and every desk has its own
+server, so an id means something only with its desk (a batch's `annotator`).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ CREATE TABLE IF NOT EXISTS tasks (
     batch_id TEXT NOT NULL,
     pair_id TEXT NOT NULL,
     project_id INTEGER NOT NULL,
-    task_id INTEGER NOT NULL UNIQUE,
+    task_id INTEGER NOT NULL,         -- unique on its desk's server
     created_at TEXT NOT NULL,
     PRIMARY KEY (batch_id, pair_id),
     FOREIGN KEY (batch_id, pair_id) REFERENCES pairs(batch_id, pair_id)
@@ -59,14 +61,21 @@ CREATE TABLE IF NOT EXISTS annotations (
     batch_id TEXT NOT NULL,
     pair_id TEXT NOT NULL,
     annotator TEXT NOT NULL,
-    ls_user TEXT,
-    status TEXT NOT NULL,             -- 'labelled', 'skipped', 'draft'
+    ls_user TEXT,                     -- the account that created it (`completed_by`)
+    status TEXT NOT NULL,             -- 'labelled', 'skipped', 'draft', 'withdrawn' (deleted on the server)
     label TEXT,
     comment TEXT,
     created_at TEXT NOT NULL,
     lead_time REAL,
     pulled_at TEXT NOT NULL,
-    PRIMARY KEY (kind, ls_id, updated_at)
+    PRIMARY KEY (annotator, kind, ls_id, updated_at)
+);
+CREATE TABLE IF NOT EXISTS accounts (  -- the curator accounts of each desk: only they write its labels
+    desk TEXT NOT NULL,
+    user_id INTEGER NOT NULL,         -- the account's id on the desk's own server
+    email TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (desk, user_id)
 );
 CREATE TABLE IF NOT EXISTS pulls (
     pulled_at TEXT PRIMARY KEY,
@@ -96,16 +105,24 @@ LABELLING, ADJUDICATION = "labelling", "adjudication"
 _ADDED_COLUMNS = (
     ("batches", "round", "INTEGER NOT NULL DEFAULT 1"),
     ("batches", "kind", f"TEXT NOT NULL DEFAULT '{LABELLING}'"),
+    ("annotations", "author", "TEXT"),  # the account that wrote this version (`updated_by`, else `completed_by`)
+    ("projects", "lost_at", "TEXT"),  # when a pull found the project gone from its server
+    ("projects", "pulled_at", "TEXT"),  # the last pull that exported it
 )
+ANNOTATION_FIELDS = (
+    "kind", "ls_id", "updated_at", "task_id", "batch_id", "pair_id", "annotator", "ls_user", "status", "label",
+    "comment", "created_at", "lead_time", "pulled_at", "author",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Project:
     batch_id: str
-    annotator: str
+    annotator: str  # the desk whose server holds the project
     project_id: int
     server_url: str
     title: str
+    lost_at: str | None = None  # when a pull found it gone from its server
 
 
 class Ledger:
@@ -113,8 +130,12 @@ class Ledger:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.chmod(0o700)  # annotation/: the ledger, the desks' credentials and databases
         self.path = path
+        fresh = not path.is_file()
         self.db = sqlite3.connect(path, isolation_level=None)
+        if fresh:
+            path.chmod(0o600)  # scores, strata, overlap and control flags: unblinding data
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.executescript(SCHEMA)
         for table, column, declaration in _ADDED_COLUMNS:  # a ledger written before rounds existed
@@ -175,31 +196,75 @@ class Ledger:
                 ],
             )
             db.execute(
-                "INSERT INTO projects VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO projects (batch_id, server_url, project_id, title, created_at) VALUES (?, ?, ?, ?, ?)",
                 (batch_id, project.server_url, project.project_id, project.title, now()),
             )
 
+    _PROJECT = (
+        "SELECT p.batch_id, b.annotator, p.project_id, p.server_url, p.title, p.lost_at FROM projects p "
+        "JOIN batches b USING (batch_id)"
+    )
+
     def project(self, batch_id: str) -> Project | None:
-        row = self.db.execute(
-            "SELECT p.batch_id, b.annotator, p.project_id, p.server_url, p.title FROM projects p "
-            "JOIN batches b USING (batch_id) WHERE batch_id = ?",
-            (batch_id,),
-        ).fetchone()
+        row = self.db.execute(f"{self._PROJECT} WHERE batch_id = ?", (batch_id,)).fetchone()
         return Project(*row) if row else None
 
     def projects(self) -> list[Project]:
-        rows = self.db.execute(
-            "SELECT p.batch_id, b.annotator, p.project_id, p.server_url, p.title FROM projects p "
-            "JOIN batches b USING (batch_id) ORDER BY b.annotator, p.batch_id"
-        ).fetchall()
+        rows = self.db.execute(f"{self._PROJECT} ORDER BY b.annotator, p.batch_id").fetchall()
         return [Project(*row) for row in rows]
+
+    def mark_lost(self, batch_id: str, when: str) -> None:
+        """A pull found the batch's project gone: what was pulled stays; `push --recreate` replaces it."""
+        with self.transaction() as db:
+            db.execute("UPDATE projects SET lost_at = ? WHERE batch_id = ? AND lost_at IS NULL", (when, batch_id))
+
+    def mark_pulled(self, batch_id: str, when: str) -> None:
+        """The project was exported by the pull at `when` (and so is on its server, even after a restore)."""
+        with self.transaction() as db:
+            db.execute("UPDATE projects SET lost_at = NULL, pulled_at = ? WHERE batch_id = ?", (when, batch_id))
+
+    def pulled_at(self, batch_id: str) -> str | None:
+        row = self.db.execute("SELECT pulled_at FROM projects WHERE batch_id = ?", (batch_id,)).fetchone()
+        return row[0] if row else None
+
+    def replace_project(self, batch_id: str, project: Project, keep_pairs: set[str]) -> None:
+        """A recreated project takes the lost one's place; tasks of `keep_pairs` (already labelled) keep
+        their old ids, every other task will be imported anew. Open drafts of the lost project close."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE annotations SET status = 'draft-closed' WHERE kind = 'draft' AND status = 'draft' "
+                "AND batch_id = ?",
+                (batch_id,),
+            )
+            db.execute(
+                "UPDATE projects SET project_id = ?, server_url = ?, title = ?, lost_at = NULL, created_at = ? "
+                "WHERE batch_id = ?",
+                (project.project_id, project.server_url, project.title, now(), batch_id),
+            )
+            tasks = db.execute("SELECT pair_id FROM tasks WHERE batch_id = ?", (batch_id,)).fetchall()
+            db.executemany(
+                "DELETE FROM tasks WHERE batch_id = ? AND pair_id = ?",
+                [(batch_id, pair_id) for (pair_id,) in tasks if pair_id not in keep_pairs],
+            )
+
+    # -- accounts -------------------------------------------------------------------
+    def add_account(self, desk: str, user_id: int, email: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO accounts VALUES (?, ?, ?, ?)", (desk, user_id, email, now()))
+
+    def accounts(self) -> dict[str, set[str]]:
+        """desk → the emails of its curator accounts (the only authors whose labels count there)."""
+        found: dict[str, set[str]] = {}
+        for desk, email in self.db.execute("SELECT desk, email FROM accounts"):
+            found.setdefault(desk, set()).add(email)
+        return found
 
     def record_tasks(self, batch_id: str, project_id: int, task_ids: Iterable[tuple[str, int]]) -> None:
         """Record created tasks (pair_id, task_id) of one import in one transaction."""
         stamp = now()
         with self.transaction() as db:
             db.executemany(
-                "INSERT INTO tasks VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO tasks (batch_id, pair_id, project_id, task_id, created_at) VALUES (?, ?, ?, ?, ?)",
                 [(batch_id, pair_id, project_id, task_id, stamp) for pair_id, task_id in task_ids],
             )
 
@@ -238,10 +303,12 @@ class Ledger:
         rows = self.db.execute("SELECT pair_id, task_id FROM tasks WHERE batch_id = ?", (batch_id,))
         return dict(rows.fetchall())
 
-    def task_index(self) -> dict[int, tuple[str, str, str]]:
-        """task id → (batch_id, pair_id, annotator) for every task the ledger knows."""
+    def task_index(self, desk: str) -> dict[int, tuple[str, str, str]]:
+        """task id → (batch_id, pair_id, annotator) for every task the ledger knows on the desk's server."""
         rows = self.db.execute(
-            "SELECT t.task_id, t.batch_id, t.pair_id, b.annotator FROM tasks t JOIN batches b USING (batch_id)"
+            "SELECT t.task_id, t.batch_id, t.pair_id, b.annotator FROM tasks t JOIN batches b USING (batch_id) "
+            "WHERE b.annotator = ?",
+            (desk,),
         )
         return {task_id: (batch_id, pair_id, annotator) for task_id, batch_id, pair_id, annotator in rows}
 
@@ -255,25 +322,46 @@ class Ledger:
 
     def add_annotation_versions(self, rows: list[dict]) -> int:
         """Insert annotation/draft versions not seen before; returns how many were new."""
-        return self.insert_new(
-            "INSERT OR IGNORE INTO annotations VALUES (:kind, :ls_id, :updated_at, :task_id, :batch_id, "
-            ":pair_id, :annotator, :ls_user, :status, :label, :comment, :created_at, :lead_time, :pulled_at)",
-            rows,
-        )
+        columns = ", ".join(ANNOTATION_FIELDS)
+        values = ", ".join(f":{name}" for name in ANNOTATION_FIELDS)
+        return self.insert_new(f"INSERT OR IGNORE INTO annotations ({columns}) VALUES ({values})", rows)
 
-    def retire_drafts(self, live_draft_ids: set[int], pulled_projects: set[int]) -> None:
-        """Drafts that vanished from the server (submitted or discarded) are no longer pending."""
+    def withdraw(self, live_ids: set[int], pulled_batches: set[str], when: str) -> int:
+        """Annotations of these (just exported) batches that the server no longer has get a `withdrawn`
+        version stamped `when`; returns how many this pull withdrew."""
+        with self.transaction() as db:
+            rows = db.execute(
+                "SELECT * FROM annotations a WHERE kind = 'annotation' AND status != 'withdrawn' "
+                "AND batch_id IN (SELECT value FROM json_each(?)) AND updated_at = (SELECT MAX(updated_at) "
+                "FROM annotations b WHERE b.annotator = a.annotator AND b.kind = a.kind AND b.ls_id = a.ls_id)",
+                (json.dumps(sorted(pulled_batches)),),
+            )
+            names = [column[0] for column in rows.description]
+            gone = [
+                dict(zip(names, row)) | {"status": "withdrawn", "updated_at": when, "pulled_at": when}
+                for row in rows.fetchall()
+            ]
+            gone = [row for row in gone if row["ls_id"] not in live_ids]
+            columns = ", ".join(ANNOTATION_FIELDS)
+            values = ", ".join(f":{name}" for name in ANNOTATION_FIELDS)
+            db.executemany(f"INSERT INTO annotations ({columns}) VALUES ({values})", gone)
+        return len(gone)
+
+    def retire_drafts(self, live_draft_ids: set[int], pulled_batches: set[str]) -> None:
+        """Drafts of these batches that vanished from the server (submitted or discarded) are no longer pending."""
         with self.transaction() as db:
             current = db.execute(
-                "SELECT a.ls_id, t.project_id FROM annotations a JOIN tasks t USING (task_id) "
-                "WHERE a.kind = 'draft' AND a.status = 'draft'"
+                "SELECT ls_id, batch_id FROM annotations WHERE kind = 'draft' AND status = 'draft'"
             ).fetchall()
             gone = [
-                (ls_id,)
-                for ls_id, project_id in current
-                if project_id in pulled_projects and ls_id not in live_draft_ids
+                (ls_id, batch_id)
+                for ls_id, batch_id in current
+                if batch_id in pulled_batches and ls_id not in live_draft_ids
             ]
-            db.executemany("UPDATE annotations SET status = 'draft-closed' WHERE kind = 'draft' AND ls_id = ?", gone)
+            db.executemany(
+                "UPDATE annotations SET status = 'draft-closed' WHERE kind = 'draft' AND ls_id = ? AND batch_id = ?",
+                gone,
+            )
 
     def annotation_rows(self) -> list[dict]:
         """Every annotation version, with its batch's round and kind."""

@@ -1,20 +1,26 @@
 """`hw pull`: bring every annotation back, keep its history, flag the latest per annotator and pair.
 
-Each pull reads every project's export (annotations and every user's drafts); the ledger keeps one
-row per annotation version, so only what is new or changed since the last pull is added, and
-`annotation/labels.parquet` is rebuilt from the ledger.
+Each pull reads every desk's server, project by project (annotations and every user's drafts); the
+ledger keeps one row per annotation version, so only what is new or changed since the last pull is
+added, and `annotation/labels.parquet` is rebuilt from the ledger. What cannot be read (a server
+down, a project deleted) is named in the report and skipped: what was pulled before stays, and
+every other desk is pulled. An annotation the server no longer has gets a `withdrawn` version.
+Labels written by an account other than the desk's curator go to `annotation/quarantine.parquet`
+(`annotation.desks.split_by_author`). Every pull ends with a snapshot of each desk's database.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import groupby
 
 import pandas as pd
 
-from annotation.client import Connection
-from annotation.ledger import ADJUDICATION, LABELLING, Ledger, now
+from annotation import server
+from annotation.client import LabelStudioError, connect
+from annotation.desks import split_by_author
+from annotation.ledger import ADJUDICATION, LABELLING, Ledger, Project, now
 from heritage_weaver.artifacts import (
     ADJUDICATED_AT,
     ADJUDICATION_COLUMNS,
@@ -22,6 +28,7 @@ from heritage_weaver.artifacts import (
     LABEL_VALUES,
     LABELS,
     LEDGER,
+    QUARANTINE,
 )
 from heritage_weaver.workspace import Workspace
 
@@ -35,8 +42,13 @@ class PullReport:
     annotations_seen: int = 0
     drafts_seen: int = 0
     new_versions: int = 0
+    withdrawn: int = 0  # annotations this pull found deleted on their server
+    quarantined: int = 0  # annotations (in all) whose latest version another account wrote
     unknown_tasks: list[int] = field(default_factory=list)
     unknown_labels: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # what could not be pulled, and what was kept
+    snapshots: list[str] = field(default_factory=list)
+    snapshots_held: list[str] = field(default_factory=list)  # desks not snapshotted: they have a lost project
 
 
 def read_result(result: Iterable[dict]) -> tuple[str | None, str | None]:
@@ -88,7 +100,8 @@ def versions_from_export(
                     "kind": "annotation",
                     "ls_id": item["id"],
                     "updated_at": item["updated_at"],
-                    "ls_user": users.get(item.get("completed_by"), str(item.get("completed_by"))),
+                    "ls_user": _account(users, item.get("completed_by")),
+                    "author": _account(users, item.get("updated_by") or item.get("completed_by")),
                     "status": "skipped" if skipped else "labelled",
                     "label": None if skipped else label,
                     "comment": comment,
@@ -106,7 +119,8 @@ def versions_from_export(
                     "kind": "draft",
                     "ls_id": draft["id"],
                     "updated_at": draft["updated_at"],
-                    "ls_user": draft.get("user"),
+                    "ls_user": _account(users, draft.get("user")),
+                    "author": _account(users, draft.get("user")),
                     "status": "draft",
                     "label": label,
                     "comment": comment,
@@ -115,6 +129,15 @@ def versions_from_export(
                 }
             )
     return rows, live_drafts
+
+
+def _account(users: dict[int, str], user: object) -> str | None:
+    """An export's user field (an id, or the user itself as a dict or email) as the account's email."""
+    if isinstance(user, dict):
+        user = user.get("id")
+    if isinstance(user, int):
+        return users.get(user, f"user {user}")
+    return None if user is None else str(user)
 
 
 def labels_table(history: list[dict]) -> pd.DataFrame:
@@ -141,14 +164,15 @@ def versions_table(history: list[dict]) -> pd.DataFrame:
         return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in _VERSION_DTYPES.items()})
     frame = pd.DataFrame(history)
     frame = frame.assign(**{k: v for k, v in ((LABEL_ROUND, 1), ("batch_kind", LABELLING)) if k not in frame})
+    frame = frame.sort_values("updated_at").groupby(["annotator", "kind", "ls_id"], as_index=False).tail(1)
     frame = frame[frame["status"] != "draft-closed"]
-    frame = frame.sort_values("updated_at").groupby(["kind", "ls_id"], as_index=False).tail(1)
     frame = frame.assign(
-        annotation_id=frame["kind"] + "/" + frame["ls_id"].astype(str),
+        annotation_id=frame["annotator"] + "/" + frame["kind"] + "/" + frame["ls_id"].astype(str),
         created_at=pd.to_datetime(frame["created_at"], utc=True, format="ISO8601"),
         updated_at=pd.to_datetime(frame["updated_at"], utc=True, format="ISO8601"),
     )
-    submitted = frame[frame["kind"] == "annotation"].sort_values(["updated_at", "ls_id"])
+    submitted = frame[(frame["kind"] == "annotation") & frame["status"].isin(["labelled", "skipped"])]
+    submitted = submitted.sort_values(["updated_at", "ls_id"])
     latest = submitted.groupby(["annotator", "pair_id"]).tail(1).index
     frame["is_latest"] = frame.index.isin(latest)
     frame = frame.sort_values(["annotator", "pair_id", "updated_at"]).reset_index(drop=True)
@@ -178,73 +202,129 @@ _DTYPES = {
 }
 
 
-def _users(connection: Connection) -> dict[int, str]:
-    listing = connection.get_json("listing users", "/api/users/")
-    return {user["id"]: user.get("email") or user.get("username") for user in listing}
-
-
-def export_project(connection: Connection, project_id: int) -> list[dict]:
-    def request() -> list[dict]:
-        response = connection.http.get(
-            f"/api/projects/{project_id}/export", params={"exportType": "JSON", "download_all_tasks": "true"}
-        )
-        response.raise_for_status()
-        return json.loads(response.content)
-
-    return connection.call(f"exporting project {project_id}", request)
-
-
-def pull(workspace: Workspace, connection: Connection) -> PullReport:
-    """Fetch every project of the ledger, add new annotation versions, rewrite labels.parquet."""
+def pull(workspace: Workspace) -> PullReport:
+    """Fetch every desk's projects, add new annotation versions, rewrite labels and quarantine."""
     ledger_path = LEDGER.location(workspace)
     if not ledger_path.is_file():
         raise FileNotFoundError(f"{ledger_path}: no ledger yet; run `hw push` first")
-    connection.check()
+    report = PullReport()
+    pulled_at = now()
     with Ledger(ledger_path) as ledger:
-        report = PullReport()
-        projects = [p for p in ledger.projects() if p.server_url == connection.url]
-        index = ledger.task_index()
-        users = _users(connection)
-        pulled_at = now()
-        rows: list[dict] = []
-        live_drafts: set[int] = set()
-        for project in projects:
-            found, drafts = versions_from_export(
-                export_project(connection, project.project_id), index, users, pulled_at, report
-            )
-            rows += found
-            live_drafts |= drafts
-        report.projects = len(projects)
-        report.new_versions = ledger.add_annotation_versions(rows)
-        ledger.retire_drafts(live_drafts, {project.project_id for project in projects})
-        ledger.record_pull(connection.url, report.__dict__)
-        table = labels_table(ledger.annotation_rows())
+        for desk, projects in groupby(ledger.projects(), key=lambda project: project.annotator):
+            _pull_desk(workspace, ledger, desk, list(projects), pulled_at, report)
+        ledger.record_pull(",".join(sorted({p.annotator for p in ledger.projects()})), report.__dict__)
+        kept, quarantined = split_by_author(ledger.annotation_rows(), ledger.accounts())
+    table = labels_table(kept)
+    report.quarantined = len(quarantined)
     rounds = table[table["is_latest"]].groupby(LABEL_ROUND).size()
+    QUARANTINE.write(workspace, quarantined, inputs=[LEDGER])
     LABELS.write(
         workspace,
         table,
         inputs=[LEDGER],
-        server=connection.url,
         latest_annotations_per_round={str(r): int(n) for r, n in rounds.items()},
         adjudicated_pairs=int(table.dropna(subset=[ADJUDICATED_LABEL])["pair_id"].nunique()),
+        withdrawn=int((table["status"] == "withdrawn").sum()),
+        quarantined=len(quarantined),
     )
     return report
 
 
+def _pull_desk(
+    workspace: Workspace,
+    ledger: Ledger,
+    desk: str,
+    projects: list[Project],
+    pulled_at: str,
+    report: PullReport,
+) -> None:
+    """One desk's projects into the ledger; a server or project that cannot be read is reported and skipped."""
+    try:
+        connection = connect(workspace, desk)
+        connection.check()
+        users = connection.users()
+    except LabelStudioError as error:
+        report.missing += [
+            f"{gone_message(ledger, project, 'server is unreachable')} ({error})" for project in projects
+        ]
+        return
+    index = ledger.task_index(desk)
+    rows: list[dict] = []
+    live_drafts: set[int] = set()
+    live_annotations: set[int] = set()
+    exported: list[Project] = []
+    for project in projects:
+        if not connection.project_exists(project.project_id):
+            ledger.mark_lost(project.batch_id, pulled_at)
+            report.missing.append(gone_message(ledger, project, "project is gone from the server"))
+            continue
+        tasks = connection.export(project.project_id)
+        found, drafts = versions_from_export(tasks, index, users, pulled_at, report)
+        rows += found
+        live_drafts |= drafts
+        live_annotations |= {row["ls_id"] for row in found if row["kind"] == "annotation"}
+        exported.append(project)
+    report.projects += len(exported)
+    report.new_versions += ledger.add_annotation_versions(rows)
+    pulled = {project.batch_id for project in exported}
+    report.withdrawn += ledger.withdraw(live_annotations, pulled, pulled_at)
+    ledger.retire_drafts(live_drafts, pulled)
+    for project in exported:
+        ledger.mark_pulled(project.batch_id, pulled_at)
+    connection.reset_invite()  # an invite link a curator read from their own server works until the next pull
+    if any(project.lost_at for project in ledger.projects() if project.annotator == desk):
+        # Rotation would push out the snapshots that still hold the lost project: keep them for a restore.
+        report.snapshots_held.append(desk)
+        return
+    snapshot = server.snapshot(workspace, desk, workspace.config.labelstudio.backups)
+    report.snapshots.append(str(snapshot.relative_to(workspace.root)))
+
+
+def labelled_pairs(ledger: Ledger, batch_id: str) -> set[str]:
+    """The batch's pairs its desk has judged (latest counted annotation labelled or skipped)."""
+    kept, _ = split_by_author(
+        [row for row in ledger.annotation_rows() if row["batch_id"] == batch_id], ledger.accounts()
+    )
+    table = versions_table(kept)
+    return set(table.loc[table["is_latest"], "pair_id"].astype(str))
+
+
+def gone_message(ledger: Ledger, project: Project, what: str) -> str:
+    """ "A03's project is gone from the server: 60 tasks, labels pulled up to 21:51 kept"."""
+    tasks = len(ledger.task_pairs(project.batch_id))
+    pulled = ledger.pulled_at(project.batch_id)
+    kept = f"labels pulled up to {pulled[:16].replace('T', ' ')} UTC kept" if pulled else "nothing had been pulled yet"
+    return f"{project.annotator}'s {what} ({project.title}): {tasks} tasks, {kept}"
+
+
 def annotation_status(workspace: Workspace) -> pd.DataFrame:
-    """Per annotator: pairs in their batches, done (labelled), skipped, remaining, open drafts."""
+    """Per annotator: pairs in their batches, done (labelled), skipped, remaining, open drafts,
+    withdrawn and quarantined annotations, and projects gone from their server (as of the last pull)."""
     with Ledger(LEDGER.location(workspace)) as ledger:
         sizes = ledger.batch_sizes()
-        table = versions_table(ledger.annotation_rows())
+        kept, quarantined = split_by_author(ledger.annotation_rows(), ledger.accounts())
+        lost = pd.Series([p.annotator for p in ledger.projects() if p.lost_at]).value_counts()
+    table = versions_table(kept)
     pairs = pd.Series({annotator: 0 for annotator, _ in sizes.values()}, dtype="int64")
     for annotator, n in sizes.values():
         pairs[annotator] += n
     latest = table[table["is_latest"]]
     done = latest[latest["status"] == "labelled"].groupby("annotator").size()
     skipped = latest[latest["status"] == "skipped"].groupby("annotator").size()
-    drafts = table[table["status"] == "draft"].groupby("annotator").size()
-    frame = pd.DataFrame({"pairs": pairs, "done": done, "skipped": skipped, "drafts": drafts}).fillna(0).astype("int64")
+    counts = {
+        "pairs": pairs,
+        "done": done,
+        "skipped": skipped,
+        "drafts": table[table["status"] == "draft"].groupby("annotator").size(),
+        "withdrawn": table[table["status"] == "withdrawn"].groupby("annotator").size(),
+        "quarantined": quarantined.groupby("annotator").size(),
+        "projects lost": lost,
+    }
+    frame = pd.DataFrame(counts).fillna(0).astype("int64")
     frame["remaining"] = frame["pairs"] - frame["done"] - frame["skipped"]
-    return frame.rename_axis("annotator").reset_index()[
-        ["annotator", "pairs", "done", "skipped", "remaining", "drafts"]
-    ]
+    return frame.rename_axis("annotator").reset_index()[list(STATUS_COLUMNS)]
+
+
+STATUS_COLUMNS = (
+    "annotator", "pairs", "done", "skipped", "remaining", "drafts", "withdrawn", "quarantined", "projects lost",
+)  # fmt: skip

@@ -1,21 +1,24 @@
-"""`hw push`: one Label Studio project per annotator batch, tasks imported in batches, every id in the ledger.
+"""`hw push`: one Label Studio project per annotator batch, on that annotator's own server (desk);
+tasks imported in batches, every id in the ledger.
 
 Resuming is exact: a project or task the ledger does not know yet (its creation answered but the
 answer was lost) is found on the server by its title or its `pair_id` and adopted, so a re-run
-creates only what is missing.
+creates only what is missing. A project gone from its server is reported, never taken as done;
+`recreate` rebuilds it with the tasks that still need a label.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from annotation import server
-from annotation.client import Connection, LabelStudioError
+from annotation.client import Connection, LabelStudioError, connect
 from annotation.interface import instructions, label_config
-from annotation.ledger import ADJUDICATION, Ledger, PairRow, Project
+from annotation.ledger import ADJUDICATION, Ledger, PairRow, Project, now
+from annotation.pull import labelled_pairs
 from annotation.tasks import Batch, BatchError, ImageLinks, RecordView, read_batch, record_views, task_data
 from heritage_weaver.artifacts import BATCH, LEDGER, RECORDS, RoundBatch, round_batches
 from heritage_weaver.workspace import Workspace
@@ -35,6 +38,8 @@ class BatchReport:
     adopted: int = 0
     already: int = 0
     duplicates_on_server: list[str] = field(default_factory=list)
+    gone: str | None = None  # the project is gone from its server: what to do about it
+    recreated: bool = False
 
 
 def batch_files(
@@ -63,18 +68,9 @@ def project_title(study: str, batch: Batch) -> str:
     return study[: TITLE_LIMIT - len(suffix)] + suffix
 
 
-def image_links(workspace: Workspace, connection: Connection) -> ImageLinks:
-    """Local file serving works only on the study's own local server, which serves the workspace."""
-    state = server.read_state(workspace)
-    if state is not None and state.url.rstrip("/") == connection.url:
-        return ImageLinks(Path(state.document_root))
-    return ImageLinks(None)
-
-
-def find_project(connection: Connection, title: str) -> int | None:
-    listing = connection.get_json("listing projects", "/api/projects/", title=title, page_size=1000)
-    matches = [project["id"] for project in listing["results"] if project["title"] == title]
-    return min(matches) if matches else None
+def image_links(workspace: Workspace, desk: str) -> ImageLinks:
+    """Local images reach a desk's server through its own document root, which holds only them."""
+    return ImageLinks(server.media_dir(workspace, desk))
 
 
 def _create_project(connection: Connection, workspace: Workspace, batch: Batch, title: str, config: str) -> int:
@@ -84,58 +80,7 @@ def _create_project(connection: Connection, workspace: Workspace, batch: Batch, 
         if batch.kind == ADJUDICATION
         else f"blind pairs for annotator {batch.annotator}" + (f" (round {batch.round})" if batch.round > 1 else "")
     )
-    created = connection.call(
-        f"creating project {title!r}",
-        lambda: connection.sdk.projects.create(
-            title=title,
-            description=f"Heritage Weaver study {study}: {purpose}.",
-            label_config=config,
-            expert_instruction=instructions(),
-            show_instruction=True,
-            show_skip_button=True,
-            maximum_annotations=1,
-        ),
-    )
-    if created.id is None:
-        raise LabelStudioError(f"{connection.url}: creating project {title!r} returned no project id")
-    return created.id
-
-
-def ensure_storage(connection: Connection, project_id: int, folder: Path | None) -> None:
-    if folder is None:
-        return
-    existing = connection.get_json("listing local storages", "/api/storages/localfiles/", project=project_id)
-    if any(storage["path"] == str(folder) for storage in existing):
-        return
-    connection.call(
-        f"connecting local images {folder} to project {project_id}",
-        lambda: connection.sdk.import_storage.local.create(
-            project=project_id, path=str(folder), title="study images", use_blob_urls=False
-        ),
-    )
-
-
-def server_tasks(
-    connection: Connection, project_id: int, fields: str = "task_only", include: str = "id,data", page_size: int = 2000
-) -> Iterator[dict]:
-    """Every task of a project (by default its id and data), page by page."""
-    page = 1
-    seen = 0
-    while True:
-        listing = connection.get_json(
-            f"listing tasks of project {project_id}",
-            "/api/tasks/",
-            project=project_id,
-            fields=fields,
-            include=include,
-            page_size=page_size,
-            page=page,
-        )
-        yield from listing["tasks"]
-        seen += len(listing["tasks"])
-        if not listing["tasks"] or seen >= listing["total"]:
-            return
-        page += 1
+    return connection.create_project(title, f"Heritage Weaver study {study}: {purpose}.", config, instructions())
 
 
 def _adopt_orphans(connection: Connection, ledger: Ledger, project: Project, report: BatchReport) -> None:
@@ -144,7 +89,7 @@ def _adopt_orphans(connection: Connection, ledger: Ledger, project: Project, rep
     valid = ledger.pair_ids(project.batch_id)
     counts: Counter[str] = Counter()
     orphans = []
-    for task in server_tasks(connection, project.project_id):
+    for task in connection.tasks(project.project_id):
         pair_id = task["data"].get("pair_id")
         counts[pair_id] += 1
         if pair_id in valid and pair_id not in known and counts[pair_id] == 1:
@@ -162,15 +107,21 @@ class PreparedBatch:
     storage_folder: Path | None
 
 
-def prepare(workspace: Workspace, files: list[RoundBatch], links: ImageLinks) -> list[PreparedBatch]:
+def prepare(
+    workspace: Workspace, files: list[RoundBatch], links: Callable[[str], ImageLinks] | None = None
+) -> list[PreparedBatch]:
     """Read batches and records and build every task before anything is sent (bad input fails early)."""
     return prepare_batches(workspace, [read_batch(f.artifact.location(workspace), f.round) for f in files], links)
 
 
 def prepare_batches(
-    workspace: Workspace, batches: list[Batch], links: ImageLinks, make_task: TaskMaker = task_data
+    workspace: Workspace,
+    batches: list[Batch],
+    links: Callable[[str], ImageLinks] | None = None,
+    make_task: TaskMaker = task_data,
 ) -> list[PreparedBatch]:
-    """Every batch's tasks (built by `make_task`) and the local image folder they need."""
+    """Every batch's tasks (built by `make_task`) and the local image folder they need; `links` gives
+    each desk's image links (default: the desk server's own document root)."""
     wanted = {
         key
         for batch in batches
@@ -180,49 +131,69 @@ def prepare_batches(
     views = record_views(
         RECORDS.read(workspace, columns=["record_id", "collection", "name", "description", "images"]), wanted
     )
+    desk_links: dict[str, ImageLinks] = {}
     prepared = []
     for batch in batches:
-        tasks = {pair.pair_id: make_task(pair, views, links) for pair in batch.pairs}
+        if batch.annotator not in desk_links:
+            desk_links[batch.annotator] = links(batch.annotator) if links else image_links(workspace, batch.annotator)
+        batch_links = desk_links[batch.annotator]
+        tasks = {pair.pair_id: make_task(pair, views, batch_links) for pair in batch.pairs}
         images = [
             view.image
             for pair in batch.pairs
             for view in (views[(pair.collection_a, pair.record_a)], views[(pair.collection_b, pair.record_b)])
             if view.image is not None
         ]
-        prepared.append(PreparedBatch(batch, tasks, links.storage_folder(images)))
+        prepared.append(PreparedBatch(batch, tasks, batch_links.storage_folder(images)))
     return prepared
 
 
 def _ensure_project(
-    connection: Connection, workspace: Workspace, ledger_path: Path, item: PreparedBatch, config: str
-) -> tuple[Project, bool]:
+    connection: Connection,
+    workspace: Workspace,
+    ledger_path: Path,
+    item: PreparedBatch,
+    config: str,
+    recreate: bool = False,
+) -> tuple[Project, bool, str | None]:
     """The batch's project: from the ledger, else found on the server by title, else created.
 
-    Returns the project and whether the ledger knew it before this run.
+    Returns the project, whether the ledger knew it before this run, and, when the ledger's project is
+    gone from the server and `recreate` is off, what to do about it (nothing is pushed then).
     """
     batch = item.batch
+    prefix = workspace.config.labelstudio.project_prefix or workspace.config.study.name
+    title = project_title(prefix, batch)
     if ledger_path.is_file():
         with Ledger(ledger_path) as ledger:
             project = ledger.project(batch.batch_id)
-        if project is not None:
-            if project.server_url != connection.url:
-                raise LabelStudioError(
-                    f"batch {batch.batch_id} was pushed to {project.server_url}, not {connection.url}; "
-                    "point labelstudio.url back at it"
-                )
-            return project, True
-    prefix = workspace.config.labelstudio.project_prefix or workspace.config.study.name
-    title = project_title(prefix, batch)
-    project_id = find_project(connection, title)
-    if project_id is None:
-        project_id = _create_project(connection, workspace, batch, title, config)
-    ensure_storage(connection, project_id, item.storage_folder)
+            if project is not None and connection.project_exists(project.project_id):
+                return project, True, None
+            if project is not None:
+                if not recreate:
+                    ledger.mark_lost(batch.batch_id, now())
+                    return (
+                        project,
+                        True,
+                        (
+                            f"{batch.annotator}'s project {project.project_id} is gone from the server: "
+                            f"`hw push --recreate {batch.annotator}` rebuilds it with the tasks still to label, "
+                            f"`hw labelstudio restore {batch.annotator}` brings back the last snapshot"
+                        ),
+                    )
+                new_id = _create_project(connection, workspace, batch, title, config)
+                connection.ensure_storage(new_id, item.storage_folder)
+                fresh = Project(batch.batch_id, batch.annotator, new_id, connection.url, title)
+                ledger.replace_project(batch.batch_id, fresh, labelled_pairs(ledger, batch.batch_id))
+                return fresh, False, None
+    project_id = connection.find_project(title) or _create_project(connection, workspace, batch, title, config)
+    connection.ensure_storage(project_id, item.storage_folder)
     project = Project(batch.batch_id, batch.annotator, project_id, connection.url, title)
     with Ledger(ledger_path) as ledger:
         ledger.register_project(
             batch.batch_id, batch.annotator, str(batch.source_file), batch.pairs, project, batch.round, batch.kind
         )
-    return project, False
+    return project, False, None
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
@@ -237,22 +208,26 @@ def push_batch(
     item: PreparedBatch,
     config: str,
     on_progress: Callable[[int], None] = lambda n: None,
+    recreate: bool = False,
 ) -> BatchReport:
     """Create the batch's project if needed and import exactly the tasks the ledger lacks."""
-    project, known = _ensure_project(connection, workspace, ledger_path, item, config)
+    project, known, gone = _ensure_project(connection, workspace, ledger_path, item, config, recreate)
     batch = item.batch
     round = "adjudication" if batch.kind == ADJUDICATION else str(batch.round)
-    report = BatchReport(batch.annotator, batch.batch_id, project.project_id, len(item.tasks), round)
+    report = BatchReport(batch.annotator, batch.batch_id, project.project_id, len(item.tasks), round, gone=gone)
+    report.recreated = recreate and not known
+    if gone:
+        return report
     with Ledger(ledger_path) as ledger:
         incomplete = len(ledger.task_pairs(project.batch_id)) < len(item.tasks)
-        if incomplete and (known or _find_any_task(connection, project.project_id)):
+        if incomplete and (known or connection.has_tasks(project.project_id)):
             _adopt_orphans(connection, ledger, project, report)
         done = ledger.task_pairs(project.batch_id)
         report.already = len(done) - report.adopted
         on_progress(len(done))
         missing = [pair_id for pair_id in item.tasks if pair_id not in done]
         for chunk in _chunks(missing, workspace.config.labelstudio.import_batch_size):
-            task_ids = import_tasks(connection, project.project_id, [item.tasks[pair_id] for pair_id in chunk])
+            task_ids = connection.import_tasks(project.project_id, [item.tasks[pair_id] for pair_id in chunk])
             if len(task_ids) != len(chunk):
                 raise LabelStudioError(
                     f"{connection.url}: project {project.project_id} created {len(task_ids)} tasks "
@@ -264,70 +239,49 @@ def push_batch(
     return report
 
 
-def import_tasks(connection: Connection, project_id: int, tasks: list[dict]) -> list[int]:
-    """One batched import; the ids of the created tasks, in the order sent.
-
-    Posted as plain JSON: the SDK's generic encoder costs more than the server's import itself.
-    """
-
-    def request() -> list[int]:
-        response = connection.http.post(
-            f"/api/projects/{project_id}/import", params={"return_task_ids": "true"}, json=tasks
-        )
-        response.raise_for_status()
-        return response.json().get("task_ids") or []
-
-    return connection.call(f"importing {len(tasks)} tasks into project {project_id}", request)
-
-
-def _find_any_task(connection: Connection, project_id: int) -> bool:
-    listing = connection.get_json(
-        f"listing tasks of project {project_id}",
-        "/api/tasks/",
-        project=project_id,
-        fields="task_only",
-        include="id",
-        page_size=1,
-        page=1,
-    )
-    return listing["total"] > 0
-
-
 def push(
     workspace: Workspace,
-    connection: Connection,
     annotators: list[str] | None = None,
     config: str | None = None,
     on_progress: Callable[[int], None] = lambda n: None,
     on_total: Callable[[int], None] = lambda n: None,
     rounds: list[int] | None = None,
+    recreate: Sequence[str] = (),
 ) -> list[BatchReport]:
-    """Push every batch of every round (or those of `annotators`, `rounds`); safe to re-run at any point."""
-    connection.check()
-    links = image_links(workspace, connection)
-    prepared = prepare(workspace, batch_files(workspace, annotators, rounds), links)
-    return push_prepared(workspace, connection, prepared, config or label_config(), on_progress, on_total)
+    """Push every batch of every round (or those of `annotators`, `rounds`) to its annotator's server;
+    safe to re-run at any point. The projects of the `recreate` annotators that are gone are rebuilt."""
+    files = batch_files(workspace, annotators or (list(recreate) or None), rounds)
+    prepared = prepare(workspace, files)
+    return push_prepared(workspace, prepared, config or label_config(), on_progress, on_total, recreate)
 
 
 def push_prepared(
     workspace: Workspace,
-    connection: Connection,
     prepared: list[PreparedBatch],
     config: str,
     on_progress: Callable[[int], None] = lambda n: None,
     on_total: Callable[[int], None] = lambda n: None,
+    recreate: Sequence[str] = (),
 ) -> list[BatchReport]:
-    """Push prepared batches with this label config and note the ledger in the manifest."""
+    """Push prepared batches, each to its desk's server, and note the ledger in the manifest."""
     on_total(sum(len(item.tasks) for item in prepared))
     ledger_path = LEDGER.location(workspace)
-    reports = [push_batch(connection, workspace, ledger_path, item, config, on_progress) for item in prepared]
+    connections: dict[str, Connection] = {}
+    reports = []
+    for item in prepared:
+        desk = item.batch.annotator
+        if desk not in connections:
+            connections[desk] = connect(workspace, desk)
+            connections[desk].check()
+        reports.append(
+            push_batch(connections[desk], workspace, ledger_path, item, config, on_progress, desk in recreate)
+        )
     with Ledger(ledger_path) as ledger:
         projects, rounds = ledger.projects(), ledger.batch_rounds()
     LEDGER.record(
         workspace,
         inputs=sorted({str(item.batch.source_file) for item in prepared}),
-        server=connection.url,
-        projects={p.batch_id: p.project_id for p in projects},
+        projects={p.batch_id: [p.annotator, p.project_id] for p in projects},
         rounds={batch: "adjudication" if kind == ADJUDICATION else r for batch, (r, kind) in rounds.items()},
     )
     return reports

@@ -1,4 +1,12 @@
-"""A local Label Studio server for one study: its own virtual environment, sqlite under the workspace.
+"""Local Label Studio servers, one per desk (an annotator, an adjudicator, or the verification desk).
+
+Label Studio's community edition keeps one organisation per server and gives every member of it
+every project, so isolation between curators comes from separate servers: each desk's server has
+its own port, sqlite database, admin account and token, and a document root that holds only the
+images of that desk's pushed tasks. Under `annotation/labelstudio/<desk>/`:
+
+    server/   (0700) the database, Label Studio's own `.env`, log, state and credentials (0600)
+    media/    the document root: hard links (or copies) of this desk's task images, nothing else
 
 Label Studio lives in a separate virtual environment (`.ls-venv` beside this package, or the
 `label-studio` executable named by `HW_LABEL_STUDIO`) so its pins never meet ours. Its database
@@ -15,17 +23,20 @@ import secrets
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 
 from heritage_weaver import atomic
-from heritage_weaver.artifacts import LABELSTUDIO_DATA
+from heritage_weaver.artifacts import LABELSTUDIO_BACKUPS, LABELSTUDIO_DATA
 from heritage_weaver.workspace import Workspace
 
 USERNAME_ENV = "LABEL_STUDIO_USERNAME"
@@ -33,15 +44,18 @@ PASSWORD_ENV = "LABEL_STUDIO_PASSWORD"
 EXECUTABLE_ENV = "HW_LABEL_STUDIO"
 DEFAULT_USERNAME = "admin@heritage-weaver.local"
 DATABASE_NAME = "label_studio.sqlite3"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _REPO_VENV = Path(__file__).resolve().parent.parent / ".ls-venv"
 
 
 class ServerError(RuntimeError):
-    """The local Label Studio server cannot be started, reached or stopped; the message says why."""
+    """A local Label Studio server cannot be started, reached or stopped; the message says why."""
 
 
 @dataclass(frozen=True)
 class Credentials:
+    """A desk server's admin account: the platform's own, never given to a curator."""
+
     username: str
     password: str
     token: str
@@ -49,24 +63,45 @@ class Credentials:
 
 @dataclass(frozen=True)
 class ServerState:
+    desk: str
     pid: int
-    url: str
-    data_dir: str
-    document_root: str
-    log: str
+    url: str  # where the platform reaches it (always loopback)
+    bind: str  # the address it listens on
     started_at: float
 
 
-def data_dir(workspace: Workspace) -> Path:
-    return LABELSTUDIO_DATA.location(workspace)
+def private_folder(path: Path) -> Path:
+    """Create `path` (and parents) and make it readable by its owner only."""
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
 
 
-def _state_file(workspace: Workspace) -> Path:
-    return data_dir(workspace) / "server.json"
+def desk_dir(workspace: Workspace, desk: str) -> Path:
+    if not desk or "/" in desk or desk.startswith("."):
+        raise ServerError(f"{desk!r} is not a desk name (an annotator's name such as A01)")
+    return LABELSTUDIO_DATA.location(workspace) / desk
 
 
-def _credentials_file(workspace: Workspace) -> Path:
-    return data_dir(workspace) / "credentials.json"
+def server_dir(workspace: Workspace, desk: str) -> Path:
+    return desk_dir(workspace, desk) / "server"
+
+
+def media_dir(workspace: Workspace, desk: str) -> Path:
+    """The desk server's document root: only the images of the desk's pushed tasks are linked here."""
+    return desk_dir(workspace, desk) / "media"
+
+
+def _state_file(workspace: Workspace, desk: str) -> Path:
+    return server_dir(workspace, desk) / "server.json"
+
+
+def _credentials_file(workspace: Workspace, desk: str) -> Path:
+    return server_dir(workspace, desk) / "credentials.json"
+
+
+def database(workspace: Workspace, desk: str) -> Path:
+    return server_dir(workspace, desk) / DATABASE_NAME
 
 
 def executable() -> Path:
@@ -145,30 +180,35 @@ def prepare_template(label_studio: Path | None = None, log: Path | None = None) 
     return template
 
 
-def resolve_credentials(workspace: Workspace) -> Credentials:
-    """Admin account and API token: environment variables first, else the ones saved by `up`."""
-    saved: dict[str, str] = {}
-    if _credentials_file(workspace).is_file():
-        saved = json.loads(_credentials_file(workspace).read_text(encoding="utf-8"))
-    token_env = workspace.config.labelstudio.token_env
-    return Credentials(
-        username=os.environ.get(USERNAME_ENV) or saved.get("username") or DEFAULT_USERNAME,
-        password=os.environ.get(PASSWORD_ENV) or saved.get("password") or secrets.token_urlsafe(12),
-        token=os.environ.get(token_env) or saved.get("token") or secrets.token_hex(20),
+def credentials(workspace: Workspace, desk: str) -> Credentials:
+    """The desk server's admin account: the saved one, else a new one (username and password from the
+    environment when set, so a lead can log in everywhere with one password; the token is always the
+    server's own)."""
+    path = _credentials_file(workspace, desk)
+    if path.is_file():
+        return Credentials(**json.loads(path.read_text(encoding="utf-8")))
+    made = Credentials(
+        username=os.environ.get(USERNAME_ENV) or DEFAULT_USERNAME,
+        password=os.environ.get(PASSWORD_ENV) or secrets.token_urlsafe(16),
+        token=secrets.token_hex(20),
     )
+    private_folder(path.parent)
+    atomic.write_json(path, asdict(made))
+    path.chmod(0o600)
+    return made
 
 
-def _save_credentials(workspace: Workspace, credentials: Credentials) -> None:
-    target = _credentials_file(workspace)
-    atomic.write_json(target, asdict(credentials))
-    target.chmod(0o600)
-
-
-def read_state(workspace: Workspace) -> ServerState | None:
-    path = _state_file(workspace)
+def read_state(workspace: Workspace, desk: str) -> ServerState | None:
+    path = _state_file(workspace, desk)
     if not path.is_file():
         return None
     return ServerState(**json.loads(path.read_text(encoding="utf-8")))
+
+
+def desks(workspace: Workspace) -> list[str]:
+    """Every desk that has a server folder (started at least once), sorted."""
+    root = LABELSTUDIO_DATA.location(workspace)
+    return sorted(path.parent.parent.name for path in root.glob("*/server/credentials.json"))
 
 
 def _alive(pid: int) -> bool:
@@ -209,106 +249,221 @@ def free_port(host: str = "127.0.0.1") -> int:
         return probe.getsockname()[1]
 
 
-def start(
-    workspace: Workspace, url: str | None = None, document_root: Path | None = None, timeout: float = 600.0
-) -> tuple[ServerState, Credentials]:
-    """Start (or find running) the study's local server at the configured URL; wait until healthy.
+def running(workspace: Workspace, desk: str) -> ServerState | None:
+    """The desk's server state when its process is alive and is Label Studio."""
+    state = read_state(workspace, desk)
+    return state if state is not None and _alive(state.pid) and _is_label_studio(state.pid) else None
 
-    It serves local images under `document_root` (default: the workspace folder).
+
+def _choose_port(workspace: Workspace, desk: str, host: str, first: int, previous: int | None = None) -> int:
+    """The desk's previous port if it is free, else the first free port from `first` that no other desk took."""
+    state = read_state(workspace, desk)
+    previous = previous or (urlsplit(state.url).port if state is not None else None)
+    if previous is not None and _port_free(host, previous):
+        return previous
+    taken = {
+        urlsplit(s.url).port for other in desks(workspace) if other != desk and (s := read_state(workspace, other))
+    }
+    port = first
+    while port in taken or not _port_free(host, port):
+        port += 1
+    return port
+
+
+def _loopback_url(host: str, port: int) -> str:
+    return f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+
+
+def spawn(
+    workspace: Workspace, desk: str, host: str | None = None, public: bool = False, port: int | None = None
+) -> ServerState:
+    """Start the desk's server (or return it when it already runs); `wait_healthy` waits for it.
+
+    It binds loopback only unless `public`: a Label Studio port open to a network lets anyone there
+    reach the sign-up and login pages, so a lead serves remote curators through a TLS reverse proxy.
     """
-    url = (url or workspace.config.labelstudio.url).rstrip("/")
-    parts = urlsplit(url)
-    if parts.hostname not in ("127.0.0.1", "localhost") or parts.port is None:
-        raise ServerError(f"labelstudio.url = {url!r}: a local server needs http://127.0.0.1:PORT")
-    state = read_state(workspace)
-    if state is not None and _alive(state.pid) and _is_label_studio(state.pid) and healthy(state.url):
-        return state, resolve_credentials(workspace)
-    if not _port_free(parts.hostname, parts.port):
-        raise ServerError(f"port {parts.port} on {parts.hostname} is in use by another program; change labelstudio.url")
+    base = urlsplit(workspace.config.labelstudio.url)
+    host = host or base.hostname or "127.0.0.1"
+    if host not in LOOPBACK and not public:
+        raise ServerError(
+            f"refusing to bind Label Studio to {host}: that exposes it beyond this machine without TLS. "
+            "Serve remote curators through a TLS reverse proxy (docs/project-lead.md), or pass --public "
+            "if this network is trusted"
+        )
+    state = running(workspace, desk)
+    if state is not None:
+        return state
     label_studio = executable()
-    document_root = Path(document_root or workspace.root).resolve()
-    base = data_dir(workspace)
-    base.mkdir(parents=True, exist_ok=True)
-    log = base / "server.log"
-    database = base / DATABASE_NAME
-    fresh = not database.is_file()
-    if fresh:
-        shutil.copyfile(prepare_template(label_studio, log), database)
-    credentials = resolve_credentials(workspace)
-    if fresh or not _credentials_file(workspace).is_file():
-        _save_credentials(workspace, credentials)  # what the admin account is created with
+    folder = private_folder(server_dir(workspace, desk))
+    private_folder(media_dir(workspace, desk)).chmod(0o755)  # the server reads images only; they are not secret
+    db = database(workspace, desk)
+    if not db.is_file():
+        shutil.copyfile(prepare_template(label_studio, folder / "server.log"), db)
+        db.chmod(0o600)
+    admin = credentials(workspace, desk)
+    port = _choose_port(workspace, desk, host, base.port or 8089, port)
+    url = _loopback_url(host, port)
     env = _server_env(
-        base,
+        folder,
         {
-            "LABEL_STUDIO_USERNAME": credentials.username,
-            "LABEL_STUDIO_PASSWORD": credentials.password,
-            "LABEL_STUDIO_USER_TOKEN": credentials.token,
+            "LABEL_STUDIO_USERNAME": admin.username,
+            "LABEL_STUDIO_PASSWORD": admin.password,
+            "LABEL_STUDIO_USER_TOKEN": admin.token,
             "LOCAL_FILES_SERVING_ENABLED": "true",
-            "DISABLE_SIGNUP_WITHOUT_LINK": "true",  # curators join through the invite link only
-            "LOCAL_FILES_DOCUMENT_ROOT": str(document_root),
+            "LOCAL_FILES_DOCUMENT_ROOT": str(media_dir(workspace, desk).resolve()),
+            "DISABLE_SIGNUP_WITHOUT_LINK": "true",  # accounts come from `hw labelstudio invite` only
             "LABEL_STUDIO_HOST": url,
         },
     )
-    command = [
-        str(label_studio),
-        "start",
-        "--no-browser",
-        "--enable-legacy-api-token",
-        "--internal-host",
-        parts.hostname,
-        "--port",
-        str(parts.port),
-        "--data-dir",
-        str(base),
-    ]
-    with log.open("ab") as output:
+    command = [str(label_studio), "start", "--no-browser", "--enable-legacy-api-token"]
+    command += ["--internal-host", host, "--port", str(port), "--data-dir", str(folder)]
+    with (folder / "server.log").open("ab") as output:
         process = subprocess.Popen(
             command,
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            cwd=base,
+            cwd=folder,
             start_new_session=True,
+            umask=0o077,  # everything the server writes (its .env with the secret key, media uploads) stays private
         )
-    state = ServerState(process.pid, url, str(base), str(document_root), str(log), time.time())
-    atomic.write_json(_state_file(workspace), asdict(state))
+    state = ServerState(desk, process.pid, url, host, time.time())
+    atomic.write_json(_state_file(workspace, desk), asdict(state))
+    return state
+
+
+def wait_healthy(workspace: Workspace, states: Iterable[ServerState], timeout: float = 600.0) -> None:
+    """Wait until every server answers; stop the lot and raise when one exits or the time runs out."""
     deadline = time.monotonic() + timeout
-    while not healthy(url):
-        if process.poll() is not None:
-            _state_file(workspace).unlink(missing_ok=True)
-            raise ServerError(f"Label Studio exited with status {process.returncode} while starting; see {log}")
-        if time.monotonic() > deadline:
-            stop(workspace)
-            raise ServerError(f"Label Studio did not answer at {url} within {timeout:.0f} s; see {log}")
+    waiting = list(states)
+    while waiting:
+        waiting = [state for state in waiting if not healthy(state.url)]
+        for state in waiting:
+            if not _alive(state.pid):
+                log = server_dir(workspace, state.desk) / "server.log"
+                _state_file(workspace, state.desk).unlink(missing_ok=True)
+                raise ServerError(f"{state.desk}'s Label Studio exited while starting; see {log}")
+        if waiting and time.monotonic() > deadline:
+            for state in waiting:
+                stop(workspace, state.desk)
+            raise ServerError(
+                f"Label Studio did not answer within {timeout:.0f} s for {[s.desk for s in waiting]}; "
+                f"see their server.log files under {LABELSTUDIO_DATA.location(workspace)}"
+            )
         time.sleep(0.25)
-    return state, credentials
 
 
-def stop(workspace: Workspace, timeout: float = 30.0) -> bool:
-    """Stop the study's server (the process group it was started in); False when none was running."""
-    state = read_state(workspace)
+def start(
+    workspace: Workspace,
+    desk: str,
+    timeout: float = 600.0,
+    host: str | None = None,
+    public: bool = False,
+    port: int | None = None,
+) -> ServerState:
+    """Start one desk's server (on `port` if it is free) and wait until it answers."""
+    state = spawn(workspace, desk, host, public, port)
+    wait_healthy(workspace, [state], timeout)
+    return state
+
+
+def stop(workspace: Workspace, desk: str, timeout: float = 30.0) -> bool:
+    """Stop the desk's server (the process group it was started in); False when none was running."""
+    state = read_state(workspace, desk)
     if state is None:
         return False
-    running = _alive(state.pid) and _is_label_studio(state.pid)
-    if running:
+    alive = running(workspace, desk) is not None
+    if alive:
         _signal_group(state.pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         while _alive(state.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
         if _alive(state.pid):
             _signal_group(state.pid, signal.SIGKILL)
-    _state_file(workspace).unlink(missing_ok=True)
-    return running
+    _state_file(workspace, desk).unlink(missing_ok=True)
+    return alive
 
 
-def kill(workspace: Workspace) -> None:
+def kill(workspace: Workspace, desk: str) -> None:
     """Kill the server abruptly (no clean shutdown), as a crash or power cut would; keeps the state file."""
-    state = read_state(workspace)
-    if state is not None and _alive(state.pid) and _is_label_studio(state.pid):
+    state = running(workspace, desk)
+    if state is not None:
         _signal_group(state.pid, signal.SIGKILL)
         while _alive(state.pid):
             time.sleep(0.05)
+
+
+def memory_bytes(pid: int) -> int:
+    """Resident memory of a server's whole process group (Label Studio runs a worker under its launcher)."""
+    total = 0
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = status.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pid:  # the process group id
+                total += int(Path(status.parent, "statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    return total
+
+
+# -- snapshots ---------------------------------------------------------------------
+
+
+def _stamp() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def snapshots(workspace: Workspace, desk: str) -> list[Path]:
+    """The desk's database snapshots, oldest first."""
+    return sorted((LABELSTUDIO_BACKUPS.location(workspace) / desk).glob("*.sqlite3"))
+
+
+def snapshot(workspace: Workspace, desk: str, keep: int) -> Path:
+    """A consistent copy of the desk's live database (SQLite's online backup), keeping the newest `keep`."""
+    source = database(workspace, desk)
+    if not source.is_file():
+        raise ServerError(f"{desk}: no Label Studio database at {source}")
+    folder = private_folder(LABELSTUDIO_BACKUPS.location(workspace) / desk)
+    LABELSTUDIO_BACKUPS.location(workspace).chmod(0o700)
+    target = folder / f"{_stamp()}.sqlite3"
+    partial = target.with_suffix(".partial")
+    live = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=60)
+    with contextlib.closing(live), contextlib.closing(sqlite3.connect(partial)) as copy:
+        live.backup(copy)
+    partial.chmod(0o600)
+    os.replace(partial, target)
+    for old in snapshots(workspace, desk)[:-keep]:
+        old.unlink()
+    return target
+
+
+def restore(workspace: Workspace, desk: str, chosen: Path | None = None, timeout: float = 600.0) -> Path:
+    """Bring the desk's server back from a snapshot (default: the newest); the current database is kept
+    beside the snapshots as `before-restore-<time>.sqlite3`. Returns the snapshot used."""
+    available = snapshots(workspace, desk)
+    if chosen is None:
+        if not available:
+            raise ServerError(
+                f"{desk}: no snapshot under {LABELSTUDIO_BACKUPS.location(workspace) / desk}; `hw pull` makes them"
+            )
+        chosen = available[-1]
+    elif not chosen.is_file():
+        named = LABELSTUDIO_BACKUPS.location(workspace) / desk / chosen.name
+        if not named.is_file():
+            raise ServerError(f"{desk}: no snapshot {chosen}; `hw labelstudio restore {desk} --list` lists them")
+        chosen = named
+    before = read_state(workspace, desk)
+    host = before.bind if before else None
+    port = urlsplit(before.url).port if before else None
+    stop(workspace, desk)
+    live = database(workspace, desk)
+    if live.is_file():
+        os.replace(live, chosen.parent / f"before-restore-{_stamp()}.sqlite3.old")
+    for leftover in (live.with_name(live.name + "-wal"), live.with_name(live.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    shutil.copyfile(chosen, live)
+    live.chmod(0o600)
+    start(workspace, desk, timeout, host, public=host is not None and host not in LOOPBACK, port=port)
+    return chosen
 
 
 def _is_label_studio(pid: int) -> bool:

@@ -6,14 +6,13 @@ Every simulated annotation says so in its comment, so it can never pass for a cu
 from __future__ import annotations
 
 import hashlib
-from functools import partial
 
 import numpy as np
 import pandas as pd
 
-from annotation.client import Connection
+from annotation.client import connect
+from annotation.invite import simulated_curator
 from annotation.ledger import Ledger
-from annotation.push import server_tasks
 from heritage_weaver.artifacts import DEMO_TRUTH, LABEL_VALUES, LEDGER
 from heritage_weaver.demo.truth import read_truth, simulation_comment, true_label
 from heritage_weaver.workspace import Workspace
@@ -32,19 +31,13 @@ def pair_rng(seed: int, annotator: str, pair_id: str) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(digest[:8], "little"))
 
 
-def _post(connection: Connection, task_id: int, body: dict) -> None:
-    connection.http.post(f"/api/tasks/{task_id}/annotations/", json=body).raise_for_status()
-
-
-def simulate(
-    workspace: Workspace, connection: Connection, noise: float = 0.15, seed: int | None = None
-) -> pd.DataFrame:
-    """Post one simulated annotation to every pushed task that has none yet; returns what was posted."""
+def simulate(workspace: Workspace, noise: float = 0.15, seed: int | None = None) -> pd.DataFrame:
+    """Post one simulated annotation to every pushed task that has none yet, through each desk's
+    simulated curator account; returns what was posted."""
     if not 0 <= noise <= 1:
         raise ValueError(f"noise must lie between 0 and 1, got {noise}")
     seed = workspace.config.study.seed if seed is None else seed
     truth = read_truth(workspace)
-    connection.check()
     with Ledger(LEDGER.location(workspace)) as ledger:
         pairs = {
             (batch_id, pair_id): (record_a, collection_a, record_b, collection_b)
@@ -52,14 +45,16 @@ def simulate(
                 "SELECT batch_id, pair_id, record_a, collection_a, record_b, collection_b FROM pairs"
             )
         }
-        projects = [project for project in ledger.projects() if project.server_url == connection.url]
+        projects = [project for project in ledger.projects() if not project.lost_at]
         tasks = {project.batch_id: ledger.task_pairs(project.batch_id) for project in projects}
     posted = []
     for project in projects:
+        connection = connect(workspace, project.annotator)
+        curator = simulated_curator(workspace, project.annotator)
         annotated = {
             task["id"]
-            for task in server_tasks(
-                connection, project.project_id, fields="all", include="id,total_annotations,cancelled_annotations"
+            for task in connection.tasks(
+                project.project_id, fields="all", include="id,total_annotations,cancelled_annotations"
             )
             if task.get("total_annotations", 0) + task.get("cancelled_annotations", 0) > 0
         }
@@ -93,9 +88,7 @@ def simulate(
                 ],
                 "lead_time": float(rng.uniform(5, 60)),
             }
-            connection.call(
-                f"posting a simulated annotation to task {task_id}", partial(_post, connection, task_id, body)
-            )
+            curator.annotate(task_id, body)
             posted.append(
                 {
                     "annotator": project.annotator,

@@ -8,30 +8,38 @@ from pathlib import Path
 import pandas as pd
 
 from annotation.adjudication import push_adjudication
-from annotation.client import LabelStudioError, connect
+from annotation.client import LabelStudioError
 from annotation.export import export_import_files
 from annotation.pull import PullReport, annotation_status, pull
 from annotation.push import BatchReport, push
+from annotation.server import ServerError
 from annotation.simulate import simulate
 from annotation.tasks import BatchError
 from heritage_weaver.artifacts import BATCH, IMPORT_FILE, LABELS, LEDGER, ArtifactError
 from heritage_weaver.progress import Progress
-from heritage_weaver.stages import Stage, all_of, labelstudio_token, needs, simulation
+from heritage_weaver.stages import Stage, all_of, labelstudio_servers, needs, simulation
 from heritage_weaver.workspace import Workspace
 
-SERVER_ERRORS = (LabelStudioError, BatchError, ArtifactError, OSError)
+SERVER_ERRORS = (LabelStudioError, ServerError, BatchError, ArtifactError, OSError)
 
 
 def run_push(
-    ws: Workspace, progress: Progress, annotators: list[str] | None = None, rounds: list[int] | None = None
+    ws: Workspace,
+    progress: Progress,
+    annotators: list[str] | None = None,
+    rounds: list[int] | None = None,
+    recreate: list[str] | None = None,
 ) -> list[BatchReport]:
-    """Create one Label Studio project per batch of every round and import the tasks it lacks (safe to re-run)."""
+    """Create one Label Studio project per batch of every round, on its annotator's server, and import the
+    tasks it lacks (safe to re-run); rebuild the `recreate` annotators' projects that are gone."""
     advance = []
 
     def started(total: int) -> None:
         advance.append(progress.task("push", total, "tasks"))
 
-    return push(ws, connect(ws), annotators, on_progress=lambda n: advance[0](n), on_total=started, rounds=rounds)
+    return push(
+        ws, annotators, on_progress=lambda n: advance[0](n), on_total=started, rounds=rounds, recreate=recreate or []
+    )
 
 
 def run_push_adjudication(ws: Workspace, progress: Progress, adjudicator: str = "") -> list[BatchReport]:
@@ -41,7 +49,7 @@ def run_push_adjudication(ws: Workspace, progress: Progress, adjudicator: str = 
     def started(total: int) -> None:
         advance.append(progress.task("push adjudication", total, "tasks"))
 
-    reports = push_adjudication(ws, connect(ws), adjudicator, lambda n: advance[0](n), started)
+    reports = push_adjudication(ws, adjudicator, lambda n: advance[0](n), started)
     if not reports:
         progress.note("no overlap pair has disagreeing labels (as of the last `hw pull`): nothing to adjudicate")
     return reports
@@ -60,17 +68,17 @@ def run_simulate(ws: Workspace, progress: Progress, noise: float = 0.15, seed: i
         "SIMULATION: these labels come from the demo's ground truth with noise, not from curators; "
         "each one says so in its comment."
     )
-    return simulate(ws, connect(ws), noise=noise, seed=seed)
+    return simulate(ws, noise=noise, seed=seed)
 
 
 def run_pull(ws: Workspace, progress: Progress) -> tuple[PullReport, pd.DataFrame]:
-    """Every annotation into the ledger and the labels table; with where each annotator stands."""
-    return pull(ws, connect(ws)), annotation_status(ws)
+    """Every desk's annotations into the ledger and the labels table; with where each annotator stands."""
+    return pull(ws), annotation_status(ws)
 
 
-PUSH = Stage("push", (LEDGER,), run_push, all_of(needs(BATCH), labelstudio_token), errors=SERVER_ERRORS)
+PUSH = Stage("push", (LEDGER,), run_push, all_of(needs(BATCH), labelstudio_servers), errors=SERVER_ERRORS)
 PUSH_ADJUDICATION = Stage(
-    "push", (LEDGER,), run_push_adjudication, all_of(needs(LABELS), labelstudio_token), errors=SERVER_ERRORS
+    "push", (LEDGER,), run_push_adjudication, all_of(needs(LABELS), labelstudio_servers), errors=SERVER_ERRORS
 )
 EXPORT = Stage("export", (IMPORT_FILE,), run_export, needs(BATCH), errors=(BatchError, ArtifactError, OSError))
 SIMULATE_LABELS = Stage(
@@ -81,4 +89,4 @@ SIMULATE_LABELS = Stage(
     always=True,
     errors=(*SERVER_ERRORS, KeyError, ValueError),
 )
-PULL = Stage("pull", (LABELS,), run_pull, all_of(needs(LEDGER), labelstudio_token), always=True, errors=SERVER_ERRORS)
+PULL = Stage("pull", (LABELS,), run_pull, all_of(needs(LEDGER), labelstudio_servers), always=True, errors=SERVER_ERRORS)

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import io
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -119,11 +120,14 @@ def inline_image(path: Path, longest_side: int = INLINE_SIDE) -> str:
 
 
 class ImageLinks:
-    """How the server reaches an image: URLs pass through; local files through the study's own server's
-    local file storage, or, for a remote server (no `document_root`), embedded in the task."""
+    """How a desk's server reaches an image: URLs pass through; a local file is linked into the desk's
+    document root (`media`, which holds nothing else) under a name that says nothing of the record; for
+    a server outside the study (no `media`: import files), it is embedded in the task."""
 
-    def __init__(self, document_root: Path | None) -> None:
-        self.document_root = document_root.resolve() if document_root else None
+    FOLDER = "images"
+
+    def __init__(self, media: Path | None) -> None:
+        self.media = media.resolve() if media else None
         self._links: dict[str, str] = {}  # records share images across pairs: resolve each file once
 
     def __call__(self, location: str | None) -> str:
@@ -140,30 +144,24 @@ class ImageLinks:
         path = Path(location).resolve()
         if not path.is_file():
             raise BatchError(f"image {location}: no such file")
-        if self.document_root is None:
+        if self.media is None:
             return inline_image(path)
-        if self.document_root not in path.parents:
-            raise BatchError(
-                f"image {location}: not under the server's file root {self.document_root}; "
-                "move the images into the study folder or host them at a URL"
-            )
-        return f"/data/local-files/?d={quote(path.relative_to(self.document_root).as_posix())}"
+        name = hashlib.sha256(str(path).encode()).hexdigest()[:32] + path.suffix.lower()
+        target = self.media / self.FOLDER / name
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_suffix(".partial")
+            try:
+                os.link(path, partial)  # no copy where the study and the desk share a file system
+            except OSError:
+                shutil.copyfile(path, partial)
+            os.replace(partial, target)
+        return f"/data/local-files/?d={quote(f'{self.FOLDER}/{name}')}"
 
     def storage_folder(self, locations: list[str]) -> Path | None:
-        """The folder a local file storage must cover for these local images (a strict subfolder of the root)."""
-        local = {
-            str(Path(location).resolve().parent)
-            for location in set(locations)
-            if not location.startswith(("http://", "https://"))
-        }
-        if not local or self.document_root is None:
-            return None
-        folder = Path(os.path.commonpath(sorted(local)))
-        if folder == self.document_root:
-            raise BatchError(
-                f"local images lie directly in the file root {folder}; keep them in a subfolder (e.g. {folder / 'images'})"
-            )
-        return folder
+        """The folder a local-files storage must cover for these images (None when none is local)."""
+        local = [location for location in locations if not location.startswith(("http://", "https://"))]
+        return self.media / self.FOLDER if local and self.media is not None else None
 
 
 def task_data(pair: PairRow, views: dict[tuple[str, str], RecordView], links: ImageLinks) -> dict:

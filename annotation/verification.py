@@ -21,8 +21,7 @@ import pandas as pd
 from annotation import verification_ledger as vl
 from annotation.client import Connection, LabelStudioError
 from annotation.ledger import Ledger, now
-from annotation.pull import export_project
-from annotation.push import TITLE_LIMIT, ensure_storage, find_project, image_links, import_tasks, server_tasks
+from annotation.push import TITLE_LIMIT, image_links
 from annotation.tasks import ImageLinks, record_views
 from heritage_weaver.artifacts import (
     LEDGER,
@@ -135,30 +134,16 @@ def _ensure_project(ws: Workspace, connection: Connection, ledger: Ledger, field
     """The field's project: from the ledger, else found on the server by its title, else created."""
     known = vl.project(ledger, field_name)
     if known is not None:
-        if known.server_url != connection.url:
-            raise LabelStudioError(
-                f"the {field_name} verification project was pushed to {known.server_url}, not {connection.url}; "
-                "point labelstudio.url back at it"
-            )
         return known
     title = verification_title(ws.config.labelstudio.project_prefix or ws.config.study.name, field_name)
-    project_id = find_project(connection, title)
+    project_id = connection.find_project(title)
     if project_id is None:
-        created = connection.call(
-            f"creating project {title!r}",
-            lambda: connection.sdk.projects.create(
-                title=title,
-                description=f"Heritage Weaver study {ws.config.study.name}: verify the proposed {field_name}.",
-                label_config=label_config(),
-                expert_instruction=instructions(field_name),
-                show_instruction=True,
-                show_skip_button=True,
-                maximum_annotations=1,
-            ),
+        project_id = connection.create_project(
+            title,
+            f"Heritage Weaver study {ws.config.study.name}: verify the proposed {field_name}.",
+            label_config(),
+            instructions(field_name),
         )
-        if created.id is None:
-            raise LabelStudioError(f"{connection.url}: creating project {title!r} returned no project id")
-        project_id = created.id
     made = vl.VerificationProject(field_name, connection.url, project_id, title)
     vl.register_project(ledger, made)
     return made
@@ -168,7 +153,7 @@ def _adopt(connection: Connection, ledger: Ledger, project: vl.VerificationProje
     """Record tasks the server has for this field's records but the ledger lacks (a lost import answer)."""
     known = vl.task_records(ledger, project.field)
     orphans = {}
-    for task in server_tasks(connection, project.project_id):
+    for task in connection.tasks(project.project_id):
         key = (task["data"].get("collection"), task["data"].get("record_id"))
         if key in tasks and key not in known and key not in orphans:
             orphans[key] = task["id"]
@@ -184,14 +169,14 @@ def _adopt(connection: Connection, ledger: Ledger, project: vl.VerificationProje
 def push_proposals(ws: Workspace, connection: Connection, fields: Iterable[str]) -> list[VerifyPushReport]:
     """Push each field's proposals as its verification project; safe to re-run at any point."""
     connection.check()
-    links = image_links(ws, connection)
+    links = image_links(ws, connection.desk)
     prepared = {name: proposal_tasks(ws, name, links) for name in fields}  # bad input fails before anything is sent
     reports = []
     with Ledger(LEDGER.location(ws)) as ledger:
         vl.open_ledger(ledger)
         for name, (tasks, images) in prepared.items():
             project = _ensure_project(ws, connection, ledger, name)
-            ensure_storage(connection, project.project_id, links.storage_folder(images))
+            connection.ensure_storage(project.project_id, links.storage_folder(images))
             report = VerifyPushReport(name, project.project_id, len(tasks))
             if len(vl.task_records(ledger, name)) < len(tasks):
                 report.adopted = _adopt(connection, ledger, project, tasks)
@@ -202,7 +187,7 @@ def push_proposals(ws: Workspace, connection: Connection, fields: Iterable[str])
             for start in range(0, len(missing), size):
                 chunk = missing[start : start + size]
                 sent = [{k: tasks[key][k] for k in TASK_FIELDS} for key in chunk]
-                task_ids = import_tasks(connection, project.project_id, sent)
+                task_ids = connection.import_tasks(project.project_id, sent)
                 if len(task_ids) != len(chunk):
                     raise LabelStudioError(
                         f"{connection.url}: project {project.project_id} created {len(task_ids)} tasks for "
@@ -277,11 +262,6 @@ def verdicts_table(history: list[dict]) -> pd.DataFrame:
     return frame.sort_values(["collection", "record_id", "updated_at"]).reset_index(drop=True)[columns].astype(text)
 
 
-def _users(connection: Connection) -> dict[int, str]:
-    listing = connection.get_json("listing users", "/api/users/")
-    return {user["id"]: user.get("email") or user.get("username") for user in listing}
-
-
 def pull_verdicts(ws: Workspace, connection: Connection, fields: Iterable[str] = ()) -> list[VerifyPullReport]:
     """Every verdict of the ledger's verification projects on this server (or of `fields`) into the ledger
     and each field's verdicts table."""
@@ -293,19 +273,17 @@ def pull_verdicts(ws: Workspace, connection: Connection, fields: Iterable[str] =
     reports = []
     with Ledger(path) as ledger:
         vl.open_ledger(ledger)
-        projects = [
-            p for p in vl.projects(ledger) if p.server_url == connection.url and (not chosen or p.field in chosen)
-        ]
+        projects = [p for p in vl.projects(ledger) if not chosen or p.field in chosen]
         missing = sorted(chosen - {p.field for p in projects})
         if missing:
             raise ArtifactError(
                 f"no verification project for {missing} on {connection.url}; run `hw verify push` first"
             )
-        users = _users(connection)
+        users = connection.users()
         for project in projects:
             report = VerifyPullReport(project.field, project.project_id)
             known = set(vl.task_records(ledger, project.field).values())
-            rows = _versions(export_project(connection, project.project_id), known, users)
+            rows = _versions(connection.export(project.project_id), known, users)
             report.new_versions = vl.add_verdict_versions(ledger, rows)
             table = verdicts_table(vl.verdict_rows(ledger, project.field))
             report.verdicts = len(table)

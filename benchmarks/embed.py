@@ -104,7 +104,7 @@ def main() -> None:
         write_records(ws, args.records, 224)
         encoder = load_siglip(str(build_model(ws, args.arch)), args.device)
         batch = args.batch_size or default_batch_size(encoder.device)
-        units = study_units(ws, encoder.processor.tokenizer)
+        units = study_units(ws, encoder.processor.tokenizer).units
         images, texts = units[units["modality"] == "image"], units[units["modality"] == "text"]
         embed_texts(texts.head(batch), encoder, batch, NullWriter(), lambda n: None)  # warm-up
 

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from embeddings.units import build_units, segment_splitter, split_sentences
+from embeddings.units import StudyUnits, build_units, segment_splitter, split_sentences
 from heritage_weaver import atomic
 from heritage_weaver.artifacts import RECORDS
 from heritage_weaver.decode import ImageProblem, open_rgb
@@ -43,14 +43,15 @@ class EmbedSummary:
     embedded_this_run: int
     failed_this_run: int
     restarted: bool  # earlier vectors came from other weights and were discarded
+    repeats: int  # description parts not embedded: each repeats a text unit of its record
 
     @property
     def reconciles(self) -> bool:
         return self.units == self.embedded + self.failed
 
 
-def study_units(ws: Workspace, tokenizer) -> pd.DataFrame:
-    """The units of every ingested record, split as `embedding.text_units` says."""
+def study_units(ws: Workspace, tokenizer) -> StudyUnits:
+    """The units of every ingested record, split as `embedding.text_units` says, and the repeats left out."""
     records = RECORDS.read(ws)
     settings = ws.config.embedding
     if settings.text_units == "segments":
@@ -146,6 +147,7 @@ class EmbedPlan:
     units: pd.DataFrame
     pending: pd.DataFrame  # units with neither a vector for their content nor a recorded failure
     restarted: bool  # earlier vectors came from other weights and were discarded
+    repeats: int  # description parts left out as repeats of a text unit of their record
 
 
 def plan_embedding(ws: Workspace, model: str, weights_hash: str, tokenizer, retry_failures: bool) -> EmbedPlan:
@@ -155,9 +157,9 @@ def plan_embedding(ws: Workspace, model: str, weights_hash: str, tokenizer, retr
     restarted = any(store.shard_metadata(n).get("weights_hash") != weights_hash for n in store.committed_shards())
     if restarted:
         store.clear_vectors()
-    units = study_units(ws, tokenizer)
-    _save_units(ws, store, units, model)
-    return EmbedPlan(store, units, _pending(store, units, retry_failures), restarted)
+    units, repeats = study_units(ws, tokenizer)
+    _save_units(ws, store, units, model, repeats)
+    return EmbedPlan(store, units, _pending(store, units, retry_failures), restarted, repeats)
 
 
 def shard_metadata(ws: Workspace, model: str, model_id: str, weights_hash: str, device: str) -> dict[str, str]:
@@ -190,7 +192,14 @@ def finish_embedding(ws: Workspace, plan: EmbedPlan, writer: ShardWriter) -> Emb
     embedded = embedded_units(store, units)
     failed = _failed_units(store, units.loc[~units["unit_id"].isin(embedded["unit_id"])])
     return EmbedSummary(
-        store.model, len(units), len(embedded), len(failed), writer.embedded, writer.failed, plan.restarted
+        store.model,
+        len(units),
+        len(embedded),
+        len(failed),
+        writer.embedded,
+        writer.failed,
+        plan.restarted,
+        plan.repeats,
     )
 
 
@@ -216,11 +225,11 @@ def embed_model(
     return finish_embedding(ws, plan, writer)
 
 
-def _save_units(ws: Workspace, store: ModelStore, units: pd.DataFrame, model: str) -> None:
+def _save_units(ws: Workspace, store: ModelStore, units: pd.DataFrame, model: str, repeats: int) -> None:
     table = pa.Table.from_pandas(units, preserve_index=False)
     if store.units_path.is_file() and pq.read_table(store.units_path).equals(table):
         return
-    store.units.write(ws, table, inputs=[RECORDS], model=model)
+    store.units.write(ws, table, inputs=[RECORDS], model=model, repeats_left_out=repeats)
 
 
 def _failed_units(store: ModelStore, units: pd.DataFrame) -> pd.DataFrame:

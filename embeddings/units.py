@@ -3,23 +3,47 @@
 
 Unit ids are derived from the record id and the unit's position, so they are stable across runs:
 `<record_id>#img<i>`, `<record_id>#name`, `<record_id>#s<i>` (sentence) or `<record_id>#seg<i>`.
+
+One text, one unit: a description part that repeats the record's name or an earlier part of the
+same record (variants of a catalogue text often repeat whole sentences) is not made a unit again,
+so that a record's text-text mean is not weighted by its copy-editing history. Such repeats are
+counted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
+from typing import NamedTuple
 
 import pandas as pd
 
 from heritage_weaver.artifacts import UNIT_COLUMNS
+from heritage_weaver.ingest.text import text_key
 from heritage_weaver.nlp import load_english
 
 Splitter = Callable[[Sequence[str]], list[list[str]]]
 
 
-def build_units(records: pd.DataFrame, split: Splitter, part_kind: str = "sentence") -> pd.DataFrame:
-    """All units of `records`, in record order: images, then the name, then the description parts.
+class StudyUnits(NamedTuple):
+    units: pd.DataFrame
+    repeats: int  # description parts left out: each repeats a text unit of its record
+
+
+def distinct_parts(name: str, parts: list[str]) -> list[str]:
+    """The parts in order, without those whose text (see `text_key`) repeats the name or an earlier part."""
+    seen = {text_key(name)}
+    kept = []
+    for part in parts:
+        if text_key(part) not in seen:
+            kept.append(part)
+            seen.add(text_key(part))
+    return kept
+
+
+def build_units(records: pd.DataFrame, split: Splitter, part_kind: str = "sentence") -> StudyUnits:
+    """All units of `records`, in record order: images, then the name, then the distinct description parts
+    (see `distinct_parts`), numbered in order; and how many repeated parts were left out.
 
     `split` turns a batch of descriptions into their parts (sentences or segments); `part_kind`
     names what those parts are. An empty name still yields a `name` unit (it is recorded as a
@@ -28,14 +52,19 @@ def build_units(records: pd.DataFrame, split: Splitter, part_kind: str = "senten
     prefix = {"sentence": "s", "segment": "seg"}[part_kind]
     parts_per_record = split([_clean(text) for text in records["description"].tolist()])
     rows: list[tuple] = []
+    repeats = 0
     for record, parts in zip(records.itertuples(index=False), parts_per_record, strict=True):
         base = (record.record_id, record.collection)
         for position, location in enumerate(_as_list(record.images)):
             rows.append((f"{record.record_id}#img{position}", *base, "image", "image", None, location))
-        rows.append((f"{record.record_id}#name", *base, "text", "name", _clean(record.name), None))
-        for position, part in enumerate(parts):
+        name = _clean(record.name)
+        rows.append((f"{record.record_id}#name", *base, "text", "name", name, None))
+        distinct = distinct_parts(name, parts)
+        repeats += len(parts) - len(distinct)
+        for position, part in enumerate(distinct):
             rows.append((f"{record.record_id}#{prefix}{position}", *base, "text", part_kind, part, None))
-    return pd.DataFrame(rows, columns=list(UNIT_COLUMNS)).astype({"text": "object", "image": "object"})
+    units = pd.DataFrame(rows, columns=list(UNIT_COLUMNS)).astype({"text": "object", "image": "object"})
+    return StudyUnits(units, repeats)
 
 
 def _clean(text: object) -> str:

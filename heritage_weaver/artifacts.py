@@ -23,7 +23,7 @@ from heritage_weaver import atomic
 from heritage_weaver.workspace import Workspace
 
 LABEL_VALUES = ("same object", "similar object", "same category", "unrelated")
-LABEL_STATUSES = ("labelled", "skipped", "draft")
+LABEL_STATUSES = ("labelled", "skipped", "draft", "withdrawn")  # withdrawn: deleted on the server
 
 
 class ArtifactError(RuntimeError):
@@ -100,7 +100,9 @@ class Artifact:
         missing = [c for c in self.columns if c not in names]
         if missing:
             raise ArtifactError(f"{self.path}: `hw {self.verb}` produced a table without the column(s) {missing}")
-        atomic.write_table(self.location(ws), data)
+        atomic.write_table(self.location(ws), data)  # 0600, as every atomic write
+        if self.path.split("/", 1)[0] in PRIVATE_FOLDERS:
+            ws.path(self.path.split("/", 1)[0]).chmod(0o700)
         self.record(ws, inputs, **details)
         return self.location(ws)
 
@@ -141,6 +143,10 @@ def table(
 ) -> Artifact:
     return Artifact(path, verb, description, tuple(columns), tuple(sections), vocabularies, dict(types or {}))
 
+
+# Folders holding unblinding data (scores, strata, overlap and control flags, other curators' labels) or
+# secrets (the desk servers' credentials and databases): readable by the study's owner only.
+PRIVATE_FOLDERS = ("sampler", "annotation")
 
 # Where in its export a row came from: the file and the line (JSON lines) or row (CSV).
 SOURCE = ("source_file", "source_position")
@@ -213,6 +219,13 @@ FETCHED = table(
 # -- models and training --------------------------------------------------------------------------
 MODEL = table("models/{model}", "model", "a SigLIP checkpoint in the Hugging Face format", sections=("models",))
 TRAINED_MODEL = table("models/{model}", "train", "a fine-tuned SigLIP checkpoint", sections=("study", "training"))
+MODEL_CARD = table(
+    "models/{model}/README.md",
+    "train",
+    "the model card of a fine-tuned checkpoint (Hugging Face format): its data, settings, loss, intended use, "
+    "limitations and how to load it; `hw evaluate` adds its held-out results",
+    sections=("study", "training"),
+)
 SPLIT = table(
     "training/split.parquet",
     "train",
@@ -390,8 +403,19 @@ IMPORT_SETTINGS = table(
     "label_config.xml and instructions.html to paste",
     sections=("study", "labelstudio"),
 )
+IMPORT_MEDIA = table(
+    "annotation/import/media",
+    "export",
+    "the images of the import files: the document root for the server they are imported into",
+    sections=("study", "labelstudio"),
+)
 LABELSTUDIO_DATA = table(
-    "annotation/labelstudio", "labelstudio up", "the local server's sqlite database, log and saved credentials"
+    "annotation/labelstudio",
+    "labelstudio up",
+    "one folder per desk: its server's sqlite database, log and credentials, and the document root",
+)
+LABELSTUDIO_BACKUPS = table(
+    "annotation/backups", "pull", "snapshots of every desk server's database (SQLite online backup), rotated"
 )
 LABELS = table(
     "annotation/labels.parquet",
@@ -412,6 +436,14 @@ LABELS = table(
     ("labelstudio",),
     label=LABEL_VALUES,
     status=LABEL_STATUSES,
+)
+
+QUARANTINE = table(
+    "annotation/quarantine.parquet",
+    "pull",
+    "annotations written by an account other than their desk's curator: kept, never analysed",
+    ("annotation_id", "pair_id", "annotator", "author", "written_at", "label", "status", "reason"),
+    ("labelstudio",),
 )
 
 # Optional columns of the labels table: a pair's adjudicated label, and who decided it, override the vote.

@@ -7,6 +7,8 @@ reading code. Relative paths are resolved against the folder of `study.toml`.
 from __future__ import annotations
 
 import codecs
+import functools
+import glob
 import hashlib
 import json
 import re
@@ -34,6 +36,35 @@ EXTRA_FIELD_FORMATS = ("csv", "jsonl", "nms")
 
 
 SMG_RENDITIONS = ("medium", "large", "zoom")
+GLOB_CHARACTERS = ("*", "?", "[")
+
+
+@functools.lru_cache(maxsize=256)  # asked once per record
+def export_folder(path: Path) -> Path:
+    """`path` itself when it is a folder, the part of a glob before its first wildcard, else the file's folder."""
+    if path.is_dir():
+        return path
+    wild = next((i for i, part in enumerate(path.parts) if any(c in part for c in GLOB_CHARACTERS)), None)
+    return Path(*path.parts[:wild]) if wild else path.parent
+
+
+class JoinConfig(_Strict):
+    """A table joined to a csv collection's objects: its rows add values to the object whose `on` cell they share."""
+
+    path: Path
+    on: str = Field(min_length=1, description="the column both tables hold; it names one object of the main table")
+    order_by: str | None = Field(default=None, description="the column whose numbers (else text) order the rows")
+    columns: dict[str, str] = Field(min_length=1)
+
+    @field_validator("columns")
+    @classmethod
+    def _record_fields_only(cls, columns: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(columns) - set(RECORD_FIELDS[1:]))
+        if unknown:
+            raise ValueError(
+                f"unknown record field(s) {unknown}; a joined table maps some of {list(RECORD_FIELDS[1:])}"
+            )
+        return columns
 
 
 class CollectionConfig(_Strict):
@@ -57,6 +88,8 @@ class CollectionConfig(_Strict):
     image_renditions: list[str] = Field(default_factory=lambda: list(SMG_RENDITIONS), min_length=1)
     encoding: str = "utf-8"
     delimiter: str = Field(default=",", min_length=1, max_length=1)
+    null_values: list[str] = Field(default_factory=lambda: ["NULL"], description="csv/nms cells that mean empty")
+    joins: list[JoinConfig] = Field(default_factory=list, description="csv: tables joined to the objects")
 
     @field_validator("columns")
     @classmethod
@@ -93,6 +126,16 @@ class CollectionConfig(_Strict):
     def _generic_needs_mapping(self) -> CollectionConfig:
         if self.format in ("csv", "jsonl") and "record_id" not in self.columns:
             raise ValueError("a generic csv/jsonl collection needs columns.record_id")
+        if self.joins:
+            if self.format != "csv":
+                raise ValueError('joins apply to format = "csv" only')
+            sources = [("columns", self.columns)] + [
+                (f"joins.{i}.columns", j.columns) for i, j in enumerate(self.joins)
+            ]
+            for field in RECORD_FIELDS:
+                mapping = [where for where, columns in sources if field in columns]
+                if len(mapping) > 1:
+                    raise ValueError(f"{field} is mapped more than once ({', '.join(mapping)}); map it in one table")
         if self.fields and self.format not in EXTRA_FIELD_FORMATS:
             raise ValueError(f"fields: format {self.format!r} maps no extra fields (only {list(EXTRA_FIELD_FORMATS)})")
         if self.column_paths == "jmespath":
@@ -115,6 +158,11 @@ class CollectionConfig(_Strict):
             **{f"columns.{key}": value for key, value in self.columns.items()},
             **{f"fields.{key}": value for key, value in self.fields.items()},
         }
+
+    @property
+    def folder(self) -> Path:
+        """The folder the export lies in, against which relative image references resolve."""
+        return export_folder(self.path)
 
     @property
     def qualified_ids(self) -> bool:
@@ -250,10 +298,13 @@ class SamplingConfig(_Strict):
 
 
 class LabelStudioConfig(_Strict):
-    url: str = "http://127.0.0.1:8089"
-    token_env: str = "LABEL_STUDIO_API_KEY"
+    """The desks' local Label Studio servers (`hw labelstudio up`): one per annotator, adjudicator and
+    the verification desk, each on its own port from `url`'s upward, with its own admin token."""
+
+    url: str = Field(default="http://127.0.0.1:8089", description="address of the first desk's server")
     project_prefix: str | None = None
     import_batch_size: int = Field(default=500, gt=0)
+    backups: int = Field(default=10, gt=0, description="database snapshots kept per desk (one per `hw pull`)")
 
 
 class FetchConfig(_Strict):
@@ -376,6 +427,11 @@ class StudyMeta(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
     seed: int = 42
     simulation: bool = False
+    license: str = Field(
+        default="other",
+        pattern=r"^[a-z0-9][a-z0-9.+-]*$",
+        description='the licence of the fine-tuned models, as the Hugging Face hub spells it ("cc-by-4.0", "apache-2.0")',
+    )
 
 
 class StudyConfig(_Strict):
@@ -456,6 +512,13 @@ class StudyConfig(_Strict):
         return hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def document_files(path: Path) -> list[Path]:
+    """The `.json` files of a folder (and its subfolders), or the files a glob matches, in name order."""
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*.json") if p.is_file())
+    return sorted(Path(p) for p in glob.glob(str(path), recursive=True) if Path(p).is_file())
+
+
 def _location(loc: tuple) -> str:
     return ".".join(str(part) for part in loc) or "(top level)"
 
@@ -478,10 +541,19 @@ def load_config(path: Path) -> StudyConfig:
     collections = []
     for index, collection in enumerate(config.collections):
         source = collection.path if collection.path.is_absolute() else root / collection.path
-        if not source.is_file():
+        if collection.format == "jsonl" and not source.is_file():
+            if not document_files(source):
+                raise ConfigError(f"{path}: collections.{index}.path: no file, and no .json file matches: {source}")
+        elif not source.is_file():
             raise ConfigError(f"{path}: collections.{index}.path: file not found: {source}")
+        joins = []
+        for number, join in enumerate(collection.joins):
+            table = join.path if join.path.is_absolute() else root / join.path
+            if not table.is_file():
+                raise ConfigError(f"{path}: collections.{index}.joins.{number}.path: file not found: {table}")
+            joins.append(join.model_copy(update={"path": table}))
         roots = [r if r.is_absolute() else root / r for r in collection.image_roots]
-        collections.append(collection.model_copy(update={"path": source, "image_roots": roots}))
+        collections.append(collection.model_copy(update={"path": source, "image_roots": roots, "joins": joins}))
     resolved = config.model_copy(update={"collections": collections})
     resolved._as_written = config.model_dump(mode="json")
     return resolved

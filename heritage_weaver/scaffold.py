@@ -15,6 +15,7 @@ _TEMPLATE = """# Heritage Weaver study config. Paths are relative to this file.
 name = "{name}"
 seed = {seed}             # every random choice (split, sampling, simulation) derives from it
 simulation = {simulation}      # true only for the demo: the report then says labels are simulated
+# license = "cc-by-4.0"  # the fine-tuned models' licence on their cards (Hugging Face spelling; default "other")
 
 # One [[collections]] block per collection export.
 # format: "smg" (Science Museum Group JSON-lines dump), "nms" (National Museums Scotland
@@ -71,8 +72,7 @@ overlap = {overlap}               # share of each batch also shown to another an
 controls = 0                # random non-link pairs added to each batch
 
 [labelstudio]
-url = "http://127.0.0.1:8089"
-token_env = "LABEL_STUDIO_API_KEY"   # the token is read from this environment variable, never from this file
+url = "http://127.0.0.1:8089"   # the first desk's server; each annotator gets its own, on the next free port
 
 [analysis]
 positive_labels = ["same object", "similar object", "same category"]  # binarised to 1; "unrelated" to 0

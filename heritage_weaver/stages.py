@@ -9,12 +9,11 @@ core module imports none of them; the core's own stages (ingest, fetch-images) a
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from heritage_weaver.artifacts import DROPPED, FETCHED, RECORDS, REJECTS, Artifact, ArtifactError
+from heritage_weaver.artifacts import DROPPED, FETCHED, LABELSTUDIO_DATA, RECORDS, REJECTS, Artifact, ArtifactError
 from heritage_weaver.fetch import fetch_study_images
 from heritage_weaver.images import is_url
 from heritage_weaver.ingest import IngestResult, ingest_collections
@@ -70,9 +69,13 @@ def all_of(*checks: Check) -> Check:
     return check
 
 
-def labelstudio_token(ws: Workspace) -> str | None:
-    variable = ws.config.labelstudio.token_env
-    return None if os.environ.get(variable) else f"needs a Label Studio token in ${variable}"
+def labelstudio_servers(ws: Workspace) -> str | None:
+    """Ready once every annotator's Label Studio server has been started (`hw labelstudio up`)."""
+    folder = LABELSTUDIO_DATA.location(ws)
+    missing = [
+        desk for desk in ws.config.sampling.annotators if not (folder / desk / "server" / "server.json").is_file()
+    ]
+    return f"needs Label Studio servers for {', '.join(missing)} (`hw labelstudio up`)" if missing else None
 
 
 def simulation(ws: Workspace) -> str | None:

@@ -97,6 +97,13 @@ class ModelStore:
         raw = metadata.get(_META_KEY)
         return json.loads(raw) if raw else {}
 
+    def weights_hash(self) -> str | None:
+        """The weights hash of the checkpoint the committed shards were embedded with (None: no shards).
+
+        `hw embed` clears the vectors when the weights change, so every shard holds the same one."""
+        hashes = {self.shard_metadata(n).get("weights_hash") for n in self.committed_shards()}
+        return hashes.pop() if len(hashes) == 1 else None
+
     def catalog(self) -> pd.DataFrame:
         """Every committed vector: unit_id, content, shard, row (later shards win on repeats)."""
         frames = []

@@ -19,7 +19,7 @@ from heritage_weaver.artifacts import (
     REGRESSION_COEFFICIENTS,
 )
 from heritage_weaver.workspace import Workspace
-from hw_cli.console import StudyOption, console, execute, open_study, stdout
+from hw_cli.console import StudyOption, console, execute, key_column, number_column, open_study, stdout, text_column
 
 
 def analyze(
@@ -44,7 +44,7 @@ def show_analyze(ws: Workspace, summary: AnalysisSummary) -> None:
     for note in summary.notes:
         console.print(f"[yellow]note:[/] {note}")
     intercept = "with intercept" if ws.config.analysis.intercept else "without intercept, as in the study"
-    coefficients = _coefficient_table(
+    coefficients = coefficient_table(
         REGRESSION_COEFFICIENTS.read(ws), f"Study design (no annotator effects), {intercept}"
     )
     if coefficients.row_count:
@@ -52,7 +52,7 @@ def show_analyze(ws: Workspace, summary: AnalysisSummary) -> None:
     else:
         console.print(f"no regression could be estimated ({intercept})")
     console.print("all fits: analysis/regression_coefficients.csv and analysis/regression_fits.csv")
-    precision = _precision_table(PRECISION.read(ws), PRECISION_DIFFERENCE.read(ws))
+    precision = precision_table(PRECISION.read(ws), PRECISION_DIFFERENCE.read(ws))
     if precision.row_count:
         console.print(precision)
         console.print("per stratum: analysis/precision_strata.csv")
@@ -62,11 +62,13 @@ def show_analyze(ws: Workspace, summary: AnalysisSummary) -> None:
     stdout.print(str(REGRESSION_COEFFICIENTS.location(ws).parent), soft_wrap=True)
 
 
-def _coefficient_table(rows: pd.DataFrame, title: str) -> Table:
+def coefficient_table(rows: pd.DataFrame, title: str) -> Table:
     """The link-flag rows of the study-design fits (no annotator effects), one line per term."""
     table = Table(title=title)
-    for column in ("fit", "term", "coef", "std err", "P>|z|", "95% interval"):
-        table.add_column(column, justify="left" if column in ("fit", "term") else "right")
+    text_column(table, "fit")  # "table7 ft-best": wraps between the table and the model at 80 columns
+    key_column(table, "term")
+    for column in ("coef", "std err", "P>|z|", "95% interval"):
+        number_column(table, column)
     for row in rows[(rows["kind"] == "flag") & (rows["annotator_effects"] == "none")].itertuples():
         p = "<0.001" if row.p_value < 0.001 else f"{row.p_value:.3f}"
         table.add_row(
@@ -80,11 +82,17 @@ def _coefficient_table(rows: pd.DataFrame, title: str) -> Table:
     return table
 
 
-def _precision_table(by_model: pd.DataFrame, difference: pd.DataFrame) -> Table:
-    """Population precision per comparison × model, and each fine-tuned model's difference from base."""
+def precision_table(by_model: pd.DataFrame, difference: pd.DataFrame) -> Table:
+    """Population precision per comparison × model, and each fine-tuned model's difference from base.
+
+    An estimate and its interval share a cell, on two lines, so the table fits 80 columns."""
     table = Table(title="Population precision of each model's links (95% intervals)")
-    for column in ("comparison", "model", "links", "coverage", "precision", "95% interval", "− base", "95% interval "):
-        table.add_column(column, justify="left" if column in ("comparison", "model") else "right")
+    key_column(table, "comparison")
+    key_column(table, "model")
+    number_column(table, "links")
+    number_column(table, "coverage")
+    number_column(table, "precision")
+    number_column(table, "− base")
     differences = difference.set_index(["comparison", "model"])
     for row in by_model.itertuples():
         key = (row.comparison, row.model)
@@ -94,20 +102,17 @@ def _precision_table(by_model: pd.DataFrame, difference: pd.DataFrame) -> Table:
             row.model,
             str(row.links),
             f"{row.coverage:.0%}",
-            _share(row.precision),
-            _interval(row.ci_low, row.ci_high, row.precision),
-            _share(change["difference"]) if change is not None else "",
-            _interval(change["ci_low"], change["ci_high"], change["difference"]) if change is not None else "",
+            _estimate(row.precision, row.ci_low, row.ci_high),
+            _estimate(change["difference"], change["ci_low"], change["ci_high"]) if change is not None else "",
         )
     return table
 
 
-def _share(value: float) -> str:
-    return "–" if pd.isna(value) else f"{value:+.3f}" if value < 0 else f"{value:.3f}"
-
-
-def _interval(low: float, high: float, estimate: float) -> str:
-    return "–" if pd.isna(estimate) else f"[{low:.2f}, {high:.2f}]"
+def _estimate(value: float, low: float, high: float) -> str:
+    if pd.isna(value):
+        return "–"
+    shown = f"{value:+.3f}" if value < 0 else f"{value:.3f}"
+    return f"{shown}\n[{low:.2f}, {high:.2f}]"
 
 
 def calibrate(study: StudyOption = Path(".")) -> None:

@@ -1,5 +1,5 @@
-"""Annotation verbs: `hw labelstudio up|down|status|check|prepare`, `hw push`, `hw pull`,
-`hw annotation status` and the demo-only `hw simulate-labels`."""
+"""Annotation verbs: `hw labelstudio up|down|status|check|prepare|invite|restore`, `hw push`, `hw pull`,
+`hw annotation status|watch` and the demo-only `hw simulate-labels`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from rich.table import Table
 from annotation.pull import PullReport
 from annotation.push import BatchReport
 from annotation.stage import EXPORT, PULL, PUSH, PUSH_ADJUDICATION, SIMULATE_LABELS
-from heritage_weaver.artifacts import LEDGER
+from heritage_weaver.artifacts import LEDGER, QUARANTINE
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, execute, fail, open_study, stdout
 
@@ -33,86 +33,174 @@ def labelstudio_prepare() -> None:
     console.print(f"Label Studio template database ready: {template}")
 
 
+DesksArgument = Annotated[
+    list[str] | None,
+    typer.Argument(help="Desks (annotators, adjudicators, `verification`); default: every desk of the study."),
+]
+
+
+def _desks(workspace: Workspace, chosen: list[str] | None, started: bool = True) -> list[str]:
+    """The desks named, else those started before (`started`), else every desk the study has."""
+    from annotation import server
+    from annotation.desks import study_desks
+
+    return chosen or (started and server.desks(workspace)) or study_desks(workspace, server.desks(workspace))
+
+
 @labelstudio_app.command("up")
 def labelstudio_up(
+    desks: DesksArgument = None,
     study: StudyOption = Path("."),
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for the server to answer.")] = 600.0,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (default: labelstudio.url's, loopback).")
+    ] = None,
+    public: Annotated[
+        bool, typer.Option("--public", help="Allow a non-loopback --host (no TLS: only on a network you trust).")
+    ] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the servers to answer.")] = 600.0,
 ) -> None:
-    """Start the study's local Label Studio server (sqlite under annotation/labelstudio/)."""
+    """Start one local Label Studio server per desk (own port, database, admin token and image folder)."""
     from annotation import server
-    from annotation.client import Connection, LabelStudioError
 
     workspace = open_study(study)
+    chosen = _desks(workspace, desks, started=False)
     try:
-        state, credentials = server.start(workspace, timeout=timeout)
+        states = [server.spawn(workspace, desk, host, public) for desk in chosen]
+        server.wait_healthy(workspace, states, timeout)
     except server.ServerError as error:
         fail(str(error))
-    token_env = workspace.config.labelstudio.token_env
-    try:
-        Connection(state.url, credentials.token).check()
-    except LabelStudioError as error:
-        fail(
-            f"{error}. The server's admin account was created with another token; unset {token_env} "
-            f"to use the saved one in {server.data_dir(workspace) / 'credentials.json'}, or set it to that one"
+    show_servers(workspace, chosen)
+
+
+def show_servers(workspace: Workspace, desks: list[str]) -> None:
+    from annotation import server
+    from annotation.ledger import Ledger
+
+    accounts: dict[str, set[str]] = {}
+    if LEDGER.exists(workspace):
+        with Ledger(LEDGER.location(workspace)) as ledger:
+            accounts = ledger.accounts()
+    table = Table("desk", "address", "state", "memory", "curator accounts", title="Label Studio servers")
+    for desk in desks:
+        state = server.read_state(workspace, desk)
+        alive = server.running(workspace, desk)
+        answering = alive is not None and server.healthy(alive.url)
+        table.add_row(
+            desk,
+            state.url if state else "–",
+            "answering" if answering else "running, not answering" if alive else "stopped",
+            f"{server.memory_bytes(alive.pid) / 2**20:,.0f} MiB" if alive else "–",
+            ", ".join(sorted(accounts.get(desk, ()))) or f"none: `hw labelstudio invite {desk} --email …`",
         )
-    console.print(f"Label Studio is running at [bold]{state.url}[/] (pid {state.pid}, log {state.log}).")
+    stdout.print(table)
     console.print(
-        f"Log in as [bold]{credentials.username}[/] (password from {server.PASSWORD_ENV}, "
-        f"or in {server.data_dir(workspace) / 'credentials.json'}); API token env: {token_env}."
+        f"Admin logins (the platform's own, never a curator's) are in "
+        f"{server.LABELSTUDIO_DATA.location(workspace)}/<desk>/server/credentials.json (0600)."
     )
 
 
 @labelstudio_app.command("down")
-def labelstudio_down(study: StudyOption = Path(".")) -> None:
-    """Stop the study's local Label Studio server."""
+def labelstudio_down(desks: DesksArgument = None, study: StudyOption = Path(".")) -> None:
+    """Stop the desks' local Label Studio servers (default: every one started)."""
     from annotation import server
 
     workspace = open_study(study)
-    if server.stop(workspace):
-        console.print("Label Studio stopped.")
-    else:
-        console.print("No local Label Studio server was running for this study.")
+    stopped = [desk for desk in desks or server.desks(workspace) if server.stop(workspace, desk)]
+    console.print(f"Stopped {', '.join(stopped)}." if stopped else "No desk server was running for this study.")
 
 
 @labelstudio_app.command("status")
 def labelstudio_status(
+    desks: DesksArgument = None,
     study: StudyOption = Path("."),
     url_only: Annotated[
-        bool, typer.Option("--url-only", help="Print only the server's address (for scripts).")
+        bool, typer.Option("--url-only", help="Print only the servers' addresses, one per line (for scripts).")
     ] = False,
 ) -> None:
-    """Say whether the study's local server runs and answers."""
+    """Say whether each desk's server runs and answers; exit 1 when one does not."""
     from annotation import server
 
     workspace = open_study(study)
-    state = server.read_state(workspace)
-    if state is None:
-        console.print(f"No local server started for this study (configured URL: {workspace.config.labelstudio.url}).")
-        raise typer.Exit(1)
-    answering = server.healthy(state.url)
+    chosen = _desks(workspace, desks)
+    answering = {desk: (s := server.running(workspace, desk)) is not None and server.healthy(s.url) for desk in chosen}
     if url_only:
-        stdout.print(state.url)
-        raise typer.Exit(0 if answering else 1)
-    console.print(
-        f"Local server {state.url}: pid {state.pid}, {'answering' if answering else 'NOT answering'}; "
-        f"data {state.data_dir}; log {state.log}"
-    )
-    if not answering:
+        for desk in chosen:
+            state = server.read_state(workspace, desk)
+            stdout.print(f"{desk} {state.url if state else '-'}")
+    else:
+        show_servers(workspace, chosen)
+    if not all(answering.values()):
         raise typer.Exit(1)
 
 
 @labelstudio_app.command("check")
-def labelstudio_check(study: StudyOption = Path(".")) -> None:
-    """Verify the configured server: reachable, its version, and that the API token is accepted."""
+def labelstudio_check(desks: DesksArgument = None, study: StudyOption = Path(".")) -> None:
+    """Verify each desk's server: reachable, its version, and that its admin token is accepted."""
     from annotation.client import LabelStudioError, connect
 
     workspace = open_study(study)
+    for desk in _desks(workspace, desks):
+        try:
+            info = connect(workspace, desk).check()
+        except LabelStudioError as error:
+            fail(str(error))
+        console.print(
+            f"{desk}: {info.url}: Label Studio {info.version} ({info.edition}); token accepted for {info.user}."
+        )
+
+
+@labelstudio_app.command("invite")
+def labelstudio_invite(
+    desk: Annotated[
+        str, typer.Argument(help="The curator's desk: an annotator's name, an adjudicator's, or `verification`.")
+    ],
+    email: Annotated[str, typer.Option(help="The curator's e-mail address (their login).")],
+    password_file: Annotated[
+        Path | None,
+        typer.Option(help="A file holding the curator's first password (default: a new one, printed once)."),
+    ] = None,
+    study: StudyOption = Path("."),
+) -> None:
+    """Create a curator's account on their own desk server; print where they work and how they log in."""
+    import secrets
+
+    from annotation.client import LabelStudioError
+    from annotation.invite import invite
+
+    workspace = open_study(study)
+    password = password_file.read_text(encoding="utf-8").strip() if password_file else secrets.token_urlsafe(12)
     try:
-        connection = connect(workspace)
-        info = connection.check()
+        made = invite(workspace, desk, email, password)
     except LabelStudioError as error:
         fail(str(error))
-    console.print(f"{info.url}: Label Studio {info.version} ({info.edition}); token accepted for {info.user}.")
+    console.print(f"{made.email} can now label {desk}'s tasks at [bold]{made.url}[/] (and nothing of any other desk).")
+    if password_file is None:
+        console.print(f"First password (shown once; give it to the curator privately): [bold]{password}[/]")
+
+
+@labelstudio_app.command("restore")
+def labelstudio_restore(
+    desk: Annotated[str, typer.Argument(help="The desk whose server to bring back.")],
+    snapshot: Annotated[Path | None, typer.Argument(help="A snapshot file or name (default: the newest).")] = None,
+    list_only: Annotated[bool, typer.Option("--list", help="Only list the desk's snapshots.")] = False,
+    study: StudyOption = Path("."),
+) -> None:
+    """Bring a desk's server back from a database snapshot taken by `hw pull` (the current one is kept)."""
+    from annotation import server
+
+    workspace = open_study(study)
+    if list_only:
+        for path in server.snapshots(workspace, desk):
+            stdout.print(path.name)
+        return
+    try:
+        used = server.restore(workspace, desk, snapshot)
+    except server.ServerError as error:
+        fail(str(error))
+    console.print(
+        f"{desk}'s server runs again from snapshot {used.name}; labels made after it are lost unless "
+        "an earlier pull had them. Run `hw pull` now."
+    )
 
 
 def push(
@@ -123,6 +211,14 @@ def push(
     ] = False,
     round: Annotated[
         list[int] | None, typer.Option("--round", help="Push only this labelling round's batches (repeatable).")
+    ] = None,
+    recreate: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--recreate",
+            metavar="ANNOTATOR",
+            help="Rebuild this annotator's projects that are gone from their server, with the tasks still to label.",
+        ),
     ] = None,
     adjudication: Annotated[
         str | None,
@@ -139,13 +235,13 @@ def push(
     Every labelling round's batches are pushed (round 2's projects beside round 1's)."""
     workspace = open_study(study)
     if adjudication is not None:
-        if export_only or annotator or round:
-            fail("--adjudication goes alone (no --export-only, --annotator or --round)")
+        if export_only or annotator or round or recreate:
+            fail("--adjudication goes alone (no --export-only, --annotator, --round or --recreate)")
         show_push(workspace, execute(PUSH_ADJUDICATION, workspace, adjudicator=adjudication))
     elif export_only:
         show_export(workspace, execute(EXPORT, workspace, annotators=annotator, rounds=round))
     else:
-        show_push(workspace, execute(PUSH, workspace, annotators=annotator, rounds=round))
+        show_push(workspace, execute(PUSH, workspace, annotators=annotator, rounds=round, recreate=recreate))
 
 
 def show_export(workspace: Workspace, files: list[Path]) -> None:
@@ -165,7 +261,7 @@ def show_push(workspace: Workspace, reports: list[BatchReport]) -> None:
         table.add_row(
             report.annotator,
             report.round,
-            str(report.project_id),
+            f"{report.project_id} (new)" if report.recreated else "GONE" if report.gone else str(report.project_id),
             str(report.pairs),
             str(report.created),
             str(report.adopted),
@@ -173,6 +269,9 @@ def show_push(workspace: Workspace, reports: list[BatchReport]) -> None:
             ", ".join(report.duplicates_on_server) or "–",
         )
     stdout.print(table)
+    for report in reports:
+        if report.gone:
+            console.print(f"[yellow]{report.gone}[/]")
 
 
 def pull(study: StudyOption = Path(".")) -> None:
@@ -192,6 +291,22 @@ def show_pull(workspace: Workspace, result: tuple[PullReport, pd.DataFrame]) -> 
             f"[yellow]{len(report.unknown_tasks)} annotated task(s) unknown to the ledger[/] "
             f"(ids {report.unknown_tasks[:10]}…); they were not imported by `hw push` and are ignored."
         )
+    if report.withdrawn:
+        console.print(
+            f"[yellow]{report.withdrawn} annotation(s) deleted on their server[/]: marked withdrawn, no longer counted."
+        )
+    if report.quarantined:
+        console.print(
+            f"[yellow]{report.quarantined} annotation(s) written by an account other than their desk's curator[/]: "
+            f"kept in {QUARANTINE.path}, never analysed."
+        )
+    for missing in report.missing:
+        console.print(f"[yellow]Not pulled: {missing}[/]")
+    for desk in report.snapshots_held:
+        console.print(
+            f"No new snapshot of {desk} while its project is lost: the earlier ones are kept for "
+            f"`hw labelstudio restore {desk}`."
+        )
     if report.unknown_labels:
         console.print(
             f"[yellow]{len(report.unknown_labels)} annotation(s) with a label outside the protocol:[/] "
@@ -200,10 +315,12 @@ def show_pull(workspace: Workspace, result: tuple[PullReport, pd.DataFrame]) -> 
     show_standing(standing)
 
 
+TROUBLE_COLUMNS = ("withdrawn", "quarantined", "projects lost")  # shown only where something happened
+
+
 def show_standing(standing: pd.DataFrame) -> None:
-    table = Table(
-        "annotator", "pairs", "done", "skipped", "remaining", "drafts", title="Annotation (as of the last pull)"
-    )
+    standing = standing.drop(columns=[c for c in TROUBLE_COLUMNS if not standing[c].any()])
+    table = Table(*standing.columns, title="Annotation (as of the last pull)")
     for row in standing.itertuples(index=False):
         table.add_row(*(str(value) for value in row))
     stdout.print(table)
@@ -218,6 +335,56 @@ def annotation_status(study: StudyOption = Path(".")) -> None:
     if not LEDGER.exists(workspace):
         fail(f"{LEDGER.location(workspace)}: nothing pushed yet; run `hw {LEDGER.verb}` first")
     show_standing(standing(workspace))
+    show_lost(workspace)
+
+
+def show_lost(workspace: Workspace) -> None:
+    """Name every project a pull or push found gone from its server, and what was kept."""
+    from annotation.ledger import Ledger
+    from annotation.pull import gone_message
+
+    with Ledger(LEDGER.location(workspace)) as ledger:
+        for project in ledger.projects():
+            if project.lost_at:
+                console.print(
+                    f"[yellow]{gone_message(ledger, project, 'project is gone from the server')}[/]; "
+                    f"`hw push --recreate {project.annotator}` or `hw labelstudio restore {project.annotator}`"
+                )
+
+
+@annotation_app.command("watch")
+def annotation_watch(
+    study: StudyOption = Path("."),
+    every: Annotated[str, typer.Option(help="Time between pulls: 90s, 10m, 1h.")] = "10m",
+    times: Annotated[int | None, typer.Option(help="Stop after this many pulls (default: until Ctrl-C).")] = None,
+) -> None:
+    """Pull on a schedule during long labelling sessions: each pull also snapshots every desk's database."""
+    import time
+
+    seconds = _duration(every)
+    workspace = open_study(study)
+    done = 0
+    try:
+        while times is None or done < times:
+            report, _ = execute(PULL, workspace)
+            done += 1
+            console.print(
+                f"{time.strftime('%H:%M:%S')} pull {done}: {report.new_versions} new or changed, "
+                f"{len(report.missing)} project(s) not pulled"
+                + "".join(f"\n  [yellow]{missing}[/]" for missing in report.missing)
+            )
+            if times is None or done < times:
+                time.sleep(seconds)
+    except KeyboardInterrupt:
+        console.print(f"Stopped after {done} pull(s); every pull that finished is in the ledger.")
+
+
+def _duration(text: str) -> float:
+    units = {"s": 1, "m": 60, "h": 3600}
+    number, unit = text[:-1], text[-1:]
+    if unit not in units or not number.replace(".", "", 1).isdigit() or float(number) <= 0:
+        fail(f"--every {text!r}: give a positive number with s, m or h, e.g. 10m")
+    return float(number) * units[unit]
 
 
 def simulate_labels(

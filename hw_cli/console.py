@@ -18,6 +18,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Table
 from rich.text import Text
 
 from heritage_weaver.config import ConfigError
@@ -31,6 +32,22 @@ stdout = Console()
 StudyOption = Annotated[
     Path, typer.Option("--study", "-s", help="The study workspace (folder with study.toml).", show_default=True)
 ]
+
+
+def key_column(table: Table, header: str) -> None:
+    """A column of names and identifiers: never wrapped, so a narrow terminal does not break them."""
+    table.add_column(header, no_wrap=True)
+
+
+def number_column(table: Table, header: str) -> None:
+    """A column of figures: right-aligned and never wrapped; a header of several words takes a line
+    per word, so that it is no wider than the figures."""
+    table.add_column(header.replace(" ", "\n"), justify="right", no_wrap=True)
+
+
+def text_column(table: Table, header: str) -> None:
+    """A column of prose (reasons, names of objects): it wraps between words and takes the width left."""
+    table.add_column(header, ratio=1)
 
 
 class RateColumn(TextColumn):

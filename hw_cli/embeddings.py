@@ -7,14 +7,16 @@ import os
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.table import Table
 
 from embeddings.runner import EmbedSummary
 from embeddings.stage import EMBED, INDEX_STAGE
 from heritage_weaver.artifacts import EMBED_FAILURES
+from heritage_weaver.images import is_url
 from heritage_weaver.workspace import Workspace
-from hw_cli.console import StudyOption, execute, fail, open_study, stdout
+from hw_cli.console import StudyOption, execute, fail, key_column, number_column, open_study, stdout, text_column
 
 
 def embed(
@@ -50,13 +52,23 @@ def embed(
 
 
 def show_embed(workspace: Workspace, summaries: list[EmbedSummary]) -> None:
-    table = Table("model", "units", "embedded", "failed", "new vectors", "new failures", title="Embed")
+    table = Table(
+        "model", "units", "embedded", "failed", "new vectors", "new failures", "repeats dropped", title="Embed"
+    )
     for s in summaries:
         table.add_row(
-            s.model, str(s.units), str(s.embedded), str(s.failed), str(s.embedded_this_run), str(s.failed_this_run)
+            s.model,
+            str(s.units),
+            str(s.embedded),
+            str(s.failed),
+            str(s.embedded_this_run),
+            str(s.failed_this_run),
+            str(s.repeats),
         )
     stdout.print(table)
     stdout.print(f"units = embedded + failed for every model; reasons in {EMBED_FAILURES.path}")
+    if any(s.repeats for s in summaries):
+        stdout.print("repeats dropped: description sentences (or segments) that repeat a text unit of their record")
 
 
 def index(
@@ -112,7 +124,44 @@ def search(
         typer.echo(json.dumps(results.to_dict(orient="records"), indent=2))
         return
     query = " + ".join(part for part in (f"text {text!r}" if text else "", f"image {image}" if image else "") if part)
-    table = Table("#", "record", "collection", "name", "score", "image", title=f"{name}: {query}")
+    with_images = stdout.width >= IMAGE_COLUMN_WIDTH
+    stdout.print(search_table(workspace, results, f"{name}: {query}", with_images))
+    if not with_images:
+        stdout.print(f"image locations: `--json`, or a terminal of {IMAGE_COLUMN_WIDTH}+ columns", soft_wrap=True)
+
+
+IMAGE_COLUMN_WIDTH = 120  # below this many columns the image locations would squeeze the names
+IMAGE_WIDTH = 40  # an image location longer than this keeps its last parts (the file name at least)
+
+
+def search_table(workspace: Workspace, results: pd.DataFrame, title: str, with_images: bool) -> Table:
+    """Ranked records; names wrap between words, identifiers and scores never wrap, and the image
+    column (locations relative to the study, long ones cut from the left) is there only when `with_images`."""
+    table = Table(title=title)
+    number_column(table, "#")
+    key_column(table, "record")
+    key_column(table, "collection")
+    text_column(table, "name")
+    number_column(table, "score")
+    if with_images:
+        key_column(table, "image")
     for rank, row in enumerate(results.itertuples(index=False), start=1):
-        table.add_row(str(rank), row.record_id, row.collection, row.name or "", f"{row.score:.4f}", row.image or "–")
-    stdout.print(table)
+        cells = [str(rank), row.record_id, row.collection, row.name or "", f"{row.score:.4f}"]
+        if with_images:
+            cells.append(_location(workspace, row.image) if row.image else "–")
+        table.add_row(*cells)
+    return table
+
+
+def _location(workspace: Workspace, image: str) -> str:
+    """The image's URL or path (relative to the study when inside it), shortened from the left."""
+    location = image if is_url(image) else workspace.relative(Path(image))
+    if len(location) <= IMAGE_WIDTH:
+        return location
+    parts = location.split("/")
+    kept = parts[-1]
+    for part in reversed(parts[:-1]):
+        if len(part) + len(kept) + 3 > IMAGE_WIDTH:
+            break
+        kept = f"{part}/{kept}"
+    return f"…/{kept}"

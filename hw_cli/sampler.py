@@ -6,11 +6,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.table import Table
 
 from heritage_weaver.workspace import Workspace
-from hw_cli.console import StudyOption, console, execute, fail, open_study, stdout
+from hw_cli.console import StudyOption, console, execute, fail, key_column, number_column, open_study, stdout
 from sampler.pipeline import SampleResult
 from sampler.plan import SamplePlan
 from sampler.rounds import RoundResult
@@ -121,19 +122,7 @@ def show_sample(workspace: Workspace, result: SampleResult | None) -> None:
     for link_type in result.link_types:
         comparison, stratum = link_type.split("/", 1)
         strata.add_row(comparison, stratum, f"{per_type[link_type]:,}", f"{shown[link_type]:,}")
-    top_k = workspace.config.sampling.link_rule == "top_k"
-    thresholds = Table(title=f"{'Links' if top_k else 'Thresholds'} ({workspace.config.sampling.link_rule_text})")
-    rule_columns = ("top k", "direction", "lowest link score") if top_k else ("mode", "percentile", "threshold")
-    for column in ("model", "comparison", "aggregation", *rule_columns, "links", "record pairs"):
-        thresholds.add_column(column)
-    for row in result.thresholds.itertuples():
-        rule = (
-            (str(row.top_k), str(row.direction), f"{row.threshold:.4f}")
-            if top_k
-            else (str(row.mode), f"{row.percentile:g}", f"{row.threshold:.4f}")
-        )
-        thresholds.add_row(row.model, row.comparison, row.aggregation, *rule, f"{row.links:,}", f"{row.record_pairs:,}")
-    stdout.print(thresholds)
+    stdout.print(links_table(workspace, result.thresholds))
     stdout.print(strata)
     batches = ", ".join(f"{a}: {len(b)}" for a, b in result.batches.items())
     stdout.print(f"{result.links.num_rows:,} linked pairs; batches {batches}")
@@ -143,3 +132,24 @@ def show_sample(workspace: Workspace, result: SampleResult | None) -> None:
         for row in result.shortfalls.itertuples():
             short.add_row(row.annotator, row.link_type, str(row.wanted), str(row.drawn))
         stdout.print(short)
+
+
+def links_table(workspace: Workspace, thresholds: pd.DataFrame) -> Table:
+    """Each model's links per comparison. The rule (percentile and mode, or top k and direction)
+    is the same for every row, so the title states it and the columns stay few enough for 80."""
+    top_k = workspace.config.sampling.link_rule == "top_k"
+    table = Table(title=f"{'Links' if top_k else 'Thresholds'} ({workspace.config.sampling.link_rule_text})")
+    for column in ("model", "comparison", "aggregation"):
+        key_column(table, column)
+    for column in ("lowest link score" if top_k else "threshold", "links", "record pairs"):
+        number_column(table, column)
+    for row in thresholds.itertuples():
+        table.add_row(
+            row.model,
+            row.comparison,
+            row.aggregation,
+            f"{row.threshold:.4f}",
+            f"{row.links:,}",
+            f"{row.record_pairs:,}",
+        )
+    return table

@@ -107,6 +107,18 @@ def show_ingest(workspace: Workspace, result: IngestResult) -> None:
         f"{read} values read from accepted rows = {kept} kept + {dropped} dropped; details in "
         f"{DROPPED.location(workspace)}"
     )
+    tables = [t for c in result.counts for t in c.tables.values()]
+    if tables:
+        rows, merged, rejected, dropped = (
+            sum(t.rows for t in tables),
+            sum(t.merged for t in tables),
+            sum(t.rejected for t in tables),
+            sum(sum(t.dropped.values()) for t in tables),
+        )
+        stdout.print(
+            f"{rows} joined rows = {merged} merged + {rejected} of rejected rows + {dropped} dropped; "
+            f"details in {DROPPED.location(workspace)}"
+        )
 
 
 def fetch_images(

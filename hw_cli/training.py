@@ -1,4 +1,5 @@
-"""Training verbs: `hw model tiny` (an offline checkpoint, the demo's base) and `hw train`."""
+"""Training verbs: `hw model tiny` (an offline checkpoint, the demo's base), `hw model export`
+(a checkpoint ready to upload) and `hw train`."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Annotated
 import typer
 
 from heritage_weaver.workspace import Workspace
-from hw_cli.console import StudyOption, console, execute, open_study
+from hw_cli.console import StudyOption, console, execute, fail, open_study, stdout
+from training.export import ExportError, export_checkpoint
 from training.run import TrainingSummary
 from training.stage import MODEL_STAGE, TRAIN, build_tiny_base
 
@@ -30,6 +32,24 @@ def model_tiny(
     any_folder = replace(MODEL_STAGE, run=build_tiny_base)  # the stage builds the demo's base; this, any folder
     target = execute(any_folder, workspace, directory=directory, seed=seed, pretrain_steps=pretrain_steps)
     console.print(f"Wrote a tiny SigLIP to [bold]{target}[/] (seed {seed}, {pretrain_steps} pre-training steps).")
+
+
+@model_app.command("export")
+def model_export(
+    model: Annotated[str, typer.Argument(help="The checkpoint: a model name of the study, e.g. ft-best.")],
+    directory: Annotated[Path, typer.Argument(help="A new (or empty) folder to write it to.")],
+    study: StudyOption = Path("."),
+) -> None:
+    """Write a checkpoint as a folder ready to upload to a model hub: safetensors weights, the
+    processor's files and its model card. Nothing is uploaded."""
+    workspace = open_study(study)
+    try:
+        summary = export_checkpoint(workspace, model, directory)
+    except ExportError as error:
+        fail(str(error))
+    console.print(f"Exported {summary.model} ({workspace.relative(summary.source)}) to [bold]{summary.target}[/]:")
+    console.print(", ".join(summary.files), soft_wrap=True)
+    stdout.print(str(summary.target), soft_wrap=True)
 
 
 def show_model(workspace: Workspace, target: Path) -> None:
@@ -58,5 +78,5 @@ def show_train(workspace: Workspace, summary: TrainingSummary) -> None:
     console.print(
         f"[green]done[/]: {summary.steps} steps on {summary.pairs_train:,} pairs; best evaluation loss "
         f"{summary.best_eval_loss:.4f} after epoch {(summary.best_epoch or 0) + 1} → models/{settings.best_name}, "
-        f"last → models/{settings.last_name}"
+        f"last → models/{settings.last_name}; each with its model card (README.md)"
     )

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from annotation.client import LabelStudioError, connect
+from annotation.desks import VERIFICATION_DESK
 from annotation.tasks import BatchError
 from annotation.verification import VerifyPullReport, VerifyPushReport, pull_verdicts, push_proposals
 from heritage_weaver.artifacts import PREDICTION_VERDICTS, ArtifactError
@@ -27,7 +28,7 @@ FieldsArgument = Annotated[
 def push_fields(ws: Workspace, fields: list[str]) -> None:
     """Push the fields' proposals and show what was created; a failure ends the command with its message."""
     try:
-        reports = push_proposals(ws, connect(ws), fields)
+        reports = push_proposals(ws, connect(ws, VERIFICATION_DESK), fields)
     except ERRORS as error:
         fail(str(error))
     show_verify_push(reports)
@@ -55,7 +56,7 @@ def verify_pull(fields: FieldsArgument = None, study: StudyOption = Path(".")) -
     """Fetch the curators' verdicts into the ledger and predict/<field>/verdicts.parquet."""
     workspace = open_study(study)
     try:
-        reports = pull_verdicts(workspace, connect(workspace), fields or [])
+        reports = pull_verdicts(workspace, connect(workspace, VERIFICATION_DESK), fields or [])
     except ERRORS as error:
         fail(str(error))
     show_verify_pull(workspace, reports)

@@ -10,10 +10,12 @@ from typing import Any
 import torch
 
 from heritage_weaver import atomic
+from heritage_weaver.model_card import CARD_NAME
 
 
-def save_pretrained(model: Any, processor: Any, target: Path) -> Path:
-    """Write model + processor with `save_pretrained` into a fresh folder, then swap it in.
+def save_pretrained(model: Any, processor: Any, target: Path, card: str | None = None) -> Path:
+    """Write model + processor with `save_pretrained` (and the model `card` as README.md, when
+    given) into a fresh folder, then swap it in.
 
     Readers see the old checkpoint or the new one, never a half-written folder.
     """
@@ -30,6 +32,8 @@ def save_pretrained(model: Any, processor: Any, target: Path) -> Path:
     model.save_pretrained(staging)
     processor.save_pretrained(staging)
     processor.image_processor.save_pretrained(staging)  # preprocessor_config.json, as hub checkpoints have
+    if card is not None:
+        (staging / CARD_NAME).write_text(card, encoding="utf-8")
     if target.exists():
         os.replace(target, retired)
     os.replace(staging, target)

@@ -124,6 +124,7 @@ def train_study(
     ws: Workspace, restart: bool = False, device: str | None = None, progress: Progress = SILENT
 ) -> TrainingSummary:
     """Continue pre-training the base model on the workspace's records; resumes a killed run."""
+    from heritage_weaver.model_card import write_cards
     from heritage_weaver.siglip import load_siglip
     from training.data import PairDataset
     from training.loop import Outputs, Settings, StateMismatch, Trainer
@@ -192,6 +193,7 @@ def train_study(
     metrics = metrics_table(state.metrics)
     atomic.write_table(METRICS.location(ws), metrics)
     plot_losses(metrics, LOSS_PLOT.location(ws))
+    write_cards(ws)  # before the folders are recorded, so that their fingerprints include the cards
 
     details = dict(
         base_model=base,

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from heritage_weaver.artifacts import LOSS_PLOT, METRICS, MODEL, PAIRS, RECORDS, SPLIT, TRAINED_MODEL, ArtifactError
+from heritage_weaver.artifacts import (
+    LOSS_PLOT,
+    METRICS,
+    MODEL,
+    MODEL_CARD,
+    PAIRS,
+    RECORDS,
+    SPLIT,
+    TRAINED_MODEL,
+    ArtifactError,
+)
 from heritage_weaver.progress import Progress
 from heritage_weaver.stages import Stage, needs
 from heritage_weaver.workspace import Workspace
@@ -63,7 +73,7 @@ def _train(ws: Workspace, progress: Progress, restart: bool = False, device: str
 MODEL_STAGE = Stage("model", (MODEL,), _build_demo_base, _demo_base_missing, errors=(ArtifactError, OSError))
 TRAIN = Stage(
     "train",
-    (TRAINED_MODEL, SPLIT, PAIRS, METRICS, LOSS_PLOT),
+    (TRAINED_MODEL, MODEL_CARD, SPLIT, PAIRS, METRICS, LOSS_PLOT),
     _train,
     _base_available,
     errors=(TrainingError, ArtifactError),

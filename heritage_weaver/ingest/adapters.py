@@ -6,11 +6,12 @@ from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
 
 from heritage_weaver.config import CollectionConfig
+from heritage_weaver.ingest.joins import Joiner
 from heritage_weaver.ingest.markup import plain_text
 from heritage_weaver.ingest.media import add_images
 from heritage_weaver.ingest.paths import lookup
-from heritage_weaver.ingest.reading import IngestError, csv_rows, json_lines
-from heritage_weaver.ingest.rows import Problem, SourceRow, normalise
+from heritage_weaver.ingest.reading import IngestError, csv_rows, json_files, json_lines
+from heritage_weaver.ingest.rows import DroppedRow, Problem, SourceRow, normalise
 from heritage_weaver.ingest.smg import not_text, read_smg
 from heritage_weaver.ingest.text import GUIDE_TERM, distinct_variants, is_guide_term, join_sentences
 
@@ -28,6 +29,7 @@ NMS_IMAGE_PREFIXES = ("PF", "MP")
 NOT_NMS_IMAGE = "not an image (NMS image references start with PF or MP)"
 FURTHER_CATEGORY = "a further category (a record keeps one)"
 FURTHER_VALUE = "a further value (a record keeps one per extra field)"
+FURTHER_NAME = "a further name (a record keeps its first joined row's)"
 
 
 def _cell(row: SourceRow, column: str, value: str | None) -> str:
@@ -106,9 +108,14 @@ def _unreadable(number: int, problem: Problem | None) -> SourceRow:
 
 
 def _mapped_row(
-    number: int, values: dict, collection: CollectionConfig, get: Callable[[dict, str], object]
+    number: int,
+    values: dict,
+    collection: CollectionConfig,
+    get: Callable[[dict, str], object],
+    joiner: Joiner | None = None,
 ) -> SourceRow:
-    columns = collection.columns
+    """The record of one entry; with a `joiner`, its joined tables' cells are among the `values`."""
+    columns = joiner.columns if joiner else collection.columns
     row = SourceRow(number)
     raw_id = get(values, columns["record_id"])
     if raw_id is not None and (isinstance(raw_id, bool) or not isinstance(raw_id, (str, int))):
@@ -116,7 +123,14 @@ def _mapped_row(
     else:
         row.record_id = normalise(raw_id) or None
     fields = {field: (column, get(values, column)) for field, column in columns.items() if field != "record_id"}
-    if "name" in fields:
+    if "name" in fields and joiner and fields["name"][0] in joiner.joined_fields:
+        column, value = fields["name"]
+        names = _texts(row, column, value)
+        row.name = names[0] if names else ""
+        row.keep(column, len(names[:1]))
+        for further in names[1:]:
+            row.drop(column, further, FURTHER_NAME)
+    elif "name" in fields:
         row.name = "; ".join(distinct_variants(row, fields["name"][0], _texts(row, *fields["name"])))
     if "description" in fields:
         row.description = join_sentences(
@@ -149,27 +163,59 @@ def _cell_value(values: dict, column: str) -> object:
     return values.get(column)
 
 
-def read_csv(collection: CollectionConfig) -> Iterator[SourceRow]:
-    """Any CSV export, read through the collection's column mapping."""
-    required = tuple(dict.fromkeys([*collection.columns.values(), *collection.fields.values()]))
+def read_csv(collection: CollectionConfig) -> Iterator[SourceRow | DroppedRow]:
+    """Any CSV export, read through the collection's column mapping, with its joined tables' rows
+    (see `joins`); then the joined rows that no object took."""
+    joiner = Joiner(collection) if collection.joins else None
+    keys = joiner.keys if joiner else ()
+    required = tuple(dict.fromkeys([*collection.columns.values(), *collection.fields.values(), *keys]))
     for number, values, problem in csv_rows(collection, required):
-        yield _unreadable(number, problem) if values is None else _mapped_row(number, values, collection, _cell_value)
+        if values is None:
+            yield _unreadable(number, problem)
+        elif joiner is None:
+            yield _mapped_row(number, values, collection, _cell_value)
+        else:
+            merged, taken = joiner.merge(values)
+            row = _mapped_row(number, merged, collection, _cell_value, joiner)
+            row.joined.update(taken)
+            yield row
+    if joiner:
+        yield from joiner.leftovers()
+
+
+def _json_row(
+    number: int,
+    entry: object,
+    problem: Problem | None,
+    collection: CollectionConfig,
+    get: Callable[[dict, str], object],
+) -> SourceRow:
+    if problem is None and not isinstance(entry, dict):
+        problem = Problem("(line)", "expected a JSON object", f"got {type(entry).__name__}")
+    return (
+        _mapped_row(number, entry, collection, get)
+        if isinstance(entry, dict) and not problem
+        else _unreadable(number, problem)
+    )
 
 
 def read_jsonl(collection: CollectionConfig) -> Iterator[SourceRow]:
-    """Any JSON-lines export, read through the collection's column mapping (nested paths allowed)."""
+    """Any JSON-lines export, or a folder or glob of JSON documents (one per file, each its file's
+    row 1), read through the collection's column mapping (nested paths allowed)."""
     get = lookup(collection)
-    for number, entry, problem in json_lines(collection):
+    if collection.path.is_file():
+        for number, entry, problem in json_lines(collection):
+            yield _json_row(number, entry, problem, collection, get)
+        return
+    for path, entry, problem in json_files(collection):
         if problem is None and not isinstance(entry, dict):
-            problem = Problem("(line)", "expected a JSON object", f"got {type(entry).__name__}")
-        yield (
-            _mapped_row(number, entry, collection, get)
-            if isinstance(entry, dict) and not problem
-            else _unreadable(number, problem)
-        )
+            problem = Problem("(file)", "expected a JSON object", f"got {type(entry).__name__}")
+        row = _json_row(1, entry, problem, collection, get)
+        row.source_file = str(path)
+        yield row
 
 
-READERS: dict[str, Callable[[CollectionConfig], Iterator[SourceRow]]] = {
+READERS: dict[str, Callable[[CollectionConfig], Iterator[SourceRow | DroppedRow]]] = {
     "smg": read_smg,
     "nms": read_nms,
     "csv": read_csv,

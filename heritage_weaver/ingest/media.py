@@ -14,7 +14,7 @@ def add_images(
     row: SourceRow, refs: list[str], collection: CollectionConfig, source_field: str, lower: bool = False
 ) -> None:
     """Keep the references in the order given until the record holds `max_images`; drop the rest, with reasons."""
-    roots = [collection.path.parent, *collection.image_roots]
+    roots = [collection.folder, *collection.image_roots]
     for ref in refs:
         if len(row.image_refs) >= collection.max_images:
             row.drop(source_field, ref, over_cap(collection))

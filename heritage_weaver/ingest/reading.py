@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from heritage_weaver.config import CollectionConfig
+from heritage_weaver.config import CollectionConfig, document_files
 from heritage_weaver.ingest.rows import Problem
 
 _DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -57,6 +57,26 @@ def json_lines(collection: CollectionConfig) -> Iterator[tuple[int, object | Non
                 yield number, None, Problem("(line)", "malformed JSON", f"{error.msg} at column {error.colno}")
 
 
+def json_files(collection: CollectionConfig) -> Iterator[tuple[Path, object | None, Problem | None]]:
+    """Each file of a folder or glob of JSON documents (one per file), with its value or the problem
+    that makes it unreadable."""
+    codec = _codec(collection.encoding)
+    for path in document_files(collection.path):
+        data = path.read_bytes()
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError as error:
+            line = data.count(b"\n", 0, error.start) + 1
+            reason = f"bytes that are not valid {collection.encoding}"
+            yield path, None, Problem("(file)", reason, f"line {line}; {_decode_hint(collection)}")
+            continue
+        try:
+            yield path, json.loads(text), None
+        except json.JSONDecodeError as error:
+            detail = f"{error.msg} at line {error.lineno}, column {error.colno}"
+            yield path, None, Problem("(file)", "malformed JSON", detail)
+
+
 def json_document(path: Path, encoding: str) -> object | None:
     """The file as one JSON document when it is one (e.g. a pretty-printed API page), else None.
 
@@ -85,10 +105,11 @@ def _delimiter_hint(collection: CollectionConfig, header: Sequence[str], require
 
 
 def csv_rows(
-    collection: CollectionConfig, required: tuple[str, ...]
+    collection: CollectionConfig, required: tuple[str, ...], path: Path | None = None
 ) -> Iterator[tuple[int, dict[str, str] | None, Problem | None]]:
-    """Each data row as a dict of the header's columns, or the problem that makes it unreadable."""
-    path = collection.path
+    """Each data row of `path` (default: the collection's file) as a dict of the header's columns, or the
+    problem that makes it unreadable. Cells in the collection's `null_values` read as empty."""
+    path = path or collection.path
     data = path.read_bytes()
     try:
         text = data.decode(_codec(collection.encoding))
@@ -106,11 +127,12 @@ def csv_rows(
             f"{path}: missing column(s) {missing}; the header has {header}"
             f"{_delimiter_hint(collection, header, required)}"
         )
-    for number, values in enumerate(reader, start=2):  # row 1 is the header
+    nulls = frozenset(collection.null_values)
+    for number, values in enumerate(reader, start=2):  # row 1 is the header, as a spreadsheet numbers them
         if None in values:
             extra = len(values[None])
             yield number, None, Problem("(row)", "cells beyond the header", f"{extra} unknown cell(s)")
         elif any(v is None for v in values.values()):
             yield number, None, Problem("(row)", "fewer cells than the header", f"{len(values)} header columns")
         else:
-            yield number, values, None
+            yield number, {k: "" if v.strip() in nulls else v for k, v in values.items()}, None

@@ -57,6 +57,8 @@ class SourceRow:
     problems: list[Problem] = field(default_factory=list)
     kept: Counter[str] = field(default_factory=Counter)
     dropped: list[Dropped] = field(default_factory=list)
+    source_file: str | None = None  # where the row lies, when not in the collection's `path` (a folder's file)
+    joined: Counter[str] = field(default_factory=Counter)  # joined table -> its rows that added to this row
 
     @property
     def rejected(self) -> bool:
@@ -70,6 +72,17 @@ class SourceRow:
         if len(shown) > VALUE_SHOWN:
             shown = shown[:VALUE_SHOWN] + "…"
         self.dropped.append(Dropped(source_field, shown, reason))
+
+
+@dataclass
+class DroppedRow:
+    """A row of a joined table that adds to no object (its key matches none, or it cannot be read)."""
+
+    table: str
+    position: int
+    field: str
+    value: str
+    reason: str
 
 
 def normalise(value: object) -> str:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyarrow as pa
 
 from heritage_weaver.artifacts import DROPPED, RECORDS, REJECTS
-from heritage_weaver.config import CollectionConfig
+from heritage_weaver.config import CollectionConfig, document_files
 from heritage_weaver.ingest.adapters import READERS
-from heritage_weaver.ingest.rows import RECORD_REJECTED, Problem, SourceRow, check_row
+from heritage_weaver.ingest.rows import RECORD_REJECTED, DroppedRow, Problem, SourceRow, check_row
 from heritage_weaver.workspace import Workspace
 
 RECORD_SCHEMA = RECORDS.schema()
@@ -35,6 +36,19 @@ class FieldCounts:
 
 
 @dataclass
+class TableCounts:
+    """The rows of one joined table: added to an accepted record, to a rejected one, or dropped."""
+
+    merged: int = 0
+    rejected: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)  # reason -> rows
+
+    @property
+    def rows(self) -> int:
+        return self.merged + self.rejected + sum(self.dropped.values())
+
+
+@dataclass
 class CollectionCounts:
     collection: str
     rows: int = 0
@@ -43,6 +57,7 @@ class CollectionCounts:
     images: int = 0
     reasons: dict[str, int] = field(default_factory=dict)  # reject reason -> rows
     fields: dict[str, FieldCounts] = field(default_factory=dict)
+    tables: dict[str, TableCounts] = field(default_factory=dict)  # joined table (file name) -> its rows
 
     @property
     def values_kept(self) -> int:
@@ -87,7 +102,7 @@ class _Collector:
             REJECT_SCHEMA.names,
             (
                 collection.name,
-                str(collection.path),
+                row.source_file or str(collection.path),
                 row.position,
                 row.source_id or row.record_id,
                 problem.field,
@@ -102,9 +117,18 @@ class _Collector:
         qualified = f"{collection.name}:{record_id}"
         return qualified if collection.qualified_ids or record_id in self.study_ids else record_id
 
+    def drop_row(self, collection: CollectionConfig, row: DroppedRow, counts: CollectionCounts) -> None:
+        """A joined table's row that adds to no record."""
+        reasons = counts.tables.setdefault(Path(row.table).name, TableCounts()).dropped
+        reasons[row.reason] = reasons.get(row.reason, 0) + 1
+        cells = (collection.name, row.table, row.position, None, row.field, row.value, row.reason)
+        for name, cell in zip(DROPPED_SCHEMA.names, cells):
+            self.dropped[name].append(cell)
+
     def add(self, collection: CollectionConfig, row: SourceRow, counts: CollectionCounts) -> None:
         counts.rows += 1
         check_row(row)
+        source_file = row.source_file or str(collection.path)
         key = (collection.name, row.record_id or "")
         if not row.rejected and key in self.first_seen:
             row.problems.append(Problem("record_id", "duplicate record_id", f"first kept at {self.first_seen[key]}"))
@@ -115,13 +139,19 @@ class _Collector:
             )
         for problem in row.problems:
             self.reject(collection, row, problem, counts)
+        for table, taken in row.joined.items():
+            table_counts = counts.tables.setdefault(table, TableCounts())
+            if row.rejected:
+                table_counts.rejected += taken
+            else:
+                table_counts.merged += taken
         if row.rejected:
             counts.rejected += 1
             return
         assert row.record_id is not None and study_id is not None, "check_row rejects a row without an id"
         counts.accepted += 1
         counts.images += len(row.image_refs)
-        self.first_seen[key] = f"{collection.path.name}:{row.position}"
+        self.first_seen[key] = f"{Path(source_file).name}:{row.position}"
         self.study_ids.add(study_id)
         for name, value in zip(
             RECORD_SCHEMA.names,
@@ -133,7 +163,7 @@ class _Collector:
                 row.image_refs,
                 row.category,
                 row.taxonomy,
-                str(collection.path),
+                source_file,
                 row.position,
                 row.source_id or row.record_id,
             ),
@@ -150,7 +180,7 @@ class _Collector:
                 DROPPED_SCHEMA.names,
                 (
                     collection.name,
-                    str(collection.path),
+                    source_file,
                     row.position,
                     study_id,
                     dropped.field,
@@ -161,6 +191,12 @@ class _Collector:
                 self.dropped[name].append(cell)
 
 
+def _sources(collection: CollectionConfig) -> list[Path]:
+    """The files (or folder) a collection is read from: a glob stands for the files it matches."""
+    exported = [collection.path] if collection.path.exists() else document_files(collection.path)
+    return exported + [join.path for join in collection.joins]
+
+
 def ingest_collections(workspace: Workspace) -> IngestResult:
     """Read every collection of the study; write the records, rejects and dropped-values tables."""
     collector = _Collector(workspace.config.extra_fields)
@@ -168,12 +204,15 @@ def ingest_collections(workspace: Workspace) -> IngestResult:
     for collection in workspace.config.collections:
         collection_counts = CollectionCounts(collection.name)
         for row in READERS[collection.format](collection):
-            collector.add(collection, row, collection_counts)
+            if isinstance(row, DroppedRow):
+                collector.drop_row(collection, row, collection_counts)
+            else:
+                collector.add(collection, row, collection_counts)
         counts.append(collection_counts)
     records = pa.Table.from_pydict(collector.records, schema=collector.schema)
     rejects = pa.Table.from_pydict(collector.rejects, schema=REJECT_SCHEMA)
     dropped = pa.Table.from_pydict(collector.dropped, schema=DROPPED_SCHEMA)
-    sources = [c.path for c in workspace.config.collections]
+    sources = [source for c in workspace.config.collections for source in _sources(c)]
     summary = {
         c.collection: {
             "rows": c.rows,
@@ -182,6 +221,7 @@ def ingest_collections(workspace: Workspace) -> IngestResult:
             "values_read": c.values_read,
             "values_kept": c.values_kept,
             "values_dropped": c.values_dropped,
+            **({"joined_rows": {t: vars(n) for t, n in c.tables.items()}} if c.tables else {}),
         }
         for c in counts
     }

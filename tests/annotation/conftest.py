@@ -1,13 +1,14 @@
-"""One real Label Studio server per test session, and small pushed studies that use it.
+"""Real Label Studio servers per test session, one per desk, and small pushed studies that use them.
 
-The server runs from the repository's `.ls-venv` (as `hw labelstudio up` does) on a free
-127.0.0.1 port; it serves local images from the session's temporary folder, which holds every
-test study. Each test study gets its own batches (so its own projects) and its own ledger.
+The servers run from the repository's `.ls-venv` (as `hw labelstudio up` starts them) on free
+127.0.0.1 ports, one per desk (A01, A02, the adjudicator L01 and the verification desk), each with a
+curator account invited as `hw labelstudio invite` does. A test study is attached to them: its desk
+folders link to the session's, its ledger knows the curators, and its own project prefix keeps its
+projects apart from other tests'.
 """
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,28 +18,39 @@ from annotation_helpers import make_batch
 from prediction_fixtures import material_study
 
 from annotation import server
-from annotation.client import Connection
+from annotation.client import Connection, connect
+from annotation.desks import VERIFICATION_DESK
+from annotation.invite import Invitation, invite
+from annotation.ledger import Ledger
+from heritage_weaver.artifacts import LABELSTUDIO_DATA, LEDGER
 from heritage_weaver.atomic import write_table
 from heritage_weaver.progress import SILENT
 from heritage_weaver.workspace import Workspace
 from prediction.stage import PREDICT
 
-TOKEN = "hw-test-token-0123456789abcdef"
-USERNAME = "curator-admin@example.org"
-PASSWORD = "test-password-123"
+DESKS = ("A01", "A02", "L01", VERIFICATION_DESK)
+CURATOR_PASSWORD = "curator-password-2026"
 
 
 @dataclass(frozen=True)
-class LocalServer:
-    workspace: Workspace
-    url: str
-    document_root: Path
+class LocalServers:
+    workspace: Workspace  # the session's own study, which holds the desk servers
+    curators: dict[str, Invitation]
 
-    def connection(self) -> Connection:
-        return Connection(self.url, TOKEN)
+    def admin(self, desk: str) -> Connection:
+        return connect(self.workspace, desk)
 
-    def restart(self) -> None:
-        server.start(self.workspace, document_root=self.document_root, timeout=300)
+    def curator(self, desk: str) -> Connection:
+        """The desk's curator account, as the curator's browser or script would use it."""
+        return Connection(self.url(desk), self.curators[desk].token, desk=desk)
+
+    def url(self, desk: str) -> str:
+        state = server.read_state(self.workspace, desk)
+        assert state is not None
+        return state.url
+
+    def restart(self, desk: str) -> None:
+        server.start(self.workspace, desk, timeout=300)
 
 
 def _minimal_study(root: Path, url: str) -> Workspace:
@@ -55,44 +67,46 @@ def _minimal_study(root: Path, url: str) -> Workspace:
 
 @pytest.fixture(scope="session")
 def label_studio(tmp_path_factory: pytest.TempPathFactory):
-    """The session's Label Studio server (started once, stopped at the end)."""
+    """The session's desk servers (started once, together; stopped at the end)."""
     try:
         server.executable()
     except server.ServerError as error:
         pytest.skip(str(error))
-    environment = {"LABEL_STUDIO_API_KEY": TOKEN, server.USERNAME_ENV: USERNAME, server.PASSWORD_ENV: PASSWORD}
-    with pytest.MonkeyPatch.context() as patch:
-        for key, value in environment.items():
-            patch.setenv(key, value)
-        root = tmp_path_factory.getbasetemp()
-        url = f"http://127.0.0.1:{server.free_port()}"
-        workspace = _minimal_study(root / "labelstudio-server", url)
-        server.start(workspace, document_root=root, timeout=600)
-        try:
-            yield LocalServer(workspace, url, root.resolve())
-        finally:
-            server.stop(workspace)
+    root = tmp_path_factory.getbasetemp()
+    workspace = _minimal_study(root / "labelstudio-server", f"http://127.0.0.1:{server.free_port()}")
+    try:
+        server.wait_healthy(workspace, [server.spawn(workspace, desk) for desk in DESKS], timeout=600)
+        curators = {
+            desk: invite(workspace, desk, f"curator-{desk.lower()}@example.org", CURATOR_PASSWORD) for desk in DESKS
+        }
+        yield LocalServers(workspace, curators)
+    finally:
+        for desk in DESKS:
+            server.stop(workspace, desk)
 
 
-def attach_study(workspace: Workspace, local: LocalServer, import_batch_size: int = 500) -> Workspace:
-    """Point a study at the session server, as if `hw labelstudio up` had started it for this study."""
+def attach_study(workspace: Workspace, local: LocalServers, import_batch_size: int = 500) -> Workspace:
+    """Point a study at the session's desk servers, as if `hw labelstudio up` and `invite` had run for it."""
     config = workspace.path("study.toml")
-    text = config.read_text().replace('url = "http://127.0.0.1:8089"', f'url = "{local.url}"')
+    text = config.read_text()
     prefix = workspace.root.parent.name[:30]  # the test's own folder name keeps its projects apart
     text = text.replace(
         "[labelstudio]\n", f'[labelstudio]\nimport_batch_size = {import_batch_size}\nproject_prefix = "{prefix}"\n'
     )
     config.write_text(text)
-    state_dir = server.data_dir(workspace)
-    state_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(server.data_dir(local.workspace) / "server.json", state_dir / "server.json")
+    folder = LABELSTUDIO_DATA.location(workspace)
+    folder.mkdir(parents=True, exist_ok=True)
+    for desk in DESKS:
+        (folder / desk).symlink_to(server.desk_dir(local.workspace, desk), target_is_directory=True)
+    with Ledger(LEDGER.location(workspace)) as ledger:
+        for desk, curator in local.curators.items():
+            ledger.add_account(desk, curator.user_id, curator.email)
     return Workspace.open(workspace.root)
 
 
 @pytest.fixture
-def study(study_copy: Workspace, label_studio: LocalServer, monkeypatch: pytest.MonkeyPatch) -> Workspace:
-    """A copy of the small demo study with two annotator batches (6 and 4 pairs), attached to the server."""
-    monkeypatch.setenv("LABEL_STUDIO_API_KEY", TOKEN)
+def study(study_copy: Workspace, label_studio: LocalServers) -> Workspace:
+    """A copy of the small demo study with two annotator batches (6 and 4 pairs), attached to the servers."""
     records = pd.read_parquet(study_copy.path("records", "records.parquet"))
     offset = 0
     for annotator, n_pairs in (("A01", 6), ("A02", 4)):
@@ -105,9 +119,8 @@ def study(study_copy: Workspace, label_studio: LocalServer, monkeypatch: pytest.
 
 
 @pytest.fixture
-def predicted(tmp_path: Path, label_studio: LocalServer, monkeypatch: pytest.MonkeyPatch) -> Workspace:
-    """A study whose `material` (mapped by one of two exports) has proposals, attached to the server."""
-    monkeypatch.setenv("LABEL_STUDIO_API_KEY", TOKEN)
+def predicted(tmp_path: Path, label_studio: LocalServers) -> Workspace:
+    """A study whose `material` (mapped by one of two exports) has proposals, attached to the servers."""
     ws = material_study(tmp_path / "study")
     with ws.path("study.toml").open("a") as handle:
         handle.write('\n[labelstudio]\nurl = "http://127.0.0.1:8089"\n')

@@ -1,13 +1,16 @@
-"""A curator's view: headless Chromium joins through the invite link, labels a pushed task, and pull has it."""
+"""A curator's view: the lead invites a curator to their desk, headless Chromium logs in as them, labels a
+pushed task, and pull credits the label to that desk."""
 
 from __future__ import annotations
 
 import pytest
+from typer.testing import CliRunner
 
 from annotation.client import connect
 from annotation.pull import pull
-from annotation.push import push, server_tasks
+from annotation.push import push
 from heritage_weaver.artifacts import LABELS
+from hw_cli.app import app
 
 pytestmark = [pytest.mark.labelstudio, pytest.mark.browser]
 
@@ -15,21 +18,25 @@ CURATOR = ("curator.one@example.org", "curator-password-1")
 
 
 @pytest.mark.slow
-def test_curator_labels_a_task_in_the_browser_and_pull_has_it(study, label_studio, chromium, artifacts_dir):
-    connection = connect(study)
-    report = push(study, connection)[0]
-    task = next(iter(server_tasks(connection, report.project_id)))
-    invite = connection.get_json("invite link", "/api/invite")
+def test_curator_labels_a_task_in_the_browser_and_pull_has_it(study, label_studio, chromium, artifacts_dir, tmp_path):
+    report = push(study)[0]
+    task = next(iter(connect(study, "A01").tasks(report.project_id)))
+    password = tmp_path / "password.txt"
+    password.write_text(CURATOR[1])
+    command = ["labelstudio", "invite", "A01", "--email", CURATOR[0], "--password-file", str(password)]
+    invited = CliRunner().invoke(app, [*command, "--study", str(study.root)])
+    url = label_studio.url("A01")
+    assert invited.exit_code == 0 and url in invited.output, invited.output
 
     page = chromium.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(60_000)
-    page.goto(f"{label_studio.url}/user/signup/?token={invite['token']}")
+    page.goto(f"{url}/user/login/")
     page.fill("input[name=email]", CURATOR[0])
     page.fill("input[name=password]", CURATOR[1])
     page.locator("button[type=submit], input[type=submit]").first.click()
-    page.wait_for_url(lambda url: "/user/signup" not in url)
+    page.wait_for_url(lambda address: "/user/login" not in address)
 
-    page.goto(f"{label_studio.url}/projects/{report.project_id}/data?task={task['id']}")
+    page.goto(f"{url}/projects/{report.project_id}/data?task={task['id']}")
     page.get_by_text(task["data"]["name_a"], exact=True).first.wait_for()
     page.get_by_text(task["data"]["name_b"], exact=True).first.wait_for()
     page.wait_for_function(
@@ -46,7 +53,7 @@ def test_curator_labels_a_task_in_the_browser_and_pull_has_it(study, label_studi
         f"async () => (await (await fetch('/api/tasks/{task['id']}/')).json()).total_annotations === 1"
     )
 
-    pull(study, connection)
+    assert pull(study).quarantined == 0  # written by A01's own curator account
     labels = LABELS.read(study)
     row = labels[labels["pair_id"] == task["data"]["pair_id"]].iloc[0]
     assert (row["label"], row["status"], row["comment"], bool(row["is_latest"])) == (

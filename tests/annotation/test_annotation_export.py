@@ -28,7 +28,7 @@ def test_export_writes_blind_import_files(study_copy):
         assert set(task["data"]) == set(TASK_FIELDS)
         image = task["data"]["image_a"]
         assert image.startswith("/data/local-files/?d=")
-        assert study_copy.path(image.split("?d=")[1]).is_file()
+        assert study_copy.path("annotation", "import", "media", image.split("?d=")[1]).is_file()
     choices = [c.get("value") for c in ET.fromstring((folder / "label_config.xml").read_text()).iter("Choice")]
     assert choices == ["same object", "similar object", "same category", "unrelated"]
     assert not study_copy.path("annotation", "ledger.sqlite").exists()

@@ -1,4 +1,4 @@
-"""Pull against the real server: every annotation kept, latest flagged, skips and drafts as such."""
+"""Pull against real desk servers: every annotation kept, latest flagged, skips and drafts as such."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from annotation.client import connect
 from annotation.interface import TASK_FIELDS
 from annotation.pull import annotation_status, pull
 from annotation.push import push
+from annotation.server import Credentials
 from annotation.simulate import simulate
 from heritage_weaver.artifacts import LABELS, LEDGER
 from heritage_weaver.demo.truth import SIMULATION_MARK
@@ -19,9 +20,9 @@ from hw_cli.app import app
 pytestmark = pytest.mark.labelstudio
 
 
-def test_pull_keeps_history_flags_latest_and_records_skips_drafts_and_unknown_tasks(study):
-    connection = connect(study)
-    a01, a02 = push(study, connection)
+def test_pull_keeps_history_flags_latest_and_records_skips_drafts_and_unknown_tasks(study, label_studio):
+    a01, a02 = push(study)
+    connection, other = label_studio.curator("A01"), label_studio.curator("A02")
     from annotation.ledger import Ledger
 
     ledger = Ledger(LEDGER.location(study))
@@ -36,15 +37,11 @@ def test_pull_keeps_history_flags_latest_and_records_skips_drafts_and_unknown_ta
     )
     post(connection, f"/api/tasks/{t2}/annotations/", {"result": [], "was_cancelled": True, "lead_time": 2.0})
     draft = post(connection, f"/api/tasks/{t3}/drafts", {"result": result("unrelated"), "lead_time": 4.0})
-    post(
-        connection, f"/api/tasks/{tasks_a02[0][1]}/annotations/", {"result": result("same category"), "lead_time": 3.0}
-    )
-    stray = connection.sdk.projects.import_tasks(
-        a02.project_id, request=[{field: "stray" for field in TASK_FIELDS}], return_task_ids=True
-    ).task_ids[0]
-    post(connection, f"/api/tasks/{stray}/annotations/", {"result": result("unrelated")})
+    post(other, f"/api/tasks/{tasks_a02[0][1]}/annotations/", {"result": result("same category"), "lead_time": 3.0})
+    stray = connect(study, "A02").import_tasks(a02.project_id, [{field: "stray" for field in TASK_FIELDS}])[0]
+    post(other, f"/api/tasks/{stray}/annotations/", {"result": result("unrelated")})
 
-    report = pull(study, connection)
+    report = pull(study)
     assert report.unknown_tasks == [stray] and report.drafts_seen == 1 and report.new_versions == 4
     labels = LABELS.read(study)
     assert list(labels.columns) == [
@@ -76,7 +73,7 @@ def test_pull_keeps_history_flags_latest_and_records_skips_drafts_and_unknown_ta
     assert by_pair.loc[p3, "status"] == "draft" and not by_pair.loc[p3, "is_latest"]
     assert by_pair.loc[tasks_a02[0][0], ["annotator", "label"]].tolist() == ["A02", "same category"]
 
-    again = pull(study, connection)
+    again = pull(study)
     assert again.new_versions == 0  # incremental: nothing changed, nothing added
 
     # The curator changes her mind: the edit is a new version; a second annotation of the pair supersedes the first.
@@ -86,7 +83,7 @@ def test_pull_keeps_history_flags_latest_and_records_skips_drafts_and_unknown_ta
     submitted = {"result": result("same category"), "lead_time": 5.0, "draft_id": draft["id"]}  # as the editor does
     post(connection, f"/api/tasks/{t3}/annotations/", submitted)
     connection.http.delete(f"/api/drafts/{post(connection, f'/api/tasks/{t3}/drafts', {'result': []})['id']}/")
-    third = pull(study, connection)
+    third = pull(study)
     assert third.new_versions == 3
     labels = LABELS.read(study)
     history = labels[labels["pair_id"] == p1].sort_values("updated_at")
@@ -94,19 +91,19 @@ def test_pull_keeps_history_flags_latest_and_records_skips_drafts_and_unknown_ta
     assert labels[labels["pair_id"] == p3]["status"].tolist() == ["labelled"]  # the draft was submitted
 
     status = annotation_status(study).set_index("annotator")
-    assert status.loc["A01"].tolist() == [6, 2, 1, 3, 0]
-    assert status.loc["A02"].tolist() == [4, 1, 0, 3, 0]
+    assert status.loc["A01"].tolist() == [6, 2, 1, 3, 0, 0, 0, 0]
+    assert status.loc["A02"].tolist() == [4, 1, 0, 3, 0, 0, 0, 0]
 
 
 @pytest.mark.slow
 def test_simulated_labels_are_marked_and_follow_the_ground_truth(study):
-    connection = connect(study)
-    push(study, connection)
-    posted = simulate(study, connection, noise=0.0)
+    push(study)
+    posted = simulate(study, noise=0.0)
     assert len(posted) == 10 and (posted["label"] == posted["true_label"]).all()
-    assert len(simulate(study, connection, noise=0.0)) == 0  # every task has its annotation already
-    pull(study, connection)
+    assert len(simulate(study, noise=0.0)) == 0  # every task has its annotation already
+    report = pull(study)
     labels = LABELS.read(study)
+    assert report.quarantined == 0  # written through each desk's (simulated) curator account, so they count
     assert len(labels) == 10 and labels["comment"].str.startswith(SIMULATION_MARK).all()
     merged = labels.merge(posted, on=["annotator", "pair_id"])
     assert (merged["label_x"] == merged["true_label"]).all()
@@ -115,7 +112,7 @@ def test_simulated_labels_are_marked_and_follow_the_ground_truth(study):
 def test_cli_check_push_pull_and_status(study, label_studio, monkeypatch):
     runner = CliRunner()
     checked = runner.invoke(app, ["labelstudio", "check", "--study", str(study.root)])
-    assert checked.exit_code == 0 and "1.23.2" in checked.output
+    assert checked.exit_code == 0 and "1.23.2" in checked.output, checked.output
     pushed = runner.invoke(app, ["push", "--study", str(study.root)])
     assert pushed.exit_code == 0, pushed.output
     assert "A01" in pushed.output and "A02" in pushed.output
@@ -123,6 +120,11 @@ def test_cli_check_push_pull_and_status(study, label_studio, monkeypatch):
     assert pulled.exit_code == 0 and "0 annotation(s)" in pulled.output
     status = runner.invoke(app, ["annotation", "status", "--study", str(study.root)])
     assert status.exit_code == 0 and "remaining" in status.output
-    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "wrong-token")
+    servers = runner.invoke(app, ["labelstudio", "status", "--study", str(study.root)], env={"COLUMNS": "200"})
+    assert servers.exit_code == 0, servers.output
+    for desk in ("A01", "A02"):
+        assert f"{desk} " in servers.output and label_studio.url(desk) in servers.output
+    assert "curator-a01@example.org" in servers.output
+    monkeypatch.setattr("annotation.server.credentials", lambda ws, desk: Credentials("x", "y", "wrong-token"))
     refused = runner.invoke(app, ["labelstudio", "check", "--study", str(study.root)])
     assert refused.exit_code == 1 and "token was refused" in refused.output

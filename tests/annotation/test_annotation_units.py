@@ -80,22 +80,22 @@ def test_read_batch_names_the_bad_row_and_field(tmp_path, changes, message):
         read_batch(tmp_path / "A01.parquet")
 
 
-def test_image_links_pass_urls_serve_local_files_and_refuse_outside_files(tmp_path):
-    links = ImageLinks(tmp_path)
-    image = tmp_path / "data" / "images" / "a b.jpg"
+def test_image_links_put_local_files_alone_in_the_desks_document_root_under_blind_names(tmp_path):
+    media = tmp_path / "desk" / "media"
+    links = ImageLinks(media)
+    image = tmp_path / "study" / "data" / "images" / "smg-record-17 telephone.jpg"
     image.parent.mkdir(parents=True)
     Image.new("RGB", (8, 8)).save(image)
     assert links("https://example.org/x.jpg") == "https://example.org/x.jpg"
-    assert links(str(image)) == "/data/local-files/?d=data/images/a%20b.jpg"
+    link = links(str(image))
+    name = link.removeprefix("/data/local-files/?d=images/")
+    assert name.endswith(".jpg") and len(name) == 36 and "smg" not in name and "telephone" not in name
+    served = media / "images" / name
+    assert served.read_bytes() == image.read_bytes() and links(str(image)) == link  # linked once
+    assert [path for path in media.rglob("*") if path.is_file()] == [served]  # nothing else in the root
     assert links(None) == NO_IMAGE
-    assert (
-        links.storage_folder([str(image), str(tmp_path / "data" / "other" / "c.jpg"), "http://x/y.jpg"])
-        == tmp_path / "data"
-    )
-    elsewhere = tmp_path.parent / f"{tmp_path.name}-elsewhere.jpg"
-    Image.new("RGB", (8, 8)).save(elsewhere)
-    with pytest.raises(BatchError, match="not under the server's file root"):
-        links(str(elsewhere))
+    assert links.storage_folder([str(image), "http://x/y.jpg"]) == media.resolve() / "images"
+    assert links.storage_folder(["http://x/y.jpg"]) is None
     with pytest.raises(BatchError, match="no such file"):
         links(str(tmp_path / "missing.jpg"))
 
@@ -205,10 +205,10 @@ def test_labels_table_keeps_newest_version_and_flags_latest_per_annotator_and_pa
     table = labels_table(history)
     rows = table[["annotation_id", "annotator", "label", "status", "is_latest"]].astype(object)
     assert rows.where(rows.notna(), None).values.tolist() == [
-        ["annotation/2", "A01", None, "skipped", False],
-        ["annotation/1", "A01", "same object", "labelled", True],
-        ["draft/4", "A01", "unrelated", "draft", False],
-        ["annotation/3", "A02", "unrelated", "labelled", True],
+        ["A01/annotation/2", "A01", None, "skipped", False],
+        ["A01/annotation/1", "A01", "same object", "labelled", True],
+        ["A01/draft/4", "A01", "unrelated", "draft", False],
+        ["A02/annotation/3", "A02", "unrelated", "labelled", True],
     ]
     assert str(table["created_at"].dtype) == "datetime64[us, UTC]"
     assert labels_table([]).columns.tolist() == table.columns.tolist()

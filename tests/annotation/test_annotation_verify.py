@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from annotation import verification_ledger as vl
 from annotation.client import connect
+from annotation.desks import VERIFICATION_DESK
 from annotation.ledger import Ledger
-from annotation.push import server_tasks
 from annotation.tasks import NO_IMAGE
 from annotation.verification import TASK_FIELDS, pull_verdicts, push_proposals
 from heritage_weaver.artifacts import LEDGER, PREDICTION_PROPOSALS, PREDICTION_VERDICTS
@@ -34,13 +34,14 @@ def _post(connection, task_id: int, verdict: str | None, correction: str | None 
     connection.http.post(f"/api/tasks/{task_id}/annotations/", json=body).raise_for_status()
 
 
-def test_verification_push_is_idempotent_and_pull_reads_the_verdicts(predicted: Workspace):
-    connection = connect(predicted)
+def test_verification_push_is_idempotent_and_pull_reads_the_verdicts(predicted: Workspace, label_studio):
+    connection = connect(predicted, VERIFICATION_DESK)  # proposals go to the verification desk's own server
+    curator = label_studio.curator(VERIFICATION_DESK)
     proposals = PREDICTION_PROPOSALS.at(field="material").read(predicted)
     top = proposals[proposals["rank"] == 1].set_index(["collection", "record_id"])
     (report,) = push_proposals(predicted, connection, ["material"])
     assert (report.records, report.created, report.adopted, report.already) == (56, 56, 0, 0)
-    served = list(server_tasks(connection, report.project_id))
+    served = list(connection.tasks(report.project_id))
     assert len(served) == 56
     for task in served:
         data = task["data"]
@@ -54,7 +55,7 @@ def test_verification_push_is_idempotent_and_pull_reads_the_verdicts(predicted: 
 
     (again,) = push_proposals(predicted, connection, ["material"])
     assert (again.project_id, again.created, again.adopted, again.already) == (report.project_id, 0, 0, 56)
-    assert len(list(server_tasks(connection, report.project_id))) == 56
+    assert len(list(connection.tasks(report.project_id))) == 56
 
     with Ledger(LEDGER.location(predicted)) as ledger:  # an import whose answer was lost: the ledger forgets 5 tasks
         tasks = vl.task_records(vl.open_ledger(ledger), "material")
@@ -65,14 +66,14 @@ def test_verification_push_is_idempotent_and_pull_reads_the_verdicts(predicted: 
             )
     (resumed,) = push_proposals(predicted, connection, ["material"])
     assert (resumed.created, resumed.adopted, resumed.already) == (0, 5, 51)
-    assert len(list(server_tasks(connection, report.project_id))) == 56
+    assert len(list(connection.tasks(report.project_id))) == 56
 
     keys = sorted(tasks)
-    _post(connection, tasks[keys[0]], "accept")
-    _post(connection, tasks[keys[1]], "reject")
-    _post(connection, tasks[keys[2]], "correct", "  pewter ")
-    _post(connection, tasks[keys[3]], None, cancel=True)
-    _post(connection, tasks[keys[4]], "correct")  # a correction without its value is kept, not lost
+    _post(curator, tasks[keys[0]], "accept")
+    _post(curator, tasks[keys[1]], "reject")
+    _post(curator, tasks[keys[2]], "correct", "  pewter ")
+    _post(curator, tasks[keys[3]], None, cancel=True)
+    _post(curator, tasks[keys[4]], "correct")  # a correction without its value is kept, not lost
     (pulled,) = pull_verdicts(predicted, connection)
     assert pulled.verdicts == 5 and pulled.new_versions == 5 and pulled.corrections_without_value == 1
     assert pulled.by_verdict == {"accept": 1, "reject": 1, "correct": 2, "skipped": 1}

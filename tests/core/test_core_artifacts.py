@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import stat
 from pathlib import Path
 
 import pandas as pd
@@ -90,3 +91,14 @@ def test_templates_fill_partly_and_list_their_instances(study_copy: Workspace):
 def test_every_path_is_declared_once_per_verb():
     keys = [(a.path, a.verb) for a in REGISTRY]
     assert len(keys) == len(set(keys))
+
+
+def test_batches_and_labels_are_readable_by_the_studys_owner_only(study_copy: Workspace):
+    records = pd.read_parquet(study_copy.path("records", "records.parquet"))
+    batch = pd.DataFrame({column: ["x"] for column in BATCH.columns})
+    BATCH.at(annotator="A09").write(study_copy, batch)
+    RECORDS.write(study_copy, records)
+    for artifact, folder in ((BATCH.at(annotator="A09"), "sampler"), (RECORDS, None)):
+        assert stat.S_IMODE(artifact.location(study_copy).stat().st_mode) == 0o600  # every atomic write
+        if folder:  # scores, strata and flags: unblinding data
+            assert stat.S_IMODE(study_copy.path(folder).stat().st_mode) == 0o700

@@ -40,7 +40,6 @@ def demo_study(tmp_path, monkeypatch):
         server.executable()
     except server.ServerError as error:
         pytest.skip(str(error))
-    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "e2e-token-0123456789abcdef")
     monkeypatch.setenv(server.USERNAME_ENV, "e2e@example.org")
     monkeypatch.setenv(server.PASSWORD_ENV, "e2e-password-123")
     workspace = create_demo_study(tmp_path / "study", smg_records=120, nms_records=40, seed=0)

@@ -18,11 +18,13 @@ def test_model_embed_index_search(small_study):
     assert built.exit_code == 0, built.output
     assert (checkpoint / "config.json").is_file() and small_study.manifest()["models/base"]["seed"] == 1
 
-    embedded = runner.invoke(app, ["embed", *study])  # ft-best and ft-last have no checkpoint: skipped
+    embedded = runner.invoke(
+        app, ["embed", *study], env={"COLUMNS": "200"}
+    )  # ft-best and ft-last have no checkpoint: skipped
     assert embedded.exit_code == 0, embedded.output
     units, vectors = load_vectors(small_study, "base")
     assert len(units) == len(vectors) > 0
-    assert "units = embedded + failed" in embedded.stdout
+    assert "units = embedded + failed" in embedded.stdout and "repeats dropped" in embedded.stdout
     unknown = runner.invoke(app, ["embed", *study, "--model", "nope"])
     assert unknown.exit_code == 1 and "unknown model" in unknown.output
 

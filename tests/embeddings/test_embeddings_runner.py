@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from embeddings.runner import embed_model
+from embeddings.units import split_sentences
 from heritage_weaver.artifacts import RECORDS, ArtifactError
 from heritage_weaver.decode import open_rgb
 from heritage_weaver.vectors import ModelStore, load_vectors
@@ -135,3 +136,17 @@ def test_missing_records_is_a_clear_error(small_study, encoder):
     RECORDS.location(small_study).unlink()
     with pytest.raises(ArtifactError, match="run `hw ingest` first"):
         embed_model(small_study, "base", encoder, batch_size=8)
+
+
+def test_a_repeated_sentence_is_embedded_once_and_counted(small_study, encoder):
+    records = read_records(small_study)
+    record_id = records["record_id"].iloc[0]
+    records.loc[records.index[0], "description"] = "Made of brass. Made of brass.  MADE OF BRASS!"
+    write_records(small_study, records)
+    summary = embed_model(small_study, "base", encoder, batch_size=8)
+    units, _ = load_vectors(small_study, "base")
+    assert units.loc[units["record_id"] == record_id, "text"].tolist()[-1:] == ["Made of brass."]
+    sentences = sum(len(parts) for parts in split_sentences(records["description"].fillna("").tolist()))
+    assert summary.repeats == sentences - (units["kind"] == "sentence").sum() >= 2
+    entry = small_study.manifest()[small_study.relative(ModelStore.of(small_study, "base").units_path)]
+    assert entry["repeats_left_out"] == summary.repeats

@@ -25,7 +25,8 @@ RECORDS = _records(
 
 
 def test_units_of_records_with_real_spacy():
-    units = build_units(RECORDS, split_sentences)
+    units, repeats = build_units(RECORDS, split_sentences)
+    assert repeats == 0
     assert list(units.columns) == list(UNIT_COLUMNS)
     assert units["unit_id"].tolist() == [
         "co1#img0",
@@ -49,12 +50,42 @@ def test_units_of_records_with_real_spacy():
 
 
 def test_unit_ids_are_stable_across_runs_and_record_order():
-    first = build_units(RECORDS, split_sentences)
-    again = build_units(RECORDS.iloc[::-1], split_sentences)
-    assert first.equals(build_units(RECORDS, split_sentences))
+    first = build_units(RECORDS, split_sentences).units
+    again = build_units(RECORDS.iloc[::-1], split_sentences).units
+    assert first.equals(build_units(RECORDS, split_sentences).units)
     assert sorted(first["unit_id"]) == sorted(again["unit_id"])
     merged = first.merge(again, on="unit_id")
     assert (merged["text_x"].fillna("") == merged["text_y"].fillna("")).all()
+
+
+def test_a_sentence_that_variants_repeat_is_one_unit_per_record():
+    # Three variants of one SMG description joined at ingest: the first sentence recurs in each, once
+    # in capitals ending in '!'; one variant holds the record's name as a sentence.
+    description = (
+        "Steam locomotive and tender, built at Crewe in 1938. Streamlined when new. "
+        "Steam locomotive and tender, built at Crewe in 1938. Rebuilt in 1947. "
+        "STEAM LOCOMOTIVE AND TENDER, BUILT AT CREWE IN 1938! Duchess of Hamilton. Preserved."
+    )
+    records = _records(
+        ("co1", "smg", "Duchess of Hamilton", description, []),
+        ("co2", "smg", "Tender", "Streamlined when new. Built at Crewe in 1938.", []),
+    )
+    units, repeats = build_units(records, split_sentences)
+    texts = units[units["kind"] == "sentence"].groupby("record_id")["text"].apply(list).to_dict()
+    assert texts == {
+        "co1": [
+            "Steam locomotive and tender, built at Crewe in 1938.",
+            "Streamlined when new.",
+            "Rebuilt in 1947.",
+            "Preserved.",
+        ],
+        # Another record's sentences are its own, even where they repeat co1's.
+        "co2": ["Streamlined when new.", "Built at Crewe in 1938."],
+    }
+    assert repeats == 3  # the sentence twice more, and "Duchess of Hamilton.", the name
+    assert units.loc[units["record_id"] == "co1", "unit_id"].tolist()[-4:] == [f"co1#s{i}" for i in range(4)]
+    total = sum(len(parts) for parts in split_sentences(records["description"].tolist()))
+    assert total == (units["kind"] == "sentence").sum() + repeats
 
 
 def test_split_sentences_batches_many_texts():
@@ -67,7 +98,9 @@ def test_split_sentences_batches_many_texts():
 def test_segments_hold_at_most_the_token_budget(encoder):
     tokenizer = encoder.processor.tokenizer
     long_text = " ".join(f"telephone receiver number {i} with rotary dial and bakelite case" for i in range(30))
-    units = build_units(_records(("r1", "smg", "Radio", long_text, [])), segment_splitter(tokenizer, 64), "segment")
+    units = build_units(
+        _records(("r1", "smg", "Radio", long_text, [])), segment_splitter(tokenizer, 64), "segment"
+    ).units
     segments = units[units["kind"] == "segment"]
     token_counts = [len(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in segments["text"]]
     total = len(tokenizer(long_text, add_special_tokens=False, verbose=False)["input_ids"])
