@@ -124,34 +124,41 @@ def calibrate(study: StudyOption = Path(".")) -> None:
 def show_calibrate(ws: Workspace, summary: CalibrationSummary) -> None:
     for note in summary.notes:
         console.print(f"[yellow]note:[/] {note}")
-    publishing = ws.config.publishing
-    table = Table(
-        title=f"Publishable links: lower bound ≥ {publishing.target_precision:g} at {publishing.confidence:.0%} confidence"
-    )
-    for column in ("comparison", "target", "fit", "Brier", "ECE", "threshold", "links", "precision", "lower bound"):
-        table.add_column(column, justify="left" if column in ("comparison", "target", "fit") else "right")
-    table.add_column("expected recall", justify="right")
-    chosen = summary.publishable[summary.publishable["score"] == PROBABILITY].set_index(["comparison", "target"])
-    for fit in summary.fits.itertuples():
-        key = (fit.comparison, fit.target)
-        family = fit.family if isinstance(fit.family, str) else "–"
-        cells = _threshold_cells(chosen.loc[key]) if key in chosen.index else ["none", "", "", "", ""]
-        table.add_row(fit.comparison, fit.target, family, _share(fit.brier), _share(fit.ece), *cells)
-    console.print(table)
+    console.print(publishable_table(summary, ws.config.publishing.target_precision, ws.config.publishing.confidence))
     console.print("per model, and the whole curves: analysis/publishable.csv and analysis/precision_curves.csv")
     stdout.print(str(LINK_PROBABILITIES.location(ws)), soft_wrap=True)
 
 
+def publishable_table(summary: CalibrationSummary, target: float, confidence: float) -> Table:
+    """Per comparison × target: the calibration's fit, and the threshold on its probability that reaches
+    the target (its links, precision over its lower bound, expected recall), or "none"."""
+    table = Table(
+        title=f"Publishable links: lower bound ≥ {target:g} at {confidence:.0%} confidence",
+        caption="recall: the expected share of the candidates' positives above the threshold",
+    )
+    key_column(table, "comparison")
+    key_column(table, "target")
+    key_column(table, "fit")
+    for column in ("threshold", "links", "precision", "recall"):
+        number_column(table, column)
+    chosen = summary.publishable[summary.publishable["score"] == PROBABILITY].set_index(["comparison", "target"])
+    for fit in summary.fits.itertuples():
+        key = (fit.comparison, fit.target)
+        quality = f"{fit.family}\nBrier {fit.brier:.3f}\nECE {fit.ece:.3f}" if isinstance(fit.family, str) else "–"
+        cells = _threshold_cells(chosen.loc[key]) if key in chosen.index else ["none", "", "", ""]
+        table.add_row(fit.comparison, fit.target, quality, *cells)
+    return table
+
+
 def _threshold_cells(row: pd.Series) -> list[str]:
-    """Threshold, links, precision, lower bound and expected recall of a chosen threshold ("none" without one)."""
+    """Threshold, links, precision over its lower bound, expected recall ("none" without a threshold)."""
     if pd.isna(row["threshold"]):
-        return ["none", "", "", "", ""]
+        return ["none", "", "", ""]
     return [
         f"{row['threshold']:.3f}",
         f"{int(row['links']):,}",
-        _share(row["precision"]),
-        _share(row["lower_bound"]),
-        _share(row["expected_recall"]),
+        f"{row['precision']:.3f}\n≥ {row['lower_bound']:.3f}",
+        "–" if pd.isna(row["expected_recall"]) else f"{row['expected_recall']:.3f}",
     ]
 
 
