@@ -1,5 +1,5 @@
-"""The analysis package's stages: `analyze` (labels → tables), `evaluate` (zero-shot, retrieval)
-and `report` (the HTML page)."""
+"""The analysis package's stages: `analyze` (labels → tables), `calibrate` (link probabilities and
+publishable thresholds), `evaluate` (zero-shot, retrieval) and `report` (the HTML page)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import cast
 
 from analysis.analyze import AnalysisSummary, run_analyze
+from analysis.calibrate import CalibrationSummary, run_calibrate
 from analysis.evaluate import run_evaluate
 from analysis.logit import AnnotatorEffects
 from analysis.report import build_report
@@ -32,6 +33,11 @@ def analyze(ws: Workspace, progress: Progress, annotator_effects: Sequence[str] 
     return run_analyze(ws, [cast(AnnotatorEffects, e) for e in dict.fromkeys(annotator_effects)])
 
 
+def calibrate(ws: Workspace, progress: Progress) -> CalibrationSummary:
+    """Fit link probabilities per comparison and choose the thresholds whose precision reaches the target."""
+    return run_calibrate(ws, progress)
+
+
 def evaluate(ws: Workspace, progress: Progress, models: list[str] | None = None) -> list[Path]:
     """Zero-shot classification and retrieval on the held-out records, per model."""
     chosen = models or list(ws.config.models)
@@ -49,6 +55,19 @@ _ANALYSIS_TABLES = tuple(a for a in artifacts.REGISTRY if a.path.startswith("ana
 _EVALUATION_TABLES = tuple(a for a in artifacts.REGISTRY if a.path.startswith("analysis/") and a.verb == "evaluate")
 ANALYZE = Stage(
     "analyze", _ANALYSIS_TABLES, analyze, needs(artifacts.LABELS), always=True, errors=(AnalysisError, ArtifactError)
+)
+CALIBRATE = Stage(
+    "calibrate",
+    (
+        artifacts.LINK_PROBABILITIES,
+        artifacts.CALIBRATION,
+        artifacts.RELIABILITY,
+        artifacts.PRECISION_CURVES,
+        artifacts.PUBLISHABLE,
+    ),
+    calibrate,
+    needs(artifacts.LINKS, artifacts.LABELLED),
+    always=True,
 )
 EVALUATE = Stage(
     "evaluate",

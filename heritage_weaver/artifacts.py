@@ -563,6 +563,61 @@ LABELS_BY_ROUND = _analysis(
     "per labelling round: annotators, labelled pairs, annotations, positive share and adjudicated pairs",
     ("round", "annotators", "pairs", "annotations", "positive_share", "adjudicated"),
 )
+# -- calibrate ------------------------------------------------------------------------------------
+CALIBRATION_SECTIONS = (*ANALYSIS_SECTIONS, "publishing")
+CALIBRATION_TARGETS = ("study", "match")
+CALIBRATION_KEYS = ("comparison", "target")
+CURVE_KEYS = (*CALIBRATION_KEYS, "score")
+CURVE_VALUES = ("threshold", "links", "labelled", "unlabelled_links", "precision", "lower_bound", "ci_low", "ci_high")
+LINK_PROBABILITIES = table(
+    "analysis/link_probabilities.parquet",
+    "calibrate",
+    "per comparison, every candidate pair (a link of some model) with its calibrated probabilities",
+    ("pair_id", "comparison", "link_type", "probability", "match_probability"),
+    CALIBRATION_SECTIONS,
+)
+CALIBRATION = table(
+    "analysis/calibration.parquet",
+    "calibrate",
+    "per comparison × target: the chosen model family, its cross-validated fit and calibration",
+    (
+        *CALIBRATION_KEYS,
+        "family",
+        "pairs",
+        "folds",
+        "cv_log_loss_isotonic",
+        "cv_log_loss_logistic",
+        "brier",
+        "ece",
+        "message",
+    ),
+    CALIBRATION_SECTIONS,
+    target=CALIBRATION_TARGETS,
+)
+RELIABILITY = table(
+    "analysis/reliability.parquet",
+    "calibrate",
+    "per comparison × target: the reliability diagram of the out-of-fold probabilities",
+    (*CALIBRATION_KEYS, "bin_low", "bin_high", "pairs", "weight", "mean_probability", "observed"),
+    CALIBRATION_SECTIONS,
+    target=CALIBRATION_TARGETS,
+)
+PRECISION_CURVES = table(
+    "analysis/precision_curves.parquet",
+    "calibrate",
+    "per comparison × target × score: precision of the links above each threshold, its bounds, expected recall",
+    (*CURVE_KEYS, *CURVE_VALUES, "expected_recall"),
+    CALIBRATION_SECTIONS,
+    target=CALIBRATION_TARGETS,
+)
+PUBLISHABLE = table(
+    "analysis/publishable.parquet",
+    "calibrate",
+    "per comparison × target × score: the lowest threshold whose lower bound reaches the target precision",
+    (*CURVE_KEYS, "target_precision", "confidence", *CURVE_VALUES, "expected_recall", "message"),
+    CALIBRATION_SECTIONS,
+    target=CALIBRATION_TARGETS,
+)
 ZERO_SHOT = _analysis("zero_shot", "evaluate", "zero-shot classification per model, data and candidates")
 ZERO_SHOT_PER_NOUN = _analysis(
     "zero_shot_per_noun",

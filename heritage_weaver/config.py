@@ -350,6 +350,13 @@ class PublishingConfig(_Strict):
         }
     )
     base_uri: str | None = None
+    target_precision: float = Field(
+        default=0.9,
+        gt=0,
+        lt=1,
+        description="`hw calibrate`: the precision a published threshold's lower bound must reach",
+    )
+    confidence: float = Field(default=0.95, gt=0.5, lt=1, description="`hw calibrate`: the lower bound's confidence")
 
     @field_validator("base_uri")
     @classmethod

@@ -1,4 +1,4 @@
-"""CLI verbs of the analysis stage: `hw analyze`, `hw evaluate`, `hw report`."""
+"""CLI verbs of the analysis stage: `hw analyze`, `hw calibrate`, `hw evaluate`, `hw report`."""
 
 from __future__ import annotations
 
@@ -10,8 +10,14 @@ import typer
 from rich.table import Table
 
 from analysis.analyze import AnalysisSummary
-from analysis.stage import ANALYZE, EFFECTS, EVALUATE, REPORT
-from heritage_weaver.artifacts import PRECISION, PRECISION_DIFFERENCE, REGRESSION_COEFFICIENTS
+from analysis.calibrate import PROBABILITY, CalibrationSummary
+from analysis.stage import ANALYZE, CALIBRATE, EFFECTS, EVALUATE, REPORT
+from heritage_weaver.artifacts import (
+    LINK_PROBABILITIES,
+    PRECISION,
+    PRECISION_DIFFERENCE,
+    REGRESSION_COEFFICIENTS,
+)
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, execute, key_column, number_column, open_study, stdout, text_column
 
@@ -107,6 +113,53 @@ def _estimate(value: float, low: float, high: float) -> str:
         return "–"
     shown = f"{value:+.3f}" if value < 0 else f"{value:.3f}"
     return f"{shown}\n[{low:.2f}, {high:.2f}]"
+
+
+def calibrate(study: StudyOption = Path(".")) -> None:
+    """Fit each comparison's link probabilities and choose the thresholds that reach the target precision."""
+    workspace = open_study(study)
+    show_calibrate(workspace, execute(CALIBRATE, workspace))
+
+
+def show_calibrate(ws: Workspace, summary: CalibrationSummary) -> None:
+    for note in summary.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    console.print(publishable_table(summary, ws.config.publishing.target_precision, ws.config.publishing.confidence))
+    console.print("per model, and the whole curves: analysis/publishable.csv and analysis/precision_curves.csv")
+    stdout.print(str(LINK_PROBABILITIES.location(ws)), soft_wrap=True)
+
+
+def publishable_table(summary: CalibrationSummary, target: float, confidence: float) -> Table:
+    """Per comparison × target: the calibration's fit, and the threshold on its probability that reaches
+    the target (its links, precision over its lower bound, expected recall), or "none"."""
+    table = Table(
+        title=f"Publishable links: lower bound ≥ {target:g} at {confidence:.0%} confidence",
+        caption="recall: the expected share of the candidates' positives above the threshold",
+    )
+    key_column(table, "comparison")
+    key_column(table, "target")
+    key_column(table, "fit")
+    for column in ("threshold", "links", "precision", "recall"):
+        number_column(table, column)
+    chosen = summary.publishable[summary.publishable["score"] == PROBABILITY].set_index(["comparison", "target"])
+    for fit in summary.fits.itertuples():
+        key = (fit.comparison, fit.target)
+        quality = f"{fit.family}\nBrier {fit.brier:.3f}\nECE {fit.ece:.3f}" if isinstance(fit.family, str) else "–"
+        cells = _threshold_cells(chosen.loc[key]) if key in chosen.index else ["none", "", "", ""]
+        table.add_row(fit.comparison, fit.target, quality, *cells)
+    return table
+
+
+def _threshold_cells(row: pd.Series) -> list[str]:
+    """Threshold, links, precision over its lower bound, expected recall ("none" without a threshold)."""
+    if pd.isna(row["threshold"]):
+        return ["none", "", "", ""]
+    return [
+        f"{row['threshold']:.3f}",
+        f"{int(row['links']):,}",
+        f"{row['precision']:.3f}\n≥ {row['lower_bound']:.3f}",
+        "–" if pd.isna(row["expected_recall"]) else f"{row['expected_recall']:.3f}",
+    ]
 
 
 def evaluate(

@@ -6,7 +6,7 @@ in its own package (`<package>/stage.py`, the core's in heritage_weaver/stages.p
 
 from __future__ import annotations
 
-from analysis.stage import ANALYZE, EVALUATE, REPORT
+from analysis.stage import ANALYZE, CALIBRATE, EVALUATE, REPORT
 from annotation.stage import EXPORT, PULL, PUSH, SIMULATE_LABELS
 from embeddings.stage import EMBED, INDEX_STAGE
 from heritage_weaver.stages import FETCH_IMAGES, INGEST, Stage
@@ -28,6 +28,7 @@ STAGES: tuple[Stage, ...] = (
     PULL,
     EXPORT,
     ANALYZE,
+    CALIBRATE,
     EVALUATE,
     PREDICT,
     REPORT,

@@ -29,6 +29,7 @@ VERBS: dict[str, Verb] = {
     "pull": Verb(annotation.pull, annotation.show_pull),
     "export": Verb(None, annotation.show_export),
     "analyze": Verb(analysis.analyze, analysis.show_analyze),
+    "calibrate": Verb(analysis.calibrate, analysis.show_calibrate),
     "evaluate": Verb(analysis.evaluate, analysis.show_evaluate),
     "predict": Verb(prediction.predict, prediction.show_predict),
     "report": Verb(analysis.report, analysis.show_report),

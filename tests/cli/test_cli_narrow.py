@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from analysis.analyze import run_analyze
+from analysis.calibrate import run_calibrate
 from embeddings.index import build_indexes
 from embeddings.search import search
 from embeddings.stage import run_embed
@@ -27,7 +28,7 @@ from heritage_weaver.artifacts import PRECISION, PRECISION_DIFFERENCE, REGRESSIO
 from heritage_weaver.ingest import ingest_collections
 from heritage_weaver.progress import SILENT
 from heritage_weaver.workspace import Workspace
-from hw_cli.analysis import coefficient_table, precision_table
+from hw_cli.analysis import coefficient_table, precision_table, publishable_table
 from hw_cli.embeddings import IMAGE_COLUMN_WIDTH, search_table
 from hw_cli.ingest_tables import ingest_tables
 from hw_cli.sampler import links_table
@@ -129,3 +130,17 @@ def test_regression_and_precision_tables_at_80_columns(tmp_path: Path):
     assert_readable(coefficients)
     lines = assert_readable(precision)
     assert sum("image-image" in line for line in lines) == 3
+
+
+def test_the_publishable_links_table_at_80_columns(tmp_path: Path):
+    ws = write_study(tmp_path / "study", analysis="permutations = 0")
+    with ws.path("study.toml").open("a", encoding="utf-8") as config:
+        config.write("\n[publishing]\ntarget_precision = 0.3\n")  # low enough for the fixture's labels
+    ws = Workspace.open(ws.root)
+    batches = make_batches(seed=1, overlap=6)
+    write_annotation_inputs(ws, batches, simulate_labels(batches, {"base": -0.3, "ft-best": 1.2, "ft-last": 0.6}, 2))
+    write_links(ws, batches, unlabelled=40)
+    run_analyze(ws, ["none"])
+    summary = run_calibrate(ws, SILENT)
+    lines = assert_readable(publishable_table(summary, 0.3, 0.95))
+    assert sum("image-image" in line for line in lines) == 2 and any("≥" in line for line in lines)

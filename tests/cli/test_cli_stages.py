@@ -20,6 +20,7 @@ def test_plan_after_ingest(study_copy: Workspace):
     assert states["sample"] == "needs embeddings/{model}/units.parquet"
     assert states["push"] == "needs sampler/batches/{annotator}.parquet"
     assert states["analyze"] == "needs annotation/labels.parquet"
+    assert states["calibrate"] == "needs sampler/links.parquet, analysis/labelled.parquet"
     assert states["predict"] == "needs training/split.parquet, embeddings/{model}/units.parquet"
     assert states["report"] == "ready"
     assert list(states) == [
@@ -34,6 +35,7 @@ def test_plan_after_ingest(study_copy: Workspace):
         "simulate-labels",
         "pull",
         "analyze",
+        "calibrate",
         "evaluate",
         "predict",
         "report",

@@ -24,6 +24,7 @@ STAGES = [
     "export",
     "simulate-labels (offline)",
     "analyze",
+    "calibrate",
     "evaluate",
     "predict",
     "report",

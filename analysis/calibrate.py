@@ -1,0 +1,233 @@
+"""`hw calibrate`: the labelled sample + the sampler's links → link probabilities and publishable thresholds.
+
+Per comparison the candidate set is every pair some model links in it (`sampler/links.parquet`);
+its strata are the pairs' link types in the comparison, and candidates in an agreement pattern the
+sampler does not sample form one more stratum, `<comparison>/unsampled`, which never has labels (its
+links count at their worst in every bound). The labelled pairs are the analysis's (`hw analyze`),
+each with its outcome under two targets: the study's binarisation (`[analysis] positive_labels`)
+and `match` (same or similar object). Per comparison and target the stage fits the calibration
+(analysis.calibration), writes every candidate's probability, and for the probability and for each
+model's own score over its links, the precision curve and the lowest threshold whose lower bound
+reaches `[publishing] target_precision` (analysis.thresholds).
+
+The probability is fitted on the same labelled pairs that then bound its precision, so its ordering
+(and the threshold grid) is not quite label-free, as analysis.thresholds asks. The slow simulation in
+tests/analysis/test_analysis_thresholds.py runs exactly this pipeline: over 200 studies the chosen
+threshold fell below the target in 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from analysis import calibration, thresholds
+from analysis.design import link_column
+from analysis.tables import write_result
+from heritage_weaver import artifacts
+from heritage_weaver.config import StudyConfig
+from heritage_weaver.progress import Progress
+from heritage_weaver.workspace import Workspace
+
+PROBABILITY = "probability"
+"""The `score` of the curves and thresholds on the calibrated probability (the others are model names)."""
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """One comparison's candidate pairs: ids, (pairs × models) scores and flags, and strata."""
+
+    comparison: str
+    pair_ids: pd.Index
+    scores: np.ndarray
+    flags: np.ndarray
+    link_types: pd.Series
+    strata: np.ndarray
+
+    @classmethod
+    def of(cls, links: pd.DataFrame, comparison: str, models: list[str]) -> Candidates:
+        linked = links[[link_column(comparison, m) for m in models]].fillna(False).astype(bool).any(axis=1)
+        rows = links.loc[linked].reset_index(drop=True)
+        scores, flags = calibration.comparison_features(rows, comparison, models)
+        link_types = calibration.stratum_of(rows["link_types"], comparison)
+        strata = link_types.fillna(f"{comparison}/unsampled").to_numpy(dtype=str)
+        return cls(comparison, pd.Index(rows["pair_id"]), scores, flags, link_types, strata)
+
+    def populations(self) -> dict[str, int]:
+        names, sizes = np.unique(self.strata, return_counts=True)
+        return dict(zip(names.tolist(), sizes.tolist(), strict=True))
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """The labelled candidates of one comparison under one target: their rows in `Candidates`, outcomes, weights."""
+
+    rows: np.ndarray
+    outcomes: np.ndarray
+    weights: np.ndarray
+
+    @classmethod
+    def of(cls, candidates: Candidates, outcomes: pd.DataFrame) -> Labelled:
+        sampled = calibration.stratum_of(outcomes["link_types"], candidates.comparison).notna().to_numpy()
+        rows = candidates.pair_ids.get_indexer(outcomes.loc[sampled, "pair_id"])
+        found = rows >= 0
+        rows = rows[found]
+        weights = calibration.inverse_inclusion_weights(candidates.strata[rows], candidates.populations())
+        return cls(rows, outcomes.loc[sampled, "outcome"].to_numpy(dtype=float)[found], weights)
+
+
+@dataclass
+class CalibrationSummary:
+    fits: pd.DataFrame
+    publishable: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def _score_sources(
+    candidates: Candidates, probability: np.ndarray | None, models: list[str]
+) -> Iterator[tuple[str, np.ndarray]]:
+    """(score name, each candidate's score; NaN where the candidate is not among that score's links)."""
+    if probability is not None:
+        yield PROBABILITY, probability
+    for m, model in enumerate(models):
+        yield model, np.where(candidates.flags[:, m], candidates.scores[:, m], np.nan)
+
+
+def _threshold_rows(
+    candidates: Candidates, labelled: Labelled, score: np.ndarray, probability: np.ndarray | None, config: StudyConfig
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """The precision curve of one score, with expected recall, and the chosen row (or why there is none)."""
+    publishing = config.publishing
+    members = np.isfinite(score)
+    in_sample = members[labelled.rows]
+    sample = thresholds.StratifiedSample(
+        score[members],
+        candidates.strata[members],
+        score[labelled.rows[in_sample]],
+        candidates.strata[labelled.rows[in_sample]],
+        labelled.outcomes[in_sample],
+    )
+    grid = thresholds.threshold_grid(score[members])
+    curve = thresholds.precision_curve(sample, grid, publishing.confidence)
+    recall = np.full(len(grid), np.nan)
+    if probability is not None:
+        recall = thresholds.expected_recall(probability, score, grid)["expected_recall"].to_numpy()
+    curve["expected_recall"] = recall
+    row = thresholds.choose_threshold(curve, publishing.target_precision)
+    chosen: dict[str, object] = {"target_precision": publishing.target_precision, "confidence": publishing.confidence}
+    if row is None:
+        chosen |= {c: np.nan for c in (*artifacts.CURVE_VALUES, "expected_recall")}
+        chosen["message"] = (
+            f"no threshold with {thresholds.DEFAULT_MIN_LABELLED} or more labelled pairs above it has a "
+            f"lower bound of {publishing.target_precision}"
+        )
+    else:
+        chosen |= curve.iloc[row].to_dict() | {"message": ""}
+    return curve, chosen
+
+
+@dataclass
+class Tables:
+    """The rows every comparison adds to the stage's tables."""
+
+    fits: list[dict[str, object]] = field(default_factory=list)
+    publishable: list[dict[str, object]] = field(default_factory=list)
+    reliability: list[pd.DataFrame] = field(default_factory=list)
+    curves: list[pd.DataFrame] = field(default_factory=list)
+    probabilities: list[pd.DataFrame] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add_comparison(
+        self, candidates: Candidates, outcomes: dict[str, pd.DataFrame], models: list[str], config: StudyConfig
+    ) -> None:
+        columns: dict[str, object] = {
+            "pair_id": candidates.pair_ids,
+            "comparison": candidates.comparison,
+            "link_type": candidates.link_types.to_numpy(),
+        }
+        for target in artifacts.CALIBRATION_TARGETS:
+            keys: dict[str, object] = {"comparison": candidates.comparison, "target": target}
+            sample = Labelled.of(candidates, outcomes[target])
+            probability, fit, reliability = _fit(candidates, sample, config.study.seed)
+            self.fits.append(keys | fit)
+            if reliability is not None:
+                self.reliability.append(reliability.assign(**keys))
+            else:
+                self.notes.append(f"{candidates.comparison}, {target}: no calibration: {fit['message']}")
+            columns[PROBABILITY if target == "study" else "match_probability"] = (
+                probability if probability is not None else np.full(len(candidates.pair_ids), np.nan)
+            )
+            for name, score in _score_sources(candidates, probability, models):
+                if not np.isfinite(score).any():
+                    message = f"{name} has no links in {candidates.comparison}"
+                    self.publishable.append(keys | {"score": name, "message": message})
+                    continue
+                curve, row = _threshold_rows(candidates, sample, score, probability, config)
+                self.curves.append(curve.assign(**keys, score=name))
+                self.publishable.append(keys | {"score": name} | row)
+        self.probabilities.append(pd.DataFrame(columns))
+
+
+def run_calibrate(ws: Workspace, progress: Progress) -> CalibrationSummary:
+    config = ws.config
+    models = list(config.models)
+    comparisons = [c.name for c in config.comparisons]
+    flags = [link_column(c, m) for c in comparisons for m in models]
+    scores = [calibration.score_column(c, m) for c in comparisons for m in models]
+    links = artifacts.LINKS.read(ws, columns=["pair_id", "link_types", *flags, *scores])
+    labelled = artifacts.LABELLED.read(ws)
+    positives = {"study": config.analysis.positive_labels, "match": list(calibration.MATCH_LABELS)}
+    outcomes = {target: calibration.target_outcomes(labelled, labels) for target, labels in positives.items()}
+    tables = Tables()
+    advance = progress.task("calibrate", len(comparisons), "comparisons")
+    for comparison in comparisons:
+        tables.add_comparison(Candidates.of(links, comparison, models), outcomes, models, config)
+        advance(1)
+    missing = set(outcomes["study"]["pair_id"]) - set(links["pair_id"])
+    missing -= set(labelled.loc[labelled["is_control"].astype(bool), "pair_id"])
+    if missing:
+        tables.notes.append(f"{len(missing)} labelled pair(s) are not in {artifacts.LINKS.path} and are left out")
+    inputs = [artifacts.LINKS, artifacts.LABELLED]
+    details = {"seed": config.study.seed, "target_precision": config.publishing.target_precision}
+    artifacts.LINK_PROBABILITIES.write(ws, pd.concat(tables.probabilities, ignore_index=True), inputs, **details)
+    frames = {
+        artifacts.CALIBRATION: pd.DataFrame(tables.fits),
+        artifacts.RELIABILITY: pd.concat(tables.reliability, ignore_index=True) if tables.reliability else None,
+        artifacts.PRECISION_CURVES: pd.concat(tables.curves, ignore_index=True) if tables.curves else None,
+        artifacts.PUBLISHABLE: pd.DataFrame(tables.publishable),
+    }
+    written = {}
+    for artifact, frame in frames.items():
+        written[artifact] = (frame if frame is not None else pd.DataFrame()).reindex(columns=list(artifact.columns))
+        write_result(ws, artifact, written[artifact], inputs, **details)
+    return CalibrationSummary(written[artifacts.CALIBRATION], written[artifacts.PUBLISHABLE], tables.notes)
+
+
+def _fit(
+    candidates: Candidates, sample: Labelled, seed: int
+) -> tuple[np.ndarray | None, dict[str, object], pd.DataFrame | None]:
+    """Every candidate's probability, the fit's row and its reliability diagram; or None, the reason, None."""
+    try:
+        fitted = calibration.calibrate(
+            candidates.scores,
+            candidates.scores[sample.rows],
+            candidates.flags[sample.rows],
+            sample.outcomes,
+            sample.weights,
+            seed=seed,
+        )
+    except calibration.CalibrationError as error:
+        return None, {"pairs": len(sample.rows), "message": str(error)}, None
+    row: dict[str, object] = {
+        "family": fitted.model.family,
+        "pairs": fitted.pairs,
+        "folds": fitted.folds,
+        **{f"cv_log_loss_{family}": loss for family, loss in fitted.cv_log_loss.items()},
+        "brier": fitted.brier,
+        "ece": fitted.ece,
+        "message": "",
+    }
+    return fitted.model.predict(candidates.scores, candidates.flags), row, fitted.reliability
