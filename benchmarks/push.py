@@ -135,11 +135,12 @@ def run_layout(root: Path, args: argparse.Namespace, annotators: list[str], shar
         )
         started = time.perf_counter()
         again = push(workspace)
-        print(f"[{name}] re-push, nothing missing: {sum(r.created for r in again)} created in {time.perf_counter() - started:.2f} s")
+        print(
+            f"[{name}] re-push, nothing missing: {sum(r.created for r in again)} created in {time.perf_counter() - started:.2f} s"
+        )
         after = _memory(workspace, started_desks)
         print(
-            f"[{name}] resident memory per server, MiB: idle {idle}, after the push {after}; "
-            f"in all {sum(after):,} MiB"
+            f"[{name}] resident memory per server, MiB: idle {idle}, after the push {after}; in all {sum(after):,} MiB"
         )
         with sqlite3.connect(LEDGER.location(workspace)) as db:
             print(f"[{name}] ledger tasks: {db.execute('SELECT COUNT(*) FROM tasks').fetchone()[0]:,}")

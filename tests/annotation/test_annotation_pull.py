@@ -133,7 +133,9 @@ def test_cli_check_push_pull_and_status(study, label_studio, monkeypatch):
 
 def test_watch_pulls_on_a_schedule_and_each_pull_snapshots_every_desk(study):
     push(study)
-    watched = CliRunner().invoke(app, ["annotation", "watch", "--every", "1s", "--times", "2", "--study", str(study.root)])
+    watched = CliRunner().invoke(
+        app, ["annotation", "watch", "--every", "1s", "--times", "2", "--study", str(study.root)]
+    )
     assert watched.exit_code == 0, watched.output
     assert watched.output.count("pull 1:") == 1 and watched.output.count("pull 2:") == 1
     for desk in ("A01", "A02"):
