@@ -32,8 +32,7 @@ from heritage_weaver.config import StudyConfig
 from heritage_weaver.progress import Progress
 from heritage_weaver.workspace import Workspace
 
-PROBABILITY = "probability"
-"""The `score` of the curves and thresholds on the calibrated probability (the others are model names)."""
+PROBABILITY = artifacts.PROBABILITY_SCORE
 
 
 @dataclass(frozen=True)

@@ -568,6 +568,7 @@ CALIBRATION_SECTIONS = (*ANALYSIS_SECTIONS, "publishing")
 CALIBRATION_TARGETS = ("study", "match")
 CALIBRATION_KEYS = ("comparison", "target")
 CURVE_KEYS = (*CALIBRATION_KEYS, "score")
+PROBABILITY_SCORE = "probability"  # the `score` of the calibrated probability's rows (the others are model names)
 CURVE_VALUES = ("threshold", "links", "labelled", "unlabelled_links", "precision", "lower_bound", "ci_low", "ci_high")
 LINK_PROBABILITIES = table(
     "analysis/link_probabilities.parquet",
@@ -727,6 +728,16 @@ PUBLISHED_TURTLE = table(
 )
 PUBLISHED_JSONLD = table(
     "publishing/links.jsonld", "export-links", "the verified links as RDF (JSON-LD)", sections=PUBLISHING_SECTIONS
+)
+PUBLISHED_CALIBRATED = table(
+    "publishing/calibrated_links.parquet",
+    "export-links",
+    "`--precision`: one row per comparison and unjudged link above its publishable threshold, with its probability",
+    ("pair_id", "comparison", "record_a", "record_b", "relation", "probability", "threshold", "set_lower_bound"),
+    PUBLISHING_SECTIONS,
+)
+PUBLISHED_CALIBRATED_CSV = table(
+    "publishing/calibrated_links.csv", "export-links", "the calibrated links as CSV", sections=PUBLISHING_SECTIONS
 )
 
 REGISTRY: tuple[Artifact, ...] = tuple(value for value in globals().values() if isinstance(value, Artifact))

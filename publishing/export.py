@@ -15,6 +15,9 @@ from heritage_weaver.artifacts import (
     BATCH,
     LABEL_VALUES,
     LABELS,
+    LINK_PROBABILITIES,
+    PUBLISHED_CALIBRATED,
+    PUBLISHED_CALIBRATED_CSV,
     PUBLISHED_CSV,
     PUBLISHED_JSONLD,
     PUBLISHED_LINKS,
@@ -23,6 +26,8 @@ from heritage_weaver.artifacts import (
     round_batches,
 )
 from heritage_weaver.workspace import Workspace
+from publishing.calibrated import LEADING as CALIBRATED_LEADING
+from publishing.calibrated_export import CalibratedExport, calibrated_export
 from publishing.links import LinkTable, link_table
 from publishing.rdf import Provenance, build_graph, serialise
 from publishing.uris import record_templates, study_base
@@ -39,13 +44,17 @@ class Export:
     paths: dict[str, Path]  # format → file written
     triples: int
     validated: bool  # checked against the SHACL shapes (and conforming)
+    calibrated: CalibratedExport | None = None  # with `precision`: the links published by calibration
 
 
-def export_links(ws: Workspace, validate: bool = False) -> Export:
-    """Write publishing/links.{csv,parquet,ttl,jsonld} and note them in the manifest.
+def export_links(ws: Workspace, validate: bool = False, precision: float | None = None) -> Export:
+    """Write publishing/links.{csv,parquet,ttl,jsonld} and calibrated_links.{csv,parquet}; note them in the manifest.
 
     With `validate`, the graph is first checked against the SHACL shapes; if it does not conform,
-    nothing is written and the error carries pyshacl's report.
+    nothing is written and the error carries pyshacl's report. With `precision` (which must be
+    `[publishing] target_precision`, the target `hw calibrate` chose at), the unjudged links above each
+    comparison's publishable threshold join the RDF as calibrated links (publishing.calibrated_rdf)
+    and fill calibrated_links; without it that table is empty and the rest is as before.
     """
     config = ws.config
     unknown = sorted(set(config.publishing.relations) - set(LABEL_VALUES))
@@ -81,15 +90,29 @@ def export_links(ws: Workspace, validate: bool = False) -> Export:
         models=dict(config.models),
         comparisons={c.name: (c.modality_a, c.modality_b, c.aggregation) for c in config.comparisons},
         thresholds=thresholds,
-        sampled_at=_written_at(ws, THRESHOLDS.path),
+        sampled_at=written_at(ws, THRESHOLDS.path),
     )
     graph = build_graph(table.links, judged, provenance)
+    calibrated = None
+    if precision is not None:
+        try:
+            calibrated = calibrated_export(
+                ws,
+                precision,
+                set(decided["pair_id"]),
+                thresholds,
+                graph,
+                provenance,
+                written_at(ws, LINK_PROBABILITIES.path),
+            )
+        except ValueError as error:
+            raise ExportError(str(error)) from error
     if validate:
         conforms, report = validate_graph(graph)
         if not conforms:
             raise ExportError(f"the RDF does not conform to {shapes_path().name}; nothing was written:\n{report}")
-    inputs = [LABELS, THRESHOLDS, *batches]
-    details = {"links": len(table.links), "triples": len(graph)}
+    inputs = [LABELS, THRESHOLDS, *batches, *(calibrated.inputs if calibrated else ())]
+    details = {"links": len(table.links), "triples": len(graph), "precision": precision}
     with atomic.atomic_path(PUBLISHED_CSV.location(ws)) as temporary:
         table.links.to_csv(temporary, index=False)
     for artifact, name in ((PUBLISHED_TURTLE, "turtle"), (PUBLISHED_JSONLD, "json-ld")):
@@ -97,6 +120,11 @@ def export_links(ws: Workspace, validate: bool = False) -> Export:
     for artifact in (PUBLISHED_CSV, PUBLISHED_TURTLE, PUBLISHED_JSONLD):
         artifact.record(ws, inputs, **details)
     PUBLISHED_LINKS.write(ws, table.links, inputs, **details)
+    rows = calibrated.links if calibrated else pd.DataFrame(columns=list(CALIBRATED_LEADING))
+    with atomic.atomic_path(PUBLISHED_CALIBRATED_CSV.location(ws)) as temporary:
+        rows.to_csv(temporary, index=False)
+    PUBLISHED_CALIBRATED_CSV.record(ws, inputs, **details)
+    PUBLISHED_CALIBRATED.write(ws, rows, inputs, **details)
     paths = {
         name: a.location(ws)
         for name, a in (
@@ -104,9 +132,11 @@ def export_links(ws: Workspace, validate: bool = False) -> Export:
             ("parquet", PUBLISHED_LINKS),
             ("turtle", PUBLISHED_TURTLE),
             ("json-ld", PUBLISHED_JSONLD),
+            ("calibrated csv", PUBLISHED_CALIBRATED_CSV),
+            ("calibrated parquet", PUBLISHED_CALIBRATED),
         )
     }
-    return Export(table, paths, len(graph), validate)
+    return Export(table, paths, len(graph), validate, calibrated)
 
 
 def shapes_path() -> Path:
@@ -122,6 +152,6 @@ def validate_graph(graph: Graph) -> tuple[bool, str]:
     return bool(conforms), str(text)
 
 
-def _written_at(ws: Workspace, relative: str) -> datetime | None:
+def written_at(ws: Workspace, relative: str) -> datetime | None:
     entry = ws.manifest().get(relative)
     return datetime.fromisoformat(entry["time"]) if entry and entry.get("time") else None

@@ -49,6 +49,13 @@ def score_keys(pairs: pd.DataFrame) -> list[tuple[str, str]]:
     return [tuple(column.split(".", 2)[1:]) for column in pairs.columns if column.startswith("score.")]
 
 
+def model_thresholds(thresholds: pd.DataFrame) -> pd.Series:
+    """Each (comparison, model)'s score threshold; NaN under the top-k rule (a link was among a record's
+    k best, it reached no threshold)."""
+    indexed = thresholds.set_index(["comparison", "model"])
+    return indexed["threshold"].where(indexed["rule"] == "percentile")
+
+
 def link_table(
     study: str,
     verdicts: pd.DataFrame,
@@ -78,10 +85,7 @@ def link_table(
     links["linked_by"] = (
         [";".join(f"{c}/{m}" for (c, m), on in zip(keys, row) if on) for row in zip(*flags)] if keys else ""
     )
-    # under the top-k rule a link was among a record's k best, it reached no threshold
-    limit = thresholds.set_index(["comparison", "model"])["threshold"].where(
-        thresholds.set_index(["comparison", "model"])["rule"] == "percentile"
-    )
+    limit = model_thresholds(thresholds)
     per_model = {}
     for c, m in keys:
         per_model[f"score.{c}.{m}"] = links[f"score.{c}.{m}"].astype("float64")

@@ -52,7 +52,7 @@ def build_graph(links: pd.DataFrame, judged: pd.DataFrame, provenance: Provenanc
     graph = Graph()
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace)
-    ids = _Ids(provenance.base)
+    ids = Ids(provenance.base)
     study = ids("study")
     graph.add((study, RDF.type, HW.Study))
     graph.add((study, RDF.type, PROV.Entity))
@@ -75,7 +75,7 @@ def build_graph(links: pd.DataFrame, judged: pd.DataFrame, provenance: Provenanc
         graph.add((node, HW.decision, Literal(link["decision"])))
         graph.add((node, HW.annotatorCount, Literal(int(link["n_annotators"]))))
         if pd.notna(link["agreement"]):
-            graph.add((node, HW.agreement, _decimal(link["agreement"])))
+            graph.add((node, HW.agreement, decimal_literal(link["agreement"])))
         verification = ids("link", link["pair_id"], "verification")
         graph.add((node, PROV.wasGeneratedBy, verification))
         _add_verification(graph, ids, verification, link, by_pair.get(link["pair_id"]))
@@ -84,13 +84,13 @@ def build_graph(links: pd.DataFrame, judged: pd.DataFrame, provenance: Provenanc
             candidate = ids("link", link["pair_id"], "candidate", comparison, model)
             graph.add((node, PROV.wasDerivedFrom, candidate))
             graph.add((verification, PROV.used, candidate))
-            _add_candidate(graph, ids, candidate, sampling, comparison, model, link, settings.loc[(comparison, model)])
+            add_candidate(graph, ids, candidate, sampling, comparison, model, link, settings.loc[(comparison, model)])
     return graph
 
 
-def _add_candidate(
+def add_candidate(
     graph: Graph,
-    ids: _Ids,
+    ids: Ids,
     candidate: URIRef,
     sampling: URIRef,
     comparison: str,
@@ -103,18 +103,18 @@ def _add_candidate(
     graph.add((candidate, PROV.wasGeneratedBy, sampling))
     graph.add((candidate, PROV.wasAttributedTo, ids("model", model)))
     graph.add((candidate, HW.comparison, ids("comparison", comparison)))
-    graph.add((candidate, HW.score, _decimal(link[f"score.{comparison}.{model}"])))
+    graph.add((candidate, HW.score, decimal_literal(link[f"score.{comparison}.{model}"])))
     graph.add((candidate, HW.linkRule, Literal(str(setting["rule"]))))
     if setting["rule"] == "top_k":
         graph.add((candidate, HW.topK, Literal(int(setting["top_k"]))))
         graph.add((candidate, HW.direction, Literal(str(setting["direction"]))))
         return
-    graph.add((candidate, HW.threshold, _decimal(link[f"threshold.{comparison}.{model}"])))
-    graph.add((candidate, HW.percentile, _decimal(setting["percentile"])))
+    graph.add((candidate, HW.threshold, decimal_literal(link[f"threshold.{comparison}.{model}"])))
+    graph.add((candidate, HW.percentile, decimal_literal(setting["percentile"])))
     graph.add((candidate, HW.percentileMode, Literal(str(setting["mode"]))))
 
 
-class _Ids:
+class Ids:
     def __init__(self, base: str) -> None:
         self.base = base
 
@@ -122,7 +122,7 @@ class _Ids:
         return URIRef(self.base + "/".join(quote(str(p), safe="") for p in parts))
 
 
-def _add_sampling(graph: Graph, ids: _Ids, sampling: URIRef, study: URIRef, provenance: Provenance) -> None:
+def _add_sampling(graph: Graph, ids: Ids, sampling: URIRef, study: URIRef, provenance: Provenance) -> None:
     for kind in (PROV.Activity, HW.Sampling):
         graph.add((sampling, RDF.type, kind))
     graph.add((sampling, DCTERMS.isPartOf, study))
@@ -143,7 +143,7 @@ def _add_sampling(graph: Graph, ids: _Ids, sampling: URIRef, study: URIRef, prov
         graph.add((comparison, HW.aggregation, Literal(aggregation)))
 
 
-def _add_verification(graph: Graph, ids: _Ids, verification: URIRef, link: dict, judged: pd.DataFrame | None) -> None:
+def _add_verification(graph: Graph, ids: Ids, verification: URIRef, link: dict, judged: pd.DataFrame | None) -> None:
     for kind in (PROV.Activity, HW.Verification):
         graph.add((verification, RDF.type, kind))
     times = []
@@ -154,7 +154,7 @@ def _add_verification(graph: Graph, ids: _Ids, verification: URIRef, link: dict,
             graph.add((judgement, RDF.type, kind))
         graph.add((judgement, PROV.wasAssociatedWith, annotator))
         graph.add((judgement, HW.label, Literal(row.label)))
-        graph.add((judgement, PROV.endedAtTime, _time(row.labelled_at)))
+        graph.add((judgement, PROV.endedAtTime, time_literal(row.labelled_at)))
         graph.add((verification, PROV.wasInformedBy, judgement))
         graph.add((verification, PROV.wasAssociatedWith, annotator))
         times.append(pd.Timestamp(row.labelled_at))
@@ -163,8 +163,8 @@ def _add_verification(graph: Graph, ids: _Ids, verification: URIRef, link: dict,
         graph.add((verification, PROV.wasAssociatedWith, adjudicator))
         times.append(pd.Timestamp(link["adjudicated_at"]))
     if times:
-        graph.add((verification, PROV.startedAtTime, _time(min(times))))
-        graph.add((verification, PROV.endedAtTime, _time(max(times))))
+        graph.add((verification, PROV.startedAtTime, time_literal(min(times))))
+        graph.add((verification, PROV.endedAtTime, time_literal(max(times))))
 
 
 def _person(graph: Graph, node: URIRef, name: str) -> URIRef:
@@ -174,12 +174,12 @@ def _person(graph: Graph, node: URIRef, name: str) -> URIRef:
     return node
 
 
-def _decimal(value: float) -> Literal:
+def decimal_literal(value: float) -> Literal:
     """An exact xsd:decimal of a float (rdflib writes xsd:double in Turtle with only 6 digits)."""
     return Literal(format(Decimal(repr(float(value))), "f"), datatype=XSD.decimal)
 
 
-def _time(value) -> Literal:
+def time_literal(value) -> Literal:
     stamp = pd.Timestamp(value)
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
     return Literal(stamp.to_pydatetime(), datatype=XSD.dateTime)

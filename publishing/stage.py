@@ -1,9 +1,11 @@
-"""The publishing package's stage: `export-links` (verified links as tables and RDF)."""
+"""The publishing package's stage: `export-links` (verified links, and with `--precision` calibrated ones, as tables and RDF)."""
 
 from __future__ import annotations
 
 from heritage_weaver.artifacts import (
     LABELS,
+    PUBLISHED_CALIBRATED,
+    PUBLISHED_CALIBRATED_CSV,
     PUBLISHED_CSV,
     PUBLISHED_JSONLD,
     PUBLISHED_LINKS,
@@ -17,13 +19,20 @@ from publishing.export import Export, ExportError, export_links
 from publishing.verdicts import LabelError
 
 
-def _export(ws: Workspace, progress: Progress, validate: bool = False) -> Export:
-    return export_links(ws, validate)
+def _export(ws: Workspace, progress: Progress, validate: bool = False, precision: float | None = None) -> Export:
+    return export_links(ws, validate, precision)
 
 
 EXPORT_LINKS = Stage(
     "export-links",
-    (PUBLISHED_LINKS, PUBLISHED_CSV, PUBLISHED_TURTLE, PUBLISHED_JSONLD),
+    (
+        PUBLISHED_LINKS,
+        PUBLISHED_CSV,
+        PUBLISHED_TURTLE,
+        PUBLISHED_JSONLD,
+        PUBLISHED_CALIBRATED,
+        PUBLISHED_CALIBRATED_CSV,
+    ),
     _export,
     needs(LABELS),
     always=True,

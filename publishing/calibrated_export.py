@@ -1,0 +1,77 @@
+"""`hw export-links --precision`: read `hw calibrate`'s tables, build the calibrated links, add them to the graph."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+from rdflib import Graph
+
+from heritage_weaver.artifacts import (
+    CALIBRATION,
+    LINK_PROBABILITIES,
+    LINKS,
+    PUBLISHABLE,
+    Artifact,
+)
+from heritage_weaver.workspace import Workspace
+from publishing.calibrated import calibrated_links, calibrated_relation, publishable_sets
+from publishing.calibrated_rdf import Calibration, add_calibrated
+from publishing.rdf import Provenance
+from publishing.uris import record_templates
+
+
+@dataclass(frozen=True)
+class CalibratedExport:
+    links: pd.DataFrame  # publishing.calibrated columns
+    sets: pd.DataFrame  # one row per comparison (publishing.calibrated SET_COLUMNS)
+    inputs: tuple[Artifact, ...]
+
+
+def calibrated_export(
+    ws: Workspace,
+    precision: float,
+    judged_pairs: set[str],
+    thresholds: pd.DataFrame,
+    graph: Graph,
+    provenance: Provenance,
+    calibrated_at: datetime | None,
+) -> CalibratedExport:
+    """The calibrated links at `precision`, added to `graph`; ValueError when `precision` is not the
+    target `hw calibrate` chose its thresholds at."""
+    config = ws.config
+    publishable = PUBLISHABLE.read(ws)
+    targets = sorted(set(publishable["target_precision"].dropna()))
+    if not targets or any(not math.isclose(precision, t) for t in targets):
+        chosen_at = ", ".join(f"{t:g}" for t in targets) or "no target"
+        raise ValueError(
+            f"{PUBLISHABLE.path} holds thresholds for a precision of {chosen_at}, not {precision:g}: set "
+            f"[publishing] target_precision = {precision:g} and run `hw calibrate` again"
+        )
+    comparisons = [c.name for c in config.comparisons]
+    sets = publishable_sets(publishable, comparisons)
+    models = list(config.models)
+    candidate_columns = [f"{kind}.{c}.{m}" for c in comparisons for m in models for kind in ("link", "score")]
+    candidates = LINKS.read(
+        ws, columns=["pair_id", "record_a", "collection_a", "record_b", "collection_b", *candidate_columns]
+    )
+    probabilities = LINK_PROBABILITIES.read(ws, columns=["pair_id", "comparison", "probability"])
+    relation = calibrated_relation(config.analysis.positive_labels, dict(config.publishing.relations))
+    links = calibrated_links(
+        config.study.name,
+        sets,
+        probabilities,
+        candidates,
+        judged_pairs,
+        thresholds,
+        record_templates(config),
+        relation,
+    )
+    counts = links["comparison"].value_counts()
+    sets["calibrated_links"] = sets["comparison"].map(counts).fillna(0).astype("int64")
+    fits = CALIBRATION.read(ws)
+    calibration = Calibration(sets, fits[fits["target"] == "study"], len(judged_pairs), calibrated_at)
+    add_calibrated(graph, links, calibration, provenance)
+    return CalibratedExport(links, sets, (PUBLISHABLE, CALIBRATION, LINK_PROBABILITIES, LINKS))
