@@ -44,8 +44,6 @@ def show_export_links(workspace: Workspace, export: Export) -> None:
     for label, count in sorted(export.table.unmapped.items()):
         summary.add_row(f"(not exported: {label})", f"{count:,}")
     stdout.print(summary)
-    for reason in reasons:
-        stdout.print(reason)
     stdout.print(f"{export.table.judged_pairs:,} judged pairs, {len(links):,} links, {export.triples:,} triples")
     if export.table.unknown_pairs:
         console.print(
