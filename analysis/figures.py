@@ -114,3 +114,51 @@ def confusion_heatmap(cells: pd.DataFrame, title: str) -> bytes:
     axis.set_title(title, fontsize=9)
     figure.colorbar(image, ax=axis, fraction=0.04, label="share of the true class")
     return _png(figure)
+
+
+def precision_threshold_chart(curves: pd.DataFrame, chosen: pd.DataFrame, target: float) -> bytes:
+    """One panel per comparison: precision above each threshold, its two-sided band, its lower bound,
+    the target and the chosen threshold (rows of `chosen` with a threshold)."""
+    plt = _pyplot()
+    comparisons = list(dict.fromkeys(curves["comparison"]))
+    figure, axes = plt.subplots(1, len(comparisons), figsize=(4.2 * len(comparisons), 3.4), squeeze=False)
+    picked = chosen.set_index("comparison")["threshold"]
+    for axis, comparison in zip(axes[0], comparisons):
+        rows = curves[curves["comparison"] == comparison].sort_values("threshold")
+        axis.fill_between(
+            rows["threshold"], rows["ci_low"], rows["ci_high"], color="#9cc3e0", alpha=0.6, label="interval"
+        )
+        axis.plot(rows["threshold"], rows["precision"], color="#1f5f8b", label="precision")
+        axis.plot(rows["threshold"], rows["lower_bound"], color="#1f5f8b", linestyle=":", label="lower bound")
+        axis.axhline(target, color="#b5482a", linewidth=0.9, linestyle="--", label=f"target {target:g}")
+        if pd.notna(picked.get(comparison)):
+            axis.axvline(picked[comparison], color="#444", linewidth=0.9, label="chosen threshold")
+        axis.set_title(comparison, fontsize=10)
+        axis.set_xlabel("threshold on the calibrated probability")
+        axis.set_ylim(0, 1.02)
+    axes[0][0].set_ylabel("precision of the links above")
+    axes[0][-1].legend(loc="lower right", fontsize=7, frameon=False)
+    figure.tight_layout()
+    return _png(figure)
+
+
+def reliability_diagram(reliability: pd.DataFrame) -> bytes:
+    """Observed share positive against mean calibrated probability per bin, one line per comparison,
+    one panel per target; the diagonal is perfect calibration."""
+    plt = _pyplot()
+    targets = list(dict.fromkeys(reliability["target"]))
+    figure, axes = plt.subplots(1, len(targets), figsize=(4.2 * len(targets), 3.8), squeeze=False)
+    for axis, target in zip(axes[0], targets):
+        axis.plot([0, 1], [0, 1], color="#888", linewidth=0.8, linestyle="--")
+        for comparison, rows in reliability[reliability["target"] == target].groupby("comparison", sort=False):
+            rows = rows.dropna(subset=["mean_probability", "observed"])
+            line = axis.plot(rows["mean_probability"], rows["observed"], marker=None, label=comparison)[0]
+            axis.scatter(rows["mean_probability"], rows["observed"], s=6 + 2 * rows["pairs"], color=line.get_color())
+        axis.set_title(f"target: {target}", fontsize=10)
+        axis.set_xlabel("mean calibrated probability")
+        axis.set_xlim(0, 1)
+        axis.set_ylim(0, 1)
+    axes[0][0].set_ylabel("observed share positive (weighted)")
+    axes[0][-1].legend(loc="upper left", fontsize=7, frameon=False)
+    figure.tight_layout()
+    return _png(figure)

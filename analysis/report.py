@@ -6,59 +6,21 @@ missing and which verb makes it.
 
 from __future__ import annotations
 
-import base64
-import re
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from analysis import demo_truth, figures
+from analysis.report_findings import findings_section
+from analysis.report_parts import Section, read_or_note
+from analysis.report_publishable import publishable_section
 from heritage_weaver import artifacts
-from heritage_weaver.artifacts import LABEL_VALUES, Artifact, ArtifactError
+from heritage_weaver.artifacts import LABEL_VALUES
 from heritage_weaver.atomic import atomic_path, write_text
 from heritage_weaver.workspace import Workspace
 
 PER_NOUN_ROWS = 40
-
-
-@dataclass
-class Table:
-    caption: str
-    frame: pd.DataFrame
-    slug: str = ""
-
-
-@dataclass
-class Section:
-    anchor: str
-    title: str
-    intro: str = ""
-    tables: list[Table] = field(default_factory=list)
-    figures: list[tuple[str, str]] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def table(self, caption: str, frame: pd.DataFrame) -> None:
-        slug = re.sub(r"[^a-z0-9]+", "_", f"{self.anchor} {caption}".lower()).strip("_")
-        self.tables.append(Table(caption, frame, slug))
-
-    def figure(self, caption: str, png: bytes) -> None:
-        self.figures.append((caption, base64.b64encode(png).decode("ascii")))
-
-
-def _read(ws: Workspace, artifact: Artifact, section: Section) -> pd.DataFrame | None:
-    try:
-        return artifact.read(ws)
-    except ArtifactError:
-        made_by = f"hw {artifact.verb}"
-        section.missing.append(
-            f"{artifact.path} (made by `{made_by}`)"
-            if not artifact.exists(ws)
-            else f"{artifact.path} (unreadable; run `{made_by}` again)"
-        )
-        return None
 
 
 def manifest_section(ws: Workspace) -> Section:
@@ -66,7 +28,7 @@ def manifest_section(ws: Workspace) -> Section:
     section = Section(
         "manifest", "Study manifest", "What this study is made of and the settings every result depends on."
     )
-    records = _read(ws, artifacts.RECORDS, section)
+    records = read_or_note(ws, artifacts.RECORDS, section)
     counts = records["collection"].value_counts() if records is not None else pd.Series(dtype=int)
     section.table(
         "Collections",
@@ -100,7 +62,7 @@ def manifest_section(ws: Workspace) -> Section:
         "config hash": config.section_hash(),
     }
     section.table("Settings", pd.DataFrame({"setting": list(settings), "value": [str(v) for v in settings.values()]}))
-    thresholds = _read(ws, artifacts.THRESHOLDS, section)
+    thresholds = read_or_note(ws, artifacts.THRESHOLDS, section)
     if thresholds is not None:
         section.table("Thresholds", thresholds)
     manifest = ws.manifest()
@@ -118,6 +80,7 @@ def manifest_section(ws: Workspace) -> Section:
                     for name, entry in sorted(manifest.items())
                 ]
             ),
+            folded=True,
         )
     return section
 
@@ -136,7 +99,7 @@ def links_section(ws: Workspace) -> Section:
         "Cross-collection links of each model, by comparison and agreement stratum. "
         f"Link rule: {ws.config.sampling.link_rule_text}.",
     )
-    links = _read(ws, artifacts.LINKS, section)
+    links = read_or_note(ws, artifacts.LINKS, section)
     if links is not None:
         section.table("Pairs per link type", link_counts(links))
     return section
@@ -150,11 +113,11 @@ def labels_section(ws: Workspace) -> Section:
         + ", ".join(ws.config.analysis.positive_labels)
         + ").",
     )
-    overall = _read(ws, artifacts.LABEL_DISTRIBUTION, section)
-    by_type = _read(ws, artifacts.LABELS_BY_LINK_TYPE, section)
-    by_annotator = _read(ws, artifacts.LABELS_BY_ANNOTATOR, section)
-    by_round = _read(ws, artifacts.LABELS_BY_ROUND, section)
-    excluded = _read(ws, artifacts.EXCLUDED, section)
+    overall = read_or_note(ws, artifacts.LABEL_DISTRIBUTION, section)
+    by_type = read_or_note(ws, artifacts.LABELS_BY_LINK_TYPE, section)
+    by_annotator = read_or_note(ws, artifacts.LABELS_BY_ANNOTATOR, section)
+    by_round = read_or_note(ws, artifacts.LABELS_BY_ROUND, section)
+    excluded = read_or_note(ws, artifacts.EXCLUDED, section)
     if overall is not None:
         section.table("Label distribution", overall)
     if by_round is not None:
@@ -182,9 +145,9 @@ def precision_section(ws: Workspace) -> Section:
         "Wilson per stratum with finite-population correction, combined by MOVER. Estimates cover the links in "
         "sampled strata; `coverage` is their share of the model's links.",
     )
-    by_model = _read(ws, artifacts.PRECISION, section)
-    difference = _read(ws, artifacts.PRECISION_DIFFERENCE, section)
-    strata = _read(ws, artifacts.PRECISION_STRATA, section)
+    by_model = read_or_note(ws, artifacts.PRECISION, section)
+    difference = read_or_note(ws, artifacts.PRECISION_DIFFERENCE, section)
+    strata = read_or_note(ws, artifacts.PRECISION_STRATA, section)
     if by_model is None or difference is None or strata is None:
         return section
     if by_model.empty:
@@ -224,8 +187,8 @@ def _demo_truth(ws: Workspace, strata: pd.DataFrame, section: Section) -> pd.Dat
     """The demo's true precision per comparison × model, or None (with a note) when it cannot be computed."""
     from heritage_weaver.demo.truth import read_truth
 
-    links = _read(ws, artifacts.LINKS, section)
-    labels = _read(ws, artifacts.LABELS, section)
+    links = read_or_note(ws, artifacts.LINKS, section)
+    labels = read_or_note(ws, artifacts.LABELS, section)
     if links is None or labels is None or not artifacts.DEMO_TRUTH.exists(ws):
         section.notes.append("the demo's ground truth, links or labels are missing: no truth beside the estimates")
         return None
@@ -253,8 +216,8 @@ def regressions_section(ws: Workspace) -> Section:
         "within the pair's comparison; Table 7 design: one flag per comparison × model. `none` is the study's design; "
         "`cluster` adds cluster-robust errors by annotator; `fixed` adds annotator dummies.",
     )
-    fits = _read(ws, artifacts.REGRESSION_FITS, section)
-    coefficients = _read(ws, artifacts.REGRESSION_COEFFICIENTS, section)
+    fits = read_or_note(ws, artifacts.REGRESSION_FITS, section)
+    coefficients = read_or_note(ws, artifacts.REGRESSION_COEFFICIENTS, section)
     if fits is not None:
         section.table("Fits", fits)
         section.notes += [
@@ -287,9 +250,9 @@ def agreement_section(ws: Workspace) -> Section:
         "Agreement between annotators on pairs that more than one of them labelled, before adjudication "
         "(the annotators' own labels).",
     )
-    alpha = _read(ws, artifacts.AGREEMENT_ALPHA, section)
-    kappa = _read(ws, artifacts.AGREEMENT_KAPPA, section)
-    by_round = _read(ws, artifacts.LABELS_BY_ROUND, section)
+    alpha = read_or_note(ws, artifacts.AGREEMENT_ALPHA, section)
+    kappa = read_or_note(ws, artifacts.AGREEMENT_KAPPA, section)
+    by_round = read_or_note(ws, artifacts.LABELS_BY_ROUND, section)
     if by_round is not None:
         adjudicated = int(by_round["adjudicated"].sum()) if len(by_round) else 0
         section.notes.append(
@@ -349,11 +312,11 @@ def evaluations_section(ws: Workspace) -> Section:
         "Held-out records only. Relevance: all-MiniLM-L6-v2 name similarity ≥ "
         f"{ws.config.analysis.relevance_threshold}.",
     )
-    zero = _read(ws, artifacts.ZERO_SHOT, section)
-    nouns = _read(ws, artifacts.ZERO_SHOT_PER_NOUN, section)
-    image = _read(ws, artifacts.RETRIEVAL_IMAGE, section)
-    cross = _read(ws, artifacts.RETRIEVAL_CROSS_MODAL, section)
-    notes = _read(ws, artifacts.EVALUATION_NOTES, section)
+    zero = read_or_note(ws, artifacts.ZERO_SHOT, section)
+    nouns = read_or_note(ws, artifacts.ZERO_SHOT_PER_NOUN, section)
+    image = read_or_note(ws, artifacts.RETRIEVAL_IMAGE, section)
+    cross = read_or_note(ws, artifacts.RETRIEVAL_CROSS_MODAL, section)
+    notes = read_or_note(ws, artifacts.EVALUATION_NOTES, section)
     models = list(ws.config.models)
     if zero is not None and not zero.empty:
         section.table("Zero-shot classification (Table 3)", zero_shot_layout(zero, models))
@@ -462,10 +425,10 @@ def prediction_section(ws: Workspace) -> Section:
     models = list(ws.config.models)
     for field_name in config.fields:
         part = {"field": field_name}
-        scores = _read(ws, artifacts.PREDICTION_SCORES.at(**part), section)
-        confusion = _read(ws, artifacts.PREDICTION_CONFUSION.at(**part), section)
-        proposals = _read(ws, artifacts.PREDICTION_PROPOSALS.at(**part), section)
-        notes = _read(ws, artifacts.PREDICTION_NOTES.at(**part), section)
+        scores = read_or_note(ws, artifacts.PREDICTION_SCORES.at(**part), section)
+        confusion = read_or_note(ws, artifacts.PREDICTION_CONFUSION.at(**part), section)
+        proposals = read_or_note(ws, artifacts.PREDICTION_PROPOSALS.at(**part), section)
+        notes = read_or_note(ws, artifacts.PREDICTION_NOTES.at(**part), section)
         if scores is None or scores.empty:
             continue
         first = scores.iloc[0]
@@ -524,10 +487,12 @@ def build_report(ws: Workspace) -> Path:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     sections = [
+        findings_section(ws),
         manifest_section(ws),
         links_section(ws),
         labels_section(ws),
         precision_section(ws),
+        publishable_section(ws),
         regressions_section(ws),
         agreement_section(ws),
         evaluations_section(ws),

@@ -1,0 +1,53 @@
+"""What every report section is made of, and how a section reads an artifact that may be missing."""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from heritage_weaver.artifacts import Artifact, ArtifactError
+from heritage_weaver.workspace import Workspace
+
+
+@dataclass
+class Table:
+    caption: str
+    frame: pd.DataFrame
+    slug: str = ""
+    folded: bool = False  # shown in a closed <details> element (long tables few readers need)
+
+
+@dataclass
+class Section:
+    anchor: str
+    title: str
+    intro: str = ""
+    tables: list[Table] = field(default_factory=list)
+    figures: list[tuple[str, str]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)  # the section's answers, shown as a list before its tables
+
+    def table(self, caption: str, frame: pd.DataFrame, folded: bool = False) -> None:
+        slug = re.sub(r"[^a-z0-9]+", "_", f"{self.anchor} {caption}".lower()).strip("_")
+        self.tables.append(Table(caption, frame, slug, folded))
+
+    def figure(self, caption: str, png: bytes) -> None:
+        self.figures.append((caption, base64.b64encode(png).decode("ascii")))
+
+
+def read_or_note(ws: Workspace, artifact: Artifact, section: Section) -> pd.DataFrame | None:
+    """The artifact's table, or None with a line in `section.missing` naming the verb that makes it."""
+    try:
+        return artifact.read(ws)
+    except ArtifactError:
+        made_by = f"hw {artifact.verb}"
+        section.missing.append(
+            f"{artifact.path} (made by `{made_by}`)"
+            if not artifact.exists(ws)
+            else f"{artifact.path} (unreadable; run `{made_by}` again)"
+        )
+        return None

@@ -1,0 +1,79 @@
+"""The report's "What can be published" section: per comparison the threshold `hw calibrate` chose on the
+calibrated probability, the links above it with their precision, and how well the probability is calibrated."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis import figures
+from analysis.report_parts import Section, read_or_note
+from heritage_weaver import artifacts
+from heritage_weaver.workspace import Workspace
+
+SET_COLUMNS = [
+    "comparison",
+    "threshold",
+    "links",
+    "labelled",
+    "unlabelled_links",
+    "precision",
+    "lower_bound",
+    "ci_low",
+    "ci_high",
+    "expected_recall",
+]
+
+
+def probability_rows(frame: pd.DataFrame, comparisons: list[str]) -> pd.DataFrame:
+    """The rows of a publishable or precision-curve table for the calibrated probability of the study's
+    binarisation, in the config's comparison order."""
+    rows = frame[(frame["target"] == "study") & (frame["score"] == artifacts.PROBABILITY_SCORE)]
+    rank = {name: index for index, name in enumerate(comparisons)}
+    return rows.sort_values("comparison", key=lambda column: column.map(rank), kind="stable").reset_index(drop=True)
+
+
+def publishable_section(ws: Workspace) -> Section:
+    publishing = ws.config.publishing
+    level = f"{publishing.confidence:.0%}"
+    section = Section(
+        "publishable",
+        "What can be published",
+        f"Per comparison, the lowest threshold on the calibrated probability whose links have a {level} one-sided "
+        f"lower confidence bound on precision of at least {publishing.target_precision:g} ([publishing] "
+        "target_precision), chosen by `hw calibrate`: `links` are all candidates above it, `labelled` the "
+        "labelled pairs among them, `unlabelled_links` those in strata without a labelled pair above it (they "
+        f"count as negatives in the bound). The interval is two-sided at {level}; `expected_recall` is the share "
+        "of the comparison's expected positives the links keep, and rests on the calibration being right. "
+        "`hw export-links --precision` publishes the unjudged ones.",
+    )
+    comparisons = [c.name for c in ws.config.comparisons]
+    publishable = read_or_note(ws, artifacts.PUBLISHABLE, section)
+    curves = read_or_note(ws, artifacts.PRECISION_CURVES, section)
+    reliability = read_or_note(ws, artifacts.RELIABILITY, section)
+    fits = read_or_note(ws, artifacts.CALIBRATION, section)
+    if publishable is not None:
+        chosen = probability_rows(publishable, comparisons)
+        section.table("Publishable threshold per comparison", chosen[SET_COLUMNS])
+        section.notes += [f"{r.comparison}: {r.message}" for r in chosen.itertuples() if r.message]
+        own = publishable[(publishable["target"] == "study") & (publishable["score"] != artifacts.PROBABILITY_SCORE)]
+        section.table(
+            "Each model's own score at the same target",
+            own[["comparison", "score", "threshold", "links", "precision", "lower_bound", "message"]]
+            .rename(columns={"score": "model"})
+            .reset_index(drop=True),
+        )
+        if curves is not None:
+            shown = probability_rows(curves, comparisons)
+            if not shown.empty:
+                section.figure(
+                    f"Precision of the links above each threshold, with its {level} interval and lower bound",
+                    figures.precision_threshold_chart(shown, chosen, publishing.target_precision),
+                )
+    if fits is not None:
+        section.table("Calibration per comparison and target", fits)
+    if reliability is not None and not reliability.empty:
+        section.figure(
+            "Reliability of the calibrated probabilities (out of fold; dot size: labelled pairs)",
+            figures.reliability_diagram(reliability),
+        )
+    return section
