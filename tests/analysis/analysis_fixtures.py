@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.stage import ANALYZE, CALIBRATE
 from heritage_weaver.atomic import write_table
+from heritage_weaver.progress import SILENT
 from heritage_weaver.workspace import Workspace
 
 MODELS = ("base", "ft-last", "ft-best")
@@ -148,3 +150,18 @@ def write_links(ws: Workspace, batches: pd.DataFrame, unlabelled: int = 40) -> p
     links = pd.concat([links, extra], ignore_index=True)
     write_table(ws.path("sampler", "links.parquet"), links)
     return links
+
+
+def calibrated_study(root: Path, target: float) -> Workspace:
+    """24 labelled pairs per stratum and 200 unlabelled candidates, analysed and calibrated at `target`."""
+    ws = write_study(root, analysis="permutations = 0")
+    config = ws.path("study.toml")
+    config.write_text(config.read_text() + f"\n[publishing]\ntarget_precision = {target}\n")
+    ws = Workspace.open(ws.root)
+    batches = make_batches(seed=1, overlap=6)
+    labels = simulate_labels(batches, {"base": -0.3, "ft-best": 1.2, "ft-last": 0.6}, seed=2)
+    write_annotation_inputs(ws, batches, labels)
+    write_links(ws, batches, unlabelled=200)
+    ANALYZE.run(ws, SILENT, annotator_effects=["none"])
+    CALIBRATE.run(ws, SILENT)
+    return ws

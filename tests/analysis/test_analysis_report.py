@@ -9,7 +9,18 @@ from analysis.report import build_report, fusion_verdicts, prediction_f1_layout
 from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
 
-SECTIONS = ("manifest", "links", "labels", "precision", "regressions", "agreement", "evaluations", "prediction")
+SECTIONS = (
+    "findings",
+    "manifest",
+    "links",
+    "labels",
+    "precision",
+    "publishable",
+    "regressions",
+    "agreement",
+    "evaluations",
+    "prediction",
+)
 
 
 def test_report_without_inputs_keeps_every_section_and_names_what_is_missing(tmp_path):

@@ -12,46 +12,24 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
 from typer.testing import CliRunner
 
-from analysis.stage import ANALYZE, CALIBRATE
 from heritage_weaver.artifacts import LINK_PROBABILITIES, PUBLISHABLE
-from heritage_weaver.progress import SILENT
 from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
 from publishing.export import validate_graph
 from publishing.rdf import HW
 from publishing.verdicts import judgements, verdicts
-from tests.analysis.analysis_fixtures import (
-    make_batches,
-    simulate_labels,
-    write_annotation_inputs,
-    write_links,
-    write_study,
-)
+from tests.analysis.analysis_fixtures import calibrated_study
 from tests.publishing.conftest import write_thresholds
 
 pytest.importorskip("pyshacl")
 EXPORTS = ("links.csv", "links.parquet", "links.ttl")  # byte for byte; JSON-LD's node order varies by process
 
 
-def calibrated_study(root: Path, target: float) -> Workspace:
-    """24 labelled pairs per stratum, 200 unlabelled candidates, calibrated at `target`."""
-    ws = write_study(root, analysis="permutations = 0")
-    config = ws.path("study.toml")
-    config.write_text(config.read_text() + f"\n[publishing]\ntarget_precision = {target}\n")
-    ws = Workspace.open(ws.root)
-    batches = make_batches(seed=1, overlap=6)
-    labels = simulate_labels(batches, {"base": -0.3, "ft-best": 1.2, "ft-last": 0.6}, seed=2)
-    write_annotation_inputs(ws, batches, labels)
-    write_thresholds(ws)
-    write_links(ws, batches, unlabelled=200)
-    ANALYZE.run(ws, SILENT, annotator_effects=["none"])
-    CALIBRATE.run(ws, SILENT)
-    return ws
-
-
 @pytest.fixture(scope="module")
 def calibrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return calibrated_study(tmp_path_factory.mktemp("calibrated") / "study", 0.7).root
+    ws = calibrated_study(tmp_path_factory.mktemp("calibrated") / "study", 0.7)
+    write_thresholds(ws)
+    return ws.root
 
 
 @pytest.fixture
@@ -178,6 +156,7 @@ def test_a_precision_other_than_the_calibrated_target_says_how_to_get_it(study):
 
 def test_a_comparison_without_a_threshold_publishes_nothing_and_says_why(tmp_path):
     ws = calibrated_study(tmp_path / "study", 0.99)
+    write_thresholds(ws)
     result = _export(ws, "--precision", "0.99", "--validate")
     assert result.exit_code == 0, result.output
     assert pd.read_parquet(ws.path("publishing", "calibrated_links.parquet")).empty
