@@ -10,6 +10,7 @@ from analysis.report_parts import Section, read_or_note
 from heritage_weaver import artifacts
 from heritage_weaver.workspace import Workspace
 
+COUNTS = {"links": "Int64", "labelled": "Int64", "unlabelled_links": "Int64"}
 SET_COLUMNS = [
     "comparison",
     "threshold",
@@ -53,13 +54,14 @@ def publishable_section(ws: Workspace) -> Section:
     fits = read_or_note(ws, artifacts.CALIBRATION, section)
     if publishable is not None:
         chosen = probability_rows(publishable, comparisons)
-        section.table("Publishable threshold per comparison", chosen[SET_COLUMNS])
+        section.table("Publishable threshold per comparison", chosen[SET_COLUMNS].astype(COUNTS))
         section.notes += [f"{r.comparison}: {r.message}" for r in chosen.itertuples() if r.message]
         own = publishable[(publishable["target"] == "study") & (publishable["score"] != artifacts.PROBABILITY_SCORE)]
         section.table(
             "Each model's own score at the same target",
             own[["comparison", "score", "threshold", "links", "precision", "lower_bound", "message"]]
             .rename(columns={"score": "model"})
+            .astype({"links": "Int64"})
             .reset_index(drop=True),
         )
         if curves is not None:
