@@ -24,8 +24,11 @@ fi
 # sed reads to the end: under pipefail, head's early exit can kill sort with SIGPIPE
 first_image=$(find "$DEMO_DIR/data/images/nms" -name '*.jpg' | sort | sed -n 1p)
 "$HW" search --study "$DEMO_DIR" --model ft-best --image "$first_image" --collection smg -k 5
-# The verified links as tables and RDF (only once curators, here simulated, have labelled).
-if [ -f "$DEMO_DIR/annotation/labels.parquet" ]; then
+# The verified links as tables and RDF (only once curators, here simulated, have labelled), and
+# the unjudged links above the thresholds `hw calibrate` chose at the demo's target precision (0.9).
+if [ -f "$DEMO_DIR/analysis/publishable.parquet" ]; then
+  "$HW" export-links --study "$DEMO_DIR" --precision 0.9 --validate
+elif [ -f "$DEMO_DIR/annotation/labels.parquet" ]; then
   "$HW" export-links --study "$DEMO_DIR" --validate
 fi
 
