@@ -97,10 +97,8 @@ def calibrated_links(
     rows = rows[(rows["probability"] >= rows["threshold"]) & ~rows["pair_id"].isin(judged_pairs)]
     rows = rows.merge(candidates, on="pair_id", how="left", validate="many_to_one")
     rows = rows.sort_values(["comparison", "probability", "pair_id"], ascending=[True, False, True], kind="stable")
-    rows = rows.reset_index(drop=True).rename(
-        columns={"precision": "set_precision", "lower_bound": "set_lower_bound", "ci_low": "set_ci_low"}
-    )
-    rows = rows.rename(columns={"ci_high": "set_ci_high"})
+    renamed = {c: f"set_{c}" for c in ("precision", "lower_bound", "ci_low", "ci_high")}
+    rows = rows.reset_index(drop=True).rename(columns=renamed)
     rows.insert(0, "study", study)
     for side in ("a", "b"):
         rows[f"uri_{side}"] = [
