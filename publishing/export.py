@@ -90,7 +90,7 @@ def export_links(ws: Workspace, validate: bool = False, precision: float | None 
         models=dict(config.models),
         comparisons={c.name: (c.modality_a, c.modality_b, c.aggregation) for c in config.comparisons},
         thresholds=thresholds,
-        sampled_at=written_at(ws, THRESHOLDS.path),
+        sampled_at=_written_at(ws, THRESHOLDS.path),
     )
     graph = build_graph(table.links, judged, provenance)
     calibrated = None
@@ -103,7 +103,7 @@ def export_links(ws: Workspace, validate: bool = False, precision: float | None 
                 thresholds,
                 graph,
                 provenance,
-                written_at(ws, LINK_PROBABILITIES.path),
+                _written_at(ws, LINK_PROBABILITIES.path),
             )
         except ValueError as error:
             raise ExportError(str(error)) from error
@@ -152,6 +152,6 @@ def validate_graph(graph: Graph) -> tuple[bool, str]:
     return bool(conforms), str(text)
 
 
-def written_at(ws: Workspace, relative: str) -> datetime | None:
+def _written_at(ws: Workspace, relative: str) -> datetime | None:
     entry = ws.manifest().get(relative)
     return datetime.fromisoformat(entry["time"]) if entry and entry.get("time") else None
