@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from heritage_weaver.artifacts import LINK_PROBABILITIES, PUBLISHABLE
 from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
+from publishing.calibrated import calibrated_relation
 from publishing.export import validate_graph
 from publishing.rdf import HW
 from publishing.verdicts import judgements, verdicts
@@ -164,3 +165,11 @@ def test_a_comparison_without_a_threshold_publishes_nothing_and_says_why(tmp_pat
     graph = Graph().parse(ws.path("publishing", "links.ttl"), format="turtle")
     assert not set(graph.subjects(RDF.type, HW.CalibratedLink))
     assert not set(graph.subjects(RDF.type, HW.PublishableSet))
+
+
+def test_the_calibrated_relation_is_that_of_the_least_specific_positive_label():
+    relations = {"same object": "exactMatch", "similar object": "closeMatch", "same category": "relatedMatch"}
+    assert calibrated_relation(["same object", "same category", "similar object"], relations) == "skos:relatedMatch"
+    assert calibrated_relation(["same object", "similar object"], relations) == "skos:closeMatch"
+    with pytest.raises(ValueError, match="'same category', has no SKOS relation"):
+        calibrated_relation(["same object", "same category"], {"same object": "exactMatch"})
