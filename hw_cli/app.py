@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from hw_cli import annotation, embeddings, run, study, training, verification, web
+from hw_cli import annotation, embeddings, harvest, run, study, training, verification, web
 from hw_cli.stages import STAGES
 from hw_cli.verbs import VERBS
 
@@ -16,6 +16,7 @@ app = typer.Typer(
 )
 app.command("init")(study.init)
 app.command("demo-data")(study.demo_data)
+app.command("harvest")(harvest.harvest)
 for stage in STAGES:
     if (command := VERBS[stage.verb].command) is not None:
         app.command(stage.verb)(command)
