@@ -31,6 +31,16 @@ PAGE_FILES = "page-*.xml"
 RETRIES = 5  # per request, for a 503 or 429 answer
 DEFAULT_WAIT_S = 30  # when a 503 or 429 names no Retry-After
 TIMEOUT_S = 120
+# sickle's exceptions for OAI-PMH error codes share no base class; noRecordsMatch and badResumptionToken are handled apart.
+_REFUSALS = (
+    oaiexceptions.BadArgument,
+    oaiexceptions.BadVerb,
+    oaiexceptions.CannotDisseminateFormat,
+    oaiexceptions.IdDoesNotExist,
+    oaiexceptions.NoSetHierarchy,
+    oaiexceptions.NoMetadataFormat,
+    oaiexceptions.OAIError,
+)
 _DATESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?")
 
 
@@ -132,15 +142,9 @@ class _Client(Sickle):
 
 def _pages(client: _Client, state: HarvestState) -> OAIResponseIterator:
     """The responses still to fetch; the first is fetched here."""
-    try:
-        if state.token is None:
-            return client.ListRecords(**state.request.arguments())
-        return client.ListRecords(resumptionToken=state.token)
-    except oaiexceptions.BadResumptionToken as error:
-        raise HarvestError(
-            f"the repository no longer accepts the saved resumption token {state.token!r} ({error}); "
-            f"harvest into a new folder (the {state.pages} pages here stay readable)"
-        ) from None
+    if state.token is None:
+        return client.ListRecords(**state.request.arguments())
+    return client.ListRecords(resumptionToken=state.token)
 
 
 def _records_in(response: OAIResponse, client: _Client) -> int:
@@ -153,7 +157,9 @@ def harvest(request: HarvestRequest, folder: Path, progress: Progress = SILENT) 
     Raises HarvestError for a request the repository refuses, an HTTP failure that outlasts the
     retries, a malformed `--from`, or a folder that holds another harvest."""
     if request.from_date and not _DATESTAMP.fullmatch(request.from_date):
-        raise HarvestError(f"--from {request.from_date!r}: expected a date (2024-01-31) or a UTC time (2024-01-31T12:00:00Z)")
+        raise HarvestError(
+            f"--from {request.from_date!r}: expected a date (2024-01-31) or a UTC time (2024-01-31T12:00:00Z)"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     state = _start_or_resume(folder, request)
     if state.complete:
@@ -164,7 +170,12 @@ def harvest(request: HarvestRequest, folder: Path, progress: Progress = SILENT) 
     except oaiexceptions.NoRecordsMatch:
         state.complete = True
         _save(folder, state)
-    except oaiexceptions.OAIError as error:
+    except oaiexceptions.BadResumptionToken as error:
+        raise HarvestError(
+            f"the repository no longer accepts the resumption token {state.token!r} ({error}); "
+            f"harvest into a new folder (the {state.pages} pages here stay readable)"
+        ) from None
+    except _REFUSALS as error:
         raise HarvestError(f"{request.url} refused the request: {type(error).__name__}: {error}") from None
     except requests.RequestException as error:
         raise HarvestError(f"{request.url}: {error} (after {state.pages} pages; run again to resume)") from None
@@ -180,8 +191,12 @@ def _fetch(client: _Client, state: HarvestState, folder: Path, progress: Progres
         records = _records_in(response, client)
         atomic.write_bytes(page_file(folder, state.pages + 1), response.http_response.content)
         token = pages.resumption_token.token if pages.resumption_token is not None else None
-        state.pages, state.records, state.token, state.complete = state.pages + 1, state.records + records, token, not token
+        state.pages, state.records, state.token, state.complete = (
+            state.pages + 1,
+            state.records + records,
+            token,
+            not token,
+        )
         state.fetched += 1
         _save(folder, state)
         advance(records)
-
