@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 from sickle import Sickle, oaiexceptions
@@ -62,6 +63,11 @@ class HarvestRequest:
         named = {"metadataPrefix": self.prefix, "set": self.set, "from": self.from_date}
         return {name: value for name, value in named.items() if value}
 
+    def describe(self) -> str:
+        """The request as `hw harvest` arguments: `URL --prefix lido --set coins`."""
+        options = {"--prefix": self.prefix, "--set": self.set, "--from": self.from_date}
+        return " ".join([self.url, *(f"{name} {value}" for name, value in options.items() if value)])
+
 
 @dataclass
 class HarvestState:
@@ -102,8 +108,8 @@ def _start_or_resume(folder: Path, request: HarvestRequest) -> HarvestState:
         return HarvestState(request)
     if state.request != request:
         raise HarvestError(
-            f"{folder} holds a harvest of {asdict(state.request)}, not of {asdict(request)}; "
-            "run that command again to resume it, or harvest into another folder"
+            f"{folder} holds the harvest of `{state.request.describe()}`, not of `{request.describe()}`; "
+            "run that one again to resume it, or harvest into another folder"
         )
     return state
 
@@ -186,17 +192,17 @@ def _fetch(client: _Client, state: HarvestState, folder: Path, progress: Progres
     pages = _pages(client, state)
     if pages.resumption_token is not None and pages.resumption_token.complete_list_size:
         state.complete_list_size = int(pages.resumption_token.complete_list_size)
-    advance = progress.task(f"harvesting {state.request.url}", state.complete_list_size, "records", state.records)
+    advance = progress.task(
+        f"harvesting {urlsplit(state.request.url).netloc}", state.complete_list_size, "records", state.records
+    )
     for response in pages:
         records = _records_in(response, client)
         atomic.write_bytes(page_file(folder, state.pages + 1), response.http_response.content)
         token = pages.resumption_token.token if pages.resumption_token is not None else None
-        state.pages, state.records, state.token, state.complete = (
-            state.pages + 1,
-            state.records + records,
-            token,
-            not token,
-        )
+        state.pages += 1
+        state.records += records
+        state.token = token
+        state.complete = not token
         state.fetched += 1
         _save(folder, state)
         advance(records)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -30,6 +31,7 @@ def harvest(
     from heritage_weaver.harvest import HarvestError, HarvestRequest, read_state
     from heritage_weaver.harvest import harvest as run_harvest
 
+    logging.getLogger("sickle").setLevel(logging.ERROR)  # its retry warnings repeat the harvest's own notes
     request = HarvestRequest(url, prefix, set_spec, from_date)
     try:
         with reporting() as progress:
