@@ -37,13 +37,14 @@ HW = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); f
 
 class Repository(ThreadingHTTPServer):
     """Serves the fixture pages by resumption token; the first request for a `busy` token gets 503 with
-    Retry-After: 1. `log` holds (arguments, outcome, time) for every request: an HTTP status, or
+    Retry-After: 1, for a `broken` one 500. `log` holds (arguments, outcome, time) for every request: an HTTP status, or
     "interrupted" where `interrupt` (a token) made the handler stop the client instead of answering."""
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), Handler)
         self.log: list[tuple[dict[str, str], int | str, float]] = []
         self.busy = {"tok-2"}
+        self.broken: set[str] = set()
         self.interrupt: str | None = None
         self.client: subprocess.Popen | None = None
 
@@ -68,7 +69,10 @@ class Handler(BaseHTTPRequestHandler):
             self.server.client.send_signal(signal.SIGINT)
             self.server.client.wait(60)
             return
-        if token in self.server.busy:
+        if token in self.server.broken:
+            self.server.broken.discard(token)
+            self._answer(arguments, 500, b"broken")
+        elif token in self.server.busy:
             self.server.busy.discard(token)
             self._answer(arguments, 503, b"busy", {"Retry-After": "1"})
         elif token is not None and set(arguments) != {"verb", "resumptionToken"}:
@@ -201,6 +205,18 @@ def test_progress_counts_records_against_the_complete_list_size(repository, tmp_
     again = oai.harvest(request, tmp_path / "coins")
     assert (again.pages, again.fetched, again.complete) == (3, 0, True)
     assert len(repository.log) == 4
+
+
+def test_a_server_error_stops_the_harvest_and_the_next_run_resumes(repository, tmp_path):
+    out = tmp_path / "coins"
+    repository.broken = {"tok-3"}
+    request = HarvestRequest(repository.url, "lido")
+    with pytest.raises(HarvestError, match=r"500 Server Error.*\(after 2 pages; run again to resume\)"):
+        oai.harvest(request, out)
+    assert (read_state(out).pages, read_state(out).token) == (2, "tok-3")
+    state = oai.harvest(request, out)
+    assert (state.pages, state.fetched, state.complete) == (3, 1, True)
+    assert repository.served() == [(None, 200), ("tok-2", 503), ("tok-2", 200), ("tok-3", 500), ("tok-3", 200)]
 
 
 def test_a_folder_holding_another_harvest_or_stray_pages_is_refused(repository, tmp_path):
