@@ -16,10 +16,10 @@ app = typer.Typer(
 )
 app.command("init")(study.init)
 app.command("demo-data")(study.demo_data)
-app.command("harvest")(harvest.harvest)
 for stage in STAGES:
     if (command := VERBS[stage.verb].command) is not None:
         app.command(stage.verb)(command)
+app.command("harvest")(harvest.harvest)  # not a stage (there is no study yet); the stages stay listed right after init
 app.command("run")(run.run)
 app.command("status")(run.status)
 app.command("search")(embeddings.search)
