@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -79,7 +79,7 @@ class HarvestState:
     token: str | None = None
     complete: bool = False
     complete_list_size: int | None = None
-    fetched: int = field(default=0, compare=False)  # pages fetched by this run; not saved
+    fetched: int = 0  # pages fetched by this run; not saved
 
 
 def page_file(folder: Path, number: int) -> Path:
