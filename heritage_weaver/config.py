@@ -49,7 +49,9 @@ LINKED_ART_FIELDS = (
     "inscription",
 )
 AAT_CONCEPT = r"^(aat:|https?://vocab\.getty\.edu/aat/)\d+$"
-EDM_PROPERTY = r"^(dc|dcterms|edm):[A-Za-z]+$"  # what an edm collection's `fields` name: a proxy or aggregation property
+EDM_PROPERTY = (
+    r"^(dc|dcterms|edm):[A-Za-z]+$"  # what an edm collection's `fields` name: a proxy or aggregation property
+)
 
 
 SMG_RENDITIONS = ("medium", "large", "zoom")
@@ -165,7 +167,9 @@ class CollectionConfig(_Strict):
             )
         unknown_edm = sorted(s for s in self.fields.values() if self.format == "edm" and not re.match(EDM_PROPERTY, s))
         if unknown_edm:
-            raise ValueError(f"fields: an edm collection maps dc:, dcterms: or edm: properties (dc:creator), not {unknown_edm}")
+            raise ValueError(
+                f"fields: an edm collection maps dc:, dcterms: or edm: properties (dc:creator), not {unknown_edm}"
+            )
         if self.column_paths == "jmespath":
             if self.format != "jsonl":
                 raise ValueError('column_paths = "jmespath" applies to format = "jsonl" only')
