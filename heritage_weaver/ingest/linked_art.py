@@ -84,7 +84,8 @@ def _statement_sources(collection: CollectionConfig) -> dict[str, str]:
 def _statements(row: SourceRow, record: dict, collection: CollectionConfig) -> dict[str, list[str]]:
     """The description (kept on the row), and the texts of each mapped statement source."""
     mapped = _statement_sources(collection)
-    described, extra = [], {}
+    described: list[Text] = []
+    extra: dict[str, list[str]] = {}
     for statement in nodes(record.get(STATEMENT)):
         text = content(statement)
         if not text:
@@ -99,11 +100,11 @@ def _statements(row: SourceRow, record: dict, collection: CollectionConfig) -> d
             row.drop(STATEMENT, text, _unused_statement(statement))
     wanted = chosen_language(described, collection.languages)
     kept = []
-    for text in described:
-        if text.language in (None, wanted):
-            kept.append(text.text)
+    for value in described:
+        if value.language in (None, wanted):
+            kept.append(value.text)
         else:
-            row.drop(STATEMENT, text.text, OTHER_LANGUAGE)
+            row.drop(STATEMENT, value.text, OTHER_LANGUAGE)
     row.description = join_sentences(distinct_variants(row, STATEMENT, kept))
     return extra
 
