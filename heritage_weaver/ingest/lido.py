@@ -16,13 +16,12 @@ from lxml import etree
 from heritage_weaver.config import CollectionConfig
 from heritage_weaver.ingest.lido_images import LINK, resource_images
 from heritage_weaver.ingest.lido_values import (
-    OTHER_LANGUAGE,
     RDF_ABOUT,
     SKOS,
     choose,
-    chosen_language,
     concept_terms,
     concept_uri,
+    in_chosen_language,
     sortorder,
     texts,
 )
@@ -84,12 +83,7 @@ def _description(row: SourceRow, record: etree._Element, languages: list[str]) -
     kept = []
     for description_set in sorted(record.iterfind(NOTE_SETS), key=sortorder):
         notes = texts(row, NOTE, description_set.iterfind(f"{LIDO}{NOTE}"))
-        wanted = chosen_language(notes, languages)
-        for note in notes:
-            if note.language in (None, wanted):
-                kept.append(note.text)
-            else:
-                row.drop(NOTE, note.text, OTHER_LANGUAGE)
+        kept.extend(in_chosen_language(row, NOTE, notes, languages))
     return join_sentences(distinct_variants(row, NOTE, kept))
 
 

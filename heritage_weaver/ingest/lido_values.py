@@ -87,6 +87,18 @@ def chosen_language(values: list[Text], languages: list[str]) -> str | None:
     return ordered[0].language if ordered else None
 
 
+def in_chosen_language(row: SourceRow, source_field: str, values: list[Text], languages: list[str]) -> list[str]:
+    """The texts in the chosen language or in none stated, in the order given; the others are dropped."""
+    wanted = chosen_language(values, languages)
+    kept = []
+    for value in values:
+        if value.language in (None, wanted):
+            kept.append(value.text)
+        else:
+            row.drop(source_field, value.text, OTHER_LANGUAGE)
+    return kept
+
+
 def choose(row: SourceRow, source_field: str, values: list[Text], languages: list[str]) -> Text | None:
     """The value to keep (the caller keeps it); the others are dropped, each with its reason."""
     wanted = chosen_language(values, languages)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from heritage_weaver.config import CollectionConfig
-from heritage_weaver.ingest.lido_values import OTHER_LANGUAGE, Text, choose, chosen_language
+from heritage_weaver.ingest.lido_values import Text, choose, in_chosen_language
 from heritage_weaver.ingest.linked_art_images import SUBJECT_OF, object_media
 from heritage_weaver.ingest.linked_art_nodes import (
     aat,
@@ -98,13 +98,7 @@ def _statements(row: SourceRow, record: dict, collection: CollectionConfig) -> d
             described.append(Text(text, language(statement), 1))
         else:
             row.drop(STATEMENT, text, _unused_statement(statement))
-    wanted = chosen_language(described, collection.languages)
-    kept = []
-    for value in described:
-        if value.language in (None, wanted):
-            kept.append(value.text)
-        else:
-            row.drop(STATEMENT, value.text, OTHER_LANGUAGE)
+    kept = in_chosen_language(row, STATEMENT, described, collection.languages)
     row.description = join_sentences(distinct_variants(row, STATEMENT, kept))
     return extra
 

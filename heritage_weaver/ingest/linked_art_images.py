@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from heritage_weaver.iiif import full_size, image_service, is_presentation
+from heritage_weaver.iiif import image_service, is_presentation
 from heritage_weaver.ingest.linked_art_nodes import node_id, nodes
-from heritage_weaver.ingest.media_kinds import not_an_image
+from heritage_weaver.ingest.media_kinds import not_an_image, service_image
 from heritage_weaver.ingest.rows import SourceRow
 
 DIGITAL = "digitally_shown_by"
@@ -43,11 +43,7 @@ def _conforms(digital: dict, api: str) -> bool:
 
 def _image(url: str, digital: dict) -> str:
     """The image reference of an access point: a IIIF service's full-size image, else the URL."""
-    if image_service(url):
-        return full_size(url)
-    if _conforms(digital, IIIF_IMAGE_API):
-        return f"{url.rstrip('/')}/full/max/0/default.jpg"
-    return url
+    return service_image(url) if image_service(url) or _conforms(digital, IIIF_IMAGE_API) else url
 
 
 def _candidate(row: SourceRow, found: Found, source_field: str, url: str, digital: dict) -> None:

@@ -9,7 +9,7 @@ for one (the fetch stage still refuses what does not decode).
 
 from __future__ import annotations
 
-from heritage_weaver.iiif import is_presentation
+from heritage_weaver.iiif import full_size, image_service, is_presentation
 from heritage_weaver.ingest.lido_images import KIND_BY_SUFFIX, PRESENTATION, file_suffix
 
 IMAGE = "image"
@@ -43,3 +43,8 @@ def not_an_image(url: str, stated: list[tuple[str, str]]) -> str | None:
         return PRESENTATION
     suffix = file_suffix(url)
     return f"{KIND_BY_SUFFIX[suffix]} file ({suffix})" if suffix in KIND_BY_SUFFIX else None
+
+
+def service_image(service: str) -> str:
+    """The full-size image of a stated IIIF image service, given its base URI or any of its URLs."""
+    return full_size(service) if image_service(service) else f"{service.rstrip('/')}/full/max/0/default.jpg"
