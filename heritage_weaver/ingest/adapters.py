@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
 from heritage_weaver.config import CollectionConfig
+from heritage_weaver.ingest.edm import read_edm
 from heritage_weaver.ingest.joins import Joiner
 from heritage_weaver.ingest.lido import read_lido
 from heritage_weaver.ingest.linked_art import read_linked_art
@@ -223,4 +224,5 @@ READERS: dict[str, Callable[[CollectionConfig], Iterator[SourceRow | DroppedRow]
     "jsonl": read_jsonl,
     "lido": read_lido,
     "linked_art": read_linked_art,
+    "edm": read_edm,
 }

@@ -126,9 +126,13 @@ def records_of(found: dict[str, Node]) -> list[EdmRecord] | Problem:
     records = []
     for cho in objects:
         proxies = [n for n in nodes if PROXY in n.types and cho.about in n.links("ore:proxyFor")]
-        aggregations = [n for n in nodes if set(AGGREGATIONS) & set(n.types) and cho.about in n.links("edm:aggregatedCHO")]
+        aggregations = [
+            n for n in nodes if set(AGGREGATIONS) & set(n.types) and cho.about in n.links("edm:aggregatedCHO")
+        ]
         aggregations.sort(key=lambda n: AGGREGATIONS[0] not in n.types)
-        records.append(EdmRecord(cho.about, cho.line, [cho, *sorted(proxies, key=is_europeana_proxy)], aggregations, found))
+        records.append(
+            EdmRecord(cho.about, cho.line, [cho, *sorted(proxies, key=is_europeana_proxy)], aggregations, found)
+        )
     return records
 
 

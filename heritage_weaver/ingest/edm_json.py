@@ -93,7 +93,9 @@ def api_record(document: object) -> EdmRecord | Problem:
     aggregations = [_node(a, AGGREGATIONS[0], found) for a in record.get("aggregations") or [] if isinstance(a, dict)]
     if isinstance(record.get("europeanaAggregation"), dict):
         aggregations.append(_node(record["europeanaAggregation"], AGGREGATIONS[1], found))
-    resources = [r for a in record.get("aggregations") or [] if isinstance(a, dict) for r in a.get("webResources") or []]
+    resources = [
+        r for a in record.get("aggregations") or [] if isinstance(a, dict) for r in a.get("webResources") or []
+    ]
     entities = [e for group in ENTITIES for e in record.get(group) or []]
     for entry in resources + entities:
         if isinstance(entry, dict) and entry.get("about"):
