@@ -22,7 +22,7 @@ from heritage_weaver.ingest.lido_values import Text, choose, chosen_language, in
 from heritage_weaver.ingest.markup import plain_text
 from heritage_weaver.ingest.reading import json_file
 from heritage_weaver.ingest.rows import Problem, SourceRow
-from heritage_weaver.ingest.text import distinct_variants, join_sentences
+from heritage_weaver.ingest.text import REPEAT, distinct_variants, join_sentences
 from heritage_weaver.ingest.xml_records import XmlFormat, xml_records
 from heritage_weaver.sources import FOLDER_SUFFIXES, input_files
 
@@ -53,7 +53,12 @@ def _texts(
     values: list[Value] = [v for proxy in record.proxies for v in proxy.values(key)]
     values = values or [v for aggregation in record.aggregations for v in aggregation.values(key)]
     found = []
+    seen = set()
     for value in values:
+        if (value.text, value.language) in seen:  # proxies repeat each other
+            row.drop(key, value.text, REPEAT)
+            continue
+        seen.add((value.text, value.language))
         if not value.resource:
             text = plain_text(value.text)
             found.extend([Text(text, value.language, 1)] if text else [])

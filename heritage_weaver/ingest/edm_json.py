@@ -2,7 +2,7 @@
 
 The response's `object` holds the proxies, the aggregations with their `webResources`, the
 `europeanaAggregation`, and the contextual entities (`agents`, `concepts`, `places`,
-`timespans`). A property such as `dcTitle` is `dc:title`; a language map (`{"en": [...],
+`timespans`, `organizations`). A property such as `dcTitle` is `dc:title`; a language map (`{"en": [...],
 "def": [...]}`) gives each value its language, `def` none. A string that is a URL is a link.
 """
 
@@ -31,7 +31,7 @@ UNPREFIXED = {
     "svcsHasService": "svcs:has_service",
     "europeanaProxy": "edm:europeanaProxy",
 }
-ENTITIES = ("agents", "concepts", "places", "timespans")
+ENTITIES = ("agents", "concepts", "places", "timespans", "organizations")
 NOT_A_RECORD = "not a Europeana Record API response"
 
 
@@ -41,7 +41,7 @@ def property_key(key: str) -> str | None:
         return UNPREFIXED[key]
     for prefix in JSON_PREFIXES:
         rest = key[len(prefix) :]
-        if key.startswith(prefix) and rest[:1].isupper():
+        if key.lower().startswith(prefix) and rest[:1].isupper():  # `ebuCoreHasMimeType` in older responses
             return f"{prefix}:{rest[0].lower()}{rest[1:]}"
     return None
 

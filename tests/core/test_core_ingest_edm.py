@@ -152,9 +152,13 @@ def test_record_api_json(tmp_path):
         "https://gallica.example.fr/ark:/12148/btv1b8446771/f1.highres",
         "https://gallica.example.fr/ark:/12148/btv1b8446771/f2.highres",
     ]
-    assert ("edm:hasView", "https://gallica.example.fr/ark:/12148/btv1b8446771.pdf", "a PDF file (.pdf)") in _dropped(
-        result, MAP
-    )
+    dropped = _dropped(result, MAP)
+    assert ("edm:hasView", "https://gallica.example.fr/ark:/12148/btv1b8446771.pdf", "a PDF file (.pdf)") in dropped
+    # Europeana's proxy links the concept the provider's does: a repeat. The concept's English label is kept.
+    assert [d for d in dropped if d[0] == "dc:type"] == [
+        ("dc:type", "http://data.europeana.eu/concept/48", "repeats an earlier value"),
+        ("dc:type", "carte", "in another language than the value kept (languages)"),
+    ]
     [error] = result.rejects.to_pylist()
     assert (Path(error["source_file"]).name, error["reason"]) == (
         "record-api-error.json",
