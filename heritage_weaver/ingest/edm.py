@@ -18,7 +18,7 @@ from heritage_weaver.config import CollectionConfig
 from heritage_weaver.ingest.edm_graph import RDF, EdmRecord, Value, rdf_records
 from heritage_weaver.ingest.edm_images import add_record_images
 from heritage_weaver.ingest.edm_json import api_record
-from heritage_weaver.ingest.lido_values import Text, choose, chosen_language, in_chosen_language
+from heritage_weaver.ingest.languages import Text, choose, chosen_language, in_chosen_language
 from heritage_weaver.ingest.markup import plain_text
 from heritage_weaver.ingest.reading import json_file
 from heritage_weaver.ingest.rows import Problem, SourceRow

@@ -18,7 +18,7 @@ from heritage_weaver.ingest.edm_graph import (
     clean_uri,
     is_europeana_proxy,
 )
-from heritage_weaver.ingest.lido_values import primary_language
+from heritage_weaver.ingest.languages import primary_language
 from heritage_weaver.ingest.rows import Problem
 
 JSON_PREFIXES = ("dcterms", "dc", "edm", "ebucore", "ore", "skos", "owl")  # the longer of dc/dcterms first

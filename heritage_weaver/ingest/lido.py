@@ -14,17 +14,9 @@ from pathlib import Path
 from lxml import etree
 
 from heritage_weaver.config import CollectionConfig
+from heritage_weaver.ingest.languages import choose, in_chosen_language
 from heritage_weaver.ingest.lido_images import LINK, resource_images
-from heritage_weaver.ingest.lido_values import (
-    RDF_ABOUT,
-    SKOS,
-    choose,
-    concept_terms,
-    concept_uri,
-    in_chosen_language,
-    sortorder,
-    texts,
-)
+from heritage_weaver.ingest.lido_values import RDF_ABOUT, SKOS, concept_terms, concept_uri, sortorder, texts
 from heritage_weaver.ingest.lido_xml import LIDO, lido_records
 from heritage_weaver.ingest.media import add_images, image_roots
 from heritage_weaver.ingest.rows import FURTHER_VALUE, Problem, SourceRow, normalise

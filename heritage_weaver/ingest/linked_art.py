@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from heritage_weaver.config import CollectionConfig
-from heritage_weaver.ingest.lido_values import Text, choose, in_chosen_language
+from heritage_weaver.ingest.languages import Text, choose, in_chosen_language
 from heritage_weaver.ingest.linked_art_images import SUBJECT_OF, object_media
 from heritage_weaver.ingest.linked_art_nodes import (
     aat,
@@ -28,7 +28,6 @@ from heritage_weaver.ingest.media import add_images
 from heritage_weaver.ingest.reading import json_files
 from heritage_weaver.ingest.rows import FURTHER_VALUE, Problem, SourceRow
 from heritage_weaver.ingest.text import distinct_variants, join_sentences
-from heritage_weaver.sources import FOLDER_SUFFIXES
 
 OBJECT_TYPES = ("HumanMadeObject", "ManMadeObject")  # ManMadeObject: CIDOC-CRM's E22 as named before Linked Art 1.0
 PRIMARY_NAME = "300404670"
@@ -183,7 +182,7 @@ def linked_art_row(record: object, file: Path, collection: CollectionConfig) -> 
 
 def read_linked_art(collection: CollectionConfig) -> Iterator[SourceRow]:
     """Every Linked Art object of the collection's files, in file order."""
-    for path, record, problem in json_files(collection, FOLDER_SUFFIXES["linked_art"]):
+    for path, record, problem in json_files(collection):
         yield (
             SourceRow(1, source_file=path, problems=[problem]) if problem else linked_art_row(record, path, collection)
         )

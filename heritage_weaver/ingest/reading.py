@@ -58,12 +58,10 @@ def json_lines(collection: CollectionConfig) -> Iterator[tuple[int, object | Non
                 yield number, None, Problem("(line)", "malformed JSON", f"{error.msg} at column {error.colno}")
 
 
-def json_files(
-    collection: CollectionConfig, suffixes: tuple[str, ...] = FOLDER_SUFFIXES["jsonl"]
-) -> Iterator[tuple[Path, object | None, Problem | None]]:
-    """Each file of a folder or glob of JSON documents (one per file; a folder's files end in one of
-    `suffixes`), with its value or the problem that makes it unreadable."""
-    for path in input_files(collection.path, suffixes):
+def json_files(collection: CollectionConfig) -> Iterator[tuple[Path, object | None, Problem | None]]:
+    """Each file of a folder or glob of JSON documents (one per file; a file on its own too), with
+    its value or the problem that makes it unreadable."""
+    for path in input_files(collection.path, FOLDER_SUFFIXES[collection.format]):
         yield path, *json_file(path, collection)
 
 
