@@ -64,7 +64,12 @@ class Node:
         return self.properties.get(key, [])
 
     def links(self, key: str) -> list[str]:
-        return [value.text for value in self.values(key) if value.resource]
+        """The URIs `key` links to: its resources, and literals that are URLs (some providers write links as text)."""
+        return [
+            value.text if value.resource else clean_uri(value.text)
+            for value in self.values(key)
+            if value.resource or value.text.strip().startswith(("http://", "https://"))
+        ]
 
 
 @dataclass

@@ -88,7 +88,8 @@ def test_external_form_languages_media_types_and_uris(tmp_path):
             "a landing page (edm:isShownAt), not an image",
         ),
     ]
-    # An rdf:Description typed edm:ProvidedCHO; a sound record's stream states no type: its sleeve stands in.
+    # An rdf:Description typed edm:ProvidedCHO; a sound record's stream states no type: its sleeve (a link
+    # written as text) stands in.
     recording = _records(result)[RECORDING]
     assert (recording["name"], recording["images"], recording["source_position"]) == (
         "Wax cylinder recording of a folk song",
