@@ -32,7 +32,7 @@ RECORD_FIELDS = ("record_id", "name", "description", "images", "category", "taxo
 # Columns of records.parquet besides the record fields; no extra field may take their names.
 RECORD_BOOKKEEPING = ("collection", "source_file", "source_position", "source_id")
 EXTRA_FIELD = r"^[a-z][a-z0-9_]*$"
-EXTRA_FIELD_FORMATS = ("csv", "jsonl", "nms", "lido")
+EXTRA_FIELD_FORMATS = ("csv", "jsonl", "nms", "lido", "iiif")
 # What a lido collection's `fields` may name (see docs/project-lead.md, "LIDO XML").
 LIDO_FIELDS = ("maker", "maker_uri", "date", "material", "material_uri", "work_type_uri", "classification_uri")
 
@@ -61,7 +61,7 @@ class JoinConfig(_Strict):
 
 class CollectionConfig(_Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    format: Literal["smg", "nms", "csv", "jsonl", "lido"]
+    format: Literal["smg", "nms", "csv", "jsonl", "lido", "iiif"]
     path: Path
     columns: dict[str, str] = Field(default_factory=dict)
     fields: dict[str, str] = Field(
@@ -85,7 +85,10 @@ class CollectionConfig(_Strict):
     languages: list[str] = Field(
         default_factory=lambda: ["en"],
         min_length=1,
-        description="lido: the languages to keep text in, first preferred; else a value's first language",
+        description="lido, iiif: the languages to keep text in, first preferred; else a value's first language",
+    )
+    iiif_records: Literal["manifest", "canvas"] = Field(
+        default="manifest", description="iiif: one record per manifest, or one per canvas"
     )
 
     @field_validator("columns")
@@ -138,6 +141,8 @@ class CollectionConfig(_Strict):
         unknown_lido = sorted(set(self.fields.values()) - set(LIDO_FIELDS)) if self.format == "lido" else []
         if unknown_lido:
             raise ValueError(f"fields: a lido collection maps {list(LIDO_FIELDS)}, not {unknown_lido}")
+        if self.iiif_records != "manifest" and self.format != "iiif":
+            raise ValueError('iiif_records applies to format = "iiif" only')
         if self.column_paths == "jmespath":
             if self.format != "jsonl":
                 raise ValueError('column_paths = "jmespath" applies to format = "jsonl" only')
@@ -318,6 +323,11 @@ class FetchConfig(_Strict):
     timeout: float = Field(default=10.0, gt=0)
     max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     max_pixels: int = Field(default=50_000_000, gt=0)
+    iiif_size: int | None = Field(
+        default=None,
+        gt=0,
+        description="the side (pixels) IIIF images are fetched at, `!S,S`; default twice the models' largest input side",
+    )
 
 
 class AnalysisConfig(_Strict):

@@ -7,8 +7,9 @@ import glob
 from pathlib import Path
 
 GLOB_CHARACTERS = frozenset("*?[")
-# The files a folder of each many-file format is read for: JSON documents (one record each), LIDO XML.
-FOLDER_SUFFIXES = {"jsonl": (".json",), "lido": (".xml",)}
+# The files a folder of each many-file format is read for: JSON documents (one record each), LIDO XML,
+# IIIF manifests.
+FOLDER_SUFFIXES = {"jsonl": (".json",), "lido": (".xml",), "iiif": (".json",)}
 
 
 def is_glob(path: Path) -> bool:

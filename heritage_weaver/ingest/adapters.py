@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
 from heritage_weaver.config import CollectionConfig
+from heritage_weaver.ingest.iiif_manifests import read_iiif
 from heritage_weaver.ingest.joins import Joiner
 from heritage_weaver.ingest.lido import read_lido
 from heritage_weaver.ingest.markup import plain_text
@@ -221,4 +222,5 @@ READERS: dict[str, Callable[[CollectionConfig], Iterator[SourceRow | DroppedRow]
     "csv": read_csv,
     "jsonl": read_jsonl,
     "lido": read_lido,
+    "iiif": read_iiif,
 }

@@ -59,10 +59,10 @@ def json_lines(collection: CollectionConfig) -> Iterator[tuple[int, object | Non
 
 
 def json_files(collection: CollectionConfig) -> Iterator[tuple[Path, object | None, Problem | None]]:
-    """Each file of a folder or glob of JSON documents (one per file), with its value or the problem
-    that makes it unreadable."""
+    """Each file of a folder or glob of JSON documents (one per file; a file on its own too), with
+    its value or the problem that makes it unreadable."""
     codec = _codec(collection.encoding)
-    for path in input_files(collection.path, FOLDER_SUFFIXES["jsonl"]):
+    for path in input_files(collection.path, FOLDER_SUFFIXES[collection.format]):
         data = path.read_bytes()
         try:
             text = data.decode(codec)
