@@ -76,10 +76,10 @@ def _painting_bodies(row: SourceRow, canvas: dict, version: int) -> list[object]
         if not isinstance(annotation, dict):
             row.drop(IMAGE, annotation, NOT_ANNOTATION)
             continue
-        motivation = annotation.get("motivation")
+        motivations = [str(m).strip().lower() for m in as_list(annotation.get("motivation"))]
         body = annotation.get("body" if version == 3 else "resource")
-        if motivation is not None and str(motivation).strip().lower() not in PAINTING:
-            row.drop(IMAGE, node(body, "id") if isinstance(body, dict) else body, NOT_PAINTING.format(motivation))
+        if motivations and not set(motivations) & set(PAINTING):
+            row.drop(IMAGE, node(body, "id") if isinstance(body, dict) else body, NOT_PAINTING.format(motivations[0]))
             continue
         bodies.extend(as_list(body))
     return bodies

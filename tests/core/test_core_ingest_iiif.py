@@ -299,3 +299,24 @@ def test_hw_ingest_prints_the_iiif_counts(tmp_path):
     text = " ".join(result.output.split())
     assert "6 rows = 5 accepted + 1 rejected" in text
     assert "48 values read from accepted rows = 27 kept + 21 dropped" in text
+
+
+def test_annotations_that_do_not_paint_are_dropped_with_their_motivation(tmp_path):
+    (tmp_path / "data").mkdir()
+    annotations = [
+        {
+            "type": "Annotation",
+            "motivation": "supplementing",
+            "body": {"id": "https://x.example/t.vtt", "type": "Text"},
+        },
+        {"type": "Annotation", "motivation": ["painting"], "body": {"id": "https://x.example/a.jpg", "type": "Image"}},
+    ]
+    canvas = {"id": "c1", "type": "Canvas", "items": [{"type": "AnnotationPage", "items": annotations}]}
+    manifest = {"type": "Manifest", "id": "https://x.example/m", "label": {"en": ["Jug"]}, "items": [canvas]}
+    (tmp_path / "data" / "m.json").write_text(json.dumps(manifest))
+    result = ingest_collections(_study_without_fixtures(tmp_path))
+    assert result.records.to_pylist()[0]["images"] == ["https://x.example/a.jpg"]
+    assert _dropped(result) == [
+        ("image", "https://x.example/t.vtt", "an annotation that does not paint the canvas (motivation supplementing)")
+    ]
+    _reconciles(result, rows=1, accepted=1, read=4)
