@@ -6,8 +6,9 @@ or connected to several times in a row is given up for the run: its remaining UR
 recorded nowhere, and tried again by the next run.
 
 An image with an IIIF Image API service is requested no larger than the models need
-(`heritage_weaver.iiif.sized`, at `fetch.iiif_size`); the record keeps its full-size URL, by which
-the outcome is recorded (`location`), with the URL requested beside it (`requested`).
+(`heritage_weaver.iiif.sized`, at `fetch.iiif_size`), else as written where its server will not
+size it; the record keeps its full-size URL, by which the outcome is recorded (`location`), with
+the URL requested beside it (`requested`).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class FetchOutcome:
     height: int | None = None
     attempts: int = 0
     error: str | None = None
-    requested: str | None = None  # the URL fetched, where it is not `location` (an IIIF image, sized)
+    requested: str | None = None  # an IIIF image's URL fetched: sized, or `location` where its server would not size it
 
 
 class _Permanent(Exception):
@@ -166,9 +167,25 @@ class ImageFetcher:
         return sized(url, self.iiif_side)
 
     def fetch(self, url: str) -> FetchOutcome:
+        """Fetch the image at `url`: an IIIF image sized (`request`), and where its server will not
+        size it (a level 0 service need not), as written, recording `url` as the URL requested."""
+        sized_url = self.request(url)
+        if sized_url is None:
+            return self._fetch(url)
+        outcome = self._fetch(url, sized_url)
+        if outcome.status != "failed":
+            return outcome
+        written = self._fetch(url, url)
+        written.attempts += outcome.attempts
+        if written.status == "failed":
+            written.error = f"sized: {outcome.error}; as written: {written.error}"
+        return written
+
+    def _fetch(self, url: str, requested: str | None = None) -> FetchOutcome:
+        """Download `requested` (default `url`) as the image at `url`, retrying what may pass."""
         attempts, delay = 0, self.settings.backoff
-        requested = self.request(url)
-        host = urlsplit(requested or url).netloc
+        target = requested or url
+        host = urlsplit(target).netloc
         while True:
             if host in self.hosts.down:
                 return FetchOutcome(
@@ -180,13 +197,13 @@ class ImageFetcher:
                 )
             attempts += 1
             try:
-                data, content_type = self._download(requested or url)
+                data, content_type = self._download(target)
                 image_format, width, height = check_image(data, self.settings.max_pixels)
                 digest = hashlib.sha256(data).hexdigest()
                 relative = FETCH_CACHE.at(prefix=digest[:2], sha256=digest, ext=image_format).path
-                target = self.workspace.path(relative)
-                if not target.exists():
-                    atomic.write_bytes(target, data)
+                destination = self.workspace.path(relative)
+                if not destination.exists():
+                    atomic.write_bytes(destination, data)
                 return FetchOutcome(
                     url, "ok", relative, digest, content_type, len(data), width, height, attempts, requested=requested
                 )
@@ -231,6 +248,12 @@ def image_urls(workspace: Workspace) -> list[str]:
     return sorted({loc for locations in images for loc in locations if is_url(loc)})
 
 
+def _other_size(recorded: str | None, url: str, sized_url: str | None) -> bool:
+    """Whether an IIIF image was fetched at another size than it is asked for now (its server's
+    refusal to size it, recorded as `url` requested, stands)."""
+    return sized_url is not None and recorded not in (sized_url, url)
+
+
 def fetch_images(
     workspace: Workspace,
     urls: Iterable[str],
@@ -242,7 +265,7 @@ def fetch_images(
     """Fetch what is not yet cached; returns every URL's recorded outcome (old and new).
 
     An IIIF image recorded at another size than the one requested now (`fetch.iiif_size`
-    changed) is fetched again. URLs of a host given up in this run are passed to `on_done` as
+    changed, or it was fetched before images were sized) is fetched again. URLs of a host given up in this run are passed to `on_done` as
     skipped and not recorded.
     """
     outcomes = _previous_outcomes(workspace)
@@ -252,7 +275,7 @@ def fetch_images(
         for u in urls
         if u not in outcomes
         or (retry_failed and outcomes[u]["status"] != "ok")
-        or outcomes[u].get("requested") != fetcher.request(u)
+        or _other_size(outcomes[u].get("requested"), u, fetcher.request(u))
     ]
     journal_path = FETCH_JOURNAL.location(workspace)
     journal_path.parent.mkdir(parents=True, exist_ok=True)

@@ -60,6 +60,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, b"not an image at all")
         elif self.path == "/bomb.jpg":
             self._send(200, BOMB)
+        elif self.path.startswith("/iiif/level0/") and "!" in self.path:
+            self._send(400, b"size not supported", "text/plain")  # a level 0 image service cannot scale
         elif self.path.startswith("/iiif/"):
             self._send(200, GOOD)
         elif self.path == "/flaky.jpg":
@@ -217,6 +219,19 @@ def test_iiif_images_are_fetched_at_the_size_the_models_need(server, study_copy:
         "/iiif/3/obj1/full/!32,32/0/default.jpg": 1,
         "/iiif/3/obj2/10,10,200,100/!32,32/0/gray.png": 1,
     }
+
+
+def test_an_iiif_server_that_will_not_size_an_image_serves_it_as_written(server, study_copy: Workspace):
+    full = f"{server}/iiif/level0/obj3/full/full/0/default.jpg"
+    outcomes = fetch_images(study_copy, [full], SETTINGS.model_copy(update={"iiif_size": 64}))
+    assert _Handler.hits == {
+        "/iiif/level0/obj3/full/!64,64/0/default.jpg": 1,
+        "/iiif/level0/obj3/full/full/0/default.jpg": 1,
+    }
+    assert (outcomes[full]["status"], outcomes[full]["requested"], outcomes[full]["attempts"]) == ("ok", full, 2)
+    _Handler.hits = {}
+    fetch_images(study_copy, [full], SETTINGS.model_copy(update={"iiif_size": 64}))
+    assert _Handler.hits == {}  # the refusal stands: not asked again
 
 
 def _processor(folder, height, width) -> None:
