@@ -37,6 +37,9 @@ EXTRA_FIELD_FORMATS = ("csv", "jsonl", "nms", "lido", "iiif")
 LIDO_FIELDS = ("maker", "maker_uri", "date", "material", "material_uri", "work_type_uri", "classification_uri")
 
 
+# The record fields an iiif collection's `columns` may take from a metadata pair, by its label.
+IIIF_COLUMNS = ("description", "category")
+
 SMG_RENDITIONS = ("medium", "large", "zoom")
 
 
@@ -141,6 +144,11 @@ class CollectionConfig(_Strict):
         unknown_lido = sorted(set(self.fields.values()) - set(LIDO_FIELDS)) if self.format == "lido" else []
         if unknown_lido:
             raise ValueError(f"fields: a lido collection maps {list(LIDO_FIELDS)}, not {unknown_lido}")
+        unknown_iiif = sorted(set(self.columns) - set(IIIF_COLUMNS)) if self.format == "iiif" else []
+        if unknown_iiif:
+            raise ValueError(
+                f"columns: an iiif collection maps {list(IIIF_COLUMNS)} to metadata labels, not {unknown_iiif}"
+            )
         if self.iiif_records != "manifest" and self.format != "iiif":
             raise ValueError('iiif_records applies to format = "iiif" only')
         if self.column_paths == "jmespath":

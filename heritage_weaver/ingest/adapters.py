@@ -13,7 +13,7 @@ from heritage_weaver.ingest.markup import plain_text
 from heritage_weaver.ingest.media import add_images
 from heritage_weaver.ingest.paths import lookup
 from heritage_weaver.ingest.reading import IngestError, csv_rows, json_files, json_lines
-from heritage_weaver.ingest.rows import FURTHER_VALUE, DroppedRow, Problem, SourceRow, normalise
+from heritage_weaver.ingest.rows import FURTHER_CATEGORY, FURTHER_VALUE, DroppedRow, Problem, SourceRow, normalise
 from heritage_weaver.ingest.smg import not_text, read_smg
 from heritage_weaver.ingest.text import GUIDE_TERM, distinct_variants, is_guide_term, join_sentences
 
@@ -29,7 +29,6 @@ NMS_COLUMNS = (
 )
 NMS_IMAGE_PREFIXES = ("PF", "MP")
 NOT_NMS_IMAGE = "not an image (NMS image references start with PF or MP)"
-FURTHER_CATEGORY = "a further category (a record keeps one)"
 FURTHER_NAME = "a further name (a record keeps its first joined row's)"
 
 

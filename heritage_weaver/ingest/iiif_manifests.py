@@ -14,10 +14,11 @@ from pathlib import Path
 
 from heritage_weaver.config import CollectionConfig
 from heritage_weaver.ingest.iiif_images import IMAGE, as_list, canvas_image, canvases
-from heritage_weaver.ingest.iiif_values import description, label, metadata_fields, node
+from heritage_weaver.ingest.iiif_values import descriptions, label, metadata, metadata_field, node
 from heritage_weaver.ingest.media import add_images
 from heritage_weaver.ingest.reading import json_files
-from heritage_weaver.ingest.rows import Problem, SourceRow
+from heritage_weaver.ingest.rows import FURTHER_CATEGORY, FURTHER_VALUE, Problem, SourceRow
+from heritage_weaver.ingest.text import distinct_variants, join_sentences
 
 MANIFEST_TYPES = {"manifest": 3, "sc:manifest": 2}
 COLLECTION_TYPES = ("collection", "sc:collection")
@@ -50,11 +51,34 @@ def _record_id(row: SourceRow, resource: dict) -> None:
         row.problems.append(Problem("id", "missing record_id", "no id"))
 
 
+def _first(row: SourceRow, source_field: str, values: list[str], further: str) -> str | None:
+    """The first value, kept; the others dropped as `further`."""
+    for value in values[1:]:
+        row.drop(source_field, value, further)
+    if values:
+        row.keep(source_field)
+    return values[0] if values else None
+
+
 def _texts(row: SourceRow, resource: dict, collection: CollectionConfig) -> None:
+    """The id, label and summary of a manifest or canvas, and what `columns` and `fields` map of its metadata."""
+    columns, fields, languages = collection.columns, collection.fields, collection.languages
     _record_id(row, resource)
-    row.name = label(row, resource, collection.languages)
-    row.description = description(row, resource, collection.languages)
-    metadata_fields(row, resource, collection.fields, collection.languages)
+    row.name = label(row, resource, languages)
+    labels = {**{f"fields.{name}": wanted for name, wanted in fields.items()}}
+    labels.update({f"columns.{field}": wanted for field, wanted in columns.items()})
+    values = metadata(row, resource, labels, languages)
+    kept = descriptions(row, resource, languages)
+    if "description" in columns:
+        source_field = metadata_field(columns["description"])
+        kept += distinct_variants(row, source_field, values["columns.description"], earlier=kept)
+    row.description = join_sentences(kept)
+    if "category" in columns:
+        row.category = _first(row, metadata_field(columns["category"]), values["columns.category"], FURTHER_CATEGORY)
+    for name, wanted in fields.items():
+        value = _first(row, metadata_field(wanted), values[f"fields.{name}"], FURTHER_VALUE)
+        if value is not None:
+            row.extra[name] = value
 
 
 def manifest_row(file: Path, manifest: dict, version: int, collection: CollectionConfig) -> SourceRow:

@@ -1,5 +1,5 @@
 """The texts of an IIIF Presentation resource: language maps (v3), language-tagged values (v2),
-and the metadata pairs that `fields` maps by label.
+and the metadata pairs that `fields` and `columns` map by label.
 
 A v3 language map is `{"en": ["…"], "none": ["…"]}`; a v2 value is a string, a
 `{"@value": "…", "@language": "en"}` object, or a list of either. Values in `none` or in no
@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from heritage_weaver.ingest.languages import Text, choose, chosen_language, in_chosen_language, primary_language
 from heritage_weaver.ingest.markup import plain_text
-from heritage_weaver.ingest.rows import FURTHER_VALUE, SourceRow
+from heritage_weaver.ingest.rows import SourceRow
 from heritage_weaver.ingest.smg import not_text
-from heritage_weaver.ingest.text import distinct_variants, join_sentences, text_key
+from heritage_weaver.ingest.text import distinct_variants, text_key
 
 NO_LANGUAGE = ("none", "@none")
 DESCRIPTIONS = ("summary", "description")  # v3, v2
-NOT_MAPPED = "a metadata pair whose label no `fields` entry names"
+NOT_MAPPED = "a metadata pair whose label neither `fields` nor `columns` names"
 NOT_A_PAIR = "not a metadata pair (an object with a label and a value)"
 
 
@@ -62,13 +62,13 @@ def label(row: SourceRow, resource: dict, languages: list[str]) -> str:
     return kept.text
 
 
-def description(row: SourceRow, resource: dict, languages: list[str]) -> str:
-    """The `summary` (v3) and `description` (v2) values in the chosen language, as sentences, repeats out."""
+def descriptions(row: SourceRow, resource: dict, languages: list[str]) -> list[str]:
+    """The `summary` (v3) and `description` (v2) values in the chosen language, repeats out."""
     kept: list[str] = []
     for source_field in DESCRIPTIONS:
         found = in_chosen_language(row, source_field, texts(row, source_field, resource.get(source_field)), languages)
         kept.extend(distinct_variants(row, source_field, found, earlier=kept))
-    return join_sentences(kept)
+    return kept
 
 
 def _pair_label(row: SourceRow, pair: dict, languages: list[str]) -> tuple[set[str], str]:
@@ -79,24 +79,31 @@ def _pair_label(row: SourceRow, pair: dict, languages: list[str]) -> tuple[set[s
     return {text_key(t.text) for t in labels}, shown
 
 
-def metadata_fields(row: SourceRow, resource: dict, fields: dict[str, str], languages: list[str]) -> None:
-    """The extra fields `fields` maps (field → metadata label): the first value in the chosen language of
-    the first pair so labelled; further values, other languages and pairs no field maps are dropped."""
-    by_label = {text_key(wanted): (name, wanted) for name, wanted in fields.items()}
+def metadata(row: SourceRow, resource: dict, labels: dict[str, str], languages: list[str]) -> dict[str, list[str]]:
+    """The values in the chosen language of the metadata pairs that `labels` (key → label) names,
+    by key, in order; each counted under `metadata[label]` by the caller. The values of pairs no
+    key names, and other languages, are dropped."""
+    by_label: dict[str, str] = {}
+    for named, wanted in labels.items():
+        by_label.setdefault(text_key(wanted), named)
+    found: dict[str, list[str]] = {key: [] for key in labels}
     pairs = resource.get("metadata") or []
     for pair in pairs if isinstance(pairs, list) else [pairs]:
         if not isinstance(pair, dict) or "value" not in pair:
             row.drop("metadata", pair, NOT_A_PAIR)
             continue
         keys, shown = _pair_label(row, pair, languages)
-        mapped = next((by_label[key] for key in keys if key in by_label), None)
-        source_field = f"metadata[{mapped[1] if mapped else shown}]"
+        key = next((by_label[k] for k in keys if k in by_label), None)
+        source_field = metadata_field(labels[key] if key else shown)
         values = in_chosen_language(row, source_field, texts(row, source_field, pair["value"]), languages)
-        for value in values:
-            if mapped is None:
+        if key is None:
+            for value in values:
                 row.drop(source_field, value, NOT_MAPPED)
-            elif mapped[0] in row.extra:
-                row.drop(source_field, value, FURTHER_VALUE)
-            else:
-                row.extra[mapped[0]] = value
-                row.keep(source_field)
+        else:
+            found[key].extend(values)
+    return found
+
+
+def metadata_field(label: str) -> str:
+    """The source field a metadata pair's values are counted under."""
+    return f"metadata[{label}]"

@@ -15,7 +15,7 @@ from hw_cli.app import app
 
 FIXTURES = Path(__file__).parent / "fixtures" / "iiif"
 OTHER_LANGUAGE = "in another language than the value kept (languages)"
-NOT_MAPPED = "a metadata pair whose label no `fields` entry names"
+NOT_MAPPED = "a metadata pair whose label neither `fields` nor `columns` names"
 IMAGES = "https://images.example.org"
 V2 = "https://iiif.example.org/presentation/hw-v2-001"
 V3 = "https://iiif.example.org/presentation/hw-v3-002"
@@ -320,3 +320,38 @@ def test_annotations_that_do_not_paint_are_dropped_with_their_motivation(tmp_pat
         ("image", "https://x.example/t.vtt", "an annotation that does not paint the canvas (motivation supplementing)")
     ]
     _reconciles(result, rows=1, accepted=1, read=4)
+
+
+def test_columns_take_the_description_and_category_from_metadata_pairs(tmp_path):
+    """As some museums publish: the label in `@none`, the description and object type only as metadata."""
+    (tmp_path / "data").mkdir()
+    pairs = [
+        {"label": {"@none": ["Object Type"]}, "value": {"@none": ["Painting", "Panel painting"]}},
+        {
+            "label": {"@none": ["Description"]},
+            "value": {"@none": ["<div>Two lovers in a park; <i>a</i> guitarist.</div>"]},
+        },
+        {"label": {"@none": ["Medium"]}, "value": {"@none": ["Oil on panel"]}},
+    ]
+    manifest = {
+        "@context": ["http://www.w3.org/ns/anno.jsonld", "http://iiif.io/api/presentation/3/context.json"],
+        "id": "https://x.example/m",
+        "type": "Manifest",
+        "label": {"@none": ["The surprise"]},
+        "summary": {"en": ["A fête galante."]},
+        "metadata": pairs,
+    }
+    (tmp_path / "data" / "m.json").write_text(json.dumps(manifest))
+    extra = 'columns = { description = "description", category = "Object Type" }\nfields = { medium = "Medium" }\n'
+    result = ingest_collections(_study_without_fixtures(tmp_path, extra))
+    [record] = result.records.to_pylist()
+    assert (record["name"], record["category"], record["medium"]) == ("The surprise", "Painting", "Oil on panel")
+    assert record["description"] == "A fête galante. Two lovers in a park; a guitarist."
+    assert _dropped(result) == [("metadata[Object Type]", "Panel painting", "a further category (a record keeps one)")]
+    _reconciles(result, rows=1, accepted=1, read=7)
+
+
+def test_columns_of_an_iiif_collection_name_description_and_category_only(tmp_path):
+    _study(tmp_path, "data/v3-manifest.json", 'columns = { name = "Title" }\n')
+    with pytest.raises(ConfigError, match=r"an iiif collection maps \['description', 'category'\]"):
+        load_config(tmp_path / "study.toml")
