@@ -65,7 +65,7 @@ def _texts(row: SourceRow, resource: dict, collection: CollectionConfig) -> None
     columns, fields, languages = collection.columns, collection.fields, collection.languages
     _record_id(row, resource)
     row.name = label(row, resource, languages)
-    labels = {**{f"fields.{name}": wanted for name, wanted in fields.items()}}
+    labels = {f"fields.{name}": wanted for name, wanted in fields.items()}
     labels.update({f"columns.{field}": wanted for field, wanted in columns.items()})
     values = metadata(row, resource, labels, languages)
     kept = descriptions(row, resource, languages)
