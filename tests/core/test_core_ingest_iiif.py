@@ -355,3 +355,21 @@ def test_columns_of_an_iiif_collection_name_description_and_category_only(tmp_pa
     _study(tmp_path, "data/v3-manifest.json", 'columns = { name = "Title" }\n')
     with pytest.raises(ConfigError, match=r"an iiif collection maps \['description', 'category'\]"):
         load_config(tmp_path / "study.toml")
+
+
+def test_a_v3_choice_keeps_its_first_option(tmp_path):
+    (tmp_path / "data").mkdir()
+    options = [
+        {"id": "https://x.example/natural.jpg", "type": "Image", "label": {"en": ["Natural light"]}},
+        {"id": "https://x.example/x-ray.jpg", "type": "Image", "label": {"en": ["X-ray"]}},
+    ]
+    painting = {"type": "Annotation", "motivation": "painting", "body": {"type": "Choice", "items": options}}
+    canvas = {"id": "c1", "type": "Canvas", "items": [{"type": "AnnotationPage", "items": [painting]}]}
+    # No Presentation context (only the annotation one): the type says v3.
+    manifest = {"@context": "http://www.w3.org/ns/anno.jsonld", "type": "Manifest", "id": "m", "label": "Map"}
+    (tmp_path / "data" / "m.json").write_text(json.dumps({**manifest, "items": [canvas]}))
+    result = ingest_collections(_study_without_fixtures(tmp_path))
+    assert result.records.to_pylist()[0]["images"] == ["https://x.example/natural.jpg"]
+    assert _dropped(result) == [
+        ("image", "https://x.example/x-ray.jpg", "another option of a Choice (the first is kept)")
+    ]
