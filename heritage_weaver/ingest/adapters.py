@@ -6,9 +6,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
 from heritage_weaver.config import CollectionConfig
+from heritage_weaver.ingest.edm import read_edm
 from heritage_weaver.ingest.iiif_manifests import read_iiif
 from heritage_weaver.ingest.joins import Joiner
 from heritage_weaver.ingest.lido import read_lido
+from heritage_weaver.ingest.linked_art import read_linked_art
 from heritage_weaver.ingest.markup import plain_text
 from heritage_weaver.ingest.media import add_images
 from heritage_weaver.ingest.paths import lookup
@@ -222,4 +224,6 @@ READERS: dict[str, Callable[[CollectionConfig], Iterator[SourceRow | DroppedRow]
     "jsonl": read_jsonl,
     "lido": read_lido,
     "iiif": read_iiif,
+    "linked_art": read_linked_art,
+    "edm": read_edm,
 }
