@@ -32,7 +32,7 @@ RECORD_FIELDS = ("record_id", "name", "description", "images", "category", "taxo
 # Columns of records.parquet besides the record fields; no extra field may take their names.
 RECORD_BOOKKEEPING = ("collection", "source_file", "source_position", "source_id")
 EXTRA_FIELD = r"^[a-z][a-z0-9_]*$"
-EXTRA_FIELD_FORMATS = ("csv", "jsonl", "nms", "lido", "linked_art", "edm")
+EXTRA_FIELD_FORMATS = ("csv", "jsonl", "nms", "lido", "linked_art", "edm", "iiif")
 # What a lido collection's `fields` may name (see docs/project-lead.md, "LIDO XML").
 LIDO_FIELDS = ("maker", "maker_uri", "date", "material", "material_uri", "work_type_uri", "classification_uri")
 # What a linked_art collection's `fields` may name: these, or any statement's AAT concept (aat:300435429).
@@ -53,6 +53,9 @@ EDM_PROPERTY = (
     r"^(dc|dcterms|edm):[A-Za-z]+$"  # what an edm collection's `fields` name: a proxy or aggregation property
 )
 
+
+# The record fields an iiif collection's `columns` may take from a metadata pair, by its label.
+IIIF_COLUMNS = ("description", "category")
 
 SMG_RENDITIONS = ("medium", "large", "zoom")
 
@@ -78,7 +81,7 @@ class JoinConfig(_Strict):
 
 class CollectionConfig(_Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    format: Literal["smg", "nms", "csv", "jsonl", "lido", "linked_art", "edm"]
+    format: Literal["smg", "nms", "csv", "jsonl", "lido", "linked_art", "edm", "iiif"]
     path: Path
     columns: dict[str, str] = Field(default_factory=dict)
     fields: dict[str, str] = Field(
@@ -102,7 +105,10 @@ class CollectionConfig(_Strict):
     languages: list[str] = Field(
         default_factory=lambda: ["en"],
         min_length=1,
-        description="lido, linked_art, edm: the languages to keep text in, first preferred; else a value's first language",
+        description="lido, linked_art, edm, iiif: the languages to keep text in, first preferred; else a value's first language",
+    )
+    iiif_records: Literal["manifest", "canvas"] = Field(
+        default="manifest", description="iiif: one record per manifest, or one per canvas"
     )
 
     @field_validator("columns")
@@ -170,6 +176,13 @@ class CollectionConfig(_Strict):
             raise ValueError(
                 f"fields: an edm collection maps dc:, dcterms: or edm: properties (dc:creator), not {unknown_edm}"
             )
+        unknown_iiif = sorted(set(self.columns) - set(IIIF_COLUMNS)) if self.format == "iiif" else []
+        if unknown_iiif:
+            raise ValueError(
+                f"columns: an iiif collection maps {list(IIIF_COLUMNS)} to metadata labels, not {unknown_iiif}"
+            )
+        if self.iiif_records != "manifest" and self.format != "iiif":
+            raise ValueError('iiif_records applies to format = "iiif" only')
         if self.column_paths == "jmespath":
             if self.format != "jsonl":
                 raise ValueError('column_paths = "jmespath" applies to format = "jsonl" only')
@@ -350,6 +363,11 @@ class FetchConfig(_Strict):
     timeout: float = Field(default=10.0, gt=0)
     max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     max_pixels: int = Field(default=50_000_000, gt=0)
+    iiif_size: int | None = Field(
+        default=None,
+        gt=0,
+        description="the side (pixels) IIIF images are fetched at, `!S,S`; default twice the models' largest input side",
+    )
 
 
 class AnalysisConfig(_Strict):

@@ -22,8 +22,9 @@ simulation = {simulation}      # true only for the demo: the report then says la
 # CSV export), or "csv" / "jsonl" with a [collections.columns] mapping of record fields
 # (record_id, name, description, images, category, taxonomy) to your column names, or "lido"
 # (LIDO XML: a file, a folder or a glob; languages = ["en", ...] picks the text's language),
-# "linked_art" (Linked Art JSON-LD, one object per file) or "edm" (Europeana EDM RDF/XML or
-# Record API JSON), each a file, a folder or a glob too.
+# "linked_art" (Linked Art JSON-LD, one object per file), "edm" (Europeana EDM RDF/XML or
+# Record API JSON) or "iiif" (IIIF Presentation manifests, v2 or v3), each a file, a folder or
+# a glob too.
 # image_base_url: prefix for image references (SMG: https://coimages.sciencemuseumgroup.org.uk/,
 # NMS: https://www.nms.ac.uk/api/axiell?command=getcontent&server=Detail&value=);
 # without it, references are files relative to the export.
