@@ -364,6 +364,25 @@ ROUND_BATCH = table(
     SAMPLE_SECTIONS,
 )
 
+# Optional batch columns, written by every `hw sample` since score bands and the learning stream: the pair's
+# `purpose` (`estimate`: the probability sample; `learn`: the learning stream, never in an estimate), the
+# `score_bands` of its round, and its `inclusion_probability` in the sample of each of its link types (a
+# list in `link_types` order; NaN for a learning pair). A batch without them is all `estimate`, one band.
+BATCH_PURPOSE, BATCH_BANDS, BATCH_INCLUSION = "purpose", "score_bands", "inclusion_probability"
+BATCH_DESIGN = (BATCH_PURPOSE, BATCH_BANDS, BATCH_INCLUSION)
+PURPOSE_VALUES = ("estimate", "learn")
+
+
+def with_design_defaults(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` (batch rows, or labels joined with them) with `purpose` and `score_bands` filled where a
+    batch drawn before them left them out."""
+    filled = frame.copy()
+    purpose = filled[BATCH_PURPOSE] if BATCH_PURPOSE in filled.columns else pd.Series(None, index=filled.index, dtype=object)
+    filled[BATCH_PURPOSE] = purpose.astype(object).fillna(PURPOSE_VALUES[0]).astype(str)
+    bands = filled[BATCH_BANDS] if BATCH_BANDS in filled.columns else pd.Series(None, index=filled.index)
+    filled[BATCH_BANDS] = pd.to_numeric(bands).fillna(1).astype(int)
+    return filled
+
 
 @dataclass(frozen=True)
 class RoundBatch:
