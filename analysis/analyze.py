@@ -108,7 +108,7 @@ def population_precision(
         return empty, [f"no population precision: {error}"]
     strata = precision.stratum_precision(
         precision.stratum_populations(links, comparisons, models),
-        precision.pair_outcomes(kept, ws.config.analysis.positive_labels),
+        precision.pair_outcomes(labels.probability_sample(kept), ws.config.analysis.positive_labels),
     )
     notes = []
     unknown = set(kept["pair_id"]) - set(links["pair_id"]) - set(kept.loc[kept["is_control"].astype(bool), "pair_id"])

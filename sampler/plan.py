@@ -20,16 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from heritage_weaver.artifacts import (
-    BATCH,
-    BATCH_BANDS,
-    BATCH_PURPOSE,
-    LINKS,
-    PRECISION_STRATA,
-    ArtifactError,
-    round_batches,
-    with_design_defaults,
-)
+from heritage_weaver.artifacts import BATCH_PURPOSE, LINKS, PRECISION_STRATA, shown_pairs
 from heritage_weaver.workspace import Workspace
 from sampler.design import ESTIMATE
 from sampler.strata import derive_strata
@@ -78,17 +69,6 @@ def expected_half_width(population: np.ndarray, spread: np.ndarray, pairs: np.nd
         return float("inf")
     weights = population / population.sum()
     return float(Z95 * np.sqrt((weights**2 * spread**2 * (1 - pairs / population) / pairs).sum()))
-
-
-def shown_pairs(ws: Workspace) -> pd.DataFrame:
-    """Every pair in a batch of any labelling round, once: pair_id, link_types, round, purpose, score_bands."""
-    batches = []
-    for batch in round_batches(ws):
-        frame = with_design_defaults(batch.artifact.read(ws))
-        batches.append(frame[["pair_id", "link_types", BATCH_PURPOSE, BATCH_BANDS]].assign(round=batch.round))
-    if not batches:
-        raise ArtifactError(BATCH.missing_message())
-    return pd.concat(batches, ignore_index=True).drop_duplicates("pair_id")
 
 
 def strata_table(ws: Workspace) -> tuple[pd.DataFrame, bool]:

@@ -47,6 +47,7 @@ from heritage_weaver.artifacts import (
     PURPOSE_VALUES,
     ROUND_BATCH,
     round_batches,
+    shown_pairs,
 )
 from heritage_weaver.progress import SILENT, Progress
 from heritage_weaver.workspace import Workspace
@@ -55,7 +56,7 @@ from sampler.design import ESTIMATE, LEARN, band_quotas, inclusion_probabilities
 from sampler.learning import DISAGREEMENT, UNCERTAINTY
 from sampler.pairs import BATCH_LEADING
 from sampler.pipeline import SampleError
-from sampler.plan import model_strata, needed, shown_pairs, strata_table
+from sampler.plan import model_strata, needed, strata_table
 
 SMALLEST_TARGET = 1e-4  # a half-width this small asks for (nearly) every pair of a stratum
 
