@@ -410,7 +410,9 @@ def shown_pairs(ws: Workspace) -> pd.DataFrame:
     (`purpose`, `score_bands`; filled for a batch drawn before them)."""
     found = []
     for batch in round_batches(ws):
-        frame = with_design_defaults(batch.artifact.read(ws))
+        present = set(pq.read_schema(batch.artifact.location(ws)).names)
+        design = [c for c in (BATCH_PURPOSE, BATCH_BANDS) if c in present]
+        frame = with_design_defaults(batch.artifact.read(ws, columns=["pair_id", "link_types", *design]))
         found.append(frame[["pair_id", "link_types", BATCH_PURPOSE, BATCH_BANDS]].assign(round=batch.round))
     if not found:
         raise ArtifactError(BATCH.missing_message())
