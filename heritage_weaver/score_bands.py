@@ -1,10 +1,10 @@
 """Score bands within an agreement stratum: the sampler draws from them, the analysis estimates by them.
 
 A pair's band score in a comparison is the mean of its finite model scores there (`score.<c>.<m>`);
-a pair with none has no band score and falls in the lowest band. With K bands, a link type's edges
-are the scores at quantiles 1/K, …, (K − 1)/K of its links' band scores (numpy's `lower` method, so
-each edge is a link's score; repeated edges collapse), and band b holds the scores in
-[edge_b, edge_{b+1}) (edge_0 = −inf, a last edge +inf). The edges depend on the links alone, never on
+a pair with none has no band score and falls in the lowest band. With K bands over a link type's n
+links with a band score, sorted s_0 ≤ … ≤ s_{n−1}, the edges are s_⌈kn/K⌉ for k = 1, …, K − 1
+(repeated edges collapse), and band b holds the scores in [edge_b, edge_{b+1}) (edge_0 = −inf, a last
+edge +inf): without ties, band b holds the links of ranks ⌈bn/K⌉ to ⌈(b + 1)n/K⌉ − 1. The edges depend on the links alone, never on
 labels, so the sampler and the analysis, given the same links and K, put every pair in the same band.
 """
 
@@ -33,7 +33,8 @@ def band_edges(scores: np.ndarray, bands: int) -> np.ndarray:
     finite = finite[np.isfinite(finite)]
     if bands == 1 or not len(finite):
         return np.empty(0)
-    return np.unique(np.quantile(finite, np.arange(1, bands) / bands, method="lower"))
+    ranks = -(-np.arange(1, bands) * len(finite) // bands)  # ⌈kn/K⌉
+    return np.unique(np.sort(finite)[np.minimum(ranks, len(finite) - 1)])
 
 
 def band_index(scores: np.ndarray, edges: np.ndarray) -> np.ndarray:

@@ -159,7 +159,8 @@ def deal(
 
 
 def study_bands(shown: pd.DataFrame, score_bands: int) -> int:
-    """The bands this round draws in: `score_bands`, which must match any earlier round's banding."""
+    """The bands of the study's cells after this round: `score_bands`, or the earlier rounds' banding
+    when this round draws in one band; a round drawing in bands must match any earlier banding."""
     if score_bands < 1:
         raise SampleError(f"--score-bands must be at least 1, got {score_bands}")
     earlier = set(shown.loc[shown[BATCH_PURPOSE] == ESTIMATE, BATCH_BANDS].tolist()) - {1}
@@ -167,13 +168,14 @@ def study_bands(shown: pd.DataFrame, score_bands: int) -> int:
         raise SampleError(
             f"an earlier round drew in {sorted(earlier)[0]} score bands; a later round keeps them (or draws in one)"
         )
-    return score_bands
+    return max([score_bands, *earlier])
 
 
 def _estimate_draw(
     ws: Workspace, links: pd.DataFrame, shown: pd.DataFrame, budget: int, bands: int, rng: np.random.Generator
 ) -> tuple[list[tuple[int, str]], pd.DataFrame, float, pd.DataFrame]:
-    """The drawn (row, link type)s, the strata table with quotas, the target, and the design columns."""
+    """The drawn (row, link type)s, the strata table with quotas, the target, and the design columns
+    (inclusion probabilities in the study's cells, `study_bands`)."""
     table, _ = strata_table(ws)
     groups = model_strata(ws, table)
     available = (table["population"] - table["shown"]).clip(lower=0).to_numpy(dtype=int)
@@ -182,13 +184,15 @@ def _estimate_draw(
         wanted = needed(groups, table.index, target).to_numpy() - table["pairs"].to_numpy()
         return np.minimum(np.clip(wanted, 0, None), available)
 
+    cell_bands = study_bands(shown, bands)
     quotas, target = round_quotas(table, more_for, budget)
     table["quota"] = quotas
-    typed = typed_rows(links, list(ws.config.models), bands)
+    models = list(ws.config.models)
+    typed = typed_rows(links, models, bands)
     seen = links["pair_id"].isin(shown["pair_id"]).to_numpy()
     sampled = links["pair_id"].isin(shown.loc[shown[BATCH_PURPOSE] == ESTIMATE, "pair_id"]).to_numpy().copy()
-    cells = typed.assign(seen=seen[typed["row"]], sampled=sampled[typed["row"]])
-    per_cell = cells.groupby(["link_type", "cell"]).agg(
+    counted = typed.assign(seen=seen[typed["row"]], sampled=sampled[typed["row"]])
+    per_cell = counted.groupby(["link_type", "cell"]).agg(
         population=("row", "size"), sampled=("sampled", "sum"), seen=("seen", "sum")
     )
     cell_quotas = []
@@ -198,12 +202,14 @@ def _estimate_draw(
         mine = per_cell.loc[link_type]
         split = band_quotas(mine["population"], mine["sampled"], mine["population"] - mine["seen"], int(quota))
         cell_quotas.append(pd.Series(split, index=mine.index))
-    drawn = draw_cells(typed, set(np.flatnonzero(seen).tolist()), pd.concat(cell_quotas), rng)
+    split_quotas = pd.concat(cell_quotas) if cell_quotas else pd.Series(dtype=int)
+    drawn = draw_cells(typed, set(np.flatnonzero(seen).tolist()), split_quotas, rng)
     sampled[[row for row, _ in drawn]] = True
-    probability = inclusion_probabilities(typed, sampled)
+    cells = typed if cell_bands == bands else typed_rows(links, models, cell_bands)
+    probability = inclusion_probabilities(cells, sampled)
     rows = [row for row, _ in drawn]
     design = pd.DataFrame(
-        {BATCH_PURPOSE: ESTIMATE, BATCH_BANDS: bands, BATCH_INCLUSION: per_link(typed, probability, rows)},
+        {BATCH_PURPOSE: ESTIMATE, BATCH_BANDS: bands, BATCH_INCLUSION: per_link(cells, probability, rows)},
         index=rows,
     )
     return drawn, table, target, design
@@ -264,8 +270,7 @@ def sample_round(
             raise SampleError("--score-bands goes with the probability sample, not with --purpose learn")
         drawn, table, design = _learning_draw(ws, links, shown, budget, learn_by, rng)
     else:
-        bands = study_bands(shown, score_bands)
-        drawn, table, target, design = _estimate_draw(ws, links, shown, budget, bands, rng)
+        drawn, table, target, design = _estimate_draw(ws, links, shown, budget, score_bands, rng)
     if not drawn:
         raise SampleError("no pair is left that no batch has shown: every link is in a batch already")
     batches = deal(links, drawn, annotators, rng, design)
