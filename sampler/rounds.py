@@ -222,8 +222,9 @@ def _learning_draw(
     if learn_by == UNCERTAINTY:
         closeness = learning.uncertainty(links["pair_id"], LINK_PROBABILITIES.read(ws))
     elif learn_by == DISAGREEMENT:
-        comparisons = [c.name for c in ws.config.comparisons]
-        closeness = learning.disagreement(links, comparisons, list(ws.config.models))
+        models = list(ws.config.models)
+        comparisons = [c.name for c in ws.config.comparisons if f"score.{c.name}.{models[0]}" in links.columns]
+        closeness = learning.disagreement(links, comparisons, models)
     else:
         raise SampleError(f"--learn-by must be one of {', '.join(learning.LEARN_BY)}, got {learn_by!r}")
     available = ~links["pair_id"].isin(shown["pair_id"]).to_numpy()
