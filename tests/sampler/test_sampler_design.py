@@ -8,10 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from analysis_fixtures import write_study
+from typer.testing import CliRunner
 
 from heritage_weaver.artifacts import BATCH_BANDS, BATCH_INCLUSION, BATCH_PURPOSE, ROUND_BATCH
 from heritage_weaver.atomic import write_table
 from heritage_weaver.score_bands import band_edges, band_index, band_scores, cell_names, stratum_bands
+from hw_cli.app import app
 from sampler.design import band_quotas, inclusion_probabilities, per_link, typed_rows
 from sampler.pipeline import SampleError
 from sampler.rounds import sample_round
@@ -139,3 +141,14 @@ def test_every_banded_round_keeps_the_same_bands(tmp_path):
     assert sample_round(ws, 3, per_annotator=5, score_bands=1) is not None  # one band is always allowed
     with pytest.raises(SampleError, match="at least 1"):
         sample_round(ws, 4, per_annotator=5, score_bands=0)
+
+
+def test_cli_draws_a_banded_round(tmp_path):
+    ws, _ = _banded_study(tmp_path)
+    args = ["sample", "--study", str(ws.root), "--round", "2", "--per-annotator", "5", "--score-bands", "4"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "15 new pairs" in result.stdout
+    assert ws.manifest()[ROUND_BATCH.at(round=2, annotator="A03").path]["score_bands"] == 4
+    round_one = CliRunner().invoke(app, ["sample", "--study", str(ws.root), "--score-bands", "4"])
+    assert round_one.exit_code == 1 and "go with --round" in round_one.output
