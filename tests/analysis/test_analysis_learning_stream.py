@@ -11,7 +11,7 @@ from analysis.calibrate import Candidates, SampleDesign
 from analysis.labels import probability_sample
 from analysis.stage import ANALYZE, CALIBRATE
 from analysis.thresholds import CURVE_COLUMNS
-from heritage_weaver.artifacts import CALIBRATION, PRECISION_CURVES, PRECISION_STRATA
+from heritage_weaver.artifacts import CALIBRATION, LABELLED, PRECISION_CURVES, PRECISION_STRATA
 from heritage_weaver.atomic import write_table
 from heritage_weaver.progress import SILENT
 
@@ -70,6 +70,8 @@ def test_labels_from_the_learning_stream_never_enter_the_estimates(labelled_stud
     ANALYZE.run(ws, SILENT, annotator_effects=["none"])
     CALIBRATE.run(ws, SILENT)
 
+    purpose = LABELLED.read(ws)["purpose"]  # the batches' design travels with each annotation
+    assert (purpose == "learn").sum() == 30 and (purpose.isna() | (purpose == "learn")).all()
     pd.testing.assert_frame_equal(PRECISION_STRATA.read(ws), strata)  # the model precisions
     pd.testing.assert_frame_equal(_model_curves(ws), curves)  # the precision curves and their bounds
     # the calibration does use them, each standing for itself
