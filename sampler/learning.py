@@ -39,19 +39,15 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
 
 def disagreement(links: pd.DataFrame, comparisons: Sequence[str], models: Sequence[str]) -> np.ndarray:
     """Per row of `links`: minus the largest spread of the models' score ranks over the comparisons."""
-    spreads = []
-    for comparison in comparisons:
+    spreads = np.full((len(links), len(comparisons)), np.nan)
+    for c, comparison in enumerate(comparisons):
         ranks = np.column_stack([_ranks(links[f"score.{comparison}.{m}"].to_numpy(dtype=float)) for m in models])
         enough = np.isfinite(ranks).sum(axis=1) >= 2
-        with np.errstate(invalid="ignore"):
-            spread = np.nanmax(np.where(enough[:, None], ranks, 0.0), axis=1) - np.nanmin(
-                np.where(enough[:, None], ranks, 0.0), axis=1
-            )
-        spreads.append(np.where(enough, spread, np.nan))
-    stacked = np.column_stack(spreads)
-    has_any = np.isfinite(stacked).any(axis=1)
-    largest = np.nanmax(np.where(has_any[:, None], stacked, 0.0), axis=1)
-    return np.where(has_any, -largest, np.nan)
+        spreads[enough, c] = np.nanmax(ranks[enough], axis=1) - np.nanmin(ranks[enough], axis=1)
+    closeness = np.full(len(links), np.nan)
+    known = np.isfinite(spreads).any(axis=1)
+    closeness[known] = -np.nanmax(spreads[known], axis=1)
+    return closeness
 
 
 def pick(closeness: np.ndarray, available: np.ndarray, budget: int, rng: np.random.Generator) -> np.ndarray:

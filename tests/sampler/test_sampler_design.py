@@ -85,7 +85,7 @@ def test_inclusion_probability_is_the_sampled_share_of_the_cell_listed_per_link_
     ]
 
 
-def _banded_study(tmp_path, size: int = 400, shown: int = 10):
+def banded_study(tmp_path, size: int = 400, shown: int = 10):
     """One stratum (`text-text/all`) of `size` links scored (i + 1) / 1000, the `shown` lowest in round 1."""
     ws = write_study(tmp_path / "study")
     rows = []
@@ -113,7 +113,7 @@ def _banded_study(tmp_path, size: int = 400, shown: int = 10):
 
 
 def test_banded_round_gives_each_band_its_share_and_records_the_cells_probability(tmp_path):
-    ws, links = _banded_study(tmp_path)
+    ws, links = banded_study(tmp_path)
     result = sample_round(ws, 2, per_annotator=10, score_bands=4)
     drawn = pd.concat(result.batches.values())
     assert len(drawn) == 30 and (drawn[BATCH_PURPOSE] == "estimate").all() and (drawn[BATCH_BANDS] == 4).all()
@@ -128,13 +128,13 @@ def test_banded_round_gives_each_band_its_share_and_records_the_cells_probabilit
 
 
 def test_unbanded_round_records_the_strata_share(tmp_path):
-    ws, _ = _banded_study(tmp_path)
+    ws, _ = banded_study(tmp_path)
     drawn = pd.concat(sample_round(ws, 2, per_annotator=10).batches.values())
     assert drawn[BATCH_INCLUSION].map(list).tolist() == [[pytest.approx(40 / 400)]] * 30
 
 
 def test_every_banded_round_keeps_the_same_bands(tmp_path):
-    ws, _ = _banded_study(tmp_path)
+    ws, _ = banded_study(tmp_path)
     sample_round(ws, 2, per_annotator=5, score_bands=4)
     with pytest.raises(SampleError, match="an earlier round drew in 4 score bands"):
         sample_round(ws, 3, per_annotator=5, score_bands=3)
@@ -144,7 +144,7 @@ def test_every_banded_round_keeps_the_same_bands(tmp_path):
 
 
 def test_cli_draws_a_banded_round(tmp_path):
-    ws, _ = _banded_study(tmp_path)
+    ws, _ = banded_study(tmp_path)
     args = ["sample", "--study", str(ws.root), "--round", "2", "--per-annotator", "5", "--score-bands", "4"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from test_sampler_design import _banded_study
+from test_sampler_design import banded_study
 from typer.testing import CliRunner
 
 from annotation.ledger import Ledger, Project
@@ -54,7 +54,7 @@ def test_pick_takes_the_lowest_available_closeness_with_seeded_ties():
 
 
 def _with_probabilities(tmp_path):
-    ws, links = _banded_study(tmp_path)
+    ws, links = banded_study(tmp_path)
     # pair i has probability i / 400: the pairs nearest ½ are 200, 199, 201, 198, 202, …
     probability = np.arange(len(links)) / 400
     write_table(
@@ -86,7 +86,7 @@ def test_learning_round_takes_the_least_certain_pairs_and_marks_them(tmp_path):
 
 
 def test_learning_round_by_disagreement_needs_no_calibration_and_uncertainty_does(tmp_path):
-    ws, _ = _banded_study(tmp_path)
+    ws, _ = banded_study(tmp_path)
     with pytest.raises(Exception, match="link_probabilities.parquet is missing"):
         sample_round(ws, 2, per_annotator=2, purpose="learn")
     with pytest.raises(SampleError, match="--learn-by must be one of"):
