@@ -1,4 +1,8 @@
-"""`hw analyze`: labels + batch provenance → distributions, regressions, agreement."""
+"""`hw analyze`: labels + batch provenance → distributions, regressions, agreement.
+
+The regressions and the population precision take the probability sample only: labels of the
+learning stream (`purpose` = `learn`) count in the label distributions and nowhere else.
+"""
 
 from __future__ import annotations
 
@@ -52,7 +56,7 @@ def run_analyze(ws: Workspace, effects: list[AnnotatorEffects]) -> AnalysisSumma
     if base not in models:
         notes.append(f"the base model {base!r} has no link flags in the batches: no regressions")
         fine_tuned = []
-    designs = study_designs(kept, comparisons, base, fine_tuned)
+    designs = study_designs(labels.probability_sample(kept), comparisons, base, fine_tuned)
     coefficients, fits = run_regressions(
         designs, config.analysis.intercept, effects, config.analysis.permutations, config.study.seed
     )
@@ -108,7 +112,7 @@ def population_precision(
         return empty, [f"no population precision: {error}"]
     strata = precision.stratum_precision(
         precision.stratum_populations(links, comparisons, models),
-        precision.pair_outcomes(kept, ws.config.analysis.positive_labels),
+        precision.pair_outcomes(labels.probability_sample(kept), ws.config.analysis.positive_labels),
     )
     notes = []
     unknown = set(kept["pair_id"]) - set(links["pair_id"]) - set(kept.loc[kept["is_control"].astype(bool), "pair_id"])

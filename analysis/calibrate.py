@@ -10,6 +10,12 @@ and `match` (same or similar object). Per comparison and target the stage fits t
 model's own score over its links, the precision curve and the lowest threshold whose lower bound
 reaches `[publishing] target_precision` (analysis.thresholds).
 
+The batches say how the sample was drawn (`SampleDesign`): in score bands, the estimation cells are
+the bands within each link type; the learning stream's labels (`purpose` = `learn`) join the
+calibration, each pair standing for itself, and never the precision curves, which take the
+probability sample alone (docs/methods.md says why). The inclusion probabilities the batches record
+are as of each pair's round; the weights here count the labelled pairs per cell now, N_h / n_h.
+
 The probability is fitted on the same labelled pairs that then bound its precision, so its ordering
 (and the threshold grid) is not quite label-free, as analysis.thresholds asks. The slow simulation in
 tests/analysis/test_analysis_thresholds.py runs exactly this pipeline: over 200 studies the chosen
@@ -24,15 +30,38 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis import calibration, thresholds
+from analysis import calibration, labels, thresholds
 from analysis.design import link_column
 from analysis.tables import write_result
 from heritage_weaver import artifacts
 from heritage_weaver.config import StudyConfig
 from heritage_weaver.progress import Progress
+from heritage_weaver.score_bands import band_scores, cell_names, stratum_bands
 from heritage_weaver.workspace import Workspace
 
 PROBABILITY = artifacts.PROBABILITY_SCORE
+
+
+@dataclass(frozen=True)
+class SampleDesign:
+    """What the batches say of the sample: its score bands, the learning stream's pairs, and those of them
+    that a later round of the probability sample could no longer draw (shown before its last round)."""
+
+    bands: int = 1
+    learning: frozenset[str] = frozenset()
+    unreachable: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, ws: Workspace) -> SampleDesign:
+        shown = artifacts.shown_pairs(ws)
+        learn = shown[artifacts.BATCH_PURPOSE] == labels.LEARN
+        estimate = shown.loc[~learn]
+        last = int(estimate["round"].max()) if len(estimate) else 0
+        return cls(
+            int(estimate[artifacts.BATCH_BANDS].max()) if len(estimate) else 1,
+            frozenset(shown.loc[learn, "pair_id"]),
+            frozenset(shown.loc[learn & (shown["round"] < last), "pair_id"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -47,12 +76,21 @@ class Candidates:
     strata: np.ndarray
 
     @classmethod
-    def of(cls, links: pd.DataFrame, comparison: str, models: list[str]) -> Candidates:
+    def of(
+        cls, links: pd.DataFrame, comparison: str, models: list[str], design: SampleDesign = SampleDesign()
+    ) -> Candidates:
+        """The stratum of a candidate is its cell: its link type, and its score band when the sample
+        was drawn in bands (heritage_weaver.score_bands); a learning pair the probability sample could
+        no longer reach is in `<link type>#learning`, which has no labels in any estimate."""
         linked = links[[link_column(comparison, m) for m in models]].fillna(False).astype(bool).any(axis=1)
         rows = links.loc[linked].reset_index(drop=True)
         scores, flags = calibration.comparison_features(rows, comparison, models)
         link_types = calibration.stratum_of(rows["link_types"], comparison)
-        strata = link_types.fillna(f"{comparison}/unsampled").to_numpy(dtype=str)
+        bands = stratum_bands(link_types.tolist(), band_scores(rows, comparison, models), design.bands)
+        cells = pd.Series(cell_names(link_types.tolist(), bands, design.bands), dtype=object)
+        unreachable = rows["pair_id"].isin(design.unreachable) & link_types.notna()
+        cells[unreachable] = link_types[unreachable] + "#learning"
+        strata = cells.fillna(f"{comparison}/unsampled").to_numpy(dtype=str)
         return cls(comparison, pd.Index(rows["pair_id"]), scores, flags, link_types, strata)
 
     def populations(self) -> dict[str, int]:
@@ -62,20 +100,25 @@ class Candidates:
 
 @dataclass(frozen=True)
 class Labelled:
-    """The labelled candidates of one comparison under one target: their rows in `Candidates`, outcomes, weights."""
+    """The labelled candidates of one comparison under one target: their rows in `Candidates`, outcomes,
+    calibration weights, and which of them are of the probability sample (`sample`: all but the learning
+    stream's, the only pairs an estimate of precision may use)."""
 
     rows: np.ndarray
     outcomes: np.ndarray
     weights: np.ndarray
+    sample: np.ndarray
 
     @classmethod
-    def of(cls, candidates: Candidates, outcomes: pd.DataFrame) -> Labelled:
+    def of(cls, candidates: Candidates, outcomes: pd.DataFrame, learning: frozenset[str] = frozenset()) -> Labelled:
         sampled = calibration.stratum_of(outcomes["link_types"], candidates.comparison).notna().to_numpy()
-        rows = candidates.pair_ids.get_indexer(outcomes.loc[sampled, "pair_id"])
+        pair_ids = outcomes.loc[sampled, "pair_id"]
+        rows = candidates.pair_ids.get_indexer(pair_ids)
         found = rows >= 0
         rows = rows[found]
-        weights = calibration.inverse_inclusion_weights(candidates.strata[rows], candidates.populations())
-        return cls(rows, outcomes.loc[sampled, "outcome"].to_numpy(dtype=float)[found], weights)
+        chosen = pair_ids.isin(learning).to_numpy()[found]
+        weights = calibration.design_weights(candidates.strata[rows], candidates.populations(), chosen)
+        return cls(rows, outcomes.loc[sampled, "outcome"].to_numpy(dtype=float)[found], weights, ~chosen)
 
 
 @dataclass
@@ -101,7 +144,7 @@ def _threshold_rows(
     """The precision curve of one score, with expected recall, and the chosen row (or why there is none)."""
     publishing = config.publishing
     members = np.isfinite(score)
-    in_sample = members[labelled.rows]
+    in_sample = members[labelled.rows] & labelled.sample
     sample = thresholds.StratifiedSample(
         score[members],
         candidates.strata[members],
@@ -140,7 +183,12 @@ class Tables:
     notes: list[str] = field(default_factory=list)
 
     def add_comparison(
-        self, candidates: Candidates, outcomes: dict[str, pd.DataFrame], models: list[str], config: StudyConfig
+        self,
+        candidates: Candidates,
+        outcomes: dict[str, pd.DataFrame],
+        models: list[str],
+        config: StudyConfig,
+        learning: frozenset[str] = frozenset(),
     ) -> None:
         columns: dict[str, object] = {
             "pair_id": candidates.pair_ids,
@@ -149,7 +197,7 @@ class Tables:
         }
         for target in artifacts.CALIBRATION_TARGETS:
             keys: dict[str, object] = {"comparison": candidates.comparison, "target": target}
-            sample = Labelled.of(candidates, outcomes[target])
+            sample = Labelled.of(candidates, outcomes[target], learning)
             probability, fit, reliability = _fit(candidates, sample, config.study.seed)
             self.fits.append(keys | fit)
             if reliability is not None:
@@ -180,16 +228,18 @@ def run_calibrate(ws: Workspace, progress: Progress) -> CalibrationSummary:
     labelled = artifacts.LABELLED.read(ws)
     positives = {"study": config.analysis.positive_labels, "match": list(calibration.MATCH_LABELS)}
     outcomes = {target: calibration.target_outcomes(labelled, labels) for target, labels in positives.items()}
+    design = SampleDesign.of(ws)
     tables = Tables()
     advance = progress.task("calibrate", len(comparisons), "comparisons")
     for comparison in comparisons:
-        tables.add_comparison(Candidates.of(links, comparison, models), outcomes, models, config)
+        candidates = Candidates.of(links, comparison, models, design)
+        tables.add_comparison(candidates, outcomes, models, config, design.learning)
         advance(1)
     missing = set(outcomes["study"]["pair_id"]) - set(links["pair_id"])
     missing -= set(labelled.loc[labelled["is_control"].astype(bool), "pair_id"])
     if missing:
         tables.notes.append(f"{len(missing)} labelled pair(s) are not in {artifacts.LINKS.path} and are left out")
-    inputs = [artifacts.LINKS, artifacts.LABELLED]
+    inputs = [artifacts.LINKS, artifacts.LABELLED, *(batch.artifact for batch in artifacts.round_batches(ws))]
     details = {"seed": config.study.seed, "target_precision": config.publishing.target_precision}
     artifacts.LINK_PROBABILITIES.write(ws, pd.concat(tables.probabilities, ignore_index=True), inputs, **details)
     frames = {

@@ -92,6 +92,22 @@ def inverse_inclusion_weights(strata: np.ndarray, populations: dict[str, int]) -
     return np.array([per_stratum[str(h)] for h in strata], dtype=float)
 
 
+def design_weights(strata: np.ndarray, populations: dict[str, int], learning: np.ndarray) -> np.ndarray:
+    """Calibration weights when some labelled pairs are of the learning stream (`learning`, one flag each).
+
+    A learning pair was chosen, not drawn: it stands for itself, w = 1. A pair of the probability sample
+    in stratum h stands for the rest of it: w = (N_h − l_h) / n_h, with l_h the stratum's learning pairs
+    among `strata` and n_h its other pairs; without learning pairs this is `inverse_inclusion_weights`.
+    """
+    learning = np.asarray(learning, dtype=bool)
+    strata = np.asarray(strata)
+    weights = np.ones(len(strata))
+    chosen = pd.Series(strata[learning]).value_counts()
+    rest = {name: size - int(chosen.get(name, 0)) for name, size in populations.items()}
+    weights[~learning] = inverse_inclusion_weights(strata[~learning], rest)
+    return weights
+
+
 @dataclass(frozen=True)
 class ScoreScale:
     """Label-free transforms of one comparison's model scores, fixed by the candidate set's scores."""

@@ -11,15 +11,19 @@ import pandas as pd
 
 from heritage_weaver.artifacts import (
     ADJUDICATION_COLUMNS,
+    BATCH_PURPOSE,
     EXCLUDED,
     LABEL_ROUND,
     LABEL_VALUES,
     LABELS_BY_ANNOTATOR,
     LABELS_BY_LINK_TYPE,
     LABELS_BY_ROUND,
+    PURPOSE_VALUES,
+    with_design_defaults,
 )
 
 CONTROL = "control"
+LEARN = PURPOSE_VALUES[1]
 
 
 def binarise(labels: pd.Series, positive_labels: Iterable[str]) -> pd.Series:
@@ -39,6 +43,15 @@ def pair_provenance(batches: pd.DataFrame) -> pd.DataFrame:
         .drop_duplicates("pair_id")
         .reset_index(drop=True)
     )
+
+
+def probability_sample(labelled: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the probability sample: every row but the learning stream's (`purpose` = `learn`).
+
+    Learning pairs were chosen for what they teach, not drawn at random within their stratum, so no
+    estimate of precision may count them (docs/methods.md); a table without `purpose` is all sample.
+    """
+    return labelled.loc[with_design_defaults(labelled)[BATCH_PURPOSE] != LEARN].reset_index(drop=True)
 
 
 def usable_labels(labels: pd.DataFrame, provenance: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

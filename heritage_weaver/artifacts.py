@@ -211,7 +211,19 @@ FETCHED = table(
     "images/fetched.parquet",
     "fetch-images",
     "one row per image URL and what fetching it gave",
-    ("location", "status", "path", "sha256", "content_type", "bytes", "width", "height", "attempts", "error"),
+    (
+        "location",
+        "status",
+        "path",
+        "sha256",
+        "content_type",
+        "bytes",
+        "width",
+        "height",
+        "attempts",
+        "error",
+        "requested",
+    ),
     ("fetch",),
     types={name: pa.int64() for name in ("bytes", "width", "height", "attempts")},
 )
@@ -364,6 +376,27 @@ ROUND_BATCH = table(
     SAMPLE_SECTIONS,
 )
 
+# Optional batch columns, written by every `hw sample` since score bands and the learning stream: the pair's
+# `purpose` (`estimate`: the probability sample; `learn`: the learning stream, never in an estimate), the
+# `score_bands` of its round, and its `inclusion_probability` in the sample of each of its link types (a
+# list in `link_types` order; NaN for a learning pair). A batch without them is all `estimate`, one band.
+BATCH_PURPOSE, BATCH_BANDS, BATCH_INCLUSION = "purpose", "score_bands", "inclusion_probability"
+BATCH_DESIGN = (BATCH_PURPOSE, BATCH_BANDS, BATCH_INCLUSION)
+PURPOSE_VALUES = ("estimate", "learn")
+
+
+def with_design_defaults(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` (batch rows, or labels joined with them) with `purpose` and `score_bands` filled where a
+    batch drawn before them left them out."""
+    filled = frame.copy()
+    purpose = (
+        filled[BATCH_PURPOSE] if BATCH_PURPOSE in filled.columns else pd.Series(None, index=filled.index, dtype=object)
+    )
+    filled[BATCH_PURPOSE] = purpose.astype(object).fillna(PURPOSE_VALUES[0]).astype(str)
+    bands = filled[BATCH_BANDS] if BATCH_BANDS in filled.columns else pd.Series(None, index=filled.index)
+    filled[BATCH_BANDS] = pd.to_numeric(bands).fillna(1).astype(int)
+    return filled
+
 
 @dataclass(frozen=True)
 class RoundBatch:
@@ -382,6 +415,20 @@ def round_batches(ws: Workspace) -> list[RoundBatch]:
         if number.isdigit() and int(number) >= 2:
             found.append(RoundBatch(int(number), path.stem, ROUND_BATCH.at(round=int(number), annotator=path.stem)))
     return sorted(found, key=lambda batch: (batch.round, batch.annotator))
+
+
+def shown_pairs(ws: Workspace) -> pd.DataFrame:
+    """Every pair in a batch of any labelling round, once: pair_id, link_types, round, and its design
+    (`purpose`, `score_bands`; filled for a batch drawn before them)."""
+    found = []
+    for batch in round_batches(ws):
+        present = set(pq.read_schema(batch.artifact.location(ws)).names)
+        design = [c for c in (BATCH_PURPOSE, BATCH_BANDS) if c in present]
+        frame = with_design_defaults(batch.artifact.read(ws, columns=["pair_id", "link_types", *design]))
+        found.append(frame[["pair_id", "link_types", BATCH_PURPOSE, BATCH_BANDS]].assign(round=batch.round))
+    if not found:
+        raise ArtifactError(BATCH.missing_message())
+    return pd.concat(found, ignore_index=True).drop_duplicates("pair_id").reset_index(drop=True)
 
 
 # -- push, pull -----------------------------------------------------------------------------------

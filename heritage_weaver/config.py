@@ -32,10 +32,30 @@ RECORD_FIELDS = ("record_id", "name", "description", "images", "category", "taxo
 # Columns of records.parquet besides the record fields; no extra field may take their names.
 RECORD_BOOKKEEPING = ("collection", "source_file", "source_position", "source_id")
 EXTRA_FIELD = r"^[a-z][a-z0-9_]*$"
-EXTRA_FIELD_FORMATS = ("csv", "jsonl", "nms", "lido")
+EXTRA_FIELD_FORMATS = ("csv", "jsonl", "nms", "lido", "linked_art", "edm", "iiif")
 # What a lido collection's `fields` may name (see docs/project-lead.md, "LIDO XML").
 LIDO_FIELDS = ("maker", "maker_uri", "date", "material", "material_uri", "work_type_uri", "classification_uri")
+# What a linked_art collection's `fields` may name: these, or any statement's AAT concept (aat:300435429).
+LINKED_ART_FIELDS = (
+    "maker",
+    "date",
+    "accession_number",
+    "type_uri",
+    "manifest",
+    "dimensions",
+    "materials",
+    "provenance",
+    "credit_line",
+    "inscription",
+)
+AAT_CONCEPT = r"^(aat:|https?://vocab\.getty\.edu/aat/)\d+$"
+EDM_PROPERTY = (
+    r"^(dc|dcterms|edm):[A-Za-z]+$"  # what an edm collection's `fields` name: a proxy or aggregation property
+)
 
+
+# The record fields an iiif collection's `columns` may take from a metadata pair, by its label.
+IIIF_COLUMNS = ("description", "category")
 
 SMG_RENDITIONS = ("medium", "large", "zoom")
 
@@ -61,7 +81,7 @@ class JoinConfig(_Strict):
 
 class CollectionConfig(_Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    format: Literal["smg", "nms", "csv", "jsonl", "lido"]
+    format: Literal["smg", "nms", "csv", "jsonl", "lido", "linked_art", "edm", "iiif"]
     path: Path
     columns: dict[str, str] = Field(default_factory=dict)
     fields: dict[str, str] = Field(
@@ -85,7 +105,10 @@ class CollectionConfig(_Strict):
     languages: list[str] = Field(
         default_factory=lambda: ["en"],
         min_length=1,
-        description="lido: the languages to keep text in, first preferred; else a value's first language",
+        description="lido, linked_art, edm, iiif: the languages to keep text in, first preferred; else a value's first language",
+    )
+    iiif_records: Literal["manifest", "canvas"] = Field(
+        default="manifest", description="iiif: one record per manifest, or one per canvas"
     )
 
     @field_validator("columns")
@@ -138,6 +161,28 @@ class CollectionConfig(_Strict):
         unknown_lido = sorted(set(self.fields.values()) - set(LIDO_FIELDS)) if self.format == "lido" else []
         if unknown_lido:
             raise ValueError(f"fields: a lido collection maps {list(LIDO_FIELDS)}, not {unknown_lido}")
+        unknown_linked_art = sorted(
+            source
+            for source in self.fields.values()
+            if self.format == "linked_art" and source not in LINKED_ART_FIELDS and not re.match(AAT_CONCEPT, source)
+        )
+        if unknown_linked_art:
+            raise ValueError(
+                f"fields: a linked_art collection maps {list(LINKED_ART_FIELDS)} or a statement's AAT concept "
+                f"(aat:300435429), not {unknown_linked_art}"
+            )
+        unknown_edm = sorted(s for s in self.fields.values() if self.format == "edm" and not re.match(EDM_PROPERTY, s))
+        if unknown_edm:
+            raise ValueError(
+                f"fields: an edm collection maps dc:, dcterms: or edm: properties (dc:creator), not {unknown_edm}"
+            )
+        unknown_iiif = sorted(set(self.columns) - set(IIIF_COLUMNS)) if self.format == "iiif" else []
+        if unknown_iiif:
+            raise ValueError(
+                f"columns: an iiif collection maps {list(IIIF_COLUMNS)} to metadata labels, not {unknown_iiif}"
+            )
+        if self.iiif_records != "manifest" and self.format != "iiif":
+            raise ValueError('iiif_records applies to format = "iiif" only')
         if self.column_paths == "jmespath":
             if self.format != "jsonl":
                 raise ValueError('column_paths = "jmespath" applies to format = "jsonl" only')
@@ -318,6 +363,11 @@ class FetchConfig(_Strict):
     timeout: float = Field(default=10.0, gt=0)
     max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     max_pixels: int = Field(default=50_000_000, gt=0)
+    iiif_size: int | None = Field(
+        default=None,
+        gt=0,
+        description="the side (pixels) IIIF images are fetched at, `!S,S`; default twice the models' largest input side",
+    )
 
 
 class AnalysisConfig(_Strict):

@@ -4,6 +4,11 @@ Each finished URL is appended to a journal at once, so a killed run loses nothin
 is folded into `images/fetched.parquet` at the end of every run. A host that cannot be resolved
 or connected to several times in a row is given up for the run: its remaining URLs are skipped,
 recorded nowhere, and tried again by the next run.
+
+An image with an IIIF Image API service is requested no larger than the models need
+(`heritage_weaver.iiif.sized`, at `fetch.iiif_size`), else as written where its server will not
+size it; the record keeps its full-size URL, by which the outcome is recorded (`location`), with
+the URL requested beside it (`requested`).
 """
 
 from __future__ import annotations
@@ -26,11 +31,15 @@ from PIL import Image
 from heritage_weaver import atomic
 from heritage_weaver.artifacts import FETCH_CACHE, FETCH_JOURNAL, FETCHED, RECORDS
 from heritage_weaver.config import FetchConfig
+from heritage_weaver.iiif import sized
 from heritage_weaver.images import is_url
+from heritage_weaver.model_inputs import largest_input_side
 from heritage_weaver.progress import SILENT, Progress
 from heritage_weaver.workspace import Workspace
 
 _RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
+# The IIIF side where no model's processor config is at hand: twice 224, the SigLIP base models' input.
+DEFAULT_IIIF_SIDE = 448
 
 
 @dataclass
@@ -45,6 +54,7 @@ class FetchOutcome:
     height: int | None = None
     attempts: int = 0
     error: str | None = None
+    requested: str | None = None  # an IIIF image's URL fetched: sized, or `location` where its server would not size it
 
 
 class _Permanent(Exception):
@@ -113,9 +123,11 @@ class ImageFetcher:
         settings: FetchConfig,
         client: httpx.Client | None = None,
         on_host_down: Callable[[str, str], None] = lambda host, reason: None,
+        iiif_side: int = DEFAULT_IIIF_SIDE,
     ) -> None:
         self.workspace = workspace
         self.settings = settings
+        self.iiif_side = iiif_side
         self.client = client or httpx.Client(timeout=settings.timeout, follow_redirects=True)
         self.limiter = HostRateLimiter(settings.per_host_rate)
         self.hosts = HostHealth(settings.host_failures, on_host_down)
@@ -150,30 +162,58 @@ class ImageFetcher:
             raise RuntimeError(f"truncated: {len(body):,} of {declared:,} bytes")
         return bytes(body), content_type
 
+    def request(self, url: str) -> str | None:
+        """The URL to fetch for the image at `url` where it is another one: an IIIF image, sized."""
+        return sized(url, self.iiif_side)
+
     def fetch(self, url: str) -> FetchOutcome:
+        """Fetch the image at `url`: an IIIF image sized (`request`), and where its server will not
+        size it (a level 0 service need not), as written, recording `url` as the URL requested."""
+        sized_url = self.request(url)
+        if sized_url is None:
+            return self._fetch(url)
+        outcome = self._fetch(url, sized_url)
+        if outcome.status != "failed":
+            return outcome
+        written = self._fetch(url, url)
+        written.attempts += outcome.attempts
+        if written.status == "failed":
+            written.error = f"sized: {outcome.error}; as written: {written.error}"
+        return written
+
+    def _fetch(self, url: str, requested: str | None = None) -> FetchOutcome:
+        """Download `requested` (default `url`) as the image at `url`, retrying what may pass."""
         attempts, delay = 0, self.settings.backoff
-        host = urlsplit(url).netloc
+        target = requested or url
+        host = urlsplit(target).netloc
         while True:
             if host in self.hosts.down:
                 return FetchOutcome(
-                    url, "skipped", attempts=attempts, error=f"host {host} given up: {self.hosts.down[host]}"
+                    url,
+                    "skipped",
+                    attempts=attempts,
+                    error=f"host {host} given up: {self.hosts.down[host]}",
+                    requested=requested,
                 )
             attempts += 1
             try:
-                data, content_type = self._download(url)
+                data, content_type = self._download(target)
                 image_format, width, height = check_image(data, self.settings.max_pixels)
                 digest = hashlib.sha256(data).hexdigest()
                 relative = FETCH_CACHE.at(prefix=digest[:2], sha256=digest, ext=image_format).path
-                target = self.workspace.path(relative)
-                if not target.exists():
-                    atomic.write_bytes(target, data)
-                return FetchOutcome(url, "ok", relative, digest, content_type, len(data), width, height, attempts)
+                destination = self.workspace.path(relative)
+                if not destination.exists():
+                    atomic.write_bytes(destination, data)
+                return FetchOutcome(
+                    url, "ok", relative, digest, content_type, len(data), width, height, attempts, requested=requested
+                )
             except _Permanent as error:
-                return FetchOutcome(url, "failed", attempts=attempts, error=str(error))
+                return FetchOutcome(url, "failed", attempts=attempts, error=str(error), requested=requested)
             except (httpx.HTTPError, RuntimeError) as error:
                 reason = str(error) or type(error).__name__
                 if attempts > self.settings.retries:
-                    return FetchOutcome(url, "failed", attempts=attempts, error=f"{reason} (after {attempts} attempts)")
+                    error_text = f"{reason} (after {attempts} attempts)"
+                    return FetchOutcome(url, "failed", attempts=attempts, error=error_text, requested=requested)
                 time.sleep(delay)
                 delay *= 2
 
@@ -194,9 +234,24 @@ def _previous_outcomes(workspace: Workspace) -> dict[str, dict]:
     return outcomes
 
 
+def iiif_side(workspace: Workspace, settings: FetchConfig) -> int:
+    """The side IIIF images are fetched at: `fetch.iiif_size`, else twice the largest input side of
+    the study's models (their processor configs at hand), else `DEFAULT_IIIF_SIDE`."""
+    if settings.iiif_size:
+        return settings.iiif_size
+    side = largest_input_side(workspace)
+    return 2 * side if side else DEFAULT_IIIF_SIDE
+
+
 def image_urls(workspace: Workspace) -> list[str]:
     images = RECORDS.read(workspace, columns=["images"])["images"]
     return sorted({loc for locations in images for loc in locations if is_url(loc)})
+
+
+def _other_size(recorded: str | None, url: str, sized_url: str | None) -> bool:
+    """Whether an IIIF image was fetched at another size than it is asked for now (its server's
+    refusal to size it, recorded as `url` requested, stands)."""
+    return sized_url is not None and recorded not in (sized_url, url)
 
 
 def fetch_images(
@@ -209,11 +264,19 @@ def fetch_images(
 ) -> dict[str, dict]:
     """Fetch what is not yet cached; returns every URL's recorded outcome (old and new).
 
-    URLs of a host given up in this run are passed to `on_done` as skipped and not recorded.
+    An IIIF image recorded at another size than the one requested now (`fetch.iiif_size`
+    changed, or it was fetched before images were sized) is fetched again. URLs of a host given up in this run are passed to `on_done` as
+    skipped and not recorded.
     """
     outcomes = _previous_outcomes(workspace)
-    todo = [u for u in urls if u not in outcomes or (retry_failed and outcomes[u]["status"] != "ok")]
-    fetcher = ImageFetcher(workspace, settings, on_host_down=on_host_down)
+    fetcher = ImageFetcher(workspace, settings, on_host_down=on_host_down, iiif_side=iiif_side(workspace, settings))
+    todo = [
+        u
+        for u in urls
+        if u not in outcomes
+        or (retry_failed and outcomes[u]["status"] != "ok")
+        or _other_size(outcomes[u].get("requested"), u, fetcher.request(u))
+    ]
     journal_path = FETCH_JOURNAL.location(workspace)
     journal_path.parent.mkdir(parents=True, exist_ok=True)
     with journal_path.open("a", encoding="utf-8") as journal, ThreadPoolExecutor(settings.workers) as pool:
@@ -252,6 +315,9 @@ class FetchSummary:
     statuses: dict[str, str]  # URL → ok, failed or skipped (its host was given up in this run)
     tried: int  # URLs taken up in this run
     retried_failed: bool
+    bytes_fetched: int  # the bytes of the images downloaded in this run
+    iiif_side: int  # the side IIIF images were requested at
+    iiif_images: int  # the study's image URLs that name an IIIF service
 
     def per_host(self) -> dict[str, dict[str, int]]:
         """Host → how many of its URLs are ok, failed and skipped."""
@@ -267,8 +333,8 @@ def fetch_study_images(
 ) -> FetchSummary:
     """Fetch every image URL of the study's records that is not cached yet (see `fetch_images`)."""
     settings = workspace.config.fetch
-    if workers:
-        settings = settings.model_copy(update={"workers": workers})
+    side = iiif_side(workspace, settings)
+    settings = settings.model_copy(update={"iiif_size": side, **({"workers": workers} if workers else {})})
     urls = image_urls(workspace)
     advance = progress.task("fetching", len(urls), "images")
     tried = []
@@ -286,4 +352,6 @@ def fetch_study_images(
 
     outcomes = fetch_images(workspace, urls, settings, retry_failed, on_done=done, on_host_down=host_down)
     statuses = {url: outcomes.get(url, {}).get("status", "skipped") for url in urls}
-    return FetchSummary(outcomes, statuses, len(tried), retry_failed)
+    fetched = sum(outcome.bytes or 0 for outcome in tried if outcome.status == "ok")
+    iiif = sum(1 for url in urls if sized(url, side))
+    return FetchSummary(outcomes, statuses, len(tried), retry_failed, fetched, side, iiif)

@@ -52,6 +52,13 @@ def image_service(url: str) -> str | None:
     return None
 
 
+def full_image(base: str, version: int = 3) -> str:
+    """The whole image of the service at `base` at full size, as its Image API `version` asks for
+    it: size `max` (3, and 2.1 where the version is not known), `full` (2), quality `native` (1)."""
+    size, quality = {1: ("full", "native"), 2: ("full", "default")}.get(version, ("max", "default"))
+    return f"{base.rstrip('/')}/full/{size}/0/{quality}.jpg"
+
+
 def full_size(url: str) -> str:
     """The full-size image of the service `url` names: the URL itself when it already requests the
     whole image at full size, else `{base}/full/max/0/default.jpg` (`max`: Image API 2.1 and 3)."""
@@ -60,4 +67,16 @@ def full_size(url: str) -> str:
         return url.strip()
     base = image_service(url)
     assert base is not None, "full_size takes the URL of an image service"
-    return f"{base}/full/max/0/default.jpg"
+    return full_image(base)
+
+
+def sized(url: str, side: int) -> str | None:
+    """The request that fetches the image `url` names no larger than `side` × `side` pixels
+    (size `!side,side`; an Image API request keeps its region, rotation, quality and format,
+    a service base or `info.json` asks for `full/…/0/default.jpg`); None when `url` names no service."""
+    url = url.strip()
+    match = _REQUEST.match(url)
+    if match:
+        return f"{url[: match.start('size')]}!{side},{side}{url[match.end('size') :]}"
+    base = image_service(url)
+    return f"{base}/full/!{side},{side}/0/default.jpg" if base else None

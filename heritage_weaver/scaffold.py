@@ -21,7 +21,10 @@ simulation = {simulation}      # true only for the demo: the report then says la
 # format: "smg" (Science Museum Group JSON-lines dump), "nms" (National Museums Scotland
 # CSV export), or "csv" / "jsonl" with a [collections.columns] mapping of record fields
 # (record_id, name, description, images, category, taxonomy) to your column names, or "lido"
-# (LIDO XML: a file, a folder or a glob; languages = ["en", ...] picks the text's language).
+# (LIDO XML: a file, a folder or a glob; languages = ["en", ...] picks the text's language),
+# "linked_art" (Linked Art JSON-LD, one object per file), "edm" (Europeana EDM RDF/XML or
+# Record API JSON) or "iiif" (IIIF Presentation manifests, v2 or v3), each a file, a folder or
+# a glob too.
 # image_base_url: prefix for image references (SMG: https://coimages.sciencemuseumgroup.org.uk/,
 # NMS: https://www.nms.ac.uk/api/axiell?command=getcontent&server=Detail&value=);
 # without it, references are files relative to the export.

@@ -7,8 +7,15 @@ import glob
 from pathlib import Path
 
 GLOB_CHARACTERS = frozenset("*?[")
-# The files a folder of each many-file format is read for: JSON documents (one record each), LIDO XML.
-FOLDER_SUFFIXES = {"jsonl": (".json",), "lido": (".xml",)}
+# The files a folder of each many-file format is read for: JSON documents (one record each), LIDO XML,
+# Linked Art JSON-LD, EDM RDF/XML and Record API JSON, IIIF manifests.
+FOLDER_SUFFIXES = {
+    "jsonl": (".json",),
+    "lido": (".xml",),
+    "linked_art": (".json", ".jsonld"),
+    "edm": (".xml", ".rdf", ".json"),
+    "iiif": (".json",),
+}
 
 
 def is_glob(path: Path) -> bool:

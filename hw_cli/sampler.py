@@ -43,6 +43,30 @@ def sample(
     per_annotator: Annotated[
         int | None, typer.Option("--per-annotator", help="With --round: pairs per annotator in the round.")
     ] = None,
+    score_bands: Annotated[
+        int,
+        typer.Option(
+            "--score-bands",
+            help="With --round: split each stratum's quota over this many bands of its links' scores (quantiles), "
+            "so the high scores where thresholds are chosen get their share; every banded round keeps the same "
+            "number.",
+        ),
+    ] = 1,
+    purpose: Annotated[
+        str,
+        typer.Option(
+            help="With --round: estimate (the probability sample) or learn (the learning stream: pairs that teach "
+            "the calibration most, shown blind like the others, never part of a precision estimate)."
+        ),
+    ] = "estimate",
+    learn_by: Annotated[
+        str,
+        typer.Option(
+            "--learn-by",
+            help="With --purpose learn: uncertainty (calibrated probability nearest ½; needs `hw calibrate`) "
+            "or disagreement (the models' score ranks furthest apart).",
+        ),
+    ] = "uncertainty",
     engine: Annotated[
         str | None,
         typer.Option(
@@ -55,10 +79,13 @@ def sample(
     if round is not None:
         if per_annotator is None:
             fail("--round needs --per-annotator (the pairs each annotator gets in the round)")
-        show_round(workspace, execute(SAMPLE_ROUND, workspace, round=round, per_annotator=per_annotator))
+        options = {"score_bands": score_bands, "purpose": purpose, "learn_by": learn_by}
+        show_round(workspace, execute(SAMPLE_ROUND, workspace, round=round, per_annotator=per_annotator, **options))
         return
     if per_annotator is not None:
         fail("--per-annotator goes with --round (round 1 takes sampling.per_annotator from study.toml)")
+    if score_bands != 1 or purpose != "estimate" or learn_by != "uncertainty":
+        fail("--score-bands, --purpose and --learn-by go with --round (round 1 is one band, all estimate)")
     if plan:
         show_plan(workspace, execute(SAMPLE_PLAN, workspace, target=target))
         return
@@ -102,7 +129,10 @@ def show_round(workspace: Workspace, result: RoundResult | None) -> None:
             row.comparison, row.stratum, f"{row.population:,}", str(row.pairs), str(row.quota), str(row.drawn)
         )
     stdout.print(table)
-    aim = f"aimed at ±{result.target:.3f} on every model" if result.target else "every pair left is drawn"
+    if result.purpose == "learn":
+        aim = "the learning stream: no part of any precision estimate"
+    else:
+        aim = f"aimed at ±{result.target:.3f} on every model" if result.target else "every pair left is drawn"
     batches = ", ".join(f"{a}: {len(b)}" for a, b in result.batches.items())
     stdout.print(f"round {result.round}: {int(result.allocation['drawn'].sum())} new pairs ({aim}); batches {batches}")
     console.print("next: `hw push` creates the round's projects beside the first round's")

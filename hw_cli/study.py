@@ -144,5 +144,9 @@ def show_fetch(workspace: Workspace, summary: FetchSummary) -> None:
         f"({summary.tried} taken up in this run); see {FETCHED.location(workspace)}"
         + ("; `--retry-failed` tries the failed ones again" if failed and not summary.retried_failed else "")
     )
+    stdout.print(f"{summary.bytes_fetched:,} bytes fetched in this run ({summary.bytes_fetched / 1e6:.1f} MB)")
+    if summary.iiif_images:
+        side = summary.iiif_side
+        stdout.print(f"{summary.iiif_images} IIIF images requested at most {side}×{side} pixels (fetch.iiif_size)")
     for url in [u for u, s in summary.statuses.items() if s == "failed"][:10]:
         stdout.print(f"  failed: {url}: {summary.outcomes[url]['error']}")

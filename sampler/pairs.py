@@ -13,9 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from heritage_weaver.artifacts import BATCH
+from heritage_weaver.artifacts import BATCH, BATCH_BANDS, BATCH_INCLUSION, BATCH_PURPOSE
 from sampler.batches import BatchPlan
+from sampler.design import ESTIMATE, inclusion_probabilities, per_link
 from sampler.strata import Stratum, pattern_codes, stratum_lookup
 
 BATCH_LEADING = list(BATCH.columns)  # then every (comparison, model) score and flag
@@ -139,7 +141,18 @@ def _local(universe: np.ndarray, order: np.ndarray, global_index: np.ndarray) ->
 def assemble_batches(
     plan: BatchPlan, links: pa.Table, controls: pa.Table, controls_each: int, rng: np.random.Generator
 ) -> dict[str, pd.DataFrame]:
-    """Each annotator's drawn links plus their share of the controls, shuffled, in the documented columns."""
+    """Each annotator's drawn links plus their share of the controls, shuffled, in the documented columns,
+    each link with its inclusion probability in every link type it holds (sampler.design, one band)."""
+    flat = links.column("link_types").combine_chunks()
+    typed = pd.DataFrame(
+        {
+            "row": pc.list_parent_indices(flat).to_numpy(),
+            "cell": pc.list_flatten(flat).dictionary_encode().indices.to_numpy(zero_copy_only=False),
+        }
+    )
+    sampled = np.zeros(links.num_rows, dtype=bool)
+    sampled[[d.pair for draws in plan.draws.values() for d in draws]] = True
+    probability = inclusion_probabilities(typed, sampled)
     batches = {}
     for index, (annotator, draws) in enumerate(plan.draws.items()):
         linked = links.take(pa.array([d.pair for d in draws], type=pa.int64())).to_pandas()
@@ -149,7 +162,10 @@ def assemble_batches(
         control = controls.take(pa.array(own, type=pa.int64())).to_pandas()
         control.insert(0, "is_control", True)
         control.insert(1, "is_overlap", False)
+        linked[BATCH_INCLUSION] = per_link(typed, probability, [d.pair for d in draws])
+        control[BATCH_INCLUSION] = [[] for _ in range(len(control))]
         batch = pd.concat([linked, control], ignore_index=True) if len(control) else linked
+        batch[BATCH_PURPOSE], batch[BATCH_BANDS] = ESTIMATE, 1
         batch = batch.iloc[rng.permutation(len(batch))].reset_index(drop=True)
         batch.insert(0, "annotator", annotator)
         batch.insert(1, "position", np.arange(len(batch), dtype=np.int64))

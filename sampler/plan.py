@@ -9,7 +9,8 @@ variance is Σ_h W_h² S_h² (1 − n_h/N_h)/n_h, where S_h² = p_h (1 − p_h) 
 from `analysis/precision_strata.parquet` when labels have been analysed, else ½ (the widest case).
 Neyman allocation gives the fewest pairs that reach a variance V = (half-width / 1.96)²:
 n_h ∝ N_h S_h, n = (Σ W_h S_h)² / (V + Σ W_h S_h² / N), a stratum needing more than N_h being
-labelled in full and the rest allocated again.
+labelled in full and the rest allocated again. Pairs of the learning stream (`--purpose learn`) are
+no part of the probability sample: they count in no n_h, but no later round draws them again.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from heritage_weaver.artifacts import BATCH, LINKS, PRECISION_STRATA, ArtifactError, round_batches
+from heritage_weaver.artifacts import BATCH_PURPOSE, LINKS, PRECISION_STRATA, shown_pairs
 from heritage_weaver.workspace import Workspace
+from sampler.design import ESTIMATE
 from sampler.strata import derive_strata
 
 Z95 = 1.959963984540054
@@ -69,22 +71,19 @@ def expected_half_width(population: np.ndarray, spread: np.ndarray, pairs: np.nd
     return float(Z95 * np.sqrt((weights**2 * spread**2 * (1 - pairs / population) / pairs).sum()))
 
 
-def shown_pairs(ws: Workspace) -> pd.DataFrame:
-    """Every pair in a batch of any labelling round, once (columns pair_id, link_types)."""
-    batches = [batch.artifact.read(ws, columns=["pair_id", "link_types"]) for batch in round_batches(ws)]
-    if not batches:
-        raise ArtifactError(BATCH.missing_message())
-    return pd.concat(batches, ignore_index=True).drop_duplicates("pair_id")
-
-
 def strata_table(ws: Workspace) -> tuple[pd.DataFrame, bool]:
-    """Per link type: population, pairs in the batches of every round, guessed share and spread S_h;
-    and whether the shares come from analysed labels."""
+    """Per link type: population, pairs of the probability sample in the batches of every round (`pairs`),
+    pairs shown at all (`shown`, the learning stream's too), guessed share and spread S_h; and whether the
+    shares come from analysed labels."""
     links = LINKS.read(ws, columns=["link_types"])
     population = links["link_types"].explode().dropna().value_counts()
-    drawn = shown_pairs(ws).explode("link_types").dropna()["link_types"].value_counts()
+    shown = shown_pairs(ws)
+    estimate = shown[shown[BATCH_PURPOSE] == ESTIMATE]
+    drawn = estimate.explode("link_types").dropna(subset=["link_types"])["link_types"].value_counts()
+    anywhere = shown.explode("link_types").dropna(subset=["link_types"])["link_types"].value_counts()
     table = pd.DataFrame({"population": population})
     table["pairs"] = drawn.reindex(table.index).fillna(0).astype(int)
+    table["shown"] = anywhere.reindex(table.index).fillna(0).astype(int)
     table["share"] = 0.5
     from_labels = PRECISION_STRATA.exists(ws)
     if from_labels:

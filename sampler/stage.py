@@ -36,11 +36,19 @@ SAMPLE_PLAN = Stage(
 )
 
 
-def _round(ws: Workspace, progress: Progress, round: int = 2, per_annotator: int = 0) -> RoundResult | None:
-    return sample_round(ws, round, per_annotator, progress)
+def _round(
+    ws: Workspace,
+    progress: Progress,
+    round: int = 2,
+    per_annotator: int = 0,
+    score_bands: int = 1,
+    purpose: str = "estimate",
+    learn_by: str = "uncertainty",
+) -> RoundResult | None:
+    return sample_round(ws, round, per_annotator, progress, score_bands, purpose, learn_by)
 
 
-# `hw sample --round N --per-annotator K`: a later labelling round (no step of `hw run`)
+# `hw sample --round N --per-annotator K [--score-bands B] [--purpose learn]`: a later round (no step of `hw run`)
 SAMPLE_ROUND = Stage(
     "sample",
     (ROUND_BATCH,),

@@ -6,13 +6,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
 from heritage_weaver.config import CollectionConfig
+from heritage_weaver.ingest.edm import read_edm
+from heritage_weaver.ingest.iiif_manifests import read_iiif
 from heritage_weaver.ingest.joins import Joiner
 from heritage_weaver.ingest.lido import read_lido
+from heritage_weaver.ingest.linked_art import read_linked_art
 from heritage_weaver.ingest.markup import plain_text
 from heritage_weaver.ingest.media import add_images
 from heritage_weaver.ingest.paths import lookup
 from heritage_weaver.ingest.reading import IngestError, csv_rows, json_files, json_lines
-from heritage_weaver.ingest.rows import FURTHER_VALUE, DroppedRow, Problem, SourceRow, normalise
+from heritage_weaver.ingest.rows import FURTHER_CATEGORY, FURTHER_VALUE, DroppedRow, Problem, SourceRow, normalise
 from heritage_weaver.ingest.smg import not_text, read_smg
 from heritage_weaver.ingest.text import GUIDE_TERM, distinct_variants, is_guide_term, join_sentences
 
@@ -28,7 +31,6 @@ NMS_COLUMNS = (
 )
 NMS_IMAGE_PREFIXES = ("PF", "MP")
 NOT_NMS_IMAGE = "not an image (NMS image references start with PF or MP)"
-FURTHER_CATEGORY = "a further category (a record keeps one)"
 FURTHER_NAME = "a further name (a record keeps its first joined row's)"
 
 
@@ -221,4 +223,7 @@ READERS: dict[str, Callable[[CollectionConfig], Iterator[SourceRow | DroppedRow]
     "csv": read_csv,
     "jsonl": read_jsonl,
     "lido": read_lido,
+    "iiif": read_iiif,
+    "linked_art": read_linked_art,
+    "edm": read_edm,
 }

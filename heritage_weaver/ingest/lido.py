@@ -14,18 +14,9 @@ from pathlib import Path
 from lxml import etree
 
 from heritage_weaver.config import CollectionConfig
+from heritage_weaver.ingest.languages import choose, in_chosen_language
 from heritage_weaver.ingest.lido_images import LINK, resource_images
-from heritage_weaver.ingest.lido_values import (
-    OTHER_LANGUAGE,
-    RDF_ABOUT,
-    SKOS,
-    choose,
-    chosen_language,
-    concept_terms,
-    concept_uri,
-    sortorder,
-    texts,
-)
+from heritage_weaver.ingest.lido_values import RDF_ABOUT, SKOS, concept_terms, concept_uri, sortorder, texts
 from heritage_weaver.ingest.lido_xml import LIDO, lido_records
 from heritage_weaver.ingest.media import add_images, image_roots
 from heritage_weaver.ingest.rows import FURTHER_VALUE, Problem, SourceRow, normalise
@@ -84,12 +75,7 @@ def _description(row: SourceRow, record: etree._Element, languages: list[str]) -
     kept = []
     for description_set in sorted(record.iterfind(NOTE_SETS), key=sortorder):
         notes = texts(row, NOTE, description_set.iterfind(f"{LIDO}{NOTE}"))
-        wanted = chosen_language(notes, languages)
-        for note in notes:
-            if note.language in (None, wanted):
-                kept.append(note.text)
-            else:
-                row.drop(NOTE, note.text, OTHER_LANGUAGE)
+        kept.extend(in_chosen_language(row, NOTE, notes, languages))
     return join_sentences(distinct_variants(row, NOTE, kept))
 
 

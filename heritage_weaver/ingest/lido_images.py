@@ -104,7 +104,7 @@ def _pixels(representation: etree._Element) -> int:
     return max(sides, default=0)
 
 
-def _suffix(link: str) -> str:
+def file_suffix(link: str) -> str:
     """The file extension of a URL's path or of a file name, lower-cased."""
     path = link.split("?", 1)[0].split("#", 1)[0]
     if "://" in path:
@@ -118,7 +118,7 @@ def _claims_image(format_resource: str) -> bool:
 
 def _not_image(link: str, rendition_type: str, resource_type: str, format_resource: str) -> str | None:
     """Why a rendition that names no image service is no image, or None when it is one."""
-    suffix = _suffix(link)
+    suffix = file_suffix(link)
     though = f", though formatResource says {format_resource}" if _claims_image(format_resource) else ""
     kind = _kind(rendition_type)
     if kind:

@@ -1,5 +1,6 @@
-"""The texts of LIDO elements, and the one a record keeps: preferred before alternate, in the
-first of the collection's `languages` that the values are in, else the first value.
+"""The texts of LIDO elements with their language and preference, from which `languages` picks
+the one a record keeps: preferred before alternate, in the first of the collection's
+`languages` that the values are in, else the first value.
 
 A value's language is its own `xml:lang` (or `lido:lang`), else that of the nearest element
 around it that states one (LIDO states it on `descriptiveMetadata`); languages compare by their
@@ -13,10 +14,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from lxml import etree
 
+from heritage_weaver.ingest.languages import Text, primary_language
 from heritage_weaver.ingest.lido_xml import LIDO
 from heritage_weaver.ingest.markup import plain_text
 from heritage_weaver.ingest.rows import SourceRow
@@ -27,23 +28,9 @@ SKOS = "{http://www.w3.org/2004/02/skos/core#}"
 RDF_ABOUT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
 PREFERRED = ("preferred", "http://terminology.lido-schema.org/lido00169")
 ALTERNATE = ("alternate", "http://terminology.lido-schema.org/lido00170")
-OTHER_LANGUAGE = "in another language than the value kept (languages)"
-VARIANT = "an alternative or further value (one is kept, preferred first)"
 PLACEHOLDER = "a placeholder for no text (-)"
 SEARCH_TERM = "a search term added for retrieval (addedSearchTerm), not the concept's label"
 _PLACEHOLDER = re.compile(r"^[-‐‑–—]+$")
-
-
-@dataclass
-class Text:
-    text: str
-    language: str | None
-    rank: int  # 0 preferred, 1 not marked, 2 alternate
-
-
-def primary_language(tag: str) -> str:
-    """A language tag's primary subtag, by which languages compare: `en-GB` is `en`."""
-    return tag.strip().lower().split("-")[0]
 
 
 def language(element: etree._Element) -> str | None:
@@ -54,10 +41,6 @@ def language(element: etree._Element) -> str | None:
             return primary_language(stated)
         node = node.getparent()
     return None
-
-
-def same_language(stated: str | None, wanted: str) -> bool:
-    return stated is not None and stated == primary_language(wanted)
 
 
 def _rank(element: etree._Element) -> int:
@@ -75,28 +58,6 @@ def texts(row: SourceRow, source_field: str, elements: Iterable[etree._Element],
         elif text:
             found.append(Text(text, language(element), _rank(element) if rank is None else rank))
     return found
-
-
-def chosen_language(values: list[Text], languages: list[str]) -> str | None:
-    """The first of `languages` that a value is in (preferred values first), else the first value's."""
-    ordered = sorted(values, key=lambda value: value.rank)
-    for wanted in languages:
-        match = next((value for value in ordered if same_language(value.language, wanted)), None)
-        if match:
-            return match.language
-    return ordered[0].language if ordered else None
-
-
-def choose(row: SourceRow, source_field: str, values: list[Text], languages: list[str]) -> Text | None:
-    """The value to keep (the caller keeps it); the others are dropped, each with its reason."""
-    wanted = chosen_language(values, languages)
-    ordered = sorted(values, key=lambda value: (value.language != wanted, value.rank))
-    if not ordered:
-        return None
-    for other in ordered[1:]:
-        reason = OTHER_LANGUAGE if other.language not in (None, ordered[0].language) else VARIANT
-        row.drop(source_field, other.text, reason)
-    return ordered[0]
 
 
 def concept_terms(row: SourceRow, source_field: str, concept: etree._Element) -> list[Text]:

@@ -59,23 +59,26 @@ def json_lines(collection: CollectionConfig) -> Iterator[tuple[int, object | Non
 
 
 def json_files(collection: CollectionConfig) -> Iterator[tuple[Path, object | None, Problem | None]]:
-    """Each file of a folder or glob of JSON documents (one per file), with its value or the problem
-    that makes it unreadable."""
-    codec = _codec(collection.encoding)
-    for path in input_files(collection.path, FOLDER_SUFFIXES["jsonl"]):
-        data = path.read_bytes()
-        try:
-            text = data.decode(codec)
-        except UnicodeDecodeError as error:
-            line = data.count(b"\n", 0, error.start) + 1
-            reason = f"bytes that are not valid {collection.encoding}"
-            yield path, None, Problem("(file)", reason, f"line {line}; {_decode_hint(collection)}")
-            continue
-        try:
-            yield path, json.loads(text), None
-        except json.JSONDecodeError as error:
-            detail = f"{error.msg} at line {error.lineno}, column {error.colno}"
-            yield path, None, Problem("(file)", "malformed JSON", detail)
+    """Each file of a folder or glob of JSON documents (one per file; a file on its own too), with
+    its value or the problem that makes it unreadable."""
+    for path in input_files(collection.path, FOLDER_SUFFIXES[collection.format]):
+        yield path, *json_file(path, collection)
+
+
+def json_file(path: Path, collection: CollectionConfig) -> tuple[object | None, Problem | None]:
+    """The file's one JSON document, or the problem that makes it unreadable."""
+    data = path.read_bytes()
+    try:
+        text = data.decode(_codec(collection.encoding))
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        reason = f"bytes that are not valid {collection.encoding}"
+        return None, Problem("(file)", reason, f"line {line}; {_decode_hint(collection)}")
+    try:
+        return json.loads(text), None
+    except json.JSONDecodeError as error:
+        detail = f"{error.msg} at line {error.lineno}, column {error.colno}"
+        return None, Problem("(file)", "malformed JSON", detail)
 
 
 def json_document(path: Path, encoding: str) -> object | None:

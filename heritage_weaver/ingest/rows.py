@@ -12,6 +12,7 @@ from heritage_weaver.images import is_url
 
 RECORD_REJECTED = "record rejected"
 FURTHER_VALUE = "a further value (a record keeps one per extra field)"
+FURTHER_CATEGORY = "a further category (a record keeps one)"
 VALUE_SHOWN = 300  # characters of a dropped value kept in dropped.parquet
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")  # two letters or more: `C:\…` is a Windows path
 

@@ -1,6 +1,8 @@
 """`hw fetch-images` against a local HTTP server with good, missing, slow, truncated and non-image answers."""
 
 import io
+import json
+import shutil
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,8 +13,9 @@ import pytest
 from PIL import Image
 
 from heritage_weaver.config import FetchConfig
-from heritage_weaver.fetch import HostRateLimiter, fetch_images
+from heritage_weaver.fetch import DEFAULT_IIIF_SIDE, HostRateLimiter, fetch_images, iiif_side
 from heritage_weaver.images import ImageResolver
+from heritage_weaver.model_inputs import input_side
 from heritage_weaver.workspace import Workspace
 
 
@@ -57,6 +60,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, b"not an image at all")
         elif self.path == "/bomb.jpg":
             self._send(200, BOMB)
+        elif self.path.startswith("/iiif/level0/") and "!" in self.path:
+            self._send(400, b"size not supported", "text/plain")  # a level 0 image service cannot scale
+        elif self.path.startswith("/iiif/"):
+            self._send(200, GOOD)
         elif self.path == "/flaky.jpg":
             self._send(503, b"busy", "text/plain") if hits < 3 else self._send(200, GOOD)
 
@@ -189,3 +196,99 @@ def test_fetch_summary_per_host(study_copy: Workspace):
     assert text.count("Giving up on images.invalid for this run") == 1
     assert "│ images.invalid │ 0 │ 0 │ 160 │" in text
     assert "160 image URLs: 0 cached, 0 failed, 160 skipped" in text
+
+
+def test_iiif_images_are_fetched_at_the_size_the_models_need(server, study_copy: Workspace):
+    full = f"{server}/iiif/3/obj1/full/max/0/default.jpg"  # what the record keeps, for the search page
+    crop = f"{server}/iiif/3/obj2/10,10,200,100/max/0/gray.png"
+    plain = f"{server}/good-plain.jpg"
+    settings = SETTINGS.model_copy(update={"iiif_size": 64})
+    outcomes = fetch_images(study_copy, [full, crop, plain], settings)
+    sized_full = "/iiif/3/obj1/full/!64,64/0/default.jpg"
+    assert _Handler.hits == {sized_full: 1, "/iiif/3/obj2/10,10,200,100/!64,64/0/gray.png": 1, "/good-plain.jpg": 1}
+    assert (outcomes[full]["status"], outcomes[full]["requested"]) == ("ok", f"{server}{sized_full}")
+    assert outcomes[full]["bytes"] == len(GOOD) and outcomes[plain]["requested"] is None
+    table = pq.read_table(study_copy.path("images", "fetched.parquet")).to_pylist()
+    assert {row["location"]: row["requested"] for row in table}[full] == f"{server}{sized_full}"
+    assert Image.open(ImageResolver(study_copy)(full)).size == (16, 16)  # found by the URL the record keeps
+    _Handler.hits = {}
+    fetch_images(study_copy, [full, crop, plain], settings)
+    assert _Handler.hits == {}  # fetched at this size already
+    fetch_images(study_copy, [full, crop, plain], settings.model_copy(update={"iiif_size": 32}))
+    assert _Handler.hits == {
+        "/iiif/3/obj1/full/!32,32/0/default.jpg": 1,
+        "/iiif/3/obj2/10,10,200,100/!32,32/0/gray.png": 1,
+    }
+
+
+def test_an_iiif_server_that_will_not_size_an_image_serves_it_as_written(server, study_copy: Workspace):
+    full = f"{server}/iiif/level0/obj3/full/full/0/default.jpg"
+    outcomes = fetch_images(study_copy, [full], SETTINGS.model_copy(update={"iiif_size": 64}))
+    assert _Handler.hits == {
+        "/iiif/level0/obj3/full/!64,64/0/default.jpg": 1,
+        "/iiif/level0/obj3/full/full/0/default.jpg": 1,
+    }
+    assert (outcomes[full]["status"], outcomes[full]["requested"], outcomes[full]["attempts"]) == ("ok", full, 2)
+    _Handler.hits = {}
+    fetch_images(study_copy, [full], SETTINGS.model_copy(update={"iiif_size": 64}))
+    assert _Handler.hits == {}  # the refusal stands: not asked again
+
+
+def _processor(folder, height, width) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "preprocessor_config.json").write_text(json.dumps({"size": {"height": height, "width": width}}))
+
+
+def test_the_iiif_side_is_twice_the_largest_model_input(study_copy: Workspace):
+    shutil.rmtree(study_copy.path("models"), ignore_errors=True)
+    # No checkpoint at hand (a hub id not cached, local folders not built yet): 2 x 224.
+    assert iiif_side(study_copy, FetchConfig()) == DEFAULT_IIIF_SIDE == 448
+    assert input_side("google/siglip-hw-test-not-cached") is None
+    _processor(study_copy.path("models", "base"), 224, 224)
+    assert iiif_side(study_copy, FetchConfig()) == 448
+    _processor(study_copy.path("models", "ft-best"), 384, 256)
+    assert iiif_side(study_copy, FetchConfig()) == 768
+    assert iiif_side(study_copy, FetchConfig(iiif_size=300)) == 300
+
+
+def test_input_side_reads_the_processor_config_transformers_writes(tmp_path):
+    from heritage_weaver.tiny_siglip import IMAGE_SIZE, build_tiny_siglip
+
+    folder = build_tiny_siglip(tmp_path / "tiny", ["a jug", "a coin"], seed=0)
+    assert input_side(str(folder)) == IMAGE_SIZE
+
+
+def test_hw_fetch_images_sizes_a_manifest_image_and_reports_the_bytes(server, tmp_path):
+    from typer.testing import CliRunner
+
+    from hw_cli.app import app
+
+    (tmp_path / "data").mkdir()
+    body = {
+        "id": f"{server}/iiif/2/jug/full/600,/0/default.jpg",
+        "type": "Image",
+        "service": [{"@id": f"{server}/iiif/2/jug", "@type": "ImageService2", "profile": "level2"}],
+    }
+    painting = {"type": "Annotation", "motivation": "painting", "body": body}
+    manifest = {
+        "@context": "http://iiif.io/api/presentation/3/context.json",
+        "id": f"{server}/manifest/jug",
+        "type": "Manifest",
+        "label": {"en": ["Jug"]},
+        "items": [{"id": "c1", "type": "Canvas", "items": [{"type": "AnnotationPage", "items": [painting]}]}],
+    }
+    (tmp_path / "data" / "jug.json").write_text(json.dumps(manifest))
+    (tmp_path / "study.toml").write_text(
+        '[study]\nname = "t"\n[models]\nbase = "models/base"\n[fetch]\nper_host_rate = 100\n'
+        '[[collections]]\nname = "m"\nformat = "iiif"\npath = "data"\n'
+    )
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", "--study", str(tmp_path)]).exit_code == 0
+    records = pq.read_table(tmp_path / "records" / "records.parquet").to_pylist()
+    assert records[0]["images"] == [f"{server}/iiif/2/jug/full/full/0/default.jpg"]
+    result = runner.invoke(app, ["fetch-images", "--study", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert _Handler.hits == {"/iiif/2/jug/full/!448,448/0/default.jpg": 1}
+    text = " ".join(result.output.split())
+    assert f"{len(GOOD):,} bytes fetched in this run" in text
+    assert "1 IIIF images requested at most 448×448 pixels (fetch.iiif_size)" in text

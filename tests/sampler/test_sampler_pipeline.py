@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 from sampler_fakes import COMPARISONS, MODELS, brute_force_scores, make_study_vectors
 
+from heritage_weaver.artifacts import BATCH_BANDS, BATCH_DESIGN, BATCH_INCLUSION, BATCH_PURPOSE
 from sampler.pairs import pair_ids, record_hashes
 from sampler.pipeline import SampleError, SampleSettings, run_sample
 
@@ -122,7 +123,8 @@ def test_batches_have_the_documented_columns_and_shape(study_vectors, tmp_path):
     links = result.links.to_pandas().set_index("pair_id")
     shown = []
     for annotator, batch in result.batches.items():
-        assert list(batch.columns[:10]) == BATCH_COLUMNS and set(batch.columns[10:]) == set(score_columns)
+        assert list(batch.columns[:10]) == BATCH_COLUMNS
+        assert set(batch.columns[10:]) == set(score_columns) | set(BATCH_DESIGN)
         assert len(batch) == 12 + 2 and batch["position"].tolist() == list(range(14))
         assert (batch["annotator"] == annotator).all() and batch["pair_id"].is_unique
         controls = batch[batch["is_control"]]
@@ -137,7 +139,20 @@ def test_batches_have_the_documented_columns_and_shape(study_vectors, tmp_path):
             == pair_ids(record_hashes(linked["record_a"]), record_hashes(linked["record_b"])).to_pylist()
         )
         shown += batch.loc[~batch["is_overlap"], "pair_id"].tolist()
+        assert (batch[BATCH_PURPOSE] == "estimate").all() and (batch[BATCH_BANDS] == 1).all()
+        assert controls[BATCH_INCLUSION].map(len).eq(0).all()
     assert len(shown) == len(set(shown))
+
+
+def test_round_one_records_each_pairs_inclusion_probability_per_link_type(study_vectors, tmp_path):
+    """π_h = (distinct batch pairs holding h) / (links holding h), listed in `link_types` order."""
+    result = _run(study_vectors, tmp_path)
+    population = result.links.to_pandas()["link_types"].explode().value_counts()
+    linked = pd.concat(result.batches.values()).drop_duplicates("pair_id")
+    linked = linked[~linked["is_control"]]
+    sampled = linked["link_types"].explode().value_counts()
+    for types, probabilities in zip(linked["link_types"], linked[BATCH_INCLUSION]):
+        assert list(probabilities) == pytest.approx([sampled[t] / population[t] for t in types], abs=1e-12)
     assert result.shortfalls.empty
 
 

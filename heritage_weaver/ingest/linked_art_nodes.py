@@ -1,0 +1,68 @@
+"""Reading Linked Art JSON-LD nodes as both 1.0 and earlier records write them.
+
+Linked Art 1.0 writes `id`, `type`, `_label` and `content`; records made before it (JSON-LD
+keywords, `ManMadeObject`, `label`, `value`) are read the same way. Concepts are compared by
+their Getty AAT number, whichever way the id is written (`aat:300404670` or the full URI).
+"""
+
+from __future__ import annotations
+
+import re
+
+from heritage_weaver.ingest.markup import plain_text
+
+_AAT = re.compile(r"(?:aat:|vocab\.getty\.edu/aat/)(\d+)$")
+# AAT language concepts by the language tag they stand for.
+LANGUAGE_CONCEPTS = {
+    "300388277": "en",
+    "300388306": "fr",
+    "300388344": "de",
+    "300388256": "nl",
+    "300389311": "es",
+    "300388474": "it",
+}
+
+
+def nodes(value: object) -> list[dict]:
+    """The JSON objects of a property, which holds one or a list of them."""
+    items = value if isinstance(value, list) else [value]
+    return [item for item in items if isinstance(item, dict)]
+
+
+def node_id(node: dict) -> str:
+    written = node.get("id", node.get("@id"))
+    return written.strip() if isinstance(written, str) else ""
+
+
+def node_type(node: dict) -> str:
+    written = node.get("type", node.get("@type"))
+    return written if isinstance(written, str) else ""
+
+
+def label(node: dict) -> str:
+    written = node.get("_label", node.get("label"))
+    return plain_text(written) if isinstance(written, str) else ""
+
+
+def content(node: dict) -> str:
+    written = node.get("content", node.get("value"))
+    return plain_text(written) if isinstance(written, str) else ""
+
+
+def aat(concept_id: str) -> str | None:
+    match = _AAT.search(concept_id.strip())
+    return match.group(1) if match else None
+
+
+def concepts(node: dict) -> list[str]:
+    """The AAT numbers `node` is directly classified as, in the order written."""
+    return [number for concept in nodes(node.get("classified_as")) if (number := aat(node_id(concept)))]
+
+
+def language(node: dict) -> str | None:
+    """The language tag of the node's first language that is an AAT language concept."""
+    for stated in nodes(node.get("language")):
+        tag = LANGUAGE_CONCEPTS.get(aat(node_id(stated)) or "")
+        if tag:
+            return tag
+    return None

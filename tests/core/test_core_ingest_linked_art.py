@@ -1,0 +1,176 @@
+"""Linked Art JSON-LD: names, statements, every image pattern, pre-1.0 records; every value accounted for."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from heritage_weaver.config import ConfigError, load_config
+from heritage_weaver.ingest import ingest_collections
+from heritage_weaver.workspace import Workspace
+
+FIXTURES = Path(__file__).parent / "fixtures" / "linked_art"
+VASE = "https://data.example-museum.org/object/vase-17"
+JUG = "https://data.example-museum.org/object/jug-3"
+SHERD = "https://data.example-museum.org/object/sherd-8"
+ALL_FIELDS = (
+    'fields = { materials = "materials", maker = "maker", date = "date", accession = "accession_number", '
+    'manifest = "manifest", work_type = "type_uri", dimensions = "aat:300435430" }\n'
+)
+
+
+def _study(folder: Path, path: str = "data", extra: str = "") -> Workspace:
+    shutil.copytree(FIXTURES, folder / "data", dirs_exist_ok=True)
+    (folder / "study.toml").write_text(
+        '[study]\nname = "t"\n[models]\nbase = "models/base"\n'
+        f'[[collections]]\nname = "la"\nformat = "linked_art"\npath = "{path}"\n{extra}'
+    )
+    return Workspace.open(folder)
+
+
+def _records(result) -> dict[str, dict]:
+    return {record["record_id"]: record for record in result.records.to_pylist()}
+
+
+def _dropped(result, record_id: str) -> list[tuple[str, str, str]]:
+    return [(d["field"], d["value"], d["reason"]) for d in result.dropped.to_pylist() if d["record_id"] == record_id]
+
+
+def _reconciles(result) -> None:
+    """Files read = accepted + rejected; per field, values read = kept + dropped, each dropped one listed."""
+    counts = result.counts[0]
+    assert counts.rows == counts.accepted + counts.rejected == result.records.num_rows + result.rejects.num_rows
+    assert counts.values_read == counts.values_kept + counts.values_dropped
+    assert counts.values_dropped == result.dropped.num_rows
+    assert counts.images == sum(len(r["images"]) for r in result.records.to_pylist())
+
+
+def test_a_1_0_object_every_field_and_image_pattern(tmp_path):
+    result = ingest_collections(_study(tmp_path, "data/vase.json", ALL_FIELDS))
+    vase = _records(result)[VASE]
+    # The primary name in English (languages = ["en"]): not the French primary name, nor the other English name.
+    assert vase["name"] == "Vase with cranes"
+    # The English description, markup out; the French one and the repeat without a language are dropped.
+    assert vase["description"] == "Porcelain vase painted with cranes in flight."
+    assert vase["category"] == "vases"  # the classification that is a Type of Work comes first
+    # digitally_shown_by: the IIIF service at full size, then the JPEG; then a VisualItem's direct id.
+    assert vase["images"] == [
+        "https://iiif.example-museum.org/image/vase-17-front/full/max/0/default.jpg",
+        "https://media.example-museum.org/vase-17-back.jpg",
+        "https://media.example-museum.org/vase-17-base.png",
+    ]
+    assert {key: vase[key] for key in ("materials", "maker", "date", "accession", "manifest", "work_type")} == {
+        "materials": "Hard-paste porcelain, overglaze enamels",  # a material statement, though marked Brief Text
+        "maker": "Makuzu Kōzan",
+        "date": "1890-01-01/1900-12-31",
+        "accession": "1921.17",
+        "manifest": "https://iiif.example-museum.org/manifest/vase-17",  # recorded, not taken for an image
+        "work_type": "http://vocab.getty.edu/aat/300132254",
+    }
+    assert vase["dimensions"] == "H. 31.5 cm"  # a statement mapped by its AAT concept
+    assert _dropped(result, VASE) == [
+        ("identified_by", "Crane vase", "an alternative or further value (one is kept, preferred first)"),
+        ("identified_by", "Vase à décor de grues", "in another language than the value kept (languages)"),
+        (
+            "referred_to_by",
+            "Bought in Kyoto, 1921",
+            "a statement not used (Provenance Statement); map its concept in `fields` to keep it",
+        ),
+        (
+            "referred_to_by",
+            "Vase en porcelaine peint de grues en vol.",
+            "in another language than the value kept (languages)",
+        ),
+        ("referred_to_by", "Porcelain vase painted with cranes in flight.", "repeats an earlier value"),
+        ("classified_as", "decorative arts", "a further classification (a record keeps one category)"),
+        ("classified_as", "http://vocab.getty.edu/aat/300133025", "a classification without a _label"),
+        ("digitally_shown_by", "https://media.example-museum.org/vase-17-tour", "a sound (format audio/mpeg)"),
+        ("digitally_shown_by", "https://media.example-museum.org/vase-17-report.pdf", "a PDF file (.pdf)"),
+        (
+            "representation",
+            "https://media.example-museum.org/vase-17-back.jpg",
+            "repeats an earlier image of the record",
+        ),
+        (
+            "subject_of",
+            "https://www.example-museum.org/collection/vase-17",
+            "a page about the object (subject_of), neither an IIIF manifest nor an image",
+        ),
+        ("type_uri", "http://vocab.getty.edu/aat/300054168", "a further value (a record keeps one per extra field)"),
+        ("type_uri", "http://vocab.getty.edu/aat/300133025", "a further value (a record keeps one per extra field)"),
+    ]
+    fields = result.counts[0].fields
+    # 4 access points and 2 direct ids read: 3 images kept.
+    assert (fields["digitally_shown_by"].read, fields["digitally_shown_by"].kept) == (4, 2)
+    assert (fields["representation"].read, fields["representation"].kept) == (2, 1)
+    assert (fields["referred_to_by"].read, fields["referred_to_by"].kept) == (4, 1)
+    _reconciles(result)
+
+
+def test_unmapped_statements_and_the_manifest_are_counted_as_not_used(tmp_path):
+    result = ingest_collections(_study(tmp_path, "data/vase.json"))
+    dropped = _dropped(result, VASE)
+    assert (
+        "referred_to_by",
+        "Hard-paste porcelain, overglaze enamels",
+        "a statement not used (Material Statement); map its concept in `fields` to keep it",
+    ) in dropped
+    assert (
+        "subject_of",
+        "https://iiif.example-museum.org/manifest/vase-17",
+        "an IIIF manifest of the object (kept where `fields` maps manifest; its images are not read)",
+    ) in dropped
+    assert _records(result)[VASE]["images"][0].endswith("/vase-17-front/full/max/0/default.jpg")
+    _reconciles(result)
+
+
+def test_a_folder_pre_1_0_records_and_rejects(tmp_path):
+    result = ingest_collections(_study(tmp_path, "data", ALL_FIELDS))
+    records = _records(result)
+    counts = result.counts[0]
+    assert (counts.rows, counts.accepted, counts.rejected) == (5, 3, 2)
+    # A ManMadeObject with `label` and `value`: read as a 1.0 record.
+    jug = records[JUG]
+    assert (jug["name"], jug["description"], jug["category"], jug["images"]) == (
+        "Stoneware jug",
+        "Salt-glazed stoneware jug with a pewter lid.",
+        "jugs",
+        ["https://media.example-museum.org/jug-3.jpg"],
+    )
+    assert jug["source_file"] == str(tmp_path / "data" / "more" / "old-jug.jsonld")
+    # No Names: the label is the name; the 3D model is no image.
+    assert (records[SHERD]["name"], records[SHERD]["images"]) == ("Sherd, blue and white", [])
+    assert _dropped(result, SHERD) == [
+        ("digitally_shown_by", "https://media.example-museum.org/sherd-8.glb", "a 3D model (format model/gltf-binary)")
+    ]
+    rejects = {Path(r["source_file"]).name: (r["field"], r["reason"]) for r in result.rejects.to_pylist()}
+    assert rejects == {
+        "broken.json": ("(file)", "malformed JSON (Expecting ',' delimiter at line 3, column 1)"),
+        "person.json": ("type", "not a Linked Art object (type Person; an object is a HumanMadeObject)"),
+    }
+    _reconciles(result)
+
+
+def test_languages_choose_the_french_name_and_description(tmp_path):
+    result = ingest_collections(_study(tmp_path, "data/vase.json", 'languages = ["fr", "en"]\n'))
+    vase = _records(result)[VASE]
+    # The French description, and the one that states no language (it is not a repeat in French).
+    assert (vase["name"], vase["description"]) == (
+        "Vase à décor de grues",
+        "Vase en porcelaine peint de grues en vol. Porcelain vase painted with cranes in flight.",
+    )
+    _reconciles(result)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('fields = { maker = "creator" }\n', "a linked_art collection maps ['maker', 'date'"),
+        ('fields = { maker = "aat:30043x" }\n', "not ['aat:30043x']"),
+    ],
+)
+def test_config_names_what_fields_may_map(tmp_path, extra, message):
+    _study(tmp_path, "data", extra)
+    with pytest.raises(ConfigError, match=r"collections\.0") as error:
+        load_config(tmp_path / "study.toml")
+    assert message in str(error.value)
