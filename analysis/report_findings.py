@@ -79,7 +79,9 @@ def publishable_finding(chosen: pd.DataFrame) -> str:
     ]
     missing = [r.comparison for r in chosen.itertuples() if pd.isna(r.threshold)]
     tail = f"; no threshold reaches it in {', '.join(missing)}" if missing else ""
-    return head + f"{int(found['links'].sum()):,} links in all (counted per comparison): " + "; ".join(parts) + tail + "."
+    return (
+        head + f"{int(found['links'].sum()):,} links in all (counted per comparison): " + "; ".join(parts) + tail + "."
+    )
 
 
 def findings_section(ws: Workspace) -> Section:
