@@ -82,3 +82,42 @@ def true_difference(precision_truth: pd.DataFrame, base: str) -> pd.DataFrame:
     base_rows = precision_truth[precision_truth["model"] == base].set_index("comparison")[values]
     others = precision_truth[precision_truth["model"] != base].set_index(["comparison", "model"])[values]
     return (others - base_rows.reindex(others.index.get_level_values(0)).to_numpy()).reset_index()
+
+
+def true_precision_above(
+    probabilities: pd.DataFrame, chosen: pd.DataFrame, truth: pd.DataFrame, labelled: set[str]
+) -> pd.DataFrame:
+    """Per comparison with a threshold (`chosen`: comparison, threshold): over the candidates whose
+    probability reaches it (`probabilities`: pair_id, comparison, probability), the true share positive
+    (`truth`) and the share simulated annotators would label positive (`truth_as_labelled`, what the
+    lower bound is about); and the same over those no one labelled (`unlabelled`, `unlabelled_truth`,
+    `unlabelled_truth_as_labelled`), the ones `hw export-links --precision` publishes. `truth` is
+    pair_truth's frame indexed by pair_id."""
+    rows = []
+    for comparison, threshold in chosen.dropna(subset=["threshold"])[["comparison", "threshold"]].itertuples(
+        index=False
+    ):
+        above = probabilities[(probabilities["comparison"] == comparison) & (probabilities["probability"] >= threshold)]
+        facts = truth.loc[above["pair_id"]]
+        unlabelled = ~above["pair_id"].isin(labelled).to_numpy()
+        rows.append(
+            {
+                "comparison": comparison,
+                "truth": facts["positive"].mean(),
+                "truth_as_labelled": facts["chance"].mean(),
+                "unlabelled": int(unlabelled.sum()),
+                "unlabelled_truth": facts.loc[unlabelled, "positive"].mean(),
+                "unlabelled_truth_as_labelled": facts.loc[unlabelled, "chance"].mean(),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "comparison",
+            "truth",
+            "truth_as_labelled",
+            "unlabelled",
+            "unlabelled_truth",
+            "unlabelled_truth_as_labelled",
+        ],
+    )

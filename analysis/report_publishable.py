@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import figures
+from analysis import demo_truth, figures
 from analysis.report_parts import Section, read_or_note
 from heritage_weaver import artifacts
+from heritage_weaver.demo.truth import read_truth
 from heritage_weaver.workspace import Workspace
 
 COUNTS = {"links": "Int64", "labelled": "Int64", "unlabelled_links": "Int64"}
@@ -54,7 +55,12 @@ def publishable_section(ws: Workspace) -> Section:
     fits = read_or_note(ws, artifacts.CALIBRATION, section)
     if publishable is not None:
         chosen = probability_rows(publishable, comparisons)
-        section.table("Publishable threshold per comparison", chosen[SET_COLUMNS].astype(COUNTS))
+        shown = chosen[SET_COLUMNS].astype(COUNTS)
+        truth = _demo_truth(ws, chosen, section) if ws.config.study.simulation else None
+        if truth is not None:
+            shown = shown.merge(truth, on="comparison", how="left")
+            shown["bound holds"] = shown["lower_bound"] <= shown["truth_as_labelled"]
+        section.table("Publishable threshold per comparison", shown)
         section.notes += [f"{r.comparison}: {r.message}" for r in chosen.itertuples() if r.message]
         own = publishable[(publishable["target"] == "study") & (publishable["score"] != artifacts.PROBABILITY_SCORE)]
         section.table(
@@ -79,3 +85,32 @@ def publishable_section(ws: Workspace) -> Section:
             figures.reliability_diagram(reliability),
         )
     return section
+
+
+def _demo_truth(ws: Workspace, chosen: pd.DataFrame, section: Section) -> pd.DataFrame | None:
+    """The demo's true precision of the links above each threshold, or None (with a note) without its inputs."""
+    links = read_or_note(ws, artifacts.LINKS, section)
+    labels = read_or_note(ws, artifacts.LABELS, section)
+    probabilities = read_or_note(ws, artifacts.LINK_PROBABILITIES, section)
+    labelled = read_or_note(ws, artifacts.LABELLED, section)
+    if (
+        links is None
+        or labels is None
+        or probabilities is None
+        or labelled is None
+        or not artifacts.DEMO_TRUTH.exists(ws)
+    ):
+        section.notes.append("the demo's ground truth or its inputs are missing: no truth beside the estimates")
+        return None
+    noise = demo_truth.simulation_noise(labels)
+    facts = demo_truth.pair_truth(links, read_truth(ws), ws.config.analysis.positive_labels, noise)
+    section.notes.append(
+        "SIMULATION: `truth` is the share of the links above the threshold whose catalogue facts make them "
+        "positive; `truth_as_labelled` the share simulated annotators would label positive, which the lower bound "
+        "is about (`bound holds`: it is at most that share; over repeated studies it should fail in at most "
+        f"{1 - ws.config.publishing.confidence:.0%} of them); `unlabelled_truth` the true share among the "
+        "`unlabelled` links, those `hw export-links --precision` publishes."
+    )
+    return demo_truth.true_precision_above(
+        probabilities, chosen, facts.set_axis(links["pair_id"]), set(labelled["pair_id"])
+    )

@@ -158,3 +158,47 @@ def test_findings_and_what_can_be_published_render_in_chromium(reported, chromiu
     assert provenance.is_visible()
     page.locator("#findings").screenshot(path=str(artifacts_dir / "analysis-report-findings.png"))
     page.locator("#publishable").screenshot(path=str(artifacts_dir / "analysis-report-publishable.png"))
+
+
+def test_in_the_demo_the_truth_of_the_links_above_each_threshold_stands_beside_the_bound(calibrated, tmp_path):
+    from heritage_weaver.demo.truth import simulation_comment
+
+    root = shutil.copytree(calibrated, tmp_path / "study")
+    config = root / "study.toml"
+    config.write_text(config.read_text().replace("simulation = false", "simulation = true"))
+    ws = Workspace.open(root)
+    labels = ws.path("annotation", "labels.parquet")
+    pd.read_parquet(labels).assign(comment=simulation_comment("A01", 0.15)).to_parquet(labels)
+    links = artifacts.LINKS.read(ws)
+    records = sorted(set(links["record_a"]) | set(links["record_b"]))
+    # smg<k> and nms<k> share a category when k is even (the pairs are smg<k>–nms<k>)
+    categories = {r: "energy" if r.startswith("nms") and int(r[3:]) % 2 else "textiles" for r in records}
+    pd.DataFrame(
+        {
+            "record_id": records,
+            "collection": [r[:3] for r in records],
+            "category": [categories[r] for r in records],
+            "type": records,
+            "variant": "",
+        }
+    ).to_csv(ws.path("data", "ground_truth.csv"), index=False)
+    build_report(ws)
+
+    table = pd.read_csv(ws.path("report", "tables", "publishable_publishable_threshold_per_comparison.csv"))
+    probabilities = artifacts.LINK_PROBABILITIES.read(ws)
+    positive = links.set_index("pair_id")["record_b"].str[3:].astype(int) % 2 == 0
+    labelled = set(artifacts.LABELLED.read(ws)["pair_id"])
+    for row in table.itertuples():
+        above = probabilities[
+            (probabilities["comparison"] == row.comparison) & (probabilities["probability"] >= row.threshold)
+        ]
+        unlabelled = above[~above["pair_id"].isin(labelled)]
+        assert row.truth == pytest.approx(positive[above["pair_id"]].mean())
+        assert row.unlabelled == len(unlabelled) > 0
+        assert row.unlabelled_truth == pytest.approx(positive[unlabelled["pair_id"]].mean())
+        # a wrong label with chance 0.15 makes the share labelled positive 0.15 + 0.8 × the true share
+        assert row.truth_as_labelled == pytest.approx(0.15 + 0.8 * row.truth)
+    assert (
+        "SIMULATION: `truth` is the share of the links above the threshold"
+        in ws.path("report", "report.html").read_text()
+    )
