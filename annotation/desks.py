@@ -27,18 +27,19 @@ def study_desks(workspace: Workspace, known: Iterable[str] = ()) -> list[str]:
 def split_by_author(history: list[dict], accounts: dict[str, set[str]]) -> tuple[list[dict], pd.DataFrame]:
     """Separate the annotation versions that count from those written by another account.
 
-    An annotation (or draft) counts for its desk only when the desk's own curator account wrote its
+    An annotation (a server's id and its creation time: ids of deleted ones are reused) or draft
+    counts for its desk only when the desk's own curator account wrote its
     latest version (`updated_by`, else `completed_by`; `author` in the ledger, `ls_user` for ledgers
     written before authors were kept). Every version of an annotation that does not count goes to the
     quarantine table (one row per annotation, its latest version), with who wrote it, when, and why.
     """
-    latest: dict[tuple[str, str, int], dict] = {}
+    latest: dict[tuple[str, str, int, str], dict] = {}
     for row in history:
-        key = (row["annotator"], row["kind"], row["ls_id"])
+        key = (row["annotator"], row["kind"], row["ls_id"], row["created_at"])
         if key not in latest or row["updated_at"] >= latest[key]["updated_at"]:
             latest[key] = row
     foreign = {key: row for key, row in latest.items() if _author(row) not in accounts.get(row["annotator"], set())}
-    kept = [row for row in history if (row["annotator"], row["kind"], row["ls_id"]) not in foreign]
+    kept = [row for row in history if (row["annotator"], row["kind"], row["ls_id"], row["created_at"]) not in foreign]
     quarantined = pd.DataFrame(
         [
             {

@@ -3,7 +3,9 @@
 Blindness lives here: task data on the server carries only what a curator needs, while the
 pair's provenance (link types, scores, flags, overlap/control) stays in `pairs.provenance`.
 Label Studio numbers projects, tasks and annotations per server, and every desk has its own
-server, so an id means something only with its desk (a batch's `annotator`).
+server, so an id means something only with its desk (a batch's `annotator`). A server reuses the
+ids of deleted tasks and annotations, so a task is known by its project too, and an annotation
+by its creation time too.
 """
 
 from __future__ import annotations
@@ -108,10 +110,11 @@ _ADDED_COLUMNS = (
     ("annotations", "author", "TEXT"),  # the account that wrote this version (`updated_by`, else `completed_by`)
     ("projects", "lost_at", "TEXT"),  # when a pull found the project gone from its server
     ("projects", "pulled_at", "TEXT"),  # the last pull that exported it
+    ("annotations", "project_id", "INTEGER"),  # the project it was pulled from
 )
 ANNOTATION_FIELDS = (
     "kind", "ls_id", "updated_at", "task_id", "batch_id", "pair_id", "annotator", "ls_user", "status", "label",
-    "comment", "created_at", "lead_time", "pulled_at", "author",
+    "comment", "created_at", "lead_time", "pulled_at", "author", "project_id",
 )  # fmt: skip
 
 
@@ -303,12 +306,12 @@ class Ledger:
         rows = self.db.execute("SELECT pair_id, task_id FROM tasks WHERE batch_id = ?", (batch_id,))
         return dict(rows.fetchall())
 
-    def task_index(self, desk: str) -> dict[int, tuple[str, str, str]]:
-        """task id → (batch_id, pair_id, annotator) for every task the ledger knows on the desk's server."""
+    def task_index(self, batch_id: str, project_id: int) -> dict[int, tuple[str, str, str]]:
+        """task id → (batch_id, pair_id, annotator) for every task the ledger knows in this project."""
         rows = self.db.execute(
             "SELECT t.task_id, t.batch_id, t.pair_id, b.annotator FROM tasks t JOIN batches b USING (batch_id) "
-            "WHERE b.annotator = ?",
-            (desk,),
+            "WHERE t.batch_id = ? AND t.project_id = ?",
+            (batch_id, project_id),
         )
         return {task_id: (batch_id, pair_id, annotator) for task_id, batch_id, pair_id, annotator in rows}
 
@@ -326,22 +329,24 @@ class Ledger:
         values = ", ".join(f":{name}" for name in ANNOTATION_FIELDS)
         return self.insert_new(f"INSERT OR IGNORE INTO annotations ({columns}) VALUES ({values})", rows)
 
-    def withdraw(self, live_ids: set[int], pulled_batches: set[str], when: str) -> int:
-        """Annotations of these (just exported) batches that the server no longer has get a `withdrawn`
-        version stamped `when`; returns how many this pull withdrew."""
+    def withdraw(self, live_ids: set[tuple[int, str]], exported: set[tuple[str, int]], when: str) -> int:
+        """Annotations pulled from these just exported (batch, project)s that the server no longer has
+        get a `withdrawn` version stamped `when`; returns how many this pull withdrew. Annotations of a
+        project that was lost (and replaced by `push --recreate`) stay as they were pulled."""
         with self.transaction() as db:
             rows = db.execute(
                 "SELECT * FROM annotations a WHERE kind = 'annotation' AND status != 'withdrawn' "
-                "AND batch_id IN (SELECT value FROM json_each(?)) AND updated_at = (SELECT MAX(updated_at) "
-                "FROM annotations b WHERE b.annotator = a.annotator AND b.kind = a.kind AND b.ls_id = a.ls_id)",
-                (json.dumps(sorted(pulled_batches)),),
+                "AND batch_id || '/' || project_id IN (SELECT value FROM json_each(?)) AND updated_at = "
+                "(SELECT MAX(updated_at) FROM annotations b WHERE b.annotator = a.annotator AND b.kind = a.kind "
+                "AND b.ls_id = a.ls_id AND b.created_at = a.created_at)",
+                (json.dumps(sorted(f"{batch}/{project}" for batch, project in exported)),),
             )
             names = [column[0] for column in rows.description]
             gone = [
                 dict(zip(names, row)) | {"status": "withdrawn", "updated_at": when, "pulled_at": when}
                 for row in rows.fetchall()
             ]
-            gone = [row for row in gone if row["ls_id"] not in live_ids]
+            gone = [row for row in gone if (row["ls_id"], row["created_at"]) not in live_ids]
             columns = ", ".join(ANNOTATION_FIELDS)
             values = ", ".join(f":{name}" for name in ANNOTATION_FIELDS)
             db.executemany(f"INSERT INTO annotations ({columns}) VALUES ({values})", gone)

@@ -70,8 +70,10 @@ def versions_from_export(
     users: dict[int, str],
     pulled_at: str,
     report: PullReport,
+    project_id: int | None = None,
 ) -> tuple[list[dict], set[int]]:
-    """Ledger rows for every annotation and draft of exported tasks, and the ids of live drafts."""
+    """Ledger rows for every annotation and draft of one project's exported tasks (`index`: that
+    project's tasks), and the ids of live drafts."""
     rows: list[dict] = []
     live_drafts: set[int] = set()
     for task in tasks:
@@ -87,6 +89,7 @@ def versions_from_export(
             "pair_id": pair_id,
             "annotator": annotator,
             "pulled_at": pulled_at,
+            "project_id": project_id,
         }
         for item in task.get("annotations", []):
             report.annotations_seen += 1
@@ -164,7 +167,8 @@ def versions_table(history: list[dict]) -> pd.DataFrame:
         return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in _VERSION_DTYPES.items()})
     frame = pd.DataFrame(history)
     frame = frame.assign(**{k: v for k, v in ((LABEL_ROUND, 1), ("batch_kind", LABELLING)) if k not in frame})
-    frame = frame.sort_values("updated_at").groupby(["annotator", "kind", "ls_id"], as_index=False).tail(1)
+    versions = frame.sort_values("updated_at").groupby(["annotator", "kind", "ls_id", "created_at"], as_index=False)
+    frame = versions.tail(1)
     frame = frame[frame["status"] != "draft-closed"]
     frame = frame.assign(
         annotation_id=frame["annotator"] + "/" + frame["kind"] + "/" + frame["ls_id"].astype(str),
@@ -248,10 +252,9 @@ def _pull_desk(
             f"{gone_message(ledger, project, 'server is unreachable')} ({error})" for project in projects
         ]
         return
-    index = ledger.task_index(desk)
     rows: list[dict] = []
     live_drafts: set[int] = set()
-    live_annotations: set[int] = set()
+    live_annotations: set[tuple[int, str]] = set()
     exported: list[Project] = []
     for project in projects:
         if not connection.project_exists(project.project_id):
@@ -259,16 +262,16 @@ def _pull_desk(
             report.missing.append(gone_message(ledger, project, "project is gone from the server"))
             continue
         tasks = connection.export(project.project_id)
-        found, drafts = versions_from_export(tasks, index, users, pulled_at, report)
+        index = ledger.task_index(project.batch_id, project.project_id)
+        found, drafts = versions_from_export(tasks, index, users, pulled_at, report, project.project_id)
         rows += found
         live_drafts |= drafts
-        live_annotations |= {row["ls_id"] for row in found if row["kind"] == "annotation"}
+        live_annotations |= {(row["ls_id"], row["created_at"]) for row in found if row["kind"] == "annotation"}
         exported.append(project)
     report.projects += len(exported)
     report.new_versions += ledger.add_annotation_versions(rows)
-    pulled = {project.batch_id for project in exported}
-    report.withdrawn += ledger.withdraw(live_annotations, pulled, pulled_at)
-    ledger.retire_drafts(live_drafts, pulled)
+    report.withdrawn += ledger.withdraw(live_annotations, {(p.batch_id, p.project_id) for p in exported}, pulled_at)
+    ledger.retire_drafts(live_drafts, {project.batch_id for project in exported})
     for project in exported:
         ledger.mark_pulled(project.batch_id, pulled_at)
     connection.reset_invite()  # an invite link a curator read from their own server works until the next pull

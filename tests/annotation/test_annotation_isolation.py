@@ -197,10 +197,16 @@ def test_a_deleted_project_loses_nothing_pulled_blocks_nobody_and_comes_back(stu
     with Ledger(LEDGER.location(study)) as ledger:
         (project,) = [p for p in ledger.projects() if p.annotator == "A01"]
     assert project.project_id != a01.project_id and project.lost_at is None
-    fresh = {task["data"]["pair_id"] for task in connect(study, "A01").tasks(project.project_id)}
-    assert fresh == {pair for pair, _ in tasks} - {tasks[0][0]}  # every pair but the one already labelled
-    pull(study)
-    assert LABELS.read(study).query("annotator == 'A01'")["label"].tolist() == ["same object"]
+    fresh = {task["data"]["pair_id"]: task["id"] for task in connect(study, "A01").tasks(project.project_id)}
+    assert set(fresh) == {pair for pair, _ in tasks} - {tasks[0][0]}  # every pair but the one already labelled
+    _label(curator, fresh[tasks[1][0]], "same category")  # the lost label, made again in the new project
+    report = pull(study)
+    assert report.withdrawn == 0 and not report.missing  # the label kept from the lost project is not withdrawn
+    a01 = LABELS.read(study).query("annotator == 'A01'").set_index("pair_id")
+    assert a01[["label", "status", "is_latest"]].loc[[tasks[0][0], tasks[1][0]]].values.tolist() == [
+        ["same object", "labelled", True],
+        ["same category", "labelled", True],
+    ]
 
 
 def test_restore_brings_a_deleted_project_back_from_the_last_snapshot(study, label_studio):
