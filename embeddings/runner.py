@@ -22,6 +22,7 @@ from torch.utils.data import DataLoader, Dataset
 from embeddings.units import StudyUnits, build_units, segment_splitter, split_sentences
 from heritage_weaver import atomic
 from heritage_weaver.artifacts import RECORDS
+from heritage_weaver.compute import cpu_cores
 from heritage_weaver.decode import ImageProblem, open_rgb
 from heritage_weaver.images import ImageResolver
 from heritage_weaver.progress import SILENT, Advance, Progress
@@ -135,6 +136,12 @@ def stack_pixels(items) -> tuple[list[int], torch.Tensor | None, list[tuple[int,
     return [position for position, _ in good], batch, failed
 
 
+def image_workers(ws: Workspace) -> int:
+    """Image-decoding DataLoader workers: `embedding.image_workers`, else one per CPU core."""
+    workers = ws.config.embedding.image_workers
+    return cpu_cores() if workers is None else workers
+
+
 def _limit_worker_threads(_: int) -> None:
     torch.set_num_threads(1)
 
@@ -169,7 +176,7 @@ def shard_metadata(ws: Workspace, model: str, model_id: str, weights_hash: str, 
         "model_id": model_id,
         "weights_hash": weights_hash,
         "dtype": ws.config.embedding.dtype,
-        "compute_dtype": compute_dtype(device),
+        "compute_dtype": compute_dtype(device, ws.config.embedding.cpu_precision),
         "device": str(device),
     }
 
@@ -218,7 +225,7 @@ def embed_model(
         pending[pending["modality"] == "image"],
         encoder,
         batch_size,
-        ws.config.embedding.image_workers,
+        image_workers(ws),
         writer,
         advance,
     )

@@ -58,7 +58,7 @@ class Searcher:
         if encoder is None:
             from heritage_weaver.siglip import load_siglip
 
-            encoder = load_siglip(ws.model_location(model))
+            encoder = load_siglip(ws.model_location(model), cpu_precision=ws.config.embedding.query_precision)
         self.ws, self.model, self.encoder = ws, model, encoder
         records = RECORDS.read(ws, columns=["record_id", "name", "images"])
         self.names = dict(zip(records["record_id"], records["name"]))

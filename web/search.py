@@ -23,18 +23,19 @@ SearcherFactory = Callable[[Workspace, str], Searcher]
 
 
 class LazyEncoder:
-    """Loads a SigLIP checkpoint on the first encode, once, even under concurrent requests."""
+    """Loads a SigLIP checkpoint on the first encode, once, even under concurrent requests; on the
+    CPU in `cpu_precision` (the study's `embedding.query_precision` for the page)."""
 
-    def __init__(self, location: str) -> None:
-        self.location, self._lock = location, threading.Lock()
+    def __init__(self, location: str, cpu_precision: str = "float32") -> None:
+        self.location, self.cpu_precision, self._lock = location, cpu_precision, threading.Lock()
         self._encoder: SiglipEncoder | None = None
 
-    def _loaded(self):
+    def _loaded(self) -> SiglipEncoder:
         with self._lock:
             if self._encoder is None:
                 from heritage_weaver.siglip import load_siglip
 
-                self._encoder = load_siglip(self.location)
+                self._encoder = load_siglip(self.location, cpu_precision=self.cpu_precision)
             return self._encoder
 
     def encode_texts(self, texts: list[str]) -> np.ndarray:
@@ -56,7 +57,7 @@ def set_threads(threads: int) -> None:
 
 
 def lazy_searcher(ws: Workspace, model: str) -> Searcher:
-    return Searcher(ws, model, LazyEncoder(ws.model_location(model)))
+    return Searcher(ws, model, LazyEncoder(ws.model_location(model), ws.config.embedding.query_precision))
 
 
 def indexed_models(ws: Workspace) -> list[str]:
