@@ -30,7 +30,7 @@ class LazyEncoder:
         self.location, self.cpu_precision, self._lock = location, cpu_precision, threading.Lock()
         self._encoder: SiglipEncoder | None = None
 
-    def _loaded(self) -> SiglipEncoder:
+    def loaded(self) -> SiglipEncoder:
         with self._lock:
             if self._encoder is None:
                 from heritage_weaver.siglip import load_siglip
@@ -39,10 +39,10 @@ class LazyEncoder:
             return self._encoder
 
     def encode_texts(self, texts: list[str]) -> np.ndarray:
-        return self._loaded().encode_texts(texts)
+        return self.loaded().encode_texts(texts)
 
     def encode_images(self, images: list) -> np.ndarray:
-        return self._loaded().encode_images(images)
+        return self.loaded().encode_images(images)
 
 
 def set_threads(threads: int) -> None:
