@@ -2,6 +2,7 @@
 
     python benchmarks/bench_int8.py --arch base     # SigLIP-base shape (768-d), random weights
     python benchmarks/bench_int8.py                 # the tiny SigLIP (64-d)
+    python benchmarks/bench_int8.py --arch demo     # the demo's own tiny checkpoints, trained (`hw train`)
 
 1. Throughput on the runner's own path (`embed_texts`, `embed_images`: DataLoader workers decode
    and resize, the encoder encodes), torch threads and image workers one per core as `hw embed`
@@ -9,8 +10,9 @@
    `--repeats` times; the best run of each is printed (the machine is shared).
 2. The largest per-component difference between the float32 and int8 vectors of those units.
 3. The demo study (`create_demo_study`, ingested), every configured model a checkpoint of the
-   arch with its own random weights (seeds 0, 1, 2), embedded, indexed and sampled (`hw embed`,
-   `hw index`, `hw sample`) once in float32 and once in int8. Per model, the share of the top-10
+   arch with its own random weights (seeds 0, 1, 2) or, with `--arch demo`, the demo's own
+   (`hw model`: the tiny base pre-trained out of domain; `hw train`: ft-best, ft-last), embedded,
+   indexed and sampled (`hw embed`, `hw index`, `hw sample`) once in float32 and once in int8. Per model, the share of the top-10
    records found by both for each record name as a text query, int8 queries against the float32
    indexes (what the search page does with `query_precision = "int8"`) and int8 against int8;
    per model × comparison, the share of the float32 links that are links with int8 vectors too.
@@ -73,9 +75,16 @@ def build_checkpoint(target: Path, arch: str, texts: list[str], seed: int) -> Pa
 
 
 def demo_study(root: Path, arch: str, smg: int, nms: int) -> Workspace:
-    """The demo study, ingested, with a checkpoint of `arch` for every configured model."""
+    """The demo study, ingested, with a checkpoint of `arch` for every configured model (with
+    `demo`: its own, `hw model` then `hw train`)."""
     ws = create_demo_study(root, smg_records=smg, nms_records=nms, seed=0)
     INGEST.run(ws, SILENT)
+    if arch == "demo":
+        from training.stage import MODEL_STAGE, TRAIN
+
+        MODEL_STAGE.run(ws, SILENT)
+        TRAIN.run(ws, SILENT)
+        return ws
     records = pd.read_parquet(ws.path("records", "records.parquet"))
     texts = [t for column in ("name", "description") for t in records[column].tolist() if t]
     for seed, model in enumerate(ws.config.models):
@@ -204,7 +213,7 @@ def latency(root: Path, location: str, queries: int) -> dict[str, dict[str, list
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--arch", choices=["tiny", "base"], default="tiny")
+    parser.add_argument("--arch", choices=["tiny", "base", "demo"], default="tiny")
     parser.add_argument("--smg", type=int, default=150, help="demo SMG records")
     parser.add_argument("--nms", type=int, default=50, help="demo NMS records")
     parser.add_argument("--images", type=int, default=64, help="image units timed for throughput")
