@@ -1,4 +1,5 @@
-"""The search page encodes text queries in `embedding.query_precision` (int8 by default on the CPU)."""
+"""The search page encodes queries in `embedding.query_precision`: by default int8 when searching
+image units (the page's default) and float32 when searching text units, as measured."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from embeddings.search import Searcher
 from heritage_weaver.siglip import load_siglip, vector_tolerance
-from tests.embeddings.conftest import set_embedding_options
+from heritage_weaver.workspace import Workspace
 from web.app import create_app
 
 QUERY = "a telephone with a dial"
@@ -19,29 +20,44 @@ def _card_ids(html: str) -> list[str]:
     return re.findall(r'<span class="record-id">([^<]*)</span>', html)
 
 
-def test_the_search_page_answers_with_int8_queries_by_default(served_study, encoder) -> None:
-    assert served_study.config.embedding.query_precision == "int8"
-    app = create_app(served_study)  # the page's own lazily loaded encoder
+def _expected(ws: Workspace, precision: str, modality: str) -> list[str]:
+    encoder = load_siglip(ws.model_location("base"), "cpu", cpu_precision=precision)
+    return Searcher(ws, "base", encoder).search(text=QUERY, k=5, modality=modality)["record_id"].tolist()
+
+
+def test_the_search_page_answers_with_int8_queries_on_image_units(served_study, encoder) -> None:
+    precision = served_study.config.embedding.query_precision
+    assert (precision.image, precision.text) == ("int8", "float32")
+    app = create_app(served_study)  # the page's own lazily loaded encoders
     with TestClient(app) as client:
         response = client.get("/search", params={"text": QUERY, "k": 5})
-    assert response.status_code == 200
+        assert response.status_code == 200
+        assert _card_ids(response.text) == _expected(served_study, "int8", "image")
+        assert response.text.count('<li class="card">') == 5
+        text_units = client.get("/search", params={"text": QUERY, "k": 5, "modality": "text"})
+        assert text_units.status_code == 200
+        assert _card_ids(text_units.text) == _expected(served_study, "float32", "text")
     searcher = app.state.search.searcher("base")
+    assert searcher.encoders["image"].loaded().dtype == "int8"
+    assert searcher.encoders["text"].loaded().dtype == "float32"
     query = searcher.query_vector(text=QUERY)
-    assert searcher.encoder.loaded().dtype == "int8"
-    np.testing.assert_allclose(query, encoder.encode_texts([QUERY])[0], atol=vector_tolerance("int8"))
-    assert not np.allclose(query, encoder.encode_texts([QUERY])[0], atol=vector_tolerance("float32"))
-    expected = Searcher(
-        served_study, "base", load_siglip(served_study.model_location("base"), "cpu", cpu_precision="int8")
+    exact = encoder.encode_texts([QUERY])[0]
+    np.testing.assert_allclose(query, exact, atol=vector_tolerance("int8"))
+    assert not np.allclose(query, exact, atol=vector_tolerance("float32"))
+
+
+def test_query_precision_is_a_setting_per_units_searched(served_study) -> None:
+    config = served_study.path("study.toml")
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace("[embedding]", '[embedding]\nquery_precision = { image = "float32", text = "int8" }', 1),
+        encoding="utf-8",
     )
-    assert _card_ids(response.text) == expected.search(text=QUERY, k=5)["record_id"].tolist()
-    assert response.text.count('<li class="card">') == 5
-
-
-def test_query_precision_float32_keeps_the_page_on_float32(served_study, encoder) -> None:
-    ws = set_embedding_options(served_study, query_precision="float32")
+    ws = Workspace.open(served_study.root)
     app = create_app(ws)
     with TestClient(app) as client:
-        response = client.get("/search", params={"text": QUERY, "k": 5})
-    assert response.status_code == 200
-    assert app.state.search.searcher("base").encoder.loaded().dtype == "float32"
-    assert _card_ids(response.text) == Searcher(ws, "base", encoder).search(text=QUERY, k=5)["record_id"].tolist()
+        for modality, precision in (("image", "float32"), ("text", "int8")):
+            response = client.get("/search", params={"text": QUERY, "k": 5, "modality": modality})
+            assert response.status_code == 200
+            assert _card_ids(response.text) == _expected(ws, precision, modality)
+            assert app.state.search.searcher("base").encoders[modality].loaded().dtype == precision
