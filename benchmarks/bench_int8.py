@@ -19,6 +19,9 @@
 4. Text-query latency at the study's scale (benchmarks/serve.py: 31,000 + 1,500 image vectors,
    flat indexes, k = 12), one thread per query as `hw serve`: in-process and over HTTP.
 
+With `--profile` it only profiles one batch of 16 random 224-px images through the vision tower
+in each precision (torch.profiler, CPU time of the costliest operators).
+
 Prints figures; asserts nothing about speed.
 """
 
@@ -211,6 +214,23 @@ def latency(root: Path, location: str, queries: int) -> dict[str, dict[str, list
     return out
 
 
+def profile_vision(arch: str, root: Path) -> None:
+    """Print the operators that take the vision tower's time, per precision, for 16 images."""
+    from torch.profiler import ProfilerActivity, profile
+
+    torch.set_num_threads(cpu_cores())
+    location = build_checkpoint(root / "model", arch, list(NOUNS), seed=0)
+    for precision in CPU_PRECISIONS:
+        encoder = load_siglip(str(location), "cpu", cpu_precision=precision)
+        side = encoder.pixels.height
+        images = torch.from_numpy(np.random.default_rng(0).integers(0, 256, (16, side, side, 3), dtype=np.uint8))
+        encoder.encode_uint8(images[:2])  # warm-up
+        with profile(activities=[ProfilerActivity.CPU]) as profiled:
+            encoder.encode_uint8(images)
+        print(f"{precision}, 16 images, {cpu_cores()} threads")
+        print(profiled.key_averages().table(sort_by="self_cpu_time_total", row_limit=8))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--arch", choices=["tiny", "base", "demo"], default="tiny")
@@ -220,7 +240,13 @@ def main() -> None:
     parser.add_argument("--texts", type=int, default=128, help="text units timed for throughput")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--queries", type=int, default=100, help="text queries timed for latency")
+    parser.add_argument("--profile", action="store_true", help="only profile the vision tower")
     args = parser.parse_args()
+    if args.profile:
+        with tempfile.TemporaryDirectory() as scratch:
+            print(f"machine: {machine()}")
+            profile_vision(args.arch, Path(scratch))
+        return
     load_before = os.getloadavg()[0]
     cores = cpu_cores()
 
