@@ -97,3 +97,13 @@ def test_int8_vectors_of_the_base_shape_stay_within_tolerance_of_float32(base_sh
     int8 = load_siglip(str(base_shaped), "cpu", cpu_precision="int8")
     assert int8.encode_texts(TEXTS[:1]).shape == (1, 768)
     _assert_close_to_float32(int8, float32)
+
+
+def test_query_encoders_follow_query_precision_and_load_each_precision_once(tiny_model: Path) -> None:
+    from embeddings.search import query_encoders
+    from heritage_weaver.config import QueryPrecision
+
+    split = query_encoders(str(tiny_model), QueryPrecision())
+    assert (split["image"].cpu_precision, split["text"].cpu_precision) == ("int8", "float32")
+    same = query_encoders(str(tiny_model), QueryPrecision(image="int8", text="int8"))
+    assert same["image"] is same["text"]
