@@ -36,7 +36,14 @@ from embeddings.runner import (
 from heritage_weaver.compute import RaySession
 from heritage_weaver.config import ComputeConfig
 from heritage_weaver.progress import SILENT, Advance, Progress
-from heritage_weaver.siglip import PixelRecipe, default_batch_size, load_processor, load_siglip, weights_hash
+from heritage_weaver.siglip import (
+    PixelRecipe,
+    compute_dtype,
+    default_batch_size,
+    load_processor,
+    load_siglip,
+    weights_hash,
+)
 from heritage_weaver.workspace import Workspace
 
 
@@ -138,9 +145,9 @@ def embed_model_ray(
     pending = plan.pending
     pool = encoder_pool(compute, session, device, images=bool((pending["modality"] == "image").any()))
     progress.note(f"{model}: Ray ({session.origin}, {session.cpus} CPUs, {session.gpus:g} GPUs): {pool.describe()}")
-    writer = open_writer(
-        ws, plan, shard_metadata(ws, model, location, checkpoint_hash, pool.device), compute.block_size
-    )
+    computed_in = compute_dtype(pool.device, ws.config.embedding.cpu_precision)
+    metadata = shard_metadata(ws, model, location, checkpoint_hash, pool.device, computed_in)
+    writer = open_writer(ws, plan, metadata, compute.block_size)
     advance = progress.task(f"embed {model} (ray)", len(pending), "units")
 
     size = batch_size or ws.config.embedding.batch_size or default_batch_size(pool.device)

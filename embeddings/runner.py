@@ -26,7 +26,7 @@ from heritage_weaver.compute import cpu_cores
 from heritage_weaver.decode import ImageProblem, open_rgb
 from heritage_weaver.images import ImageResolver
 from heritage_weaver.progress import SILENT, Advance, Progress
-from heritage_weaver.siglip import PixelRecipe, compute_dtype
+from heritage_weaver.siglip import PixelRecipe
 from heritage_weaver.vectors import FAILURE_COLUMNS, ModelStore, content_key, embedded_units
 from heritage_weaver.workspace import Workspace
 
@@ -169,14 +169,17 @@ def plan_embedding(ws: Workspace, model: str, weights_hash: str, tokenizer, retr
     return EmbedPlan(store, units, _pending(store, units, retry_failures), restarted, repeats)
 
 
-def shard_metadata(ws: Workspace, model: str, model_id: str, weights_hash: str, device: str) -> dict[str, str]:
-    """What every shard records about how its vectors were made (in its schema and the manifest)."""
+def shard_metadata(
+    ws: Workspace, model: str, model_id: str, weights_hash: str, device: str, computed_in: str
+) -> dict[str, str]:
+    """What every shard records about how its vectors were made (in its schema and the manifest);
+    `computed_in` is the encoder's compute dtype (`SiglipEncoder.dtype`)."""
     return {
         "model": model,
         "model_id": model_id,
         "weights_hash": weights_hash,
         "dtype": ws.config.embedding.dtype,
-        "compute_dtype": compute_dtype(device, ws.config.embedding.cpu_precision),
+        "compute_dtype": computed_in,
         "device": str(device),
     }
 
@@ -215,7 +218,7 @@ def embed_model(
 ) -> EmbedSummary:
     """Embed every unit of the study with `encoder` into `embeddings/<model>/`, resuming."""
     plan = plan_embedding(ws, model, encoder.weights_hash, encoder.processor.tokenizer, retry_failures)
-    metadata = shard_metadata(ws, model, encoder.model_id, encoder.weights_hash, encoder.device)
+    metadata = shard_metadata(ws, model, encoder.model_id, encoder.weights_hash, encoder.device, encoder.dtype)
     writer = open_writer(ws, plan, metadata, ws.config.embedding.shard_size)
     pending = plan.pending
     advance = progress.task(f"embed {model}", len(pending), "units")
