@@ -87,6 +87,47 @@ def percentiles(seconds: list[float]) -> str:
     return f"p50 {np.percentile(ms, 50):6.1f} ms   p95 {np.percentile(ms, 95):6.1f} ms   max {ms.max():6.1f} ms"
 
 
+def time_in_process(searcher: Searcher, texts: list[str]) -> tuple[list[float], list[float], list[float]]:
+    """Seconds per text query with `searcher` (k = 12): the whole search, the encoding, the index search."""
+    for text in texts[:5]:  # warm-up: indexes read, first forward passes
+        searcher.search(text=text, k=12)
+    total, encode, lookup = [], [], []
+    for text in texts:
+        start = time.perf_counter()
+        query = searcher.query_vector(text=text)
+        encoded = time.perf_counter()
+        searcher.search_vector(query, k=12)
+        done = time.perf_counter()
+        total.append(done - start), encode.append(encoded - start), lookup.append(done - encoded)
+    return total, encode, lookup
+
+
+def time_http(ws, searcher: Searcher, texts: list[str]) -> list[float]:
+    """Seconds per `GET /search?text=...` to the page served by uvicorn on 127.0.0.1 with `searcher`."""
+    import httpx
+    import uvicorn
+
+    from web.app import create_app
+
+    app = create_app(ws, lambda w, m: searcher)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    seconds = []
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        client.get("/search", params={"text": "warm-up"}).raise_for_status()
+        for text in texts:
+            start = time.perf_counter()
+            client.get("/search", params={"text": text}).raise_for_status()
+            seconds.append(time.perf_counter() - start)
+    server.should_exit = True
+    thread.join(timeout=10)
+    return seconds
+
+
 def machine() -> str:
     lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout.splitlines()
     model = next(
@@ -101,10 +142,6 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--threads", type=int, default=1, help="CPU threads per query, as `hw serve --threads`")
     args = parser.parse_args()
-    import httpx
-    import uvicorn
-
-    from web.app import create_app
     from web.search import set_threads
 
     set_threads(args.threads)
@@ -119,33 +156,8 @@ def main() -> None:
         vectors = write_study_scale(ws, dimension)
         texts = [f"a {NOUNS[i % len(NOUNS)]} made in {1850 + i}" for i in range(args.queries)]
         searcher = Searcher(ws, "base", encoder)
-        for text in texts[:5]:  # warm-up: indexes read, first forward passes
-            searcher.search(text=text, k=12)
-        total, encode, lookup = [], [], []
-        for text in texts:
-            start = time.perf_counter()
-            query = searcher.query_vector(text=text)
-            encoded = time.perf_counter()
-            searcher.search_vector(query, k=12)
-            done = time.perf_counter()
-            total.append(done - start), encode.append(encoded - start), lookup.append(done - encoded)
-
-        app = create_app(ws, lambda w, m: searcher)
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        http = []
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            client.get("/search", params={"text": "warm-up"}).raise_for_status()
-            for text in texts:
-                start = time.perf_counter()
-                client.get("/search", params={"text": text}).raise_for_status()
-                http.append(time.perf_counter() - start)
-        server.should_exit = True
-        thread.join(timeout=10)
+        total, encode, lookup = time_in_process(searcher, texts)
+        http = time_http(ws, searcher, texts)
 
     print(f"machine: {machine()}")
     print(

@@ -36,7 +36,14 @@ from embeddings.runner import (
 from heritage_weaver.compute import RaySession
 from heritage_weaver.config import ComputeConfig
 from heritage_weaver.progress import SILENT, Advance, Progress
-from heritage_weaver.siglip import PixelRecipe, default_batch_size, load_processor, load_siglip, weights_hash
+from heritage_weaver.siglip import (
+    PixelRecipe,
+    compute_dtype,
+    default_batch_size,
+    load_processor,
+    load_siglip,
+    weights_hash,
+)
 from heritage_weaver.workspace import Workspace
 
 
@@ -83,10 +90,10 @@ class SiglipReplica:
     """One encoder replica (a Ray actor): loads the checkpoint once, then encodes batches of texts
     (column `text`) or of decoded images (`pixels`, with `reason` non-empty where decoding failed)."""
 
-    def __init__(self, location: str, device: str, threads: int) -> None:
+    def __init__(self, location: str, device: str, threads: int, cpu_precision: str = "float32") -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         torch.set_num_threads(threads)
-        self.encoder = load_siglip(location, device)
+        self.encoder = load_siglip(location, device, cpu_precision=cpu_precision)
         self.dimension = self.encoder.encode_texts([""]).shape[1]  # for batches whose every image failed
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -138,14 +145,14 @@ def embed_model_ray(
     pending = plan.pending
     pool = encoder_pool(compute, session, device, images=bool((pending["modality"] == "image").any()))
     progress.note(f"{model}: Ray ({session.origin}, {session.cpus} CPUs, {session.gpus:g} GPUs): {pool.describe()}")
-    writer = open_writer(
-        ws, plan, shard_metadata(ws, model, location, checkpoint_hash, pool.device), compute.block_size
-    )
+    computed_in = compute_dtype(pool.device, ws.config.embedding.cpu_precision)
+    metadata = shard_metadata(ws, model, location, checkpoint_hash, pool.device, computed_in)
+    writer = open_writer(ws, plan, metadata, compute.block_size)
     advance = progress.task(f"embed {model} (ray)", len(pending), "units")
 
     size = batch_size or ws.config.embedding.batch_size or default_batch_size(pool.device)
     replicas: dict[str, Any] = {
-        "fn_constructor_args": (location, pool.device, pool.threads),
+        "fn_constructor_args": (location, pool.device, pool.threads, ws.config.embedding.cpu_precision),
         "compute": ray.data.ActorPoolStrategy(size=pool.replicas),
         "num_cpus": 1,
         "num_gpus": pool.gpus_per_replica,

@@ -22,10 +22,11 @@ from torch.utils.data import DataLoader, Dataset
 from embeddings.units import StudyUnits, build_units, segment_splitter, split_sentences
 from heritage_weaver import atomic
 from heritage_weaver.artifacts import RECORDS
+from heritage_weaver.compute import cpu_cores
 from heritage_weaver.decode import ImageProblem, open_rgb
 from heritage_weaver.images import ImageResolver
 from heritage_weaver.progress import SILENT, Advance, Progress
-from heritage_weaver.siglip import PixelRecipe, compute_dtype
+from heritage_weaver.siglip import PixelRecipe
 from heritage_weaver.vectors import FAILURE_COLUMNS, ModelStore, content_key, embedded_units
 from heritage_weaver.workspace import Workspace
 
@@ -135,6 +136,12 @@ def stack_pixels(items) -> tuple[list[int], torch.Tensor | None, list[tuple[int,
     return [position for position, _ in good], batch, failed
 
 
+def image_workers(ws: Workspace) -> int:
+    """Image-decoding DataLoader workers: `embedding.image_workers`, else one per CPU core."""
+    workers = ws.config.embedding.image_workers
+    return cpu_cores() if workers is None else workers
+
+
 def _limit_worker_threads(_: int) -> None:
     torch.set_num_threads(1)
 
@@ -162,14 +169,17 @@ def plan_embedding(ws: Workspace, model: str, weights_hash: str, tokenizer, retr
     return EmbedPlan(store, units, _pending(store, units, retry_failures), restarted, repeats)
 
 
-def shard_metadata(ws: Workspace, model: str, model_id: str, weights_hash: str, device: str) -> dict[str, str]:
-    """What every shard records about how its vectors were made (in its schema and the manifest)."""
+def shard_metadata(
+    ws: Workspace, model: str, model_id: str, weights_hash: str, device: str, computed_in: str
+) -> dict[str, str]:
+    """What every shard records about how its vectors were made (in its schema and the manifest);
+    `computed_in` is the encoder's compute dtype (`SiglipEncoder.dtype`)."""
     return {
         "model": model,
         "model_id": model_id,
         "weights_hash": weights_hash,
         "dtype": ws.config.embedding.dtype,
-        "compute_dtype": compute_dtype(device),
+        "compute_dtype": computed_in,
         "device": str(device),
     }
 
@@ -208,7 +218,7 @@ def embed_model(
 ) -> EmbedSummary:
     """Embed every unit of the study with `encoder` into `embeddings/<model>/`, resuming."""
     plan = plan_embedding(ws, model, encoder.weights_hash, encoder.processor.tokenizer, retry_failures)
-    metadata = shard_metadata(ws, model, encoder.model_id, encoder.weights_hash, encoder.device)
+    metadata = shard_metadata(ws, model, encoder.model_id, encoder.weights_hash, encoder.device, encoder.dtype)
     writer = open_writer(ws, plan, metadata, ws.config.embedding.shard_size)
     pending = plan.pending
     advance = progress.task(f"embed {model}", len(pending), "units")
@@ -218,7 +228,7 @@ def embed_model(
         pending[pending["modality"] == "image"],
         encoder,
         batch_size,
-        ws.config.embedding.image_workers,
+        image_workers(ws),
         writer,
         advance,
     )

@@ -7,15 +7,21 @@ text-to-image search); each record scores as its best-matching unit.
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from embeddings.index import IndexFiles, read_index
 from heritage_weaver.artifacts import INDEX, RECORDS
+from heritage_weaver.config import QueryPrecision
 from heritage_weaver.workspace import Workspace
+
+if TYPE_CHECKING:
+    from heritage_weaver.siglip import SiglipEncoder
 
 RESULT_COLUMNS = ("record_id", "collection", "name", "score", "image", "unit_id")
 
@@ -51,15 +57,46 @@ def best_per_record(hits: pd.DataFrame, k: int) -> pd.DataFrame:
     return ranked.drop_duplicates("record_id", keep="first").head(k).reset_index(drop=True)
 
 
+class LazyEncoder:
+    """Loads a SigLIP checkpoint on the first encode, once, even under concurrent requests; on the
+    CPU in `cpu_precision`."""
+
+    def __init__(self, location: str, cpu_precision: str = "float32") -> None:
+        self.location, self.cpu_precision, self._lock = location, cpu_precision, threading.Lock()
+        self._encoder: SiglipEncoder | None = None
+
+    def loaded(self) -> SiglipEncoder:
+        with self._lock:
+            if self._encoder is None:
+                from heritage_weaver.siglip import load_siglip
+
+                self._encoder = load_siglip(self.location, cpu_precision=self.cpu_precision)
+            return self._encoder
+
+    def encode_texts(self, texts: list[str]) -> np.ndarray:
+        return self.loaded().encode_texts(texts)
+
+    def encode_images(self, images: list) -> np.ndarray:
+        return self.loaded().encode_images(images)
+
+
+def query_encoders(location: str, precision: QueryPrecision) -> dict[str, LazyEncoder]:
+    """The encoders of queries by the units they search, as `embedding.query_precision` says (one per precision)."""
+    by_precision = {p: LazyEncoder(location, p) for p in {precision.image, precision.text}}
+    return {"image": by_precision[precision.image], "text": by_precision[precision.text]}
+
+
 class Searcher:
     """A model's encoder, indexes and record names, loaded once for many queries."""
 
-    def __init__(self, ws: Workspace, model: str, encoder=None) -> None:
-        if encoder is None:
-            from heritage_weaver.siglip import load_siglip
-
-            encoder = load_siglip(ws.model_location(model))
-        self.ws, self.model, self.encoder = ws, model, encoder
+    def __init__(self, ws: Workspace, model: str, encoder: Any = None) -> None:
+        """Queries are encoded with `encoder`, else with `query_encoders` of the study's `query_precision`."""
+        self.ws, self.model = ws, model
+        self.encoders: dict[str, Any] = (
+            query_encoders(ws.model_location(model), ws.config.embedding.query_precision)
+            if encoder is None
+            else {"image": encoder, "text": encoder}
+        )
         records = RECORDS.read(ws, columns=["record_id", "name", "images"])
         self.names = dict(zip(records["record_id"], records["name"]))
         self.first_image = {
@@ -69,12 +106,18 @@ class Searcher:
         self._indexes: dict[tuple[str, str], tuple] = {}
 
     def query_vector(
-        self, text: str | None = None, image: Path | str | None = None, text_weight: float = 0.5
+        self,
+        text: str | None = None,
+        image: Path | str | None = None,
+        text_weight: float = 0.5,
+        modality: str = "image",
     ) -> np.ndarray:
+        """The query's unit vector, encoded by the encoder of the units it will search (`modality`)."""
         from heritage_weaver.decode import open_rgb
 
-        text_vector = self.encoder.encode_texts([text])[0] if text else None
-        image_vector = self.encoder.encode_images([open_rgb(image)])[0] if image else None
+        encoder = self.encoders[modality]
+        text_vector = encoder.encode_texts([text])[0] if text else None
+        image_vector = encoder.encode_images([open_rgb(image)])[0] if image else None
         return combine_queries(text_vector, image_vector, text_weight)
 
     def collections(self, modality: str, collection: str | None) -> list[str]:
@@ -111,7 +154,7 @@ class Searcher:
         text_weight: float = 0.5,
         modality: str = "image",
     ) -> pd.DataFrame:
-        return self.search_vector(self.query_vector(text, image, text_weight), modality, collection, k)
+        return self.search_vector(self.query_vector(text, image, text_weight, modality), modality, collection, k)
 
     def _top_records(self, query: np.ndarray, modality: str, collection: str, k: int) -> pd.DataFrame:
         """Unit hits of one index, widening the search until they cover `k` records (or all)."""

@@ -7,7 +7,7 @@ import os
 from embeddings.index import build_indexes, indexed_models
 from embeddings.runner import EmbedError, EmbedSummary, embed_model
 from heritage_weaver.artifacts import EMBED_FAILURES, INDEX, INDEX_ROWS, RECORDS, SHARD_VECTORS, UNITS, ArtifactError
-from heritage_weaver.compute import ComputeError, chosen_engine, ray_session
+from heritage_weaver.compute import ComputeError, chosen_engine, cpu_cores, ray_session
 from heritage_weaver.progress import Progress
 from heritage_weaver.stages import Stage, needs
 from heritage_weaver.workspace import Workspace
@@ -60,12 +60,17 @@ def run_embed(
 def _embed_locally(
     ws: Workspace, name: str, batch_size: int | None, device: str | None, retry_failures: bool, progress: Progress
 ) -> EmbedSummary:
+    import torch
+
     from heritage_weaver.siglip import default_batch_size, load_siglip
 
     try:
-        encoder = load_siglip(ws.model_location(name), device)
+        encoder = load_siglip(ws.model_location(name), device, cpu_precision=ws.config.embedding.cpu_precision)
     except (OSError, ValueError) as error:
         raise EmbedError(f"model {name!r} ({ws.model_location(name)}): cannot load: {error}") from None
+    if encoder.device == "cpu":
+        torch.set_num_threads(cpu_cores())  # the encoder's matrix products on every core
+        progress.note(f"{name}: on the CPU in {encoder.dtype}, {cpu_cores()} threads")
     size = batch_size or ws.config.embedding.batch_size or default_batch_size(encoder.device)
     return embed_model(ws, name, encoder, size, retry_failures, progress)
 

@@ -22,6 +22,13 @@ class ComputeError(ValueError):
     """The engine asked for does not exist; the message names who asked."""
 
 
+def cpu_cores() -> int:
+    """The CPU cores this process may run on (its affinity mask, which containers and `taskset` narrow)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def chosen_engine(config: StudyConfig, engine: str | None = None) -> tuple[str, str]:
     """The engine of this run and what chose it: `engine` (a verb's `--engine`), else
     `$HW_ENGINE`, else `compute.engine`."""

@@ -230,13 +230,32 @@ def default_comparisons() -> list[ComparisonConfig]:
     ]
 
 
+CpuPrecision = Literal["float32", "int8"]
+
+
+class QueryPrecision(_Strict):
+    """What search queries are encoded in on the CPU, by the units they search. The defaults are
+    measured (docs/performance.md): int8 queries share at least 0.96 of float32's top-10 records
+    when searching image units, but as little as 0.90 when searching text units."""
+
+    image: CpuPrecision = "int8"
+    text: CpuPrecision = "float32"
+
+
 class EmbeddingConfig(_Strict):
+    """How units become vectors. `cpu_precision` is what `hw embed` computes in on the CPU (int8:
+    dynamic quantisation of the linear layers; vectors stay float32 on disk); `query_precision`,
+    what the search page and `hw search` encode queries in on the CPU, by the units searched.
+    `image_workers` unset: one decoding worker per CPU core."""
+
     text_units: Literal["sentences", "segments"] = "sentences"
     segment_tokens: int = Field(default=64, gt=0)
     batch_size: int | None = Field(default=None, gt=0)
     dtype: Literal["float32", "float16"] = "float32"
+    cpu_precision: CpuPrecision = "float32"
+    query_precision: QueryPrecision = QueryPrecision()
     shard_size: int = Field(default=4096, gt=0)
-    image_workers: int = Field(default=2, ge=0)
+    image_workers: int | None = Field(default=None, ge=0)
     index: Literal["flat", "ivf", "hnsw"] = "flat"
 
 

@@ -44,6 +44,9 @@ simulation = {simulation}      # true only for the demo: the report then says la
 [embedding]
 text_units = "sentences"    # "sentences" (spaCy) or "segments" (64-token pieces)
 dtype = "float32"           # or "float16" to halve the vector store
+# cpu_precision = "int8"    # hw embed on a CPU in int8 (faster; vectors within 3e-2); default float32
+# query_precision = {{ image = "int8", text = "float32" }}  # search queries on a CPU, by units searched
+# image_workers = 4         # image-decoding workers; default: one per CPU core
 
 [compute]
 # Where `hw embed` runs (HW_ENGINE=local|ray or `hw embed --engine` override it for one run):

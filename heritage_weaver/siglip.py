@@ -2,7 +2,9 @@
 
 Embeddings are the pooled image and text features, L2-normalised, as float32 rows. For inference
 on CUDA the weights are cast to bfloat16 (vectors then differ from float32 ones, and from a re-encode
-at another batch size, by a few 1e-3 per component: `vector_tolerance`); on the CPU they stay float32.
+at another batch size, by a few 1e-3 per component: `vector_tolerance`); on the CPU they stay float32,
+unless `cpu_precision = "int8"` asks for dynamic int8 quantisation of the linear layers of both towers
+(in memory only: the checkpoint and the vectors stay float32).
 Images are resized to 8-bit RGB on the CPU (`PixelRecipe.resize`, safe in DataLoader workers) and
 rescaled and normalised on the model's device (`PixelRecipe.normalise`), which is what the
 checkpoint's image processor does, split where the bytes are fewest.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,6 +27,7 @@ from PIL import Image
 
 TEXT_TOKENS = 64  # SigLIP was trained on texts padded to exactly 64 tokens
 WEIGHT_SUFFIXES = (".safetensors", ".bin")
+CPU_PRECISIONS = ("float32", "int8")
 
 
 class _DefaultTextConfigWarning(logging.Filter):
@@ -68,8 +72,10 @@ def autocast(device: str) -> torch.autocast:
 # Largest difference per vector component expected between two encodings of one input (other batch
 # size, other device or kernel) with this compute dtype. bfloat16: up to 3.1e-3 against float32 and
 # 1.2e-3 between batch sizes 16 and 1 measured in bf16 on the CPU (tiny and base-shaped SigLIP),
-# ~3e-3 between batch sizes on an H100; 1e-2 leaves room for other kernels.
-VECTOR_TOLERANCE = {"float32": 1e-5, "bfloat16": 1e-2}
+# ~3e-3 between batch sizes on an H100; 1e-2 leaves room for other kernels. int8 (dynamic
+# quantisation on the CPU): up to 1.4e-2 against float32 on the tiny SigLIP (64-d vectors) and
+# 5.3e-3 on the base shape (768-d), random weights; 3e-2 leaves room for other inputs.
+VECTOR_TOLERANCE = {"float32": 1e-5, "bfloat16": 1e-2, "int8": 3e-2}
 
 
 def vector_tolerance(*compute_dtypes: str) -> float:
@@ -195,7 +201,9 @@ class SiglipEncoder:
     device: str
     model_id: str
     weights_hash: str
-    dtype: str  # the compute dtype: "bfloat16" on CUDA (weights for inference, autocast for training)
+    dtype: (
+        str  # the compute dtype: "bfloat16" on CUDA (weights for inference, autocast for training), "int8" or "float32"
+    )
     pixels: PixelRecipe
 
     @property
@@ -233,9 +241,24 @@ class SiglipEncoder:
         return self.encode_token_ids(self.token_ids(texts))
 
 
-def compute_dtype(device: str) -> str:
-    """The dtype `load_siglip` computes in for inference on `device`: bfloat16 on CUDA, else float32."""
-    return "bfloat16" if str(device).startswith("cuda") else "float32"
+def compute_dtype(device: str, cpu_precision: str = "float32") -> str:
+    """The dtype `load_siglip` computes in for inference on `device`: bfloat16 on CUDA, else
+    `cpu_precision` (float32 or int8)."""
+    return "bfloat16" if str(device).startswith("cuda") else cpu_precision
+
+
+def quantised_int8(model: Any) -> Any:
+    """The model with every `nn.Linear` of both towers replaced by a dynamically quantised int8 one
+    (weights int8 per tensor, activations quantised per batch), for inference on the CPU.
+
+    Attention's score products, layer norms, the patch embedding and the attention-pooling
+    head's output projection stay float32, as dynamic quantisation leaves them."""
+    from torch.ao.quantization import quantize_dynamic
+
+    with warnings.catch_warnings():  # torch deprecates torch.ao.quantization in favour of torchao
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.filterwarnings("ignore", message=r"torch\.quantize_per_tensor", category=UserWarning)
+        return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
 def load_processor(location: str) -> Any:
@@ -245,11 +268,14 @@ def load_processor(location: str) -> Any:
     return AutoProcessor.from_pretrained(str(location))
 
 
-def load_siglip(location: str, device: str | None = None, training: bool = False) -> SiglipEncoder:
+def load_siglip(
+    location: str, device: str | None = None, training: bool = False, cpu_precision: str = "float32"
+) -> SiglipEncoder:
     """Load a SigLIP checkpoint by hub id or local folder, in eval mode.
 
     For inference on CUDA the weights are cast to bfloat16; with `training` they stay float32
-    (the training step runs under bf16 autocast), as they always do on the CPU.
+    (the training step runs under bf16 autocast). On the CPU they stay float32, or, for inference
+    with `cpu_precision="int8"`, the linear layers are quantised (`quantised_int8`).
     """
     from transformers import AutoModel
     from transformers.utils import logging as transformers_logging
@@ -258,8 +284,14 @@ def load_siglip(location: str, device: str | None = None, training: bool = False
     location = str(location)
     device = device or default_device()
     model = AutoModel.from_pretrained(location).to(device).eval()
+    if cpu_precision not in CPU_PRECISIONS:
+        raise ValueError(f"cpu_precision must be one of {list(CPU_PRECISIONS)}, got {cpu_precision!r}")
+    if training:
+        cpu_precision = "float32"
     if device.startswith("cuda") and not training:
         model = model.to(torch.bfloat16)
+    elif cpu_precision == "int8":
+        model = quantised_int8(model)
     processor = load_processor(location)
     check_token_ids(model.config.text_config, processor.tokenizer)
     return SiglipEncoder(
@@ -268,6 +300,6 @@ def load_siglip(location: str, device: str | None = None, training: bool = False
         device=device,
         model_id=location,
         weights_hash=weights_hash(location),
-        dtype=compute_dtype(device),
+        dtype=compute_dtype(device, cpu_precision),
         pixels=PixelRecipe.of(processor.image_processor),
     )

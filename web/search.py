@@ -16,32 +16,9 @@ import pandas as pd
 from embeddings.index import IndexFiles, read_index
 from embeddings.search import Searcher, best_per_record
 from heritage_weaver.artifacts import INDEX
-from heritage_weaver.siglip import SiglipEncoder
 from heritage_weaver.workspace import Workspace
 
 SearcherFactory = Callable[[Workspace, str], Searcher]
-
-
-class LazyEncoder:
-    """Loads a SigLIP checkpoint on the first encode, once, even under concurrent requests."""
-
-    def __init__(self, location: str) -> None:
-        self.location, self._lock = location, threading.Lock()
-        self._encoder: SiglipEncoder | None = None
-
-    def _loaded(self):
-        with self._lock:
-            if self._encoder is None:
-                from heritage_weaver.siglip import load_siglip
-
-                self._encoder = load_siglip(self.location)
-            return self._encoder
-
-    def encode_texts(self, texts: list[str]) -> np.ndarray:
-        return self._loaded().encode_texts(texts)
-
-    def encode_images(self, images: list) -> np.ndarray:
-        return self._loaded().encode_images(images)
 
 
 def set_threads(threads: int) -> None:
@@ -56,7 +33,8 @@ def set_threads(threads: int) -> None:
 
 
 def lazy_searcher(ws: Workspace, model: str) -> Searcher:
-    return Searcher(ws, model, LazyEncoder(ws.model_location(model)))
+    """A Searcher whose query encoders (`embedding.query_precision`) load on their first query."""
+    return Searcher(ws, model)
 
 
 def indexed_models(ws: Workspace) -> list[str]:
@@ -85,8 +63,9 @@ class SearchService:
             return self._searchers[model]
 
     def warm(self) -> None:
-        """Load the default model's encoder and run one query, so the first curator waits for nothing."""
-        self.searcher(self.default_model).query_vector(text="warm-up")
+        """Load the default model's query encoders and run one query each, so the first curator waits for nothing."""
+        for modality in ("image", "text"):
+            self.searcher(self.default_model).query_vector(text="warm-up", modality=modality)
 
     def search(
         self,
