@@ -1,5 +1,6 @@
 """Linked Art JSON-LD: names, statements, every image pattern, pre-1.0 records; every value accounted for."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -174,3 +175,64 @@ def test_config_names_what_fields_may_map(tmp_path, extra, message):
     with pytest.raises(ConfigError, match=r"collections\.0") as error:
         load_config(tmp_path / "study.toml")
     assert message in str(error.value)
+
+
+def _own_concept(number: int, label: str, metatype: str | None = None) -> dict:
+    concept = {"id": f"https://museum.example.edu/data/concept/{number}", "type": "Type", "_label": label}
+    if metatype:
+        concept["classified_as"] = [_own_concept(number + 100, metatype)]
+    return concept
+
+
+def test_concepts_a_museum_names_with_its_own_uris_are_known_by_their_labels(tmp_path):
+    # Yale's LUX classifies names, statements and types with its own concept URIs, not AAT ones.
+    english = {"id": "https://museum.example.edu/data/concept/1", "type": "Language", "_label": "English"}
+    record = {
+        "@context": "https://linked.art/ns/v1/linked-art.json",
+        "id": "https://museum.example.edu/data/object/print-1",
+        "type": "HumanMadeObject",
+        "identified_by": [
+            {"type": "Name", "content": "Gravure", "language": [_own_concept(2, "French")]},
+            {
+                "type": "Name",
+                "content": "The Print",
+                "language": [english],
+                "classified_as": [_own_concept(3, "Primary")],
+            },
+        ],
+        "classified_as": [_own_concept(4, "Visual Works", "Super Type"), _own_concept(5, "etching", "Type of Work")],
+        "referred_to_by": [
+            {
+                "type": "LinguisticObject",
+                "content": "Etching",
+                "classified_as": [_own_concept(6, "Material Statement", "Brief Text")],
+            },
+            {
+                "type": "LinguisticObject",
+                "content": "By request",
+                "classified_as": [_own_concept(7, "Access Statement", "Brief Text")],
+            },
+            {
+                "type": "LinguisticObject",
+                "content": "A print of a harbour",
+                "language": [english],
+                "classified_as": [_own_concept(8, "Description", "Brief Text")],
+            },
+        ],
+    }
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "print.json").write_text(json.dumps(record))
+    (tmp_path / "study.toml").write_text(
+        '[study]\nname = "t"\n[models]\nbase = "models/base"\n'
+        '[[collections]]\nname = "la"\nformat = "linked_art"\npath = "data"\nfields = { materials = "materials" }\n'
+    )
+    result = ingest_collections(Workspace.open(tmp_path))
+    printed = _records(result)["https://museum.example.edu/data/object/print-1"]
+    assert (printed["name"], printed["description"]) == ("The Print", "A print of a harbour.")
+    assert (printed["category"], printed["materials"]) == ("etching", "Etching")
+    assert (
+        "referred_to_by",
+        "By request",
+        "a statement not used (Access Statement); map its concept in `fields` to keep it",
+    ) in _dropped(result, "https://museum.example.edu/data/object/print-1")
+    _reconciles(result)
