@@ -236,3 +236,43 @@ def test_concepts_a_museum_names_with_its_own_uris_are_known_by_their_labels(tmp
         "a statement not used (Access Statement); map its concept in `fields` to keep it",
     ) in _dropped(result, "https://museum.example.edu/data/object/print-1")
     _reconciles(result)
+
+
+def _aat(number: str, label: str) -> dict:
+    return {"id": f"http://vocab.getty.edu/aat/{number}", "type": "Type", "_label": label}
+
+
+def test_statements_marked_brief_text_beside_their_own_kind_are_not_descriptions(tmp_path):
+    # The Getty classifies every statement as Brief Text beside its kind, and its descriptions as aat:300080091.
+    brief = _aat("300418049", "Brief Text")
+
+    def statement(text: str, *kinds: dict) -> dict:
+        return {"type": "LinguisticObject", "content": text, "classified_as": [*kinds, brief]}
+
+    record = {
+        "id": "https://data.example-museum.org/object/minerva",
+        "type": "HumanMadeObject",
+        "_label": "Minerva",
+        "referred_to_by": [
+            statement("Goddess of war and wisdom.", _aat("300080091", "Description")),
+            statement("Object: 144 cm", _aat("300435430", "Dimensions Description")),
+            statement("Marble", _aat("300435429", "Materials Description")),
+            statement("England", _aat("300435448", "Creation Place Description")),
+            {"type": "LinguisticObject", "content": "A marble statue", "classified_as": [brief]},
+        ],
+    }
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "minerva.json").write_text(json.dumps(record))
+    (tmp_path / "study.toml").write_text(
+        '[study]\nname = "t"\n[models]\nbase = "models/base"\n'
+        '[[collections]]\nname = "la"\nformat = "linked_art"\npath = "data"\nfields = { materials = "materials" }\n'
+    )
+    result = ingest_collections(Workspace.open(tmp_path))
+    minerva = _records(result)["https://data.example-museum.org/object/minerva"]
+    assert minerva["description"] == "Goddess of war and wisdom. A marble statue."
+    assert minerva["materials"] == "Marble"
+    assert [(value, reason.split(";")[0]) for _, value, reason in _dropped(result, minerva["record_id"])] == [
+        ("Object: 144 cm", "a statement not used (Dimensions Description, Brief Text)"),
+        ("England", "a statement not used (Creation Place Description, Brief Text)"),
+    ]
+    _reconciles(result)
