@@ -276,3 +276,38 @@ def test_statements_marked_brief_text_beside_their_own_kind_are_not_descriptions
         ("England", "a statement not used (Creation Place Description, Brief Text)"),
     ]
     _reconciles(result)
+
+
+def test_a_subject_of_entry_without_a_carrier_is_its_own_manifest_or_page(tmp_path):
+    # The Getty writes its IIIF manifest and home page as subject_of entries with their own id and format.
+    record = {
+        "id": "https://data.example-museum.org/object/bust",
+        "type": "HumanMadeObject",
+        "_label": "Bust",
+        "subject_of": [
+            {"id": "https://www.example-museum.org/object/bust", "type": "LinguisticObject", "format": "text/html"},
+            {
+                "id": "https://media.example-museum.org/iiif/manifest/bust-1",
+                "type": "LinguisticObject",
+                "conforms_to": [{"id": "http://iiif.io/api/presentation", "type": "InformationObject"}],
+                "format": 'application/ld+json;profile="http://iiif.io/api/presentation/2/context.json"',
+            },
+        ],
+    }
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "bust.json").write_text(json.dumps(record))
+    (tmp_path / "study.toml").write_text(
+        '[study]\nname = "t"\n[models]\nbase = "models/base"\n'
+        '[[collections]]\nname = "la"\nformat = "linked_art"\npath = "data"\nfields = { manifest = "manifest" }\n'
+    )
+    result = ingest_collections(Workspace.open(tmp_path))
+    bust = _records(result)["https://data.example-museum.org/object/bust"]
+    assert bust["manifest"] == "https://media.example-museum.org/iiif/manifest/bust-1"
+    assert _dropped(result, bust["record_id"]) == [
+        (
+            "subject_of",
+            "https://www.example-museum.org/object/bust",
+            "a page about the object (subject_of), neither an IIIF manifest nor an image",
+        )
+    ]
+    _reconciles(result)
