@@ -220,3 +220,26 @@ def test_hw_ingest_prints_the_edm_counts(tmp_path):
     result = CliRunner().invoke(app, ["ingest", "--study", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "edm:isShownBy" in result.output
+
+
+def test_a_thumbnail_that_repeats_a_dropped_link_is_not_called_a_repeated_image(tmp_path):
+    # Europeana's University of Patras records give the same script URL as isShownBy and edm:object.
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "article.rdf").write_text(
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:edm="http://www.europeana.eu/schemas/edm/"'
+        ' xmlns:ore="http://www.openarchives.org/ore/terms/" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        '<edm:ProvidedCHO rdf:about="http://data.europeana.eu/item/1/a"><dc:title>Article</dc:title></edm:ProvidedCHO>'
+        '<ore:Aggregation rdf:about="http://data.europeana.eu/aggregation/provider/1/a">'
+        '<edm:aggregatedCHO rdf:resource="http://data.europeana.eu/item/1/a"/>'
+        '<edm:isShownBy rdf:resource="http://library.example.gr/article.pdf"/>'
+        '<edm:object rdf:resource="http://library.example.gr/article.pdf"/></ore:Aggregation></rdf:RDF>'
+    )
+    (tmp_path / "study.toml").write_text(
+        '[study]\nname = "t"\n[models]\nbase = "models/base"\n[[collections]]\nname = "edm"\nformat = "edm"\npath = "data"\n'
+    )
+    result = ingest_collections(Workspace.open(tmp_path))
+    assert _dropped(result, "http://data.europeana.eu/item/1/a") == [
+        ("edm:isShownBy", "http://library.example.gr/article.pdf", "a PDF file (.pdf)"),
+        ("edm:object", "http://library.example.gr/article.pdf", "repeats an earlier link of the record, dropped there"),
+    ]
+    _reconciles(result)
