@@ -137,3 +137,15 @@ def test_cleaned_description_splits_into_its_sentences():
 def test_a_sentence_closed_inside_quotes_or_brackets_gets_no_second_stop(parts, joined):
     # museum-digital's LIDO descriptions end with a quoted sentence: `... versichert sind."`
     assert join_sentences(parts) == joined
+
+
+@pytest.mark.parametrize(
+    ("written", "text"),
+    [
+        ("AL-DIMA&#x8a;QĪ [AL-QARAMĀNĪ]", "AL-DIMAŠQĪ [AL-QARAMĀNĪ]"),  # a BnF title, as a character reference
+        ("al-Dima\x9aqī \u201cal-Qaramānī\u201d", "al-Dimašqī \u201cal-Qaramānī\u201d"),
+        ("a\x81b", "ab"),  # undefined in cp1252
+    ],
+)
+def test_c1_control_characters_become_the_cp1252_characters_they_were(written, text):
+    assert plain_text(written) == text
