@@ -122,6 +122,21 @@ def is_europeana_proxy(node: Node) -> bool:
     return any(value.text.strip().lower() == "true" for value in node.values("edm:europeanaProxy"))
 
 
+def _resource(uri: str) -> str:
+    """A URI as compared with another: `http://` and `https://` name the same resource."""
+    return uri.split("://", 1)[-1]
+
+
+def _describes(node: Node, link: str, cho: Node, objects: list[Node]) -> bool:
+    """Whether a proxy or aggregation is about `cho`: it links to it (over http or https), or the
+    graph holds only `cho` and the link names nothing in it (BnF's Gallica records link an
+    aggregation to the https form of their http object)."""
+    named = {_resource(uri) for uri in node.links(link)}
+    if _resource(cho.about) in named:
+        return True
+    return len(objects) == 1 and not named & {_resource(o.about) for o in objects}
+
+
 def records_of(found: dict[str, Node]) -> list[EdmRecord] | Problem:
     """One record per provided object of a graph, with its proxies and aggregations."""
     nodes = list(found.values())
@@ -130,9 +145,9 @@ def records_of(found: dict[str, Node]) -> list[EdmRecord] | Problem:
         return Problem("rdf:RDF", NO_CHO, f"{len(nodes)} nodes")
     records = []
     for cho in objects:
-        proxies = [n for n in nodes if PROXY in n.types and cho.about in n.links("ore:proxyFor")]
+        proxies = [n for n in nodes if PROXY in n.types and _describes(n, "ore:proxyFor", cho, objects)]
         aggregations = [
-            n for n in nodes if set(AGGREGATIONS) & set(n.types) and cho.about in n.links("edm:aggregatedCHO")
+            n for n in nodes if set(AGGREGATIONS) & set(n.types) and _describes(n, "edm:aggregatedCHO", cho, objects)
         ]
         aggregations.sort(key=lambda n: AGGREGATIONS[0] not in n.types)
         records.append(

@@ -26,6 +26,7 @@ SHOWN_AT = "edm:isShownAt"
 STATED = ("ebucore:hasMimeType", "dc:format", "edm:type")
 LANDING_PAGE = "a landing page (edm:isShownAt), not an image"
 REPEATED_IMAGE = "repeats an earlier image of the record"
+REPEATED_LINK = "repeats an earlier link of the record, dropped there"
 THUMBNAIL_ONLY = "the provider's thumbnail (edm:object), kept only where isShownBy and hasView give no image"
 
 
@@ -64,15 +65,15 @@ def _reference(record: EdmRecord, url: str) -> str:
 
 def add_record_images(row: SourceRow, record: EdmRecord, collection: CollectionConfig) -> None:
     """Keep the record's images; every link read (landing pages included, unless mapped in `fields`) is counted."""
-    seen: set[str] = set()
+    kept_before: dict[str, bool] = {}  # each link read so far: whether it was kept as an image
     links = [(key, url) for a in record.aggregations for key in (SHOWN_BY, VIEW) for url in a.links(key)]
     thumbnails = [(THUMBNAIL, url) for a in record.aggregations for url in a.links(THUMBNAIL)]
     for key, url in links + thumbnails:
-        if url in seen:
-            row.drop(key, url, REPEATED_IMAGE)
+        if url in kept_before:
+            row.drop(key, url, REPEATED_IMAGE if kept_before[url] else REPEATED_LINK)
             continue
-        seen.add(url)
         reason = THUMBNAIL_ONLY if key == THUMBNAIL and row.image_refs else _not_image(record, url)
+        kept_before[url] = reason is None
         if reason:
             row.drop(key, url, reason)
         else:

@@ -1,8 +1,9 @@
 """Which of a value's translations a record keeps: the first of the collection's `languages` that
 the values are in, preferred values first, else the first value.
 
-Languages compare by their primary subtag, so `en` matches `en-GB`; a value in no stated
-language (`None`) goes with whichever language is chosen.
+Languages compare by their primary subtag, so `en` matches `en-GB`, and a three-letter ISO 639-2
+code (`eng`, `ger`, `deu`, which German LIDO exports write) as its two-letter one; a value in no
+stated language (`None`) goes with whichever language is chosen.
 """
 
 from __future__ import annotations
@@ -22,9 +23,32 @@ class Text:
     rank: int  # 0 preferred, 1 not marked, 2 alternate
 
 
+# ISO 639-2 codes (bibliographic and terminology forms) of the languages museum records are
+# mostly written in, by their ISO 639-1 code.
+_TWO_LETTER = {
+    **dict.fromkeys(("eng",), "en"),
+    **dict.fromkeys(("ger", "deu"), "de"),
+    **dict.fromkeys(("fre", "fra"), "fr"),
+    **dict.fromkeys(("dut", "nld"), "nl"),
+    **dict.fromkeys(("spa",), "es"),
+    **dict.fromkeys(("ita",), "it"),
+    **dict.fromkeys(("por",), "pt"),
+    **dict.fromkeys(("gre", "ell"), "el"),
+    **dict.fromkeys(("pol",), "pl"),
+    **dict.fromkeys(("cze", "ces"), "cs"),
+    **dict.fromkeys(("swe",), "sv"),
+    **dict.fromkeys(("dan",), "da"),
+    **dict.fromkeys(("fin",), "fi"),
+    **dict.fromkeys(("hun",), "hu"),
+    **dict.fromkeys(("rus",), "ru"),
+    **dict.fromkeys(("lat",), "la"),
+}
+
+
 def primary_language(tag: str) -> str:
-    """A language tag's primary subtag, by which languages compare: `en-GB` is `en`."""
-    return tag.strip().lower().split("-")[0]
+    """A language tag's primary subtag, by which languages compare: `en-GB` is `en`, `eng` is `en`."""
+    primary = tag.strip().lower().split("-")[0]
+    return _TWO_LETTER.get(primary, primary)
 
 
 def same_language(stated: str | None, wanted: str) -> bool:

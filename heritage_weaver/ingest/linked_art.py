@@ -31,7 +31,9 @@ from heritage_weaver.ingest.text import distinct_variants, join_sentences
 
 OBJECT_TYPES = ("HumanMadeObject", "ManMadeObject")  # ManMadeObject: CIDOC-CRM's E22 as named before Linked Art 1.0
 PRIMARY_NAME = "300404670"
-DESCRIPTIONS = ("300435416", "300411780", "300418049")  # description; descriptions (documents); brief text
+# description; descriptions (documents); description (activity), which the Getty writes
+DESCRIPTIONS = ("300435416", "300411780", "300080091")
+BRIEF_TEXT = "300418049"
 TYPE_OF_WORK = "300435443"
 ACCESSION_NUMBER = "300312355"
 STATEMENTS = {  # the statement kinds `fields` may name, by their AAT concept
@@ -80,6 +82,13 @@ def _statement_sources(collection: CollectionConfig) -> dict[str, str]:
     return mapped
 
 
+def _is_description(statement: dict, kinds: list[str]) -> bool:
+    """Classified as a description, or as brief text and nothing else: the Getty marks its dimensions,
+    materials, place and rights statements Brief Text too, beside their own kind."""
+    classes = nodes(statement.get(CLASSIFICATION))
+    return bool(set(kinds) & set(DESCRIPTIONS)) or (BRIEF_TEXT in kinds and len(classes) == 1)
+
+
 def _statements(row: SourceRow, record: dict, collection: CollectionConfig) -> dict[str, list[str]]:
     """The description (kept on the row), and the texts of each mapped statement source."""
     mapped = _statement_sources(collection)
@@ -93,7 +102,7 @@ def _statements(row: SourceRow, record: dict, collection: CollectionConfig) -> d
         source = next((mapped[k] for k in kinds if k in mapped), None)
         if source:
             extra.setdefault(source, []).append(text)
-        elif set(kinds) & set(DESCRIPTIONS):
+        elif _is_description(statement, kinds):
             described.append(Text(text, language(statement), 1))
         else:
             row.drop(STATEMENT, text, _unused_statement(statement))

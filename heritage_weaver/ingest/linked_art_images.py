@@ -7,7 +7,9 @@
   image (records before 1.0, and some since).
 - `subject_of` → … → `digitally_carried_by` → `DigitalObject` → `access_point`: an IIIF manifest
   when it conforms to the Presentation API (or its URL names one); recorded, not taken for an
-  image. Other pages about the object are dropped with the reason.
+  image. Other pages about the object are dropped with the reason. An entry without a digital
+  carrier that has its own `id`, `format` and `conforms_to` (as the Getty writes its manifest
+  and home page) is its own carrier.
 
 A digital object's `format` is its stated type: a sound, PDF, 3D model or web page is dropped.
 """
@@ -63,6 +65,14 @@ def _access_points(digital: dict) -> list[str]:
     return [url for point in nodes(digital.get("access_point")) if (url := node_id(point))]
 
 
+def _carried(subject: dict) -> list[tuple[str, dict]]:
+    """Each (URL, digital object) of a `subject_of` entry."""
+    carriers = nodes(subject.get("digitally_carried_by"))
+    if carriers:
+        return [(url, digital) for digital in carriers for url in _access_points(digital)]
+    return [(node_id(subject), subject)] if node_id(subject) else []
+
+
 def object_media(row: SourceRow, record: dict) -> Found:
     """The object's images and manifests; every access point and direct id read is kept or dropped."""
     found = Found()
@@ -74,10 +84,9 @@ def object_media(row: SourceRow, record: dict) -> Found:
         if not digitals and node_id(visual):
             _candidate(row, found, REPRESENTATION, node_id(visual), visual)
     for subject in nodes(record.get(SUBJECT_OF)):
-        for digital in nodes(subject.get("digitally_carried_by")):
-            for url in _access_points(digital):
-                if _conforms(digital, IIIF_PRESENTATION_API) or is_presentation(url):
-                    found.manifests.append(url)
-                else:
-                    row.drop(SUBJECT_OF, url, NOT_IMAGE_PAGE)
+        for url, digital in _carried(subject):
+            if _conforms(digital, IIIF_PRESENTATION_API) or is_presentation(url):
+                found.manifests.append(url)
+            else:
+                row.drop(SUBJECT_OF, url, NOT_IMAGE_PAGE)
     return found

@@ -2,7 +2,10 @@
 
 Linked Art 1.0 writes `id`, `type`, `_label` and `content`; records made before it (JSON-LD
 keywords, `ManMadeObject`, `label`, `value`) are read the same way. Concepts are compared by
-their Getty AAT number, whichever way the id is written (`aat:300404670` or the full URI).
+their Getty AAT number, whichever way the id is written (`aat:300404670` or the full URI). A
+museum that names concepts with its own URIs (Yale's LUX writes
+`https://lux.collections.yale.edu/data/concept/…` labelled "Description" or "Type of Work")
+has those concepts known by their label, for the kinds the adapter reads.
 """
 
 from __future__ import annotations
@@ -20,6 +23,29 @@ LANGUAGE_CONCEPTS = {
     "300388256": "nl",
     "300389311": "es",
     "300388474": "it",
+}
+# The AAT number a concept stands for when its own id is not an AAT one, by its label, case aside.
+_LABELLED_CONCEPTS = {
+    "primary": "300404670",
+    "primary name": "300404670",
+    "primary title": "300404670",
+    "description": "300435416",
+    "brief text": "300418049",
+    "type of work": "300435443",
+    "accession number": "300312355",
+    "material statement": "300435429",
+    "materials statement": "300435429",
+    "dimension statement": "300435430",
+    "dimensions statement": "300435430",
+    "provenance statement": "300435438",
+    "credit line": "300435418",
+    "inscription": "300435414",
+    "english": "300388277",
+    "french": "300388306",
+    "german": "300388344",
+    "dutch": "300388256",
+    "spanish": "300389311",
+    "italian": "300388474",
 }
 
 
@@ -54,15 +80,20 @@ def aat(concept_id: str) -> str | None:
     return match.group(1) if match else None
 
 
+def concept_number(concept: dict) -> str | None:
+    """The AAT number of a concept: its id's, else the one its label names."""
+    return aat(node_id(concept)) or _LABELLED_CONCEPTS.get(label(concept).casefold())
+
+
 def concepts(node: dict) -> list[str]:
     """The AAT numbers `node` is directly classified as, in the order written."""
-    return [number for concept in nodes(node.get("classified_as")) if (number := aat(node_id(concept)))]
+    return [number for concept in nodes(node.get("classified_as")) if (number := concept_number(concept))]
 
 
 def language(node: dict) -> str | None:
     """The language tag of the node's first language that is an AAT language concept."""
     for stated in nodes(node.get("language")):
-        tag = LANGUAGE_CONCEPTS.get(aat(node_id(stated)) or "")
+        tag = LANGUAGE_CONCEPTS.get(concept_number(stated) or "")
         if tag:
             return tag
     return None

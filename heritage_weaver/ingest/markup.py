@@ -143,6 +143,12 @@ def _parse(value: str) -> str:
     return collector.text()
 
 
+# C1 control characters never stand in text: where they appear, a cp1252 byte was read as
+# Latin-1 (BnF records write `AL-DIMA&#x8a;QĪ` for `AL-DIMAŠQĪ`); each becomes its cp1252
+# character, and the five bytes cp1252 leaves undefined are removed.
+_C1_AS_CP1252 = {code: bytes([code]).decode("cp1252", errors="ignore") or None for code in range(0x80, 0xA0)}
+
+
 def plain_text(value: str) -> str:
     """`value` without HTML markup or character references, whitespace collapsed to single spaces.
 
@@ -151,8 +157,8 @@ def plain_text(value: str) -> str:
     follows it.
     """
     if not _MARKUP_HINT.search(value):
-        return " ".join(value.split())
+        return " ".join(value.translate(_C1_AS_CP1252).split())
     text = _parse(value)
     if _ESCAPED_TAG.search(text):  # markup that was escaped once more: `&lt;p&gt;`
         text = _parse(text)
-    return text
+    return text.translate(_C1_AS_CP1252)

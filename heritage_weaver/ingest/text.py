@@ -11,6 +11,8 @@ REPEAT = "repeats an earlier value"
 CONTAINED = "adds no text to an earlier variant of the field"
 GUIDE_TERM = "guide term (in angle brackets), not part of the taxonomy path"
 _EDGES = " .!?;:,'\"()[]"
+# A sentence ends at its stop even when a closing quote or bracket follows it: `sind."`
+_ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’»)\]]*$")
 
 
 def text_key(text: str) -> str:
@@ -20,7 +22,7 @@ def text_key(text: str) -> str:
 
 
 def join_sentences(parts: list[str]) -> str:
-    pieces = [p if p.endswith((".", "!", "?")) else f"{p}." for p in parts if p]
+    pieces = [p if _ENDS_SENTENCE.search(p) else f"{p}." for p in parts if p]
     return " ".join(pieces)
 
 

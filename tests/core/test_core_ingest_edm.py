@@ -220,3 +220,50 @@ def test_hw_ingest_prints_the_edm_counts(tmp_path):
     result = CliRunner().invoke(app, ["ingest", "--study", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "edm:isShownBy" in result.output
+
+
+def test_a_thumbnail_that_repeats_a_dropped_link_is_not_called_a_repeated_image(tmp_path):
+    # Europeana's University of Patras records give the same script URL as isShownBy and edm:object.
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "article.rdf").write_text(
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:edm="http://www.europeana.eu/schemas/edm/"'
+        ' xmlns:ore="http://www.openarchives.org/ore/terms/" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        '<edm:ProvidedCHO rdf:about="http://data.europeana.eu/item/1/a"><dc:title>Article</dc:title></edm:ProvidedCHO>'
+        '<ore:Aggregation rdf:about="http://data.europeana.eu/aggregation/provider/1/a">'
+        '<edm:aggregatedCHO rdf:resource="http://data.europeana.eu/item/1/a"/>'
+        '<edm:isShownBy rdf:resource="http://library.example.gr/article.pdf"/>'
+        '<edm:object rdf:resource="http://library.example.gr/article.pdf"/></ore:Aggregation></rdf:RDF>'
+    )
+    (tmp_path / "study.toml").write_text(
+        '[study]\nname = "t"\n[models]\nbase = "models/base"\n[[collections]]\nname = "edm"\nformat = "edm"\npath = "data"\n'
+    )
+    result = ingest_collections(Workspace.open(tmp_path))
+    assert _dropped(result, "http://data.europeana.eu/item/1/a") == [
+        ("edm:isShownBy", "http://library.example.gr/article.pdf", "a PDF file (.pdf)"),
+        ("edm:object", "http://library.example.gr/article.pdf", "repeats an earlier link of the record, dropped there"),
+    ]
+    _reconciles(result)
+
+
+def test_an_aggregation_naming_its_object_over_https_belongs_to_it(tmp_path):
+    # BnF Gallica records, as Europeana transforms them, link the aggregation to the https form of the
+    # http object; without the aggregation the record lost its image, provider and rights unseen.
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "gallica.rdf").write_text(
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:edm="http://www.europeana.eu/schemas/edm/"'
+        ' xmlns:ore="http://www.openarchives.org/ore/terms/" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        '<edm:ProvidedCHO rdf:about="http://library.example.fr/ark:/1/b1"><dc:title>Manuscrit</dc:title></edm:ProvidedCHO>'
+        '<ore:Aggregation rdf:about="/ark:/1/b1#agg">'
+        '<edm:aggregatedCHO rdf:resource="https://library.example.fr/ark:/1/b1"/>'
+        "<edm:dataProvider>Bibliothèque</edm:dataProvider>"
+        '<edm:isShownBy rdf:resource="https://library.example.fr/ark:/1/b1/f1.jpg"/></ore:Aggregation></rdf:RDF>',
+        encoding="utf-8",
+    )
+    (tmp_path / "study.toml").write_text(
+        '[study]\nname = "t"\n[models]\nbase = "models/base"\n[[collections]]\nname = "edm"\nformat = "edm"\n'
+        'path = "data"\nfields = { provider = "edm:dataProvider" }\n'
+    )
+    result = ingest_collections(Workspace.open(tmp_path))
+    record = _records(result)["http://library.example.fr/ark:/1/b1"]
+    assert (record["images"], record["provider"]) == (["https://library.example.fr/ark:/1/b1/f1.jpg"], "Bibliothèque")
+    _reconciles(result)

@@ -366,3 +366,32 @@ def test_bare_image_names_are_looked_for_beside_the_file_then_in_the_exported_fo
     ]
     assert _dropped(result, "r1") == [("linkResource", "c.jpg", "neither a URL nor an existing file")]
     _reconciles(result)
+
+
+def test_three_letter_language_codes_match_two_letter_languages(tmp_path):
+    # The Deutsches Museum writes xml:lang="eng" on its terms, as many German LIDO exports do.
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "enigma.xml").write_text(
+        '<lido:lidoWrap xmlns:lido="http://www.lido-schema.org"><lido:lido>'
+        "<lido:lidoRecID>DE-MUS-1/1</lido:lidoRecID>"
+        '<lido:descriptiveMetadata xml:lang="ger"><lido:objectClassificationWrap><lido:objectWorkTypeWrap>'
+        '<lido:objectWorkType><lido:term>Chiffriermaschine</lido:term><lido:term xml:lang="eng">cipher machine</lido:term>'
+        "</lido:objectWorkType></lido:objectWorkTypeWrap></lido:objectClassificationWrap>"
+        "<lido:objectIdentificationWrap><lido:titleWrap><lido:titleSet>"
+        "<lido:appellationValue>Chiffriermaschine Enigma I</lido:appellationValue>"
+        '<lido:appellationValue xml:lang="eng">Enigma I cipher machine</lido:appellationValue>'
+        "</lido:titleSet></lido:titleWrap></lido:objectIdentificationWrap></lido:descriptiveMetadata>"
+        "</lido:lido></lido:lidoWrap>",
+        encoding="utf-8",
+    )
+    (tmp_path / "study.toml").write_text(
+        '[study]\nname = "t"\n[models]\nbase = "models/base"\n'
+        '[[collections]]\nname = "lido"\nformat = "lido"\npath = "data"\nlanguages = ["en", "de"]\n'
+    )
+    result = ingest_collections(Workspace.open(tmp_path))
+    enigma = _records(result)["DE-MUS-1/1"]
+    assert (enigma["name"], enigma["category"]) == ("Enigma I cipher machine", "cipher machine")
+    assert ("objectWorkType", "Chiffriermaschine", "in another language than the value kept (languages)") in _dropped(
+        result, "DE-MUS-1/1"
+    )
+    _reconciles(result)

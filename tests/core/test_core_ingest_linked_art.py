@@ -1,5 +1,6 @@
 """Linked Art JSON-LD: names, statements, every image pattern, pre-1.0 records; every value accounted for."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -174,3 +175,139 @@ def test_config_names_what_fields_may_map(tmp_path, extra, message):
     with pytest.raises(ConfigError, match=r"collections\.0") as error:
         load_config(tmp_path / "study.toml")
     assert message in str(error.value)
+
+
+def _own_concept(number: int, label: str, metatype: str | None = None) -> dict:
+    concept = {"id": f"https://museum.example.edu/data/concept/{number}", "type": "Type", "_label": label}
+    if metatype:
+        concept["classified_as"] = [_own_concept(number + 100, metatype)]
+    return concept
+
+
+def test_concepts_a_museum_names_with_its_own_uris_are_known_by_their_labels(tmp_path):
+    # Yale's LUX classifies names, statements and types with its own concept URIs, not AAT ones.
+    english = {"id": "https://museum.example.edu/data/concept/1", "type": "Language", "_label": "English"}
+    record = {
+        "@context": "https://linked.art/ns/v1/linked-art.json",
+        "id": "https://museum.example.edu/data/object/print-1",
+        "type": "HumanMadeObject",
+        "identified_by": [
+            {"type": "Name", "content": "Gravure", "language": [_own_concept(2, "French")]},
+            {
+                "type": "Name",
+                "content": "The Print",
+                "language": [english],
+                "classified_as": [_own_concept(3, "Primary")],
+            },
+        ],
+        "classified_as": [_own_concept(4, "Visual Works", "Super Type"), _own_concept(5, "etching", "Type of Work")],
+        "referred_to_by": [
+            {
+                "type": "LinguisticObject",
+                "content": "Etching",
+                "classified_as": [_own_concept(6, "Material Statement", "Brief Text")],
+            },
+            {
+                "type": "LinguisticObject",
+                "content": "By request",
+                "classified_as": [_own_concept(7, "Access Statement", "Brief Text")],
+            },
+            {
+                "type": "LinguisticObject",
+                "content": "A print of a harbour",
+                "language": [english],
+                "classified_as": [_own_concept(8, "Description", "Brief Text")],
+            },
+        ],
+    }
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "print.json").write_text(json.dumps(record))
+    (tmp_path / "study.toml").write_text(
+        '[study]\nname = "t"\n[models]\nbase = "models/base"\n'
+        '[[collections]]\nname = "la"\nformat = "linked_art"\npath = "data"\nfields = { materials = "materials" }\n'
+    )
+    result = ingest_collections(Workspace.open(tmp_path))
+    printed = _records(result)["https://museum.example.edu/data/object/print-1"]
+    assert (printed["name"], printed["description"]) == ("The Print", "A print of a harbour.")
+    assert (printed["category"], printed["materials"]) == ("etching", "Etching")
+    assert (
+        "referred_to_by",
+        "By request",
+        "a statement not used (Access Statement); map its concept in `fields` to keep it",
+    ) in _dropped(result, "https://museum.example.edu/data/object/print-1")
+    _reconciles(result)
+
+
+def _aat(number: str, label: str) -> dict:
+    return {"id": f"http://vocab.getty.edu/aat/{number}", "type": "Type", "_label": label}
+
+
+def test_statements_marked_brief_text_beside_their_own_kind_are_not_descriptions(tmp_path):
+    # The Getty classifies every statement as Brief Text beside its kind, and its descriptions as aat:300080091.
+    brief = _aat("300418049", "Brief Text")
+
+    def statement(text: str, *kinds: dict) -> dict:
+        return {"type": "LinguisticObject", "content": text, "classified_as": [*kinds, brief]}
+
+    record = {
+        "id": "https://data.example-museum.org/object/minerva",
+        "type": "HumanMadeObject",
+        "_label": "Minerva",
+        "referred_to_by": [
+            statement("Goddess of war and wisdom.", _aat("300080091", "Description")),
+            statement("Object: 144 cm", _aat("300435430", "Dimensions Description")),
+            statement("Marble", _aat("300435429", "Materials Description")),
+            statement("England", _aat("300435448", "Creation Place Description")),
+            {"type": "LinguisticObject", "content": "A marble statue", "classified_as": [brief]},
+        ],
+    }
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "minerva.json").write_text(json.dumps(record))
+    (tmp_path / "study.toml").write_text(
+        '[study]\nname = "t"\n[models]\nbase = "models/base"\n'
+        '[[collections]]\nname = "la"\nformat = "linked_art"\npath = "data"\nfields = { materials = "materials" }\n'
+    )
+    result = ingest_collections(Workspace.open(tmp_path))
+    minerva = _records(result)["https://data.example-museum.org/object/minerva"]
+    assert minerva["description"] == "Goddess of war and wisdom. A marble statue."
+    assert minerva["materials"] == "Marble"
+    assert [(value, reason.split(";")[0]) for _, value, reason in _dropped(result, minerva["record_id"])] == [
+        ("Object: 144 cm", "a statement not used (Dimensions Description, Brief Text)"),
+        ("England", "a statement not used (Creation Place Description, Brief Text)"),
+    ]
+    _reconciles(result)
+
+
+def test_a_subject_of_entry_without_a_carrier_is_its_own_manifest_or_page(tmp_path):
+    # The Getty writes its IIIF manifest and home page as subject_of entries with their own id and format.
+    record = {
+        "id": "https://data.example-museum.org/object/bust",
+        "type": "HumanMadeObject",
+        "_label": "Bust",
+        "subject_of": [
+            {"id": "https://www.example-museum.org/object/bust", "type": "LinguisticObject", "format": "text/html"},
+            {
+                "id": "https://media.example-museum.org/iiif/manifest/bust-1",
+                "type": "LinguisticObject",
+                "conforms_to": [{"id": "http://iiif.io/api/presentation", "type": "InformationObject"}],
+                "format": 'application/ld+json;profile="http://iiif.io/api/presentation/2/context.json"',
+            },
+        ],
+    }
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "bust.json").write_text(json.dumps(record))
+    (tmp_path / "study.toml").write_text(
+        '[study]\nname = "t"\n[models]\nbase = "models/base"\n'
+        '[[collections]]\nname = "la"\nformat = "linked_art"\npath = "data"\nfields = { manifest = "manifest" }\n'
+    )
+    result = ingest_collections(Workspace.open(tmp_path))
+    bust = _records(result)["https://data.example-museum.org/object/bust"]
+    assert bust["manifest"] == "https://media.example-museum.org/iiif/manifest/bust-1"
+    assert _dropped(result, bust["record_id"]) == [
+        (
+            "subject_of",
+            "https://www.example-museum.org/object/bust",
+            "a page about the object (subject_of), neither an IIIF manifest nor an image",
+        )
+    ]
+    _reconciles(result)

@@ -8,6 +8,7 @@ import pytest
 
 from heritage_weaver.ingest import ingest_collections
 from heritage_weaver.ingest.markup import plain_text
+from heritage_weaver.ingest.text import join_sentences
 from heritage_weaver.workspace import Workspace
 
 
@@ -122,3 +123,29 @@ def test_cleaned_description_splits_into_its_sentences():
 
     description = plain_text("<p>Made by Siemens Brothers</p><p>the case is of bakelite</p>")
     assert split_sentences([description]) == [["Made by Siemens Brothers.", "the case is of bakelite"]]
+
+
+@pytest.mark.parametrize(
+    ("parts", "joined"),
+    [
+        (['Es wird bescheinigt, "dass sie versichert sind."'], 'Es wird bescheinigt, "dass sie versichert sind."'),
+        (["A bowl (made in Delft.)", "Blue"], "A bowl (made in Delft.) Blue."),
+        (["He said “stop!”"], "He said “stop!”"),
+        (['A "quoted" title'], 'A "quoted" title.'),
+    ],
+)
+def test_a_sentence_closed_inside_quotes_or_brackets_gets_no_second_stop(parts, joined):
+    # museum-digital's LIDO descriptions end with a quoted sentence: `... versichert sind."`
+    assert join_sentences(parts) == joined
+
+
+@pytest.mark.parametrize(
+    ("written", "text"),
+    [
+        ("AL-DIMA&#x8a;QĪ [AL-QARAMĀNĪ]", "AL-DIMAŠQĪ [AL-QARAMĀNĪ]"),  # a BnF title, as a character reference
+        ("al-Dima\x9aqī \u201cal-Qaramānī\u201d", "al-Dimašqī \u201cal-Qaramānī\u201d"),
+        ("a\x81b", "ab"),  # undefined in cp1252
+    ],
+)
+def test_c1_control_characters_become_the_cp1252_characters_they_were(written, text):
+    assert plain_text(written) == text
