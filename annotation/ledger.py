@@ -302,8 +302,15 @@ class Ledger:
     def pair_ids(self, batch_id: str) -> set[str]:
         return {row[0] for row in self.db.execute("SELECT pair_id FROM pairs WHERE batch_id = ?", (batch_id,))}
 
-    def task_pairs(self, batch_id: str) -> dict[str, int]:
-        rows = self.db.execute("SELECT pair_id, task_id FROM tasks WHERE batch_id = ?", (batch_id,))
+    def task_pairs(self, batch_id: str, project_id: int | None = None) -> dict[str, int]:
+        """pair_id → task id of the batch's tasks (only those in `project_id`: after `push --recreate`,
+        the labelled pairs keep their task in the lost project)."""
+        if project_id is None:
+            rows = self.db.execute("SELECT pair_id, task_id FROM tasks WHERE batch_id = ?", (batch_id,))
+        else:
+            rows = self.db.execute(
+                "SELECT pair_id, task_id FROM tasks WHERE batch_id = ? AND project_id = ?", (batch_id, project_id)
+            )
         return dict(rows.fetchall())
 
     def task_index(self, batch_id: str, project_id: int) -> dict[int, tuple[str, str, str]]:

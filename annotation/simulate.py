@@ -46,7 +46,7 @@ def simulate(workspace: Workspace, noise: float = 0.15, seed: int | None = None)
             )
         }
         projects = [project for project in ledger.projects() if not project.lost_at]
-        tasks = {project.batch_id: ledger.task_pairs(project.batch_id) for project in projects}
+        tasks = {project.batch_id: ledger.task_pairs(project.batch_id, project.project_id) for project in projects}
     posted = []
     for project in projects:
         connection = connect(workspace, project.annotator)

@@ -20,6 +20,7 @@ from annotation.client import Connection, connect
 from annotation.ledger import Ledger
 from annotation.pull import annotation_status, pull
 from annotation.push import push
+from annotation.simulate import simulate
 from heritage_weaver.artifacts import LABELS, LEDGER, QUARANTINE
 from hw_cli.app import app
 
@@ -200,9 +201,12 @@ def test_a_deleted_project_loses_nothing_pulled_blocks_nobody_and_comes_back(stu
     fresh = {task["data"]["pair_id"]: task["id"] for task in connect(study, "A01").tasks(project.project_id)}
     assert set(fresh) == {pair for pair, _ in tasks} - {tasks[0][0]}  # every pair but the one already labelled
     _label(curator, fresh[tasks[1][0]], "same category")  # the lost label, made again in the new project
+    posted = simulate(study, noise=0.0)  # the demo's simulated curators label only the new project's tasks
+    assert set(posted.loc[posted["annotator"] == "A01", "pair_id"]) == set(fresh) - {tasks[1][0]}
     report = pull(study)
     assert report.withdrawn == 0 and not report.missing  # the label kept from the lost project is not withdrawn
-    a01 = LABELS.read(study).query("annotator == 'A01'").set_index("pair_id")
+    a01 = LABELS.read(study).query("annotator == 'A01' and is_latest").set_index("pair_id")
+    assert len(a01) == 6 and report.quarantined == 0
     assert a01[["label", "status", "is_latest"]].loc[[tasks[0][0], tasks[1][0]]].values.tolist() == [
         ["same object", "labelled", True],
         ["same category", "labelled", True],
