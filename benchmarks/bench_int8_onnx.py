@@ -1,0 +1,167 @@
+"""The vision tower on the CPU: PyTorch against ONNX Runtime, float32 against int8, in one run.
+
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_int8_onnx.py --arch base   # SigLIP-base shape, random weights
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_int8_onnx.py               # the tiny SigLIP
+
+The vision tower (`get_image_features`, pixel values in, pooled features out) of one checkpoint,
+run as:
+
+- torch float32 and torch int8 (`load_siglip(cpu_precision=...)`, PyTorch dynamic quantisation);
+- ORT float32: exported with `torch.onnx.export` (the torch.export-based exporter, dynamic batch);
+- ORT int8: that export through `onnxruntime.quantization.quantize_dynamic`, weights QInt8 and
+  QUInt8 (activations are quantised per batch as uint8 either way);
+- ORT fused float32 and int8 (QInt8): the export through ONNX Runtime's transformer optimizer
+  first (`model_type="vit"`: GELU with its bias and the residual additions with layer norm fused),
+  then quantised.
+
+One fixed batch of random normalised 224-px pixel values (`--batch`), torch and ORT each on one
+thread per core (`intra_op_num_threads`), the configurations alternating `--repeats` times; the
+best run of each is printed (the machine is shared). Encoding only: JPEG decoding and resizing,
+the same for every configuration, are left out. The largest per-component difference of each
+configuration's unit vectors against torch float32 is printed beside its speed.
+
+Prints figures; asserts nothing about speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import numpy as np
+import onnxruntime as ort
+import torch
+from bench_int8 import build_checkpoint
+from embed import NOUNS
+from onnxruntime.quantization import QuantType, quantize_dynamic
+from serve import machine
+
+from heritage_weaver.compute import cpu_cores
+from heritage_weaver.siglip import load_siglip
+
+
+class VisionTower(torch.nn.Module):
+    """Pixel values → the pooled image features of a SigLIP model (what the exporter traces)."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        return self.model.get_image_features(pixel_values=pixel_values).pooler_output
+
+
+def export_vision(model: torch.nn.Module, side: int, target: Path) -> Path:
+    example = torch.zeros(2, 3, side, side)
+    torch.onnx.export(
+        VisionTower(model).eval(),
+        (example,),
+        str(target),
+        input_names=["pixel_values"],
+        output_names=["image_features"],
+        dynamic_shapes=({0: torch.export.Dim("batch")},),
+        dynamo=True,
+        verbose=False,
+    )
+    return target
+
+
+def fused(source: Path, target: Path, heads: int, hidden: int) -> tuple[Path, dict[str, int]]:
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    optimised = optimize_model(str(source), model_type="vit", num_heads=heads, hidden_size=hidden)
+    optimised.save_model_to_file(str(target), use_external_data_format=True)
+    counts = {op: n for op, n in optimised.get_fused_operator_statistics().items() if n}
+    return target, counts
+
+
+def quantised(source: Path, target: Path, weights: QuantType) -> Path:
+    quantize_dynamic(str(source), str(target), weight_type=weights)
+    return target
+
+
+def ort_runner(path: Path, threads: int) -> Callable[[np.ndarray], np.ndarray]:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    # idle ORT threads would otherwise spin for a while after each run, slowing whatever runs next
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    return lambda pixels: session.run(None, {"pixel_values": pixels})[0]
+
+
+def torch_runner(model: torch.nn.Module) -> Callable[[np.ndarray], np.ndarray]:
+    def run(pixels: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            return model.get_image_features(pixel_values=torch.from_numpy(pixels)).pooler_output.numpy()
+
+    return run
+
+
+def unit(features: np.ndarray) -> np.ndarray:
+    return features / np.maximum(np.linalg.norm(features, axis=-1, keepdims=True), 1e-12)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--arch", choices=["tiny", "base"], default="tiny")
+    parser.add_argument("--batch", type=int, default=16, help="images per timed batch")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    cores = cpu_cores()
+    torch.set_num_threads(cores)
+    load_before = os.getloadavg()[0]
+
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        location = str(build_checkpoint(root / "model", args.arch, list(NOUNS), seed=0))
+        exact = load_siglip(location, "cpu", cpu_precision="float32")
+        vision = exact.model.config.vision_config
+        side = exact.pixels.height
+        start = time.perf_counter()
+        exported = export_vision(exact.model, side, root / "vision.onnx")
+        export_seconds = time.perf_counter() - start
+        optimised, fusions = fused(exported, root / "vision-fused.onnx", vision.num_attention_heads, vision.hidden_size)
+        runners = {
+            "torch float32": torch_runner(exact.model),
+            "torch int8": torch_runner(load_siglip(location, "cpu", cpu_precision="int8").model),
+            "ORT float32": ort_runner(exported, cores),
+            "ORT int8 (QInt8)": ort_runner(quantised(exported, root / "s8.onnx", QuantType.QInt8), cores),
+            "ORT int8 (QUInt8)": ort_runner(quantised(exported, root / "u8.onnx", QuantType.QUInt8), cores),
+            "ORT fused float32": ort_runner(optimised, cores),
+            "ORT fused int8 (QInt8)": ort_runner(quantised(optimised, root / "fused-s8.onnx", QuantType.QInt8), cores),
+        }
+        pixels = np.random.default_rng(0).standard_normal((args.batch, 3, side, side), dtype=np.float32)
+        for run in runners.values():
+            run(pixels[:2])  # warm-up
+        best: dict[str, float] = {}
+        vectors: dict[str, np.ndarray] = {}
+        for _ in range(args.repeats):
+            for name, run in runners.items():
+                start = time.perf_counter()
+                vectors[name] = unit(run(pixels))
+                best[name] = max(best.get(name, 0.0), args.batch / (time.perf_counter() - start))
+
+    reference, baseline = vectors["torch float32"], best["torch float32"]
+    print(f"machine: {machine()}; load average {load_before:.1f} at the start")
+    print(
+        f"arch {args.arch} vision tower ({side} px, {vision.num_hidden_layers} layers, {vision.hidden_size}-d); "
+        f"batch {args.batch}; {cores} threads for torch and for ORT {ort.__version__}; best of {args.repeats}"
+    )
+    print(f"export {export_seconds:.1f} s; ORT transformer optimizer fused {fusions}")
+    print("| runtime, precision | images/s | images/s per core | × torch float32 | largest difference |")
+    print("| --- | --- | --- | --- | --- |")
+    for name, rate in best.items():
+        difference = float(np.abs(vectors[name] - reference).max())
+        print(f"| {name} | {rate:.2f} | {rate / cores:.2f} | {rate / baseline:.2f}× | {difference:.1e} |")
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
+
+
+if __name__ == "__main__":
+    main()
