@@ -65,7 +65,12 @@ def _embed_locally(
     from heritage_weaver.siglip import default_batch_size, load_siglip
 
     try:
-        encoder = load_siglip(ws.model_location(name), device, cpu_precision=ws.config.embedding.cpu_precision)
+        encoder = load_siglip(
+            ws.model_location(name),
+            device,
+            cpu_precision=ws.config.embedding.cpu_precision,
+            cpu_runtime=ws.config.embedding.cpu_runtime,
+        )
     except (OSError, ValueError) as error:
         raise EmbedError(f"model {name!r} ({ws.model_location(name)}): cannot load: {error}") from None
     if encoder.device == "cpu":
