@@ -15,7 +15,7 @@ run as:
   then quantised.
 
 One fixed batch of random normalised 224-px pixel values (`--batch`), torch and ORT each on one
-thread per core (`intra_op_num_threads`), the configurations alternating `--repeats` times; the
+thread per core (`intra_op_num_threads`, `onnx_vision.OnnxVision`), the configurations alternating `--repeats` times; the
 best run of each is printed (the machine is shared), and the median beside it. Encoding only: JPEG decoding and resizing,
 the same for every configuration, are left out. The largest per-component difference of each
 configuration's unit vectors against torch float32 is printed beside its speed.
@@ -43,33 +43,8 @@ from onnxruntime.quantization import QuantType, quantize_dynamic
 from serve import machine
 
 from heritage_weaver.compute import cpu_cores
+from heritage_weaver.onnx_vision import OnnxVision, export_vision
 from heritage_weaver.siglip import load_siglip
-
-
-class VisionTower(torch.nn.Module):
-    """Pixel values → the pooled image features of a SigLIP model (what the exporter traces)."""
-
-    def __init__(self, model: torch.nn.Module) -> None:
-        super().__init__()
-        self.model = model
-
-    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        return self.model.get_image_features(pixel_values=pixel_values).pooler_output
-
-
-def export_vision(model: torch.nn.Module, side: int, target: Path) -> Path:
-    example = torch.zeros(2, 3, side, side)
-    torch.onnx.export(
-        VisionTower(model).eval(),
-        (example,),
-        str(target),
-        input_names=["pixel_values"],
-        output_names=["image_features"],
-        dynamic_shapes=({0: torch.export.Dim("batch")},),
-        dynamo=True,
-        verbose=False,
-    )
-    return target
 
 
 def fused(source: Path, target: Path, heads: int, hidden: int) -> tuple[Path, dict[str, int]]:
@@ -86,26 +61,17 @@ def quantised(source: Path, target: Path, weights: QuantType) -> Path:
     return target
 
 
-def ort_runner(path: Path, threads: int) -> Callable[[np.ndarray], np.ndarray]:
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    # idle ORT threads would otherwise spin for a while after each run, slowing whatever runs next
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    return lambda pixels: session.run(None, {"pixel_values": pixels})[0]
-
-
-def torch_runner(model: torch.nn.Module) -> Callable[[np.ndarray], np.ndarray]:
-    def run(pixels: np.ndarray) -> np.ndarray:
+def torch_runner(model: torch.nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
+    def run(pixels: torch.Tensor) -> torch.Tensor:
         with torch.inference_mode():
-            return model.get_image_features(pixel_values=torch.from_numpy(pixels)).pooler_output.numpy()
+            return model.get_image_features(pixel_values=pixels).pooler_output
 
     return run
 
 
-def unit(features: np.ndarray) -> np.ndarray:
-    return features / np.maximum(np.linalg.norm(features, axis=-1, keepdims=True), 1e-12)
+def unit(features: torch.Tensor) -> np.ndarray:
+    vectors = features.float().numpy()
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
 
 
 def main() -> None:
@@ -131,13 +97,13 @@ def main() -> None:
         runners = {
             "torch float32": torch_runner(exact.model),
             "torch int8": torch_runner(load_siglip(location, "cpu", cpu_precision="int8").model),
-            "ORT float32": ort_runner(exported, cores),
-            "ORT int8 (QInt8)": ort_runner(quantised(exported, root / "s8.onnx", QuantType.QInt8), cores),
-            "ORT int8 (QUInt8)": ort_runner(quantised(exported, root / "u8.onnx", QuantType.QUInt8), cores),
-            "ORT fused float32": ort_runner(optimised, cores),
-            "ORT fused int8 (QInt8)": ort_runner(quantised(optimised, root / "fused-s8.onnx", QuantType.QInt8), cores),
+            "ORT float32": OnnxVision(exported, cores),
+            "ORT int8 (QInt8)": OnnxVision(quantised(exported, root / "s8.onnx", QuantType.QInt8), cores),
+            "ORT int8 (QUInt8)": OnnxVision(quantised(exported, root / "u8.onnx", QuantType.QUInt8), cores),
+            "ORT fused float32": OnnxVision(optimised, cores),
+            "ORT fused int8 (QInt8)": OnnxVision(quantised(optimised, root / "fused-s8.onnx", QuantType.QInt8), cores),
         }
-        pixels = np.random.default_rng(0).standard_normal((args.batch, 3, side, side), dtype=np.float32)
+        pixels = torch.from_numpy(np.random.default_rng(0).standard_normal((args.batch, 3, side, side), dtype=np.float32))
         for run in runners.values():
             run(pixels[:2])  # warm-up
         rates: dict[str, list[float]] = {name: [] for name in runners}

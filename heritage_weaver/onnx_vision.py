@@ -11,6 +11,7 @@ heritage-weaver[onnx]`); the text tower stays on PyTorch.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import warnings
 from pathlib import Path
@@ -41,26 +42,37 @@ def exported_path(location: str, weights_hash: str) -> Path:
     return folder.parent / f"{folder.name}.onnx" / f"vision-int8-{weights_hash[:16]}.onnx"
 
 
-def export_int8_vision(model: Any, side: int, target: Path) -> Path:
-    """Export the float32 vision tower of `model` (batch size left dynamic) and quantise it to `target`."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    with tempfile.TemporaryDirectory() as scratch, warnings.catch_warnings():
+def export_vision(model: Any, side: int, target: Path) -> Path:
+    """Export the float32 vision tower of `model` for `side`-px images, the batch size left dynamic
+    (the weights go to `target`.data beside it)."""
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the exporter's and transformers' tracing notes
-        exported = Path(scratch) / "vision.onnx"
         torch.onnx.export(
             _VisionTower(model).eval(),
             (torch.zeros(2, 3, side, side),),
-            str(exported),
+            str(target),
             input_names=["pixel_values"],
             output_names=["image_features"],
             dynamic_shapes=({0: torch.export.Dim("batch")},),
             dynamo=True,
             verbose=False,
         )
-        with atomic_path(target) as temporary:
-            # QInt8 weights: u8 × s8 is the product VNNI and AMX compute; u8 × u8 measured 3× slower
-            quantize_dynamic(str(exported), str(temporary), weight_type=QuantType.QInt8)
+    return target
+
+
+def export_int8_vision(model: Any, side: int, target: Path) -> Path:
+    """The vision tower of `model` exported and quantised to `target` (in one rename)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with tempfile.TemporaryDirectory() as scratch:
+        exported = export_vision(model, side, Path(scratch) / "vision.onnx")
+        logging.disable(logging.WARNING)  # quantize_dynamic's advice, on the root logger, to pre-process
+        try:
+            with atomic_path(target) as temporary:
+                # QInt8 weights: u8 × s8 is the product VNNI and AMX compute; u8 × u8 measured slower
+                quantize_dynamic(str(exported), str(temporary), weight_type=QuantType.QInt8)
+        finally:
+            logging.disable(logging.NOTSET)
     return target
 
 
