@@ -103,7 +103,9 @@ def main() -> None:
             "ORT fused float32": OnnxVision(optimised, cores),
             "ORT fused int8 (QInt8)": OnnxVision(quantised(optimised, root / "fused-s8.onnx", QuantType.QInt8), cores),
         }
-        pixels = torch.from_numpy(np.random.default_rng(0).standard_normal((args.batch, 3, side, side), dtype=np.float32))
+        pixels = torch.from_numpy(
+            np.random.default_rng(0).standard_normal((args.batch, 3, side, side), dtype=np.float32)
+        )
         for run in runners.values():
             run(pixels[:2])  # warm-up
         rates: dict[str, list[float]] = {name: [] for name in runners}
