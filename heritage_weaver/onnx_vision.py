@@ -11,6 +11,7 @@ heritage-weaver[onnx]`); the text tower stays on PyTorch.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import tempfile
 import warnings
@@ -97,6 +98,9 @@ class OnnxVision:
 
 def onnx_int8_vision(model: Any, location: str, weights_hash: str, side: int) -> OnnxVision:
     """The int8 vision tower of the checkpoint at `location` on ONNX Runtime, exported on first use."""
+    for package in ("onnxruntime", "onnx", "onnxscript"):
+        if importlib.util.find_spec(package) is None:
+            raise ValueError(f"cpu_runtime = \"onnxruntime\" needs {package}: pip install 'heritage-weaver[onnx]'")
     path = exported_path(location, weights_hash)
     if not path.exists():
         export_int8_vision(model, side, path)

@@ -62,6 +62,19 @@ def test_onnxruntime_applies_only_to_int8_on_a_local_folder(tiny_model: Path, en
         exported_path("google/siglip-base-patch16-224", float32.weights_hash)
 
 
+def test_a_missing_onnxruntime_is_a_plain_error_naming_the_extra(
+    tiny_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    found = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "onnxruntime" else found(name, *a)
+    )
+    with pytest.raises(ValueError, match=r"needs onnxruntime: pip install 'heritage-weaver\[onnx\]'"):
+        load_siglip(str(tiny_model), "cpu", cpu_precision="int8", cpu_runtime="onnxruntime")
+
+
 def test_hw_embed_with_onnxruntime_stores_vectors_within_tolerance(small_study) -> None:
     run_embed(small_study, SILENT, device="cpu")
     units, exact = load_vectors(small_study, "base")
