@@ -247,7 +247,7 @@ class EmbeddingConfig(_Strict):
     dynamic quantisation of the linear layers; vectors stay float32 on disk); `query_precision`,
     what the search page and `hw search` encode queries in on the CPU, by the units searched.
     `cpu_runtime = "onnxruntime"` runs the int8 vision tower of `hw embed` on ONNX Runtime (an
-    optional extra; about 3× PyTorch int8's images/s on the benchmark machine).
+    optional extra; about 3× float32's images/s on the 2-core benchmark machine, PyTorch int8 1.7–2.1×).
     `image_workers` unset: one decoding worker per CPU core."""
 
     text_units: Literal["sentences", "segments"] = "sentences"

@@ -2,8 +2,9 @@
 
 The tower (`get_image_features`: pixel values in, pooled features out) is exported with
 `torch.onnx.export` and its matrix products quantised with `onnxruntime.quantization.quantize_dynamic`
-(weights int8, activations uint8 per batch): on a CPU with AMX or VNNI it encodes about 3× as many
-images per second as PyTorch's dynamic int8 (benchmarks/README.md, `bench_int8_onnx.py`). The
+(weights int8, activations uint8 per batch): on the 2-core benchmark machine (AMX-INT8, VNNI) it
+encoded 3.3–3.8× float32's images per second, PyTorch's dynamic int8 1.8–1.9× (benchmarks/README.md,
+`bench_int8_onnx.py`). The
 export is cached beside the checkpoint, `<checkpoint>.onnx/vision-int8-<weights hash>.onnx`, so a
 retrained checkpoint is exported anew. onnxruntime is an optional extra (`pip install
 heritage-weaver[onnx]`); the text tower stays on PyTorch.
