@@ -6,7 +6,7 @@ The tower (`get_image_features`: pixel values in, pooled features out) is export
 encoded 3.3–3.8× float32's images per second, PyTorch's dynamic int8 1.8–1.9× (benchmarks/README.md,
 `bench_int8_onnx.py`). The
 export is cached beside the checkpoint, `<checkpoint>.onnx/vision-int8-<weights hash>.onnx`, so a
-retrained checkpoint is exported anew. onnxruntime is an optional extra (`pip install
+retrained checkpoint is exported anew (and its earlier export removed). onnxruntime is an optional extra (`pip install
 heritage-weaver[onnx]`); the text tower stays on PyTorch.
 """
 
@@ -105,4 +105,7 @@ def onnx_int8_vision(model: Any, location: str, weights_hash: str, side: int) ->
     path = exported_path(location, weights_hash)
     if not path.exists():
         export_int8_vision(model, side, path)
+        for stale in path.parent.glob("vision-int8-*.onnx"):  # exports of the checkpoint's earlier weights
+            if stale != path:
+                stale.unlink(missing_ok=True)
     return OnnxVision(path, torch.get_num_threads())

@@ -50,6 +50,15 @@ def test_onnx_int8_images_stay_within_tolerance_and_the_export_is_cached(
     assert cached.stat().st_mtime_ns == written and list(cached.parent.iterdir()) == [cached]
     np.testing.assert_array_equal(again.encode_uint8(images), quantised)
 
+    retrained = load_siglip(str(checkpoint), "cpu", training=True).model
+    with torch.no_grad():
+        retrained.vision_model.post_layernorm.bias.add_(0.5)
+    retrained.save_pretrained(checkpoint)
+    moved = load_siglip(str(checkpoint), "cpu", cpu_precision="int8", cpu_runtime="onnxruntime")
+    assert moved.weights_hash != onnx.weights_hash
+    assert list(cached.parent.iterdir()) == [exported_path(str(checkpoint), moved.weights_hash)]
+    assert np.abs(moved.encode_uint8(images) - quantised).max() > vector_tolerance("int8")
+
 
 def test_onnxruntime_applies_only_to_int8_on_a_local_folder(tiny_model: Path, encoder) -> None:
     float32 = load_siglip(str(tiny_model), "cpu", cpu_runtime="onnxruntime")
