@@ -90,10 +90,12 @@ class SiglipReplica:
     """One encoder replica (a Ray actor): loads the checkpoint once, then encodes batches of texts
     (column `text`) or of decoded images (`pixels`, with `reason` non-empty where decoding failed)."""
 
-    def __init__(self, location: str, device: str, threads: int, cpu_precision: str = "float32") -> None:
+    def __init__(
+        self, location: str, device: str, threads: int, cpu_precision: str = "float32", cpu_runtime: str = "torch"
+    ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         torch.set_num_threads(threads)
-        self.encoder = load_siglip(location, device, cpu_precision=cpu_precision)
+        self.encoder = load_siglip(location, device, cpu_precision=cpu_precision, cpu_runtime=cpu_runtime)
         self.dimension = self.encoder.encode_texts([""]).shape[1]  # for batches whose every image failed
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -152,7 +154,13 @@ def embed_model_ray(
 
     size = batch_size or ws.config.embedding.batch_size or default_batch_size(pool.device)
     replicas: dict[str, Any] = {
-        "fn_constructor_args": (location, pool.device, pool.threads, ws.config.embedding.cpu_precision),
+        "fn_constructor_args": (
+            location,
+            pool.device,
+            pool.threads,
+            ws.config.embedding.cpu_precision,
+            ws.config.embedding.cpu_runtime,
+        ),
         "compute": ray.data.ActorPoolStrategy(size=pool.replicas),
         "num_cpus": 1,
         "num_gpus": pool.gpus_per_replica,

@@ -65,12 +65,18 @@ def _embed_locally(
     from heritage_weaver.siglip import default_batch_size, load_siglip
 
     try:
-        encoder = load_siglip(ws.model_location(name), device, cpu_precision=ws.config.embedding.cpu_precision)
+        encoder = load_siglip(
+            ws.model_location(name),
+            device,
+            cpu_precision=ws.config.embedding.cpu_precision,
+            cpu_runtime=ws.config.embedding.cpu_runtime,
+        )
     except (OSError, ValueError) as error:
         raise EmbedError(f"model {name!r} ({ws.model_location(name)}): cannot load: {error}") from None
     if encoder.device == "cpu":
         torch.set_num_threads(cpu_cores())  # the encoder's matrix products on every core
-        progress.note(f"{name}: on the CPU in {encoder.dtype}, {cpu_cores()} threads")
+        runtime = ", the vision tower on ONNX Runtime" if encoder.vision is not None else ""
+        progress.note(f"{name}: on the CPU in {encoder.dtype}{runtime}, {cpu_cores()} threads")
     size = batch_size or ws.config.embedding.batch_size or default_batch_size(encoder.device)
     return embed_model(ws, name, encoder, size, retry_failures, progress)
 

@@ -246,6 +246,8 @@ class EmbeddingConfig(_Strict):
     """How units become vectors. `cpu_precision` is what `hw embed` computes in on the CPU (int8:
     dynamic quantisation of the linear layers; vectors stay float32 on disk); `query_precision`,
     what the search page and `hw search` encode queries in on the CPU, by the units searched.
+    `cpu_runtime = "onnxruntime"` runs the int8 vision tower of `hw embed` on ONNX Runtime (an
+    optional extra; about 3× float32's images/s on the 2-core benchmark machine, PyTorch int8 1.7–2.1×).
     `image_workers` unset: one decoding worker per CPU core."""
 
     text_units: Literal["sentences", "segments"] = "sentences"
@@ -253,6 +255,7 @@ class EmbeddingConfig(_Strict):
     batch_size: int | None = Field(default=None, gt=0)
     dtype: Literal["float32", "float16"] = "float32"
     cpu_precision: CpuPrecision = "float32"
+    cpu_runtime: Literal["torch", "onnxruntime"] = "torch"
     query_precision: QueryPrecision = QueryPrecision()
     shard_size: int = Field(default=4096, gt=0)
     image_workers: int | None = Field(default=None, ge=0)

@@ -45,6 +45,7 @@ simulation = {simulation}      # true only for the demo: the report then says la
 text_units = "sentences"    # "sentences" (spaCy) or "segments" (64-token pieces)
 dtype = "float32"           # or "float16" to halve the vector store
 # cpu_precision = "int8"    # hw embed on a CPU in int8 (faster; vectors within 3e-2); default float32
+# cpu_runtime = "onnxruntime"  # with int8: the vision tower on ONNX Runtime (pip extra "onnx"); default torch
 # query_precision = {{ image = "int8", text = "float32" }}  # search queries on a CPU, by units searched
 # image_workers = 4         # image-decoding workers; default: one per CPU core
 

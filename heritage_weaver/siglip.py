@@ -4,7 +4,8 @@ Embeddings are the pooled image and text features, L2-normalised, as float32 row
 on CUDA the weights are cast to bfloat16 (vectors then differ from float32 ones, and from a re-encode
 at another batch size, by a few 1e-3 per component: `vector_tolerance`); on the CPU they stay float32,
 unless `cpu_precision = "int8"` asks for dynamic int8 quantisation of the linear layers of both towers
-(in memory only: the checkpoint and the vectors stay float32).
+(in memory only: the checkpoint and the vectors stay float32); with `cpu_runtime = "onnxruntime"`
+the int8 vision tower runs on ONNX Runtime instead (`onnx_vision`).
 Images are resized to 8-bit RGB on the CPU (`PixelRecipe.resize`, safe in DataLoader workers) and
 rescaled and normalised on the model's device (`PixelRecipe.normalise`), which is what the
 checkpoint's image processor does, split where the bytes are fewest.
@@ -15,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +29,7 @@ from PIL import Image
 TEXT_TOKENS = 64  # SigLIP was trained on texts padded to exactly 64 tokens
 WEIGHT_SUFFIXES = (".safetensors", ".bin")
 CPU_PRECISIONS = ("float32", "int8")
+CPU_RUNTIMES = ("torch", "onnxruntime")  # what runs the int8 vision tower
 
 
 class _DefaultTextConfigWarning(logging.Filter):
@@ -205,6 +207,7 @@ class SiglipEncoder:
         str  # the compute dtype: "bfloat16" on CUDA (weights for inference, autocast for training), "int8" or "float32"
     )
     pixels: PixelRecipe
+    vision: Callable[[torch.Tensor], torch.Tensor] | None = None  # pixel values → pooled features, else the model's
 
     @property
     def weights_dtype(self) -> torch.dtype:
@@ -225,6 +228,8 @@ class SiglipEncoder:
         """Unit vectors of a uint8 NHWC batch already resized (`pixels.batch`), normalised on the device."""
         pixel_values = self.pixels.normalise(images, self.device, self.weights_dtype)
         with torch.inference_mode():
+            if self.vision is not None:
+                return _normalised(self.vision(pixel_values))
             output = self.model.get_image_features(pixel_values=pixel_values)
         return _normalised(output.pooler_output)
 
@@ -269,13 +274,19 @@ def load_processor(location: str) -> Any:
 
 
 def load_siglip(
-    location: str, device: str | None = None, training: bool = False, cpu_precision: str = "float32"
+    location: str,
+    device: str | None = None,
+    training: bool = False,
+    cpu_precision: str = "float32",
+    cpu_runtime: str = "torch",
 ) -> SiglipEncoder:
     """Load a SigLIP checkpoint by hub id or local folder, in eval mode.
 
     For inference on CUDA the weights are cast to bfloat16; with `training` they stay float32
     (the training step runs under bf16 autocast). On the CPU they stay float32, or, for inference
-    with `cpu_precision="int8"`, the linear layers are quantised (`quantised_int8`).
+    with `cpu_precision="int8"`, the linear layers are quantised (`quantised_int8`), and with
+    `cpu_runtime="onnxruntime"` too, the vision tower runs as a cached int8 ONNX export
+    (`onnx_vision.onnx_int8_vision`).
     """
     from transformers import AutoModel
     from transformers.utils import logging as transformers_logging
@@ -286,20 +297,30 @@ def load_siglip(
     model = AutoModel.from_pretrained(location).to(device).eval()
     if cpu_precision not in CPU_PRECISIONS:
         raise ValueError(f"cpu_precision must be one of {list(CPU_PRECISIONS)}, got {cpu_precision!r}")
+    if cpu_runtime not in CPU_RUNTIMES:
+        raise ValueError(f"cpu_runtime must be one of {list(CPU_RUNTIMES)}, got {cpu_runtime!r}")
     if training:
         cpu_precision = "float32"
     if device.startswith("cuda") and not training:
         model = model.to(torch.bfloat16)
-    elif cpu_precision == "int8":
-        model = quantised_int8(model)
     processor = load_processor(location)
     check_token_ids(model.config.text_config, processor.tokenizer)
+    pixels = PixelRecipe.of(processor.image_processor)
+    checkpoint_hash = weights_hash(location)
+    vision = None
+    if compute_dtype(device, cpu_precision) == "int8":
+        if cpu_runtime == "onnxruntime":
+            from heritage_weaver.onnx_vision import onnx_int8_vision
+
+            vision = onnx_int8_vision(model, location, checkpoint_hash, pixels.height)
+        model = quantised_int8(model)
     return SiglipEncoder(
         model=model,
         processor=processor,
         device=device,
         model_id=location,
-        weights_hash=weights_hash(location),
+        weights_hash=checkpoint_hash,
         dtype=compute_dtype(device, cpu_precision),
-        pixels=PixelRecipe.of(processor.image_processor),
+        pixels=pixels,
+        vision=vision,
     )
