@@ -110,6 +110,9 @@ class CollectionConfig(_Strict):
     iiif_records: Literal["manifest", "canvas"] = Field(
         default="manifest", description="iiif: one record per manifest, or one per canvas"
     )
+    manifests: Path | None = Field(
+        default=None, description="linked_art: local copies of the objects' IIIF manifests (file, folder or glob)"
+    )
 
     @field_validator("columns")
     @classmethod
@@ -183,6 +186,8 @@ class CollectionConfig(_Strict):
             )
         if self.iiif_records != "manifest" and self.format != "iiif":
             raise ValueError('iiif_records applies to format = "iiif" only')
+        if self.manifests is not None and self.format != "linked_art":
+            raise ValueError('manifests applies to format = "linked_art" only')
         if self.column_paths == "jmespath":
             if self.format != "jsonl":
                 raise ValueError('column_paths = "jmespath" applies to format = "jsonl" only')
@@ -620,7 +625,15 @@ def load_config(path: Path) -> StudyConfig:
                 raise ConfigError(f"{path}: collections.{index}.joins.{number}.path: file not found: {table}")
             joins.append(join.model_copy(update={"path": table}))
         roots = [r if r.is_absolute() else root / r for r in collection.image_roots]
-        collections.append(collection.model_copy(update={"path": source, "image_roots": roots, "joins": joins}))
+        manifests = collection.manifests
+        if manifests is not None:
+            manifests = manifests if manifests.is_absolute() else root / manifests
+            if not input_files(manifests, (".json",)):
+                raise ConfigError(
+                    f"{path}: collections.{index}.manifests: no file, and no .json file in or matching: {manifests}"
+                )
+        update = {"path": source, "image_roots": roots, "joins": joins, "manifests": manifests}
+        collections.append(collection.model_copy(update=update))
     resolved = config.model_copy(update={"collections": collections})
     resolved._as_written = config.model_dump(mode="json")
     return resolved

@@ -9,7 +9,9 @@ record field takes is listed in docs/project-lead.md.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from heritage_weaver.config import CollectionConfig
@@ -19,6 +21,7 @@ from heritage_weaver.ingest.media import add_images
 from heritage_weaver.ingest.reading import json_files
 from heritage_weaver.ingest.rows import FURTHER_CATEGORY, FURTHER_VALUE, Problem, SourceRow
 from heritage_weaver.ingest.text import distinct_variants, join_sentences
+from heritage_weaver.sources import input_files
 
 MANIFEST_TYPES = {"manifest": 3, "sc:manifest": 2}
 COLLECTION_TYPES = ("collection", "sc:collection")
@@ -125,3 +128,38 @@ def read_iiif(collection: CollectionConfig) -> Iterator[SourceRow]:
             yield from canvas_rows(file, *found, collection)
         else:
             yield manifest_row(file, *found, collection)
+
+
+@dataclass
+class LocalManifests:
+    """Manifests given as local files, by their id, for adapters whose records point at manifests."""
+
+    by_id: dict[str, tuple[dict, int]]
+
+    @classmethod
+    def read(cls, path: Path) -> LocalManifests:
+        """Every readable manifest under `path` (file, folder or glob); unreadable files are skipped
+        here: ingest them as a `format = "iiif"` collection to see why."""
+        found: dict[str, tuple[dict, int]] = {}
+        for file in input_files(path, (".json",)):
+            try:
+                document = json.loads(file.read_bytes().decode("utf-8-sig"))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                continue
+            manifest = _manifest(document, None)
+            if not isinstance(manifest, Problem) and isinstance(identifier := node(manifest[0], "id"), str):
+                found[_same_address(identifier)] = manifest
+        return cls(found)
+
+    def has(self, url: str) -> bool:
+        return _same_address(url) in self.by_id
+
+    def images(self, row: SourceRow, url: str) -> list[str]:
+        """One image per canvas of the manifest, in order (what cannot be one is dropped on `row`)."""
+        manifest, version = self.by_id[_same_address(url)]
+        return [image for canvas in canvases(row, manifest, version) if (image := canvas_image(row, canvas, version))]
+
+
+def _same_address(url: str) -> str:
+    """A manifest's address as the record and the manifest may each write it (scheme, trailing slash)."""
+    return url.strip().removeprefix("https://").removeprefix("http://").rstrip("/")

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from heritage_weaver.config import CollectionConfig
+from heritage_weaver.ingest.iiif_manifests import LocalManifests
 from heritage_weaver.ingest.languages import Text, choose, in_chosen_language
 from heritage_weaver.ingest.linked_art_images import SUBJECT_OF, object_media
 from heritage_weaver.ingest.linked_art_nodes import (
@@ -49,7 +50,8 @@ CLASSIFICATION = "classified_as"
 NOT_AN_OBJECT = "not a Linked Art object"
 FURTHER_CLASSIFICATION = "a further classification (a record keeps one category)"
 NO_LABEL = "a classification without a _label"
-MANIFEST_UNUSED = "an IIIF manifest of the object (kept where `fields` maps manifest; its images are not read)"
+MANIFEST_IMAGE = "subject_of manifest image"  # where an image of a local manifest is counted
+MANIFEST_UNUSED = "an IIIF manifest of the object, not among the local `manifests` (kept where `fields` maps manifest)"
 
 
 def _unused_statement(statement: dict) -> str:
@@ -163,7 +165,9 @@ def _extra_fields(row: SourceRow, record: dict, collection: CollectionConfig, fo
             row.drop(source, further, FURTHER_VALUE)
 
 
-def linked_art_row(record: object, file: Path, collection: CollectionConfig) -> SourceRow:
+def linked_art_row(
+    record: object, file: Path, collection: CollectionConfig, manifests: LocalManifests | None = None
+) -> SourceRow:
     row = SourceRow(1, source_file=file)
     if not isinstance(record, dict):
         row.problems.append(Problem("(file)", "expected a JSON object", f"got {type(record).__name__}"))
@@ -182,16 +186,22 @@ def linked_art_row(record: object, file: Path, collection: CollectionConfig) -> 
     for source_field, reference in media.images:
         add_images(row, [reference], collection, source_field)
     found["manifest"] = media.manifests
-    if "manifest" not in collection.fields.values():
-        for manifest in media.manifests:
+    for manifest in media.manifests:
+        if manifests is not None and manifests.has(manifest):
+            add_images(row, manifests.images(row, manifest), collection, MANIFEST_IMAGE)
+            row.keep(SUBJECT_OF)
+        elif "manifest" not in collection.fields.values():
             row.drop(SUBJECT_OF, manifest, MANIFEST_UNUSED)
     _extra_fields(row, record, collection, found)
     return row
 
 
 def read_linked_art(collection: CollectionConfig) -> Iterator[SourceRow]:
-    """Every Linked Art object of the collection's files, in file order."""
+    """Every Linked Art object of the collection's files, in file order; the images of a `subject_of`
+    manifest come from its local copy when `manifests` holds it."""
+    local = LocalManifests.read(collection.manifests) if collection.manifests else None
     for path, record, problem in json_files(collection):
-        yield (
-            SourceRow(1, source_file=path, problems=[problem]) if problem else linked_art_row(record, path, collection)
-        )
+        if problem:
+            yield SourceRow(1, source_file=path, problems=[problem])
+        else:
+            yield linked_art_row(record, path, collection, local)

@@ -119,7 +119,7 @@ def test_unmapped_statements_and_the_manifest_are_counted_as_not_used(tmp_path):
     assert (
         "subject_of",
         "https://iiif.example-museum.org/manifest/vase-17",
-        "an IIIF manifest of the object (kept where `fields` maps manifest; its images are not read)",
+        "an IIIF manifest of the object, not among the local `manifests` (kept where `fields` maps manifest)",
     ) in dropped
     assert _records(result)[VASE]["images"][0].endswith("/vase-17-front/full/max/0/default.jpg")
     _reconciles(result)
@@ -311,3 +311,52 @@ def test_a_subject_of_entry_without_a_carrier_is_its_own_manifest_or_page(tmp_pa
         )
     ]
     _reconciles(result)
+
+
+def test_the_images_of_a_manifest_given_locally_are_read_one_per_canvas(tmp_path):
+    manifests = tmp_path / "manifests"
+    manifests.mkdir()
+    canvas = {
+        "id": "https://iiif.example-museum.org/canvas/vase-17/{n}",
+        "type": "Canvas",
+        "items": [
+            {
+                "type": "AnnotationPage",
+                "items": [
+                    {
+                        "type": "Annotation",
+                        "motivation": "painting",
+                        "body": {
+                            "id": "https://images.example-museum.org/vase-17-{side}.jpg",
+                            "type": "Image",
+                            "format": "image/jpeg",
+                        },
+                    }
+                ],
+            }
+        ],
+    }
+    items = [
+        json.loads(json.dumps(canvas).replace("{n}", str(n)).replace("{side}", side))
+        for n, side in ((1, "base"), (2, "lid"))
+    ]
+    manifest = {
+        "@context": "http://iiif.io/api/presentation/3/context.json",
+        "id": "http://iiif.example-museum.org/manifest/vase-17/",  # written with another scheme and a slash
+        "type": "Manifest",
+        "label": {"en": ["Vase"]},
+        "items": items,
+    }
+    (manifests / "vase-17.json").write_text(json.dumps(manifest))  # one line: a manifest, not JSON lines
+    (manifests / "broken.json").write_text("{ not json")
+    result = ingest_collections(_study(tmp_path, "data/vase.json", 'manifests = "manifests"\n'))
+    images = _records(result)[VASE]["images"]
+    assert images[-2:] == [
+        "https://images.example-museum.org/vase-17-base.jpg",
+        "https://images.example-museum.org/vase-17-lid.jpg",
+    ]
+    dropped = [value for field, value, _ in _dropped(result, VASE) if field == "subject_of"]
+    assert dropped == ["https://www.example-museum.org/collection/vase-17"]  # the web page; the manifest was used
+    _reconciles(result)
+    with pytest.raises(ConfigError, match="manifests: no file"):
+        load_config(_study(tmp_path / "other", "data/vase.json", 'manifests = "nowhere"\n').root / "study.toml")
