@@ -59,7 +59,9 @@ def publishable_section(ws: Workspace) -> Section:
         truth = _demo_truth(ws, chosen, section) if ws.config.study.simulation else None
         if truth is not None:
             shown = shown.merge(truth, on="comparison", how="left")
-            shown["bound holds"] = shown["lower_bound"] <= shown["truth_as_labelled"]
+            known = shown["lower_bound"].notna() & shown["truth_as_labelled"].notna()  # no threshold: no verdict
+            holds = shown.loc[known, "lower_bound"] <= shown.loc[known, "truth_as_labelled"]
+            shown["bound holds"] = holds.astype("boolean").reindex(shown.index)
         section.table("Publishable threshold per comparison", shown)
         section.notes += [f"{r.comparison}: {r.message}" for r in chosen.itertuples() if r.message]
         own = publishable[(publishable["target"] == "study") & (publishable["score"] != artifacts.PROBABILITY_SCORE)]
