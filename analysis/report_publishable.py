@@ -7,23 +7,13 @@ import pandas as pd
 
 from analysis import demo_truth, figures
 from analysis.report_parts import Section, read_or_note
+from analysis.thresholds import CURVE_COLUMNS
 from heritage_weaver import artifacts
 from heritage_weaver.demo.truth import read_truth
 from heritage_weaver.workspace import Workspace
 
 COUNTS = {"links": "Int64", "labelled": "Int64", "unlabelled_links": "Int64"}
-SET_COLUMNS = [
-    "comparison",
-    "threshold",
-    "links",
-    "labelled",
-    "unlabelled_links",
-    "precision",
-    "lower_bound",
-    "ci_low",
-    "ci_high",
-    "expected_recall",
-]
+SET_COLUMNS = ["comparison", *CURVE_COLUMNS, "expected_recall"]
 
 
 def probability_rows(frame: pd.DataFrame, comparisons: list[str]) -> pd.DataFrame:

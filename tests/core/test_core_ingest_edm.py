@@ -1,10 +1,10 @@
 """Europeana EDM: RDF/XML external and internal, in OAI-PMH pages or bare, and Record API JSON;
 every record, value and image accounted for."""
 
-import shutil
 from pathlib import Path
 
 import pytest
+from ingest_helpers import assert_reconciles, dropped_of, fixture_study, records_by_id
 from typer.testing import CliRunner
 
 from heritage_weaver.config import ConfigError, load_config
@@ -24,34 +24,12 @@ FIELDS = 'fields = { maker = "dc:creator", date = "dcterms:created", rights = "e
 
 
 def _study(folder: Path, path: str = "data", extra: str = "") -> Workspace:
-    shutil.copytree(FIXTURES, folder / "data", dirs_exist_ok=True)
-    (folder / "study.toml").write_text(
-        '[study]\nname = "t"\n[models]\nbase = "models/base"\n'
-        f'[[collections]]\nname = "edm"\nformat = "edm"\npath = "{path}"\n{extra}'
-    )
-    return Workspace.open(folder)
-
-
-def _records(result) -> dict[str, dict]:
-    return {record["record_id"]: record for record in result.records.to_pylist()}
-
-
-def _dropped(result, record_id: str) -> list[tuple[str, str, str]]:
-    return [(d["field"], d["value"], d["reason"]) for d in result.dropped.to_pylist() if d["record_id"] == record_id]
-
-
-def _reconciles(result) -> None:
-    """Records read = accepted + rejected; per field, values read = kept + dropped, each dropped one listed."""
-    counts = result.counts[0]
-    assert counts.rows == counts.accepted + counts.rejected == result.records.num_rows + result.rejects.num_rows
-    assert counts.values_read == counts.values_kept + counts.values_dropped
-    assert counts.values_dropped == result.dropped.num_rows
-    assert counts.images == sum(len(r["images"]) for r in result.records.to_pylist())
+    return fixture_study(folder, FIXTURES, f'name = "edm"\nformat = "edm"\npath = "{path}"\n{extra}')
 
 
 def test_external_form_languages_media_types_and_uris(tmp_path):
     result = ingest_collections(_study(tmp_path, "data/external.rdf", FIELDS))
-    painting = _records(result)[PAINTING]
+    painting = records_by_id(result)[PAINTING]
     assert (painting["name"], painting["description"], painting["category"]) == (
         "Still life with flowers",
         "A bouquet in a stone niche.",
@@ -69,7 +47,7 @@ def test_external_form_languages_media_types_and_uris(tmp_path):
         "https://images.example.nl/SK-101/back%20side.jpg",
     ]
     assert (painting["source_file"], painting["source_position"]) == (str(tmp_path / "data" / "external.rdf"), 8)
-    assert _dropped(result, PAINTING) == [
+    assert dropped_of(result, PAINTING) == [
         ("dc:title", "Stilleven met bloemen", "in another language than the value kept (languages)"),
         ("dc:description", "Boeket in een stenen nis.", "in another language than the value kept (languages)"),
         ("dc:description", "A bouquet in a stone niche", "repeats an earlier value"),
@@ -90,25 +68,25 @@ def test_external_form_languages_media_types_and_uris(tmp_path):
     ]
     # An rdf:Description typed edm:ProvidedCHO; a sound record's stream states no type: its sleeve (a link
     # written as text) stands in.
-    recording = _records(result)[RECORDING]
+    recording = records_by_id(result)[RECORDING]
     assert (recording["name"], recording["images"], recording["source_position"]) == (
         "Wax cylinder recording of a folk song",
         ["https://media.example.nl/AU-7/sleeve.jpg"],
         46,
     )
-    assert _dropped(result, RECORDING) == [
+    assert dropped_of(result, RECORDING) == [
         (
             "edm:isShownBy",
             "https://media.example.nl/AU-7/stream",
             "the record's media type is SOUND (edm:type) and its web resource states none",
         )
     ]
-    _reconciles(result)
+    assert_reconciles(result)
 
 
 def test_internal_form_in_an_oai_pmh_page_merges_the_proxies(tmp_path):
     result = ingest_collections(_study(tmp_path, "data/oai-internal.xml", FIELDS))
-    pot = _records(result)[COFFEE_POT]
+    pot = records_by_id(result)[COFFEE_POT]
     # English is asked for: the title from Europeana's proxy, the concept's English label, the agent's label;
     # the description has no English and states its language (de): the first language present.
     assert (pot["name"], pot["description"], pot["category"], pot["maker"], pot["provider"]) == (
@@ -120,7 +98,7 @@ def test_internal_form_in_an_oai_pmh_page_merges_the_proxies(tmp_path):
     )
     # The TIFF's IIIF image service, at full size.
     assert pot["images"] == ["https://iiif.example.eu/image/2048/item_17/full/max/0/default.jpg"]
-    assert _dropped(result, COFFEE_POT) == [
+    assert dropped_of(result, COFFEE_POT) == [
         ("dc:title", "Kaffeekanne", "in another language than the value kept (languages)"),
         ("dc:type", "http://vocab.example.eu/concept/unlabelled", "a link to an entity the record gives no label"),
         ("edm:isShownAt", "https://museum.example.eu/objekt/17", "a landing page (edm:isShownAt), not an image"),
@@ -129,19 +107,19 @@ def test_internal_form_in_an_oai_pmh_page_merges_the_proxies(tmp_path):
         ("header", "deleted record (OAI-PMH identifier oai:example.eu:2048/item_18)", 60),
         ("rdf:RDF", "no edm:ProvidedCHO in the record (1 nodes)", 66),
     ]
-    _reconciles(result)
+    assert_reconciles(result)
 
 
 def test_languages_prefer_the_providers_german(tmp_path):
     result = ingest_collections(_study(tmp_path, "data/oai-internal.xml", 'languages = ["de", "en"]\n'))
-    pot = _records(result)[COFFEE_POT]
+    pot = records_by_id(result)[COFFEE_POT]
     assert (pot["name"], pot["category"]) == ("Kaffeekanne", "Kaffeekanne")
-    _reconciles(result)
+    assert_reconciles(result)
 
 
 def test_record_api_json(tmp_path):
     result = ingest_collections(_study(tmp_path, "data/record-api*.json", FIELDS))
-    record = _records(result)[MAP]
+    record = records_by_id(result)[MAP]
     # `def` values state no language: kept beside the English ones.
     assert (record["name"], record["description"], record["category"]) == (
         "Map of Gaul",
@@ -153,7 +131,7 @@ def test_record_api_json(tmp_path):
         "https://gallica.example.fr/ark:/12148/btv1b8446771/f1.highres",
         "https://gallica.example.fr/ark:/12148/btv1b8446771/f2.highres",
     ]
-    dropped = _dropped(result, MAP)
+    dropped = dropped_of(result, MAP)
     assert ("edm:hasView", "https://gallica.example.fr/ark:/12148/btv1b8446771.pdf", "a PDF file (.pdf)") in dropped
     # Europeana's proxy links the concept the provider's does: a repeat. The concept's English label is kept.
     assert [d for d in dropped if d[0] == "dc:type"] == [
@@ -165,7 +143,7 @@ def test_record_api_json(tmp_path):
         "record-api-error.json",
         "an error response of the Record API (Invalid record identifier: /1/x)",
     )
-    _reconciles(result)
+    assert_reconciles(result)
 
 
 def test_a_folder_reads_rdf_xml_and_json_files(tmp_path):
@@ -173,8 +151,8 @@ def test_a_folder_reads_rdf_xml_and_json_files(tmp_path):
     counts = result.counts[0]
     # external.rdf 2, oai-internal.xml 3 (1 deleted, 1 without an object), record-api*.json 2 (1 error).
     assert (counts.rows, counts.accepted, counts.rejected) == (7, 4, 3)
-    assert sorted(_records(result)) == sorted([PAINTING, RECORDING, COFFEE_POT, MAP])
-    _reconciles(result)
+    assert sorted(records_by_id(result)) == sorted([PAINTING, RECORDING, COFFEE_POT, MAP])
+    assert_reconciles(result)
 
 
 def test_whitespace_inside_uris():
@@ -238,11 +216,11 @@ def test_a_thumbnail_that_repeats_a_dropped_link_is_not_called_a_repeated_image(
         '[study]\nname = "t"\n[models]\nbase = "models/base"\n[[collections]]\nname = "edm"\nformat = "edm"\npath = "data"\n'
     )
     result = ingest_collections(Workspace.open(tmp_path))
-    assert _dropped(result, "http://data.europeana.eu/item/1/a") == [
+    assert dropped_of(result, "http://data.europeana.eu/item/1/a") == [
         ("edm:isShownBy", "http://library.example.gr/article.pdf", "a PDF file (.pdf)"),
         ("edm:object", "http://library.example.gr/article.pdf", "repeats an earlier link of the record, dropped there"),
     ]
-    _reconciles(result)
+    assert_reconciles(result)
 
 
 def test_an_aggregation_naming_its_object_over_https_belongs_to_it(tmp_path):
@@ -264,6 +242,6 @@ def test_an_aggregation_naming_its_object_over_https_belongs_to_it(tmp_path):
         'path = "data"\nfields = { provider = "edm:dataProvider" }\n'
     )
     result = ingest_collections(Workspace.open(tmp_path))
-    record = _records(result)["http://library.example.fr/ark:/1/b1"]
+    record = records_by_id(result)["http://library.example.fr/ark:/1/b1"]
     assert (record["images"], record["provider"]) == (["https://library.example.fr/ark:/1/b1/f1.jpg"], "Bibliothèque")
-    _reconciles(result)
+    assert_reconciles(result)

@@ -1,10 +1,10 @@
 """LIDO XML as museums and aggregators serve it: every root, LIDO 1.0 and 1.1, every record and image accounted for."""
 
-import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from ingest_helpers import assert_reconciles, dropped_of, fixture_study, records_by_id
 from typer.testing import CliRunner
 
 from heritage_weaver.config import ConfigError, load_config
@@ -23,38 +23,14 @@ WRAP = "wrap-v1.0.xml"
 
 
 def _study(folder: Path, path: str, extra: str = "") -> Workspace:
-    shutil.copytree(FIXTURES, folder / "data", dirs_exist_ok=True)
-    (folder / "study.toml").write_text(
-        '[study]\nname = "t"\n[models]\nbase = "models/base"\n'
-        f'[[collections]]\nname = "lido"\nformat = "lido"\npath = "{path}"\nimage_roots = ["data/images"]\n{extra}'
+    return fixture_study(
+        folder, FIXTURES, f'name = "lido"\nformat = "lido"\npath = "{path}"\nimage_roots = ["data/images"]\n{extra}'
     )
-    return Workspace.open(folder)
-
-
-def _records(result) -> dict[str, dict]:
-    return {record["record_id"]: record for record in result.records.to_pylist()}
-
-
-def _dropped(result, record_id: str) -> list[tuple[str, str, str]]:
-    return [(d["field"], d["value"], d["reason"]) for d in result.dropped.to_pylist() if d["record_id"] == record_id]
-
-
-def _reconciles(result) -> None:
-    """Rows read = accepted + rejected; per field, values read = kept + dropped, and the dropped table lists each."""
-    counts = result.counts[0]
-    assert (
-        counts.rows
-        == counts.accepted + counts.rejected
-        == result.records.num_rows + len({(r["source_file"], r["source_position"]) for r in result.rejects.to_pylist()})
-    )
-    assert counts.values_read == counts.values_kept + counts.values_dropped
-    assert counts.values_dropped == result.dropped.num_rows
-    assert counts.images == sum(len(r["images"]) for r in result.records.to_pylist())
 
 
 def test_lido_1_0_wrap_every_field_and_reason(tmp_path):
     result = ingest_collections(_study(tmp_path, f"data/{WRAP}", ALL_FIELDS))
-    records = _records(result)
+    records = records_by_id(result)
     assert sorted(records) == ["HW-0001", "HW-0003"]
     jug = records["HW-0001"]
     # The preferred title in English (languages = ["en"] by default), not the German one nor the alternate.
@@ -81,7 +57,9 @@ def test_lido_1_0_wrap_every_field_and_reason(tmp_path):
         "classification_uri": "https://example.org/classification/tableware",
     }
     assert (jug["source_id"], jug["source_position"]) == ("HW-0001", 5)
-    link_reasons = [(value, reason) for field, value, reason in _dropped(result, "HW-0001") if field == "linkResource"]
+    link_reasons = [
+        (value, reason) for field, value, reason in dropped_of(result, "HW-0001") if field == "linkResource"
+    ]
     assert link_reasons == [
         (
             "https://images.example.org/thumb/0001-a.jpg",
@@ -106,20 +84,20 @@ def test_lido_1_0_wrap_every_field_and_reason(tmp_path):
         ),
         ("https://collection.example.org/film/0001.mp4", "a video rendition (lido:type provided_video)"),
     ]
-    assert ("resourceSet", "photo-0001-x", "a resourceSet without a linkResource") in _dropped(result, "HW-0001")
-    assert ("material", "casting", "a technique, not a material (termMaterialsTech type)") in _dropped(
+    assert ("resourceSet", "photo-0001-x", "a resourceSet without a linkResource") in dropped_of(result, "HW-0001")
+    assert ("material", "casting", "a technique, not a material (termMaterialsTech type)") in dropped_of(
         result, "HW-0001"
     )
     assert (
         "classification",
         "IMAGE",
         "the Europeana type of the record's media (europeana:type), not a classification of the object",
-    ) in _dropped(result, "HW-0001")
+    ) in dropped_of(result, "HW-0001")
     assert (
         "objectWorkType",
         "Gefäß",
         "a search term added for retrieval (addedSearchTerm), not the concept's label",
-    ) in _dropped(result, "HW-0001")
+    ) in dropped_of(result, "HW-0001")
     fields = result.counts[0].fields
     # 11 linkResources read: 4 kept, 7 dropped; one resourceSet had none.
     assert (fields["linkResource"].read, fields["linkResource"].kept) == (11, 4)
@@ -137,11 +115,11 @@ def test_lido_1_0_wrap_every_field_and_reason(tmp_path):
             "action": "record rejected",
         }
     ]
-    assert _dropped(result, "HW-0003") == [
+    assert dropped_of(result, "HW-0003") == [
         ("lidoRecID", "urn:example:HW-0003", "a further lidoRecID (the first is the record's id)"),
         ("descriptiveNoteValue", "-", "a placeholder for no text (-)"),
     ]
-    _reconciles(result)
+    assert_reconciles(result)
 
 
 ALL_FIELDS_KEYS = ("maker", "maker_uri", "date", "material", "material_uri", "work_type_uri", "classification_uri")
@@ -149,7 +127,7 @@ ALL_FIELDS_KEYS = ("maker", "maker_uri", "date", "material", "material_uri", "wo
 
 def test_languages_pick_the_first_language_present(tmp_path):
     result = ingest_collections(_study(tmp_path, f"data/{WRAP}", 'languages = ["nl", "de"]\n' + ALL_FIELDS))
-    jug = _records(result)["HW-0001"]
+    jug = records_by_id(result)["HW-0001"]
     # No Dutch anywhere; German is the first language present (descriptiveMetadata xml:lang="de"). The
     # language is chosen per description set: the provenance set is in English only, and is kept.
     assert (jug["name"], jug["description"], jug["category"], jug["date"]) == (
@@ -159,13 +137,13 @@ def test_languages_pick_the_first_language_present(tmp_path):
         "um 1650",
     )
     # A record in none of the languages keeps its first value.
-    assert _records(result)["HW-0003"]["name"] == "Assiette"
-    _reconciles(result)
+    assert records_by_id(result)["HW-0003"]["name"] == "Assiette"
+    assert_reconciles(result)
 
 
 def test_lido_1_1_bare_record_skos_terms_and_stated_sizes(tmp_path):
     result = ingest_collections(_study(tmp_path, "data/bare-v1.1.xml", ALL_FIELDS))
-    record = _records(result)["DE-XX/lido-obj-11"]
+    record = records_by_id(result)["DE-XX/lido-obj-11"]
     # lido00169 (preferred) in en-GB matches "en"; the English alternate and the Italian preferred are dropped.
     assert record["name"] == "Spring"
     assert record["category"] == "painting (visual work)"  # the SKOS prefLabel in English
@@ -177,7 +155,7 @@ def test_lido_1_1_bare_record_skos_terms_and_stated_sizes(tmp_path):
     assert record["work_type_uri"] == "http://vocab.getty.edu/aat/300033618"
     # Both renditions state their pixel width (as SKOS concepts): the 1200 px one is kept; the 3D model is dropped.
     assert record["images"] == ["http://pictures.example.org/bilder/d/fm0011"]
-    assert _dropped(result, "DE-XX/lido-obj-11") == [
+    assert dropped_of(result, "DE-XX/lido-obj-11") == [
         ("titleSet", "Spring allegory", "an alternative or further value (one is kept, preferred first)"),
         ("titleSet", "La Primavera", "in another language than the value kept (languages)"),
         ("objectWorkType", "Gemälde", "in another language than the value kept (languages)"),
@@ -193,12 +171,12 @@ def test_lido_1_1_bare_record_skos_terms_and_stated_sizes(tmp_path):
             "a 3D model rendition (lido:type http://terminology.lido-schema.org/lido00468)",
         ),
     ]
-    _reconciles(result)
+    assert_reconciles(result)
 
 
 def test_oai_pmh_pages_glob_deleted_records_and_windows_1252(tmp_path):
     result = ingest_collections(_study(tmp_path, "data/oai-*.xml"))
-    records = _records(result)
+    records = records_by_id(result)
     coin = records["coin-7"]
     # IIIF image requests: the front (sortorder 1) has only a preview, asked for at full size; the back keeps
     # the provided full-size request as written. The manifest is no image.
@@ -210,7 +188,7 @@ def test_oai_pmh_pages_glob_deleted_records_and_windows_1252(tmp_path):
         "linkResource",
         "https://coins.example.org/iiif/manifest/coin-7",
         "an IIIF Presentation resource (a manifest or canvas), not an image",
-    ) in _dropped(result, "coin-7")
+    ) in dropped_of(result, "coin-7")
     assert coin["source_file"] == str(tmp_path / "data" / "oai-listrecords.xml")
     # GetRecord, a lidoWrap inside the metadata, in Windows-1252 as its declaration says.
     mug = records["mug-9"]
@@ -222,7 +200,7 @@ def test_oai_pmh_pages_glob_deleted_records_and_windows_1252(tmp_path):
         "deleted record (OAI-PMH identifier oai:example.org:coin-8)",
         48,
     )
-    _reconciles(result)
+    assert_reconciles(result)
 
 
 def test_folder_reads_every_xml_file_bom_and_crlf_included(tmp_path):
@@ -231,9 +209,9 @@ def test_folder_reads_every_xml_file_bom_and_crlf_included(tmp_path):
     counts = result.counts[0]
     # 3 + 1 + 2 + 1 + 1 rows in the five files: the missing lidoRecID and the deleted record are rejected.
     assert (counts.rows, counts.accepted, counts.rejected) == (8, 6, 2)
-    assert _records(result)["bom-1"]["name"] == "Tea bowl"
-    assert _records(result)["bom-1"]["source_position"] == 4
-    _reconciles(result)
+    assert records_by_id(result)["bom-1"]["name"] == "Tea bowl"
+    assert records_by_id(result)["bom-1"]["source_position"] == 4
+    assert_reconciles(result)
     # The manifest fingerprints the folder, so a new file makes the records stale.
     assert workspace.artifact_state("records/records.parquet") == "done"
     (tmp_path / "data" / "more.xml").write_bytes((FIXTURES / "bare-v1.1.xml").read_bytes())
@@ -293,7 +271,7 @@ def test_encoding_option_reads_files_without_a_declaration(tmp_path):
     text = '<lidoWrap xmlns="http://www.lido-schema.org"><lido><lidoRecID>k1</lidoRecID><descriptiveMetadata><objectIdentificationWrap><titleWrap><titleSet><appellationValue>Krüg</appellationValue></titleSet></titleWrap></objectIdentificationWrap></descriptiveMetadata></lido></lidoWrap>'
     (tmp_path / "data" / "plain.xml").write_bytes(text.encode("cp1252"))
     result = ingest_collections(_study(tmp_path, "data/plain.xml", 'encoding = "cp1252"\n'))
-    assert _records(result)["k1"]["name"] == "Krüg"
+    assert records_by_id(result)["k1"]["name"] == "Krüg"
 
 
 def test_empty_oai_answer_holds_no_records(tmp_path):
@@ -336,7 +314,7 @@ def test_a_record_id_repeated_in_another_file_is_rejected_naming_the_first(tmp_p
         str(tmp_path / "data" / "b.xml"),
         "duplicate record_id (first kept at a.xml:5)",
     )
-    _reconciles(result)
+    assert_reconciles(result)
 
 
 def test_bare_image_names_are_looked_for_beside_the_file_then_in_the_exported_folder(tmp_path):
@@ -360,12 +338,12 @@ def test_bare_image_names_are_looked_for_beside_the_file_then_in_the_exported_fo
         '[[collections]]\nname = "lido"\nformat = "lido"\npath = "export/*/records.xml"\nmax_images = 5\n'
     )
     result = ingest_collections(Workspace.open(tmp_path))
-    assert _records(result)["r1"]["images"] == [
+    assert records_by_id(result)["r1"]["images"] == [
         str((tmp_path / "export" / "page-1" / "a.jpg").resolve()),
         str((tmp_path / "export" / "photos" / "b.jpg").resolve()),
     ]
-    assert _dropped(result, "r1") == [("linkResource", "c.jpg", "neither a URL nor an existing file")]
-    _reconciles(result)
+    assert dropped_of(result, "r1") == [("linkResource", "c.jpg", "neither a URL nor an existing file")]
+    assert_reconciles(result)
 
 
 def test_three_letter_language_codes_match_two_letter_languages(tmp_path):
@@ -389,9 +367,9 @@ def test_three_letter_language_codes_match_two_letter_languages(tmp_path):
         '[[collections]]\nname = "lido"\nformat = "lido"\npath = "data"\nlanguages = ["en", "de"]\n'
     )
     result = ingest_collections(Workspace.open(tmp_path))
-    enigma = _records(result)["DE-MUS-1/1"]
+    enigma = records_by_id(result)["DE-MUS-1/1"]
     assert (enigma["name"], enigma["category"]) == ("Enigma I cipher machine", "cipher machine")
-    assert ("objectWorkType", "Chiffriermaschine", "in another language than the value kept (languages)") in _dropped(
+    assert ("objectWorkType", "Chiffriermaschine", "in another language than the value kept (languages)") in dropped_of(
         result, "DE-MUS-1/1"
     )
-    _reconciles(result)
+    assert_reconciles(result)

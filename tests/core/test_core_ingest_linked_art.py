@@ -1,10 +1,10 @@
 """Linked Art JSON-LD: names, statements, every image pattern, pre-1.0 records; every value accounted for."""
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
+from ingest_helpers import assert_reconciles, dropped_of, fixture_study, records_by_id
 
 from heritage_weaver.config import ConfigError, load_config
 from heritage_weaver.ingest import ingest_collections
@@ -21,34 +21,12 @@ ALL_FIELDS = (
 
 
 def _study(folder: Path, path: str = "data", extra: str = "") -> Workspace:
-    shutil.copytree(FIXTURES, folder / "data", dirs_exist_ok=True)
-    (folder / "study.toml").write_text(
-        '[study]\nname = "t"\n[models]\nbase = "models/base"\n'
-        f'[[collections]]\nname = "la"\nformat = "linked_art"\npath = "{path}"\n{extra}'
-    )
-    return Workspace.open(folder)
-
-
-def _records(result) -> dict[str, dict]:
-    return {record["record_id"]: record for record in result.records.to_pylist()}
-
-
-def _dropped(result, record_id: str) -> list[tuple[str, str, str]]:
-    return [(d["field"], d["value"], d["reason"]) for d in result.dropped.to_pylist() if d["record_id"] == record_id]
-
-
-def _reconciles(result) -> None:
-    """Files read = accepted + rejected; per field, values read = kept + dropped, each dropped one listed."""
-    counts = result.counts[0]
-    assert counts.rows == counts.accepted + counts.rejected == result.records.num_rows + result.rejects.num_rows
-    assert counts.values_read == counts.values_kept + counts.values_dropped
-    assert counts.values_dropped == result.dropped.num_rows
-    assert counts.images == sum(len(r["images"]) for r in result.records.to_pylist())
+    return fixture_study(folder, FIXTURES, f'name = "la"\nformat = "linked_art"\npath = "{path}"\n{extra}')
 
 
 def test_a_1_0_object_every_field_and_image_pattern(tmp_path):
     result = ingest_collections(_study(tmp_path, "data/vase.json", ALL_FIELDS))
-    vase = _records(result)[VASE]
+    vase = records_by_id(result)[VASE]
     # The primary name in English (languages = ["en"]): not the French primary name, nor the other English name.
     assert vase["name"] == "Vase with cranes"
     # The English description, markup out; the French one and the repeat without a language are dropped.
@@ -69,7 +47,7 @@ def test_a_1_0_object_every_field_and_image_pattern(tmp_path):
         "work_type": "http://vocab.getty.edu/aat/300132254",
     }
     assert vase["dimensions"] == "H. 31.5 cm"  # a statement mapped by its AAT concept
-    assert _dropped(result, VASE) == [
+    assert dropped_of(result, VASE) == [
         ("identified_by", "Crane vase", "an alternative or further value (one is kept, preferred first)"),
         ("identified_by", "Vase à décor de grues", "in another language than the value kept (languages)"),
         (
@@ -105,12 +83,12 @@ def test_a_1_0_object_every_field_and_image_pattern(tmp_path):
     assert (fields["digitally_shown_by"].read, fields["digitally_shown_by"].kept) == (4, 2)
     assert (fields["representation"].read, fields["representation"].kept) == (2, 1)
     assert (fields["referred_to_by"].read, fields["referred_to_by"].kept) == (4, 1)
-    _reconciles(result)
+    assert_reconciles(result)
 
 
 def test_unmapped_statements_and_the_manifest_are_counted_as_not_used(tmp_path):
     result = ingest_collections(_study(tmp_path, "data/vase.json"))
-    dropped = _dropped(result, VASE)
+    dropped = dropped_of(result, VASE)
     assert (
         "referred_to_by",
         "Hard-paste porcelain, overglaze enamels",
@@ -121,13 +99,13 @@ def test_unmapped_statements_and_the_manifest_are_counted_as_not_used(tmp_path):
         "https://iiif.example-museum.org/manifest/vase-17",
         "an IIIF manifest of the object, not among the local `manifests` (kept where `fields` maps manifest)",
     ) in dropped
-    assert _records(result)[VASE]["images"][0].endswith("/vase-17-front/full/max/0/default.jpg")
-    _reconciles(result)
+    assert records_by_id(result)[VASE]["images"][0].endswith("/vase-17-front/full/max/0/default.jpg")
+    assert_reconciles(result)
 
 
 def test_a_folder_pre_1_0_records_and_rejects(tmp_path):
     result = ingest_collections(_study(tmp_path, "data", ALL_FIELDS))
-    records = _records(result)
+    records = records_by_id(result)
     counts = result.counts[0]
     assert (counts.rows, counts.accepted, counts.rejected) == (5, 3, 2)
     # A ManMadeObject with `label` and `value`: read as a 1.0 record.
@@ -141,7 +119,7 @@ def test_a_folder_pre_1_0_records_and_rejects(tmp_path):
     assert jug["source_file"] == str(tmp_path / "data" / "more" / "old-jug.jsonld")
     # No Names: the label is the name; the 3D model is no image.
     assert (records[SHERD]["name"], records[SHERD]["images"]) == ("Sherd, blue and white", [])
-    assert _dropped(result, SHERD) == [
+    assert dropped_of(result, SHERD) == [
         ("digitally_shown_by", "https://media.example-museum.org/sherd-8.glb", "a 3D model (format model/gltf-binary)")
     ]
     rejects = {Path(r["source_file"]).name: (r["field"], r["reason"]) for r in result.rejects.to_pylist()}
@@ -149,18 +127,18 @@ def test_a_folder_pre_1_0_records_and_rejects(tmp_path):
         "broken.json": ("(file)", "malformed JSON (Expecting ',' delimiter at line 3, column 1)"),
         "person.json": ("type", "not a Linked Art object (type Person; an object is a HumanMadeObject)"),
     }
-    _reconciles(result)
+    assert_reconciles(result)
 
 
 def test_languages_choose_the_french_name_and_description(tmp_path):
     result = ingest_collections(_study(tmp_path, "data/vase.json", 'languages = ["fr", "en"]\n'))
-    vase = _records(result)[VASE]
+    vase = records_by_id(result)[VASE]
     # The French description, and the one that states no language (it is not a repeat in French).
     assert (vase["name"], vase["description"]) == (
         "Vase à décor de grues",
         "Vase en porcelaine peint de grues en vol. Porcelain vase painted with cranes in flight.",
     )
-    _reconciles(result)
+    assert_reconciles(result)
 
 
 @pytest.mark.parametrize(
@@ -227,15 +205,15 @@ def test_concepts_a_museum_names_with_its_own_uris_are_known_by_their_labels(tmp
         '[[collections]]\nname = "la"\nformat = "linked_art"\npath = "data"\nfields = { materials = "materials" }\n'
     )
     result = ingest_collections(Workspace.open(tmp_path))
-    printed = _records(result)["https://museum.example.edu/data/object/print-1"]
+    printed = records_by_id(result)["https://museum.example.edu/data/object/print-1"]
     assert (printed["name"], printed["description"]) == ("The Print", "A print of a harbour.")
     assert (printed["category"], printed["materials"]) == ("etching", "Etching")
     assert (
         "referred_to_by",
         "By request",
         "a statement not used (Access Statement); map its concept in `fields` to keep it",
-    ) in _dropped(result, "https://museum.example.edu/data/object/print-1")
-    _reconciles(result)
+    ) in dropped_of(result, "https://museum.example.edu/data/object/print-1")
+    assert_reconciles(result)
 
 
 def _aat(number: str, label: str) -> dict:
@@ -268,14 +246,14 @@ def test_statements_marked_brief_text_beside_their_own_kind_are_not_descriptions
         '[[collections]]\nname = "la"\nformat = "linked_art"\npath = "data"\nfields = { materials = "materials" }\n'
     )
     result = ingest_collections(Workspace.open(tmp_path))
-    minerva = _records(result)["https://data.example-museum.org/object/minerva"]
+    minerva = records_by_id(result)["https://data.example-museum.org/object/minerva"]
     assert minerva["description"] == "Goddess of war and wisdom. A marble statue."
     assert minerva["materials"] == "Marble"
-    assert [(value, reason.split(";")[0]) for _, value, reason in _dropped(result, minerva["record_id"])] == [
+    assert [(value, reason.split(";")[0]) for _, value, reason in dropped_of(result, minerva["record_id"])] == [
         ("Object: 144 cm", "a statement not used (Dimensions Description, Brief Text)"),
         ("England", "a statement not used (Creation Place Description, Brief Text)"),
     ]
-    _reconciles(result)
+    assert_reconciles(result)
 
 
 def test_a_subject_of_entry_without_a_carrier_is_its_own_manifest_or_page(tmp_path):
@@ -301,16 +279,16 @@ def test_a_subject_of_entry_without_a_carrier_is_its_own_manifest_or_page(tmp_pa
         '[[collections]]\nname = "la"\nformat = "linked_art"\npath = "data"\nfields = { manifest = "manifest" }\n'
     )
     result = ingest_collections(Workspace.open(tmp_path))
-    bust = _records(result)["https://data.example-museum.org/object/bust"]
+    bust = records_by_id(result)["https://data.example-museum.org/object/bust"]
     assert bust["manifest"] == "https://media.example-museum.org/iiif/manifest/bust-1"
-    assert _dropped(result, bust["record_id"]) == [
+    assert dropped_of(result, bust["record_id"]) == [
         (
             "subject_of",
             "https://www.example-museum.org/object/bust",
             "a page about the object (subject_of), neither an IIIF manifest nor an image",
         )
     ]
-    _reconciles(result)
+    assert_reconciles(result)
 
 
 def test_the_images_of_a_manifest_given_locally_are_read_one_per_canvas(tmp_path):
@@ -350,13 +328,13 @@ def test_the_images_of_a_manifest_given_locally_are_read_one_per_canvas(tmp_path
     (manifests / "vase-17.json").write_text(json.dumps(manifest))  # one line: a manifest, not JSON lines
     (manifests / "broken.json").write_text("{ not json")
     result = ingest_collections(_study(tmp_path, "data/vase.json", 'manifests = "manifests"\n'))
-    images = _records(result)[VASE]["images"]
+    images = records_by_id(result)[VASE]["images"]
     assert images[-2:] == [
         "https://images.example-museum.org/vase-17-base.jpg",
         "https://images.example-museum.org/vase-17-lid.jpg",
     ]
-    dropped = [value for field, value, _ in _dropped(result, VASE) if field == "subject_of"]
+    dropped = [value for field, value, _ in dropped_of(result, VASE) if field == "subject_of"]
     assert dropped == ["https://www.example-museum.org/collection/vase-17"]  # the web page; the manifest was used
-    _reconciles(result)
+    assert_reconciles(result)
     with pytest.raises(ConfigError, match="manifests: no file"):
         load_config(_study(tmp_path / "other", "data/vase.json", 'manifests = "nowhere"\n').root / "study.toml")
