@@ -258,7 +258,7 @@ class Connection:
                 },
                 headers={"Referer": f"{self.url}/user/signup/"},
             )
-            self._send("replacing the invite token", "POST", "/api/invite/reset-token")
+            self.reset_invite()
             if answer.status_code != 302:
                 reason = _form_errors(answer.text)
                 raise LabelStudioError(f"{self.url}: creating the account {email} failed: {reason}")

@@ -116,6 +116,10 @@ ANNOTATION_FIELDS = (
     "kind", "ls_id", "updated_at", "task_id", "batch_id", "pair_id", "annotator", "ls_user", "status", "label",
     "comment", "created_at", "lead_time", "pulled_at", "author", "project_id",
 )  # fmt: skip
+_INSERT_VERSION = (
+    f"INSERT OR IGNORE INTO annotations ({', '.join(ANNOTATION_FIELDS)}) "
+    f"VALUES ({', '.join(':' + name for name in ANNOTATION_FIELDS)})"
+)
 
 
 @dataclass(frozen=True)
@@ -332,9 +336,7 @@ class Ledger:
 
     def add_annotation_versions(self, rows: list[dict]) -> int:
         """Insert annotation/draft versions not seen before; returns how many were new."""
-        columns = ", ".join(ANNOTATION_FIELDS)
-        values = ", ".join(f":{name}" for name in ANNOTATION_FIELDS)
-        return self.insert_new(f"INSERT OR IGNORE INTO annotations ({columns}) VALUES ({values})", rows)
+        return self.insert_new(_INSERT_VERSION, rows)
 
     def withdraw(self, live_ids: set[tuple[int, str]], exported: set[tuple[str, int]], when: str) -> int:
         """Annotations pulled from these just exported (batch, project)s that the server no longer has
@@ -354,9 +356,7 @@ class Ledger:
                 for row in rows.fetchall()
             ]
             gone = [row for row in gone if (row["ls_id"], row["created_at"]) not in live_ids]
-            columns = ", ".join(ANNOTATION_FIELDS)
-            values = ", ".join(f":{name}" for name in ANNOTATION_FIELDS)
-            db.executemany(f"INSERT INTO annotations ({columns}) VALUES ({values})", gone)
+            db.executemany(_INSERT_VERSION, gone)
         return len(gone)
 
     def retire_drafts(self, live_draft_ids: set[int], pulled_batches: set[str]) -> None:

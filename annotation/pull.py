@@ -275,7 +275,7 @@ def _pull_desk(
     for project in exported:
         ledger.mark_pulled(project.batch_id, pulled_at)
     connection.reset_invite()  # an invite link a curator read from their own server works until the next pull
-    if any(project.lost_at for project in ledger.projects() if project.annotator == desk):
+    if len(exported) < len(projects):  # a project of this desk is gone
         # Rotation would push out the snapshots that still hold the lost project: keep them for a restore.
         report.snapshots_held.append(desk)
         return

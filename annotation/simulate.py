@@ -48,9 +48,11 @@ def simulate(workspace: Workspace, noise: float = 0.15, seed: int | None = None)
         projects = [project for project in ledger.projects() if not project.lost_at]
         tasks = {project.batch_id: ledger.task_pairs(project.batch_id, project.project_id) for project in projects}
     posted = []
+    desks = {
+        desk: (connect(workspace, desk), simulated_curator(workspace, desk)) for desk in {p.annotator for p in projects}
+    }
     for project in projects:
-        connection = connect(workspace, project.annotator)
-        curator = simulated_curator(workspace, project.annotator)
+        connection, curator = desks[project.annotator]
         annotated = {
             task["id"]
             for task in connection.tasks(
