@@ -26,9 +26,9 @@ from datetime import datetime
 
 import pandas as pd
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, SKOS
+from rdflib.namespace import DCTERMS, PROV
 
-from publishing.rdf import HW, Ids, Provenance, add_candidate, decimal_literal
+from publishing.rdf import HW, Ids, Provenance, add_candidate, add_mapping, decimal_literal
 
 SET_VALUES = {
     "threshold": HW.threshold,
@@ -71,15 +71,9 @@ def add_calibrated(graph: Graph, links: pd.DataFrame, calibration: Calibration, 
         activity = _add_calibration(graph, ids, comparison, sample, fits.loc[comparison], calibration.calibrated_at)
         members = _add_set(graph, ids, row, activity, study)
         for link in by_comparison.get(comparison, pd.DataFrame()).to_dict("records"):
-            node = ids("calibrated-link", comparison, link["pair_id"])
-            mapping = (URIRef(link["uri_a"]), SKOS[link["relation"].removeprefix("skos:")], URIRef(link["uri_b"]))
-            graph.add(mapping)
-            for kind in (RDF.Statement, PROV.Entity, HW.CalibratedLink):
-                graph.add((node, RDF.type, kind))
-            for predicate, value in zip((RDF.subject, RDF.predicate, RDF.object), mapping):
-                graph.add((node, predicate, value))
-            graph.add((node, DCTERMS.identifier, Literal(link["pair_id"])))
-            graph.add((node, DCTERMS.isPartOf, study))
+            node = add_mapping(
+                graph, ids("calibrated-link", comparison, link["pair_id"]), link, HW.CalibratedLink, study
+            )
             graph.add((node, HW.comparison, ids("comparison", comparison)))
             graph.add((node, HW.probability, decimal_literal(link["probability"])))
             graph.add((node, PROV.wasGeneratedBy, activity))

@@ -62,15 +62,7 @@ def build_graph(links: pd.DataFrame, judged: pd.DataFrame, provenance: Provenanc
     settings = provenance.thresholds.set_index(["comparison", "model"])
     by_pair = {pair: group for pair, group in judged.groupby("pair_id")}
     for link in links.to_dict("records"):
-        node = ids("link", link["pair_id"])
-        mapping = (URIRef(link["uri_a"]), SKOS[link["relation"].removeprefix("skos:")], URIRef(link["uri_b"]))
-        graph.add(mapping)
-        for kind in (RDF.Statement, PROV.Entity, HW.Link):
-            graph.add((node, RDF.type, kind))
-        for predicate, value in zip((RDF.subject, RDF.predicate, RDF.object), mapping):
-            graph.add((node, predicate, value))
-        graph.add((node, DCTERMS.identifier, Literal(link["pair_id"])))
-        graph.add((node, DCTERMS.isPartOf, study))
+        node = add_mapping(graph, ids("link", link["pair_id"]), link, HW.Link, study)
         graph.add((node, HW.label, Literal(link["label"])))
         graph.add((node, HW.decision, Literal(link["decision"])))
         graph.add((node, HW.annotatorCount, Literal(int(link["n_annotators"]))))
@@ -86,6 +78,19 @@ def build_graph(links: pd.DataFrame, judged: pd.DataFrame, provenance: Provenanc
             graph.add((verification, PROV.used, candidate))
             add_candidate(graph, ids, candidate, sampling, comparison, model, link, settings.loc[(comparison, model)])
     return graph
+
+
+def add_mapping(graph: Graph, node: URIRef, link: dict, kind: URIRef, study: URIRef) -> URIRef:
+    """The link's SKOS mapping, and `node` as its reified statement of `kind` in the study."""
+    mapping = (URIRef(link["uri_a"]), SKOS[link["relation"].removeprefix("skos:")], URIRef(link["uri_b"]))
+    graph.add(mapping)
+    for type_ in (RDF.Statement, PROV.Entity, kind):
+        graph.add((node, RDF.type, type_))
+    for predicate, value in zip((RDF.subject, RDF.predicate, RDF.object), mapping):
+        graph.add((node, predicate, value))
+    graph.add((node, DCTERMS.identifier, Literal(link["pair_id"])))
+    graph.add((node, DCTERMS.isPartOf, study))
+    return node
 
 
 def add_candidate(
