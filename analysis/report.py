@@ -13,7 +13,7 @@ import pandas as pd
 
 from analysis import demo_truth, figures
 from analysis.report_findings import findings_section
-from analysis.report_parts import Section, read_or_note
+from analysis.report_parts import Section, demo_pairs, read_or_note
 from analysis.report_publishable import publishable_section
 from heritage_weaver import artifacts
 from heritage_weaver.artifacts import LABEL_VALUES
@@ -185,15 +185,10 @@ def precision_section(ws: Workspace) -> Section:
 
 def _demo_truth(ws: Workspace, strata: pd.DataFrame, section: Section) -> pd.DataFrame | None:
     """The demo's true precision per comparison × model, or None (with a note) when it cannot be computed."""
-    from heritage_weaver.demo.truth import read_truth
-
-    links = read_or_note(ws, artifacts.LINKS, section)
-    labels = read_or_note(ws, artifacts.LABELS, section)
-    if links is None or labels is None or not artifacts.DEMO_TRUTH.exists(ws):
-        section.notes.append("the demo's ground truth, links or labels are missing: no truth beside the estimates")
+    pairs = demo_pairs(ws, section)
+    if pairs is None:
         return None
-    noise = demo_truth.simulation_noise(labels)
-    truths = demo_truth.pair_truth(links, read_truth(ws), ws.config.analysis.positive_labels, noise)
+    links, truths, noise = pairs.links, pairs.facts, pairs.noise
     section.notes.append(
         "SIMULATION: `truth` is the share of the model's links (in sampled strata) whose catalogue facts make them "
         "positive (same category, type or variant in the demo's hidden ground truth); `truth_all_links` the same over "

@@ -6,10 +6,9 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis import demo_truth, figures
-from analysis.report_parts import Section, read_or_note
+from analysis.report_parts import Section, demo_pairs, read_or_note
 from analysis.thresholds import CURVE_COLUMNS
 from heritage_weaver import artifacts
-from heritage_weaver.demo.truth import read_truth
 from heritage_weaver.workspace import Workspace
 
 COUNTS = {"links": "Int64", "labelled": "Int64", "unlabelled_links": "Int64"}
@@ -81,21 +80,11 @@ def publishable_section(ws: Workspace) -> Section:
 
 def _demo_truth(ws: Workspace, chosen: pd.DataFrame, section: Section) -> pd.DataFrame | None:
     """The demo's true precision of the links above each threshold, or None (with a note) without its inputs."""
-    links = read_or_note(ws, artifacts.LINKS, section)
-    labels = read_or_note(ws, artifacts.LABELS, section)
     probabilities = read_or_note(ws, artifacts.LINK_PROBABILITIES, section)
     labelled = read_or_note(ws, artifacts.LABELLED, section)
-    if (
-        links is None
-        or labels is None
-        or probabilities is None
-        or labelled is None
-        or not artifacts.DEMO_TRUTH.exists(ws)
-    ):
-        section.notes.append("the demo's ground truth or its inputs are missing: no truth beside the estimates")
+    pairs = demo_pairs(ws, section)
+    if probabilities is None or labelled is None or pairs is None:
         return None
-    noise = demo_truth.simulation_noise(labels)
-    facts = demo_truth.pair_truth(links, read_truth(ws), ws.config.analysis.positive_labels, noise)
     section.notes.append(
         "SIMULATION: `truth` is the share of the links above the threshold whose catalogue facts make them "
         "positive; `truth_as_labelled` the share simulated annotators would label positive, which the lower bound "
@@ -104,5 +93,5 @@ def _demo_truth(ws: Workspace, chosen: pd.DataFrame, section: Section) -> pd.Dat
         "`unlabelled` links, those `hw export-links --precision` publishes."
     )
     return demo_truth.true_precision_above(
-        probabilities, chosen, facts.set_axis(links["pair_id"]), set(labelled["pair_id"])
+        probabilities, chosen, pairs.facts.set_axis(pairs.links["pair_id"]), set(labelled["pair_id"])
     )

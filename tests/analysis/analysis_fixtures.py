@@ -165,3 +165,19 @@ def calibrated_study(root: Path, target: float) -> Workspace:
     ANALYZE.run(ws, SILENT, annotator_effects=["none"])
     CALIBRATE.run(ws, SILENT)
     return ws
+
+
+def write_demo_truth(ws: Workspace, links: pd.DataFrame) -> None:
+    """A demo ground truth for the links' records: smg<k> and nms<k> share a category when k is even
+    (the pairs are smg<k>–nms<k>), and no two records share a type or variant."""
+    records = sorted(set(links["record_a"]) | set(links["record_b"]))
+    categories = {r: "energy" if r.startswith("nms") and int(r[3:]) % 2 else "textiles" for r in records}
+    pd.DataFrame(
+        {
+            "record_id": records,
+            "collection": [r[:3] for r in records],
+            "category": [categories[r] for r in records],
+            "type": records,
+            "variant": "",
+        }
+    ).to_csv(ws.path("data", "ground_truth.csv"), index=False)

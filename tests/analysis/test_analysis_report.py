@@ -2,7 +2,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from analysis_fixtures import make_batches, simulate_labels, write_annotation_inputs, write_links, write_study
+from analysis_fixtures import (
+    make_batches,
+    simulate_labels,
+    write_annotation_inputs,
+    write_demo_truth,
+    write_links,
+    write_study,
+)
 from typer.testing import CliRunner
 
 from analysis.report import build_report, fusion_verdicts, prediction_f1_layout
@@ -167,18 +174,7 @@ def test_demo_report_shows_the_truth_beside_the_estimates(tmp_path):
     labels = simulate_labels(batches, {"base": 0.5}, seed=2).assign(comment=simulation_comment("A01", 0.15))
     write_annotation_inputs(ws, batches, labels)
     links = write_links(ws, batches)
-    records = sorted(set(links["record_a"]) | set(links["record_b"]))
-    # smg<k> and nms<k> share a category when k is even (the pairs are smg<k>–nms<k>)
-    categories = {r: "energy" if r.startswith("nms") and int(r[3:]) % 2 else "textiles" for r in records}
-    pd.DataFrame(
-        {
-            "record_id": records,
-            "collection": [r[:3] for r in records],
-            "category": [categories[r] for r in records],
-            "type": records,
-            "variant": "",
-        }
-    ).to_csv(ws.path("data", "ground_truth.csv"), index=False)
+    write_demo_truth(ws, links)
     runner = CliRunner()
     assert runner.invoke(app, ["analyze", "--study", str(ws.root), "--annotator-effects", "none"]).exit_code == 0
     build_report(ws)

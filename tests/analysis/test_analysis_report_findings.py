@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from analysis_fixtures import calibrated_study
+from analysis_fixtures import calibrated_study, write_demo_truth
 
 from analysis.report import build_report
 from analysis.report_findings import best_comparison_finding, fine_tuning_findings, publishable_finding
@@ -170,18 +170,7 @@ def test_in_the_demo_the_truth_of_the_links_above_each_threshold_stands_beside_t
     labels = ws.path("annotation", "labels.parquet")
     pd.read_parquet(labels).assign(comment=simulation_comment("A01", 0.15)).to_parquet(labels)
     links = artifacts.LINKS.read(ws)
-    records = sorted(set(links["record_a"]) | set(links["record_b"]))
-    # smg<k> and nms<k> share a category when k is even (the pairs are smg<k>–nms<k>)
-    categories = {r: "energy" if r.startswith("nms") and int(r[3:]) % 2 else "textiles" for r in records}
-    pd.DataFrame(
-        {
-            "record_id": records,
-            "collection": [r[:3] for r in records],
-            "category": [categories[r] for r in records],
-            "type": records,
-            "variant": "",
-        }
-    ).to_csv(ws.path("data", "ground_truth.csv"), index=False)
+    write_demo_truth(ws, links)
     build_report(ws)
 
     table = pd.read_csv(ws.path("report", "tables", "publishable_publishable_threshold_per_comparison.csv"))
