@@ -300,9 +300,14 @@ def out_of_fold(
 @dataclass(frozen=True)
 class Calibration:
     """The chosen model, each family's cross-validated log-loss, and the chosen family's out-of-fold
-    Brier score, expected calibration error and reliability diagram (weighted by w_i)."""
+    Brier score, expected calibration error and reliability diagram (weighted by w_i).
+
+    `held_out` is each labelled pair's out-of-fold probability (the chosen family fitted without the
+    pair's fold), in the order of the labelled pairs: the probability to judge that pair by whenever
+    its own label is the evidence (analysis.calibrate's precision curves), since `model` has seen it."""
 
     model: Calibrator
+    held_out: np.ndarray
     cv_log_loss: dict[Family, float]
     brier: float
     ece: float
@@ -343,6 +348,7 @@ def calibrate(
     held_out = predictions[chosen]
     return Calibration(
         model=FITS[chosen](scale, scores, flags, y, weights),
+        held_out=held_out,
         cv_log_loss=losses,
         brier=brier_score(held_out, y, weights),
         ece=expected_calibration_error(held_out, y, weights, bins),

@@ -87,7 +87,7 @@ def test_publishable_finding_counts_the_links_above_the_thresholds_and_names_com
 
 @pytest.fixture(scope="module")
 def calibrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return calibrated_study(tmp_path_factory.mktemp("calibrated") / "study", 0.7).root
+    return calibrated_study(tmp_path_factory.mktemp("calibrated") / "study", 0.6).root
 
 
 @pytest.fixture

@@ -3,6 +3,9 @@ over the demo's stratum structure (one comparison, models base, ft-last and ft-b
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,6 +13,7 @@ from scipy.stats import beta
 
 from analysis import calibration, thresholds
 from analysis.thresholds import StratifiedSample
+from benchmarks import calibration_coverage as coverage
 from sampler.strata import pattern_codes
 
 # The demo's sampled strata in one comparison (1% of 800 × 200 record pairs per model) and how strongly
@@ -169,7 +173,8 @@ def test_the_chosen_threshold_keeps_its_promise_in_simulated_studies(
 
 @pytest.mark.slow
 def test_a_threshold_on_probabilities_fitted_to_the_same_labels_keeps_its_promise():
-    """The whole pipeline: calibrate on each study's labels, then choose a threshold on those probabilities."""
+    """The whole pipeline: calibrate on each study's labels, then choose a threshold on those probabilities,
+    each labelled pair placed by its out-of-fold probability as `hw calibrate` does."""
     rng = np.random.default_rng(1)
     latent = rng.normal(size=8_000)
     scores = 0.3 + 0.08 * latent[:, None] + 0.04 * rng.normal(size=(8_000, 3))
@@ -186,9 +191,30 @@ def test_a_threshold_on_probabilities_fitted_to_the_same_labels_keeps_its_promis
         fitted = calibration.calibrate(scores, scores[drawn], flags[drawn], outcome[drawn], weights, seed=study)
         probability = fitted.model.predict(scores, flags)
         grid = thresholds.threshold_grid(probability)
-        sample = StratifiedSample(probability, strata, probability[drawn], strata[drawn], outcome[drawn])
+        sample = StratifiedSample(probability, strata, fitted.held_out, strata[drawn], outcome[drawn])
         row = thresholds.choose_threshold(thresholds.precision_curve(sample, grid, CONFIDENCE), TARGET)
         if row is not None:
             chosen += 1
             below_target += outcome[probability >= grid[row]].mean() < TARGET
     assert below_target / studies <= 0.06 and chosen / studies >= 0.8, (chosen, below_target)
+
+
+DEMO_CANDIDATES = Path(__file__).parent / "data" / "demo_text_image_candidates.parquet"
+
+
+@pytest.mark.slow
+def test_on_the_demos_own_candidates_cross_fitting_keeps_the_promise_that_in_sample_probabilities_break():
+    """The demo's text-image candidates and design (written by benchmarks/calibration_coverage.py from a
+    `make demo` study), at twice its labels: placing labelled pairs by a fit that saw their labels makes
+    the bound optimistic; their out-of-fold probabilities keep it."""
+    frame = pd.read_parquet(DEMO_CANDIDATES)
+    design = {h: 2 * n for h, n in json.loads(DEMO_CANDIDATES.with_suffix(".json").read_text()).items()}
+    scores = frame.filter(like="score.").to_numpy()
+    flags = frame.filter(like="link.").to_numpy()
+    studies = 300
+    found = coverage.simulate(
+        scores, flags, frame["stratum"].to_numpy(), frame["chance"].to_numpy(), design, studies, 0.6
+    )
+    chosen, short = found["cross-fitted"]
+    assert short / studies <= 0.06 and chosen >= 10, found
+    assert found["in-sample"][1] > 2 * short, found

@@ -28,7 +28,7 @@ EXPORTS = ("links.csv", "links.parquet", "links.ttl")  # byte for byte; JSON-LD'
 
 @pytest.fixture(scope="module")
 def calibrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    ws = calibrated_study(tmp_path_factory.mktemp("calibrated") / "study", 0.7)
+    ws = calibrated_study(tmp_path_factory.mktemp("calibrated") / "study", 0.6)
     write_thresholds(ws)
     return ws.root
 
@@ -55,11 +55,11 @@ def _chosen(ws: Workspace) -> pd.DataFrame:
 
 
 def test_precision_publishes_every_unjudged_link_above_each_threshold_with_its_probability(study):
-    result = _export(study, "--precision", "0.7", "--validate")
+    result = _export(study, "--precision", "0.6", "--validate")
     assert result.exit_code == 0, result.output
     assert "SHACL: the RDF conforms" in result.output and "Calibrated links (not judged by a curator)" in result.output
     chosen = _chosen(study)
-    assert chosen["threshold"].notna().all()  # every comparison reaches 0.7 in this fixture
+    assert chosen["threshold"].notna().all()  # every comparison reaches 0.6 in this fixture
     table = pd.read_parquet(study.path("publishing", "calibrated_links.parquet"))
     csv = pd.read_csv(study.path("publishing", "calibrated_links.csv"))
     assert len(csv) == len(table) > 0
@@ -111,7 +111,7 @@ def test_precision_publishes_every_unjudged_link_above_each_threshold_with_its_p
 
 
 def test_the_shapes_refuse_a_calibrated_link_that_claims_a_judgement_or_lacks_its_calibration(study):
-    assert _export(study, "--precision", "0.7").exit_code == 0
+    assert _export(study, "--precision", "0.6").exit_code == 0
     graph = Graph().parse(study.path("publishing", "links.ttl"), format="turtle")
     node = next(graph.subjects(RDF.type, HW.CalibratedLink))
     claimed = Graph() + graph
@@ -131,7 +131,7 @@ def test_verified_links_keep_their_triples_and_without_precision_the_export_is_u
     assert pd.read_parquet(folder / "calibrated_links.parquet").empty
     plain = Graph().parse(folder / "links.ttl", format="turtle")
 
-    assert _export(study, "--precision", "0.7").exit_code == 0
+    assert _export(study, "--precision", "0.6").exit_code == 0
     calibrated = Graph().parse(folder / "links.ttl", format="turtle")
     assert len(calibrated) > len(plain)
     for link in plain.subjects(RDF.type, HW.Link):
@@ -151,7 +151,7 @@ def test_a_precision_other_than_the_calibrated_target_says_how_to_get_it(study):
     result = _export(study, "--precision", "0.8")
     assert result.exit_code == 1
     output = " ".join(result.output.split())
-    assert "analysis/publishable.parquet holds thresholds for a precision of 0.7, not 0.8" in output
+    assert "analysis/publishable.parquet holds thresholds for a precision of 0.6, not 0.8" in output
     assert "target_precision = 0.8 and run `hw calibrate` again" in output
 
 
