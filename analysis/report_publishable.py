@@ -3,6 +3,8 @@ calibrated probability, the links above it with their precision, and how well th
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from analysis import demo_truth, figures
@@ -21,6 +23,21 @@ def probability_rows(frame: pd.DataFrame, comparisons: list[str]) -> pd.DataFram
     rows = frame[(frame["target"] == "study") & (frame["score"] == artifacts.PROBABILITY_SCORE)]
     rank = {name: index for index, name in enumerate(comparisons)}
     return rows.sort_values("comparison", key=lambda column: column.map(rank), kind="stable").reset_index(drop=True)
+
+
+def stale_target_notes(publishable: pd.DataFrame, target: float, confidence: float) -> list[str]:
+    """A note when `hw calibrate` chose its thresholds at another target or confidence than the study's now."""
+    chosen_at = publishable[["target_precision", "confidence"]].dropna().drop_duplicates()
+    if chosen_at.empty or all(
+        math.isclose(row.target_precision, target) and math.isclose(row.confidence, confidence)
+        for row in chosen_at.itertuples()
+    ):
+        return []
+    was = ", ".join(f"{row.target_precision:g} at {row.confidence:.0%}" for row in chosen_at.itertuples())
+    return [
+        f"these thresholds were chosen for a target precision of {was}; the study now asks for "
+        f"{target:g} at {confidence:.0%}: run `hw calibrate` again"
+    ]
 
 
 def publishable_section(ws: Workspace) -> Section:
@@ -43,6 +60,7 @@ def publishable_section(ws: Workspace) -> Section:
     reliability = read_or_note(ws, artifacts.RELIABILITY, section)
     fits = read_or_note(ws, artifacts.CALIBRATION, section)
     if publishable is not None:
+        section.notes += stale_target_notes(publishable, publishing.target_precision, publishing.confidence)
         chosen = probability_rows(publishable, comparisons)
         shown = chosen[SET_COLUMNS].astype(COUNTS)
         truth = _demo_truth(ws, chosen, section) if ws.config.study.simulation else None

@@ -74,7 +74,7 @@ def main() -> None:
     probability = fitted.model.predict(scores, flags)
     predicted = time.perf_counter()
     grid = thresholds.threshold_grid(probability)
-    sample = thresholds.StratifiedSample(probability, strata, probability[drawn], strata[drawn], outcomes)
+    sample = thresholds.StratifiedSample(probability, strata, fitted.held_out, strata[drawn], outcomes)
     curve = thresholds.precision_curve(sample, grid)
     row = thresholds.choose_threshold(curve, options.target)
     recall = thresholds.expected_recall(probability, probability, grid)

@@ -786,5 +786,11 @@ PUBLISHED_CALIBRATED = table(
 PUBLISHED_CALIBRATED_CSV = table(
     "publishing/calibrated_links.csv", "export-links", "the calibrated links as CSV", sections=PUBLISHING_SECTIONS
 )
+PUBLISHED_CALIBRATED_NT = table(
+    "publishing/calibrated_links.nt",
+    "export-links",
+    "the calibrated links, their sets and calibrations as RDF (N-Triples, written a part at a time)",
+    sections=PUBLISHING_SECTIONS,
+)
 
 REGISTRY: tuple[Artifact, ...] = tuple(value for value in globals().values() if isinstance(value, Artifact))

@@ -1,4 +1,4 @@
-"""`hw export-links --precision`: read `hw calibrate`'s tables, build the calibrated links, add them to the graph."""
+"""`hw export-links --precision`: read `hw calibrate`'s tables and build the calibrated links (their RDF: publishing.calibrated_rdf)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from rdflib import Graph
 
 from heritage_weaver.artifacts import (
     CALIBRATION,
@@ -18,8 +17,7 @@ from heritage_weaver.artifacts import (
 )
 from heritage_weaver.workspace import Workspace
 from publishing.calibrated import calibrated_links, calibrated_relation, publishable_sets
-from publishing.calibrated_rdf import Calibration, add_calibrated
-from publishing.rdf import Provenance
+from publishing.calibrated_rdf import Calibration
 from publishing.uris import record_templates
 
 
@@ -27,6 +25,7 @@ from publishing.uris import record_templates
 class CalibratedExport:
     links: pd.DataFrame  # publishing.calibrated columns
     sets: pd.DataFrame  # one row per comparison (publishing.calibrated SET_COLUMNS)
+    calibration: Calibration  # what the RDF says of the sets and calibrations
     inputs: tuple[Artifact, ...]
 
 
@@ -35,12 +34,10 @@ def calibrated_export(
     precision: float,
     judged_pairs: set[str],
     thresholds: pd.DataFrame,
-    graph: Graph,
-    provenance: Provenance,
     calibrated_at: datetime | None,
 ) -> CalibratedExport:
-    """The calibrated links at `precision`, added to `graph`; ValueError when `precision` is not the
-    target `hw calibrate` chose its thresholds at."""
+    """The calibrated links at `precision`; ValueError when `precision` is not the target `hw calibrate`
+    chose its thresholds at."""
     config = ws.config
     publishable = PUBLISHABLE.read(ws)
     targets = sorted(set(publishable["target_precision"].dropna()))
@@ -73,5 +70,4 @@ def calibrated_export(
     sets["calibrated_links"] = sets["comparison"].map(counts).fillna(0).astype("int64")
     fits = CALIBRATION.read(ws)
     calibration = Calibration(sets, fits[fits["target"] == "study"], len(judged_pairs), calibrated_at)
-    add_calibrated(graph, links, calibration, provenance)
-    return CalibratedExport(links, sets, (PUBLISHABLE, CALIBRATION, LINK_PROBABILITIES, LINKS))
+    return CalibratedExport(links, sets, calibration, (PUBLISHABLE, CALIBRATION, LINK_PROBABILITIES, LINKS))

@@ -1,6 +1,9 @@
 """The calibrated links in RDF: machine links published at a stated precision, never curator judgements.
 
-Added to the graph of publishing.rdf (same base `S`, same models, comparisons and candidates):
+A graph of their own beside publishing.rdf's (same base `S`; the models, comparisons and sampling it
+names are described there). A comparison can publish hundreds of thousands of links, so the graph
+comes in parts: `context_graphs` (the labelled sample; per comparison its calibration and set), then
+`link_graphs`, a bounded number of one comparison's links each, to be written (and checked) one part at a time:
 
 - `S labelled-sample` (`prov:Entity`, `hw:LabelledSample`): the curators' labels of the sampler's
   probability sample, with `hw:pairCount`; the evidence every calibration used;
@@ -21,6 +24,7 @@ Added to the graph of publishing.rdf (same base `S`, same models, comparisons an
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,7 +32,7 @@ import pandas as pd
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
-from publishing.rdf import HW, Ids, Provenance, add_candidate, add_mapping, decimal_literal
+from publishing.rdf import HW, Ids, Provenance, add_candidate, add_mapping, bound_graph, decimal_literal
 
 SET_VALUES = {
     "threshold": HW.threshold,
@@ -40,6 +44,7 @@ SET_VALUES = {
     "ci_high": HW.precisionCiHigh,
     "expected_recall": HW.expectedRecall,
 }
+LINKS_PER_GRAPH = 2_000
 SET_COUNTS = {"links": HW.linkCount, "labelled": HW.labelledCount, "calibrated_links": HW.calibratedLinkCount}
 
 
@@ -53,31 +58,60 @@ class Calibration:
     calibrated_at: datetime | None
 
 
-def add_calibrated(graph: Graph, links: pd.DataFrame, calibration: Calibration, provenance: Provenance) -> None:
-    """Add `links` (publishing.calibrated columns), their sets and calibrations to a build_graph graph."""
+@dataclass(frozen=True)
+class CalibrationNodes:
+    """The context's nodes the links point to: per comparison, its calibration and its publishable set."""
+
+    ids: Ids
+    activities: dict[str, URIRef]
+    sets: dict[str, URIRef]
+
+
+def context_graphs(
+    calibration: Calibration, provenance: Provenance
+) -> tuple[Graph, dict[str, Graph], CalibrationNodes]:
+    """The labelled sample's graph, and per comparison with a threshold that of its calibration and set."""
     ids = Ids(provenance.base)
-    study, sampling = ids("study"), ids("sampling")
+    study = ids("study")
+    sample_graph = bound_graph()
     sample = ids("labelled-sample")
     for kind in (PROV.Entity, HW.LabelledSample):
-        graph.add((sample, RDF.type, kind))
-    graph.add((sample, RDFS.label, Literal("the curators' labels of the sampler's probability sample")))
-    graph.add((sample, DCTERMS.isPartOf, study))
-    graph.add((sample, HW.pairCount, Literal(calibration.labelled_pairs)))
-    settings = provenance.thresholds.set_index(["comparison", "model"])
+        sample_graph.add((sample, RDF.type, kind))
+    sample_graph.add((sample, RDFS.label, Literal("the curators' labels of the sampler's probability sample")))
+    sample_graph.add((sample, DCTERMS.isPartOf, study))
+    sample_graph.add((sample, HW.pairCount, Literal(calibration.labelled_pairs)))
     fits = calibration.fits.set_index("comparison")
-    by_comparison = {c: group for c, group in links.groupby("comparison", sort=False)}
+    nodes = CalibrationNodes(ids, {}, {})
+    graphs = {}
     for row in calibration.sets.dropna(subset=["threshold"]).to_dict("records"):
         comparison = row["comparison"]
+        graphs[comparison] = graph = bound_graph()
         activity = _add_calibration(graph, ids, comparison, sample, fits.loc[comparison], calibration.calibrated_at)
-        members = _add_set(graph, ids, row, activity, study)
-        for link in by_comparison.get(comparison, pd.DataFrame()).to_dict("records"):
+        nodes.activities[comparison] = activity
+        nodes.sets[comparison] = _add_set(graph, ids, row, activity, study)
+    return sample_graph, graphs, nodes
+
+
+def link_graphs(
+    links: pd.DataFrame, comparison: str, nodes: CalibrationNodes, provenance: Provenance, size: int = LINKS_PER_GRAPH
+) -> Iterator[tuple[int, Graph]]:
+    """(links in it, graph) for each run of up to `size` of one comparison's `links` (publishing.calibrated
+    columns): each link's statement and the candidates it derives from."""
+    ids = nodes.ids
+    study, sampling = ids("study"), ids("sampling")
+    settings = provenance.thresholds.set_index(["comparison", "model"])
+    activity = nodes.activities[comparison]
+    for start in range(0, len(links), size):
+        graph = bound_graph()
+        chunk = links.iloc[start : start + size]
+        for link in chunk.to_dict("records"):
             node = add_mapping(
                 graph, ids("calibrated-link", comparison, link["pair_id"]), link, HW.CalibratedLink, study
             )
             graph.add((node, HW.comparison, ids("comparison", comparison)))
             graph.add((node, HW.probability, decimal_literal(link["probability"])))
             graph.add((node, PROV.wasGeneratedBy, activity))
-            graph.add((members, PROV.hadMember, node))
+            graph.add((nodes.sets[comparison], PROV.hadMember, node))
             for pair in filter(None, str(link["linked_by"]).split(";")):
                 model = pair.split("/", 1)[1]
                 candidate = ids("link", link["pair_id"], "candidate", comparison, model)
@@ -86,6 +120,7 @@ def add_calibrated(graph: Graph, links: pd.DataFrame, calibration: Calibration, 
                 add_candidate(
                     graph, ids, candidate, sampling, comparison, model, link, settings.loc[(comparison, model)]
                 )
+        yield len(chunk), graph
 
 
 def _add_calibration(

@@ -18,6 +18,7 @@ from heritage_weaver.artifacts import (
     LINK_PROBABILITIES,
     PUBLISHED_CALIBRATED,
     PUBLISHED_CALIBRATED_CSV,
+    PUBLISHED_CALIBRATED_NT,
     PUBLISHED_CSV,
     PUBLISHED_JSONLD,
     PUBLISHED_LINKS,
@@ -25,9 +26,11 @@ from heritage_weaver.artifacts import (
     THRESHOLDS,
     round_batches,
 )
+from heritage_weaver.progress import SILENT, Progress
 from heritage_weaver.workspace import Workspace
 from publishing.calibrated import LEADING as CALIBRATED_LEADING
 from publishing.calibrated_export import CalibratedExport, calibrated_export
+from publishing.calibrated_rdf import context_graphs, link_graphs
 from publishing.links import LinkTable, link_table
 from publishing.rdf import Provenance, build_graph, serialise
 from publishing.uris import record_templates, study_base
@@ -42,19 +45,22 @@ class ExportError(ValueError):
 class Export:
     table: LinkTable
     paths: dict[str, Path]  # format → file written
-    triples: int
+    triples: int  # in links.ttl and calibrated_links.nt together
     validated: bool  # checked against the SHACL shapes (and conforming)
     calibrated: CalibratedExport | None = None  # with `precision`: the links published by calibration
 
 
-def export_links(ws: Workspace, validate: bool = False, precision: float | None = None) -> Export:
-    """Write publishing/links.{csv,parquet,ttl,jsonld} and calibrated_links.{csv,parquet}; note them in the manifest.
+def export_links(
+    ws: Workspace, validate: bool = False, precision: float | None = None, progress: Progress = SILENT
+) -> Export:
+    """Write publishing/links.{csv,parquet,ttl,jsonld} and calibrated_links.{csv,parquet,nt}; note them in the manifest.
 
-    With `validate`, the graph is first checked against the SHACL shapes; if it does not conform,
+    With `validate`, the RDF is first checked against the SHACL shapes; if it does not conform,
     nothing is written and the error carries pyshacl's report. With `precision` (which must be
     `[publishing] target_precision`, the target `hw calibrate` chose at), the unjudged links above each
-    comparison's publishable threshold join the RDF as calibrated links (publishing.calibrated_rdf)
-    and fill calibrated_links; without it that table is empty and the rest is as before.
+    comparison's publishable threshold fill calibrated_links, whose RDF (publishing.calibrated_rdf) is
+    written and checked a part at a time, each part beside the verified graph it refers to; without
+    it those files are empty. links.ttl and links.jsonld hold the verified links either way.
     """
     config = ws.config
     unknown = sorted(set(config.publishing.relations) - set(LABEL_VALUES))
@@ -101,8 +107,6 @@ def export_links(ws: Workspace, validate: bool = False, precision: float | None 
                 precision,
                 set(decided["pair_id"]),
                 thresholds,
-                graph,
-                provenance,
                 _written_at(ws, LINK_PROBABILITIES.path),
             )
         except ValueError as error:
@@ -111,8 +115,10 @@ def export_links(ws: Workspace, validate: bool = False, precision: float | None 
         conforms, report = validate_graph(graph)
         if not conforms:
             raise ExportError(f"the RDF does not conform to {shapes_path().name}; nothing was written:\n{report}")
+    calibrated_triples = _write_calibrated_rdf(ws, calibrated, provenance, graph if validate else None, progress)
     inputs = [LABELS, THRESHOLDS, *batches, *(calibrated.inputs if calibrated else ())]
-    details = {"links": len(table.links), "triples": len(graph), "precision": precision}
+    triples = len(graph) + calibrated_triples
+    details = {"links": len(table.links), "triples": triples, "precision": precision}
     with atomic.atomic_path(PUBLISHED_CSV.location(ws)) as temporary:
         table.links.to_csv(temporary, index=False)
     for artifact, name in ((PUBLISHED_TURTLE, "turtle"), (PUBLISHED_JSONLD, "json-ld")):
@@ -124,6 +130,7 @@ def export_links(ws: Workspace, validate: bool = False, precision: float | None 
     with atomic.atomic_path(PUBLISHED_CALIBRATED_CSV.location(ws)) as temporary:
         rows.to_csv(temporary, index=False)
     PUBLISHED_CALIBRATED_CSV.record(ws, inputs, **details)
+    PUBLISHED_CALIBRATED_NT.record(ws, inputs, **details)
     PUBLISHED_CALIBRATED.write(ws, rows, inputs, **details)
     paths = {
         name: a.location(ws)
@@ -134,9 +141,54 @@ def export_links(ws: Workspace, validate: bool = False, precision: float | None 
             ("json-ld", PUBLISHED_JSONLD),
             ("calibrated csv", PUBLISHED_CALIBRATED_CSV),
             ("calibrated parquet", PUBLISHED_CALIBRATED),
+            ("calibrated n-triples", PUBLISHED_CALIBRATED_NT),
         )
     }
-    return Export(table, paths, len(graph), validate, calibrated)
+    return Export(table, paths, triples, validate, calibrated)
+
+
+def _write_calibrated_rdf(
+    ws: Workspace,
+    calibrated: CalibratedExport | None,
+    provenance: Provenance,
+    verified: Graph | None,
+    progress: Progress,
+) -> int:
+    """Write calibrated_links.nt (empty without `calibrated`) one part at a time and return its triples.
+
+    With the `verified` graph, each part is first checked against the shapes beside that graph, the
+    labelled sample and its comparison's calibration and set (which its links point to); one that does
+    not conform raises ExportError and the file is left as it was."""
+
+    def check(*graphs: Graph) -> None:
+        if verified is None:
+            return
+        conforms, report = validate_graph(sum(graphs, verified + sample))
+        if not conforms:
+            raise ExportError(f"the calibrated links' RDF does not conform to {shapes_path().name}:\n{report}")
+
+    with atomic.atomic_path(PUBLISHED_CALIBRATED_NT.location(ws)) as temporary, temporary.open("w") as out:
+        if calibrated is None:
+            return 0
+        sample, contexts, nodes = context_graphs(calibrated.calibration, provenance)
+        out.write(sample.serialize(format="nt"))
+        triples = len(sample)
+        by_comparison = calibrated.links.groupby("comparison")
+        advance = progress.task("calibrated links as RDF", len(calibrated.links), "links")
+        done = 0
+        for comparison, context in contexts.items():
+            out.write(context.serialize(format="nt"))
+            triples += len(context)
+            checked = False
+            links = by_comparison.get_group(comparison) if comparison in by_comparison.groups else calibrated.links[:0]
+            for count, part in link_graphs(links, comparison, nodes, provenance):
+                check(context, part)
+                out.write(part.serialize(format="nt"))
+                triples, done, checked = triples + len(part), done + count, True
+                advance(done)
+            if not checked:
+                check(context)
+        return triples
 
 
 def shapes_path() -> Path:

@@ -49,9 +49,7 @@ class Provenance:
 
 def build_graph(links: pd.DataFrame, judged: pd.DataFrame, provenance: Provenance) -> Graph:
     """The RDF graph of `links` (publishing.links columns) and their judgements."""
-    graph = Graph()
-    for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace)
+    graph = bound_graph()
     ids = Ids(provenance.base)
     study = ids("study")
     graph.add((study, RDF.type, HW.Study))
@@ -177,6 +175,14 @@ def _person(graph: Graph, node: URIRef, name: str) -> URIRef:
         graph.add((node, RDF.type, kind))
     graph.add((node, RDFS.label, Literal(name)))
     return node
+
+
+def bound_graph() -> Graph:
+    """An empty graph with the vocabulary's prefixes bound."""
+    graph = Graph()
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    return graph
 
 
 def decimal_literal(value: float) -> Literal:

@@ -6,6 +6,7 @@ from heritage_weaver.artifacts import (
     LABELS,
     PUBLISHED_CALIBRATED,
     PUBLISHED_CALIBRATED_CSV,
+    PUBLISHED_CALIBRATED_NT,
     PUBLISHED_CSV,
     PUBLISHED_JSONLD,
     PUBLISHED_LINKS,
@@ -20,7 +21,7 @@ from publishing.verdicts import LabelError
 
 
 def _export(ws: Workspace, progress: Progress, validate: bool = False, precision: float | None = None) -> Export:
-    return export_links(ws, validate, precision)
+    return export_links(ws, validate, precision, progress)
 
 
 EXPORT_LINKS = Stage(
@@ -32,6 +33,7 @@ EXPORT_LINKS = Stage(
         PUBLISHED_JSONLD,
         PUBLISHED_CALIBRATED,
         PUBLISHED_CALIBRATED_CSV,
+        PUBLISHED_CALIBRATED_NT,
     ),
     _export,
     needs(LABELS),

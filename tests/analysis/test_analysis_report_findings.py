@@ -12,6 +12,7 @@ from analysis_fixtures import calibrated_study, write_demo_truth
 
 from analysis.report import build_report
 from analysis.report_findings import best_comparison_finding, fine_tuning_findings, publishable_finding
+from analysis.report_publishable import stale_target_notes
 from heritage_weaver import artifacts
 from heritage_weaver.workspace import Workspace
 
@@ -191,3 +192,12 @@ def test_in_the_demo_the_truth_of_the_links_above_each_threshold_stands_beside_t
         "SIMULATION: `truth` is the share of the links above the threshold"
         in ws.path("report", "report.html").read_text()
     )
+
+
+def test_the_report_says_when_the_thresholds_were_chosen_for_another_target():
+    publishable = pd.DataFrame({"target_precision": [0.6, 0.6, float("nan")], "confidence": [0.95, 0.95, 0.95]})
+    assert stale_target_notes(publishable, 0.6, 0.95) == []
+    assert stale_target_notes(publishable, 0.9, 0.95) == [
+        "these thresholds were chosen for a target precision of 0.6 at 95%; the study now asks for 0.9 at 95%: "
+        "run `hw calibrate` again"
+    ]

@@ -12,10 +12,12 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
 from typer.testing import CliRunner
 
+from benchmarks.bench_calibrated_rdf import synthetic
 from heritage_weaver.artifacts import LINK_PROBABILITIES, PUBLISHABLE
 from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
 from publishing.calibrated import calibrated_relation
+from publishing.calibrated_rdf import context_graphs, link_graphs
 from publishing.export import validate_graph
 from publishing.rdf import HW
 from publishing.verdicts import judgements, verdicts
@@ -46,6 +48,10 @@ def _export(ws: Workspace, *options: str):
 def _judged(ws: Workspace) -> set[str]:
     labels = pd.read_parquet(ws.path("annotation", "labels.parquet"))
     return set(verdicts(labels, judgements(labels))["pair_id"])
+
+
+def _calibrated_graph(ws: Workspace) -> Graph:
+    return Graph().parse(ws.path("publishing", "calibrated_links.nt"), format="nt")
 
 
 def _chosen(ws: Workspace) -> pd.DataFrame:
@@ -82,9 +88,11 @@ def test_precision_publishes_every_unjudged_link_above_each_threshold_with_its_p
     # the least specific positive label of the binarisation is "same category"
     assert (table["relation"] == "skos:relatedMatch").all()
 
-    turtle = Graph().parse(study.path("publishing", "links.ttl"), format="turtle")
+    verified = Graph().parse(study.path("publishing", "links.ttl"), format="turtle")
     json_ld = Graph().parse(study.path("publishing", "links.jsonld"), format="json-ld")
-    assert isomorphic(turtle, json_ld)
+    assert isomorphic(verified, json_ld)
+    assert not set(verified.subjects(RDF.type, HW.CalibratedLink))
+    turtle = verified + _calibrated_graph(study)
     assert validate_graph(turtle)[0]
     nodes = set(turtle.subjects(RDF.type, HW.CalibratedLink))
     assert len(nodes) == len(table)
@@ -112,7 +120,7 @@ def test_precision_publishes_every_unjudged_link_above_each_threshold_with_its_p
 
 def test_the_shapes_refuse_a_calibrated_link_that_claims_a_judgement_or_lacks_its_calibration(study):
     assert _export(study, "--precision", "0.6").exit_code == 0
-    graph = Graph().parse(study.path("publishing", "links.ttl"), format="turtle")
+    graph = Graph().parse(study.path("publishing", "links.ttl"), format="turtle") + _calibrated_graph(study)
     node = next(graph.subjects(RDF.type, HW.CalibratedLink))
     claimed = Graph() + graph
     claimed.add((node, HW.decision, Literal("unanimous")))
@@ -131,8 +139,10 @@ def test_verified_links_keep_their_triples_and_without_precision_the_export_is_u
     assert pd.read_parquet(folder / "calibrated_links.parquet").empty
     plain = Graph().parse(folder / "links.ttl", format="turtle")
 
+    assert (folder / "calibrated_links.nt").read_bytes() == b""
     assert _export(study, "--precision", "0.6").exit_code == 0
-    calibrated = Graph().parse(folder / "links.ttl", format="turtle")
+    assert (folder / "links.ttl").read_bytes() == before["links.ttl"]
+    calibrated = plain + _calibrated_graph(study)
     assert len(calibrated) > len(plain)
     for link in plain.subjects(RDF.type, HW.Link):
         assert set(plain.predicate_objects(link)) == set(calibrated.predicate_objects(link))
@@ -143,6 +153,7 @@ def test_verified_links_keep_their_triples_and_without_precision_the_export_is_u
 
     assert _export(study).exit_code == 0
     assert {name: (folder / name).read_bytes() for name in EXPORTS} == before
+    assert (folder / "calibrated_links.nt").read_bytes() == b""
     assert set(Graph().parse(folder / "links.jsonld", format="json-ld")) == set(plain)
     assert pd.read_parquet(folder / "calibrated_links.parquet").empty
 
@@ -173,3 +184,16 @@ def test_the_calibrated_relation_is_that_of_the_least_specific_positive_label():
     assert calibrated_relation(["same object", "similar object"], relations) == "skos:closeMatch"
     with pytest.raises(ValueError, match="'same category', has no SKOS relation"):
         calibrated_relation(["same object", "same category"], {"same object": "exactMatch"})
+
+
+def test_the_calibrated_rdf_in_parts_is_the_graph_in_one_piece():
+    links, calibration, provenance = synthetic(23)
+    sample, contexts, nodes = context_graphs(calibration, provenance)
+    parts = list(link_graphs(links, "text-image", nodes, provenance, size=5))
+    assert [count for count, _ in parts] == [5, 5, 5, 5, 3]
+    (whole,) = (graph for _, graph in link_graphs(links, "text-image", nodes, provenance, size=1_000))
+    assert set(sum((graph for _, graph in parts), Graph())) == set(whole)
+    assert len(set(whole.subjects(RDF.type, HW.CalibratedLink))) == 23
+    members = set(whole.objects(nodes.sets["text-image"], PROV.hadMember))
+    assert members == set(whole.subjects(RDF.type, HW.CalibratedLink))
+    assert (nodes.activities["text-image"], RDF.type, HW.Calibration) in contexts["text-image"]
