@@ -23,8 +23,8 @@ labelled pairs above t would no longer be a random sample of the links above t, 
 would be optimistic. The precision curves of the probability therefore place each labelled pair by
 its out-of-fold probability (cross-fitting: the family fitted without the pair's fold), the rule the
 unlabelled links are placed by applied to a pair the rule has not seen; every candidate is counted
-by the full fit. On the demo's own candidates and design this is the difference between a bound
-that fails in 8% of simulated studies and one that fails in 1% (docs/methods.md).
+by the full fit. On the demo's own text-image candidates at twice its labels, the bound fell short in
+7–8% of simulated studies with in-sample placement and in 0.7–2.3% cross-fitted (docs/analyst.md).
 """
 
 from __future__ import annotations
@@ -133,22 +133,18 @@ class CalibrationSummary:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Fitted:
-    """A comparison's calibration under one target: every candidate's probability (full fit) and each
-    labelled pair's out-of-fold one (in `Labelled.rows` order)."""
-
-    probability: np.ndarray
-    held_out: np.ndarray
-
-
 def _score_sources(
-    candidates: Candidates, labelled: Labelled, fitted: Fitted | None, models: list[str]
+    candidates: Candidates,
+    labelled: Labelled,
+    probability: np.ndarray | None,
+    fitted: calibration.Calibration | None,
+    models: list[str],
 ) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
     """(score name, each candidate's score, each labelled pair's score to judge it by); NaN where the
-    pair is not among that score's links. A model's score is label-free, so a labelled pair keeps its own."""
-    if fitted is not None:
-        yield PROBABILITY, fitted.probability, fitted.held_out
+    pair is not among that score's links. The probability judges a labelled pair by its out-of-fold
+    value; a model's score is label-free, so a labelled pair keeps its own."""
+    if probability is not None and fitted is not None:
+        yield PROBABILITY, probability, fitted.held_out
     for m, model in enumerate(models):
         score = np.where(candidates.flags[:, m], candidates.scores[:, m], np.nan)
         yield model, score, score[labelled.rows]
@@ -219,17 +215,18 @@ class Tables:
         for target in artifacts.CALIBRATION_TARGETS:
             keys: dict[str, object] = {"comparison": candidates.comparison, "target": target}
             sample = Labelled.of(candidates, outcomes[target], learning)
-            fitted, fit, reliability = _fit(candidates, sample, config.study.seed)
+            fitted, fit = _fit(candidates, sample, config.study.seed)
             self.fits.append(keys | fit)
-            if reliability is not None:
-                self.reliability.append(reliability.assign(**keys))
+            probability = None
+            if fitted is not None:
+                self.reliability.append(fitted.reliability.assign(**keys))
+                probability = fitted.model.predict(candidates.scores, candidates.flags)
             else:
                 self.notes.append(f"{candidates.comparison}, {target}: no calibration: {fit['message']}")
-            probability = fitted.probability if fitted is not None else None
             columns[PROBABILITY if target == "study" else "match_probability"] = (
                 probability if probability is not None else np.full(len(candidates.pair_ids), np.nan)
             )
-            for name, score, sample_score in _score_sources(candidates, sample, fitted, models):
+            for name, score, sample_score in _score_sources(candidates, sample, probability, fitted, models):
                 if not np.isfinite(score).any():
                     message = f"{name} has no links in {candidates.comparison}"
                     self.publishable.append(keys | {"score": name, "message": message})
@@ -279,8 +276,8 @@ def run_calibrate(ws: Workspace, progress: Progress) -> CalibrationSummary:
 
 def _fit(
     candidates: Candidates, sample: Labelled, seed: int
-) -> tuple[Fitted | None, dict[str, object], pd.DataFrame | None]:
-    """The probabilities, the fit's row and its reliability diagram; or None, the reason, None."""
+) -> tuple[calibration.Calibration | None, dict[str, object]]:
+    """The calibration and the fit's row; or None and the reason."""
     try:
         fitted = calibration.calibrate(
             candidates.scores,
@@ -291,7 +288,7 @@ def _fit(
             seed=seed,
         )
     except calibration.CalibrationError as error:
-        return None, {"pairs": len(sample.rows), "message": str(error)}, None
+        return None, {"pairs": len(sample.rows), "message": str(error)}
     row: dict[str, object] = {
         "family": fitted.model.family,
         "pairs": fitted.pairs,
@@ -301,5 +298,4 @@ def _fit(
         "ece": fitted.ece,
         "message": "",
     }
-    probability = fitted.model.predict(candidates.scores, candidates.flags)
-    return Fitted(probability, fitted.held_out), row, fitted.reliability
+    return fitted, row

@@ -2,8 +2,9 @@
 
 A graph of their own beside publishing.rdf's (same base `S`; the models, comparisons and sampling it
 names are described there). A comparison can publish hundreds of thousands of links, so the graph
-comes in parts: `context_graphs` (the labelled sample; per comparison its calibration and set), then
-`link_graphs`, a bounded number of one comparison's links each, to be written (and checked) one part at a time:
+comes in parts (`write_ntriples`): `context_graphs` (the labelled sample; per comparison its calibration
+and set), then `link_graphs`, a bounded number of one comparison's links each, written (and checked)
+one part at a time:
 
 - `S labelled-sample` (`prov:Entity`, `hw:LabelledSample`): the curators' labels of the sampler's
   probability sample, with `hw:pairCount`; the evidence every calibration used;
@@ -24,9 +25,10 @@ comes in parts: `context_graphs` (the labelled sample; per comparison its calibr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TextIO
 
 import pandas as pd
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
@@ -121,6 +123,38 @@ def link_graphs(
                     graph, ids, candidate, sampling, comparison, model, link, settings.loc[(comparison, model)]
                 )
         yield len(chunk), graph
+
+
+def write_ntriples(
+    out: TextIO,
+    calibration: Calibration,
+    links: pd.DataFrame,
+    provenance: Provenance,
+    check: Callable[[Graph], None] | None = None,
+    advance: Callable[[int], None] | None = None,
+    size: int = LINKS_PER_GRAPH,
+) -> int:
+    """Write the calibrated links' graph to `out` as N-Triples, a part of up to `size` links at a time, and
+    return its triples. `check` (when given) sees each part with the labelled sample and its comparison's
+    calibration and set, which its links point to, before the part is written (a comparison without
+    links: the context alone); `advance` gets the links written so far."""
+    sample, contexts, nodes = context_graphs(calibration, provenance)
+    out.write(sample.serialize(format="nt"))
+    triples, done = len(sample), 0
+    for comparison, context in contexts.items():
+        out.write(context.serialize(format="nt"))
+        triples += len(context)
+        own = links[links["comparison"] == comparison]
+        if check is not None and own.empty:
+            check(sample + context)
+        for count, part in link_graphs(own, comparison, nodes, provenance, size):
+            if check is not None:
+                check(sample + context + part)
+            out.write(part.serialize(format="nt"))
+            triples, done = triples + len(part), done + count
+            if advance is not None:
+                advance(done)
+    return triples
 
 
 def _add_calibration(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.resources import files
@@ -30,7 +31,7 @@ from heritage_weaver.progress import SILENT, Progress
 from heritage_weaver.workspace import Workspace
 from publishing.calibrated import LEADING as CALIBRATED_LEADING
 from publishing.calibrated_export import CalibratedExport, calibrated_export
-from publishing.calibrated_rdf import context_graphs, link_graphs
+from publishing.calibrated_rdf import write_ntriples
 from publishing.links import LinkTable, link_table
 from publishing.rdf import Provenance, build_graph, serialise
 from publishing.uris import record_templates, study_base
@@ -115,7 +116,9 @@ def export_links(
         conforms, report = validate_graph(graph)
         if not conforms:
             raise ExportError(f"the RDF does not conform to {shapes_path().name}; nothing was written:\n{report}")
-    calibrated_triples = _write_calibrated_rdf(ws, calibrated, provenance, graph if validate else None, progress)
+    # the calibrated parts are checked beside the study's own nodes only: the verified links were checked above
+    check = _conforms_beside(build_graph(table.links.iloc[:0], judged.iloc[:0], provenance)) if validate else None
+    calibrated_triples = _write_calibrated_rdf(ws, calibrated, provenance, check, progress)
     inputs = [LABELS, THRESHOLDS, *batches, *(calibrated.inputs if calibrated else ())]
     triples = len(graph) + calibrated_triples
     details = {"links": len(table.links), "triples": triples, "precision": precision}
@@ -151,44 +154,28 @@ def _write_calibrated_rdf(
     ws: Workspace,
     calibrated: CalibratedExport | None,
     provenance: Provenance,
-    verified: Graph | None,
+    check: Callable[[Graph], None] | None,
     progress: Progress,
 ) -> int:
-    """Write calibrated_links.nt (empty without `calibrated`) one part at a time and return its triples.
-
-    With the `verified` graph, each part is first checked against the shapes beside that graph, the
-    labelled sample and its comparison's calibration and set (which its links point to); one that does
-    not conform raises ExportError and the file is left as it was."""
-
-    def check(*graphs: Graph) -> None:
-        if verified is None:
-            return
-        conforms, report = validate_graph(sum(graphs, verified + sample))
-        if not conforms:
-            raise ExportError(f"the calibrated links' RDF does not conform to {shapes_path().name}:\n{report}")
-
+    """Write calibrated_links.nt (empty without `calibrated`), each part `check`ed first, and return its
+    triples; when a check raises, the file is left as it was."""
     with atomic.atomic_path(PUBLISHED_CALIBRATED_NT.location(ws)) as temporary, temporary.open("w") as out:
         if calibrated is None:
             return 0
-        sample, contexts, nodes = context_graphs(calibrated.calibration, provenance)
-        out.write(sample.serialize(format="nt"))
-        triples = len(sample)
-        by_comparison = calibrated.links.groupby("comparison")
         advance = progress.task("calibrated links as RDF", len(calibrated.links), "links")
-        done = 0
-        for comparison, context in contexts.items():
-            out.write(context.serialize(format="nt"))
-            triples += len(context)
-            checked = False
-            links = by_comparison.get_group(comparison) if comparison in by_comparison.groups else calibrated.links[:0]
-            for count, part in link_graphs(links, comparison, nodes, provenance):
-                check(context, part)
-                out.write(part.serialize(format="nt"))
-                triples, done, checked = triples + len(part), done + count, True
-                advance(done)
-            if not checked:
-                check(context)
-        return triples
+        return write_ntriples(out, calibrated.calibration, calibrated.links, provenance, check, advance)
+
+
+def _conforms_beside(study: Graph) -> Callable[[Graph], None]:
+    """A check of a calibrated part against the shapes beside `study` (the study, sampling, models and
+    comparisons its links refer to); ExportError with pyshacl's report when it does not conform."""
+
+    def check(part: Graph) -> None:
+        conforms, report = validate_graph(study + part)
+        if not conforms:
+            raise ExportError(f"the calibrated links' RDF does not conform to {shapes_path().name}:\n{report}")
+
+    return check
 
 
 def shapes_path() -> Path:

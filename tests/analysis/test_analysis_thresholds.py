@@ -181,21 +181,15 @@ def test_a_threshold_on_probabilities_fitted_to_the_same_labels_keeps_its_promis
     flags = scores >= np.quantile(scores, 0.8, axis=0)
     scores, flags = scores[flags.any(axis=1)], flags[flags.any(axis=1)]
     strata = pattern_codes(flags).astype(str)
-    names, sizes = np.unique(strata, return_counts=True)
+    names = np.unique(strata)
     truth = 1 / (1 + np.exp(-(0.5 + 1.2 * calibration.ScoreScale.of(scores).standardised(scores).sum(axis=1))))
     outcome = (rng.random(len(truth)) < truth).astype(float)
-    studies, chosen, below_target = 200, 0, 0
-    for study in range(studies):
-        drawn = np.concatenate([rng.choice(np.flatnonzero(strata == h), 40, replace=False) for h in names])
-        weights = calibration.inverse_inclusion_weights(strata[drawn], dict(zip(names, sizes.tolist(), strict=True)))
-        fitted = calibration.calibrate(scores, scores[drawn], flags[drawn], outcome[drawn], weights, seed=study)
-        probability = fitted.model.predict(scores, flags)
-        grid = thresholds.threshold_grid(probability)
-        sample = StratifiedSample(probability, strata, fitted.held_out, strata[drawn], outcome[drawn])
-        row = thresholds.choose_threshold(thresholds.precision_curve(sample, grid, CONFIDENCE), TARGET)
-        if row is not None:
-            chosen += 1
-            below_target += outcome[probability >= grid[row]].mean() < TARGET
+    studies = 200
+    # a 0/1 truth: each study labels its pairs by the drawn outcomes, and a chosen set is judged by them too
+    found = coverage.simulate(
+        scores, flags, strata, outcome, dict.fromkeys(names.tolist(), 40), studies, TARGET, seed=1
+    )
+    chosen, below_target = found["cross-fitted"]
     assert below_target / studies <= 0.06 and chosen / studies >= 0.8, (chosen, below_target)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from heritage_weaver.artifacts import LINK_PROBABILITIES, PUBLISHABLE
 from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
 from publishing.calibrated import calibrated_relation
-from publishing.calibrated_rdf import context_graphs, link_graphs
+from publishing.calibrated_rdf import write_ntriples
 from publishing.export import validate_graph
 from publishing.rdf import HW
 from publishing.verdicts import judgements, verdicts
@@ -188,12 +189,19 @@ def test_the_calibrated_relation_is_that_of_the_least_specific_positive_label():
 
 def test_the_calibrated_rdf_in_parts_is_the_graph_in_one_piece():
     links, calibration, provenance = synthetic(23)
-    sample, contexts, nodes = context_graphs(calibration, provenance)
-    parts = list(link_graphs(links, "text-image", nodes, provenance, size=5))
-    assert [count for count, _ in parts] == [5, 5, 5, 5, 3]
-    (whole,) = (graph for _, graph in link_graphs(links, "text-image", nodes, provenance, size=1_000))
-    assert set(sum((graph for _, graph in parts), Graph())) == set(whole)
-    assert len(set(whole.subjects(RDF.type, HW.CalibratedLink))) == 23
-    members = set(whole.objects(nodes.sets["text-image"], PROV.hadMember))
-    assert members == set(whole.subjects(RDF.type, HW.CalibratedLink))
-    assert (nodes.activities["text-image"], RDF.type, HW.Calibration) in contexts["text-image"]
+    written: list[int] = []
+    checked: list[Graph] = []
+    in_parts, whole = io.StringIO(), io.StringIO()
+    triples = write_ntriples(in_parts, calibration, links, provenance, checked.append, written.append, size=5)
+    write_ntriples(whole, calibration, links, provenance, size=1_000)
+    assert written == [5, 10, 15, 20, 23] and len(checked) == 5
+    parts = Graph().parse(data=in_parts.getvalue(), format="nt")
+    one_piece = Graph().parse(data=whole.getvalue(), format="nt")
+    assert set(parts) == set(one_piece) and len(parts) == triples
+    assert len(set(parts.subjects(RDF.type, HW.CalibratedLink))) == 23
+    (members,) = set(parts.subjects(RDF.type, HW.PublishableSet))
+    assert set(parts.objects(members, PROV.hadMember)) == set(parts.subjects(RDF.type, HW.CalibratedLink))
+    activity = parts.value(members, PROV.wasGeneratedBy)
+    assert (activity, RDF.type, HW.Calibration) in parts
+    for part in checked:  # each check sees the context its links point to
+        assert (members, RDF.type, HW.PublishableSet) in part and (activity, RDF.type, HW.Calibration) in part
