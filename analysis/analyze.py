@@ -18,6 +18,7 @@ from analysis.tables import batches as batch_artifacts
 from analysis.tables import read_batches, write_result
 from heritage_weaver import artifacts
 from heritage_weaver.artifacts import ArtifactError
+from heritage_weaver.design import fine_tuning_skipped, study_comparisons, study_models
 from heritage_weaver.workspace import Workspace
 
 
@@ -50,12 +51,19 @@ def run_analyze(ws: Workspace, effects: list[AnnotatorEffects]) -> AnalysisSumma
     kept["binary"] = labels.binarise(kept["label"], config.analysis.positive_labels)
 
     base = config.sampling.base_model
-    comparisons, models = linked_models(batches, [c.name for c in config.comparisons], list(config.models))
-    notes = [f"model {m!r} has no link flags in the batches and is left out" for m in config.models if m not in models]
+    study = study_models(ws)
+    comparisons, models = linked_models(batches, [c.name for c in study_comparisons(ws)], study)
+    notes = [f"model {m!r} has no link flags in the batches and is left out" for m in study if m not in models]
     fine_tuned = [m for m in models if m != base]
     if base not in models:
         notes.append(f"the base model {base!r} has no link flags in the batches: no regressions")
         fine_tuned = []
+    elif not fine_tuned:
+        why = fine_tuning_skipped(ws)
+        notes.append(
+            "no regressions: each sets a fine-tuned model's link flags beside the base model's, and the study has "
+            "no fine-tuned model" + (f" (fine-tuning was skipped: {why})" if why else "")
+        )
     designs = study_designs(labels.probability_sample(kept), comparisons, base, fine_tuned)
     coefficients, fits = run_regressions(
         designs, config.analysis.intercept, effects, config.analysis.permutations, config.study.seed

@@ -40,6 +40,7 @@ from analysis.design import link_column
 from analysis.tables import write_result
 from heritage_weaver import artifacts
 from heritage_weaver.config import StudyConfig
+from heritage_weaver.design import study_comparisons, study_models
 from heritage_weaver.progress import Progress
 from heritage_weaver.score_bands import band_scores, cell_names, stratum_bands
 from heritage_weaver.workspace import Workspace
@@ -239,8 +240,8 @@ class Tables:
 
 def run_calibrate(ws: Workspace, progress: Progress) -> CalibrationSummary:
     config = ws.config
-    models = list(config.models)
-    comparisons = [c.name for c in config.comparisons]
+    models = study_models(ws)
+    comparisons = [c.name for c in study_comparisons(ws)]
     flags = [link_column(c, m) for c in comparisons for m in models]
     scores = [calibration.score_column(c, m) for c in comparisons for m in models]
     links = artifacts.LINKS.read(ws, columns=["pair_id", "link_types", *flags, *scores])

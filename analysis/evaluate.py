@@ -20,6 +20,7 @@ from heritage_weaver import artifacts
 from heritage_weaver.artifacts import ArtifactError
 from heritage_weaver.model_card import EVALUATED_WEIGHTS, write_cards
 from heritage_weaver.progress import SILENT, Progress
+from heritage_weaver.stages import StageSkipped
 from heritage_weaver.workspace import Workspace
 
 TextEncoder = Callable[[list[str]], np.ndarray]
@@ -152,6 +153,13 @@ def zero_shot_candidates(catalogue: Catalogue, candidates: list[int], seed: int)
     return sets, notes
 
 
+def held_out_images(catalogue: Catalogue, units: pd.DataFrame) -> int:
+    """How many embedded image units belong to held-out records (the queries of every evaluation)."""
+    codes = catalogue.codes(units)
+    images = (units["modality"].to_numpy() == "image") & (codes >= 0)
+    return int(catalogue.records["held_out"].to_numpy()[codes[images]].sum())
+
+
 def evaluate_zero_shot(
     model: str, catalogue: Catalogue, units: pd.DataFrame, vectors: np.ndarray, encode: TextEncoder, sets: dict
 ) -> tuple[list[dict], pd.DataFrame]:
@@ -278,13 +286,17 @@ def run_evaluate(
     config = ws.config
     catalogue = build_catalogue(ws, tools)
     sets, notes = zero_shot_candidates(catalogue, config.analysis.zero_shot_candidates, config.study.seed)
-    zero_rows, per_noun, image_rows, cross_rows, skipped = [], [], [], [], []
+    zero_rows, per_noun, image_rows, cross_rows, skipped, without_images = [], [], [], [], [], []
     advance = progress.task("evaluate", len(models), "models")
     for model in models:
         try:
             units, vectors = tools.load_vectors(ws, model)
         except ArtifactError as error:
             skipped.append(f"model {model} not evaluated: {error}")
+            advance(1)
+            continue
+        if not held_out_images(catalogue, units):
+            without_images.append(model)
             advance(1)
             continue
         rows, nouns = evaluate_zero_shot(model, catalogue, units, vectors, _cached(tools.text_encoder(ws, model)), sets)
@@ -298,6 +310,13 @@ def run_evaluate(
         advance(1)
     if len(skipped) == len(models):
         raise ArtifactError("; ".join(skipped))
+    if len(skipped) + len(without_images) == len(models):
+        raise StageSkipped(
+            "zero-shot classification and retrieval query with the images of held-out records, and no held-out "
+            f"record has an image the models could read ({', '.join(without_images)})",
+            inputs=(artifacts.RECORDS, artifacts.SPLIT, *[artifacts.UNITS.at(model=m) for m in without_images]),
+        )
+    notes += [f"model {m} not evaluated: no held-out record has an image it could read" for m in without_images]
     notes += skipped
     per_noun_table = pd.concat(per_noun, ignore_index=True) if per_noun else pd.DataFrame()
     tables = {

@@ -13,11 +13,14 @@ import pandas as pd
 
 from analysis import demo_truth, figures
 from analysis.report_findings import findings_section
+from analysis.report_limits import limits_section
 from analysis.report_parts import Section, demo_pairs, read_or_note
 from analysis.report_publishable import publishable_section
 from heritage_weaver import artifacts
 from heritage_weaver.artifacts import LABEL_VALUES
 from heritage_weaver.atomic import atomic_path, write_text
+from heritage_weaver.design import fine_tuning_skipped, study_comparisons, study_models
+from heritage_weaver.design import left_out as design_left_out
 from heritage_weaver.workspace import Workspace
 
 PER_NOUN_ROWS = 40
@@ -44,14 +47,21 @@ def manifest_section(ws: Workspace) -> Section:
             ]
         ),
     )
+    left_out = {item.name: item.why for item in design_left_out(ws) if item.kind == "model"}
     section.table(
-        "Models", pd.DataFrame([{"model": name, "checkpoint": location} for name, location in config.models.items()])
+        "Models",
+        pd.DataFrame(
+            [
+                {"model": name, "checkpoint": location, "in this study": left_out.get(name, "yes")}
+                for name, location in config.models.items()
+            ]
+        ),
     )
     sampling = config.sampling
     settings = {
         "seed": config.study.seed,
         "simulation": config.study.simulation,
-        "comparisons": ", ".join(f"{c.name} ({c.aggregation})" for c in config.comparisons),
+        "comparisons": ", ".join(f"{c.name} ({c.aggregation})" for c in study_comparisons(ws)),
         "link rule": sampling.link_rule_text,
         "annotators": ", ".join(sampling.annotators),
         "pairs per annotator": sampling.per_annotator,
@@ -130,7 +140,7 @@ def labels_section(ws: Workspace) -> Section:
         section.table("Labels per annotator", by_annotator)
     if excluded is not None:
         reasons = excluded["reason"].value_counts().rename_axis("reason").reset_index(name="annotations")
-        section.table("Annotations left out", reasons)
+        section.table("Annotations left out", reasons, empty_because="every annotation was used")
     return section
 
 
@@ -163,9 +173,10 @@ def precision_section(ws: Workspace) -> Section:
             frame["covers truth as labelled"] = (frame["ci_low"] <= frame["truth_as_labelled"]) & (
                 frame["truth_as_labelled"] <= frame["ci_high"]
             )
-    section.table("Precision per model and comparison", by_model.drop(columns=["message"]))
-    section.table("Fine-tuned minus base", difference.drop(columns=["message"]))
-    section.table("Precision per stratum", strata)
+    no_labels = "no labelled pair lies in a stratum of the links"
+    section.table("Precision per model and comparison", by_model.drop(columns=["message"]), empty_because=no_labels)
+    section.table("Fine-tuned minus base", difference.drop(columns=["message"]), empty_because=no_fine_tuned_model(ws))
+    section.table("Precision per stratum", strata, empty_because=no_labels)
     section.notes += [
         f"{r.comparison} · {r.model}: {r.message}"
         for r in by_model.itertuples()
@@ -197,9 +208,18 @@ def _demo_truth(ws: Workspace, strata: pd.DataFrame, section: Section) -> pd.Dat
         + ", so the share they would label positive, `truth_as_labelled`, is what the estimate targets and what "
         "its interval should cover in 95% of studies."
     )
-    comparisons = sorted(set(strata["comparison"]), key=[c.name for c in ws.config.comparisons].index)
-    models = [m for m in ws.config.models if all(f"link.{c}.{m}" in links.columns for c in comparisons)]
+    comparisons = sorted(set(strata["comparison"]), key=[c.name for c in study_comparisons(ws)].index)
+    models = [m for m in study_models(ws) if all(f"link.{c}.{m}" in links.columns for c in comparisons)]
     return demo_truth.true_precision(links, strata, comparisons, models, truths)
+
+
+def no_fine_tuned_model(ws: Workspace) -> str:
+    """Why a table of fine-tuned models against the base model is empty."""
+    fine_tuned = [m for m in study_models(ws) if m != ws.config.sampling.base_model]
+    if fine_tuned:
+        return f"no labelled pair tells {', '.join(fine_tuned)} from the base model"
+    skipped = " (`hw train` was skipped)" if fine_tuning_skipped(ws) else ""
+    return f"the study has no fine-tuned model{skipped}"
 
 
 def regressions_section(ws: Workspace) -> Section:
@@ -214,7 +234,7 @@ def regressions_section(ws: Workspace) -> Section:
     fits = read_or_note(ws, artifacts.REGRESSION_FITS, section)
     coefficients = read_or_note(ws, artifacts.REGRESSION_COEFFICIENTS, section)
     if fits is not None:
-        section.table("Fits", fits)
+        section.table("Fits", fits, empty_because=no_fine_tuned_model(ws))
         section.notes += [
             f"{r.table} · {r.model} · {r.annotator_effects}: not estimated: {r.message}"
             for r in fits.itertuples()
@@ -254,12 +274,11 @@ def agreement_section(ws: Workspace) -> Section:
             f"{adjudicated} pair(s) adjudicated (`hw push --adjudication`); the precision estimates and the "
             "published links use the adjudicated label where there is one"
         )
+    shared = f"no two annotators labelled a common pair (sampling.overlap = {ws.config.sampling.overlap:g})"
     if alpha is not None:
-        section.table("Krippendorff's alpha", alpha)
+        section.table("Krippendorff's alpha", alpha, empty_because=shared)
     if kappa is not None:
-        section.table("Pairwise Cohen's kappa", kappa)
-        if kappa.empty:
-            section.notes.append("no two annotators labelled a common pair")
+        section.table("Pairwise Cohen's kappa", kappa, empty_because=shared)
     return section
 
 
@@ -312,7 +331,7 @@ def evaluations_section(ws: Workspace) -> Section:
     image = read_or_note(ws, artifacts.RETRIEVAL_IMAGE, section)
     cross = read_or_note(ws, artifacts.RETRIEVAL_CROSS_MODAL, section)
     notes = read_or_note(ws, artifacts.EVALUATION_NOTES, section)
-    models = list(ws.config.models)
+    models = study_models(ws)
     if zero is not None and not zero.empty:
         section.table("Zero-shot classification (Table 3)", zero_shot_layout(zero, models))
     if nouns is not None and not nouns.empty:
@@ -417,7 +436,7 @@ def prediction_section(ws: Workspace) -> Section:
     )
     if not config.fields:
         section.notes.append("no fields named in [prediction] fields (see docs/analyst.md)")
-    models = list(ws.config.models)
+    models = study_models(ws)
     for field_name in config.fields:
         part = {"field": field_name}
         scores = read_or_note(ws, artifacts.PREDICTION_SCORES.at(**part), section)
@@ -493,6 +512,9 @@ def build_report(ws: Workspace) -> Path:
         evaluations_section(ws),
         prediction_section(ws),
     ]
+    limits = limits_section(ws, sections)
+    if limits is not None:
+        sections.insert(0, limits)
     for section in sections:
         for table in section.tables:
             with atomic_path(artifacts.REPORT_TABLE.at(name=table.slug).location(ws)) as temporary:

@@ -15,6 +15,7 @@ import pandas as pd
 from analysis.report_parts import Section, read_or_note
 from analysis.report_publishable import probability_rows
 from heritage_weaver import artifacts
+from heritage_weaver.design import study_comparisons
 from heritage_weaver.workspace import Workspace
 
 
@@ -90,7 +91,7 @@ def findings_section(ws: Workspace) -> Section:
         "Findings",
         "The study's questions, answered from its own tables (95% intervals; details in the sections below).",
     )
-    comparisons = [c.name for c in ws.config.comparisons]
+    comparisons = [c.name for c in study_comparisons(ws)]
     difference = read_or_note(ws, artifacts.PRECISION_DIFFERENCE, section)
     precision = read_or_note(ws, artifacts.PRECISION, section)
     publishable = read_or_note(ws, artifacts.PUBLISHABLE, section)

@@ -11,6 +11,7 @@ from analysis import demo_truth, figures
 from analysis.report_parts import Section, demo_pairs, read_or_note
 from analysis.thresholds import CURVE_COLUMNS
 from heritage_weaver import artifacts
+from heritage_weaver.design import study_comparisons
 from heritage_weaver.workspace import Workspace
 
 COUNTS = {"links": "Int64", "labelled": "Int64", "unlabelled_links": "Int64"}
@@ -54,7 +55,7 @@ def publishable_section(ws: Workspace) -> Section:
         "of the comparison's expected positives the links keep, and rests on the calibration being right. "
         "`hw export-links --precision` publishes the unjudged ones.",
     )
-    comparisons = [c.name for c in ws.config.comparisons]
+    comparisons = [c.name for c in study_comparisons(ws)]
     publishable = read_or_note(ws, artifacts.PUBLISHABLE, section)
     curves = read_or_note(ws, artifacts.PRECISION_CURVES, section)
     reliability = read_or_note(ws, artifacts.RELIABILITY, section)

@@ -14,6 +14,7 @@ from analysis.logit import AnnotatorEffects
 from analysis.report import build_report
 from heritage_weaver import artifacts
 from heritage_weaver.artifacts import ArtifactError
+from heritage_weaver.design import study_models
 from heritage_weaver.progress import Progress
 from heritage_weaver.stages import Stage, needs
 from heritage_weaver.workspace import Workspace
@@ -40,7 +41,7 @@ def calibrate(ws: Workspace, progress: Progress) -> CalibrationSummary:
 
 def evaluate(ws: Workspace, progress: Progress, models: list[str] | None = None) -> list[Path]:
     """Zero-shot classification and retrieval on the held-out records, per model."""
-    chosen = models or list(ws.config.models)
+    chosen = models or study_models(ws)
     unknown = [m for m in chosen if m not in ws.config.models]
     if unknown:
         raise AnalysisError(f"--model: {unknown} not among the study's models {list(ws.config.models)}")

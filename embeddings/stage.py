@@ -8,6 +8,7 @@ from embeddings.index import build_indexes, indexed_models
 from embeddings.runner import EmbedError, EmbedSummary, embed_model
 from heritage_weaver.artifacts import EMBED_FAILURES, INDEX, INDEX_ROWS, RECORDS, SHARD_VECTORS, UNITS, ArtifactError
 from heritage_weaver.compute import ComputeError, chosen_engine, cpu_cores, ray_session
+from heritage_weaver.design import models_left_out
 from heritage_weaver.progress import Progress
 from heritage_weaver.stages import Stage, needs
 from heritage_weaver.workspace import Workspace
@@ -16,6 +17,11 @@ from heritage_weaver.workspace import Workspace
 def available_models(ws: Workspace) -> list[str]:
     """Configured models whose checkpoint folder exists (hub ids count as available)."""
     return [name for name in ws.config.models if ws.model_available(name)]
+
+
+def _why_no_checkpoint(ws: Workspace, model: str) -> str:
+    left_out = {item.name: item.why for item in models_left_out(ws)}
+    return left_out.get(model, f"no checkpoint at {ws.model_location(model)} yet")
 
 
 def run_embed(
@@ -36,6 +42,9 @@ def run_embed(
         raise EmbedError(f"unknown model(s) {unknown}; the study config has {list(ws.config.models)}")
     if not names:
         raise EmbedError("no configured model has a checkpoint yet (build one with `hw model tiny` or `hw train`)")
+    if not models:
+        for model in (m for m in ws.config.models if m not in names):
+            progress.note(f"{model}: not embedded: {_why_no_checkpoint(ws, model)}")
     engine, source = chosen_engine(ws.config, engine)
     progress.note(f"embedding on the {engine} engine (chosen by {source})")
     if engine == "ray":

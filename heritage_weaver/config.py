@@ -315,6 +315,9 @@ class TrainingConfig(_Strict):
     loss_normalisation: Literal["study", "paper"] = "study"
     checkpoint_every: int = Field(default=50, gt=0)
     workers: int = Field(default=2, ge=0)
+    min_pairs: int = Field(
+        default=500, ge=0, description="fewer training image–text pairs than this: `hw train` warns, and trains"
+    )
 
 
 class SamplingConfig(_Strict):

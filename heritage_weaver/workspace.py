@@ -8,8 +8,8 @@ import importlib.metadata
 import json
 import os
 import platform
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +24,7 @@ MANIFEST_NAME = "manifest.json"
 MANIFEST_LOCK = ".manifest.lock"
 MANIFEST_BACKUP = "manifest.json.bak"  # the last good manifest, kept beside it
 MANIFEST_BROKEN = "manifest.json.broken"  # where `hw status --repair` moves an unreadable one
+STAGE_RUNS = "@stages"  # the manifest's one key that is no artifact: each verb's last outcome
 _HASHED_PACKAGES = ("heritage-weaver", "torch", "transformers", "faiss-cpu", "spacy", "statsmodels", "label-studio-sdk")
 _FULL_HASH_LIMIT = 64 * 1024 * 1024
 
@@ -68,6 +69,19 @@ def _read_json(path: Path) -> dict | None:
     except (UnicodeDecodeError, json.JSONDecodeError):
         return None
     return value if isinstance(value, dict) else None
+
+
+@dataclass(frozen=True)
+class StageOutcome:
+    """How a verb last ended: `done`, `failed` (an error or an interrupt; `why` says which) or
+    `skipped` (the study lacks what the stage needs; `why` says what). A skip holds while the study
+    config (`config_hash`) and the files it rested on (`inputs`, path -> fingerprint) are unchanged."""
+
+    outcome: str
+    why: str = ""
+    config_hash: str = ""
+    inputs: dict[str, str | None] = field(default_factory=dict)
+    time: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 
 @dataclass(frozen=True)
@@ -116,6 +130,10 @@ class Workspace:
 
     # -- manifest -----------------------------------------------------------------
     def manifest(self) -> dict[str, dict]:
+        """Every recorded artifact's entry, by its path relative to the study."""
+        return {key: entry for key, entry in self._manifest_file().items() if key != STAGE_RUNS}
+
+    def _manifest_file(self) -> dict[str, dict]:
         path = self.path(MANIFEST_NAME)
         if not path.is_file():
             return {}
@@ -166,13 +184,33 @@ class Workspace:
             "time": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         entry.update(details)
+        key = self.relative(artifact_path)
+        self._update_manifest(lambda manifest: manifest.update({key: entry}))
+
+    def _update_manifest(self, change: Callable[[dict], None]) -> None:
         # Read, update and replace under one lock: a `hw pull` beside a long `hw embed` loses no entry.
         with FileLock(self.path(MANIFEST_LOCK)):
-            manifest = self.manifest()
+            manifest = self._manifest_file()
             if manifest:  # it was just read whole, so it is a good copy
                 atomic.keep_copy(self.path(MANIFEST_NAME), self.path(MANIFEST_BACKUP))
-            manifest[self.relative(artifact_path)] = entry
+            change(manifest)
             atomic.write_json(self.path(MANIFEST_NAME), manifest)
+
+    def record_outcome(self, verb: str, outcome: StageOutcome) -> None:
+        """Note how `verb` last ended, beside the artifacts in the manifest."""
+        self._update_manifest(lambda manifest: manifest.setdefault(STAGE_RUNS, {}).update({verb: asdict(outcome)}))
+
+    def outcomes(self) -> dict[str, StageOutcome]:
+        """How each verb last ended, by verb (verbs run before outcomes were recorded have none)."""
+        return {verb: StageOutcome(**entry) for verb, entry in self._manifest_file().get(STAGE_RUNS, {}).items()}
+
+    def outcome(self, verb: str) -> StageOutcome | None:
+        """How `verb` last ended (None: never run since outcomes were recorded)."""
+        return self.outcomes().get(verb)
+
+    def inputs_unchanged(self, fingerprints: dict[str, str | None]) -> bool:
+        """True while every file of `fingerprints` (paths relative to the study) still has its fingerprint."""
+        return all(fingerprint(self._absolute(name)) == recorded for name, recorded in fingerprints.items())
 
     def artifact_states(self, artifacts: Iterable[str]) -> dict[str, str]:
         """Each artifact's state: `missing`, `stale` (config or an input changed since it was

@@ -23,7 +23,7 @@ from rich.text import Text
 
 from heritage_weaver.config import ConfigError
 from heritage_weaver.progress import Advance
-from heritage_weaver.stages import Stage
+from heritage_weaver.stages import Stage, StageSkipped, run_stage
 from heritage_weaver.workspace import ManifestError, Workspace
 
 console = Console(stderr=True)
@@ -137,9 +137,22 @@ def open_study(study: Path, read_manifest: bool = True) -> Workspace:
 
 
 def execute(stage: Stage, workspace: Workspace, **options: Any) -> Any:
-    """Run one stage with rich progress; its known failures end the command with their message."""
+    """Run one stage with rich progress; its known failures end the command with their message, and
+    a skip (the study lacks what the stage needs) ends it with exit 0 after one line saying why."""
+    try:
+        return attempt(stage, workspace, **options)
+    except StageSkipped:
+        raise typer.Exit(0) from None
+
+
+def attempt(stage: Stage, workspace: Workspace, **options: Any) -> Any:
+    """Run one stage with rich progress and record how it ended; a skip is shown in one line and
+    raised on (`hw run` goes on to the next stage), a known failure ends the command."""
     with reporting() as progress:
         try:
-            return stage.run(workspace, progress, **options)
+            return run_stage(stage, workspace, progress, **options)
+        except StageSkipped as skipped:
+            console.print(Text.assemble(("skipped:", "yellow"), f" {stage.verb}: ", skipped.why))
+            raise
         except stage.errors as error:
             fail(str(error))

@@ -7,9 +7,11 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from heritage_weaver.stages import READY
-from hw_cli.console import StudyOption, console, execute, open_study, stdout
+from heritage_weaver.stages import READY, SKIPPED, Stage, StageSkipped, skipped_because
+from heritage_weaver.workspace import Workspace
+from hw_cli.console import StudyOption, attempt, console, open_study, stdout
 from hw_cli.stages import STAGES, plan
 from hw_cli.verbs import VERBS
 
@@ -20,26 +22,48 @@ def status(
         bool, typer.Option("--repair", help="Replace an unreadable manifest.json with its last good copy.")
     ] = False,
 ) -> None:
-    """Show which stages are done, stale (inputs or config changed), missing, or waiting (and for what)."""
+    """Show which stages are done, stale (inputs or config changed), failed, skipped (and why), missing, or
+    waiting (and for what)."""
     workspace = open_study(study, read_manifest=not repair)
     if repair:
         console.print(workspace.repair_manifest())
     stages = {stage.verb: stage for stage in STAGES}
     recorded_verbs = {entry["verb"] for entry in workspace.manifest().values()}
     table = Table("stage", "state", "artifacts", title=f"Study {workspace.config.study.name}")
-    colours = {"done": "green", "stale": "yellow", "missing": "red", "waiting": "dim", "no files": "dim"}
     for verb in list(stages) + sorted(recorded_verbs - set(stages)):
-        states = workspace.verb_states(verb)
-        stage = stages.get(verb)
-        reason = stage.ready(workspace) if stage and not states else None
-        if states:
-            state = "done" if set(states.values()) == {"done"} else "stale"
-        else:
-            state = "waiting" if reason else "no files" if stage and not stage.outputs else "missing"
-        not_done = [f"{artifact} ({s})" for artifact, s in states.items() if s != "done"]
-        listed = ", ".join(not_done) or (f"{len(states)} artifact(s) up to date" if states else reason or "–")
-        table.add_row(verb, f"[{colours[state]}]{state}[/]", listed)
+        state, listed = verb_status(workspace, verb, stages.get(verb))
+        table.add_row(verb, Text(state, style=STATE_COLOURS[state]), Text(listed))
     stdout.print(table)
+
+
+STATE_COLOURS = {
+    "done": "green",
+    "stale": "yellow",
+    "failed": "bold red",
+    "skipped": "cyan",
+    "missing": "red",
+    "waiting": "dim",
+    "no files": "dim",
+}
+
+
+def verb_status(workspace: Workspace, verb: str, stage: Stage | None) -> tuple[str, str]:
+    """A verb's state for `hw status` and what it rests on: the failure or skip of its last run, the
+    artifacts not up to date, or what it waits for."""
+    last = workspace.outcome(verb)
+    if last and last.outcome == "failed":
+        return "failed", f"last run failed: {last.why.splitlines()[0] if last.why else 'interrupted'}"
+    if skipped := skipped_because(workspace, verb):
+        return SKIPPED, skipped
+    states = workspace.verb_states(verb)
+    if states:
+        not_done = [f"{artifact} ({s})" for artifact, s in states.items() if s != "done"]
+        state = "done" if not not_done else "stale"
+        return state, ", ".join(not_done) or f"{len(states)} artifact(s) up to date"
+    reason = stage.ready(workspace) if stage else None
+    if reason:
+        return "waiting", reason
+    return ("no files", "–") if stage and not stage.outputs else ("missing", "–")
 
 
 def run(
@@ -55,8 +79,12 @@ def run(
         workspace = open_study(study)  # a fresh view: earlier stages wrote what this one reads
         state = stage.state(workspace)
         if state != READY or dry_run:
-            console.print(f"[dim]{stage.verb:>16}: {state}[/]")
+            console.print(Text(f"{stage.verb:>16}: {state}", style="dim"))
             continue
         console.rule(f"hw {stage.verb}")
-        VERBS[stage.verb].show(workspace, execute(stage, workspace))
+        try:
+            result = attempt(stage, workspace)
+        except StageSkipped:
+            continue
+        VERBS[stage.verb].show(workspace, result)
     console.print("[green]The study is as far as its inputs allow.[/] `hw status` shows every stage.")

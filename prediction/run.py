@@ -17,6 +17,7 @@ from heritage_weaver.artifacts import (
     UNITS,
     ArtifactError,
 )
+from heritage_weaver.design import study_models
 from heritage_weaver.progress import SILENT, Progress
 from heritage_weaver.vectors import load_vectors
 from heritage_weaver.workspace import Workspace
@@ -57,7 +58,7 @@ def run_predict(
     split = SPLIT.read(ws)
     keys = records[["collection", "record_id"]]
     result = PredictResult([])
-    chosen = models or list(ws.config.models)
+    chosen = models or study_models(ws)
     features: dict[str, list[Modality]] = {}
     advance = progress.task("predict: reading vectors", len(chosen), unit="models")
     for model in chosen:

@@ -15,6 +15,7 @@ from heritage_weaver.artifacts import (
     PUBLISHABLE,
     Artifact,
 )
+from heritage_weaver.design import study_comparisons, study_models
 from heritage_weaver.workspace import Workspace
 from publishing.calibrated import calibrated_links, calibrated_relation, publishable_sets
 from publishing.calibrated_rdf import Calibration
@@ -47,9 +48,9 @@ def calibrated_export(
             f"{PUBLISHABLE.path} holds thresholds for a precision of {chosen_at}, not {precision:g}: set "
             f"[publishing] target_precision = {precision:g} and run `hw calibrate` again"
         )
-    comparisons = [c.name for c in config.comparisons]
+    comparisons = [c.name for c in study_comparisons(ws)]
     sets = publishable_sets(publishable, comparisons)
-    models = list(config.models)
+    models = study_models(ws)
     candidate_columns = [f"{kind}.{c}.{m}" for c in comparisons for m in models for kind in ("link", "score")]
     candidates = LINKS.read(
         ws, columns=["pair_id", "record_a", "collection_a", "record_b", "collection_b", *candidate_columns]

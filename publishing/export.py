@@ -27,6 +27,7 @@ from heritage_weaver.artifacts import (
     THRESHOLDS,
     round_batches,
 )
+from heritage_weaver.design import study_comparisons, study_models
 from heritage_weaver.progress import SILENT, Progress
 from heritage_weaver.workspace import Workspace
 from publishing.calibrated import LEADING as CALIBRATED_LEADING
@@ -94,8 +95,8 @@ def export_links(
     provenance = Provenance(
         study=config.study.name,
         base=study_base(config),
-        models=dict(config.models),
-        comparisons={c.name: (c.modality_a, c.modality_b, c.aggregation) for c in config.comparisons},
+        models={name: config.models[name] for name in study_models(ws)},
+        comparisons={c.name: (c.modality_a, c.modality_b, c.aggregation) for c in study_comparisons(ws)},
         thresholds=thresholds,
         sampled_at=_written_at(ws, THRESHOLDS.path),
     )

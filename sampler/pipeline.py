@@ -134,6 +134,7 @@ class SampleResult:
     strata: list[Stratum]
     link_types: list[str]
     shortfalls: pd.DataFrame
+    left_out: dict[str, str]  # comparison -> why it was left out (a side without units)
 
 
 class _VectorCache:
@@ -190,12 +191,19 @@ def run_sample(
     cache = _VectorCache(load)
     scored: list[ScoredComparison] = []
     threshold_rows: list[dict] = []
+    left_out: dict[str, str] = {}
     for index, comparison in enumerate(settings.comparisons):
         later = settings.comparisons[index:]
         cache.keep_only({key for c in later for m in settings.models for key in _side_keys(settings, c, m)})
+        why = _side_without_units(settings, comparison, cache)
+        if why:
+            left_out[comparison.name] = why
+            continue
         result, rows = _score_comparison(settings, comparison, cache, Path(workdir), on_block, map_strips, tasks)
         scored.append(result)
         threshold_rows += rows
+    if not scored:
+        raise SampleError(f"no comparison can be scored: {'; '.join(f'{c}: {w}' for c, w in left_out.items())}")
     cache.keep_only(set())
     space = PairSpace.of(settings.collection_a, settings.collection_b, scored)
     thresholds = pd.DataFrame(threshold_rows, columns=THRESHOLD_COLUMNS).astype({"top_k": "Int64"})
@@ -226,7 +234,21 @@ def run_sample(
         strata,
         link_types,
         pd.DataFrame(shortfalls, columns=["annotator", "link_type", "wanted", "drawn"]),
+        left_out,
     )
+
+
+def _side_without_units(settings: SampleSettings, comparison: Comparison, cache: _VectorCache) -> str | None:
+    """Why `comparison` cannot be scored: a side's collection has no units of its modality in any
+    model (a text-only collection in an image comparison); None when both sides have some. A side
+    that some models have and others lack is no reason here: scoring it fails, naming the models."""
+    for modality, collection in (
+        (comparison.modality_a, settings.collection_a),
+        (comparison.modality_b, settings.collection_b),
+    ):
+        if all(len(cache.get(m, modality, collection)[0]) == 0 for m in settings.models):
+            return f"collection {collection!r} has no {modality} units (no {modality} could be embedded)"
+    return None
 
 
 def _side_keys(settings: SampleSettings, comparison: Comparison, model: str) -> set[tuple[str, str, str]]:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from heritage_weaver.artifacts import BATCH_PURPOSE, LINKS, PRECISION_STRATA, shown_pairs
+from heritage_weaver.design import study_comparisons, study_models
 from heritage_weaver.workspace import Workspace
 from sampler.design import ESTIMATE
 from sampler.strata import derive_strata
@@ -100,10 +101,10 @@ def strata_table(ws: Workspace) -> tuple[pd.DataFrame, bool]:
 
 def model_strata(ws: Workspace, table: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
     """(comparison, model, the rows of `table` whose stratum holds that model's links) for every model."""
-    models = list(ws.config.models)
+    models = study_models(ws)
     strata = {s.name: s for s in derive_strata(models, ws.config.sampling.base_model)}
     found = []
-    for comparison in (c.name for c in ws.config.comparisons):
+    for comparison in (c.name for c in study_comparisons(ws)):
         rows = table[table["comparison"] == comparison]
         for index, model in enumerate(models):
             mine = rows[rows["stratum"].map(lambda s, i=index: s in strata and strata[s].pattern[i])]

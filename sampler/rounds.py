@@ -49,6 +49,7 @@ from heritage_weaver.artifacts import (
     round_batches,
     shown_pairs,
 )
+from heritage_weaver.design import study_comparisons, study_models
 from heritage_weaver.progress import SILENT, Progress
 from heritage_weaver.workspace import Workspace
 from sampler import learning
@@ -187,7 +188,7 @@ def _estimate_draw(
     cell_bands = study_bands(shown, bands)
     quotas, target = round_quotas(table, more_for, budget)
     table["quota"] = quotas
-    models = list(ws.config.models)
+    models = study_models(ws)
     typed = typed_rows(links, models, bands)
     seen = links["pair_id"].isin(shown["pair_id"]).to_numpy()
     sampled = links["pair_id"].isin(shown.loc[shown[BATCH_PURPOSE] == ESTIMATE, "pair_id"]).to_numpy().copy()
@@ -222,8 +223,8 @@ def _learning_draw(
     if learn_by == UNCERTAINTY:
         closeness = learning.uncertainty(links["pair_id"], LINK_PROBABILITIES.read(ws))
     elif learn_by == DISAGREEMENT:
-        models = list(ws.config.models)
-        comparisons = [c.name for c in ws.config.comparisons if f"score.{c.name}.{models[0]}" in links.columns]
+        models = study_models(ws)
+        comparisons = [c.name for c in study_comparisons(ws)]
         closeness = learning.disagreement(links, comparisons, models)
     else:
         raise SampleError(f"--learn-by must be one of {', '.join(learning.LEARN_BY)}, got {learn_by!r}")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from heritage_weaver.artifacts import BATCH, LINKS, THRESHOLDS, UNITS, Artifact
 from heritage_weaver.compute import chosen_engine, ray_session
+from heritage_weaver.design import LeftOut, models_left_out
 from heritage_weaver.progress import SILENT, Progress
 from heritage_weaver.workspace import Workspace
 from sampler.pipeline import SampleError, SampleResult, SampleSettings, run_sample
@@ -34,7 +35,11 @@ def sample_study(
     if not force and all(state == "done" for state in ws.artifact_states(a.path for a in artifacts(ws)).values()):
         progress.note("sampler artifacts are up to date (use --force to compute them again)")
         return None
-    settings = SampleSettings.from_config(ws.config)
+    left_out = {item.name for item in models_left_out(ws)}
+    models = tuple(m for m in ws.config.models if m not in left_out)
+    settings = replace(SampleSettings.from_config(ws.config), models=models)
+    for item in models_left_out(ws):
+        progress.note(f"model {item.name!r} is left out: {item.why}")
     progress.note(f"sampling on the {engine} engine (chosen by {source})")
     if engine == "ray":
         from sampler.ray_tasks import ray_map
@@ -65,6 +70,8 @@ def _sample(
         result = run_sample(
             settings, lambda m, modality, c: load_vectors(ws, m, modality, c), Path(workdir), advance, map_strips, tasks
         )
+    for comparison, why in result.left_out.items():
+        progress.note(f"comparison {comparison!r} is left out: {why}")
     _write(ws, settings, result)
     stale = sorted(p.name for p in BATCH.instances(ws) if p.stem not in result.batches)
     if stale:
@@ -85,6 +92,10 @@ def _write(ws: Workspace, settings: SampleSettings, result: SampleResult) -> Non
         ),
         "strata": [s.name for s in result.strata],
         "link_types": result.link_types,
+        "models": list(settings.models),
+        "comparisons": [c.name for c in settings.comparisons if c.name not in result.left_out],
+        "left_out": [asdict(item) for item in models_left_out(ws)]
+        + [asdict(LeftOut("comparison", name, why)) for name, why in result.left_out.items()],
     }
     THRESHOLDS.write(ws, result.thresholds, inputs, **provenance)
     LINKS.write(ws, result.links, inputs, pairs=result.links.num_rows, **provenance)

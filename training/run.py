@@ -12,6 +12,7 @@ import pandas as pd
 
 from heritage_weaver import atomic
 from heritage_weaver.artifacts import (
+    FETCHED,
     IMAGE_CACHE,
     IMAGE_FAILURES,
     LOSS_PLOT,
@@ -24,6 +25,7 @@ from heritage_weaver.artifacts import (
 )
 from heritage_weaver.images import ImageResolver
 from heritage_weaver.progress import SILENT, Progress
+from heritage_weaver.stages import StageSkipped
 from heritage_weaver.workspace import Workspace
 from training.split import extend_split, split_records
 
@@ -69,8 +71,8 @@ def token_ids(encoder, texts: list[str], chunk: int = 4096) -> np.ndarray:
 
 
 def fingerprint(ws: Workspace, weights_hash: str, pairs: pd.DataFrame) -> str:
-    """What the training result depends on: settings (not worker count), seed, base weights, pairs."""
-    settings = ws.config.training.model_dump(mode="json", exclude={"workers"})
+    """What the training result depends on: settings (not worker count or warning floor), seed, base weights, pairs."""
+    settings = ws.config.training.model_dump(mode="json", exclude={"workers", "min_pairs"})
     digest = hashlib.sha256(json.dumps([settings, ws.config.study.seed, weights_hash], sort_keys=True).encode())
     digest.update(
         pd.util.hash_pandas_object(pairs[["record_id", "image", "text", "split"]], index=False).values.tobytes()
@@ -83,7 +85,7 @@ class PreparedPairs:
     pairs: pd.DataFrame  # record_id, collection, image, kind, text, split, image_row
     cache_array: Path
     image_failures: int
-    held_out_records: int
+    split: pd.DataFrame  # record_id, collection, split
 
 
 def prepare_pairs(ws: Workspace, encoder, progress: Progress = SILENT) -> PreparedPairs:
@@ -117,7 +119,7 @@ def prepare_pairs(ws: Workspace, encoder, progress: Progress = SILENT) -> Prepar
     details = {"pairs": len(pairs), "image_failures": len(failures)}
     IMAGE_FAILURES.write(ws, failures[["location", "error"]], inputs=[RECORDS, SPLIT], **details)
     PAIRS.write(ws, pairs.drop(columns="image_row"), inputs=[RECORDS, SPLIT], **details)
-    return PreparedPairs(pairs, cache.array_path, len(failures), int((split["split"] == "eval").sum()))
+    return PreparedPairs(pairs, cache.array_path, len(failures), split)
 
 
 def train_study(
@@ -148,14 +150,21 @@ def train_study(
     train_pairs = pairs[pairs["split"] == "train"].reset_index(drop=True)
     eval_pairs = pairs[pairs["split"] == "eval"].reset_index(drop=True)
     if len(train_pairs) < 2 or len(eval_pairs) < 2:
-        raise TrainingError(
-            f"too few pairs to train ({len(train_pairs)} train, {len(eval_pairs)} eval); "
-            "records need images and a name or description"
+        raise StageSkipped(
+            f"fine-tuning needs image–text pairs in both splits, and there are {len(train_pairs)} for training and "
+            f"{len(eval_pairs)} for evaluation ({pairs['record_id'].nunique()} of {len(prepared.split)} records have "
+            f"an image that could be read); the study goes on with {settings.base_model!r} alone",
+            inputs=(RECORDS, FETCHED, PAIRS),
         )
     progress.note(
         f"{len(train_pairs):,} training pairs, {len(eval_pairs):,} evaluation pairs "
-        f"({prepared.held_out_records:,} held-out records)"
+        f"({int((prepared.split['split'] == 'eval').sum()):,} held-out records)"
     )
+    if len(train_pairs) < settings.min_pairs:
+        progress.warn(
+            f"only {len(train_pairs):,} training pairs, below [training] min_pairs = {settings.min_pairs:,}: the "
+            "fine-tuned models learn little from so few, and their comparison with the base model says little"
+        )
 
     datasets = [
         PairDataset(prepared.cache_array, part["image_row"].to_numpy(), token_ids(encoder, part["text"].tolist()))
