@@ -13,6 +13,7 @@ import pandas as pd
 
 from analysis.report_parts import Section
 from heritage_weaver import artifacts
+from heritage_weaver.artifacts import ArtifactError
 from heritage_weaver.design import left_out
 from heritage_weaver.images import is_url
 from heritage_weaver.stages import skipped_because
@@ -67,11 +68,14 @@ def limits_section(ws: Workspace, sections: list[Section]) -> Section | None:
         "What the collections lacked, and what the study therefore ran without. Each stage below was skipped "
         "by the study's design, not by an error; `hw status` shows the same.",
     )
-    images = image_counts(ws) if artifacts.RECORDS.exists(ws) else None
+    try:
+        images = image_counts(ws)
+        line = fetch_line(ws)
+    except ArtifactError:  # no readable records: the manifest section names what is missing
+        images, line = None, None
     short_of_images = images is not None and bool((images["with an image the models read"] < images["records"]).any())
     if images is not None and short_of_images:
         section.table("Images per collection", images)
-    line = fetch_line(ws)
     if line and short_of_images:
         section.findings.append(line)
     for verb in sorted(ws.outcomes()):
