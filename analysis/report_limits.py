@@ -1,8 +1,8 @@
 """The report's "What this study could not do": what the collections lacked and what was left out.
 
 It opens the report whenever the study ran without part of its design: images that could not be
-fetched or read, stages skipped (and why), models and comparisons left out, and every empty table
-of the report with the reason it gives. A study that did everything has no such section.
+fetched or read, stages skipped (and why), models and comparisons left out; it then lists every
+empty table of the report with the reason it gives. A study that did everything has no such section.
 """
 
 from __future__ import annotations
@@ -61,7 +61,9 @@ def fetch_line(ws: Workspace) -> str | None:
 
 
 def limits_section(ws: Workspace, sections: list[Section]) -> Section | None:
-    """The section, or None when the study lacked nothing and no table of `sections` is empty."""
+    """The section, or None when the study lacked nothing: every record had an image the models read,
+    no stage was skipped and nothing was left out. Where it is shown, it lists the empty tables of
+    `sections` too, each with its reason."""
     section = Section(
         "limits",
         "What this study could not do",
@@ -84,8 +86,10 @@ def limits_section(ws: Workspace, sections: list[Section]) -> Section | None:
     for (kind, why), items in groupby(left_out(ws), key=lambda item: (item.kind, item.why)):
         names = ", ".join(repr(item.name) for item in items)
         section.findings.append(f"Left out, {kind} {names}: {why}.")
+    if not section.findings and not short_of_images:
+        return None
     for other in sections:
         for table in other.tables:
             if table.frame.empty:
                 section.findings.append(f"{other.title} · {table.caption}: no rows, because {table.empty_reason}.")
-    return section if section.findings or short_of_images else None
+    return section
