@@ -45,7 +45,8 @@ def image_counts(ws: Workspace) -> pd.DataFrame:
 
 
 def fetch_line(ws: Workspace) -> str | None:
-    """How many of the records' image URLs were fetched, and what became of the rest (None: no URLs)."""
+    """How many of the records' image URLs were fetched, and what became of the rest (None: there are
+    no URLs, or every one was fetched)."""
     records = artifacts.RECORDS.read(ws, columns=["images"])
     urls = {location for locations in records["images"] for location in locations if is_url(location)}
     if not urls:
@@ -55,15 +56,17 @@ def fetch_line(ws: Workspace) -> str | None:
     ok = int((statuses.reindex(list(urls)) == "ok").sum())
     failed = int((statuses.reindex(list(urls)) == "failed").sum())
     rest = len(urls) - ok - failed
+    if ok == len(urls):
+        return None
     parts = [f"{failed} failed (images/fetched.parquet says why)"] * bool(failed)
     parts += [f"{rest} not fetched (their host could not be reached, or `hw fetch-images` has not run)"] * bool(rest)
     return f"Image URLs fetched: {ok} of {len(urls)}" + (f"; {'; '.join(parts)}" if parts else "") + "."
 
 
 def limits_section(ws: Workspace, sections: list[Section]) -> Section | None:
-    """The section, or None when the study lacked nothing: every record had an image the models read,
-    no stage was skipped and nothing was left out. Where it is shown, it lists the empty tables of
-    `sections` too, each with its reason."""
+    """The section, or None when the study lacked nothing: every image URL was fetched, no stage was
+    skipped and nothing was left out. Where it is shown, it holds the images per collection and every
+    empty table of `sections`, each with its reason."""
     section = Section(
         "limits",
         "What this study could not do",
@@ -75,10 +78,7 @@ def limits_section(ws: Workspace, sections: list[Section]) -> Section | None:
         line = fetch_line(ws)
     except ArtifactError:  # no readable records: the manifest section names what is missing
         images, line = None, None
-    short_of_images = images is not None and bool((images["with an image the models read"] < images["records"]).any())
-    if images is not None and short_of_images:
-        section.table("Images per collection", images)
-    if line and short_of_images:
+    if line:
         section.findings.append(line)
     for verb in sorted(ws.outcomes()):
         if why := skipped_because(ws, verb):
@@ -86,8 +86,10 @@ def limits_section(ws: Workspace, sections: list[Section]) -> Section | None:
     for (kind, why), items in groupby(left_out(ws), key=lambda item: (item.kind, item.why)):
         names = ", ".join(repr(item.name) for item in items)
         section.findings.append(f"Left out, {kind} {names}: {why}.")
-    if not section.findings and not short_of_images:
+    if not section.findings:
         return None
+    if images is not None:
+        section.table("Images per collection", images)
     for other in sections:
         for table in other.tables:
             if table.frame.empty:

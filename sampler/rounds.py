@@ -224,7 +224,7 @@ def _learning_draw(
         closeness = learning.uncertainty(links["pair_id"], LINK_PROBABILITIES.read(ws))
     elif learn_by == DISAGREEMENT:
         models = study_models(ws)
-        comparisons = [c.name for c in study_comparisons(ws)]
+        comparisons = [c.name for c in study_comparisons(ws) if f"score.{c.name}.{models[0]}" in links.columns]
         closeness = learning.disagreement(links, comparisons, models)
     else:
         raise SampleError(f"--learn-by must be one of {', '.join(learning.LEARN_BY)}, got {learn_by!r}")

@@ -205,10 +205,35 @@ def test_missing_model_vectors(study_vectors, tmp_path):
         run_sample(_settings(), load, tmp_path)
 
 
-def test_empty_collection(study_vectors, tmp_path):
+def test_a_collection_without_image_units_leaves_out_the_comparisons_that_need_them(study_vectors, tmp_path):
+    full = _run(study_vectors, tmp_path / "full")
     for model in MODELS:
         study_vectors[(model, "image", "b")] = (pd.DataFrame({"record_id": []}), np.empty((0, 8), dtype=np.float32))
-    with pytest.raises(SampleError, match="no image vectors for collection 'b' in any model"):
+
+    result = _run(study_vectors, tmp_path / "text")
+
+    why = "collection 'b' has no image units (no image could be embedded)"
+    assert result.left_out == {"image-image": why, "text-image": why}
+    assert set(result.thresholds["comparison"]) == {"text-text"}
+    assert result.link_types == [f"text-text/{s.name}" for s in result.strata]
+    text_text = full.thresholds[full.thresholds["comparison"] == "text-text"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(result.thresholds, text_text)
+
+
+def test_no_comparison_with_units_on_both_sides_is_an_error(study_vectors, tmp_path):
+    for model in MODELS:
+        for modality in ("image", "text"):
+            study_vectors[(model, modality, "b")] = (
+                pd.DataFrame({"record_id": []}),
+                np.empty((0, 8), dtype=np.float32),
+            )
+    with pytest.raises(SampleError, match="no comparison can be scored: image-image: collection 'b' has no image"):
+        _run(study_vectors, tmp_path)
+
+
+def test_a_model_without_units_that_others_have_is_still_an_error(study_vectors, tmp_path):
+    study_vectors[("ft-best", "image", "b")] = (pd.DataFrame({"record_id": []}), np.empty((0, 8), dtype=np.float32))
+    with pytest.raises(SampleError, match="model 'ft-best' has no image vectors for collection 'b' although"):
         _run(study_vectors, tmp_path)
 
 
