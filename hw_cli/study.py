@@ -107,6 +107,9 @@ def show_ingest(workspace: Workspace, result: IngestResult) -> None:
         f"{read} values read from accepted rows = {kept} kept + {dropped} dropped; details in "
         f"{DROPPED.location(workspace)}"
     )
+    changed = sum(c.values_changed for c in result.counts)
+    if changed:
+        stdout.print(f"{changed} values kept changed; details in {DROPPED.location(workspace)}")
     tables = [t for c in result.counts for t in c.tables.values()]
     if tables:
         rows, merged, rejected, dropped = (
