@@ -1,15 +1,17 @@
-"""Every text value of a row cleaned before it becomes a record (`heritage_weaver.text_safety`):
-what changed is noted on the row, by record field and reason, and an id with control characters
-rejects the row."""
+"""Every text value of a row cleaned before it becomes a record (`heritage_weaver.text_safety`),
+and every image URL without credentials: what changed is noted on the row, by record field and
+reason, and an id with control characters rejects the row."""
 
 from __future__ import annotations
 
 from heritage_weaver.config import IngestConfig
 from heritage_weaver.ingest.rows import VALUE_SHOWN, Dropped, Problem, SourceRow
 from heritage_weaver.text_safety import CONTROL, clean, visible
+from heritage_weaver.url_safety import has_credentials, without_credentials
 
 CHANGED = "changed: "  # the reasons of dropped.parquet's rows whose value the record keeps, changed
 CONTROL_ID = "control characters in the record id"
+CREDENTIALS = "user name or password taken out of the URL"
 
 
 def _shown(text: str) -> str:
@@ -22,6 +24,14 @@ def _cleaned(row: SourceRow, field: str, text: str, cap: int | None = None) -> s
     cleaned = clean(text, cap)
     row.changed.extend(Dropped(field, _shown(text), CHANGED + reason) for reason in cleaned.changes)
     return cleaned.text
+
+
+def _image(row: SourceRow, ref: str) -> str:
+    """An image URL without the credentials it carries (shown without them too): never sent, never shown."""
+    if not has_credentials(ref):
+        return ref
+    row.changed.append(Dropped("images", _shown(without_credentials(ref)), CHANGED + CREDENTIALS))
+    return without_credentials(ref)
 
 
 def clean_row(row: SourceRow, settings: IngestConfig) -> None:
@@ -40,7 +50,7 @@ def clean_row(row: SourceRow, settings: IngestConfig) -> None:
         row.source_id = clean(row.source_id).text
     row.name = _cleaned(row, "name", row.name, settings.max_value)
     row.description = _cleaned(row, "description", row.description, settings.max_description)
-    row.image_refs = [_cleaned(row, "images", ref) for ref in row.image_refs]
+    row.image_refs = [_image(row, _cleaned(row, "images", ref)) for ref in row.image_refs]
     if row.category is not None:
         row.category = _cleaned(row, "category", row.category, settings.max_value)
     if row.taxonomy is not None:

@@ -6,6 +6,7 @@ import unicodedata
 
 from heritage_weaver.artifacts import DROPPED
 from heritage_weaver.ingest import ingest_collections
+from heritage_weaver.ingest.cleaning import CREDENTIALS
 from heritage_weaver.text_safety import CONTROLS_REMOVED, CUT, INVALID_REPLACED, clean, has_control, visible
 from heritage_weaver.workspace import Workspace
 from tests.core.ingest_helpers import records_by_id
@@ -37,7 +38,11 @@ def test_visible_escapes_what_clean_would_remove():
 def _hostile(tmp_path) -> Workspace:
     lines = [
         {"id": "h1", "name": "Key\x1b]0;pwned\x07 \u202eyek", "description": "A key.\x00 Made " + "long. " * 50},
-        {"id": "h2\udfff", "name": "Lone \udfff surrogate", "images": ["http://example.org/a\x1b.jpg"]},
+        {
+            "id": "h2\udfff",
+            "name": "Lone \udfff surrogate",
+            "images": ["http://example.org/a\x1b.jpg", "http://admin:secret@127.0.0.1:8089/api"],
+        },
         {"id": "h3\x1b[2J", "name": "Escape in the id"},
         {"id": "h4", "name": "Plain", "category": "c\x1bat", "taxonomy": "t\x07ax"},
     ]
@@ -64,7 +69,7 @@ def test_hostile_records_are_cleaned_counted_or_rejected(tmp_path):
     assert set(records) == {"h:h1", "h:h2\ufffd", "h:h4", "p:p1"}  # both collections written
     assert records["h:h1"]["name"] == "Key]0;pwned yek"
     assert len(records["h:h1"]["description"]) <= 100 and records["h:h1"]["description"].endswith("long.")
-    assert records["h:h2\ufffd"]["images"] == ["http://example.org/a.jpg"]
+    assert records["h:h2\ufffd"]["images"] == ["http://example.org/a.jpg", "http://127.0.0.1:8089/api"]
     assert (records["h:h4"]["category"], records["h:h4"]["taxonomy"]) == ("cat", "tax")
     for record in records.values():
         for value in record.values():
@@ -77,13 +82,15 @@ def test_hostile_records_are_cleaned_counted_or_rejected(tmp_path):
         "name": {"changed: " + CONTROLS_REMOVED: 1, "changed: " + INVALID_REPLACED: 1},
         "description": {"changed: " + CONTROLS_REMOVED: 1, "changed: " + CUT: 1},
         "record_id": {"changed: " + INVALID_REPLACED: 1},
-        "images": {"changed: " + CONTROLS_REMOVED: 1},
+        "images": {"changed: " + CONTROLS_REMOVED: 1, "changed: " + CREDENTIALS: 1},
         "category": {"changed: " + CONTROLS_REMOVED: 1},
         "taxonomy": {"changed: " + CONTROLS_REMOVED: 1},
     }
-    assert counts.values_changed == 8
+    assert counts.values_changed == 9
     shown = [
         row for row in DROPPED.read_table(Workspace.open(tmp_path)).to_pylist() if row["reason"].startswith("changed: ")
     ]
-    assert len(shown) == 8 and not any(has_control(row["value"]) for row in shown)
+    assert len(shown) == 9 and not any(has_control(row["value"]) for row in shown)
     assert "Key\\x1b]0;pwned\\x07 \\u202eyek" in {row["value"] for row in shown}
+    assert "http://127.0.0.1:8089/api" in {row["value"] for row in shown}
+    assert not any("secret" in str(value) for row in shown for value in row.values())
