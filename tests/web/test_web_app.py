@@ -76,6 +76,20 @@ def test_the_record_page_shows_fields_images_neighbours_and_verified_links(app_c
     assert app_client.get("/record/smg/no-such-record").status_code == 404
 
 
+def test_a_record_without_taxonomy_or_category_shows_neither(app_client, served_study):
+    records = _records(served_study)
+    records.loc[0, ["taxonomy", "category"]] = None  # pandas reads a null string back as NaN
+    write_table(served_study.path("records", "records.parquet"), records)
+    from fastapi.testclient import TestClient
+
+    from embeddings.search import Searcher
+    from web.app import create_app
+
+    client = TestClient(create_app(served_study, lambda ws, model: Searcher(ws, model, None)))
+    html = client.get(f"/record/{records.loc[0, 'collection']}/{records.loc[0, 'record_id']}").text
+    assert "Taxonomy" not in html and "nan" not in html
+
+
 def test_catalogue_text_is_escaped(app_client, served_study):
     records = _records(served_study)
     records.loc[0, "name"] = '<script>alert("x")</script>'
