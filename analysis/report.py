@@ -18,9 +18,10 @@ from analysis.report_parts import Section, demo_pairs, read_or_note
 from analysis.report_publishable import publishable_section
 from heritage_weaver import artifacts
 from heritage_weaver.artifacts import LABEL_VALUES
-from heritage_weaver.atomic import atomic_path, write_text
+from heritage_weaver.atomic import write_text
 from heritage_weaver.design import fine_tuning_skipped, study_comparisons, study_models
 from heritage_weaver.design import left_out as design_left_out
+from heritage_weaver.spreadsheets import write_csv
 from heritage_weaver.workspace import Workspace
 
 PER_NOUN_ROWS = 40
@@ -517,8 +518,7 @@ def build_report(ws: Workspace) -> Path:
         sections.insert(0, limits)
     for section in sections:
         for table in section.tables:
-            with atomic_path(artifacts.REPORT_TABLE.at(name=table.slug).location(ws)) as temporary:
-                table.frame.to_csv(temporary, index=False)
+            write_csv(table.frame, artifacts.REPORT_TABLE.at(name=table.slug).location(ws))
     environment = Environment(
         loader=PackageLoader("analysis", "templates"), autoescape=select_autoescape(["html", "j2"])
     )

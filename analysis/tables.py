@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from heritage_weaver.artifacts import BATCH, Artifact, ArtifactError, Input, round_batches
-from heritage_weaver.atomic import atomic_path
+from heritage_weaver.spreadsheets import write_csv
 from heritage_weaver.workspace import Workspace
 
 
@@ -33,7 +33,6 @@ def write_result(
     inputs = list(inputs)
     parquet = artifact.write(ws, frame, inputs, **details)
     csv = replace(artifact, path=str(Path(artifact.path).with_suffix(".csv")), columns=())
-    with atomic_path(csv.location(ws)) as temporary:
-        frame.to_csv(temporary, index=False)
+    write_csv(frame, csv.location(ws))
     csv.record(ws, inputs, **details)
     return parquet

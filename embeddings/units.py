@@ -84,14 +84,28 @@ def sentence_pipeline():
 
 
 def split_sentences(texts: Sequence[str], batch_size: int = 256) -> list[list[str]]:
-    """The sentences of each text, whitespace-trimmed, empty ones dropped."""
+    """The sentences of each text, whitespace-trimmed, empty ones dropped. A text longer than the
+    pipeline's `max_length` (spaCy refuses it) is read in pieces cut at white space (`pieces`)."""
     nlp = sentence_pipeline()
     if "senter" in nlp.disabled:
         nlp.enable_pipe("senter")
-    return [
-        [sentence.text.strip() for sentence in doc.sents if sentence.text.strip()]
-        for doc in nlp.pipe(texts, batch_size=batch_size)
-    ]
+    owners = [(number, piece) for number, text in enumerate(texts) for piece in pieces(text, nlp.max_length)]
+    sentences: list[list[str]] = [[] for _ in texts]
+    for (number, _), doc in zip(owners, nlp.pipe((piece for _, piece in owners), batch_size=batch_size)):
+        sentences[number].extend(sentence.text.strip() for sentence in doc.sents if sentence.text.strip())
+    return sentences
+
+
+def pieces(text: str, limit: int) -> list[str]:
+    """`text` in consecutive pieces of at most `limit` characters, each cut at the last white space
+    within the limit where there is one; the text itself when it is short enough."""
+    found = []
+    while len(text) > limit:
+        cut = text.rfind(" ", 1, limit + 1)
+        cut = cut if cut > 0 else limit
+        found.append(text[:cut])
+        text = text[cut:]
+    return [*found, text]
 
 
 def segment_splitter(tokenizer, tokens_per_segment: int) -> Splitter:

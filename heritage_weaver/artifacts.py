@@ -178,7 +178,7 @@ RECORDS = table(
         *SOURCE,
         "source_id",
     ),
-    ("collections",),
+    ("collections", "ingest"),
     types={"images": pa.list_(pa.string()), **SOURCE_TYPES},
 )
 REJECTS = table(
@@ -186,7 +186,7 @@ REJECTS = table(
     "ingest",
     "one row per rejected (or de-duplicated) input row",
     ("collection", *SOURCE, "record_id", "field", "reason", "action"),
-    ("collections",),
+    ("collections", "ingest"),
     types=SOURCE_TYPES,
 )
 DROPPED = table(
@@ -194,7 +194,7 @@ DROPPED = table(
     "ingest",
     "one row per value an accepted record does not keep",
     ("collection", *SOURCE, "record_id", "field", "value", "reason"),
-    ("collections",),
+    ("collections", "ingest"),
     types=SOURCE_TYPES,
 )
 FETCH_CACHE = table(

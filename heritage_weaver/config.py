@@ -382,7 +382,22 @@ class LabelStudioConfig(_Strict):
     backups: int = Field(default=10, gt=0, description="database snapshots kept per desk (one per `hw pull`)")
 
 
+class IngestConfig(_Strict):
+    """`hw ingest`: the longest text a record keeps, in characters; a longer value is cut at a
+    sentence boundary and counted as changed (see `heritage_weaver.text_safety`)."""
+
+    max_description: int = Field(default=100_000, gt=0, description="characters of a record's description")
+    max_value: int = Field(
+        default=10_000, gt=0, description="characters of any other text value: name, category, taxonomy, extra fields"
+    )
+
+
 class FetchConfig(_Strict):
+    """`hw fetch-images`: how images are downloaded, and from where. Catalogue URLs are fetched from
+    public addresses only; `allow_hosts` names hosts (names or IP addresses, as the URLs write them)
+    that may be fetched from although they resolve to loopback, private, link-local or other
+    non-public addresses (a local image server of the study's own)."""
+
     workers: int = Field(default=8, gt=0)
     per_host_rate: float = Field(default=5.0, gt=0, description="requests per second to one host")
     retries: int = Field(default=3, ge=0)
@@ -397,6 +412,9 @@ class FetchConfig(_Strict):
         default=None,
         gt=0,
         description="the side (pixels) IIIF images are fetched at, `!S,S`; default twice the models' largest input side",
+    )
+    allow_hosts: list[str] = Field(
+        default_factory=list, description="hosts fetched from although their addresses are not public"
     )
 
 
@@ -519,6 +537,7 @@ class StudyConfig(_Strict):
     collections: list[CollectionConfig] = Field(min_length=1)
     models: dict[str, str] = Field(min_length=1)
     comparisons: list[ComparisonConfig] = Field(default_factory=default_comparisons)
+    ingest: IngestConfig = IngestConfig()
     fetch: FetchConfig = FetchConfig()
     embedding: EmbeddingConfig = EmbeddingConfig()
     compute: ComputeConfig = ComputeConfig()

@@ -9,6 +9,10 @@ An image with an IIIF Image API service is requested no larger than the models n
 (`heritage_weaver.iiif.sized`, at `fetch.iiif_size`), else as written where its server will not
 size it; the record keeps its full-size URL, by which the outcome is recorded (`location`), with
 the URL requested beside it (`requested`).
+
+Catalogue URLs are requested from public addresses only, each redirect checked again, and never
+with the credentials a URL may carry (`heritage_weaver.url_safety`); a refused URL is recorded as
+failed with its reason, and so is a URL that cannot be requested at all.
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
-from urllib.parse import urlsplit
 
 import httpx
 import pyarrow as pa
@@ -35,6 +38,7 @@ from heritage_weaver.iiif import sized
 from heritage_weaver.images import is_url
 from heritage_weaver.model_inputs import largest_input_side
 from heritage_weaver.progress import SILENT, Progress
+from heritage_weaver.url_safety import AddressRule, PublicOnly, Refused, has_credentials, netloc, without_credentials
 from heritage_weaver.workspace import Workspace
 
 _RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
@@ -128,12 +132,15 @@ class ImageFetcher:
         self.workspace = workspace
         self.settings = settings
         self.iiif_side = iiif_side
-        self.client = client or httpx.Client(timeout=settings.timeout, follow_redirects=True)
+        self.rule = AddressRule(settings.allow_hosts)
+        self.client = client or httpx.Client(
+            timeout=settings.timeout, follow_redirects=True, transport=PublicOnly(self.rule)
+        )
         self.limiter = HostRateLimiter(settings.per_host_rate)
         self.hosts = HostHealth(settings.host_failures, on_host_down)
 
     def _download(self, url: str) -> tuple[bytes, str]:
-        host = urlsplit(url).netloc
+        host = netloc(url)
         self.limiter.wait(host)
         try:
             with self.client.stream("GET", url) as response:
@@ -182,10 +189,11 @@ class ImageFetcher:
         return written
 
     def _fetch(self, url: str, requested: str | None = None) -> FetchOutcome:
-        """Download `requested` (default `url`) as the image at `url`, retrying what may pass."""
+        """Download `requested` (default `url`) as the image at `url`, retrying what may pass; a URL
+        `refusal` refuses fails at once, and credentials in it are never sent."""
         attempts, delay = 0, self.settings.backoff
-        target = requested or url
-        host = urlsplit(target).netloc
+        target = without_credentials(requested or url)
+        host = netloc(target)
         while True:
             if host in self.hosts.down:
                 return FetchOutcome(
@@ -195,6 +203,9 @@ class ImageFetcher:
                     error=f"host {host} given up: {self.hosts.down[host]}",
                     requested=requested,
                 )
+            refused = self.rule.refusal(target) if attempts == 0 else None
+            if refused:
+                return FetchOutcome(url, "failed", error=f"refused: {refused}", requested=requested)
             attempts += 1
             try:
                 data, content_type = self._download(target)
@@ -209,6 +220,11 @@ class ImageFetcher:
                 )
             except _Permanent as error:
                 return FetchOutcome(url, "failed", attempts=attempts, error=str(error), requested=requested)
+            except Refused as error:  # a redirect to an address the catalogue may not send us to
+                return FetchOutcome(url, "failed", attempts=attempts, error=f"refused: {error}", requested=requested)
+            except (httpx.InvalidURL, UnicodeError) as error:
+                error_text = f"not a URL that can be requested ({error})"
+                return FetchOutcome(url, "failed", attempts=attempts, error=error_text, requested=requested)
             except (httpx.HTTPError, RuntimeError) as error:
                 reason = str(error) or type(error).__name__
                 if attempts > self.settings.retries:
@@ -318,12 +334,14 @@ class FetchSummary:
     bytes_fetched: int  # the bytes of the images downloaded in this run
     iiif_side: int  # the side IIIF images were requested at
     iiif_images: int  # the study's image URLs that name an IIIF service
+    refused: int  # URLs refused (not public, or not requestable), whenever tried
+    credentials: int  # the study's image URLs whose user name or password was taken out before any request
 
     def per_host(self) -> dict[str, dict[str, int]]:
         """Host → how many of its URLs are ok, failed and skipped."""
         hosts: dict[str, dict[str, int]] = {}
         for url, status in self.statuses.items():
-            counts = hosts.setdefault(urlsplit(url).netloc, {"ok": 0, "failed": 0, "skipped": 0})
+            counts = hosts.setdefault(netloc(url), {"ok": 0, "failed": 0, "skipped": 0})
             counts[status] += 1
         return dict(sorted(hosts.items()))
 
@@ -354,4 +372,6 @@ def fetch_study_images(
     statuses = {url: outcomes.get(url, {}).get("status", "skipped") for url in urls}
     fetched = sum(outcome.bytes or 0 for outcome in tried if outcome.status == "ok")
     iiif = sum(1 for url in urls if sized(url, side))
-    return FetchSummary(outcomes, statuses, len(tried), retry_failed, fetched, side, iiif)
+    refused = sum(1 for url in urls if (outcomes.get(url, {}).get("error") or "").startswith("refused: "))
+    credentials = sum(1 for url in urls if has_credentials(url))
+    return FetchSummary(outcomes, statuses, len(tried), retry_failed, fetched, side, iiif, refused, credentials)

@@ -24,6 +24,7 @@ from rich.text import Text
 from heritage_weaver.config import ConfigError
 from heritage_weaver.progress import Advance
 from heritage_weaver.stages import Stage, StageSkipped, run_stage
+from heritage_weaver.text_safety import visible
 from heritage_weaver.workspace import ManifestError, Workspace
 
 console = Console(stderr=True)
@@ -32,6 +33,12 @@ stdout = Console()
 StudyOption = Annotated[
     Path, typer.Option("--study", "-s", help="The study workspace (folder with study.toml).", show_default=True)
 ]
+
+
+def catalogue(value: object) -> Text:
+    """A catalogue value (a name, an id, a URL, a reason quoting them) as terminal text: never read
+    as markup, its control characters shown as escapes (`\\x1b`), a missing value empty."""
+    return Text(visible(value) if isinstance(value, str) else "")
 
 
 def key_column(table: Table, header: str) -> None:
@@ -98,10 +105,10 @@ class RichProgress:
         return advance
 
     def note(self, message: str) -> None:
-        console.print(Text(message))
+        console.print(Text(visible(message)))
 
     def warn(self, message: str) -> None:
-        console.print(Text.assemble(("warning:", "yellow"), " ", message))
+        console.print(Text.assemble(("warning:", "yellow"), " ", visible(message)))
 
     def close(self) -> None:
         for bar in self.bars:
@@ -119,8 +126,9 @@ def reporting() -> Iterator[RichProgress]:
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    """End the command with `message`, printed as it is (catalogue text is no rich markup)."""
-    console.print(Text.assemble(("error:", "bold red"), " ", message))
+    """End the command with `message`, printed as it is (catalogue text is no rich markup; control
+    characters show as escapes)."""
+    console.print(Text.assemble(("error:", "bold red"), " ", visible(message)))
     raise typer.Exit(code)
 
 

@@ -10,13 +10,24 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from embeddings.runner import EmbedSummary
 from embeddings.stage import EMBED, INDEX_STAGE
 from heritage_weaver.artifacts import EMBED_FAILURES
 from heritage_weaver.images import is_url
 from heritage_weaver.workspace import Workspace
-from hw_cli.console import StudyOption, execute, fail, key_column, number_column, open_study, stdout, text_column
+from hw_cli.console import (
+    StudyOption,
+    catalogue,
+    execute,
+    fail,
+    key_column,
+    number_column,
+    open_study,
+    stdout,
+    text_column,
+)
 
 
 def embed(
@@ -146,9 +157,15 @@ def search_table(workspace: Workspace, results: pd.DataFrame, title: str, with_i
     if with_images:
         key_column(table, "image")
     for rank, row in enumerate(results.itertuples(index=False), start=1):
-        cells = [str(rank), row.record_id, row.collection, row.name or "", f"{row.score:.4f}"]
+        cells: list[Text | str] = [
+            str(rank),
+            catalogue(row.record_id),
+            catalogue(row.collection),
+            catalogue(row.name),
+            f"{row.score:.4f}",
+        ]
         if with_images:
-            cells.append(_location(workspace, row.image) if row.image else "–")
+            cells.append(catalogue(_location(workspace, row.image)) if isinstance(row.image, str) else "–")
         table.add_row(*cells)
     return table
 

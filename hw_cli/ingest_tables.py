@@ -19,6 +19,7 @@ MEASURES = (
     ("values read", "values_read"),
     ("values kept", "values_kept"),
     ("values dropped", "values_dropped"),
+    ("values changed", "values_changed"),
     ("images", "images"),
 )
 
@@ -55,6 +56,15 @@ def ingest_tables(counts: list[CollectionCounts]) -> list[Table]:
             for name, f in sorted(c.fields.items()):
                 values.add_row(name, f"{f.read:,}", f"{f.kept:,}", _reasons(f.dropped) or "–")
             tables.append(values)
+    if any(c.changed for c in counts):
+        changed = Table(title="Values kept changed (control characters, invalid code points, over-long text)")
+        key_column(changed, "collection")
+        key_column(changed, "field")
+        text_column(changed, "values changed, by reason")
+        for c in counts:
+            for name, reasons in sorted(c.changed.items()):
+                changed.add_row(c.collection, name, _reasons(reasons))
+        tables.append(changed)
     for c in counts:
         if c.tables:
             joined = Table(title=f"Joined rows: {c.collection}")

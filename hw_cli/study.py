@@ -7,13 +7,15 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from heritage_weaver.artifacts import DROPPED, FETCHED, REJECTS
 from heritage_weaver.fetch import FetchSummary
 from heritage_weaver.ingest import IngestResult
 from heritage_weaver.stages import FETCH_IMAGES, INGEST
+from heritage_weaver.url_safety import without_credentials
 from heritage_weaver.workspace import Workspace
-from hw_cli.console import StudyOption, console, execute, fail, open_study, stdout
+from hw_cli.console import StudyOption, catalogue, console, execute, fail, open_study, stdout
 from hw_cli.ingest_tables import ingest_tables
 
 
@@ -107,6 +109,9 @@ def show_ingest(workspace: Workspace, result: IngestResult) -> None:
         f"{read} values read from accepted rows = {kept} kept + {dropped} dropped; details in "
         f"{DROPPED.location(workspace)}"
     )
+    changed = sum(c.values_changed for c in result.counts)
+    if changed:
+        stdout.print(f"{changed} values kept changed; details in {DROPPED.location(workspace)}")
     tables = [t for c in result.counts for t in c.tables.values()]
     if tables:
         rows, merged, rejected, dropped = (
@@ -135,7 +140,7 @@ def fetch_images(
 def show_fetch(workspace: Workspace, summary: FetchSummary) -> None:
     table = Table("host", "fetched", "failed", "skipped", title="Images per host")
     for host, counts in summary.per_host().items():
-        table.add_row(host, str(counts["ok"]), str(counts["failed"]), str(counts["skipped"]))
+        table.add_row(catalogue(host), str(counts["ok"]), str(counts["failed"]), str(counts["skipped"]))
     stdout.print(table)
     statuses = list(summary.statuses.values())
     cached, failed, skipped = (statuses.count(name) for name in ("ok", "failed", "skipped"))
@@ -148,5 +153,13 @@ def show_fetch(workspace: Workspace, summary: FetchSummary) -> None:
     if summary.iiif_images:
         side = summary.iiif_side
         stdout.print(f"{summary.iiif_images} IIIF images requested at most {side}×{side} pixels (fetch.iiif_size)")
+    if summary.refused:
+        stdout.print(
+            f"{summary.refused} image URLs refused: not public addresses, or not URLs that can be requested "
+            "(a study's own image server: [fetch] allow_hosts)"
+        )
+    if summary.credentials:
+        stdout.print(f"{summary.credentials} image URLs held a user name or password: taken out, never sent")
     for url in [u for u, s in summary.statuses.items() if s == "failed"][:10]:
-        stdout.print(f"  failed: {url}: {summary.outcomes[url]['error']}")
+        error = summary.outcomes[url]["error"] or ""
+        stdout.print(Text.assemble("  failed: ", catalogue(without_credentials(url)), ": ", catalogue(error)))

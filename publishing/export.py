@@ -29,6 +29,7 @@ from heritage_weaver.artifacts import (
 )
 from heritage_weaver.design import study_comparisons, study_models
 from heritage_weaver.progress import SILENT, Progress
+from heritage_weaver.spreadsheets import write_csv
 from heritage_weaver.workspace import Workspace
 from publishing.calibrated import LEADING as CALIBRATED_LEADING
 from publishing.calibrated_export import CalibratedExport, calibrated_export
@@ -123,16 +124,14 @@ def export_links(
     inputs = [LABELS, THRESHOLDS, *batches, *(calibrated.inputs if calibrated else ())]
     triples = len(graph) + calibrated_triples
     details = {"links": len(table.links), "triples": triples, "precision": precision}
-    with atomic.atomic_path(PUBLISHED_CSV.location(ws)) as temporary:
-        table.links.to_csv(temporary, index=False)
+    write_csv(table.links, PUBLISHED_CSV.location(ws))
     for artifact, name in ((PUBLISHED_TURTLE, "turtle"), (PUBLISHED_JSONLD, "json-ld")):
         atomic.write_text(artifact.location(ws), serialise(graph, name))
     for artifact in (PUBLISHED_CSV, PUBLISHED_TURTLE, PUBLISHED_JSONLD):
         artifact.record(ws, inputs, **details)
     PUBLISHED_LINKS.write(ws, table.links, inputs, **details)
     rows = calibrated.links if calibrated else pd.DataFrame(columns=list(CALIBRATED_LEADING))
-    with atomic.atomic_path(PUBLISHED_CALIBRATED_CSV.location(ws)) as temporary:
-        rows.to_csv(temporary, index=False)
+    write_csv(rows, PUBLISHED_CALIBRATED_CSV.location(ws))
     PUBLISHED_CALIBRATED_CSV.record(ws, inputs, **details)
     PUBLISHED_CALIBRATED_NT.record(ws, inputs, **details)
     PUBLISHED_CALIBRATED.write(ws, rows, inputs, **details)

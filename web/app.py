@@ -3,7 +3,9 @@
 Routes: `GET /` (the form), `GET /search` (text query in the URL) and `POST /search` (multipart,
 with an optional image upload), `GET /record/{collection}/{record_id}`, and
 `GET /image/{collection}/{position}/{record_id}` (a local or fetched file; an image URL that was
-never fetched redirects to the URL). Only images of ingested records are ever served.
+never fetched redirects to the URL, without credentials, where `hw fetch-images` would request it:
+a public address or an allowed host, `heritage_weaver.url_safety`). Only images of ingested records
+are ever served.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from heritage_weaver.decode import ImageProblem
+from heritage_weaver.url_safety import AddressRule, without_credentials
 from heritage_weaver.workspace import Workspace
 from web.catalogue import Catalogue
 from web.search import SearcherFactory, SearchService, lazy_searcher
@@ -34,6 +37,7 @@ NEIGHBOURS = 6
 def create_app(ws: Workspace, factory: SearcherFactory = lazy_searcher) -> FastAPI:
     """The page for one study; raises MissingRecords / FileNotFoundError when it has nothing to show."""
     catalogue = Catalogue(ws)
+    rule = AddressRule(ws.config.fetch.allow_hosts)
     service = SearchService(ws, factory)
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
     environment.globals.update(record_url=_record_url, study=ws.config.study.name)
@@ -150,7 +154,10 @@ def create_app(ws: Workspace, factory: SearcherFactory = lazy_searcher) -> FastA
         if source is None:
             return Response("no such image", status_code=404, media_type="text/plain")
         if isinstance(source, str):
-            return RedirectResponse(source)
+            target = without_credentials(source)
+            if rule.refusal(target):
+                return Response("image not fetched; its URL is not public", status_code=404, media_type="text/plain")
+            return RedirectResponse(target)
         return FileResponse(source, headers={"Cache-Control": "max-age=3600"})
 
     return app

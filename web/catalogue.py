@@ -27,6 +27,11 @@ class Record:
     images: tuple[str, ...]
 
 
+def _text(value: object) -> str:
+    """A record's text field; a missing one (None, or NaN as pandas reads a null string) is empty."""
+    return value if isinstance(value, str) else ""
+
+
 class Catalogue:
     """Every ingested record by (collection, record_id), read once."""
 
@@ -39,10 +44,10 @@ class Catalogue:
             (r["collection"], r["record_id"]): Record(
                 r["record_id"],
                 r["collection"],
-                r["name"] or "",
-                r["description"] or "",
-                r["category"] or "",
-                r["taxonomy"] or "",
+                _text(r["name"]),
+                _text(r["description"]),
+                _text(r["category"]),
+                _text(r["taxonomy"]),
                 tuple(r["images"]) if r["images"] is not None else (),
             )
             for r in frame.to_dict("records")

@@ -61,6 +61,7 @@ class SourceRow:
     kept: Counter[str] = field(default_factory=Counter)
     dropped: list[Dropped] = field(default_factory=list)
     joined: Counter[str] = field(default_factory=Counter)  # joined table -> its rows that added to this row
+    changed: list[Dropped] = field(default_factory=list)  # values kept changed (`ingest.cleaning`), by record field
 
     @property
     def rejected(self) -> bool:

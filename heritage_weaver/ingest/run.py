@@ -8,10 +8,12 @@ from pathlib import Path
 import pyarrow as pa
 
 from heritage_weaver.artifacts import DROPPED, RECORDS, REJECTS
-from heritage_weaver.config import CollectionConfig
+from heritage_weaver.config import CollectionConfig, IngestConfig
 from heritage_weaver.ingest.adapters import READERS
+from heritage_weaver.ingest.cleaning import clean_row
 from heritage_weaver.ingest.rows import RECORD_REJECTED, DroppedRow, Problem, SourceRow, check_row
 from heritage_weaver.sources import manifest_inputs
+from heritage_weaver.text_safety import visible
 from heritage_weaver.workspace import Workspace
 
 RECORD_SCHEMA = RECORDS.schema()
@@ -59,6 +61,7 @@ class CollectionCounts:
     reasons: dict[str, int] = field(default_factory=dict)  # reject reason -> rows
     fields: dict[str, FieldCounts] = field(default_factory=dict)
     tables: dict[str, TableCounts] = field(default_factory=dict)  # joined table (file name) -> its rows
+    changed: dict[str, dict[str, int]] = field(default_factory=dict)  # record field -> reason -> values kept changed
 
     @property
     def values_kept(self) -> int:
@@ -71,6 +74,11 @@ class CollectionCounts:
     @property
     def values_read(self) -> int:
         return sum(f.read for f in self.fields.values())
+
+    @property
+    def values_changed(self) -> int:
+        """Values kept changed by cleaning (control characters, invalid code points, length cap)."""
+        return sum(sum(reasons.values()) for reasons in self.changed.values())
 
 
 @dataclass
@@ -89,7 +97,8 @@ class _Collector:
     unless an earlier collection already holds the same id, in which case they are qualified too.
     """
 
-    def __init__(self, extra_fields: tuple[str, ...] = ()) -> None:
+    def __init__(self, settings: IngestConfig, extra_fields: tuple[str, ...] = ()) -> None:
+        self.settings = settings
         self.schema = record_schema(extra_fields)
         self.extra_fields = extra_fields
         self.records: dict[str, list] = {name: [] for name in self.schema.names}
@@ -105,9 +114,9 @@ class _Collector:
                 collection.name,
                 str(row.source_file or collection.path),
                 row.position,
-                row.source_id or row.record_id,
+                visible(row.source_id or row.record_id or "") or None,
                 problem.field,
-                problem.text,
+                visible(problem.text),
                 RECORD_REJECTED,
             ),
         ):
@@ -122,12 +131,13 @@ class _Collector:
         """A joined table's row that adds to no record."""
         reasons = counts.tables.setdefault(Path(row.table).name, TableCounts()).dropped
         reasons[row.reason] = reasons.get(row.reason, 0) + 1
-        cells = (collection.name, row.table, row.position, None, row.field, row.value, row.reason)
+        cells = (collection.name, row.table, row.position, None, row.field, visible(row.value), row.reason)
         for name, cell in zip(DROPPED_SCHEMA.names, cells):
             self.dropped[name].append(cell)
 
     def add(self, collection: CollectionConfig, row: SourceRow, counts: CollectionCounts) -> None:
         counts.rows += 1
+        clean_row(row, self.settings)
         check_row(row)
         source_file = row.source_file or collection.path
         key = (collection.name, row.record_id or "")
@@ -174,9 +184,13 @@ class _Collector:
             self.records[name].append(row.extra.get(name))
         for source_field, kept in row.kept.items():
             counts.fields.setdefault(source_field, FieldCounts()).kept += kept
+        for changed in row.changed:
+            reasons = counts.changed.setdefault(changed.field, {})
+            reasons[changed.reason] = reasons.get(changed.reason, 0) + 1
         for dropped in row.dropped:
             reasons = counts.fields.setdefault(dropped.field, FieldCounts()).dropped
             reasons[dropped.reason] = reasons.get(dropped.reason, 0) + 1
+        for dropped in [*row.dropped, *row.changed]:
             for name, cell in zip(
                 DROPPED_SCHEMA.names,
                 (
@@ -185,7 +199,7 @@ class _Collector:
                     row.position,
                     study_id,
                     dropped.field,
-                    dropped.value,
+                    visible(dropped.value),
                     dropped.reason,
                 ),
             ):
@@ -199,7 +213,7 @@ def _sources(collection: CollectionConfig) -> list[Path]:
 
 def ingest_collections(workspace: Workspace) -> IngestResult:
     """Read every collection of the study; write the records, rejects and dropped-values tables."""
-    collector = _Collector(workspace.config.extra_fields)
+    collector = _Collector(workspace.config.ingest, workspace.config.extra_fields)
     counts = []
     for collection in workspace.config.collections:
         collection_counts = CollectionCounts(collection.name)
@@ -221,6 +235,7 @@ def ingest_collections(workspace: Workspace) -> IngestResult:
             "values_read": c.values_read,
             "values_kept": c.values_kept,
             "values_dropped": c.values_dropped,
+            "values_changed": c.values_changed,
             **({"joined_rows": {t: vars(n) for t, n in c.tables.items()}} if c.tables else {}),
         }
         for c in counts

@@ -78,7 +78,10 @@ def server():
     httpd.shutdown()
 
 
-SETTINGS = FetchConfig(workers=4, per_host_rate=200, retries=2, backoff=0.01, timeout=0.5, max_pixels=100_000)
+# The test server listens on loopback, which a study fetches from only where [fetch] allow_hosts names it.
+SETTINGS = FetchConfig(
+    workers=4, per_host_rate=200, retries=2, backoff=0.01, timeout=0.5, max_pixels=100_000, allow_hosts=["127.0.0.1"]
+)
 
 
 def test_fetch_outcomes(server, study_copy: Workspace):
@@ -279,7 +282,7 @@ def test_hw_fetch_images_sizes_a_manifest_image_and_reports_the_bytes(server, tm
     }
     (tmp_path / "data" / "jug.json").write_text(json.dumps(manifest))
     (tmp_path / "study.toml").write_text(
-        '[study]\nname = "t"\n[models]\nbase = "models/base"\n[fetch]\nper_host_rate = 100\n'
+        '[study]\nname = "t"\n[models]\nbase = "models/base"\n[fetch]\nper_host_rate = 100\nallow_hosts = ["127.0.0.1"]\n'
         '[[collections]]\nname = "m"\nformat = "iiif"\npath = "data"\n'
     )
     runner = CliRunner()

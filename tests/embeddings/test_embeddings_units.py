@@ -108,3 +108,19 @@ def test_segments_hold_at_most_the_token_budget(encoder):
     assert len(segments) == -(-total // 64) and len(segments) > 1
     assert all(count <= 66 for count in token_counts)  # re-tokenising a decoded piece may merge differently
     assert "".join(segments["text"]).replace(" ", "") == long_text.replace(" ", "")  # nothing lost
+
+
+def test_a_text_longer_than_spacy_takes_is_split_in_pieces_not_refused():
+    from embeddings.units import pieces, sentence_pipeline
+
+    assert pieces("one two three four", 9) == ["one two", " three", " four"]
+    assert pieces("x" * 10, 4) == ["xxxx", "xxxx", "xx"]
+    nlp = sentence_pipeline()
+    limit, nlp.max_length = nlp.max_length, 400
+    try:
+        long = "The telegraph key was made in London. " * 40  # 1,520 characters: spaCy raises E088 past 400
+        [sentences, short] = split_sentences([long, "A short one."])
+    finally:
+        nlp.max_length = limit
+    assert short == ["A short one."]
+    assert " ".join(sentences).split() == long.split()

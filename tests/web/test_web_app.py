@@ -76,6 +76,20 @@ def test_the_record_page_shows_fields_images_neighbours_and_verified_links(app_c
     assert app_client.get("/record/smg/no-such-record").status_code == 404
 
 
+def test_a_record_without_taxonomy_or_category_shows_neither(app_client, served_study):
+    records = _records(served_study)
+    records.loc[0, ["taxonomy", "category"]] = None  # pandas reads a null string back as NaN
+    write_table(served_study.path("records", "records.parquet"), records)
+    from fastapi.testclient import TestClient
+
+    from embeddings.search import Searcher
+    from web.app import create_app
+
+    client = TestClient(create_app(served_study, lambda ws, model: Searcher(ws, model, None)))
+    html = client.get(f"/record/{records.loc[0, 'collection']}/{records.loc[0, 'record_id']}").text
+    assert "Taxonomy" not in html and "nan" not in html
+
+
 def test_catalogue_text_is_escaped(app_client, served_study):
     records = _records(served_study)
     records.loc[0, "name"] = '<script>alert("x")</script>'
@@ -90,13 +104,18 @@ def test_catalogue_text_is_escaped(app_client, served_study):
     assert "<script>alert" not in html and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
 
 
-def test_a_study_whose_images_are_urls_serves_fetched_ones_and_redirects_the_others(app_client, served_study):
+def test_a_study_whose_images_are_urls_serves_fetched_ones_and_redirects_to_public_others(app_client, served_study):
     records = _records(served_study)
     first, second = records.index[:2]
     cached = records.loc[first, "images"][0]
-    urls = ["https://images.example.org/a.jpg", "https://images.example.org/b.jpg"]
+    # public addresses written as such: the page resolves a URL's host before it redirects to it
+    urls = ["https://93.184.215.14/a.jpg", "https://93.184.215.14/b.jpg"]
     records.at[first, "images"] = [urls[0]]
-    records.at[second, "images"] = [urls[1]]
+    records.at[second, "images"] = [
+        urls[1],
+        "http://127.0.0.1:8089/api/projects",
+        "https://user:pw@93.184.215.14/c.jpg",
+    ]
     write_table(served_study.path("records", "records.parquet"), records)
     write_table(
         served_study.path("images", "fetched.parquet"),
@@ -112,6 +131,10 @@ def test_a_study_whose_images_are_urls_serves_fetched_ones_and_redirects_the_oth
     assert fetched.status_code == 200 and fetched.content == Path(cached).read_bytes()
     remote = client.get(f"/image/{records.loc[second, 'collection']}/0/{records.loc[second, 'record_id']}")
     assert remote.status_code == 307 and remote.headers["location"] == urls[1]
+    local = client.get(f"/image/{records.loc[second, 'collection']}/1/{records.loc[second, 'record_id']}")
+    assert local.status_code == 404 and "location" not in local.headers  # never sends a browser to a local service
+    secret = client.get(f"/image/{records.loc[second, 'collection']}/2/{records.loc[second, 'record_id']}")
+    assert secret.status_code == 307 and secret.headers["location"] == "https://93.184.215.14/c.jpg"
 
 
 def test_before_any_export_the_record_page_says_which_verb_makes_links(app_client, served_study):
