@@ -7,10 +7,11 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from heritage_weaver.stages import READY
 from hw_cli.console import StudyOption, console, execute, open_study, stdout
-from hw_cli.stages import STAGES, plan
+from hw_cli.stages import plan, study_stages
 from hw_cli.verbs import VERBS
 
 
@@ -24,7 +25,7 @@ def status(
     workspace = open_study(study, read_manifest=not repair)
     if repair:
         console.print(workspace.repair_manifest())
-    stages = {stage.verb: stage for stage in STAGES}
+    stages = {stage.verb: stage for stage in study_stages(workspace)}
     recorded_verbs = {entry["verb"] for entry in workspace.manifest().values()}
     table = Table("stage", "state", "artifacts", title=f"Study {workspace.config.study.name}")
     colours = {"done": "green", "stale": "yellow", "missing": "red", "waiting": "dim", "no files": "dim"}
@@ -38,7 +39,7 @@ def status(
             state = "waiting" if reason else "no files" if stage and not stage.outputs else "missing"
         not_done = [f"{artifact} ({s})" for artifact, s in states.items() if s != "done"]
         listed = ", ".join(not_done) or (f"{len(states)} artifact(s) up to date" if states else reason or "–")
-        table.add_row(verb, f"[{colours[state]}]{state}[/]", listed)
+        table.add_row(verb, Text(state, colours[state]), listed)
     stdout.print(table)
 
 
@@ -55,8 +56,10 @@ def run(
         workspace = open_study(study)  # a fresh view: earlier stages wrote what this one reads
         state = stage.state(workspace)
         if state != READY or dry_run:
-            console.print(f"[dim]{stage.verb:>16}: {state}[/]")
+            console.print(f"{stage.verb:>16}: {state}", style="dim")
             continue
         console.rule(f"hw {stage.verb}")
         VERBS[stage.verb].show(workspace, execute(stage, workspace))
-    console.print("[green]The study is as far as its inputs allow.[/] `hw status` shows every stage.")
+    console.print(
+        Text.assemble(("The study is as far as its inputs allow.", "green"), " `hw status` shows every stage.")
+    )
