@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from heritage_weaver.artifacts import DROPPED, FETCHED, REJECTS
 from heritage_weaver.fetch import FetchSummary
@@ -34,7 +35,11 @@ def init(
             config = init_workspace(directory, name)
     except FileExistsError as error:
         fail(str(error))
-    console.print(f"Created [bold]{config}[/]. Edit it, then run [bold]hw ingest -s {directory}[/].")
+    console.print(
+        Text.assemble(
+            "Created ", (str(config), "bold"), ". Edit it, then run ", (f"hw ingest -s {directory}", "bold"), "."
+        )
+    )
 
 
 def demo_data(
@@ -133,15 +138,22 @@ def fetch_images(
 
 
 def show_fetch(workspace: Workspace, summary: FetchSummary) -> None:
-    table = Table("host", "fetched", "failed", "skipped", title="Images per host")
+    # "skipped" URLs are those of a host given up in this run: it could not be reached
+    table = Table("host", "fetched", "failed", "host unreachable", title="Images per host")
     for host, counts in summary.per_host().items():
         table.add_row(host, str(counts["ok"]), str(counts["failed"]), str(counts["skipped"]))
     stdout.print(table)
     statuses = list(summary.statuses.values())
-    cached, failed, skipped = (statuses.count(name) for name in ("ok", "failed", "skipped"))
+    cached, failed, unreachable = (statuses.count(name) for name in ("ok", "failed", "skipped"))
     stdout.print(
-        f"{len(statuses)} image URLs: {cached} cached, {failed} failed, {skipped} skipped "
-        f"({summary.tried} taken up in this run); see {FETCHED.location(workspace)}"
+        f"{len(statuses)} image URLs: {cached} cached, {failed} failed ({summary.tried - unreachable} of them in this run)"
+        + (
+            f", {unreachable} could not be fetched: host unreachable, given up for this run "
+            "(the next `hw fetch-images` tries them again)"
+            if unreachable
+            else ""
+        )
+        + f"; see {FETCHED.location(workspace)}"
         + ("; `--retry-failed` tries the failed ones again" if failed and not summary.retried_failed else "")
     )
     stdout.print(f"{summary.bytes_fetched:,} bytes fetched in this run ({summary.bytes_fetched / 1e6:.1f} MB)")
