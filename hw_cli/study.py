@@ -22,18 +22,27 @@ def init(
     directory: Annotated[Path, typer.Argument(help="Folder for the new study workspace.")],
     name: Annotated[str | None, typer.Option(help="Study name (default: the folder name).")] = None,
     demo: Annotated[bool, typer.Option("--demo", help="Also write the synthetic demo collections.")] = False,
+    base_model: Annotated[
+        str | None,
+        typer.Option(
+            help="The base model: a hub id, or a checkpoint folder (for a machine without the hub). "
+            "Default: google/siglip-base-patch16-224."
+        ),
+    ] = None,
 ) -> None:
     """Create a study workspace with a commented study.toml."""
     from heritage_weaver.demo import create_demo_study
     from heritage_weaver.scaffold import init_workspace
 
+    if demo and base_model is not None:
+        fail("--base-model is for a study of your own: the demo builds its base model (`hw model tiny`)")
     try:
         if demo:
             create_demo_study(directory)
             config = directory / "study.toml"
         else:
-            config = init_workspace(directory, name)
-    except FileExistsError as error:
+            config = init_workspace(directory, name, base_model=base_model)
+    except (FileExistsError, ValueError) as error:
         fail(str(error))
     console.print(
         Text.assemble(

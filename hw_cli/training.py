@@ -22,7 +22,10 @@ model_app = typer.Typer(help="Build or inspect SigLIP checkpoints.", no_args_is_
 @model_app.command("tiny")
 def model_tiny(
     directory: Annotated[
-        str, typer.Argument(help="Checkpoint folder, or the name of a configured model (its folder).")
+        str,
+        typer.Argument(
+            help="A configured model's name (its folder), a new name (models/NAME), or a folder (relative to the study)."
+        ),
     ],
     study: StudyOption = Path("."),
     seed: Annotated[int, typer.Option(help="Seed of the random weights.")] = 0,
@@ -37,6 +40,10 @@ def model_tiny(
             "Wrote a tiny SigLIP to ", (str(target), "bold"), f" (seed {seed}, {pretrain_steps} pre-training steps)."
         )
     )
+    if not any(workspace.model_location(name) == str(target) for name in workspace.config.models):
+        console.print(
+            f'No model of the study is that folder yet: name it in [models], e.g. {target.name} = "{workspace.relative(target)}"'
+        )
 
 
 @model_app.command("export")
