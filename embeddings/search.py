@@ -1,8 +1,9 @@
 """Search a model's indexes with a text, an image, or both; results are records (best unit).
 
 A combined query is the weighted mean of the normalised text and image query vectors,
-renormalised. Queries search one modality of units (images by default, as in reverse-image and
-text-to-image search); each record scores as its best-matching unit.
+renormalised. A query searches every modality of units the model has indexes for, unless told
+one; within a modality each record scores as its best-matching unit, and the modalities' rankings
+merge by record (`merge_by_record`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from heritage_weaver.workspace import Workspace
 if TYPE_CHECKING:
     from heritage_weaver.siglip import SiglipEncoder
 
-RESULT_COLUMNS = ("record_id", "collection", "name", "score", "image", "unit_id")
+RESULT_COLUMNS = ("record_id", "collection", "name", "score", "image", "unit_id", "modality")
+MODALITIES = ("image", "text")
+RRF_K = 60  # reciprocal rank fusion's constant (Cormack, Clarke and Büttcher 2009)
 
 
 def combine_queries(
@@ -55,6 +58,32 @@ def best_per_record(hits: pd.DataFrame, k: int) -> pd.DataFrame:
     """The `k` best records of unit hits (columns record_id, score, ...): each at its best unit."""
     ranked = hits.sort_values(["score", "unit_id"], ascending=[False, True], kind="stable")
     return ranked.drop_duplicates("record_id", keep="first").head(k).reset_index(drop=True)
+
+
+def merge_by_record(ranked: dict[str, pd.DataFrame], k: int) -> pd.DataFrame:
+    """The `k` best records of several modalities' rankings (modality → records best first, columns
+    record_id, score, ...), each record once.
+
+    Cosine similarities of different modalities are not comparable (text-text ones run far higher
+    than text-image ones), so ranks are merged instead: by reciprocal rank fusion, a record scores
+    the sum over the rankings it is in of 1 / (RRF_K + its rank), rank 1 the best. Each record keeps
+    its row from the ranking where it ranks best (the first modality given on a tie), so `score`,
+    `unit_id` and `image` are those of that modality's best unit, and a `modality` column names it.
+    Ties go to the better best rank, then to the record whose row comes from the modality given
+    first, then to the smaller record_id.
+    """
+    rows = pd.concat(
+        [
+            frame.assign(modality=m, rank=np.arange(1, len(frame) + 1), order=position)
+            for position, (m, frame) in enumerate(ranked.items())
+        ],
+        ignore_index=True,
+    )
+    fused = (1.0 / (RRF_K + rows["rank"])).groupby(rows["record_id"]).sum()
+    best = rows.sort_values(["rank", "order"], kind="stable").drop_duplicates("record_id", keep="first")
+    best = best.assign(fused=best["record_id"].map(fused))
+    best = best.sort_values(["fused", "rank", "order", "record_id"], ascending=[False, True, True, True], kind="stable")
+    return best.head(k).drop(columns=["rank", "order", "fused"]).reset_index(drop=True)
 
 
 class LazyEncoder:
@@ -120,11 +149,29 @@ class Searcher:
         image_vector = encoder.encode_images([open_rgb(image)])[0] if image else None
         return combine_queries(text_vector, image_vector, text_weight)
 
-    def collections(self, modality: str, collection: str | None) -> list[str]:
+    def modalities(self, modality: str | None = None, collection: str | None = None) -> list[str]:
+        """The modalities a search covers: `modality` when given, else every modality the model has
+        an index of (of `collection`, when given); FileNotFoundError when there is none."""
+        if modality is not None:
+            if modality not in MODALITIES:
+                raise ValueError(f"modality must be image or text, got {modality!r}")
+            return [modality]
+        found = [m for m in MODALITIES if self._indexed(m, collection)]
+        if not found:
+            where = f" of collection {collection!r}" if collection is not None else ""
+            raise FileNotFoundError(f"no indexes{where} for model {self.model!r} (run `hw index`)")
+        return found
+
+    def _indexed(self, modality: str, collection: str | None) -> list[str]:
         indexes = INDEX.at(model=self.model, modality=modality)
         found = [path.stem.split("-", 1)[1] for path in indexes.instances(self.ws)]
+        return [c for c in found if collection is None or c == collection]
+
+    def collections(self, modality: str, collection: str | None) -> list[str]:
+        found = self._indexed(modality, None)
         if not found:
-            raise FileNotFoundError(f"{indexes.path}: no {modality} indexes for model {self.model!r} (run `hw index`)")
+            path = INDEX.at(model=self.model, modality=modality).path
+            raise FileNotFoundError(f"{path}: no {modality} indexes for model {self.model!r} (run `hw index`)")
         if collection is not None and collection not in found:
             raise FileNotFoundError(
                 f"no {modality} index of collection {collection!r} for model {self.model!r}; have {found}"
@@ -143,6 +190,7 @@ class Searcher:
         from_text = best["image"].isna()
         best.loc[from_text, "image"] = best.loc[from_text, "record_id"].map(self.first_image)
         best["image"] = best["image"].astype(object).where(best["image"].notna(), None)
+        best["modality"] = modality
         return best.loc[:, list(RESULT_COLUMNS)]
 
     def search(
@@ -152,9 +200,17 @@ class Searcher:
         collection: str | None = None,
         k: int = 10,
         text_weight: float = 0.5,
-        modality: str = "image",
+        modality: str | None = None,
     ) -> pd.DataFrame:
-        return self.search_vector(self.query_vector(text, image, text_weight, modality), modality, collection, k)
+        """The `k` best records of the `modalities` searched, merged by record (`merge_by_record`,
+        which on a tie prefers the query's own kind of units: texts for a text, else images)."""
+        searched = self.modalities(modality, collection)
+        if text and image is None:
+            searched = sorted(searched, key=lambda m: m != "text")
+        ranked = {
+            m: self.search_vector(self.query_vector(text, image, text_weight, m), m, collection, k) for m in searched
+        }
+        return merge_by_record(ranked, k) if len(ranked) > 1 else next(iter(ranked.values()))
 
     def _top_records(self, query: np.ndarray, modality: str, collection: str, k: int) -> pd.DataFrame:
         """Unit hits of one index, widening the search until they cover `k` records (or all)."""
@@ -189,8 +245,9 @@ def search(
     collection: str | None = None,
     k: int = 10,
     text_weight: float = 0.5,
-    modality: str = "image",
+    modality: str | None = None,
 ) -> pd.DataFrame:
     """The `k` best records for a text, an image or both (columns record_id, collection, name,
-    score, image, unit_id), best first; `image` is the matched image, or the record's first one."""
+    score, image, unit_id, modality), best first, from the units of `modality`, else of every
+    modality indexed; `image` is the matched image, or the record's first one."""
     return searcher(ws, model).search(text, image, collection, k, text_weight, modality)

@@ -433,7 +433,8 @@ SKOS_MAPPINGS = ("exactMatch", "closeMatch", "relatedMatch", "broadMatch", "narr
 class PublishingConfig(_Strict):
     """`hw export-links`: record URIs per collection, the SKOS mapping of each label, the study's own URIs.
 
-    A URI template gets `{record_id}` (percent-encoded) and may use `{collection}`; collections
+    A URI template gets `{record_id}` (the study's `collection:source id`) or `{source_id}` (the
+    catalogue's own id), and may use `{collection}`, each percent-encoded; collections
     without one use the default of their format (see `publishing.uris`). Labels missing from
     `relations` are not exported as links. `base_uri` prefixes the study's own resources (links,
     annotators, models); default `urn:heritage-weaver:<study>:`.
@@ -468,9 +469,9 @@ class PublishingConfig(_Strict):
     def _template_fields(cls, templates: dict[str, str]) -> dict[str, str]:
         for collection, template in templates.items():
             fields = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
-            if "record_id" not in fields or not fields <= {"record_id", "collection"}:
+            if not fields & {"record_id", "source_id"} or not fields <= {"record_id", "source_id", "collection"}:
                 raise ValueError(
-                    f"{collection}: a URI template must contain {{record_id}} and may contain "
+                    f"{collection}: a URI template must contain {{record_id}} or {{source_id}} and may contain "
                     f"{{collection}}, got {template!r}"
                 )
         return templates

@@ -364,7 +364,7 @@ def fetch_study_images(
     def host_down(host: str, reason: str) -> None:
         progress.warn(
             f"Giving up on {host} for this run: {settings.host_failures} attempts in a row could not "
-            f"resolve or connect to it ({reason}). Its remaining images are skipped and stay to do; "
+            f"resolve or connect to it ({reason}). Its remaining images are not fetched and stay to do; "
             "run `hw fetch-images` again once the host can be reached."
         )
 

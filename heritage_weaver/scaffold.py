@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from heritage_weaver import atomic
@@ -109,7 +110,8 @@ path = "data/nms.csv"
 # image_base_url = "https://www.nms.ac.uk/api/axiell?command=getcontent&server=Detail&value="
 """
 
-_REAL_MODELS = """base = "google/siglip-base-patch16-224"
+DEFAULT_BASE_MODEL = "google/siglip-base-patch16-224"
+_REAL_MODELS = """base = {base}
 ft-last = "models/ft-last"
 ft-best = "models/ft-best"
 """
@@ -120,13 +122,32 @@ ft-best = "models/ft-best"
 """
 
 
-def render(name: str, demo: bool = False, seed: int = 42) -> str:
+def base_model_entry(root: Path, base_model: str) -> str:
+    """How the study.toml in `root` names the base model `base_model`: a checkpoint folder by its
+    path relative to the study when inside it, else absolute (relative paths are read from the
+    current folder); anything else as the hub id it is. ValueError for a path (absolute, or starting
+    with `.`) that is no folder, and for a folder without a checkpoint's config.json."""
+    folder = Path(base_model)
+    if folder.is_dir():
+        if not (folder / "config.json").is_file():
+            raise ValueError(f"--base-model {base_model}: the folder has no config.json, so it is no checkpoint")
+        folder = folder.resolve()
+        root = Path(root).resolve()
+        return str(folder.relative_to(root)) if folder.is_relative_to(root) else str(folder)
+    if folder.is_absolute() or base_model.startswith("."):
+        raise ValueError(f"--base-model {base_model}: no such folder")
+    return base_model
+
+
+def render(name: str, demo: bool = False, seed: int = 42, base_model: str = DEFAULT_BASE_MODEL) -> str:
+    """The commented study.toml; `base_model` (a hub id or a path, see `base_model_entry`) is
+    [models] base, except for the demo, which builds its own."""
     values = dict(
         name=name,
         seed=seed,
         simulation=str(demo).lower(),
         collections=_SMG_EXAMPLE,
-        models=_DEMO_MODELS if demo else _REAL_MODELS,
+        models=_DEMO_MODELS if demo else _REAL_MODELS.format(base=json.dumps(base_model)),
         epochs=8 if demo else 5,
         batch_size=32 if demo else 16,
         learning_rate="1e-3" if demo else "1e-5",
@@ -142,12 +163,16 @@ def render(name: str, demo: bool = False, seed: int = 42) -> str:
     return _TEMPLATE.format(**values)
 
 
-def init_workspace(root: Path, name: str | None = None, demo: bool = False, seed: int = 42) -> Path:
-    """Create `root` with a commented study.toml (never overwrites an existing one)."""
+def init_workspace(
+    root: Path, name: str | None = None, demo: bool = False, seed: int = 42, base_model: str | None = None
+) -> Path:
+    """Create `root` with a commented study.toml (never overwrites an existing one); `base_model`
+    (a hub id or a checkpoint folder, `base_model_entry`) replaces the default base model."""
     root = Path(root)
     config = root / CONFIG_NAME
     if config.exists():
         raise FileExistsError(f"{config} already exists")
+    base = DEFAULT_BASE_MODEL if base_model is None else base_model_entry(root, base_model)
     (root / "data").mkdir(parents=True, exist_ok=True)
-    atomic.write_text(config, render(name or root.resolve().name.replace(" ", "-") or "study", demo, seed))
+    atomic.write_text(config, render(name or root.resolve().name.replace(" ", "-") or "study", demo, seed, base))
     return config

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import socket
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 import torch
@@ -161,15 +164,69 @@ class PixelRecipe:
         return pixels.sub_(mean).div_(std).to(dtype)
 
 
+HUB_PROBE_SECONDS = 3.0  # a hub that accepts no connection within this time is taken as unreachable
+
+
+class ModelUnavailable(OSError):
+    """A checkpoint that cannot be loaded here; the message says how to make it available."""
+
+
+def hub_problem(endpoint: str, timeout: float = HUB_PROBE_SECONDS) -> str | None:
+    """Why the hub at `endpoint` (a URL) cannot be reached: its host does not resolve or accepts no
+    TCP connection within `timeout` seconds; None when a connection opens (and is closed at once)."""
+    parts = urlsplit(endpoint)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((parts.hostname or "", port), timeout=timeout).close()
+    except OSError as error:
+        return f"cannot connect to {endpoint} ({error or type(error).__name__})"
+    return None
+
+
+def _unavailable(location: str, why: str) -> ModelUnavailable:
+    return ModelUnavailable(
+        f"model {location!r} is not on this machine and {why}. Download it once where the hub can be "
+        f"reached (`hf download {location} --local-dir FOLDER`), copy the folder here and point the study's "
+        "[models] entry at it (a new study: `hw init DIR --base-model FOLDER`)"
+    )
+
+
+def local_files_only(location: str) -> bool:
+    """Whether `location` loads from this machine's files alone; raises ModelUnavailable, at once
+    and without retries, when it cannot be loaded at all.
+
+    A folder loads from itself; a path (absolute, or starting with `.`) that is no folder is
+    unavailable. A hub id loads from the hub, unless HF_HUB_OFFLINE is set or the hub (HF_ENDPOINT)
+    accepts no connection within HUB_PROBE_SECONDS (`hub_problem`): then it loads from the hub's
+    local cache, and an id not in the cache is unavailable.
+    """
+    from huggingface_hub import constants, try_to_load_from_cache
+
+    if Path(location).is_dir():
+        return True
+    if Path(location).is_absolute() or location.startswith("."):
+        raise ModelUnavailable(
+            f"no checkpoint folder at {location} (`hw model tiny` builds one offline; `hw train` writes the "
+            "fine-tuned ones)"
+        )
+    offline = os.environ.get("HF_HUB_OFFLINE", "").upper() in ("1", "ON", "YES", "TRUE") or constants.HF_HUB_OFFLINE
+    why = "HF_HUB_OFFLINE is set" if offline else hub_problem(constants.ENDPOINT)
+    if why is None:
+        return False
+    if not isinstance(try_to_load_from_cache(location, "config.json"), str):
+        raise _unavailable(location, why)
+    return True
+
+
 def weight_files(location: str) -> list[Path]:
     """The weight files of a checkpoint folder, or of a hub id's cached snapshot."""
     folder = Path(location)
     if not folder.is_dir():
-        from transformers.utils import cached_file
+        from huggingface_hub import try_to_load_from_cache
 
         for name in ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin"):
-            resolved = cached_file(location, name, _raise_exceptions_for_missing_entries=False)
-            if resolved is not None:
+            resolved = try_to_load_from_cache(location, name)  # the cache only: never the network
+            if isinstance(resolved, str):
                 folder = Path(resolved).parent
                 break
         else:
@@ -266,11 +323,14 @@ def quantised_int8(model: Any) -> Any:
         return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
-def load_processor(location: str) -> Any:
-    """A checkpoint's processor (tokenizer and image processor) without its weights."""
+def load_processor(location: str, local_only: bool | None = None) -> Any:
+    """A checkpoint's processor (tokenizer and image processor) without its weights; from this
+    machine's files alone when `local_only` (default: as `local_files_only` says)."""
     from transformers import AutoProcessor
 
-    return AutoProcessor.from_pretrained(str(location))
+    location = str(location)
+    local_only = local_files_only(location) if local_only is None else local_only
+    return AutoProcessor.from_pretrained(location, local_files_only=local_only)
 
 
 def load_siglip(
@@ -294,7 +354,8 @@ def load_siglip(
     transformers_logging.disable_progress_bar()  # our own bars report progress
     location = str(location)
     device = device or default_device()
-    model = AutoModel.from_pretrained(location).to(device).eval()
+    local_only = local_files_only(location)
+    model = AutoModel.from_pretrained(location, local_files_only=local_only).to(device).eval()
     if cpu_precision not in CPU_PRECISIONS:
         raise ValueError(f"cpu_precision must be one of {list(CPU_PRECISIONS)}, got {cpu_precision!r}")
     if cpu_runtime not in CPU_RUNTIMES:
@@ -303,7 +364,7 @@ def load_siglip(
         cpu_precision = "float32"
     if device.startswith("cuda") and not training:
         model = model.to(torch.bfloat16)
-    processor = load_processor(location)
+    processor = load_processor(location, local_only)
     check_token_ids(model.config.text_config, processor.tokenizer)
     pixels = PixelRecipe.of(processor.image_processor)
     checkpoint_hash = weights_hash(location)

@@ -8,6 +8,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from analysis.analyze import AnalysisSummary
 from analysis.calibrate import PROBABILITY, CalibrationSummary
@@ -42,7 +43,7 @@ def show_analyze(ws: Workspace, summary: AnalysisSummary) -> None:
     for reason, count in summary.excluded_reasons.items():
         console.print(f"  left out ({count}): {reason}")
     for note in summary.notes:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(Text.assemble(("note:", "yellow"), f" {note}"))
     intercept = "with intercept" if ws.config.analysis.intercept else "without intercept, as in the study"
     coefficients = coefficient_table(
         REGRESSION_COEFFICIENTS.read(ws), f"Study design (no annotator effects), {intercept}"
@@ -58,7 +59,11 @@ def show_analyze(ws: Workspace, summary: AnalysisSummary) -> None:
         console.print("per stratum: analysis/precision_strata.csv")
     for fit in summary.fits.itertuples():
         if fit.status != "ok":
-            console.print(f"[yellow]not estimated[/] {fit.table} {fit.model} ({fit.annotator_effects}): {fit.message}")
+            console.print(
+                Text.assemble(
+                    ("not estimated", "yellow"), f" {fit.table} {fit.model} ({fit.annotator_effects}): {fit.message}"
+                )
+            )
     stdout.print(str(REGRESSION_COEFFICIENTS.location(ws).parent), soft_wrap=True)
 
 
@@ -123,7 +128,7 @@ def calibrate(study: StudyOption = Path(".")) -> None:
 
 def show_calibrate(ws: Workspace, summary: CalibrationSummary) -> None:
     for note in summary.notes:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(Text.assemble(("note:", "yellow"), f" {note}"))
     console.print(publishable_table(summary, ws.config.publishing.target_precision, ws.config.publishing.confidence))
     console.print("per model, and the whole curves: analysis/publishable.csv and analysis/precision_curves.csv")
     stdout.print(str(LINK_PROBABILITIES.location(ws)), soft_wrap=True)

@@ -9,6 +9,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from annotation.pull import PullReport
 from annotation.push import BatchReport
@@ -17,8 +18,10 @@ from heritage_weaver.artifacts import LEDGER, QUARANTINE
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, execute, fail, open_study, stdout
 
-labelstudio_app = typer.Typer(help="Run or check the Label Studio server the study uses.", no_args_is_help=True)
-annotation_app = typer.Typer(help="Where the annotation stands.", no_args_is_help=True)
+labelstudio_app = typer.Typer(
+    help="Run or check the Label Studio server the study uses.", no_args_is_help=True, rich_markup_mode=None
+)
+annotation_app = typer.Typer(help="Where the annotation stands.", no_args_is_help=True, rich_markup_mode=None)
 
 
 @labelstudio_app.command("prepare")
@@ -173,9 +176,15 @@ def labelstudio_invite(
         made = invite(workspace, desk, email, password)
     except LabelStudioError as error:
         fail(str(error))
-    console.print(f"{made.email} can now label {desk}'s tasks at [bold]{made.url}[/] (and nothing of any other desk).")
+    console.print(
+        Text.assemble(
+            f"{made.email} can now label {desk}'s tasks at ", (made.url, "bold"), " (and nothing of any other desk)."
+        )
+    )
     if password_file is None:
-        console.print(f"First password (shown once; give it to the curator privately): [bold]{password}[/]")
+        console.print(
+            Text.assemble("First password (shown once; give it to the curator privately): ", (password, "bold"))
+        )
 
 
 @labelstudio_app.command("restore")
@@ -271,7 +280,7 @@ def show_push(workspace: Workspace, reports: list[BatchReport]) -> None:
     stdout.print(table)
     for report in reports:
         if report.gone:
-            console.print(f"[yellow]{report.gone}[/]")
+            console.print(report.gone, style="yellow")
 
 
 def pull(study: StudyOption = Path(".")) -> None:
@@ -288,20 +297,27 @@ def show_pull(workspace: Workspace, result: tuple[PullReport, pd.DataFrame]) -> 
     )
     if report.unknown_tasks:
         console.print(
-            f"[yellow]{len(report.unknown_tasks)} annotated task(s) unknown to the ledger[/] "
-            f"(ids {report.unknown_tasks[:10]}…); they were not imported by `hw push` and are ignored."
+            Text.assemble(
+                (f"{len(report.unknown_tasks)} annotated task(s) unknown to the ledger", "yellow"),
+                f" (ids {report.unknown_tasks[:10]}…); they were not imported by `hw push` and are ignored.",
+            )
         )
     if report.withdrawn:
         console.print(
-            f"[yellow]{report.withdrawn} annotation(s) deleted on their server[/]: marked withdrawn, no longer counted."
+            Text.assemble(
+                (f"{report.withdrawn} annotation(s) deleted on their server", "yellow"),
+                ": marked withdrawn, no longer counted.",
+            )
         )
     if report.quarantined:
         console.print(
-            f"[yellow]{report.quarantined} annotation(s) written by an account other than their desk's curator[/]: "
-            f"kept in {QUARANTINE.path}, never analysed."
+            Text.assemble(
+                (f"{report.quarantined} annotation(s) written by an account other than their desk's curator", "yellow"),
+                f": kept in {QUARANTINE.path}, never analysed.",
+            )
         )
     for missing in report.missing:
-        console.print(f"[yellow]Not pulled: {missing}[/]")
+        console.print(f"Not pulled: {missing}", style="yellow")
     for desk in report.snapshots_held:
         console.print(
             f"No new snapshot of {desk} while its project is lost: the earlier ones are kept for "
@@ -309,8 +325,10 @@ def show_pull(workspace: Workspace, result: tuple[PullReport, pd.DataFrame]) -> 
         )
     if report.unknown_labels:
         console.print(
-            f"[yellow]{len(report.unknown_labels)} annotation(s) with a label outside the protocol:[/] "
-            + "; ".join(report.unknown_labels[:5])
+            Text.assemble(
+                (f"{len(report.unknown_labels)} annotation(s) with a label outside the protocol:", "yellow"),
+                " " + "; ".join(report.unknown_labels[:5]),
+            )
         )
     show_standing(standing)
 
@@ -347,8 +365,10 @@ def show_lost(workspace: Workspace) -> None:
         for project in ledger.projects():
             if project.lost_at:
                 console.print(
-                    f"[yellow]{gone_message(ledger, project, 'project is gone from the server')}[/]; "
-                    f"`hw push --recreate {project.annotator}` or `hw labelstudio restore {project.annotator}`"
+                    Text.assemble(
+                        (gone_message(ledger, project, "project is gone from the server"), "yellow"),
+                        f"; `hw push --recreate {project.annotator}` or `hw labelstudio restore {project.annotator}`",
+                    )
                 )
 
 
@@ -371,8 +391,9 @@ def annotation_watch(
             console.print(
                 f"{time.strftime('%H:%M:%S')} pull {done}: {report.new_versions} new or changed, "
                 f"{len(report.missing)} project(s) not pulled"
-                + "".join(f"\n  [yellow]{missing}[/]" for missing in report.missing)
             )
+            for missing in report.missing:
+                console.print(f"  {missing}", style="yellow")
             if times is None or done < times:
                 time.sleep(seconds)
     except KeyboardInterrupt:

@@ -13,6 +13,7 @@ app = typer.Typer(
     help="Heritage Weaver: link museum collections with multimodal embeddings and test the links with experts.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,  # help is plain text: rich markup would eat "[prediction] fields" (so on every sub-app)
 )
 app.command("init")(study.init)
 app.command("demo-data")(study.demo_data)

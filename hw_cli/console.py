@@ -27,8 +27,10 @@ from heritage_weaver.stages import Stage, StageSkipped, run_stage
 from heritage_weaver.text_safety import visible
 from heritage_weaver.workspace import ManifestError, Workspace
 
-console = Console(stderr=True)
-stdout = Console()
+# Never markup: a message is printed as written, brackets and all ("[prediction] fields"); styles
+# come from `Text` parts (`Text.assemble(("note:", "yellow"), " ", message)`), never from the string.
+console = Console(stderr=True, markup=False)
+stdout = Console(markup=False)
 
 StudyOption = Annotated[
     Path, typer.Option("--study", "-s", help="The study workspace (folder with study.toml).", show_default=True)
@@ -72,7 +74,7 @@ class RateColumn(TextColumn):
 def progress_bar(unit: str = "items", transient: bool = False) -> Progress:
     """A rich progress bar showing done/total, rate and time remaining."""
     return Progress(
-        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.description}", style="bold", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TaskProgressColumn(),

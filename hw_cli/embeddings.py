@@ -111,24 +111,29 @@ def search(
         str | None, typer.Option("--model", "-m", help="Model (default: the sampler's base model).")
     ] = None,
     collection: Annotated[str | None, typer.Option(help="Only this collection (default: all).")] = None,
-    modality: Annotated[str, typer.Option(help="Units searched: image or text.")] = "image",
+    modality: Annotated[
+        str | None,
+        typer.Option(help="Units searched: image or text (default: every modality indexed, merged by record)."),
+    ] = None,
     k: Annotated[int, typer.Option("-k", help="Records returned.")] = 10,
     text_weight: Annotated[float, typer.Option(help="Weight of the text when both text and image are given.")] = 0.5,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Search records by text, image or both (results aggregated to records by their best unit)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from embeddings.search import search as run_search
+    from embeddings.search import searcher
     from heritage_weaver.decode import ImageProblem
 
     workspace = open_study(study)
     name = model or workspace.config.sampling.base_model
     if name not in workspace.config.models:
         fail(f"unknown model {name!r}; the study config has {list(workspace.config.models)}")
-    if modality not in ("image", "text"):
+    if modality not in (None, "image", "text"):
         fail(f"--modality must be image or text, got {modality!r}")
     try:
-        results = run_search(workspace, name, text, image, collection, k, text_weight, modality)
+        found = searcher(workspace, name)
+        searched = found.modalities(modality, collection)
+        results = found.search(text, image, collection, k, text_weight, modality)
     except (FileNotFoundError, ValueError, ImageProblem) as error:
         fail(str(error))
     if as_json:
@@ -136,7 +141,8 @@ def search(
         return
     query = " + ".join(part for part in (f"text {text!r}" if text else "", f"image {image}" if image else "") if part)
     with_images = stdout.width >= IMAGE_COLUMN_WIDTH
-    stdout.print(search_table(workspace, results, f"{name}: {query}", with_images))
+    units = " and ".join(searched) + " units" + (", merged by record" if len(searched) > 1 else "")
+    stdout.print(search_table(workspace, results, f"{name}: {query} ({units})", with_images))
     if not with_images:
         stdout.print(f"image locations: `--json`, or a terminal of {IMAGE_COLUMN_WIDTH}+ columns", soft_wrap=True)
 
@@ -146,14 +152,19 @@ IMAGE_WIDTH = 40  # an image location longer than this keeps its last parts (the
 
 
 def search_table(workspace: Workspace, results: pd.DataFrame, title: str, with_images: bool) -> Table:
-    """Ranked records; names wrap between words, identifiers and scores never wrap, and the image
-    column (locations relative to the study, long ones cut from the left) is there only when `with_images`."""
+    """Ranked records; names wrap between words, identifiers and scores never wrap; a `units` column
+    (the modality of each record's best unit, which its score is of) when results of several modalities
+    merged; the image column (locations relative to the study, long ones cut from the left) only when
+    `with_images`."""
     table = Table(title=title)
     number_column(table, "#")
     key_column(table, "record")
     key_column(table, "collection")
     text_column(table, "name")
     number_column(table, "score")
+    merged = results["modality"].nunique() > 1
+    if merged:
+        key_column(table, "units")
     if with_images:
         key_column(table, "image")
     for rank, row in enumerate(results.itertuples(index=False), start=1):
@@ -164,6 +175,8 @@ def search_table(workspace: Workspace, results: pd.DataFrame, title: str, with_i
             catalogue(row.name),
             f"{row.score:.4f}",
         ]
+        if merged:
+            cells.append(row.modality)
         if with_images:
             cells.append(catalogue(_location(workspace, row.image)) if isinstance(row.image, str) else "–")
         table.add_row(*cells)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from heritage_weaver.artifacts import PREDICTION_PROPOSALS
 from heritage_weaver.workspace import Workspace
@@ -58,7 +59,7 @@ def show_predict(ws: Workspace, result: PredictResult) -> None:
             f"{proposed} record(s) without it get proposals from {outcome.chosen_model} (stacked)"
         )
         for note in outcome.notes:
-            console.print(f"[yellow]note:[/] {note}", soft_wrap=True)
+            console.print(Text.assemble(("note:", "yellow"), f" {note}"), soft_wrap=True)
         stdout.print(str(PREDICTION_PROPOSALS.at(field=outcome.field).location(ws)), soft_wrap=True)
     for field, why in result.failures.items():
-        console.print(f"[yellow]not predicted[/] {field}: {why}", soft_wrap=True)
+        console.print(Text.assemble(("not predicted", "yellow"), f" {field}: {why}"), soft_wrap=True)

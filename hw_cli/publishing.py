@@ -8,6 +8,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, execute, open_study, stdout
@@ -47,7 +48,9 @@ def show_export_links(workspace: Workspace, export: Export) -> None:
     stdout.print(f"{export.table.judged_pairs:,} judged pairs, {len(links):,} links, {export.triples:,} triples")
     if export.table.unknown_pairs:
         console.print(
-            f"[yellow]note:[/] {export.table.unknown_pairs} labelled pair(s) are in no batch and were left out"
+            Text.assemble(
+                ("note:", "yellow"), f" {export.table.unknown_pairs} labelled pair(s) are in no batch and were left out"
+            )
         )
     if export.calibrated is not None:
         show_calibrated_sets(export.calibrated.sets)

@@ -12,7 +12,7 @@ from rich.text import Text
 from heritage_weaver.stages import READY, SKIPPED, Stage, StageSkipped, skipped_because
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, attempt, console, open_study, stdout
-from hw_cli.stages import STAGES, plan
+from hw_cli.stages import plan, study_stages
 from hw_cli.verbs import VERBS
 
 
@@ -27,7 +27,7 @@ def status(
     workspace = open_study(study, read_manifest=not repair)
     if repair:
         console.print(workspace.repair_manifest())
-    stages = {stage.verb: stage for stage in STAGES}
+    stages = {stage.verb: stage for stage in study_stages(workspace)}
     recorded_verbs = {entry["verb"] for entry in workspace.manifest().values()}
     table = Table("stage", "state", "artifacts", title=f"Study {workspace.config.study.name}")
     for verb in list(stages) + sorted(recorded_verbs - set(stages)):
@@ -87,4 +87,6 @@ def run(
         except StageSkipped:
             continue
         VERBS[stage.verb].show(workspace, result)
-    console.print("[green]The study is as far as its inputs allow.[/] `hw status` shows every stage.")
+    console.print(
+        Text.assemble(("The study is as far as its inputs allow.", "green"), " `hw status` shows every stage.")
+    )

@@ -9,6 +9,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, execute, fail, key_column, number_column, open_study, stdout
@@ -157,7 +158,7 @@ def show_sample(workspace: Workspace, result: SampleResult | None) -> None:
     batches = ", ".join(f"{a}: {len(b)}" for a, b in result.batches.items())
     stdout.print(f"{result.links.num_rows:,} linked pairs; batches {batches}")
     if len(result.shortfalls):
-        console.print("[yellow]shortfall:[/] some link types or batches could not be filled")
+        console.print(Text.assemble(("shortfall:", "yellow"), " some link types or batches could not be filled"))
         short = Table("annotator", "link type", "wanted", "drawn", title="Shortfall")
         for row in result.shortfalls.itertuples():
             short.add_row(row.annotator, row.link_type, str(row.wanted), str(row.drawn))

@@ -10,6 +10,7 @@ from analysis.stage import ANALYZE, CALIBRATE, EVALUATE, REPORT
 from annotation.stage import EXPORT, PULL, PUSH, SIMULATE_LABELS
 from embeddings.stage import EMBED, INDEX_STAGE
 from heritage_weaver.stages import FETCH_IMAGES, INGEST, Stage
+from heritage_weaver.workspace import Workspace
 from prediction.stage import PREDICT
 from publishing.stage import EXPORT_LINKS
 from sampler.stage import SAMPLE
@@ -41,3 +42,12 @@ def plan(labelstudio: bool = True) -> list[Stage]:
     """The stages `hw run` walks: the Label Studio round trip, or import files without a server."""
     left_out = (EXPORT,) if labelstudio else LABEL_STUDIO_STAGES
     return [stage for stage in STAGES if stage not in left_out]
+
+
+def study_stages(ws: Workspace) -> list[Stage]:
+    """The stages `hw status` lists for this study: those of its route (import files once `hw export`
+    wrote some and nothing was pushed, else the Label Studio round trip, `hw run`'s default), and
+    any other stage that wrote artifacts, in stage order."""
+    recorded = {entry["verb"] for entry in ws.manifest().values()}
+    route = plan(labelstudio=EXPORT.verb not in recorded or PUSH.verb in recorded)
+    return [stage for stage in STAGES if stage in route or stage.verb in recorded]

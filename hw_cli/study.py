@@ -23,20 +23,33 @@ def init(
     directory: Annotated[Path, typer.Argument(help="Folder for the new study workspace.")],
     name: Annotated[str | None, typer.Option(help="Study name (default: the folder name).")] = None,
     demo: Annotated[bool, typer.Option("--demo", help="Also write the synthetic demo collections.")] = False,
+    base_model: Annotated[
+        str | None,
+        typer.Option(
+            help="The base model: a hub id, or a checkpoint folder (for a machine without the hub). "
+            "Default: google/siglip-base-patch16-224."
+        ),
+    ] = None,
 ) -> None:
     """Create a study workspace with a commented study.toml."""
     from heritage_weaver.demo import create_demo_study
     from heritage_weaver.scaffold import init_workspace
 
+    if demo and base_model is not None:
+        fail("--base-model is for a study of your own: the demo builds its base model (`hw model tiny`)")
     try:
         if demo:
             create_demo_study(directory)
             config = directory / "study.toml"
         else:
-            config = init_workspace(directory, name)
-    except FileExistsError as error:
+            config = init_workspace(directory, name, base_model=base_model)
+    except (FileExistsError, ValueError) as error:
         fail(str(error))
-    console.print(f"Created [bold]{config}[/]. Edit it, then run [bold]hw ingest -s {directory}[/].")
+    console.print(
+        Text.assemble(
+            "Created ", (str(config), "bold"), ". Edit it, then run ", (f"hw ingest -s {directory}", "bold"), "."
+        )
+    )
 
 
 def demo_data(
@@ -138,15 +151,22 @@ def fetch_images(
 
 
 def show_fetch(workspace: Workspace, summary: FetchSummary) -> None:
-    table = Table("host", "fetched", "failed", "skipped", title="Images per host")
+    # "skipped" URLs are those of a host given up in this run: it could not be reached
+    table = Table("host", "fetched", "failed", "host unreachable", title="Images per host")
     for host, counts in summary.per_host().items():
         table.add_row(catalogue(host), str(counts["ok"]), str(counts["failed"]), str(counts["skipped"]))
     stdout.print(table)
     statuses = list(summary.statuses.values())
-    cached, failed, skipped = (statuses.count(name) for name in ("ok", "failed", "skipped"))
+    cached, failed, unreachable = (statuses.count(name) for name in ("ok", "failed", "skipped"))
     stdout.print(
-        f"{len(statuses)} image URLs: {cached} cached, {failed} failed, {skipped} skipped "
-        f"({summary.tried} taken up in this run); see {FETCHED.location(workspace)}"
+        f"{len(statuses)} image URLs: {cached} cached, {failed} failed ({summary.tried - unreachable} of them in this run)"
+        + (
+            f", {unreachable} could not be fetched: host unreachable, given up for this run "
+            "(the next `hw fetch-images` tries them again)"
+            if unreachable
+            else ""
+        )
+        + f"; see {FETCHED.location(workspace)}"
         + ("; `--retry-failed` tries the failed ones again" if failed and not summary.retried_failed else "")
     )
     stdout.print(f"{summary.bytes_fetched:,} bytes fetched in this run ({summary.bytes_fetched / 1e6:.1f} MB)")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, execute, fail, open_study, stdout
@@ -15,13 +16,16 @@ from training.export import ExportError, export_checkpoint
 from training.run import TrainingSummary
 from training.stage import MODEL_STAGE, TRAIN, build_tiny_base
 
-model_app = typer.Typer(help="Build or inspect SigLIP checkpoints.", no_args_is_help=True)
+model_app = typer.Typer(help="Build or inspect SigLIP checkpoints.", no_args_is_help=True, rich_markup_mode=None)
 
 
 @model_app.command("tiny")
 def model_tiny(
     directory: Annotated[
-        str, typer.Argument(help="Checkpoint folder, or the name of a configured model (its folder).")
+        str,
+        typer.Argument(
+            help="A configured model's name (its folder), a new name (models/NAME), or a folder (relative to the study)."
+        ),
     ],
     study: StudyOption = Path("."),
     seed: Annotated[int, typer.Option(help="Seed of the random weights.")] = 0,
@@ -31,7 +35,15 @@ def model_tiny(
     workspace = open_study(study)
     any_folder = replace(MODEL_STAGE, run=build_tiny_base)  # the stage builds the demo's base; this, any folder
     target = execute(any_folder, workspace, directory=directory, seed=seed, pretrain_steps=pretrain_steps)
-    console.print(f"Wrote a tiny SigLIP to [bold]{target}[/] (seed {seed}, {pretrain_steps} pre-training steps).")
+    console.print(
+        Text.assemble(
+            "Wrote a tiny SigLIP to ", (str(target), "bold"), f" (seed {seed}, {pretrain_steps} pre-training steps)."
+        )
+    )
+    if not any(workspace.model_location(name) == str(target) for name in workspace.config.models):
+        console.print(
+            f'No model of the study is that folder yet: name it in [models], e.g. {target.name} = "{workspace.relative(target)}"'
+        )
 
 
 @model_app.command("export")
@@ -47,13 +59,17 @@ def model_export(
         summary = export_checkpoint(workspace, model, directory)
     except ExportError as error:
         fail(str(error))
-    console.print(f"Exported {summary.model} ({workspace.relative(summary.source)}) to [bold]{summary.target}[/]:")
+    console.print(
+        Text.assemble(
+            f"Exported {summary.model} ({workspace.relative(summary.source)}) to ", (str(summary.target), "bold"), ":"
+        )
+    )
     console.print(", ".join(summary.files), soft_wrap=True)
     stdout.print(str(summary.target), soft_wrap=True)
 
 
 def show_model(workspace: Workspace, target: Path) -> None:
-    console.print(f"Wrote the demo's base model to [bold]{target}[/].")
+    console.print(Text.assemble("Wrote the demo's base model to ", (str(target), "bold"), "."))
 
 
 def train(
@@ -76,7 +92,10 @@ def train(
 def show_train(workspace: Workspace, summary: TrainingSummary) -> None:
     settings = workspace.config.training
     console.print(
-        f"[green]done[/]: {summary.steps} steps on {summary.pairs_train:,} pairs; best evaluation loss "
-        f"{summary.best_eval_loss:.4f} after epoch {(summary.best_epoch or 0) + 1} → models/{settings.best_name}, "
-        f"last → models/{settings.last_name}; each with its model card (README.md)"
+        Text.assemble(
+            ("done", "green"),
+            f": {summary.steps} steps on {summary.pairs_train:,} pairs; best evaluation loss "
+            f"{summary.best_eval_loss:.4f} after epoch {(summary.best_epoch or 0) + 1} → models/{settings.best_name}, "
+            f"last → models/{settings.last_name}; each with its model card (README.md)",
+        )
     )

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from annotation.client import LabelStudioError, connect
 from annotation.desks import VERIFICATION_DESK
@@ -17,7 +18,9 @@ from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, fail, open_study, stdout
 
 verify_app = typer.Typer(
-    help="Curators verify hw predict's proposals in Label Studio (accept / reject / correct).", no_args_is_help=True
+    help="Curators verify hw predict's proposals in Label Studio (accept / reject / correct).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 ERRORS = (LabelStudioError, ArtifactError, BatchError, OSError)
 FieldsArgument = Annotated[
@@ -71,14 +74,18 @@ def show_verify_pull(ws: Workspace, reports: list[VerifyPullReport]) -> None:
     for r in reports:
         if r.unknown:
             console.print(
-                f"[yellow]{r.field}: {len(r.unknown)} verdict(s) outside accept/reject/correct[/]: "
-                + ", ".join(r.unknown[:5]),
+                Text.assemble(
+                    (f"{r.field}: {len(r.unknown)} verdict(s) outside accept/reject/correct", "yellow"),
+                    ": " + ", ".join(r.unknown[:5]),
+                ),
                 soft_wrap=True,
             )
         if r.corrections_without_value:
             console.print(
-                f"[yellow]{r.field}: {r.corrections_without_value} correction(s) without a value[/] "
-                "(kept, with no verified value)",
+                Text.assemble(
+                    (f"{r.field}: {r.corrections_without_value} correction(s) without a value", "yellow"),
+                    " (kept, with no verified value)",
+                ),
                 soft_wrap=True,
             )
         stdout.print(str(PREDICTION_VERDICTS.at(field=r.field).location(ws)), soft_wrap=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from hw_cli.console import StudyOption, console, fail, open_study
 
@@ -31,7 +32,11 @@ def serve(
         app = create_app(workspace)
     except (MissingRecords, FileNotFoundError) as error:
         fail(str(error))
-    with console.status(f"loading model {app.state.search.default_model}"):
+    with console.status(Text(f"loading model {app.state.search.default_model}")):
         app.state.search.warm()
-    console.print(f"Search page of [bold]{workspace.config.study.name}[/] at http://{host}:{port}/ (Ctrl+C stops it)")
+    console.print(
+        Text.assemble(
+            "Search page of ", (workspace.config.study.name, "bold"), f" at http://{host}:{port}/ (Ctrl+C stops it)"
+        )
+    )
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -23,16 +23,33 @@ from training.run import TrainingError, TrainingSummary, train_study
 DEMO_PRETRAIN_STEPS = 400  # out-of-domain steps that give the demo's base some knowledge (benchmarks/README.md)
 
 
+def checkpoint_folder(ws: Workspace, name_or_path: str) -> Path:
+    """The folder a checkpoint named `name_or_path` goes to: a configured model's own folder; else
+    `models/<name>` of the study for a bare name, the path relative to the study for a relative
+    path, an absolute path as it is. NotADirectoryError for a configured model that is a hub id."""
+    if name_or_path in ws.config.models:
+        location = ws.model_location(name_or_path)
+        if not Path(location).is_absolute():
+            raise NotADirectoryError(
+                f"model {name_or_path!r} is the hub id {location!r}, not a folder of the study; name a folder "
+                f"instead (`hw model tiny models/{name_or_path}`) and point [models] {name_or_path} at it"
+            )
+        return Path(location)
+    path = Path(name_or_path)
+    if path.is_absolute():
+        return path
+    return ws.path("models", name_or_path) if len(path.parts) == 1 else ws.path(name_or_path)
+
+
 def build_tiny_base(
     ws: Workspace, progress: Progress, directory: str | None = None, seed: int = 0, pretrain_steps: int = 0
 ) -> Path:
-    """A tiny SigLIP in `directory` (a configured model's name or a folder; default: the training
-    base model), its tokenizer trained on the study's records, optionally pre-trained out of domain."""
+    """A tiny SigLIP in `directory` (a configured model's name or a folder, see `checkpoint_folder`;
+    default: the training base model), its tokenizer trained on the study's records, optionally pre-trained out of domain."""
     from heritage_weaver.tiny_siglip import build_tiny_siglip
     from training.demo_base import pretrain_out_of_domain
 
-    directory = directory or ws.config.training.base_model
-    target = Path(ws.model_location(directory)) if directory in ws.config.models else Path(directory)
+    target = checkpoint_folder(ws, directory or ws.config.training.base_model)
     records = RECORDS.read(ws, columns=["name", "description"])
     texts = [t for column in ("name", "description") for t in records[column].tolist() if t]
     build_tiny_siglip(target, texts, seed=seed)

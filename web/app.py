@@ -68,14 +68,16 @@ def create_app(ws: Workspace, factory: SearcherFactory = lazy_searcher) -> FastA
             "collection": "",
             "k": DEFAULT_K,
             "text_weight": 0.5,
-            "modality": "image",
+            "modality": "",
             **{key: value for key, value in query.items() if value is not None},
         }
         context: dict[str, object] = {
             "form": form,
             "models": service.models,
+            "modalities": service.modalities,
             "collections": collections,
             "results": None,
+            "searched": [],
             "error": None,
             "uploaded": image.filename if image is not None and image.filename else None,
         }
@@ -84,7 +86,7 @@ def create_app(ws: Workspace, factory: SearcherFactory = lazy_searcher) -> FastA
         if searching:
             try:
                 with _upload(image) as path:
-                    found = service.search(
+                    context["searched"], found = service.search(
                         form["model"],
                         form["text"],
                         path,
@@ -110,7 +112,7 @@ def create_app(ws: Workspace, factory: SearcherFactory = lazy_searcher) -> FastA
         collection: str = "",
         k: int = Query(DEFAULT_K, ge=1, le=100),
         text_weight: float = 0.5,
-        modality: str = "image",
+        modality: str = "",
     ) -> HTMLResponse:
         return page(request, _query(text, model, collection, k, text_weight, modality))
 
@@ -122,7 +124,7 @@ def create_app(ws: Workspace, factory: SearcherFactory = lazy_searcher) -> FastA
         collection: str = Form(""),
         k: int = Form(DEFAULT_K, ge=1, le=100),
         text_weight: float = Form(0.5),
-        modality: str = Form("image"),
+        modality: str = Form(""),
         image: UploadFile | None = File(None),
     ) -> HTMLResponse:
         return page(request, _query(text, model, collection, k, text_weight, modality), image)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from embeddings.index import IndexFiles, read_index
-from embeddings.search import Searcher, best_per_record
+from embeddings.search import MODALITIES, Searcher, best_per_record
 from heritage_weaver.artifacts import INDEX
 from heritage_weaver.workspace import Workspace
 
@@ -50,6 +50,9 @@ class SearchService:
             raise FileNotFoundError(f"no model has indexes under indexes/ (run `hw embed` and `hw {INDEX.verb}` first)")
         base = ws.config.sampling.base_model
         self.default_model = base if base in self.models else self.models[0]
+        self.modalities = [
+            m for m in MODALITIES if any(INDEX.at(model=n, modality=m).instances(ws) for n in self.models)
+        ]
         self._searchers: dict[str, Searcher] = {}
         self._own: dict[tuple[str, str, str], tuple | None] = {}
         self._lock = threading.Lock()
@@ -75,12 +78,14 @@ class SearchService:
         collection: str | None,
         k: int,
         text_weight: float,
-        modality: str,
-    ) -> pd.DataFrame:
-        """`Searcher.search` (columns record_id, collection, name, score, image, unit_id), best first."""
-        if modality not in ("image", "text"):
-            raise ValueError(f"modality must be image or text, got {modality!r}")
-        return self.searcher(model).search(text or None, image, collection or None, k, text_weight, modality)
+        modality: str | None,
+    ) -> tuple[list[str], pd.DataFrame]:
+        """The modalities searched (`modality`, else every one the model has indexes for) and
+        `Searcher.search`'s records (columns record_id, collection, name, score, image, unit_id,
+        modality), best first."""
+        searcher = self.searcher(model)
+        modalities = searcher.modalities(modality or None, collection or None)
+        return modalities, searcher.search(text or None, image, collection or None, k, text_weight, modality or None)
 
     def neighbours(self, model: str, collection: str, record_id: str, k: int) -> tuple[str, pd.DataFrame] | None:
         """The `k` records of the other collections nearest to this record, and the modality used.

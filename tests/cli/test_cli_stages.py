@@ -1,5 +1,7 @@
 """The one ordered stage list: what `hw run` would do at each point of a study."""
 
+import re
+
 from heritage_weaver.artifacts import REGISTRY
 from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
@@ -63,3 +65,28 @@ def test_every_stage_has_a_verb_and_declared_outputs():
             assert stage.verb in registered
     stage_verbs = [s.verb for s in STAGES if VERBS[s.verb].command is not None]
     assert registered[2 : 2 + len(stage_verbs)] == stage_verbs  # the CLI lists the stages in study order
+
+
+def _status_verbs(workspace: Workspace) -> list[str]:
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, ["status", "--study", str(workspace.root)], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    return re.findall(r"(?m)^│ (\S+) +│", result.output)
+
+
+def test_status_lists_only_the_stages_of_the_study_route(study_copy: Workspace):
+    verbs = _status_verbs(study_copy)
+    assert "push" in verbs and "pull" in verbs and "export" not in verbs  # `hw run`'s default: Label Studio
+    batch = study_copy.path("annotation", "import", "A01.json")
+    batch.parent.mkdir(parents=True)
+    batch.write_text("[]")
+    study_copy.record(batch, "export")  # import files written, nothing pushed: the route without a server
+    verbs = _status_verbs(study_copy)
+    assert "export" in verbs and "push" not in verbs and "pull" not in verbs
+    assert verbs.index("export") == verbs.index("sample") + 1
+    ledger = study_copy.path("annotation", "ledger.parquet")
+    ledger.write_text("")
+    study_copy.record(ledger, "push")  # pushed as well: both routes' stages, in stage order
+    verbs = _status_verbs(study_copy)
+    assert verbs.index("push") < verbs.index("pull") < verbs.index("export") < verbs.index("analyze")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -66,7 +67,7 @@ def test_search_matches_brute_force(indexed, encoder, modality, collection):
 def test_results_carry_names_and_images(indexed, encoder):
     records = read_records(indexed).set_index("record_id")
     found = Searcher(indexed, "base", encoder).search(text="telephone", modality="text", k=5)
-    assert list(found.columns) == ["record_id", "collection", "name", "score", "image", "unit_id"]
+    assert list(found.columns) == ["record_id", "collection", "name", "score", "image", "unit_id", "modality"]
     for row in found.itertuples():
         assert row.name == records.loc[row.record_id, "name"]
         assert row.image == (list(records.loc[row.record_id, "images"]) or [None])[0]
@@ -89,7 +90,7 @@ def test_combined_query_is_the_renormalised_weighted_mean():
 def test_text_and_image_search_combine(indexed, encoder):
     searcher = Searcher(indexed, "base", encoder)
     image = read_records(indexed).query("collection == 'nms'")["images"].iloc[0][0]
-    both = searcher.search(text="steam engine", image=image, k=5, text_weight=0.3)
+    both = searcher.search(text="steam engine", image=image, k=5, text_weight=0.3, modality="image")
     query = combine_queries(encoder.encode_texts(["steam engine"])[0], searcher.query_vector(image=image), 0.3)
     pd.testing.assert_frame_equal(both, searcher.search_vector(query, "image", None, 5))
     assert both["record_id"].tolist() == _brute_force(indexed, query, "image", None, 5)["record_id"].tolist()
@@ -113,6 +114,29 @@ def test_cli_search_json(indexed):
     )
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
-    assert len(rows) == 3 and set(rows[0]) == {"record_id", "collection", "name", "score", "image", "unit_id"}
+    assert len(rows) == 3
+    assert set(rows[0]) == {"record_id", "collection", "name", "score", "image", "unit_id", "modality"}
+    assert {row["modality"] for row in rows} == {"text"}
     bad = CliRunner().invoke(app, ["search", "--study", str(indexed.root), "--image", "/no/such.jpg"])
     assert bad.exit_code == 1 and "file not found" in bad.output
+
+
+WIDE = {"COLUMNS": "200"}
+
+
+def test_cli_search_follows_the_indexes_that_exist(indexed, tmp_path):
+    """A text query searches every modality indexed (merged by record); a study of texts alone is searched by text."""
+    both = CliRunner().invoke(app, ["search", "--study", str(indexed.root), "--text", "loom", "-k", "5"], env=WIDE)
+    assert both.exit_code == 0, both.output
+    assert "base: text 'loom' (image and text units, merged by record)" in both.stdout
+    text_only = tmp_path / "study"
+    shutil.copytree(indexed.root, text_only)
+    for path in (text_only / "indexes" / "base").glob("image-*"):
+        path.unlink()
+    found = CliRunner().invoke(app, ["search", "--study", str(text_only), "--text", "loom", "-k", "5"], env=WIDE)
+    assert found.exit_code == 0, found.output
+    assert "base: text 'loom' (text units)" in found.stdout
+    as_json = CliRunner().invoke(app, ["search", "--study", str(text_only), "--text", "loom", "-k", "5", "--json"])
+    assert [row["modality"] for row in json.loads(as_json.stdout)] == ["text"] * 5
+    images = CliRunner().invoke(app, ["search", "--study", str(text_only), "--text", "loom", "--modality", "image"])
+    assert images.exit_code == 1 and "no image indexes for model 'base'" in images.output

@@ -141,7 +141,7 @@ def test_uri_templates_relations_and_base_uri_come_from_the_config(labelled_stud
         + """
 [publishing]
 base_uri = "https://data.example.org/fixture/"
-uri_templates = { nms = "https://example.org/{collection}/{record_id}" }
+uri_templates = { nms = "https://example.org/{collection}/{record_id}", smg = "https://smg.example.org/{source_id}" }
 relations = { "same object" = "exactMatch", "similar object" = "closeMatch" }
 """
     )
@@ -149,6 +149,8 @@ relations = { "same object" = "exactMatch", "similar object" = "closeMatch" }
     table = pd.read_parquet(labelled_study.path("publishing", "links.parquet"))
     assert set(table["label"]) == {"same object", "similar object"}
     assert (table["uri_b"] == "https://example.org/nms/" + table["record_b"]).all()
+    own_ids = table["record_a"].str.removeprefix("smg:")
+    assert (table["uri_a"] == "https://smg.example.org/" + own_ids).all()
     graph = Graph().parse(labelled_study.path("publishing", "links.ttl"), format="turtle")
     assert URIRef(f"https://data.example.org/fixture/link/{table['pair_id'].iloc[0]}") in set(
         graph.subjects(RDF.type, HW.Link)
@@ -161,6 +163,20 @@ def test_a_generic_collection_gets_a_study_urn_with_the_record_id_percent_encode
     assert (
         record_uri("urn:heritage-weaver:s:{collection}:{record_id}", "mylib", "A 1/2")
         == "urn:heritage-weaver:s:mylib:A%201%2F2"
+    )
+
+
+def test_a_template_names_the_catalogue_own_id_as_source_id_without_the_collection_prefix():
+    from publishing.uris import FORMAT_TEMPLATES, record_uri
+
+    tate = "https://www.tate.org.uk/art/artworks/{source_id}"
+    assert record_uri(tate, "tate", "tate:A00068") == "https://www.tate.org.uk/art/artworks/A00068"
+    assert record_uri(tate, "tate", "A00068") == "https://www.tate.org.uk/art/artworks/A00068"  # no prefix to drop
+    assert record_uri(tate, "tate", "tate:A 1/2") == "https://www.tate.org.uk/art/artworks/A%201%2F2"
+    assert record_uri("https://x.org/{record_id}", "tate", "tate:A00068") == "https://x.org/tate%3AA00068"
+    assert (
+        record_uri(FORMAT_TEMPLATES["smg"], "smg", "smg:co8084947")
+        == "https://collection.sciencemuseumgroup.org.uk/objects/co8084947"
     )
 
 
@@ -187,7 +203,10 @@ def test_without_labels_or_with_an_unknown_relation_label_it_says_what_to_do(lab
 @pytest.mark.parametrize(
     ("publishing", "message"),
     [
-        ('uri_templates = { nms = "https://example.org/{id}" }', "nms: a URI template must contain {record_id}"),
+        (
+            'uri_templates = { nms = "https://example.org/{id}" }',
+            "nms: a URI template must contain {record_id} or {source_id}",
+        ),
         ('uri_templates = { other = "https://example.org/{record_id}" }', "names unknown collection(s) ['other']"),
         ('relations = { "same object" = "sameAs" }', "publishing.relations.same object: Input should be 'exactMatch'"),
         ('base_uri = "https://example.org/no-separator"', "base_uri must be an absolute URI ending in '/', '#' or ':'"),

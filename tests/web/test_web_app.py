@@ -157,3 +157,41 @@ def test_hw_serve_says_which_verb_to_run_when_the_study_has_nothing_to_show(inge
     fresh = create_demo_study(tmp_path / "fresh", 10, 5)
     result = runner.invoke(app, ["serve", "--study", str(fresh.root)])
     assert result.exit_code == 1 and "records/records.parquet is missing (run `hw ingest` first)" in result.output
+
+
+def _text_only(served_study):
+    """The served study with its image indexes removed: what a study of texts alone has."""
+    for path in served_study.path("indexes", "base").glob("image-*"):
+        path.unlink()
+    return served_study
+
+
+def test_a_text_only_study_answers_a_text_query_and_says_what_it_searched(served_study, encoder):
+    from fastapi.testclient import TestClient
+
+    from embeddings.search import Searcher
+    from web.app import create_app
+
+    ws = _text_only(served_study)
+    with TestClient(create_app(ws, lambda ws, model: Searcher(ws, model, encoder))) as client:
+        form = client.get("/")
+        assert '<option value="" selected>texts</option>' in form.text and "images only" not in form.text
+        response = client.get("/search", params={"text": "a telephone with a dial", "k": 5})
+        assert response.status_code == 200, response.text
+        expected = Searcher(ws, "base", encoder).search(text="a telephone with a dial", k=5, modality="text")
+        assert _card_ids(response.text) == expected["record_id"].tolist()
+        assert "· model base · searched text units</p>" in response.text
+
+
+def test_a_text_query_searches_every_indexed_modality_merged_by_record(app_client, served_study, encoder):
+    from embeddings.search import Searcher, merge_by_record
+
+    response = app_client.get("/search", params={"text": "a telephone with a dial", "k": 6})
+    assert response.status_code == 200
+    assert "searched image and text units, merged by record" in response.text
+    searcher = Searcher(served_study, "base", encoder)
+    ranked = {m: searcher.search(text="a telephone with a dial", k=6, modality=m) for m in ("text", "image")}
+    assert _card_ids(response.text) == merge_by_record(ranked, 6)["record_id"].tolist()
+    only = app_client.get("/search", params={"text": "a telephone with a dial", "k": 6, "modality": "image"})
+    assert _card_ids(only.text) == ranked["image"]["record_id"].tolist()
+    assert "searched image units</p>" in only.text

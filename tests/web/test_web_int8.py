@@ -30,7 +30,7 @@ def test_the_search_page_answers_with_int8_queries_on_image_units(served_study, 
     assert (precision.image, precision.text) == ("int8", "float32")
     app = create_app(served_study)  # the page's own lazily loaded encoders
     with TestClient(app) as client:
-        response = client.get("/search", params={"text": QUERY, "k": 5})
+        response = client.get("/search", params={"text": QUERY, "k": 5, "modality": "image"})
         assert response.status_code == 200
         assert _card_ids(response.text) == _expected(served_study, "int8", "image")
         assert response.text.count('<li class="card">') == 5
