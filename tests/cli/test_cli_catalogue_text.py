@@ -43,6 +43,7 @@ def test_search_table_shows_hostile_names_without_their_effects(tmp_path):
             "collection": ["h"] * len(HOSTILE_NAMES),
             "name": HOSTILE_NAMES,
             "score": [0.9] * len(HOSTILE_NAMES),
+            "modality": ["text", "image", "text", "image", "text"],
             "image": ["http://93.184.215.14/a\x1b[2J.jpg", math.nan, None, "x.jpg", "[/y].jpg"],
         }
     )
