@@ -35,10 +35,10 @@ def sample_study(
     if not force and all(state == "done" for state in ws.artifact_states(a.path for a in artifacts(ws)).values()):
         progress.note("sampler artifacts are up to date (use --force to compute them again)")
         return None
-    left_out = {item.name for item in models_left_out(ws)}
-    models = tuple(m for m in ws.config.models if m not in left_out)
+    left_out = models_left_out(ws)
+    models = tuple(m for m in ws.config.models if m not in {item.name for item in left_out})
     settings = replace(SampleSettings.from_config(ws.config), models=models)
-    for item in models_left_out(ws):
+    for item in left_out:
         progress.note(f"model {item.name!r} is left out: {item.why}")
     progress.note(f"sampling on the {engine} engine (chosen by {source})")
     if engine == "ray":
