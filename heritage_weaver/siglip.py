@@ -17,6 +17,7 @@ import hashlib
 import logging
 import os
 import socket
+import urllib.request
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -173,13 +174,20 @@ class ModelUnavailable(OSError):
 
 def hub_problem(endpoint: str, timeout: float = HUB_PROBE_SECONDS) -> str | None:
     """Why the hub at `endpoint` (a URL) cannot be reached: its host does not resolve or accepts no
-    TCP connection within `timeout` seconds; None when a connection opens (and is closed at once)."""
+    TCP connection within `timeout` seconds; None when a connection opens (and is closed at once).
+    Where the environment names a proxy for the endpoint's scheme (HTTPS_PROXY, …; not bypassed by
+    NO_PROXY), the proxy is what a request connects to first, so it is the proxy that is tried."""
     parts = urlsplit(endpoint)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if proxy and not urllib.request.proxy_bypass(parts.hostname or ""):
+        target, through = urlsplit(proxy if "://" in proxy else f"http://{proxy}"), f" through the proxy {proxy}"
+    else:
+        target, through = parts, ""
+    port = target.port or (443 if target.scheme == "https" else 80)
     try:
-        socket.create_connection((parts.hostname or "", port), timeout=timeout).close()
+        socket.create_connection((target.hostname or "", port), timeout=timeout).close()
     except OSError as error:
-        return f"cannot connect to {endpoint} ({error or type(error).__name__})"
+        return f"cannot connect to {endpoint}{through} ({error or type(error).__name__})"
     return None
 
 

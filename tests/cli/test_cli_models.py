@@ -141,3 +141,20 @@ def test_hw_train_without_the_hub_fails_within_seconds(study_copy: Workspace, tm
     assert f"cannot load the base model 'base' from {NOWHERE}" in message and FIX in message
     assert "Retrying" not in result.stderr
     assert elapsed < 20, elapsed  # mostly importing torch; before, the hub's retries alone took ~24 s
+
+
+def test_behind_a_proxy_the_hub_probe_tries_the_proxy(monkeypatch):
+    from heritage_weaver.siglip import hub_problem
+
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with socket.socket() as proxy:
+        proxy.bind(("127.0.0.1", 0))
+        proxy.listen()
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.getsockname()[1]}")
+        assert hub_problem("https://hub.invalid") is None  # the host never resolves; the proxy answers
+    closed = _closed_port()
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{closed}")
+    assert hub_problem("https://hub.invalid").startswith(
+        f"cannot connect to https://hub.invalid through the proxy http://127.0.0.1:{closed}"
+    )
