@@ -6,6 +6,8 @@ import io
 
 import pandas as pd
 
+TICK_CHARACTERS = 40  # of a catalogue value on an axis
+
 
 def _png(figure) -> bytes:
     import matplotlib.pyplot as plt
@@ -98,7 +100,9 @@ def precision_forest(rows: pd.DataFrame, value: str, truths: dict[str, str] | No
 
 
 def confusion_heatmap(cells: pd.DataFrame, title: str) -> bytes:
-    """A confusion matrix (truth rows, predicted columns; counts per cell) as a heatmap, rows normalised."""
+    """A confusion matrix (truth rows, predicted columns; counts per cell) as a heatmap, rows normalised.
+    The class names are catalogue values: shown as written, never read as mathtext (`$…$`), each cut
+    to `TICK_CHARACTERS` (a 10,000-character name would widen the figure to megabytes)."""
     plt = _pyplot()
     labels = sorted(set(cells["truth"]) | set(cells["predicted"]))
     matrix = cells.pivot_table(index="truth", columns="predicted", values="count", aggfunc="sum", fill_value=0)
@@ -107,8 +111,9 @@ def confusion_heatmap(cells: pd.DataFrame, title: str) -> bytes:
     size = 2.5 + 0.28 * len(labels)
     figure, axis = plt.subplots(figsize=(size + 1, size))
     image = axis.imshow(shares.to_numpy(), cmap="Blues", vmin=0, vmax=1)
-    axis.set_xticks(range(len(labels)), labels, rotation=90, fontsize=7)
-    axis.set_yticks(range(len(labels)), labels, fontsize=7)
+    ticks = [label if len(label) <= TICK_CHARACTERS else label[: TICK_CHARACTERS - 1] + "…" for label in labels]
+    axis.set_xticks(range(len(labels)), ticks, rotation=90, fontsize=7, parse_math=False)
+    axis.set_yticks(range(len(labels)), ticks, fontsize=7, parse_math=False)
     axis.set_xlabel("predicted")
     axis.set_ylabel("truth (held-out records)")
     axis.set_title(title, fontsize=9)

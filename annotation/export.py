@@ -16,6 +16,7 @@ from annotation.push import batch_files, prepare
 from annotation.tasks import ImageLinks
 from heritage_weaver import atomic
 from heritage_weaver.artifacts import IMPORT_FILE, IMPORT_MEDIA, IMPORT_SETTINGS
+from heritage_weaver.url_safety import AddressRule
 from heritage_weaver.workspace import Workspace
 
 
@@ -26,8 +27,9 @@ def export_import_files(
     plus the label config; returns the task files."""
     written = []
     files = batch_files(workspace, annotators, rounds)
+    rule = AddressRule(workspace.config.fetch.allow_hosts)
     for source, prepared in zip(
-        files, prepare(workspace, files, lambda desk: ImageLinks(IMPORT_MEDIA.location(workspace)))
+        files, prepare(workspace, files, lambda desk: ImageLinks(IMPORT_MEDIA.location(workspace), rule))
     ):
         name = source.annotator if source.round == 1 else f"{source.annotator}-round-{source.round}"
         target = IMPORT_FILE.at(annotator=name)

@@ -21,6 +21,7 @@ from annotation.ledger import ADJUDICATION, Ledger, PairRow, Project, now
 from annotation.pull import labelled_pairs
 from annotation.tasks import Batch, BatchError, ImageLinks, RecordView, read_batch, record_views, task_data
 from heritage_weaver.artifacts import BATCH, LEDGER, RECORDS, RoundBatch, round_batches
+from heritage_weaver.url_safety import AddressRule
 from heritage_weaver.workspace import Workspace
 
 TITLE_LIMIT = 50  # Label Studio's project title length
@@ -69,8 +70,9 @@ def project_title(study: str, batch: Batch) -> str:
 
 
 def image_links(workspace: Workspace, desk: str) -> ImageLinks:
-    """Local images reach a desk's server through its own document root, which holds only them."""
-    return ImageLinks(server.media_dir(workspace, desk))
+    """Local images reach a desk's server through its own document root, which holds only them; image
+    URLs only where the study would fetch them."""
+    return ImageLinks(server.media_dir(workspace, desk), AddressRule(workspace.config.fetch.allow_hosts))
 
 
 def _create_project(connection: Connection, workspace: Workspace, batch: Batch, title: str, config: str) -> int:

@@ -21,12 +21,21 @@ import pyarrow as pa
 from annotation.interface import ADJUDICATION_FIELDS, TASK_FIELDS
 from annotation.ledger import ADJUDICATION, LABELLING, PairRow
 from heritage_weaver.artifacts import BATCH_IDENTITY
+from heritage_weaver.url_safety import AddressRule
 
 INLINE_SIDE = 800  # pixels: enough to judge an object, small enough to keep tasks light
-NO_IMAGE = "data:image/svg+xml;utf8," + quote(
-    '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="120"><rect width="240" height="120" '
-    'fill="#eee"/><text x="120" y="65" font-size="16" text-anchor="middle" fill="#666">no image</text></svg>'
-)
+
+
+def placeholder(text: str) -> str:
+    """A grey SVG data URI that says `text` (plain words: it is written into the SVG as it is)."""
+    return "data:image/svg+xml;utf8," + quote(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="120"><rect width="240" height="120" '
+        f'fill="#eee"/><text x="120" y="65" font-size="16" text-anchor="middle" fill="#666">{text}</text></svg>'
+    )
+
+
+NO_IMAGE = placeholder("no image")
+NOT_PUBLIC = placeholder("image URL not public")
 
 
 class BatchError(ValueError):
@@ -120,21 +129,24 @@ def inline_image(path: Path, longest_side: int = INLINE_SIDE) -> str:
 
 
 class ImageLinks:
-    """How a desk's server reaches an image: URLs pass through; a local file is linked into the desk's
-    document root (`media`, which holds nothing else) under a name that says nothing of the record; for
-    a server outside the study (no `media`: import files), it is embedded in the task."""
+    """How a desk's server reaches an image: a URL passes through where `rule` passes it (a public
+    address or an allowed host, as for fetching), else a curator's browser would request a local
+    service: `NOT_PUBLIC` instead; a local file is linked into the desk's document root (`media`,
+    which holds nothing else) under a name that says nothing of the record; for a server outside the
+    study (no `media`: import files), it is embedded in the task."""
 
     FOLDER = "images"
 
-    def __init__(self, media: Path | None) -> None:
+    def __init__(self, media: Path | None, rule: AddressRule | None = None) -> None:
         self.media = media.resolve() if media else None
+        self.rule = rule or AddressRule()
         self._links: dict[str, str] = {}  # records share images across pairs: resolve each file once
 
     def __call__(self, location: str | None) -> str:
         if location is None:
             return NO_IMAGE
         if location.startswith(("http://", "https://")):
-            return location
+            return NOT_PUBLIC if self.rule.refusal(location) else location
         link = self._links.get(location)
         if link is None:
             link = self._links[location] = self._local_link(location)

@@ -4,8 +4,9 @@ A catalogue names its image URLs; it must not make the platform request a local 
 Label Studio, a router, a cloud's metadata address). A URL is refused where its host resolves to a
 loopback, private, link-local, multicast, unspecified or otherwise non-public address, unless the
 study allows the host by name (`[fetch] allow_hosts`). `PublicOnly` checks every request it sends,
-each redirect included, after resolving the host, and sends no credentials; the search page
-redirects browsers only to URLs its `AddressRule` passes.
+each redirect included, after resolving the host, connects to the address it checked (a name that
+resolves again to another address, DNS rebinding, changes nothing) and sends no credentials; the
+search page redirects browsers only to URLs its `AddressRule` passes.
 """
 
 from __future__ import annotations
@@ -99,28 +100,45 @@ def without_credentials(url: str) -> str:
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
-class AddressRule:
-    """`refusal` with a study's allowed hosts, each host resolved once (a fetch run, a page's life)."""
+def is_address(host: str) -> bool:
+    """Whether `host` is an IP address as written (no name to resolve)."""
+    try:
+        ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        return False
+    return True
 
-    def __init__(self, allow_hosts: Iterable[str] = ()) -> None:
+
+class AddressRule:
+    """`refusal` with a study's allowed hosts, each host resolved once (a fetch run, a page's life)
+    by `lookup`."""
+
+    def __init__(self, allow_hosts: Iterable[str] = (), lookup: Resolve = resolve) -> None:
         self.allow_hosts = tuple(allow_hosts)
+        self._allowed = {host.lower() for host in self.allow_hosts}
+        self._resolve = lookup
         self._addresses: dict[str, list[str]] = {}
         self._lock = threading.Lock()
 
-    def _lookup(self, host: str) -> list[str]:
+    def addresses(self, host: str) -> list[str]:
+        """The addresses `host` resolved to the first time it was asked for (none where it did not)."""
         with self._lock:
             if host not in self._addresses:
-                self._addresses[host] = resolve(host)
+                self._addresses[host] = self._resolve(host)
             return self._addresses[host]
+
+    def allows(self, host: str) -> bool:
+        """Whether the study allows `host` by name (any case)."""
+        return host.lower() in self._allowed
 
     def refusal(self, url: str) -> str | None:
         """Why `url` may not be requested (see `refusal`), or None."""
-        return refusal(url, self.allow_hosts, self._lookup)
+        return refusal(url, self.allow_hosts, self.addresses)
 
 
 class PublicOnly(httpx.BaseTransport):
     """An httpx transport that refuses (`Refused`) any request, redirects included, whose URL its
-    `rule` refuses, and drops any Authorization header before passing the rest on."""
+    `rule` refuses, drops any Authorization header, and passes the rest on `pinned`."""
 
     def __init__(self, rule: AddressRule, inner: httpx.BaseTransport | None = None) -> None:
         self.rule = rule
@@ -131,7 +149,30 @@ class PublicOnly(httpx.BaseTransport):
         if reason:
             raise Refused(reason)
         request.headers.pop("authorization", None)
-        return self.inner.handle_request(request)
+        return self.inner.handle_request(self.pinned(request))
+
+    def pinned(self, request: httpx.Request) -> httpx.Request:
+        """The request to send for `request`: to the address its host was checked at (IPv4 before
+        IPv6), with its Host header and, over TLS, the host's name for SNI and certificate
+        verification (`sni_hostname`); as it is where its host is an address or allowed by name.
+        A name that did not resolve when checked is not resolved again: `httpx.ConnectError`."""
+        host = request.url.raw_host.decode("ascii").lower()  # as `refusal` read it: IDNA, brackets out
+        if is_address(host) or self.rule.allows(host):
+            return request
+        addresses = self.rule.addresses(host)
+        if not addresses:
+            raise httpx.ConnectError(f"host {host} does not resolve", request=request)
+        address = min(addresses, key=lambda a: ":" in a)
+        extensions = dict(request.extensions)
+        if request.url.scheme == "https":
+            extensions["sni_hostname"] = host
+        return httpx.Request(
+            request.method,
+            request.url.copy_with(host=address),
+            headers=request.headers,
+            stream=request.stream,
+            extensions=extensions,
+        )
 
     def close(self) -> None:
         self.inner.close()

@@ -52,6 +52,14 @@ class LocalServers:
     def restart(self, desk: str) -> None:
         server.start(self.workspace, desk, timeout=300)
 
+    def log_in(self, page, desk: str) -> None:
+        """Log a Playwright page in to the desk's server as its curator."""
+        page.goto(f"{self.url(desk)}/user/login/")
+        page.fill("input[name=email]", self.curators[desk].email)
+        page.fill("input[name=password]", CURATOR_PASSWORD)
+        page.locator("button[type=submit], input[type=submit]").first.click()
+        page.wait_for_url(lambda address: "/user/login" not in address)
+
 
 def _minimal_study(root: Path, url: str) -> Workspace:
     root.mkdir(parents=True)

@@ -16,9 +16,12 @@ from annotation.interface import LABEL_VALUES, TASK_FIELDS, instructions, label_
 from annotation.pull import PullReport, labels_table, read_result, versions_from_export
 from annotation.push import TITLE_LIMIT, project_title
 from annotation.simulate import pair_rng, simulated_label
-from annotation.tasks import INLINE_SIDE, NO_IMAGE, Batch, BatchError, ImageLinks, read_batch
+from annotation.tasks import INLINE_SIDE, NO_IMAGE, NOT_PUBLIC, Batch, BatchError, ImageLinks, read_batch
 from heritage_weaver.atomic import write_table
 from heritage_weaver.demo.truth import Truth, true_label
+from heritage_weaver.url_safety import AddressRule
+
+PUBLIC_ONLY = AddressRule(lookup=lambda host: ["93.184.215.14"])  # no DNS in tests
 
 
 def test_label_config_shows_both_objects_and_requires_one_of_the_four_labels():
@@ -82,7 +85,7 @@ def test_read_batch_names_the_bad_row_and_field(tmp_path, changes, message):
 
 def test_image_links_put_local_files_alone_in_the_desks_document_root_under_blind_names(tmp_path):
     media = tmp_path / "desk" / "media"
-    links = ImageLinks(media)
+    links = ImageLinks(media, PUBLIC_ONLY)
     image = tmp_path / "study" / "data" / "images" / "smg-record-17 telephone.jpg"
     image.parent.mkdir(parents=True)
     Image.new("RGB", (8, 8)).save(image)
@@ -102,11 +105,19 @@ def test_image_links_put_local_files_alone_in_the_desks_document_root_under_blin
 
 def test_a_remote_server_gets_local_images_embedded_and_downscaled(tmp_path):
     Image.new("RGB", (1600, 400), (200, 30, 30)).save(tmp_path / "wide.png")
-    link = ImageLinks(None)(str(tmp_path / "wide.png"))
+    link = ImageLinks(None, PUBLIC_ONLY)(str(tmp_path / "wide.png"))
     assert link.startswith("data:image/jpeg;base64,")
     embedded = Image.open(io.BytesIO(base64.b64decode(link.split(",", 1)[1])))
     assert embedded.size == (INLINE_SIDE, 200) and embedded.format == "JPEG"
-    assert ImageLinks(None)("https://example.org/x.jpg") == "https://example.org/x.jpg"
+    assert ImageLinks(None, PUBLIC_ONLY)("https://example.org/x.jpg") == "https://example.org/x.jpg"
+
+
+def test_an_image_url_the_study_would_not_fetch_is_not_given_to_curators_browsers():
+    links = ImageLinks(None, AddressRule(["images.intranet.example"], lookup=lambda host: ["10.0.0.7"]))
+    assert links("http://127.0.0.1:8089/api/projects") == NOT_PUBLIC
+    assert links("http://localhost/a.jpg") == NOT_PUBLIC
+    assert links("https://images.intranet.example/a.jpg") == "https://images.intranet.example/a.jpg"
+    assert links("https://elsewhere.intranet.example/a.jpg") == NOT_PUBLIC
 
 
 def test_project_titles_fit_label_studios_limit():

@@ -1,13 +1,23 @@
 """Catalogue URLs are fetched from public addresses only, never with credentials, and a URL that
 cannot be requested is a failure with its reason, not a crash."""
 
+import socket
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
 from heritage_weaver.config import FetchConfig
 from heritage_weaver.fetch import fetch_images
-from heritage_weaver.url_safety import has_credentials, netloc, refusal, without_credentials
+from heritage_weaver.url_safety import (
+    AddressRule,
+    PublicOnly,
+    has_credentials,
+    is_address,
+    netloc,
+    refusal,
+    without_credentials,
+)
 from tests.core.listener import listening
 
 SETTINGS = FetchConfig(workers=2, per_host_rate=500, retries=0, backoff=0.01, timeout=2)
@@ -77,3 +87,62 @@ def test_allowed_host_is_fetched_without_credentials_and_redirects_are_checked_a
     assert outcomes[bounce]["status"] == "failed"
     assert "refused: host localhost resolves to a loopback address" in outcomes[bounce]["error"]
     assert sorted(listener.requests) == [("/good.jpg", None), (f"/redirect/localhost:{port}/inner.jpg", None)]
+
+
+PUBLIC = "93.184.215.14"
+
+
+def test_a_name_that_resolves_again_elsewhere_is_connected_to_at_the_address_checked(monkeypatch):
+    """DNS rebinding: the stub resolver answers a public address first and 127.0.0.1 second. The
+    connection goes to the public address checked, which the guard stops before it leaves the
+    machine; without the pin httpx would resolve again and reach the local listener."""
+    answers = iter([PUBLIC, "127.0.0.1"])
+    asked, connected = [], []
+    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.create_connection
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host == "rebind.test":
+            asked.append(host)
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port or 0))]
+        if not is_address(str(host)):
+            raise socket.gaierror(f"no DNS in tests: {host}")
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    def create_connection(address, *args, **kwargs):
+        connected.append(address)
+        if address[0] == PUBLIC:
+            raise ConnectionRefusedError("the test never leaves the machine")
+        return real_connect(address, *args, **kwargs)  # a name: resolved again, the rebinding
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    with (
+        listening() as listener,
+        httpx.Client(transport=PublicOnly(AddressRule())) as client,
+        pytest.raises(httpx.ConnectError),
+    ):
+        client.get(f"http://rebind.test:{listener.port}/a.jpg")
+    assert listener.requests == []
+    assert asked == ["rebind.test"]  # checked once, never resolved again
+    assert connected == [(PUBLIC, listener.port)]
+
+
+def test_a_pinned_request_keeps_its_host_for_the_header_and_for_tls():
+    sent = []
+
+    def answer(request):
+        sent.append(request)
+        return httpx.Response(200)
+
+    addresses = {"museum.test": ["2606:4700:4700::1111", PUBLIC]}
+    rule = AddressRule(["allowed.test"], lookup=lambda host: addresses.get(host, []))
+    with httpx.Client(transport=PublicOnly(rule, httpx.MockTransport(answer))) as client:
+        client.get("https://Museum.test:8443/a.jpg?size=448")
+        client.get("http://allowed.test/b.jpg")
+        with pytest.raises(httpx.ConnectError, match="does not resolve"):
+            client.get("http://nowhere.test/c.jpg")
+    pinned, allowed = sent
+    assert str(pinned.url) == f"https://{PUBLIC}:8443/a.jpg?size=448"
+    assert pinned.headers["host"] == "museum.test:8443"
+    assert pinned.extensions["sni_hostname"] == "museum.test"
+    assert str(allowed.url) == "http://allowed.test/b.jpg" and "sni_hostname" not in allowed.extensions

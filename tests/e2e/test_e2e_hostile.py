@@ -1,98 +1,29 @@
-"""A catalogue written as an attacker would goes through `hw run --no-labelstudio` and `hw search`:
-nothing executed, requested, crashed or uncounted.
-
-The demo's collections get hostile records: script and HTML, template syntax, spreadsheet
-formulas, terminal escapes, Rich markup, bidi overrides, NUL bytes, lone surrogates, a 1 MB
-description, 5,000 image URLs, and image URLs at files and at a local service (a listener that
-counts what it is asked).
-"""
+"""A hostile catalogue (tests/e2e/hostile.py) goes through every stage: nothing executed, requested,
+crashed or uncounted."""
 
 from __future__ import annotations
 
-import csv
-import json
-import re
+from urllib.parse import quote
 
+import pandas as pd
 import pytest
+from hostile import RAW, check_csvs, check_ingest, hostile_study
+from rdflib import Graph, URIRef
+from rdflib.namespace import SKOS
 from typer.testing import CliRunner
 
-from heritage_weaver.artifacts import DROPPED, FETCHED, RECORDS, REJECTS
-from heritage_weaver.demo import create_demo_study
-from heritage_weaver.spreadsheets import FORMULA_STARTS
-from heritage_weaver.text_safety import has_control
+from annotation import server
+from heritage_weaver.artifacts import BATCH, LABELS, PUBLISHED_LINKS, RECORDS
+from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
 from tests.core.listener import listening
-
-RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-PAYLOADS = [
-    '<script>alert("x")</script><img src=x onerror=alert(1)>',
-    "{{ 7*7 }} {% raw %}${7*7}",
-    '=HYPERLINK("http://127.0.0.1/","telegraph key")',
-    "+1+1+co8600249",
-    "-2+3 @SUM(A1:A9)",
-    "Key\x1b]0;pwned\x07 \x1b[2J clear",
-    "[link=http://127.0.0.1:8089/]click me[/link] and [/x]",
-    "bidi \u202eyek hpargelet NUL\x00 bell\x07",
-    "surrogate \udfff here",
-    'rdf "quotes" <angle> \\ backslash\n newline #frag',
-]
-NMS_PAYLOADS = [p for p in PAYLOADS if "\udfff" not in p]  # UTF-8 cannot hold a lone surrogate: JSON lines can
-
-
-def _hostile_smg(port: int, image: str) -> list[str]:
-    local = f"127.0.0.1:{port}"
-    images = [
-        f"http://{local}/a.jpg",
-        f"http://admin:secret@{local}/api/projects",
-        f"http://localhost:{port}/b.jpg",
-        f"http://{local}/\x1b[2J.jpg",
-        "file:///etc/passwd",
-        "data:image/png;base64,AAAA",
-        "javascript:alert(1)",
-        "../../../etc/passwd",
-        image,
-    ]
-    rows = []
-    for number, payload in enumerate(PAYLOADS):
-        source = {
-            "name": [{"value": f"{payload} telegraph key"}],
-            "description": [{"value": f"A telegraph key. {payload}."}],
-            "categories": [{"name": payload}],
-            "multimedia": [{"processed": {"medium": {"location": ref}}} for ref in images],
-        }
-        rows.append({"_id": f"hx{number}", "_source": source})
-    long = "The key was made in London and used on the line. " * 20_400  # 1,020,000 characters
-    rows.append({"_id": "hx-long", "_source": {"name": [{"value": "long key"}], "description": [{"value": long}]}})
-    many = [{"processed": {"medium": {"location": f"http://{local}/{i}.jpg"}}} for i in range(5_000)]
-    rows.append({"_id": "hx-many", "_source": {"name": [{"value": "many images"}], "multimedia": many}})
-    rows.append({"_id": "hx\x1b[2J", "_source": {"name": [{"value": "escape in the id"}]}})
-    rows.append({"_id": "hx\udfff", "_source": {"name": [{"value": "surrogate in the id"}]}})
-    return [json.dumps(row) for row in rows]  # ASCII escapes: the lone surrogate is written as \udfff
-
-
-def _hostile_nms(payload: str, number: int) -> list[str]:
-    return [f"HX.{number}", f"{payload} key", f"{payload}.", payload, payload, "images/nms/PF0000000.jpg"]
 
 
 @pytest.mark.slow
 def test_a_hostile_catalogue_harms_nothing(tmp_path):
-    workspace = create_demo_study(tmp_path / "study", smg_records=60, nms_records=20, seed=0)
-    config = workspace.path("study.toml")
-    config.write_text(
-        config.read_text().replace("epochs = 8", "epochs = 1").replace("per_annotator = 60", "per_annotator = 8")
-    )
     runner = CliRunner()
     with listening() as listener:
-        smg = workspace.path("data", "smg.jsonl")
-        image = json.loads(smg.read_text().splitlines()[0])["_source"]["multimedia"][0]["processed"]["medium"][
-            "location"
-        ]
-        with smg.open("a") as handle:
-            handle.write("\n".join(_hostile_smg(listener.port, image)) + "\n")
-        with workspace.path("data", "nms.csv").open("a", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            for number, payload in enumerate(NMS_PAYLOADS):
-                writer.writerow(_hostile_nms(payload, number))
+        workspace = hostile_study(tmp_path / "study", listener)
         result = runner.invoke(app, ["run", "--no-labelstudio", "--study", str(workspace.root)])
         searched = runner.invoke(
             app, ["search", "--study", str(workspace.root), "--text", "telegraph key", "-k", "200"]
@@ -104,44 +35,89 @@ def test_a_hostile_catalogue_harms_nothing(tmp_path):
     assert not RAW.search(output), [m.group() for m in RAW.finditer(output)][:5]  # no escape, bell, NUL, bidi
     assert "[link=" in searched.output and "[/x]" in searched.output  # Rich markup shown as text, never read
     assert "secret" not in output
+    counts = check_ingest(workspace)
+    check_csvs(workspace.root)
+    print(f"\nhostile: {counts}, {len(listener.requests)} loopback requests")
 
-    records = RECORDS.read(workspace)
+
+def _search_pages(workspace: Workspace) -> dict[str, int]:
+    """The search page (`hw serve`'s app) over the study: a search, and every hostile record's page and
+    images; each page holds no payload as markup, and no image leads to a URL that is not public."""
+    from fastapi.testclient import TestClient
+
+    from web.app import create_app
+
+    records = RECORDS.read(workspace, columns=["record_id", "collection", "images"])
     hostile = records[records["record_id"].str.startswith(("hx", "HX"))]
-    # every payload record kept, cleaned; the long and the many-image ones; the surrogate id replaced, the escape id rejected
-    assert len(hostile) == len(PAYLOADS) + len(NMS_PAYLOADS) + 3
-    for column in ("record_id", "name", "description", "category", "taxonomy"):
-        assert not any(has_control(value) for value in hostile[column].dropna())
-    assert not any(has_control(url) or "secret" in url for urls in records["images"] for url in urls)
-    assert hostile.set_index("record_id").loc["hx-long", "description"].__len__() <= 100_000
-    assert len(hostile.set_index("record_id").loc["hx-many", "images"]) == 10  # max_images holds
-
-    rejects = REJECTS.read(workspace)
-    assert {"hx\\x1b[2J"} <= set(rejects["record_id"])
-    dropped = DROPPED.read(workspace)
-    changed = dropped[dropped["reason"].str.startswith("changed: ")]
-    refused_refs = dropped[dropped["record_id"].fillna("").str.startswith("hx")]
-    fetched = FETCHED.read(workspace)
-    failed = fetched[fetched["status"] == "failed"]
-    assert failed["error"].str.startswith("refused: ").all() and len(failed) > 0
-    manifest = json.loads(workspace.path("manifest.json").read_text())
-    counts = manifest["records/records.parquet"]["counts"]
-    assert counts["smg"]["values_changed"] + counts["nms"]["values_changed"] == len(changed)
-    print(
-        f"\nhostile: {len(hostile)} records kept, {len(rejects)} rejects, {len(changed)} values changed, "
-        f"{len(refused_refs)} dropped values of hostile records, {len(failed)} URLs refused, "
-        f"{len(listener.requests)} loopback requests"
-    )
-    for path in workspace.root.rglob("*.csv"):
-        if path.parent.name == "data":
-            continue
-        with path.open(newline="") as handle:
-            for row in csv.reader(handle):
-                assert not any(cell.startswith(FORMULA_STARTS) and not _number(cell) for cell in row), (path, row)
+    pages, images = 0, 0
+    with TestClient(create_app(workspace), follow_redirects=False) as client:
+        found = client.get("/search", params={"text": "telegraph key", "k": 100})
+        assert found.status_code == 200 and "<script>alert" not in found.text
+        for row in hostile.itertuples(index=False):
+            path = f"/record/{quote(row.collection, safe='')}/{quote(row.record_id, safe='')}"
+            page = client.get(path)
+            assert page.status_code == 200, path
+            assert "<script>alert" not in page.text and "<img src=x" not in page.text
+            pages += 1
+            for position in range(len(row.images)):
+                image = client.get(
+                    f"/image/{quote(row.collection, safe='')}/{position}/{quote(row.record_id, safe='')}"
+                )
+                assert image.status_code in (200, 404), (path, position, image.status_code)  # never a redirect here
+                images += 1
+    return {"record pages": pages, "images asked": images}
 
 
-def _number(cell: str) -> bool:
+def _check_rdf(workspace: Workspace) -> int:
+    """Every record URI of links.ttl is one the link table names (ids percent-encoded), and there is one SKOS
+    mapping triple per link: a hostile value injected no triple."""
+    links = PUBLISHED_LINKS.read(workspace)
+    graph = Graph().parse(workspace.path("publishing", "links.ttl"), format="turtle")
+    mappings = {(s, p, o) for s, p, o in graph if str(p).startswith(str(SKOS)) and str(p).endswith("Match")}
+    assert len(mappings) == len(links)
+    uris = set(links["uri_a"]) | set(links["uri_b"])
+    assert {str(s) for s, _, _ in mappings} | {str(o) for _, _, o in mappings} == uris
+    assert all(isinstance(o, URIRef) and not any(c in str(o) for c in ' <>"{}|\\^`') for _, _, o in mappings)
+    return len(graph)
+
+
+@pytest.mark.slow
+@pytest.mark.labelstudio
+def test_a_hostile_catalogue_through_label_studio_export_and_the_search_page(tmp_path, monkeypatch):
     try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
+        server.executable()
+    except server.ServerError as error:
+        pytest.skip(str(error))
+    monkeypatch.setenv(server.USERNAME_ENV, "e2e@example.org")
+    monkeypatch.setenv(server.PASSWORD_ENV, "e2e-password-123")
+    runner = CliRunner()
+    with listening() as listener:
+        workspace = hostile_study(tmp_path / "study", listener)
+        config = workspace.path("study.toml")
+        url = f"http://127.0.0.1:{server.free_port()}"
+        config.write_text(config.read_text().replace('url = "http://127.0.0.1:8089"', f'url = "{url}"'))
+        root = str(workspace.root)
+        up = runner.invoke(app, ["labelstudio", "up", "--study", root])
+        try:
+            assert up.exit_code == 0, up.output
+            result = runner.invoke(app, ["run", "--study", root])
+            assert result.exit_code == 0, result.output
+            exported = runner.invoke(app, ["export-links", "--study", root])
+            assert exported.exit_code == 0, exported.output
+            served = _search_pages(workspace)
+        finally:
+            runner.invoke(app, ["labelstudio", "down", "--study", root])
+    output = result.output + exported.output
+    assert listener.requests == []  # fetch, push, the page: no loopback request
+    assert not RAW.search(output), [m.group() for m in RAW.finditer(output)][:5]
+    counts = check_ingest(workspace)
+    csvs = check_csvs(workspace.root)
+    triples = _check_rdf(workspace)
+    batches = pd.concat([pd.read_parquet(path) for path in BATCH.instances(workspace)])
+    sampled = {r for r in pd.concat([batches["record_a"], batches["record_b"]]) if r.startswith(("hx", "HX"))}
+    labels = LABELS.read(workspace)
+    assert len(labels[labels["status"] == "labelled"]) == len(batches)
+    print(
+        f"\nhostile with Label Studio: {counts}, {len(sampled)} hostile records in {len(batches)} pushed pairs, "
+        f"{len(labels)} labels, {csvs} CSVs checked, {triples} triples, {served}, {len(listener.requests)} loopback requests"
+    )

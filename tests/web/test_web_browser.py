@@ -74,3 +74,39 @@ def test_the_record_page_lists_its_verified_link_and_leads_to_the_other_record(l
     row.locator("a").click()
     page.wait_for_url(f"**/record/nms/{link['record_b']}")
     assert page.locator("#links td.label").inner_text() == "similar object"
+
+
+SCRIPT = (
+    "<script>window.__pwned = 1; alert('name')</script><img src=x onerror=\"window.__pwned = 2; alert('img')\">"
+    "<a href=\"javascript:alert('a')\">key</a> {{ 7*7 }}"
+)
+
+
+@pytest.fixture
+def hostile_record(served_study):
+    """An NMS record whose name, description and category carry script, with an image URL at a local service
+    (a listener that counts what it is asked); yields (record id, listener)."""
+    from heritage_weaver.atomic import write_table
+    from tests.core.listener import listening
+
+    path = served_study.path("records", "records.parquet")
+    records = pd.read_parquet(path)
+    row = records.index[records["collection"] == "nms"][0]
+    with listening() as listener:
+        records.loc[row, ["name", "description", "category"]] = [SCRIPT, f"A key. {SCRIPT}", SCRIPT]
+        records.at[row, "images"] = [f"{listener.url}/api/projects"]
+        write_table(path, records)
+        yield records.loc[row, "record_id"], listener
+
+
+def test_a_record_carrying_script_runs_none_and_sends_the_browser_nowhere_local(hostile_record, live_server, page):
+    record_id, listener = hostile_record
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"{live_server}/search?text=key&collection=nms&k=100")
+    page.locator("li.card", has_text="window.__pwned = 1").first.wait_for()  # the script shown as text
+    page.goto(f"{live_server}/record/nms/{record_id}")
+    assert "window.__pwned = 1" in page.locator("h1").inner_text()
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("() => window.__pwned") is None and dialogs == []
+    assert listener.requests == []
