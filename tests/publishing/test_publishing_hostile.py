@@ -75,7 +75,7 @@ def test_hostile_record_ids_are_text_in_the_csv_exact_in_parquet_and_encoded_in_
     mappings = {(s, o) for s, p, o in graph if p in (SKOS.exactMatch, SKOS.closeMatch, SKOS.relatedMatch)}
     smg, nms = FORMAT_TEMPLATES["smg"], FORMAT_TEMPLATES["nms"]
     expected = {
-        (URIRef(smg.format(record_id=quote(a, safe=""))), URIRef(nms.format(record_id=quote(b, safe=""))))
+        (URIRef(smg.format(source_id=quote(a, safe=""))), URIRef(nms.format(source_id=quote(b, safe=""))))
         for a, b in zip(links["record_a"], links["record_b"])
     }
     assert mappings == expected
