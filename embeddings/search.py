@@ -186,10 +186,14 @@ class Searcher:
             ignore_index=True,
         )
         best = best_per_record(hits, k)
-        best["name"] = best["record_id"].map(self.names)
-        from_text = best["image"].isna()
-        best.loc[from_text, "image"] = best.loc[from_text, "record_id"].map(self.first_image)
-        best["image"] = best["image"].astype(object).where(best["image"].notna(), None)
+        # Look the k records up one by one: Series.map(dict) would turn the 21,871-entry dicts into
+        # Series on every query (most of a query's time at the study's scale).
+        best["name"] = best["record_id"].map(lambda r: self.names.get(r))
+        images = [
+            self.first_image.get(r) if pd.isna(i) else i
+            for r, i in zip(best["record_id"], best["image"].astype(object))
+        ]
+        best["image"] = pd.Series(images, index=best.index, dtype=object)  # None, not NaN, where none
         best["modality"] = modality
         return best.loc[:, list(RESULT_COLUMNS)]
 
@@ -207,9 +211,13 @@ class Searcher:
         searched = self.modalities(modality, collection)
         if text and image is None:
             searched = sorted(searched, key=lambda m: m != "text")
-        ranked = {
-            m: self.search_vector(self.query_vector(text, image, text_weight, m), m, collection, k) for m in searched
-        }
+        queries: dict[int, np.ndarray] = {}  # by encoder: modalities sharing one encode the query once
+        ranked = {}
+        for m in searched:
+            encoder = id(self.encoders[m])
+            if encoder not in queries:
+                queries[encoder] = self.query_vector(text, image, text_weight, m)
+            ranked[m] = self.search_vector(queries[encoder], m, collection, k)
         return merge_by_record(ranked, k) if len(ranked) > 1 else next(iter(ranked.values()))
 
     def _top_records(self, query: np.ndarray, modality: str, collection: str, k: int) -> pd.DataFrame:
