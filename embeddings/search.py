@@ -72,18 +72,19 @@ def merge_by_record(ranked: dict[str, pd.DataFrame], k: int) -> pd.DataFrame:
     Ties go to the better best rank, then to the record whose row comes from the modality given
     first, then to the smaller record_id.
     """
-    rows = pd.concat(
-        [
-            frame.assign(modality=m, rank=np.arange(1, len(frame) + 1), order=position)
-            for position, (m, frame) in enumerate(ranked.items())
-        ],
-        ignore_index=True,
-    )
-    fused = (1.0 / (RRF_K + rows["rank"])).groupby(rows["record_id"]).sum()
-    best = rows.sort_values(["rank", "order"], kind="stable").drop_duplicates("record_id", keep="first")
-    best = best.assign(fused=best["record_id"].map(fused))
-    best = best.sort_values(["fused", "rank", "order", "record_id"], ascending=[False, True, True, True], kind="stable")
-    return best.head(k).drop(columns=["rank", "order", "fused"]).reset_index(drop=True)
+    # A few dozen rows: plain Python (pandas' groupby and sorts took ~7 ms per query here).
+    rows = pd.concat([frame.assign(modality=m) for m, frame in ranked.items()], ignore_index=True)
+    fused: dict[str, float] = {}
+    best: dict[str, tuple[int, int, int]] = {}  # record → its best (rank, order) and its row in `rows`
+    row = 0
+    for order, frame in enumerate(ranked.values()):
+        for rank, record in enumerate(frame["record_id"], start=1):
+            fused[record] = fused.get(record, 0.0) + 1.0 / (RRF_K + rank)
+            if record not in best or (rank, order) < best[record][:2]:
+                best[record] = (rank, order, row)
+            row += 1
+    chosen = sorted(best, key=lambda r: (-fused[r], best[r][0], best[r][1], r))[:k]
+    return rows.iloc[[best[r][2] for r in chosen]].reset_index(drop=True)
 
 
 class LazyEncoder:
