@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 import torch
 from embed import NOUNS
-from serve import machine, percentiles, time_http, time_in_process, write_study_scale
+from serve import TimedEncoder, machine, percentiles, time_http, time_in_process, write_study_scale
 
 from embeddings.runner import embed_images, embed_texts, study_units
 from embeddings.search import Searcher
@@ -204,13 +204,15 @@ def latency(root: Path, location: str, queries: int) -> dict[str, dict[str, list
     Path(ws.model_location("base")).symlink_to(location)
     set_threads(1)  # `hw serve`'s default
     encoders = {p: load_siglip(location, "cpu", cpu_precision=p) for p in CPU_PRECISIONS}
-    write_study_scale(ws, encoders["float32"].encode_texts(["x"]).shape[1])
+    write_study_scale(ws, encoders["float32"].encode_texts(["x"]).shape[1], text_units=False)  # image units only
     texts = [f"a {NOUNS[i % len(NOUNS)]} made in {1850 + i}" for i in range(queries)]
     out = {}
     for precision, encoder in encoders.items():
-        searcher = Searcher(ws, "base", encoder)
-        total, encode, _ = time_in_process(searcher, texts)
-        out[precision] = {"in-process": total, "encode": encode, "HTTP": time_http(ws, searcher, texts)}
+        clock = {"seconds": 0.0, "calls": 0}
+        searcher = Searcher(ws, "base", TimedEncoder(encoder, clock))
+        timed = time_in_process(searcher, clock, texts, ["image"])["image"]
+        http = time_http(ws, searcher, texts, ["image"])["image"]
+        out[precision] = {"in-process": timed["total"], "encode": timed["encode"], "HTTP": http}
     return out
 
 
