@@ -208,17 +208,17 @@ class Searcher:
         modality: str | None = None,
     ) -> pd.DataFrame:
         """The `k` best records of the `modalities` searched, merged by record (`merge_by_record`,
-        which on a tie prefers the query's own kind of units: texts for a text, else images)."""
+        which on a tie prefers the query's own kind of units: texts for a text, else images). The
+        query is encoded once, by the most precise encoder of the units searched: a query limited to
+        image units in `query_precision.image`, a merged one in float32 where either asks for it."""
         searched = self.modalities(modality, collection)
         if text and image is None:
             searched = sorted(searched, key=lambda m: m != "text")
-        queries: dict[int, np.ndarray] = {}  # by encoder: modalities sharing one encode the query once
-        ranked = {}
-        for m in searched:
-            encoder = id(self.encoders[m])
-            if encoder not in queries:
-                queries[encoder] = self.query_vector(text, image, text_weight, m)
-            ranked[m] = self.search_vector(queries[encoder], m, collection, k)
+        # One encode a query: the kinds of units searched share the most precise of their encoders
+        # (float32 before int8), since a second encode made a merged query cost two (docs/performance.md).
+        precise = min(searched, key=lambda m: getattr(self.encoders[m], "cpu_precision", "float32") != "float32")
+        query = self.query_vector(text, image, text_weight, precise)
+        ranked = {m: self.search_vector(query, m, collection, k) for m in searched}
         return merge_by_record(ranked, k) if len(ranked) > 1 else next(iter(ranked.values()))
 
     def _top_records(self, query: np.ndarray, modality: str, collection: str, k: int) -> pd.DataFrame:
