@@ -19,9 +19,18 @@ from html import escape
 import pandas as pd
 
 from annotation import verification_ledger as vl
-from annotation.client import Connection, LabelStudioError
+from annotation.client import Connection
 from annotation.ledger import Ledger, now
-from annotation.push import TITLE_LIMIT, image_links
+from annotation.sync import (
+    TITLE_LIMIT,
+    empty_table,
+    find_or_create_project,
+    image_links,
+    latest_of,
+    newest_versions,
+    read_regions,
+    sync_tasks,
+)
 from annotation.tasks import ImageLinks, record_views
 from heritage_weaver.artifacts import (
     LEDGER,
@@ -136,34 +145,16 @@ def _ensure_project(ws: Workspace, connection: Connection, ledger: Ledger, field
     if known is not None:
         return known
     title = verification_title(ws.config.labelstudio.project_prefix or ws.config.study.name, field_name)
-    project_id = connection.find_project(title)
-    if project_id is None:
-        project_id = connection.create_project(
-            title,
-            f"Heritage Weaver study {ws.config.study.name}: verify the proposed {field_name}.",
-            label_config(),
-            instructions(field_name),
-        )
+    project_id = find_or_create_project(
+        connection,
+        title,
+        f"Heritage Weaver study {ws.config.study.name}: verify the proposed {field_name}.",
+        label_config(),
+        instructions(field_name),
+    )
     made = vl.VerificationProject(field_name, connection.url, project_id, title)
     vl.register_project(ledger, made)
     return made
-
-
-def _adopt(connection: Connection, ledger: Ledger, project: vl.VerificationProject, tasks: dict) -> int:
-    """Record tasks the server has for this field's records but the ledger lacks (a lost import answer)."""
-    known = vl.task_records(ledger, project.field)
-    orphans = {}
-    for task in connection.tasks(project.project_id):
-        key = (task["data"].get("collection"), task["data"].get("record_id"))
-        if key in tasks and key not in known and key not in orphans:
-            orphans[key] = task["id"]
-    vl.record_tasks(
-        ledger,
-        project.field,
-        project.project_id,
-        [(*key, tasks[key]["proposed"], tasks[key]["probability"], task_id) for key, task_id in orphans.items()],
-    )
-    return len(orphans)
 
 
 def push_proposals(ws: Workspace, connection: Connection, fields: Iterable[str]) -> list[VerifyPushReport]:
@@ -177,45 +168,43 @@ def push_proposals(ws: Workspace, connection: Connection, fields: Iterable[str])
         for name, (tasks, images) in prepared.items():
             project = _ensure_project(ws, connection, ledger, name)
             connection.ensure_storage(project.project_id, links.storage_folder(images))
-            report = VerifyPushReport(name, project.project_id, len(tasks))
-            if len(vl.task_records(ledger, name)) < len(tasks):
-                report.adopted = _adopt(connection, ledger, project, tasks)
-            done = vl.task_records(ledger, name)
-            report.already = len(set(done) & set(tasks)) - report.adopted
-            missing = [key for key in tasks if key not in done]
-            size = ws.config.labelstudio.import_batch_size
-            for start in range(0, len(missing), size):
-                chunk = missing[start : start + size]
-                sent = [{k: tasks[key][k] for k in TASK_FIELDS} for key in chunk]
-                task_ids = connection.import_tasks(project.project_id, sent)
-                if len(task_ids) != len(chunk):
-                    raise LabelStudioError(
-                        f"{connection.url}: project {project.project_id} created {len(task_ids)} tasks for "
-                        f"{len(chunk)} sent; re-run `hw verify push {name}` to reconcile"
-                    )
-                vl.record_tasks(
-                    ledger,
-                    name,
-                    project.project_id,
-                    [(*key, tasks[key]["proposed"], tasks[key]["probability"], t) for key, t in zip(chunk, task_ids)],
-                )
-                report.created += len(chunk)
-            reports.append(report)
+            reports.append(_push_tasks(ws, connection, ledger, project, tasks))
     return reports
+
+
+def _push_tasks(
+    ws: Workspace,
+    connection: Connection,
+    ledger: Ledger,
+    project: vl.VerificationProject,
+    tasks: dict[tuple[str, str], dict],
+) -> VerifyPushReport:
+    """Import exactly the field's tasks the ledger lacks, adopting those the server has."""
+
+    def record(created: list[tuple[tuple[str, str], int]]) -> None:
+        rows = [(*key, tasks[key]["proposed"], tasks[key]["probability"], t) for key, t in created]
+        vl.record_tasks(ledger, project.field, project.project_id, rows)
+
+    synced = sync_tasks(
+        connection,
+        project.project_id,
+        tasks,
+        recorded=lambda: vl.task_records(ledger, project.field),
+        record=record,
+        key_of=lambda data: (data.get("collection"), data.get("record_id")),
+        chunk_size=ws.config.labelstudio.import_batch_size,
+        rerun=f"hw verify push {project.field}",
+        send=lambda data: {k: data[k] for k in TASK_FIELDS},
+    )
+    report = VerifyPushReport(project.field, project.project_id, len(tasks), synced.created, synced.adopted)
+    report.already = len(set(synced.done) & set(tasks)) - report.adopted
+    return report
 
 
 def read_verdict(result: Iterable[dict] | None) -> tuple[str | None, str | None]:
     """(verdict, correction) from a Label Studio result list; either may be missing."""
-    verdict = correction = None
-    for region in result or []:
-        value = region.get("value", {})
-        if region.get("from_name") == "verdict" and value.get("choices"):
-            verdict = value["choices"][0]
-        elif region.get("from_name") == "correction" and value.get("text"):
-            text = value["text"]
-            raw = " ".join(text) if isinstance(text, list) else str(text)
-            correction = " ".join(raw.split()) or None
-    return verdict, correction
+    verdict, correction = read_regions(result, "verdict", "correction", " ")
+    return verdict, None if correction is None else " ".join(correction.split()) or None
 
 
 def _versions(tasks: list[dict], known: set[int], users: dict[int, str]) -> list[dict]:
@@ -248,16 +237,13 @@ def verdicts_table(history: list[dict]) -> pd.DataFrame:
     columns = list(PREDICTION_VERDICTS.columns)
     if not history:
         dtypes = {"probability": "float64", "is_latest": "bool"}
-        return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "string")) for c in columns})
-    frame = pd.DataFrame(history).sort_values("updated_at").groupby("ls_id", as_index=False).tail(1)
+        return empty_table({c: dtypes.get(c, "string") for c in columns})
+    frame = newest_versions(pd.DataFrame(history), ["ls_id"])
     frame["value"] = frame["proposed"].where(
         frame["verdict"] == "accept", frame["correction"].where(frame["verdict"] == "correct")
     )
     frame["annotation_id"] = "annotation/" + frame["ls_id"].astype(str)
-    for column in ("created_at", "updated_at"):
-        frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
-    submitted = frame.sort_values(["updated_at", "ls_id"])
-    frame["is_latest"] = frame.index.isin(submitted.groupby(["collection", "record_id"]).tail(1).index)
+    frame["is_latest"] = latest_of(frame, ["collection", "record_id"])
     text = {c: "string" for c in ("field", "record_id", "collection", "proposed", "verdict", "value", "curator")}
     return frame.sort_values(["collection", "record_id", "updated_at"]).reset_index(drop=True)[columns].astype(text)
 
