@@ -236,7 +236,7 @@ def _pull_desk(
         # Rotation would push out the snapshots that still hold the lost project: keep them for a restore.
         report.snapshots_held.append(desk)
         return
-    snapshot = server.snapshot(workspace, desk, workspace.config.labelstudio.backups)
+    snapshot = server.Desk(workspace, desk).snapshot(workspace.config.labelstudio.backups)
     report.snapshots.append(str(snapshot.relative_to(workspace.root)))
 
 

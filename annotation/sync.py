@@ -45,7 +45,7 @@ K = TypeVar("K", bound=Hashable)
 
 def image_links(workspace: Workspace, desk: str) -> ImageLinks:
     """Local images reach a desk's server through its own document root, which holds only them."""
-    return ImageLinks(server.media_dir(workspace, desk))
+    return ImageLinks(server.Desk(workspace, desk).media_dir)
 
 
 def find_or_create_project(connection: Connection, title: str, description: str, config: str, guide: str) -> int:
