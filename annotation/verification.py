@@ -18,9 +18,8 @@ from html import escape
 
 import pandas as pd
 
-from annotation import verification_ledger as vl
 from annotation.client import Connection
-from annotation.ledger import Ledger, now
+from annotation.ledger import Ledger, VerificationProject, now
 from annotation.sync import (
     TITLE_LIMIT,
     empty_table,
@@ -139,9 +138,9 @@ def proposal_tasks(ws: Workspace, field_name: str, links: ImageLinks) -> tuple[d
     return tasks, images
 
 
-def _ensure_project(ws: Workspace, connection: Connection, ledger: Ledger, field_name: str) -> vl.VerificationProject:
+def _ensure_project(ws: Workspace, connection: Connection, ledger: Ledger, field_name: str) -> VerificationProject:
     """The field's project: from the ledger, else found on the server by its title, else created."""
-    known = vl.project(ledger, field_name)
+    known = ledger.verification_project(field_name)
     if known is not None:
         return known
     title = verification_title(ws.config.labelstudio.project_prefix or ws.config.study.name, field_name)
@@ -152,8 +151,8 @@ def _ensure_project(ws: Workspace, connection: Connection, ledger: Ledger, field
         label_config(),
         instructions(field_name),
     )
-    made = vl.VerificationProject(field_name, connection.url, project_id, title)
-    vl.register_project(ledger, made)
+    made = VerificationProject(field_name, connection.url, project_id, title)
+    ledger.register_verification_project(made)
     return made
 
 
@@ -164,7 +163,7 @@ def push_proposals(ws: Workspace, connection: Connection, fields: Iterable[str])
     prepared = {name: proposal_tasks(ws, name, links) for name in fields}  # bad input fails before anything is sent
     reports = []
     with Ledger(LEDGER.location(ws)) as ledger:
-        vl.open_ledger(ledger)
+        ledger.with_verification()
         for name, (tasks, images) in prepared.items():
             project = _ensure_project(ws, connection, ledger, name)
             connection.ensure_storage(project.project_id, links.storage_folder(images))
@@ -176,20 +175,20 @@ def _push_tasks(
     ws: Workspace,
     connection: Connection,
     ledger: Ledger,
-    project: vl.VerificationProject,
+    project: VerificationProject,
     tasks: dict[tuple[str, str], dict],
 ) -> VerifyPushReport:
     """Import exactly the field's tasks the ledger lacks, adopting those the server has."""
 
     def record(created: list[tuple[tuple[str, str], int]]) -> None:
         rows = [(*key, tasks[key]["proposed"], tasks[key]["probability"], t) for key, t in created]
-        vl.record_tasks(ledger, project.field, project.project_id, rows)
+        ledger.record_verification_tasks(project.field, project.project_id, rows)
 
     synced = sync_tasks(
         connection,
         project.project_id,
         tasks,
-        recorded=lambda: vl.task_records(ledger, project.field),
+        recorded=lambda: ledger.verification_tasks(project.field),
         record=record,
         key_of=lambda data: (data.get("collection"), data.get("record_id")),
         chunk_size=ws.config.labelstudio.import_batch_size,
@@ -258,8 +257,8 @@ def pull_verdicts(ws: Workspace, connection: Connection, fields: Iterable[str] =
     chosen = set(fields)
     reports = []
     with Ledger(path) as ledger:
-        vl.open_ledger(ledger)
-        projects = [p for p in vl.projects(ledger) if not chosen or p.field in chosen]
+        ledger.with_verification()
+        projects = [p for p in ledger.verification_projects() if not chosen or p.field in chosen]
         missing = sorted(chosen - {p.field for p in projects})
         if missing:
             raise ArtifactError(
@@ -268,10 +267,10 @@ def pull_verdicts(ws: Workspace, connection: Connection, fields: Iterable[str] =
         users = connection.users()
         for project in projects:
             report = VerifyPullReport(project.field, project.project_id)
-            known = set(vl.task_records(ledger, project.field).values())
+            known = set(ledger.verification_tasks(project.field).values())
             rows = _versions(connection.export(project.project_id), known, users)
-            report.new_versions = vl.add_verdict_versions(ledger, rows)
-            table = verdicts_table(vl.verdict_rows(ledger, project.field))
+            report.new_versions = ledger.add_verdict_versions(rows)
+            table = verdicts_table(ledger.verdict_rows(project.field))
             report.verdicts = len(table)
             report.by_verdict = table["verdict"].value_counts().to_dict()
             report.unknown = sorted(f"{v!r}" for v in set(table["verdict"].dropna()) - set(VERDICT_VALUES))
