@@ -114,10 +114,6 @@ class Desk:
         return self.server_dir / "server.json"
 
     @property
-    def _credentials_file(self) -> Path:
-        return self.server_dir / "credentials.json"
-
-    @property
     def _backups(self) -> Path:
         return LABELSTUDIO_BACKUPS.location(self.workspace) / self.name
 
@@ -125,7 +121,7 @@ class Desk:
         """The desk server's admin account: the saved one, else a new one (username and password from the
         environment when set, so a lead can log in everywhere with one password; the token is always the
         server's own)."""
-        path = self._credentials_file
+        path = self.server_dir / "credentials.json"
         if path.is_file():
             return Credentials(**json.loads(path.read_text(encoding="utf-8")))
         made = Credentials(

@@ -280,10 +280,31 @@ def prepare_batches(
     return prepared
 
 
+class LazyLedger:
+    """The study ledger for one push: opened at its first use and kept open to the end, so a push that
+    fails before it needs the ledger creates none."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._ledger: Ledger | None = None
+
+    def exists(self) -> bool:
+        return self._ledger is not None or self.path.is_file()
+
+    def __call__(self) -> Ledger:
+        if self._ledger is None:
+            self._ledger = Ledger(self.path)
+        return self._ledger
+
+    def close(self) -> None:
+        if self._ledger is not None:
+            self._ledger.close()
+
+
 def _ensure_project(
     connection: Connection,
     workspace: Workspace,
-    ledger_path: Path,
+    ledger: LazyLedger,
     item: PreparedBatch,
     config: str,
     recreate: bool = False,
@@ -296,69 +317,66 @@ def _ensure_project(
     batch = item.batch
     prefix = workspace.config.labelstudio.project_prefix or workspace.config.study.name
     title = project_title(prefix, batch)
-    if ledger_path.is_file():
-        with Ledger(ledger_path) as ledger:
-            project = ledger.project(batch.batch_id)
-            if project is not None and connection.project_exists(project.project_id):
-                return project, True, None
-            if project is not None:
-                if not recreate:
-                    ledger.mark_lost(batch.batch_id, now())
-                    return (
-                        project,
-                        True,
-                        (
-                            f"{batch.annotator}'s project {project.project_id} is gone from the server: "
-                            f"`hw push --recreate {batch.annotator}` rebuilds it with the tasks still to label, "
-                            f"`hw labelstudio restore {batch.annotator}` brings back the last snapshot"
-                        ),
-                    )
-                new_id = connection.create_project(title, _purpose(workspace, batch), config, instructions())
-                connection.ensure_storage(new_id, item.storage_folder)
-                fresh = Project(batch.batch_id, batch.annotator, new_id, connection.url, title)
-                ledger.replace_project(batch.batch_id, fresh, labelled_pairs(ledger, batch.batch_id))
-                return fresh, False, None
+    project = ledger().project(batch.batch_id) if ledger.exists() else None
+    if project is not None and connection.project_exists(project.project_id):
+        return project, True, None
+    if project is not None:
+        if not recreate:
+            ledger().mark_lost(batch.batch_id, now())
+            return (
+                project,
+                True,
+                (
+                    f"{batch.annotator}'s project {project.project_id} is gone from the server: "
+                    f"`hw push --recreate {batch.annotator}` rebuilds it with the tasks still to label, "
+                    f"`hw labelstudio restore {batch.annotator}` brings back the last snapshot"
+                ),
+            )
+        new_id = connection.create_project(title, _purpose(workspace, batch), config, instructions())
+        connection.ensure_storage(new_id, item.storage_folder)
+        fresh = Project(batch.batch_id, batch.annotator, new_id, connection.url, title)
+        ledger().replace_project(batch.batch_id, fresh, labelled_pairs(ledger(), batch.batch_id))
+        return fresh, False, None
     project_id = find_or_create_project(connection, title, _purpose(workspace, batch), config, instructions())
     connection.ensure_storage(project_id, item.storage_folder)
     project = Project(batch.batch_id, batch.annotator, project_id, connection.url, title)
-    with Ledger(ledger_path) as ledger:
-        ledger.register_project(
-            batch.batch_id, batch.annotator, str(batch.source_file), batch.pairs, project, batch.round, batch.kind
-        )
+    ledger().register_project(
+        batch.batch_id, batch.annotator, str(batch.source_file), batch.pairs, project, batch.round, batch.kind
+    )
     return project, False, None
 
 
 def push_batch(
     connection: Connection,
     workspace: Workspace,
-    ledger_path: Path,
+    ledger: LazyLedger,
     item: PreparedBatch,
     config: str,
     on_progress: Callable[[int], None] = lambda n: None,
     recreate: bool = False,
 ) -> BatchReport:
     """Create the batch's project if needed and import exactly the tasks the ledger lacks."""
-    project, known, gone = _ensure_project(connection, workspace, ledger_path, item, config, recreate)
+    project, known, gone = _ensure_project(connection, workspace, ledger, item, config, recreate)
     batch = item.batch
     round = "adjudication" if batch.kind == ADJUDICATION else str(batch.round)
     report = BatchReport(batch.annotator, batch.batch_id, project.project_id, len(item.tasks), round, gone=gone)
     report.recreated = recreate and not known
     if gone:
         return report
-    with Ledger(ledger_path) as ledger:
-        synced = sync_tasks(
-            connection,
-            project.project_id,
-            item.tasks,
-            recorded=lambda: ledger.task_pairs(project.batch_id),
-            record=lambda created: ledger.record_tasks(project.batch_id, project.project_id, created),
-            key_of=lambda data: data.get("pair_id"),
-            chunk_size=workspace.config.labelstudio.import_batch_size,
-            rerun="hw push",
-            valid=ledger.pair_ids(project.batch_id),
-            look=lambda: known or connection.has_tasks(project.project_id),
-            on_progress=on_progress,
-        )
+    opened = ledger()
+    synced = sync_tasks(
+        connection,
+        project.project_id,
+        item.tasks,
+        recorded=lambda: opened.task_pairs(project.batch_id),
+        record=lambda created: opened.record_tasks(project.batch_id, project.project_id, created),
+        key_of=lambda data: data.get("pair_id"),
+        chunk_size=workspace.config.labelstudio.import_batch_size,
+        rerun="hw push",
+        valid=opened.pair_ids(project.batch_id),
+        look=lambda: known or connection.has_tasks(project.project_id),
+        on_progress=on_progress,
+    )
     report.adopted, report.created = synced.adopted, synced.created
     report.duplicates_on_server = sorted(synced.duplicates)
     report.already = len(synced.done) - report.adopted
@@ -375,19 +393,21 @@ def push_prepared(
 ) -> list[BatchReport]:
     """Push prepared batches, each to its desk's server, and note the ledger in the manifest."""
     on_total(sum(len(item.tasks) for item in prepared))
-    ledger_path = LEDGER.location(workspace)
+    ledger = LazyLedger(LEDGER.location(workspace))
     connections: dict[str, Connection] = {}
     reports = []
-    for item in prepared:
-        desk = item.batch.annotator
-        if desk not in connections:
-            connections[desk] = connect(workspace, desk)
-            connections[desk].check()
-        reports.append(
-            push_batch(connections[desk], workspace, ledger_path, item, config, on_progress, desk in recreate)
-        )
-    with Ledger(ledger_path) as ledger:
-        projects, rounds = ledger.projects(), ledger.batch_rounds()
+    try:
+        for item in prepared:
+            desk = item.batch.annotator
+            if desk not in connections:
+                connections[desk] = connect(workspace, desk)
+                connections[desk].check()
+            reports.append(
+                push_batch(connections[desk], workspace, ledger, item, config, on_progress, desk in recreate)
+            )
+        projects, rounds = ledger().projects(), ledger().batch_rounds()
+    finally:
+        ledger.close()
     LEDGER.record(
         workspace,
         inputs=sorted({str(item.batch.source_file) for item in prepared}),
