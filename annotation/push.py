@@ -12,38 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from annotation.interface import label_config
-from annotation.sync import BatchReport, PreparedBatch, prepare_batches, push_prepared
-from annotation.tasks import BatchError, ImageLinks, read_batch
-from heritage_weaver.artifacts import BATCH, RoundBatch, round_batches
+from annotation.sync import BatchReport, batch_files, prepare, push_prepared
 from heritage_weaver.workspace import Workspace
-
-
-def batch_files(
-    workspace: Workspace, annotators: list[str] | None = None, rounds: list[int] | None = None
-) -> list[RoundBatch]:
-    """The batch files of every labelling round (or of these rounds), of every annotator (or of these)."""
-    files = round_batches(workspace)
-    folder = workspace.path(BATCH.path).parent
-    if rounds:
-        files = [batch for batch in files if batch.round in rounds]
-        unknown_rounds = sorted(set(rounds) - {batch.round for batch in files})
-        if unknown_rounds:
-            raise BatchError(f"no batches of round(s) {unknown_rounds} in {folder}; draw them with `hw sample --round`")
-    if annotators:
-        files = [batch for batch in files if batch.annotator in annotators]
-        unknown = sorted(set(annotators) - {batch.annotator for batch in files})
-        if unknown:
-            raise BatchError(f"no batch file for annotator(s) {unknown} in {folder}")
-    if not files:
-        raise BatchError(f"no batches in {folder}; run `hw {BATCH.verb}` first")
-    return files
-
-
-def prepare(
-    workspace: Workspace, files: list[RoundBatch], links: Callable[[str], ImageLinks] | None = None
-) -> list[PreparedBatch]:
-    """Read batches and records and build every task before anything is sent (bad input fails early)."""
-    return prepare_batches(workspace, [read_batch(f.artifact.location(workspace), f.round) for f in files], links)
 
 
 def push(

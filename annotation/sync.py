@@ -10,9 +10,10 @@ that reads results (`hw pull`, `hw verify pull`) does it through here:
   created as sent) and recorded in the ledger before the next is sent.
 - `read_regions`: a choice and a text from an annotation's result.
 - `newest_versions`, `latest_of`: the newest version of each annotation, and each item's latest.
-- Pair batches (`hw push`, `hw push --adjudication`): `prepare_batches` builds every task before
-  anything is sent, `push_prepared` syncs each batch to its project (`push_batch`) and notes the
-  ledger in the manifest; `versions_table` and `labelled_pairs` read back what was judged.
+- Pair batches (`hw push`, `hw push --adjudication`, `hw push --export-only`): `batch_files` and
+  `prepare` read the round batches, `prepare_batches` builds every task before anything is sent,
+  `push_prepared` syncs each batch to its project (`push_batch`) with the ledger opened once and
+  notes the ledger in the manifest; `versions_table` and `labelled_pairs` read back what was judged.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from annotation.client import Connection, LabelStudioError, connect
 from annotation.desks import split_by_author
 from annotation.interface import instructions
 from annotation.ledger import ADJUDICATION, LABELLING, Ledger, PairRow, Project, now
-from annotation.tasks import Batch, ImageLinks, RecordView, record_views, task_data
-from heritage_weaver.artifacts import LABEL_ROUND, LEDGER, RECORDS
+from annotation.tasks import Batch, BatchError, ImageLinks, RecordView, read_batch, record_views, task_data
+from heritage_weaver.artifacts import BATCH, LABEL_ROUND, LEDGER, RECORDS, RoundBatch, round_batches
 from heritage_weaver.workspace import Workspace
 
 TITLE_LIMIT = 50  # Label Studio's project title length
@@ -244,6 +245,34 @@ def _purpose(workspace: Workspace, batch: Batch) -> str:
         else f"blind pairs for annotator {batch.annotator}" + (f" (round {batch.round})" if batch.round > 1 else "")
     )
     return f"Heritage Weaver study {study}: {purpose}."
+
+
+def batch_files(
+    workspace: Workspace, annotators: list[str] | None = None, rounds: list[int] | None = None
+) -> list[RoundBatch]:
+    """The batch files of every labelling round (or of these rounds), of every annotator (or of these)."""
+    files = round_batches(workspace)
+    folder = workspace.path(BATCH.path).parent
+    if rounds:
+        files = [batch for batch in files if batch.round in rounds]
+        unknown_rounds = sorted(set(rounds) - {batch.round for batch in files})
+        if unknown_rounds:
+            raise BatchError(f"no batches of round(s) {unknown_rounds} in {folder}; draw them with `hw sample --round`")
+    if annotators:
+        files = [batch for batch in files if batch.annotator in annotators]
+        unknown = sorted(set(annotators) - {batch.annotator for batch in files})
+        if unknown:
+            raise BatchError(f"no batch file for annotator(s) {unknown} in {folder}")
+    if not files:
+        raise BatchError(f"no batches in {folder}; run `hw {BATCH.verb}` first")
+    return files
+
+
+def prepare(
+    workspace: Workspace, files: list[RoundBatch], links: Callable[[str], ImageLinks] | None = None
+) -> list[PreparedBatch]:
+    """Read batches and records and build every task before anything is sent (bad input fails early)."""
+    return prepare_batches(workspace, [read_batch(f.artifact.location(workspace), f.round) for f in files], links)
 
 
 def prepare_batches(
