@@ -292,7 +292,8 @@ def _explain(status: int | None, body: object) -> str:
 
 def connect(workspace: Workspace, desk: str) -> Connection:
     """A connection to the desk's own server, as its admin account (started by `hw labelstudio up`)."""
-    state = server.running(workspace, desk)
+    desk_server = server.Desk(workspace, desk)
+    state = desk_server.running()
     if state is None:
         raise LabelStudioError(f"{desk}'s Label Studio server is not running; start it with `hw labelstudio up {desk}`")
-    return Connection(state.url, server.credentials(workspace, desk).token, desk=desk)
+    return Connection(state.url, desk_server.credentials().token, desk=desk)

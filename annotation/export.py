@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from annotation.interface import instructions, label_config
-from annotation.push import batch_files, prepare
+from annotation.sync import batch_files, prepare
 from annotation.tasks import ImageLinks
 from heritage_weaver import atomic
 from heritage_weaver.artifacts import IMPORT_FILE, IMPORT_MEDIA, IMPORT_SETTINGS

@@ -40,7 +40,7 @@ def invite(workspace: Workspace, desk: str, email: str, password: str) -> Invita
 def simulated_curator(workspace: Workspace, desk: str) -> Connection:
     """DEMO ONLY: the desk's simulated curator, invited on first use, so simulated labels are written
     through a curator's account as real ones are (its token is kept, 0600, in the desk's server folder)."""
-    saved = server.server_dir(workspace, desk) / "simulated-curator.json"
+    saved = server.Desk(workspace, desk).server_dir / "simulated-curator.json"
     if not saved.is_file():
         made = invite(workspace, desk, f"simulated-{desk.lower()}@heritage-weaver.invalid", secrets.token_urlsafe(16))
         atomic.write_json(saved, {"email": made.email, "user_id": made.user_id, "token": made.token})

@@ -6,6 +6,10 @@ Label Studio numbers projects, tasks and annotations per server, and every desk 
 server, so an id means something only with its desk (a batch's `annotator`). A server reuses the
 ids of deleted tasks and annotations, so a task is known by its project too, and an annotation
 by its creation time too.
+
+`Ledger` is the one class over every table: the link-annotation batches, tasks and annotation
+versions (`hw push`, `hw pull`), the desks' curator accounts, and the verification projects, tasks
+and verdict versions of `hw verify` (`with_verification` and the `verification_*` methods).
 """
 
 from __future__ import annotations
@@ -85,6 +89,40 @@ CREATE TABLE IF NOT EXISTS pulls (
     report TEXT NOT NULL
 );
 """
+# `hw verify`: one project per predicted field, one task per record with a proposal, every verdict
+# version. Apart from the link-annotation tables (`hw pull` and `hw annotation status` never see a
+# verification project), and created only by the verbs that use them (`Ledger.with_verification`).
+VERIFICATION_SCHEMA = """
+CREATE TABLE IF NOT EXISTS verification_projects (
+    field TEXT PRIMARY KEY,
+    server_url TEXT NOT NULL,
+    project_id INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS verification_tasks (
+    field TEXT NOT NULL REFERENCES verification_projects(field),
+    collection TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    project_id INTEGER NOT NULL,
+    task_id INTEGER NOT NULL UNIQUE,
+    proposed TEXT NOT NULL,           -- the value the task showed, with its probability
+    probability REAL NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (field, collection, record_id)
+);
+CREATE TABLE IF NOT EXISTS verdicts (
+    ls_id INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,         -- one row per version: an edited verdict adds a row
+    task_id INTEGER NOT NULL REFERENCES verification_tasks(task_id),
+    curator TEXT,
+    verdict TEXT,                     -- accept, reject, correct, skipped (or what the server sent)
+    correction TEXT,
+    created_at TEXT NOT NULL,
+    pulled_at TEXT NOT NULL,
+    PRIMARY KEY (ls_id, updated_at)
+);
+"""
 
 
 def now() -> str:
@@ -130,6 +168,14 @@ class Project:
     server_url: str
     title: str
     lost_at: str | None = None  # when a pull found it gone from its server
+
+
+@dataclass(frozen=True)
+class VerificationProject:
+    field: str
+    server_url: str
+    project_id: int
+    title: str
 
 
 class Ledger:
@@ -397,3 +443,62 @@ class Ledger:
         return {
             batch_id: (r, kind) for batch_id, r, kind in self.db.execute("SELECT batch_id, round, kind FROM batches")
         }
+
+    # -- verification (`hw verify push|pull`) ---------------------------------------------------
+    def with_verification(self) -> Ledger:
+        """The ledger with the verification tables created (idempotent)."""
+        self.db.executescript(VERIFICATION_SCHEMA)
+        return self
+
+    def verification_project(self, field: str) -> VerificationProject | None:
+        row = self.db.execute(
+            "SELECT field, server_url, project_id, title FROM verification_projects WHERE field = ?", (field,)
+        ).fetchone()
+        return VerificationProject(*row) if row else None
+
+    def verification_projects(self) -> list[VerificationProject]:
+        rows = self.db.execute("SELECT field, server_url, project_id, title FROM verification_projects ORDER BY field")
+        return [VerificationProject(*row) for row in rows.fetchall()]
+
+    def register_verification_project(self, created: VerificationProject) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO verification_projects VALUES (?, ?, ?, ?, ?)",
+                (created.field, created.server_url, created.project_id, created.title, now()),
+            )
+
+    def record_verification_tasks(
+        self, field: str, project_id: int, tasks: list[tuple[str, str, str, float, int]]
+    ) -> None:
+        """Record created tasks, each (collection, record_id, proposed, probability, task_id), in one transaction."""
+        stamp = now()
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO verification_tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(field, c, r, project_id, task_id, value, p, stamp) for c, r, value, p, task_id in tasks],
+            )
+
+    def verification_tasks(self, field: str) -> dict[tuple[str, str], int]:
+        """(collection, record_id) → task id of the field's tasks."""
+        rows = self.db.execute(
+            "SELECT collection, record_id, task_id FROM verification_tasks WHERE field = ?", (field,)
+        ).fetchall()
+        return {(collection, record_id): task_id for collection, record_id, task_id in rows}
+
+    def add_verdict_versions(self, rows: list[dict]) -> int:
+        """Insert verdict versions not seen before; returns how many were new."""
+        return self.insert_new(
+            "INSERT OR IGNORE INTO verdicts VALUES (:ls_id, :updated_at, :task_id, :curator, :verdict, "
+            ":correction, :created_at, :pulled_at)",
+            rows,
+        )
+
+    def verdict_rows(self, field: str) -> list[dict]:
+        """Every verdict version of the field's tasks, with the task's record and proposal."""
+        cursor = self.db.execute(
+            "SELECT t.field, t.collection, t.record_id, t.proposed, t.probability, v.* FROM verdicts v "
+            "JOIN verification_tasks t USING (task_id) WHERE t.field = ? ORDER BY v.ls_id, v.updated_at",
+            (field,),
+        )
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]

@@ -20,7 +20,8 @@ import pandas as pd
 from annotation import server
 from annotation.client import LabelStudioError, connect
 from annotation.desks import split_by_author
-from annotation.ledger import ADJUDICATION, LABELLING, Ledger, Project, now
+from annotation.ledger import ADJUDICATION, Ledger, Project, now
+from annotation.sync import VERSION_DTYPES, read_regions, versions_table
 from heritage_weaver.artifacts import (
     ADJUDICATED_AT,
     ADJUDICATION_COLUMNS,
@@ -53,15 +54,7 @@ class PullReport:
 
 def read_result(result: Iterable[dict]) -> tuple[str | None, str | None]:
     """(label, comment) from a Label Studio result list; either may be missing."""
-    label = comment = None
-    for region in result or []:
-        value = region.get("value", {})
-        if region.get("from_name") == "label" and value.get("choices"):
-            label = value["choices"][0]
-        elif region.get("from_name") == "comment" and value.get("text"):
-            text = value["text"]
-            comment = "\n".join(text) if isinstance(text, list) else str(text)
-    return label, comment
+    return read_regions(result, "label", "comment", "\n")
 
 
 def versions_from_export(
@@ -161,45 +154,9 @@ def labels_table(history: list[dict]) -> pd.DataFrame:
     return table[list(TABLE_COLUMNS)].astype(_DTYPES).reset_index(drop=True)
 
 
-def versions_table(history: list[dict]) -> pd.DataFrame:
-    """Every batch's annotations and open drafts (newest version each), `is_latest`, `round`, `batch_kind`."""
-    if not history:
-        return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in _VERSION_DTYPES.items()})
-    frame = pd.DataFrame(history)
-    frame = frame.assign(**{k: v for k, v in ((LABEL_ROUND, 1), ("batch_kind", LABELLING)) if k not in frame})
-    versions = frame.sort_values("updated_at").groupby(["annotator", "kind", "ls_id", "created_at"], as_index=False)
-    frame = versions.tail(1)
-    frame = frame[frame["status"] != "draft-closed"]
-    frame = frame.assign(
-        annotation_id=frame["annotator"] + "/" + frame["kind"] + "/" + frame["ls_id"].astype(str),
-        created_at=pd.to_datetime(frame["created_at"], utc=True, format="ISO8601"),
-        updated_at=pd.to_datetime(frame["updated_at"], utc=True, format="ISO8601"),
-    )
-    submitted = frame[(frame["kind"] == "annotation") & frame["status"].isin(["labelled", "skipped"])]
-    submitted = submitted.sort_values(["updated_at", "ls_id"])
-    latest = submitted.groupby(["annotator", "pair_id"]).tail(1).index
-    frame["is_latest"] = frame.index.isin(latest)
-    frame = frame.sort_values(["annotator", "pair_id", "updated_at"]).reset_index(drop=True)
-    return frame[list(_VERSION_DTYPES)].astype(_VERSION_DTYPES)
-
-
-_VERSION_DTYPES = {
-    "annotation_id": "string",
-    "pair_id": "string",
-    "annotator": "string",
-    "label": "string",
-    "status": "string",
-    "comment": "string",
-    "created_at": "datetime64[us, UTC]",
-    "updated_at": "datetime64[us, UTC]",
-    "lead_time": "float64",
-    "is_latest": "bool",
-    LABEL_ROUND: "int64",
-    "batch_kind": "string",
-}
 TABLE_COLUMNS = (*LABEL_COLUMNS, LABEL_ROUND, ADJUDICATED_LABEL, ADJUDICATOR, ADJUDICATED_AT)
 _DTYPES = {
-    **{column: _VERSION_DTYPES[column] for column in (*LABEL_COLUMNS, LABEL_ROUND)},
+    **{column: VERSION_DTYPES[column] for column in (*LABEL_COLUMNS, LABEL_ROUND)},
     ADJUDICATED_LABEL: "string",
     ADJUDICATOR: "string",
     ADJUDICATED_AT: "datetime64[us, UTC]",
@@ -279,17 +236,8 @@ def _pull_desk(
         # Rotation would push out the snapshots that still hold the lost project: keep them for a restore.
         report.snapshots_held.append(desk)
         return
-    snapshot = server.snapshot(workspace, desk, workspace.config.labelstudio.backups)
+    snapshot = server.Desk(workspace, desk).snapshot(workspace.config.labelstudio.backups)
     report.snapshots.append(str(snapshot.relative_to(workspace.root)))
-
-
-def labelled_pairs(ledger: Ledger, batch_id: str) -> set[str]:
-    """The batch's pairs its desk has judged (latest counted annotation labelled or skipped)."""
-    kept, _ = split_by_author(
-        [row for row in ledger.annotation_rows() if row["batch_id"] == batch_id], ledger.accounts()
-    )
-    table = versions_table(kept)
-    return set(table.loc[table["is_latest"], "pair_id"].astype(str))
 
 
 def gone_message(ledger: Ledger, project: Project, what: str) -> str:

@@ -12,6 +12,9 @@ Label Studio lives in a separate virtual environment (`.ls-venv` beside this pac
 `label-studio` executable named by `HW_LABEL_STUDIO`) so its pins never meet ours. Its database
 migrations take a minute or two, so they run once per Label Studio installation into a template
 database (`prepare_template`); every new server starts from a copy of it in seconds.
+
+`Desk(workspace, name)` is one desk's server: its folders, admin `credentials()`, `read_state()`,
+`running()`, `spawn()`/`start()`/`stop()`/`kill()`, and `snapshot()`/`snapshots()`/`restore()`.
 """
 
 from __future__ import annotations
@@ -77,31 +80,227 @@ def private_folder(path: Path) -> Path:
     return path
 
 
-def desk_dir(workspace: Workspace, desk: str) -> Path:
-    if not desk or "/" in desk or desk.startswith("."):
-        raise ServerError(f"{desk!r} is not a desk name (an annotator's name such as A01)")
-    return LABELSTUDIO_DATA.location(workspace) / desk
+@dataclass(frozen=True)
+class Desk:
+    """One desk's local server: its folders, admin account, state, process and database snapshots."""
 
+    workspace: Workspace
+    name: str
 
-def server_dir(workspace: Workspace, desk: str) -> Path:
-    return desk_dir(workspace, desk) / "server"
+    def __post_init__(self) -> None:
+        if not self.name or "/" in self.name or self.name.startswith("."):
+            raise ServerError(f"{self.name!r} is not a desk name (an annotator's name such as A01)")
 
+    @property
+    def folder(self) -> Path:
+        """`annotation/labelstudio/<desk>/`: the server's folder and its document root."""
+        return LABELSTUDIO_DATA.location(self.workspace) / self.name
 
-def media_dir(workspace: Workspace, desk: str) -> Path:
-    """The desk server's document root: only the images of the desk's pushed tasks are linked here."""
-    return desk_dir(workspace, desk) / "media"
+    @property
+    def server_dir(self) -> Path:
+        return self.folder / "server"
 
+    @property
+    def media_dir(self) -> Path:
+        """The desk server's document root: only the images of the desk's pushed tasks are linked here."""
+        return self.folder / "media"
 
-def _state_file(workspace: Workspace, desk: str) -> Path:
-    return server_dir(workspace, desk) / "server.json"
+    @property
+    def database(self) -> Path:
+        return self.server_dir / DATABASE_NAME
 
+    @property
+    def _state_file(self) -> Path:
+        return self.server_dir / "server.json"
 
-def _credentials_file(workspace: Workspace, desk: str) -> Path:
-    return server_dir(workspace, desk) / "credentials.json"
+    @property
+    def _backups(self) -> Path:
+        return LABELSTUDIO_BACKUPS.location(self.workspace) / self.name
 
+    def credentials(self) -> Credentials:
+        """The desk server's admin account: the saved one, else a new one (username and password from the
+        environment when set, so a lead can log in everywhere with one password; the token is always the
+        server's own)."""
+        path = self.server_dir / "credentials.json"
+        if path.is_file():
+            return Credentials(**json.loads(path.read_text(encoding="utf-8")))
+        made = Credentials(
+            username=os.environ.get(USERNAME_ENV) or DEFAULT_USERNAME,
+            password=os.environ.get(PASSWORD_ENV) or secrets.token_urlsafe(16),
+            token=secrets.token_hex(20),
+        )
+        private_folder(path.parent)
+        atomic.write_json(path, asdict(made))
+        path.chmod(0o600)
+        return made
 
-def database(workspace: Workspace, desk: str) -> Path:
-    return server_dir(workspace, desk) / DATABASE_NAME
+    def read_state(self) -> ServerState | None:
+        path = self._state_file
+        if not path.is_file():
+            return None
+        return ServerState(**json.loads(path.read_text(encoding="utf-8")))
+
+    def running(self) -> ServerState | None:
+        """The desk's server state when its process is alive and is Label Studio."""
+        state = self.read_state()
+        return state if state is not None and _alive(state.pid) and _is_label_studio(state.pid) else None
+
+    def _choose_port(self, host: str, first: int, previous: int | None = None) -> int:
+        """The desk's previous port if it is free, else the first free port from `first` that no other desk took."""
+        state = self.read_state()
+        previous = previous or (urlsplit(state.url).port if state is not None else None)
+        if previous is not None and _port_free(host, previous):
+            return previous
+        taken = {
+            urlsplit(s.url).port
+            for other in desks(self.workspace)
+            if other != self.name and (s := Desk(self.workspace, other).read_state())
+        }
+        port = first
+        while port in taken or not _port_free(host, port):
+            port += 1
+        return port
+
+    def spawn(self, host: str | None = None, public: bool = False, port: int | None = None) -> ServerState:
+        """Start the desk's server (or return it when it already runs); `wait_healthy` waits for it.
+
+        It binds loopback only unless `public`: a Label Studio port open to a network lets anyone there
+        reach the sign-up and login pages, so a lead serves remote curators through a TLS reverse proxy.
+        """
+        base = urlsplit(self.workspace.config.labelstudio.url)
+        host = host or base.hostname or "127.0.0.1"
+        if host not in LOOPBACK and not public:
+            raise ServerError(
+                f"refusing to bind Label Studio to {host}: that exposes it beyond this machine without TLS. "
+                "Serve remote curators through a TLS reverse proxy (docs/project-lead.md), or pass --public "
+                "if this network is trusted"
+            )
+        state = self.running()
+        if state is not None:
+            return state
+        label_studio = executable()
+        folder = private_folder(self.server_dir)
+        private_folder(self.media_dir).chmod(0o755)  # the server reads images only; they are not secret
+        db = self.database
+        if not db.is_file():
+            shutil.copyfile(prepare_template(label_studio, folder / "server.log"), db)
+            db.chmod(0o600)
+        admin = self.credentials()
+        port = self._choose_port(host, base.port or 8089, port)
+        url = _loopback_url(host, port)
+        env = _server_env(
+            folder,
+            {
+                "LABEL_STUDIO_USERNAME": admin.username,
+                "LABEL_STUDIO_PASSWORD": admin.password,
+                "LABEL_STUDIO_USER_TOKEN": admin.token,
+                "LOCAL_FILES_SERVING_ENABLED": "true",
+                "LOCAL_FILES_DOCUMENT_ROOT": str(self.media_dir.resolve()),
+                "DISABLE_SIGNUP_WITHOUT_LINK": "true",  # accounts come from `hw labelstudio invite` only
+                "LABEL_STUDIO_HOST": url,
+            },
+        )
+        command = [str(label_studio), "start", "--no-browser", "--enable-legacy-api-token"]
+        command += ["--internal-host", host, "--port", str(port), "--data-dir", str(folder)]
+        with (folder / "server.log").open("ab") as output:
+            process = subprocess.Popen(
+                command,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=folder,
+                start_new_session=True,
+                umask=0o077,  # everything the server writes (its .env with the secret key, media uploads) stays private
+            )
+        state = ServerState(self.name, process.pid, url, host, time.time())
+        atomic.write_json(self._state_file, asdict(state))
+        return state
+
+    def start(
+        self, timeout: float = 600.0, host: str | None = None, public: bool = False, port: int | None = None
+    ) -> ServerState:
+        """Start the desk's server (on `port` if it is free) and wait until it answers."""
+        state = self.spawn(host, public, port)
+        wait_healthy(self.workspace, [state], timeout)
+        return state
+
+    def stop(self, timeout: float = 30.0) -> bool:
+        """Stop the desk's server (the process group it was started in); False when none was running."""
+        state = self.read_state()
+        if state is None:
+            return False
+        alive = self.running() is not None
+        if alive:
+            _signal_group(state.pid, signal.SIGTERM)
+            deadline = time.monotonic() + timeout
+            while _alive(state.pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if _alive(state.pid):
+                _signal_group(state.pid, signal.SIGKILL)
+        self._state_file.unlink(missing_ok=True)
+        return alive
+
+    def kill(self) -> None:
+        """Kill the server abruptly (no clean shutdown), as a crash or power cut would; keeps the state file."""
+        state = self.running()
+        if state is not None:
+            _signal_group(state.pid, signal.SIGKILL)
+            while _alive(state.pid):
+                time.sleep(0.05)
+
+    # -- snapshots -------------------------------------------------------------------
+
+    def snapshots(self) -> list[Path]:
+        """The desk's database snapshots, oldest first."""
+        return sorted(self._backups.glob("*.sqlite3"))
+
+    def snapshot(self, keep: int) -> Path:
+        """A consistent copy of the desk's live database (SQLite's online backup), keeping the newest `keep`."""
+        source = self.database
+        if not source.is_file():
+            raise ServerError(f"{self.name}: no Label Studio database at {source}")
+        folder = private_folder(self._backups)
+        LABELSTUDIO_BACKUPS.location(self.workspace).chmod(0o700)
+        target = folder / f"{_stamp()}.sqlite3"
+        partial = target.with_suffix(".partial")
+        live = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=60)
+        with contextlib.closing(live), contextlib.closing(sqlite3.connect(partial)) as copy:
+            live.backup(copy)
+        partial.chmod(0o600)
+        os.replace(partial, target)
+        for old in self.snapshots()[:-keep]:
+            old.unlink()
+        return target
+
+    def restore(self, chosen: Path | None = None, timeout: float = 600.0) -> Path:
+        """Bring the desk's server back from a snapshot (default: the newest); the current database is kept
+        beside the snapshots as `before-restore-<time>.sqlite3`. Returns the snapshot used."""
+        available = self.snapshots()
+        if chosen is None:
+            if not available:
+                raise ServerError(f"{self.name}: no snapshot under {self._backups}; `hw pull` makes them")
+            chosen = available[-1]
+        elif not chosen.is_file():
+            named = self._backups / chosen.name
+            if not named.is_file():
+                raise ServerError(
+                    f"{self.name}: no snapshot {chosen}; `hw labelstudio restore {self.name} --list` lists them"
+                )
+            chosen = named
+        before = self.read_state()
+        host = before.bind if before else None
+        port = urlsplit(before.url).port if before else None
+        self.stop()
+        live = self.database
+        if live.is_file():
+            os.replace(live, chosen.parent / f"before-restore-{_stamp()}.sqlite3.old")
+        for leftover in (live.with_name(live.name + "-wal"), live.with_name(live.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+        shutil.copyfile(chosen, live)
+        live.chmod(0o600)
+        self.start(timeout, host, public=host is not None and host not in LOOPBACK, port=port)
+        return chosen
 
 
 def executable() -> Path:
@@ -180,31 +379,6 @@ def prepare_template(label_studio: Path | None = None, log: Path | None = None) 
     return template
 
 
-def credentials(workspace: Workspace, desk: str) -> Credentials:
-    """The desk server's admin account: the saved one, else a new one (username and password from the
-    environment when set, so a lead can log in everywhere with one password; the token is always the
-    server's own)."""
-    path = _credentials_file(workspace, desk)
-    if path.is_file():
-        return Credentials(**json.loads(path.read_text(encoding="utf-8")))
-    made = Credentials(
-        username=os.environ.get(USERNAME_ENV) or DEFAULT_USERNAME,
-        password=os.environ.get(PASSWORD_ENV) or secrets.token_urlsafe(16),
-        token=secrets.token_hex(20),
-    )
-    private_folder(path.parent)
-    atomic.write_json(path, asdict(made))
-    path.chmod(0o600)
-    return made
-
-
-def read_state(workspace: Workspace, desk: str) -> ServerState | None:
-    path = _state_file(workspace, desk)
-    if not path.is_file():
-        return None
-    return ServerState(**json.loads(path.read_text(encoding="utf-8")))
-
-
 def desks(workspace: Workspace) -> list[str]:
     """Every desk that has a server folder (started at least once), sorted."""
     root = LABELSTUDIO_DATA.location(workspace)
@@ -249,88 +423,8 @@ def free_port(host: str = "127.0.0.1") -> int:
         return probe.getsockname()[1]
 
 
-def running(workspace: Workspace, desk: str) -> ServerState | None:
-    """The desk's server state when its process is alive and is Label Studio."""
-    state = read_state(workspace, desk)
-    return state if state is not None and _alive(state.pid) and _is_label_studio(state.pid) else None
-
-
-def _choose_port(workspace: Workspace, desk: str, host: str, first: int, previous: int | None = None) -> int:
-    """The desk's previous port if it is free, else the first free port from `first` that no other desk took."""
-    state = read_state(workspace, desk)
-    previous = previous or (urlsplit(state.url).port if state is not None else None)
-    if previous is not None and _port_free(host, previous):
-        return previous
-    taken = {
-        urlsplit(s.url).port for other in desks(workspace) if other != desk and (s := read_state(workspace, other))
-    }
-    port = first
-    while port in taken or not _port_free(host, port):
-        port += 1
-    return port
-
-
 def _loopback_url(host: str, port: int) -> str:
     return f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
-
-
-def spawn(
-    workspace: Workspace, desk: str, host: str | None = None, public: bool = False, port: int | None = None
-) -> ServerState:
-    """Start the desk's server (or return it when it already runs); `wait_healthy` waits for it.
-
-    It binds loopback only unless `public`: a Label Studio port open to a network lets anyone there
-    reach the sign-up and login pages, so a lead serves remote curators through a TLS reverse proxy.
-    """
-    base = urlsplit(workspace.config.labelstudio.url)
-    host = host or base.hostname or "127.0.0.1"
-    if host not in LOOPBACK and not public:
-        raise ServerError(
-            f"refusing to bind Label Studio to {host}: that exposes it beyond this machine without TLS. "
-            "Serve remote curators through a TLS reverse proxy (docs/project-lead.md), or pass --public "
-            "if this network is trusted"
-        )
-    state = running(workspace, desk)
-    if state is not None:
-        return state
-    label_studio = executable()
-    folder = private_folder(server_dir(workspace, desk))
-    private_folder(media_dir(workspace, desk)).chmod(0o755)  # the server reads images only; they are not secret
-    db = database(workspace, desk)
-    if not db.is_file():
-        shutil.copyfile(prepare_template(label_studio, folder / "server.log"), db)
-        db.chmod(0o600)
-    admin = credentials(workspace, desk)
-    port = _choose_port(workspace, desk, host, base.port or 8089, port)
-    url = _loopback_url(host, port)
-    env = _server_env(
-        folder,
-        {
-            "LABEL_STUDIO_USERNAME": admin.username,
-            "LABEL_STUDIO_PASSWORD": admin.password,
-            "LABEL_STUDIO_USER_TOKEN": admin.token,
-            "LOCAL_FILES_SERVING_ENABLED": "true",
-            "LOCAL_FILES_DOCUMENT_ROOT": str(media_dir(workspace, desk).resolve()),
-            "DISABLE_SIGNUP_WITHOUT_LINK": "true",  # accounts come from `hw labelstudio invite` only
-            "LABEL_STUDIO_HOST": url,
-        },
-    )
-    command = [str(label_studio), "start", "--no-browser", "--enable-legacy-api-token"]
-    command += ["--internal-host", host, "--port", str(port), "--data-dir", str(folder)]
-    with (folder / "server.log").open("ab") as output:
-        process = subprocess.Popen(
-            command,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            cwd=folder,
-            start_new_session=True,
-            umask=0o077,  # everything the server writes (its .env with the secret key, media uploads) stays private
-        )
-    state = ServerState(desk, process.pid, url, host, time.time())
-    atomic.write_json(_state_file(workspace, desk), asdict(state))
-    return state
 
 
 def wait_healthy(workspace: Workspace, states: Iterable[ServerState], timeout: float = 600.0) -> None:
@@ -341,57 +435,18 @@ def wait_healthy(workspace: Workspace, states: Iterable[ServerState], timeout: f
         waiting = [state for state in waiting if not healthy(state.url)]
         for state in waiting:
             if not _alive(state.pid):
-                log = server_dir(workspace, state.desk) / "server.log"
-                _state_file(workspace, state.desk).unlink(missing_ok=True)
+                desk = Desk(workspace, state.desk)
+                log = desk.server_dir / "server.log"
+                desk._state_file.unlink(missing_ok=True)
                 raise ServerError(f"{state.desk}'s Label Studio exited while starting; see {log}")
         if waiting and time.monotonic() > deadline:
             for state in waiting:
-                stop(workspace, state.desk)
+                Desk(workspace, state.desk).stop()
             raise ServerError(
                 f"Label Studio did not answer within {timeout:.0f} s for {[s.desk for s in waiting]}; "
                 f"see their server.log files under {LABELSTUDIO_DATA.location(workspace)}"
             )
         time.sleep(0.25)
-
-
-def start(
-    workspace: Workspace,
-    desk: str,
-    timeout: float = 600.0,
-    host: str | None = None,
-    public: bool = False,
-    port: int | None = None,
-) -> ServerState:
-    """Start one desk's server (on `port` if it is free) and wait until it answers."""
-    state = spawn(workspace, desk, host, public, port)
-    wait_healthy(workspace, [state], timeout)
-    return state
-
-
-def stop(workspace: Workspace, desk: str, timeout: float = 30.0) -> bool:
-    """Stop the desk's server (the process group it was started in); False when none was running."""
-    state = read_state(workspace, desk)
-    if state is None:
-        return False
-    alive = running(workspace, desk) is not None
-    if alive:
-        _signal_group(state.pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while _alive(state.pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if _alive(state.pid):
-            _signal_group(state.pid, signal.SIGKILL)
-    _state_file(workspace, desk).unlink(missing_ok=True)
-    return alive
-
-
-def kill(workspace: Workspace, desk: str) -> None:
-    """Kill the server abruptly (no clean shutdown), as a crash or power cut would; keeps the state file."""
-    state = running(workspace, desk)
-    if state is not None:
-        _signal_group(state.pid, signal.SIGKILL)
-        while _alive(state.pid):
-            time.sleep(0.05)
 
 
 def memory_bytes(pid: int) -> int:
@@ -405,65 +460,8 @@ def memory_bytes(pid: int) -> int:
     return total
 
 
-# -- snapshots ---------------------------------------------------------------------
-
-
 def _stamp() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-
-
-def snapshots(workspace: Workspace, desk: str) -> list[Path]:
-    """The desk's database snapshots, oldest first."""
-    return sorted((LABELSTUDIO_BACKUPS.location(workspace) / desk).glob("*.sqlite3"))
-
-
-def snapshot(workspace: Workspace, desk: str, keep: int) -> Path:
-    """A consistent copy of the desk's live database (SQLite's online backup), keeping the newest `keep`."""
-    source = database(workspace, desk)
-    if not source.is_file():
-        raise ServerError(f"{desk}: no Label Studio database at {source}")
-    folder = private_folder(LABELSTUDIO_BACKUPS.location(workspace) / desk)
-    LABELSTUDIO_BACKUPS.location(workspace).chmod(0o700)
-    target = folder / f"{_stamp()}.sqlite3"
-    partial = target.with_suffix(".partial")
-    live = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=60)
-    with contextlib.closing(live), contextlib.closing(sqlite3.connect(partial)) as copy:
-        live.backup(copy)
-    partial.chmod(0o600)
-    os.replace(partial, target)
-    for old in snapshots(workspace, desk)[:-keep]:
-        old.unlink()
-    return target
-
-
-def restore(workspace: Workspace, desk: str, chosen: Path | None = None, timeout: float = 600.0) -> Path:
-    """Bring the desk's server back from a snapshot (default: the newest); the current database is kept
-    beside the snapshots as `before-restore-<time>.sqlite3`. Returns the snapshot used."""
-    available = snapshots(workspace, desk)
-    if chosen is None:
-        if not available:
-            raise ServerError(
-                f"{desk}: no snapshot under {LABELSTUDIO_BACKUPS.location(workspace) / desk}; `hw pull` makes them"
-            )
-        chosen = available[-1]
-    elif not chosen.is_file():
-        named = LABELSTUDIO_BACKUPS.location(workspace) / desk / chosen.name
-        if not named.is_file():
-            raise ServerError(f"{desk}: no snapshot {chosen}; `hw labelstudio restore {desk} --list` lists them")
-        chosen = named
-    before = read_state(workspace, desk)
-    host = before.bind if before else None
-    port = urlsplit(before.url).port if before else None
-    stop(workspace, desk)
-    live = database(workspace, desk)
-    if live.is_file():
-        os.replace(live, chosen.parent / f"before-restore-{_stamp()}.sqlite3.old")
-    for leftover in (live.with_name(live.name + "-wal"), live.with_name(live.name + "-shm")):
-        leftover.unlink(missing_ok=True)
-    shutil.copyfile(chosen, live)
-    live.chmod(0o600)
-    start(workspace, desk, timeout, host, public=host is not None and host not in LOOPBACK, port=port)
-    return chosen
 
 
 def _is_label_studio(pid: int) -> bool:

@@ -11,9 +11,10 @@ from annotation.adjudication import push_adjudication
 from annotation.client import LabelStudioError
 from annotation.export import export_import_files
 from annotation.pull import PullReport, annotation_status, pull
-from annotation.push import BatchReport, push
+from annotation.push import push
 from annotation.server import ServerError
 from annotation.simulate import simulate
+from annotation.sync import BatchReport
 from annotation.tasks import BatchError
 from heritage_weaver.artifacts import BATCH, IMPORT_FILE, LABELS, LEDGER, ArtifactError
 from heritage_weaver.progress import Progress

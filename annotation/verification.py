@@ -18,10 +18,18 @@ from html import escape
 
 import pandas as pd
 
-from annotation import verification_ledger as vl
-from annotation.client import Connection, LabelStudioError
-from annotation.ledger import Ledger, now
-from annotation.push import TITLE_LIMIT, image_links
+from annotation.client import Connection
+from annotation.ledger import Ledger, VerificationProject, now
+from annotation.sync import (
+    TITLE_LIMIT,
+    empty_table,
+    find_or_create_project,
+    image_links,
+    latest_of,
+    newest_versions,
+    read_regions,
+    sync_tasks,
+)
 from annotation.tasks import ImageLinks, record_views
 from heritage_weaver.artifacts import (
     LEDGER,
@@ -130,40 +138,22 @@ def proposal_tasks(ws: Workspace, field_name: str, links: ImageLinks) -> tuple[d
     return tasks, images
 
 
-def _ensure_project(ws: Workspace, connection: Connection, ledger: Ledger, field_name: str) -> vl.VerificationProject:
+def _ensure_project(ws: Workspace, connection: Connection, ledger: Ledger, field_name: str) -> VerificationProject:
     """The field's project: from the ledger, else found on the server by its title, else created."""
-    known = vl.project(ledger, field_name)
+    known = ledger.verification_project(field_name)
     if known is not None:
         return known
     title = verification_title(ws.config.labelstudio.project_prefix or ws.config.study.name, field_name)
-    project_id = connection.find_project(title)
-    if project_id is None:
-        project_id = connection.create_project(
-            title,
-            f"Heritage Weaver study {ws.config.study.name}: verify the proposed {field_name}.",
-            label_config(),
-            instructions(field_name),
-        )
-    made = vl.VerificationProject(field_name, connection.url, project_id, title)
-    vl.register_project(ledger, made)
-    return made
-
-
-def _adopt(connection: Connection, ledger: Ledger, project: vl.VerificationProject, tasks: dict) -> int:
-    """Record tasks the server has for this field's records but the ledger lacks (a lost import answer)."""
-    known = vl.task_records(ledger, project.field)
-    orphans = {}
-    for task in connection.tasks(project.project_id):
-        key = (task["data"].get("collection"), task["data"].get("record_id"))
-        if key in tasks and key not in known and key not in orphans:
-            orphans[key] = task["id"]
-    vl.record_tasks(
-        ledger,
-        project.field,
-        project.project_id,
-        [(*key, tasks[key]["proposed"], tasks[key]["probability"], task_id) for key, task_id in orphans.items()],
+    project_id = find_or_create_project(
+        connection,
+        title,
+        f"Heritage Weaver study {ws.config.study.name}: verify the proposed {field_name}.",
+        label_config(),
+        instructions(field_name),
     )
-    return len(orphans)
+    made = VerificationProject(field_name, connection.url, project_id, title)
+    ledger.register_verification_project(made)
+    return made
 
 
 def push_proposals(ws: Workspace, connection: Connection, fields: Iterable[str]) -> list[VerifyPushReport]:
@@ -173,49 +163,47 @@ def push_proposals(ws: Workspace, connection: Connection, fields: Iterable[str])
     prepared = {name: proposal_tasks(ws, name, links) for name in fields}  # bad input fails before anything is sent
     reports = []
     with Ledger(LEDGER.location(ws)) as ledger:
-        vl.open_ledger(ledger)
+        ledger.with_verification()
         for name, (tasks, images) in prepared.items():
             project = _ensure_project(ws, connection, ledger, name)
             connection.ensure_storage(project.project_id, links.storage_folder(images))
-            report = VerifyPushReport(name, project.project_id, len(tasks))
-            if len(vl.task_records(ledger, name)) < len(tasks):
-                report.adopted = _adopt(connection, ledger, project, tasks)
-            done = vl.task_records(ledger, name)
-            report.already = len(set(done) & set(tasks)) - report.adopted
-            missing = [key for key in tasks if key not in done]
-            size = ws.config.labelstudio.import_batch_size
-            for start in range(0, len(missing), size):
-                chunk = missing[start : start + size]
-                sent = [{k: tasks[key][k] for k in TASK_FIELDS} for key in chunk]
-                task_ids = connection.import_tasks(project.project_id, sent)
-                if len(task_ids) != len(chunk):
-                    raise LabelStudioError(
-                        f"{connection.url}: project {project.project_id} created {len(task_ids)} tasks for "
-                        f"{len(chunk)} sent; re-run `hw verify push {name}` to reconcile"
-                    )
-                vl.record_tasks(
-                    ledger,
-                    name,
-                    project.project_id,
-                    [(*key, tasks[key]["proposed"], tasks[key]["probability"], t) for key, t in zip(chunk, task_ids)],
-                )
-                report.created += len(chunk)
-            reports.append(report)
+            reports.append(_push_tasks(ws, connection, ledger, project, tasks))
     return reports
+
+
+def _push_tasks(
+    ws: Workspace,
+    connection: Connection,
+    ledger: Ledger,
+    project: VerificationProject,
+    tasks: dict[tuple[str, str], dict],
+) -> VerifyPushReport:
+    """Import exactly the field's tasks the ledger lacks, adopting those the server has."""
+
+    def record(created: list[tuple[tuple[str, str], int]]) -> None:
+        rows = [(*key, tasks[key]["proposed"], tasks[key]["probability"], t) for key, t in created]
+        ledger.record_verification_tasks(project.field, project.project_id, rows)
+
+    synced = sync_tasks(
+        connection,
+        project.project_id,
+        tasks,
+        recorded=lambda: ledger.verification_tasks(project.field),
+        record=record,
+        key_of=lambda data: (data.get("collection"), data.get("record_id")),
+        chunk_size=ws.config.labelstudio.import_batch_size,
+        rerun=f"hw verify push {project.field}",
+        send=lambda data: {k: data[k] for k in TASK_FIELDS},
+    )
+    report = VerifyPushReport(project.field, project.project_id, len(tasks), synced.created, synced.adopted)
+    report.already = len(set(synced.done) & set(tasks)) - report.adopted
+    return report
 
 
 def read_verdict(result: Iterable[dict] | None) -> tuple[str | None, str | None]:
     """(verdict, correction) from a Label Studio result list; either may be missing."""
-    verdict = correction = None
-    for region in result or []:
-        value = region.get("value", {})
-        if region.get("from_name") == "verdict" and value.get("choices"):
-            verdict = value["choices"][0]
-        elif region.get("from_name") == "correction" and value.get("text"):
-            text = value["text"]
-            raw = " ".join(text) if isinstance(text, list) else str(text)
-            correction = " ".join(raw.split()) or None
-    return verdict, correction
+    verdict, correction = read_regions(result, "verdict", "correction", " ")
+    return verdict, None if correction is None else " ".join(correction.split()) or None
 
 
 def _versions(tasks: list[dict], known: set[int], users: dict[int, str]) -> list[dict]:
@@ -248,16 +236,13 @@ def verdicts_table(history: list[dict]) -> pd.DataFrame:
     columns = list(PREDICTION_VERDICTS.columns)
     if not history:
         dtypes = {"probability": "float64", "is_latest": "bool"}
-        return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "string")) for c in columns})
-    frame = pd.DataFrame(history).sort_values("updated_at").groupby("ls_id", as_index=False).tail(1)
+        return empty_table({c: dtypes.get(c, "string") for c in columns})
+    frame = newest_versions(pd.DataFrame(history), ["ls_id"])
     frame["value"] = frame["proposed"].where(
         frame["verdict"] == "accept", frame["correction"].where(frame["verdict"] == "correct")
     )
     frame["annotation_id"] = "annotation/" + frame["ls_id"].astype(str)
-    for column in ("created_at", "updated_at"):
-        frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
-    submitted = frame.sort_values(["updated_at", "ls_id"])
-    frame["is_latest"] = frame.index.isin(submitted.groupby(["collection", "record_id"]).tail(1).index)
+    frame["is_latest"] = latest_of(frame, ["collection", "record_id"])
     text = {c: "string" for c in ("field", "record_id", "collection", "proposed", "verdict", "value", "curator")}
     return frame.sort_values(["collection", "record_id", "updated_at"]).reset_index(drop=True)[columns].astype(text)
 
@@ -272,8 +257,8 @@ def pull_verdicts(ws: Workspace, connection: Connection, fields: Iterable[str] =
     chosen = set(fields)
     reports = []
     with Ledger(path) as ledger:
-        vl.open_ledger(ledger)
-        projects = [p for p in vl.projects(ledger) if not chosen or p.field in chosen]
+        ledger.with_verification()
+        projects = [p for p in ledger.verification_projects() if not chosen or p.field in chosen]
         missing = sorted(chosen - {p.field for p in projects})
         if missing:
             raise ArtifactError(
@@ -282,10 +267,10 @@ def pull_verdicts(ws: Workspace, connection: Connection, fields: Iterable[str] =
         users = connection.users()
         for project in projects:
             report = VerifyPullReport(project.field, project.project_id)
-            known = set(vl.task_records(ledger, project.field).values())
+            known = set(ledger.verification_tasks(project.field).values())
             rows = _versions(connection.export(project.project_id), known, users)
-            report.new_versions = vl.add_verdict_versions(ledger, rows)
-            table = verdicts_table(vl.verdict_rows(ledger, project.field))
+            report.new_versions = ledger.add_verdict_versions(rows)
+            table = verdicts_table(ledger.verdict_rows(project.field))
             report.verdicts = len(table)
             report.by_verdict = table["verdict"].value_counts().to_dict()
             report.unknown = sorted(f"{v!r}" for v in set(table["verdict"].dropna()) - set(VERDICT_VALUES))

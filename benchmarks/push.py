@@ -107,7 +107,7 @@ def timed(owner: object, name: str) -> Iterator[list[float]]:
 
 def _memory(workspace: Workspace, desks: list[str]) -> list[int]:
     """Resident MiB of each distinct running server."""
-    pids = {state.pid for desk in desks if (state := server.running(workspace, desk))}
+    pids = {state.pid for desk in desks if (state := server.Desk(workspace, desk).running())}
     return [server.memory_bytes(pid) // 2**20 for pid in sorted(pids)]
 
 
@@ -116,11 +116,11 @@ def run_layout(root: Path, args: argparse.Namespace, annotators: list[str], shar
     workspace = build_study(root, args.pairs, annotators, args.import_batch_size, server.free_port())
     started_desks = annotators[:1] if shared else annotators
     if shared:  # every desk folder is the first desk's: one server, one database, one document root
-        server.desk_dir(workspace, annotators[0]).mkdir(parents=True)
+        server.Desk(workspace, annotators[0]).folder.mkdir(parents=True)
         for desk in annotators[1:]:
-            (LABELSTUDIO_DATA.location(workspace) / desk).symlink_to(server.desk_dir(workspace, annotators[0]))
+            (LABELSTUDIO_DATA.location(workspace) / desk).symlink_to(server.Desk(workspace, annotators[0]).folder)
     started = time.perf_counter()
-    server.wait_healthy(workspace, [server.spawn(workspace, desk) for desk in started_desks])
+    server.wait_healthy(workspace, [server.Desk(workspace, desk).spawn() for desk in started_desks])
     print(f"[{name}] {len(started_desks)} server(s) started together in {time.perf_counter() - started:.1f} s")
     try:
         idle = _memory(workspace, started_desks)
@@ -146,7 +146,7 @@ def run_layout(root: Path, args: argparse.Namespace, annotators: list[str], shar
             print(f"[{name}] ledger tasks: {db.execute('SELECT COUNT(*) FROM tasks').fetchone()[0]:,}")
     finally:
         for desk in started_desks:
-            server.stop(workspace, desk)
+            server.Desk(workspace, desk).stop()
 
 
 def main() -> None:

@@ -12,8 +12,8 @@ from rich.table import Table
 from rich.text import Text
 
 from annotation.pull import PullReport
-from annotation.push import BatchReport
 from annotation.stage import EXPORT, PULL, PUSH, PUSH_ADJUDICATION, SIMULATE_LABELS
+from annotation.sync import BatchReport
 from heritage_weaver.artifacts import LEDGER, QUARANTINE
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, execute, fail, open_study, stdout
@@ -68,7 +68,7 @@ def labelstudio_up(
     workspace = open_study(study)
     chosen = _desks(workspace, desks, started=False)
     try:
-        states = [server.spawn(workspace, desk, host, public) for desk in chosen]
+        states = [server.Desk(workspace, desk).spawn(host, public) for desk in chosen]
         server.wait_healthy(workspace, states, timeout)
     except server.ServerError as error:
         fail(str(error))
@@ -85,8 +85,8 @@ def show_servers(workspace: Workspace, desks: list[str]) -> None:
             accounts = ledger.accounts()
     table = Table("desk", "address", "state", "memory", "curator accounts", title="Label Studio servers")
     for desk in desks:
-        state = server.read_state(workspace, desk)
-        alive = server.running(workspace, desk)
+        desk_server = server.Desk(workspace, desk)
+        state, alive = desk_server.read_state(), desk_server.running()
         answering = alive is not None and server.healthy(alive.url)
         table.add_row(
             desk,
@@ -108,7 +108,7 @@ def labelstudio_down(desks: DesksArgument = None, study: StudyOption = Path(".")
     from annotation import server
 
     workspace = open_study(study)
-    stopped = [desk for desk in desks or server.desks(workspace) if server.stop(workspace, desk)]
+    stopped = [desk for desk in desks or server.desks(workspace) if server.Desk(workspace, desk).stop()]
     console.print(f"Stopped {', '.join(stopped)}." if stopped else "No desk server was running for this study.")
 
 
@@ -125,10 +125,12 @@ def labelstudio_status(
 
     workspace = open_study(study)
     chosen = _desks(workspace, desks)
-    answering = {desk: (s := server.running(workspace, desk)) is not None and server.healthy(s.url) for desk in chosen}
+    answering = {
+        desk: (s := server.Desk(workspace, desk).running()) is not None and server.healthy(s.url) for desk in chosen
+    }
     if url_only:
         for desk in chosen:
-            state = server.read_state(workspace, desk)
+            state = server.Desk(workspace, desk).read_state()
             stdout.print(f"{desk} {state.url if state else '-'}")
     else:
         show_servers(workspace, chosen)
@@ -199,11 +201,11 @@ def labelstudio_restore(
 
     workspace = open_study(study)
     if list_only:
-        for path in server.snapshots(workspace, desk):
+        for path in server.Desk(workspace, desk).snapshots():
             stdout.print(path.name)
         return
     try:
-        used = server.restore(workspace, desk, snapshot)
+        used = server.Desk(workspace, desk).restore(snapshot)
     except server.ServerError as error:
         fail(str(error))
     console.print(

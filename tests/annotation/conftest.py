@@ -45,12 +45,12 @@ class LocalServers:
         return Connection(self.url(desk), self.curators[desk].token, desk=desk)
 
     def url(self, desk: str) -> str:
-        state = server.read_state(self.workspace, desk)
+        state = server.Desk(self.workspace, desk).read_state()
         assert state is not None
         return state.url
 
     def restart(self, desk: str) -> None:
-        server.start(self.workspace, desk, timeout=300)
+        server.Desk(self.workspace, desk).start(timeout=300)
 
     def log_in(self, page, desk: str) -> None:
         """Log a Playwright page in to the desk's server as its curator."""
@@ -83,14 +83,14 @@ def label_studio(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.getbasetemp()
     workspace = _minimal_study(root / "labelstudio-server", f"http://127.0.0.1:{server.free_port()}")
     try:
-        server.wait_healthy(workspace, [server.spawn(workspace, desk) for desk in DESKS], timeout=600)
+        server.wait_healthy(workspace, [server.Desk(workspace, desk).spawn() for desk in DESKS], timeout=600)
         curators = {
             desk: invite(workspace, desk, f"curator-{desk.lower()}@example.org", CURATOR_PASSWORD) for desk in DESKS
         }
         yield LocalServers(workspace, curators)
     finally:
         for desk in DESKS:
-            server.stop(workspace, desk)
+            server.Desk(workspace, desk).stop()
 
 
 def attach_study(workspace: Workspace, local: LocalServers, import_batch_size: int = 500) -> Workspace:
@@ -105,7 +105,7 @@ def attach_study(workspace: Workspace, local: LocalServers, import_batch_size: i
     folder = LABELSTUDIO_DATA.location(workspace)
     folder.mkdir(parents=True, exist_ok=True)
     for desk in DESKS:
-        (folder / desk).symlink_to(server.desk_dir(local.workspace, desk), target_is_directory=True)
+        (folder / desk).symlink_to(server.Desk(local.workspace, desk).folder, target_is_directory=True)
     with Ledger(LEDGER.location(workspace)) as ledger:
         for desk, curator in local.curators.items():
             ledger.add_account(desk, curator.user_id, curator.email)

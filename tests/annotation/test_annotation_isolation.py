@@ -66,9 +66,9 @@ def test_a_curator_reaches_no_other_annotators_projects_tasks_or_labels(study, l
 def test_no_study_file_is_reachable_through_local_files(study, label_studio):
     (a01, _) = push(study)
     curator = label_studio.curator("A01")
-    desk = server.desk_dir(label_studio.workspace, "A01").resolve()
+    desk = server.Desk(label_studio.workspace, "A01").folder.resolve()
     mine = curator.create_project("my own", "", "<View><Image name='i' value='$image'/></View>", "")
-    token = server.credentials(label_studio.workspace, "A01").token
+    token = server.Desk(label_studio.workspace, "A01").credentials().token
     for folder in (
         study.root,
         study.path("annotation"),
@@ -108,15 +108,15 @@ def test_secrets_and_unblinding_files_are_private_to_the_studys_owner(study, lab
     for path, mode in (
         (LEDGER.location(study), 0o600),
         (study.path("annotation"), 0o700),
-        (server.server_dir(label_studio.workspace, "A01"), 0o700),
-        (server.server_dir(label_studio.workspace, "A01") / "credentials.json", 0o600),
-        (server.database(label_studio.workspace, "A01"), 0o600),
-        (server.snapshots(study, "A01")[-1], 0o600),
+        (server.Desk(label_studio.workspace, "A01").server_dir, 0o700),
+        (server.Desk(label_studio.workspace, "A01").server_dir / "credentials.json", 0o600),
+        (server.Desk(label_studio.workspace, "A01").database, 0o600),
+        (server.Desk(study, "A01").snapshots()[-1], 0o600),
         (study.path("annotation", "backups", "A01"), 0o700),
         (study.path("annotation", "labels.parquet"), 0o600),
     ):
         assert stat.S_IMODE(path.stat().st_mode) == mode, path
-    dot_env = server.server_dir(label_studio.workspace, "A01") / ".env"
+    dot_env = server.Desk(label_studio.workspace, "A01").server_dir / ".env"
     if dot_env.exists():
         assert stat.S_IMODE(dot_env.stat().st_mode) & 0o077 == 0
 
@@ -162,7 +162,7 @@ def test_labels_written_by_another_account_are_quarantined_and_deleted_ones_with
     assert tasks[1][0] not in a01.index and tasks[3][0] not in a01.index  # never analysed
     quarantine = QUARANTINE.read(study).set_index("pair_id")
     assert set(quarantine.index) == {tasks[1][0], tasks[3][0]}
-    assert (quarantine["author"] == server.credentials(label_studio.workspace, "A01").username).all()
+    assert (quarantine["author"] == server.Desk(label_studio.workspace, "A01").credentials().username).all()
     assert quarantine.loc[tasks[1][0], "label"] == "same object"
     assert study.manifest()[LABELS.path]["withdrawn"] == 1
     standing = annotation_status(study).set_index("annotator")

@@ -126,7 +126,7 @@ def test_cli_check_push_pull_and_status(study, label_studio, monkeypatch):
     for desk in ("A01", "A02"):
         assert f"{desk} " in servers.output and label_studio.url(desk) in servers.output
     assert "curator-a01@example.org" in servers.output
-    monkeypatch.setattr("annotation.server.credentials", lambda ws, desk: Credentials("x", "y", "wrong-token"))
+    monkeypatch.setattr("annotation.server.Desk.credentials", lambda self: Credentials("x", "y", "wrong-token"))
     refused = runner.invoke(app, ["labelstudio", "check", "--study", str(study.root)])
     assert refused.exit_code == 1 and "token was refused" in refused.output
 
@@ -139,7 +139,7 @@ def test_watch_pulls_on_a_schedule_and_each_pull_snapshots_every_desk(study):
     assert watched.exit_code == 0, watched.output
     assert watched.output.count("pull 1:") == 1 and watched.output.count("pull 2:") == 1
     for desk in ("A01", "A02"):
-        assert len(server.snapshots(study, desk)) == 2
+        assert len(server.Desk(study, desk).snapshots()) == 2
     refused = CliRunner().invoke(app, ["annotation", "watch", "--every", "soon", "--study", str(study.root)])
     assert refused.exit_code == 1 and "10m" in refused.output
 

@@ -93,7 +93,7 @@ def test_push_resumes_after_the_server_is_killed_mid_push(study, label_studio):
     def kill_after_first_import(n: int) -> None:
         imported.append(n)
         if sum(imported) >= 2:
-            server.kill(label_studio.workspace, "A01")
+            server.Desk(label_studio.workspace, "A01").kill()
 
     with pytest.raises(LabelStudioError, match="unreachable"):
         push(study, on_progress=kill_after_first_import)
@@ -126,7 +126,7 @@ def test_a_stopped_server_or_rejected_config_leaves_the_ledger_unchanged(study, 
     invited = ledger_digest(study)  # the ledger knows the curators' accounts, nothing pushed yet
     with pytest.raises(LabelStudioError, match="creating project"):
         push(study, config="<View><Choices name='label' toName='nowhere'></View>")
-    monkeypatch.setattr(server, "running", lambda workspace, desk: None)  # as if A01's server were down
+    monkeypatch.setattr(server.Desk, "running", lambda self: None)  # as if A01's server were down
     with pytest.raises(LabelStudioError, match="A01's Label Studio server is not running"):
         push(study)
     monkeypatch.undo()

@@ -14,8 +14,8 @@ from PIL import Image
 
 from annotation.interface import LABEL_VALUES, TASK_FIELDS, instructions, label_config
 from annotation.pull import PullReport, labels_table, read_result, versions_from_export
-from annotation.push import TITLE_LIMIT, project_title
 from annotation.simulate import pair_rng, simulated_label
+from annotation.sync import TITLE_LIMIT, project_title
 from annotation.tasks import INLINE_SIDE, NO_IMAGE, NOT_PUBLIC, Batch, BatchError, ImageLinks, read_batch
 from heritage_weaver.atomic import write_table
 from heritage_weaver.demo.truth import Truth, true_label

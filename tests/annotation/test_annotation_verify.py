@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from annotation import verification_ledger as vl
 from annotation.client import connect
 from annotation.desks import VERIFICATION_DESK
 from annotation.ledger import Ledger
@@ -58,7 +57,7 @@ def test_verification_push_is_idempotent_and_pull_reads_the_verdicts(predicted: 
     assert len(list(connection.tasks(report.project_id))) == 56
 
     with Ledger(LEDGER.location(predicted)) as ledger:  # an import whose answer was lost: the ledger forgets 5 tasks
-        tasks = vl.task_records(vl.open_ledger(ledger), "material")
+        tasks = ledger.with_verification().verification_tasks("material")
         lost = sorted(tasks)[:5]
         with ledger.transaction() as db:
             db.executemany(
