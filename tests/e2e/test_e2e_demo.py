@@ -37,21 +37,12 @@ def _small_config(text: str, url: str) -> str:
 
 
 @pytest.fixture
-def demo_study(tmp_path, monkeypatch):
-    try:
-        server.executable()
-    except server.ServerError as error:
-        pytest.skip(str(error))
-    monkeypatch.setenv(server.USERNAME_ENV, "e2e@example.org")
-    monkeypatch.setenv(server.PASSWORD_ENV, "e2e-password-123")
+def demo_study(tmp_path, desks_up):
     workspace = create_demo_study(tmp_path / "study", smg_records=120, nms_records=40, seed=0)
     config = workspace.path("study.toml")
     config.write_text(_small_config(config.read_text(), f"http://127.0.0.1:{server.free_port()}"))
-    runner = CliRunner()
-    up = runner.invoke(app, ["labelstudio", "up", "--study", str(workspace.root)])
-    assert up.exit_code == 0, up.output
-    yield workspace
-    runner.invoke(app, ["labelstudio", "down", "--study", str(workspace.root)])
+    desks_up(workspace.root)
+    return workspace
 
 
 @pytest.mark.slow

@@ -83,13 +83,7 @@ def _check_rdf(workspace: Workspace) -> int:
 
 @pytest.mark.slow
 @pytest.mark.labelstudio
-def test_a_hostile_catalogue_through_label_studio_export_and_the_search_page(tmp_path, monkeypatch):
-    try:
-        server.executable()
-    except server.ServerError as error:
-        pytest.skip(str(error))
-    monkeypatch.setenv(server.USERNAME_ENV, "e2e@example.org")
-    monkeypatch.setenv(server.PASSWORD_ENV, "e2e-password-123")
+def test_a_hostile_catalogue_through_label_studio_export_and_the_search_page(tmp_path, desks_up):
     runner = CliRunner()
     with listening() as listener:
         workspace = hostile_study(tmp_path / "study", listener)
@@ -97,16 +91,12 @@ def test_a_hostile_catalogue_through_label_studio_export_and_the_search_page(tmp
         url = f"http://127.0.0.1:{server.free_port()}"
         config.write_text(config.read_text().replace('url = "http://127.0.0.1:8089"', f'url = "{url}"'))
         root = str(workspace.root)
-        up = runner.invoke(app, ["labelstudio", "up", "--study", root])
-        try:
-            assert up.exit_code == 0, up.output
-            result = runner.invoke(app, ["run", "--study", root])
-            assert result.exit_code == 0, result.output
-            exported = runner.invoke(app, ["export-links", "--study", root])
-            assert exported.exit_code == 0, exported.output
-            served = _search_pages(workspace)
-        finally:
-            runner.invoke(app, ["labelstudio", "down", "--study", root])
+        desks_up(workspace.root)
+        result = runner.invoke(app, ["run", "--study", root])
+        assert result.exit_code == 0, result.output
+        exported = runner.invoke(app, ["export-links", "--study", root])
+        assert exported.exit_code == 0, exported.output
+        served = _search_pages(workspace)
     output = result.output + exported.output
     assert listener.requests == []  # fetch, push, the page: no loopback request
     assert not RAW.search(output), [m.group() for m in RAW.finditer(output)][:5]

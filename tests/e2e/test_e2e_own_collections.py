@@ -23,19 +23,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.labelstudio]
 
 
 @pytest.fixture
-def own_study(tmp_path, monkeypatch, request):
-    try:
-        server.executable()
-    except server.ServerError as error:
-        pytest.skip(str(error))
-    monkeypatch.setenv(server.USERNAME_ENV, "own@example.org")
-    monkeypatch.setenv(server.PASSWORD_ENV, "own-password-123")
+def own_study(tmp_path, desks_up, request):
     root = write_own_study(tmp_path, request.param, f"http://127.0.0.1:{server.free_port()}")
-    runner = CliRunner()
-    up = runner.invoke(app, ["labelstudio", "up", "-s", str(root)])
-    assert up.exit_code == 0, up.output
-    yield root
-    runner.invoke(app, ["labelstudio", "down", "-s", str(root)])
+    desks_up(root)
+    return root
 
 
 def _flat(text: str) -> str:
