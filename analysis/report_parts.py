@@ -47,18 +47,19 @@ class Section:
 
 
 def read_or_note(ws: Workspace, artifact: Artifact, section: Section) -> pd.DataFrame | None:
-    """The artifact's table, or None with a line in `section.missing` naming the verb that makes it
-    (or, where that verb was skipped, a note saying why)."""
+    """The artifact's table, or None with a line in `section.missing` naming the verb that makes it.
+    Where that verb stands skipped, None with a note saying why: what an earlier run of it left
+    behind is not this study's."""
+    made_by = f"hw {artifact.verb}"
+    skipped = skipped_because(ws, artifact.verb)
+    if skipped:
+        note = f"`{made_by}` was skipped: {skipped}"
+        if note not in section.notes:
+            section.notes.append(note)
+        return None
     try:
         return artifact.read(ws)
     except ArtifactError:
-        made_by = f"hw {artifact.verb}"
-        skipped = skipped_because(ws, artifact.verb) if not artifact.exists(ws) else None
-        if skipped:
-            note = f"`{made_by}` was skipped: {skipped}"
-            if note not in section.notes:
-                section.notes.append(note)
-            return None
         section.missing.append(
             f"{artifact.path} (made by `{made_by}`)"
             if not artifact.exists(ws)
