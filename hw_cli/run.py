@@ -75,7 +75,7 @@ def run(
 ) -> None:
     """Run the study from where it stands to the furthest stage its inputs allow."""
     workspace = open_study(study)
-    for stage in plan(labelstudio):
+    for stage in plan(labelstudio, workspace.config.study.simulation):
         workspace = open_study(study)  # a fresh view: earlier stages wrote what this one reads
         state = stage.state(workspace)
         if state != READY or dry_run:

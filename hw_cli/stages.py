@@ -38,16 +38,20 @@ STAGES: tuple[Stage, ...] = (
 LABEL_STUDIO_STAGES = (PUSH, SIMULATE_LABELS, PULL)
 
 
-def plan(labelstudio: bool = True) -> list[Stage]:
-    """The stages `hw run` walks: the Label Studio round trip, or import files without a server."""
-    left_out = (EXPORT,) if labelstudio else LABEL_STUDIO_STAGES
+SIMULATION_STAGES = (MODEL_STAGE, SIMULATE_LABELS)  # the demo's own base model and simulated curators
+
+
+def plan(labelstudio: bool = True, simulation: bool = True) -> list[Stage]:
+    """The stages `hw run` walks: the Label Studio round trip, or import files without a server;
+    the simulation's own stages only in a simulation."""
+    left_out = ((EXPORT,) if labelstudio else LABEL_STUDIO_STAGES) + (() if simulation else SIMULATION_STAGES)
     return [stage for stage in STAGES if stage not in left_out]
 
 
 def study_stages(ws: Workspace) -> list[Stage]:
     """The stages `hw status` lists for this study: those of its route (import files once `hw export`
-    wrote some and nothing was pushed, else the Label Studio round trip, `hw run`'s default), and
-    any other stage that wrote artifacts, in stage order."""
+    wrote some and nothing was pushed, else the Label Studio round trip, `hw run`'s default; the
+    simulation's stages only in a simulation), and any other stage that wrote artifacts, in stage order."""
     recorded = {entry["verb"] for entry in ws.manifest().values()}
-    route = plan(labelstudio=EXPORT.verb not in recorded or PUSH.verb in recorded)
+    route = plan(EXPORT.verb not in recorded or PUSH.verb in recorded, ws.config.study.simulation)
     return [stage for stage in STAGES if stage in route or stage.verb in recorded]

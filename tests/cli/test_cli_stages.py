@@ -2,6 +2,8 @@
 
 import re
 
+from typer.testing import CliRunner
+
 from heritage_weaver.artifacts import REGISTRY
 from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
@@ -68,8 +70,6 @@ def test_every_stage_has_a_verb_and_declared_outputs():
 
 
 def _status_verbs(workspace: Workspace) -> list[str]:
-    from typer.testing import CliRunner
-
     result = CliRunner().invoke(app, ["status", "--study", str(workspace.root)], terminal_width=200)
     assert result.exit_code == 0, result.output
     return re.findall(r"(?m)^│ (\S+) +│", result.output)
@@ -90,3 +90,15 @@ def test_status_lists_only_the_stages_of_the_study_route(study_copy: Workspace):
     study_copy.record(ledger, "push")  # pushed as well: both routes' stages, in stage order
     verbs = _status_verbs(study_copy)
     assert verbs.index("push") < verbs.index("pull") < verbs.index("export") < verbs.index("analyze")
+
+
+def test_a_study_of_curators_has_no_simulation_stages(study_copy: Workspace):
+    assert {"model", "simulate-labels"} <= set(_status_verbs(study_copy))  # the demo: a simulation
+    config = study_copy.path("study.toml")
+    config.write_text(config.read_text().replace("simulation = true", "simulation = false"))
+    study = Workspace.open(study_copy.root)
+
+    verbs = _status_verbs(study)
+    assert "model" not in verbs and "simulate-labels" not in verbs and "push" in verbs
+    ran = CliRunner().invoke(app, ["run", "--dry-run", "-s", str(study.root)], terminal_width=200)
+    assert "simulate-labels" not in ran.output and "model:" not in ran.output and "push:" in ran.output
