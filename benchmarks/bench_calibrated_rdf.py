@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from rdflib import Graph
 
-from publishing.calibrated_rdf import Calibration, context_graphs, link_graphs, write_ntriples
+from publishing.calibrated.rdf import Calibration, context_graphs, link_graphs, write_ntriples
 from publishing.export import validate_graph
 from publishing.rdf import Provenance, bound_graph
 

@@ -32,8 +32,7 @@ from heritage_weaver.progress import SILENT, Progress
 from heritage_weaver.spreadsheets import write_csv
 from heritage_weaver.workspace import Workspace
 from publishing.calibrated import LEADING as CALIBRATED_LEADING
-from publishing.calibrated_export import CalibratedExport, calibrated_export
-from publishing.calibrated_rdf import write_ntriples
+from publishing.calibrated import CalibratedExport, calibrated_export, write_ntriples
 from publishing.links import LinkTable, link_table
 from publishing.rdf import Provenance, build_graph, serialise
 from publishing.uris import record_templates, study_base
@@ -61,7 +60,7 @@ def export_links(
     With `validate`, the RDF is first checked against the SHACL shapes; if it does not conform,
     nothing is written and the error carries pyshacl's report. With `precision` (which must be
     `[publishing] target_precision`, the target `hw calibrate` chose at), the unjudged links above each
-    comparison's publishable threshold fill calibrated_links, whose RDF (publishing.calibrated_rdf) is
+    comparison's publishable threshold fill calibrated_links, whose RDF (publishing.calibrated.rdf) is
     written and checked a part at a time, each part beside the verified graph it refers to; without
     it those files are empty. links.ttl and links.jsonld hold the verified links either way.
     """

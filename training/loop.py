@@ -47,7 +47,7 @@ class Outputs:
 
 
 @dataclass
-class Progress:
+class TrainingState:
     """Where the run stands; saved with the weights so that a resumed run replays nothing twice."""
 
     epoch: int = 0
@@ -101,44 +101,45 @@ class Trainer:
         self.optimizer, self.scheduler = make_optimizer(
             self.model, settings.learning_rate, settings.weight_decay, self.total_steps, settings.warmup_ratio
         )
-        self.progress = Progress()
+        self.state = TrainingState()
         self.pairs_per_epoch = sum(len(b) for b in epoch_batches(len(train_set), settings.batch_size, settings.seed, 0))
 
     @property
     def pairs_done(self) -> int:
         """Pairs trained on so far (for the progress bar)."""
-        within = min(self.progress.micro_batch * self.settings.batch_size, self.pairs_per_epoch)
-        return min(self.progress.epoch, self.settings.epochs) * self.pairs_per_epoch + within
+        within = min(self.state.micro_batch * self.settings.batch_size, self.pairs_per_epoch)
+        return min(self.state.epoch, self.settings.epochs) * self.pairs_per_epoch + within
 
     def resume(self) -> bool:
         """Load the saved state if there is one (True), else start from the seed (False)."""
-        state = load_state(self.outputs.state)
-        if state is None:
+        saved = load_state(self.outputs.state)
+        if saved is None:
             torch.manual_seed(self.settings.seed)
             return False
-        if state["fingerprint"] != self.fingerprint:
+        if saved["fingerprint"] != self.fingerprint:
             raise StateMismatch(
                 f"{self.outputs.state} was saved by a run with other settings, base model or pairs; "
                 "run `hw train --restart` to start again"
             )
-        self.progress = Progress(**state["progress"])
-        if not self.progress.finished:
-            self.model.load_state_dict(state["model"])
-            self.optimizer.load_state_dict(state["optimizer"])
-            self.scheduler.load_state_dict(state["scheduler"])
-            restore_rng(state["rng"])
+        self.state = TrainingState(**saved["progress"])
+        if not self.state.finished:
+            self.model.load_state_dict(saved["model"])
+            self.optimizer.load_state_dict(saved["optimizer"])
+            self.scheduler.load_state_dict(saved["scheduler"])
+            restore_rng(saved["rng"])
         return True
 
     def _save_state(self) -> None:
-        state: dict = {"fingerprint": self.fingerprint, "progress": vars(self.progress)}
-        if not self.progress.finished:
-            state |= {
+        # "progress": the key states saved before TrainingState had its name, kept so that they still resume
+        saved: dict = {"fingerprint": self.fingerprint, "progress": vars(self.state)}
+        if not self.state.finished:
+            saved |= {
                 "model": self.model.state_dict(),
                 "optimizer": self.optimizer.state_dict(),
                 "scheduler": self.scheduler.state_dict(),
                 "rng": rng_state(),
             }
-        save_state(self.outputs.state, state)
+        save_state(self.outputs.state, saved)
 
     def _train_step(self, loader, group_size: int) -> dict:
         started = time.perf_counter()
@@ -162,34 +163,34 @@ class Trainer:
     def run(
         self,
         on_pairs: Callable[[int], None] = lambda n: None,
-        on_checkpoint: Callable[[Progress], None] = lambda p: None,
-    ) -> Progress:
-        """Train to the end from wherever the state says; returns the final progress."""
-        settings, progress = self.settings, self.progress
+        on_checkpoint: Callable[[TrainingState], None] = lambda p: None,
+    ) -> TrainingState:
+        """Train to the end from wherever the state says; returns the final state."""
+        settings, state = self.settings, self.state
         self.model.train()
-        while not progress.finished:
-            if progress.epoch < settings.epochs:
+        while not state.finished:
+            if state.epoch < settings.epochs:
                 self._train_epoch(on_pairs, on_checkpoint)
             else:
                 save_pretrained(self.model, self.encoder.processor, self.outputs.last)
-                progress.finished = True
+                state.finished = True
                 self._save_state()
-                on_checkpoint(progress)
-        return progress
+                on_checkpoint(state)
+        return state
 
     def _train_epoch(self, on_pairs, on_checkpoint) -> None:
-        settings, progress = self.settings, self.progress
-        batches = epoch_batches(len(self.train_set), settings.batch_size, settings.seed, progress.epoch)
-        loader = batch_loader(self.train_set, batches[progress.micro_batch :], settings.workers)
-        while progress.micro_batch < len(batches):
-            group_size = min(settings.grad_accum, len(batches) - progress.micro_batch)
+        settings, state = self.settings, self.state
+        batches = epoch_batches(len(self.train_set), settings.batch_size, settings.seed, state.epoch)
+        loader = batch_loader(self.train_set, batches[state.micro_batch :], settings.workers)
+        while state.micro_batch < len(batches):
+            group_size = min(settings.grad_accum, len(batches) - state.micro_batch)
             row = self._train_step(loader, group_size)
-            progress.micro_batch += group_size
-            progress.step += 1
-            progress.metrics.append(
+            state.micro_batch += group_size
+            state.step += 1
+            state.metrics.append(
                 {
-                    "step": progress.step,
-                    "epoch": progress.epoch,
+                    "step": state.step,
+                    "epoch": state.epoch,
                     "split": "train",
                     "loss": row["loss"],
                     "lr": row["lr"],
@@ -197,24 +198,24 @@ class Trainer:
                 }
             )
             on_pairs(row["pairs"])
-            if progress.step % settings.checkpoint_every == 0 and progress.micro_batch < len(batches):
+            if state.step % settings.checkpoint_every == 0 and state.micro_batch < len(batches):
                 self._save_state()
-                on_checkpoint(progress)
+                on_checkpoint(state)
         eval_loss = evaluation_loss(self.model, self.eval_set, settings, self.normalise, self.loss_fn, self.device)
-        progress.metrics.append(
+        state.metrics.append(
             {
-                "step": progress.step,
-                "epoch": progress.epoch,
+                "step": state.step,
+                "epoch": state.epoch,
                 "split": "eval",
                 "loss": eval_loss,
                 "lr": math.nan,
                 "pairs_per_s": math.nan,
             }
         )
-        if eval_loss < progress.best_eval_loss:
-            progress.best_eval_loss, progress.best_epoch = eval_loss, progress.epoch
+        if eval_loss < state.best_eval_loss:
+            state.best_eval_loss, state.best_epoch = eval_loss, state.epoch
             save_pretrained(self.model, self.encoder.processor, self.outputs.best)
-        progress.epoch += 1
-        progress.micro_batch = 0
+        state.epoch += 1
+        state.micro_batch = 0
         self._save_state()
-        on_checkpoint(progress)
+        on_checkpoint(state)

@@ -184,7 +184,7 @@ def train_study(
         resumed = trainer.resume()
     except StateMismatch as error:
         raise TrainingError(str(error)) from None
-    if trainer.progress.finished:
+    if trainer.state.finished:
         if not (outputs.best.is_dir() and outputs.last.is_dir()):
             raise TrainingError(
                 f"training finished earlier but {outputs.best} or {outputs.last} is gone; "
@@ -192,7 +192,7 @@ def train_study(
             )
         progress.note("training already finished with these settings; nothing to do (use --restart to train again)")
     elif resumed:
-        progress.note(f"resuming at epoch {trainer.progress.epoch + 1}, step {trainer.progress.step}")
+        progress.note(f"resuming at epoch {trainer.state.epoch + 1}, step {trainer.state.step}")
 
     def write_metrics(state) -> None:
         atomic.write_table(METRICS.location(ws), metrics_table(state.metrics))

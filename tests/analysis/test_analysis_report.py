@@ -12,7 +12,8 @@ from analysis_fixtures import (
 )
 from typer.testing import CliRunner
 
-from analysis.report import build_report, fusion_verdicts, prediction_f1_layout
+from analysis.report import build_report
+from analysis.report.sections import fusion_verdicts, prediction_f1_layout
 from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
 

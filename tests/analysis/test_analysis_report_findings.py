@@ -11,8 +11,8 @@ import pytest
 from analysis_fixtures import calibrated_study, write_demo_truth
 
 from analysis.report import build_report
-from analysis.report_findings import best_comparison_finding, fine_tuning_findings, publishable_finding
-from analysis.report_publishable import stale_target_notes
+from analysis.report.findings import best_comparison_finding, fine_tuning_findings, publishable_finding
+from analysis.report.publishable import stale_target_notes
 from heritage_weaver import artifacts
 from heritage_weaver.workspace import Workspace
 

@@ -17,8 +17,8 @@ from benchmarks.bench_calibrated_rdf import synthetic
 from heritage_weaver.artifacts import LINK_PROBABILITIES, PUBLISHABLE
 from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
-from publishing.calibrated import calibrated_relation
-from publishing.calibrated_rdf import write_ntriples
+from publishing.calibrated.links import calibrated_relation
+from publishing.calibrated.rdf import write_ntriples
 from publishing.export import validate_graph
 from publishing.rdf import HW
 from publishing.verdicts import judgements, verdicts

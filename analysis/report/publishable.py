@@ -8,7 +8,7 @@ import math
 import pandas as pd
 
 from analysis import demo_truth, figures
-from analysis.report_parts import Section, demo_pairs, read_or_note
+from analysis.report.parts import Section, demo_pairs, read_or_note
 from analysis.thresholds import CURVE_COLUMNS
 from heritage_weaver import artifacts
 from heritage_weaver.design import study_comparisons

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.report_parts import Section, read_or_note
-from analysis.report_publishable import probability_rows
+from analysis.report.parts import Section, read_or_note
+from analysis.report.publishable import probability_rows
 from heritage_weaver import artifacts
 from heritage_weaver.design import study_comparisons
 from heritage_weaver.workspace import Workspace

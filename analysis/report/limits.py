@@ -11,7 +11,7 @@ from itertools import groupby
 
 import pandas as pd
 
-from analysis.report_parts import Section
+from analysis.report.parts import Section
 from heritage_weaver import artifacts
 from heritage_weaver.artifacts import ArtifactError
 from heritage_weaver.design import left_out

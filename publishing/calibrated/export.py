@@ -1,4 +1,4 @@
-"""`hw export-links --precision`: read `hw calibrate`'s tables and build the calibrated links (their RDF: publishing.calibrated_rdf)."""
+"""`hw export-links --precision`: read `hw calibrate`'s tables and build the calibrated links (their RDF: publishing.calibrated.rdf)."""
 
 from __future__ import annotations
 
@@ -17,15 +17,15 @@ from heritage_weaver.artifacts import (
 )
 from heritage_weaver.design import study_comparisons, study_models
 from heritage_weaver.workspace import Workspace
-from publishing.calibrated import calibrated_links, calibrated_relation, publishable_sets
-from publishing.calibrated_rdf import Calibration
+from publishing.calibrated.links import calibrated_links, calibrated_relation, publishable_sets
+from publishing.calibrated.rdf import Calibration
 from publishing.uris import record_templates
 
 
 @dataclass(frozen=True)
 class CalibratedExport:
-    links: pd.DataFrame  # publishing.calibrated columns
-    sets: pd.DataFrame  # one row per comparison (publishing.calibrated SET_COLUMNS)
+    links: pd.DataFrame  # publishing.calibrated.links columns
+    sets: pd.DataFrame  # one row per comparison (publishing.calibrated.links SET_COLUMNS)
     calibration: Calibration  # what the RDF says of the sets and calibrations
     inputs: tuple[Artifact, ...]
 

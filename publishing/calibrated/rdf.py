@@ -54,7 +54,7 @@ SET_COUNTS = {"links": HW.linkCount, "labelled": HW.labelledCount, "calibrated_l
 class Calibration:
     """What the graph says about the calibration beyond the calibrated-link table."""
 
-    sets: pd.DataFrame  # publishing.calibrated sets, one row per comparison
+    sets: pd.DataFrame  # publishing.calibrated.links sets, one row per comparison
     fits: pd.DataFrame  # analysis/calibration.parquet rows of the study target, by comparison
     labelled_pairs: int  # pairs in the labelled sample
     calibrated_at: datetime | None
@@ -97,7 +97,7 @@ def context_graphs(
 def link_graphs(
     links: pd.DataFrame, comparison: str, nodes: CalibrationNodes, provenance: Provenance, size: int = LINKS_PER_GRAPH
 ) -> Iterator[tuple[int, Graph]]:
-    """(links in it, graph) for each run of up to `size` of one comparison's `links` (publishing.calibrated
+    """(links in it, graph) for each run of up to `size` of one comparison's `links` (publishing.calibrated.links
     columns): each link's statement and the candidates it derives from."""
     ids = nodes.ids
     study, sampling = ids("study"), ids("sampling")

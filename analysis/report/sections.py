@@ -1,27 +1,16 @@
-"""`hw report`: one self-contained HTML page of the whole study, plus its tables as CSV.
-
-Every section is always present; where its inputs are missing it says which file is
-missing and which verb makes it.
-"""
+"""The report's sections of the study: manifest, links, labels, precision, regressions, agreement,
+evaluations and prediction (`findings`, `limits` and `publishable` are sections of their own)."""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
-from pathlib import Path
 
 import pandas as pd
 
 from analysis import demo_truth, figures
-from analysis.report_findings import findings_section
-from analysis.report_limits import limits_section
-from analysis.report_parts import Section, demo_pairs, read_or_note
-from analysis.report_publishable import publishable_section
+from analysis.report.parts import Section, demo_pairs, read_or_note
 from heritage_weaver import artifacts
 from heritage_weaver.artifacts import LABEL_VALUES
-from heritage_weaver.atomic import write_text
 from heritage_weaver.design import fine_tuning_skipped, study_comparisons, study_models
 from heritage_weaver.design import left_out as design_left_out
-from heritage_weaver.spreadsheets import write_csv
 from heritage_weaver.workspace import Workspace
 
 PER_NOUN_ROWS = 40
@@ -486,57 +475,3 @@ def prediction_section(ws: Workspace) -> Section:
         if notes is not None:
             section.notes += notes["note"].tolist()
     return section
-
-
-def _html_table(frame: pd.DataFrame) -> str:
-    shown = frame.copy()
-    for column in [c for c in shown.columns if pd.api.types.is_object_dtype(shown[c])]:
-        shown[column] = shown[column].map(lambda value: "–" if value is None or value is pd.NA else value)
-    for column in shown.columns:
-        if column == "P>|z|" or column == "permutation_p":
-            shown[column] = shown[column].map(lambda p: "" if pd.isna(p) else "<0.001" if p < 0.001 else f"{p:.3f}")
-    return shown.to_html(index=False, border=0, classes="data", na_rep="–", float_format=lambda v: f"{v:.3f}")
-
-
-def build_report(ws: Workspace) -> Path:
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
-    sections = [
-        findings_section(ws),
-        manifest_section(ws),
-        links_section(ws),
-        labels_section(ws),
-        precision_section(ws),
-        publishable_section(ws),
-        regressions_section(ws),
-        agreement_section(ws),
-        evaluations_section(ws),
-        prediction_section(ws),
-    ]
-    limits = limits_section(ws, sections)
-    if limits is not None:
-        sections.insert(0, limits)
-    for section in sections:
-        for table in section.tables:
-            write_csv(table.frame, artifacts.REPORT_TABLE.at(name=table.slug).location(ws))
-    environment = Environment(
-        loader=PackageLoader("analysis", "templates"), autoescape=select_autoescape(["html", "j2"])
-    )
-    environment.filters["html_table"] = _html_table
-    html = environment.get_template("report.html.j2").render(
-        study=ws.config.study,
-        sections=sections,
-        generated=datetime.now(UTC).isoformat(timespec="seconds"),
-    )
-    path = artifacts.REPORT.location(ws)
-    write_text(path, html)
-    analysis_tables = [
-        a for a in artifacts.REGISTRY if a.path.startswith("analysis/") and not a.placeholders and a.exists(ws)
-    ] + [
-        a.at(field=f)
-        for a in (artifacts.PREDICTION_SCORES, artifacts.PREDICTION_CONFUSION, artifacts.PREDICTION_PROPOSALS)
-        for f in ws.config.prediction.fields
-        if a.at(field=f).exists(ws)
-    ]
-    artifacts.REPORT.record(ws, inputs=analysis_tables)
-    return path
