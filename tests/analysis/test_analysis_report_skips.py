@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from analysis.report_parts import Section, read_or_note
+from analysis.report.parts import Section, read_or_note
 from heritage_weaver.artifacts import ZERO_SHOT
 from heritage_weaver.atomic import write_table
 from heritage_weaver.stages import SKIPPED
