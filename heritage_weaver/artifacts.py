@@ -3,9 +3,9 @@
 An `Artifact` names a path in the workspace (a template such as `embeddings/{model}/units.parquet`
 is filled with `at(model=...)`), the verb that writes it, the config sections it depends on and,
 for tables, the columns every reader may rely on. Stages read and write through it: `read` checks
-the columns and says which verb makes a missing artifact; `write` writes atomically and records
-provenance in the manifest (under the workspace's lock). docs/artifacts.md lists the same
-artifacts, and a test keeps the two in step.
+the columns and says which verb makes a missing artifact; `write` checks the columns and the declared
+vocabularies, writes atomically and records provenance in the manifest (under the workspace's lock).
+docs/artifacts.md lists the same artifacts, and a test keeps the two in step.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from heritage_weaver import atomic
@@ -24,6 +25,7 @@ from heritage_weaver.workspace import Workspace
 
 LABEL_VALUES = ("same object", "similar object", "same category", "unrelated")
 LABEL_STATUSES = ("labelled", "skipped", "draft", "withdrawn")  # withdrawn: deleted on the server
+VOCABULARY_SHOWN = 5  # unexpected values an ArtifactError names before "and N more"
 
 
 class ArtifactError(RuntimeError):
@@ -100,11 +102,28 @@ class Artifact:
         missing = [c for c in self.columns if c not in names]
         if missing:
             raise ArtifactError(f"{self.path}: `hw {self.verb}` produced a table without the column(s) {missing}")
+        self._check_vocabularies(data)
         atomic.write_table(self.location(ws), data)  # 0600, as every atomic write
         if self.path.split("/", 1)[0] in PRIVATE_FOLDERS:
             ws.path(self.path.split("/", 1)[0]).chmod(0o700)
         self.record(ws, inputs, **details)
         return self.location(ws)
+
+    def _check_vocabularies(self, data: pd.DataFrame | pa.Table) -> None:
+        """Refuse a vocabulary column holding a value outside the declared vocabulary (nulls pass)."""
+        for column, allowed in self.vocabularies.items():
+            if isinstance(data, pa.Table):
+                values = pc.unique(data.column(column).drop_null()).to_pylist()
+            else:
+                values = list(pd.unique(data[column].dropna()))
+            unexpected = sorted({str(v) for v in values if v not in allowed})
+            if unexpected:
+                shown = ", ".join(repr(v) for v in unexpected[:VOCABULARY_SHOWN])
+                more = f" and {len(unexpected) - VOCABULARY_SHOWN} more" if len(unexpected) > VOCABULARY_SHOWN else ""
+                raise ArtifactError(
+                    f"{self.path}: `hw {self.verb}` produced a `{column}` outside its vocabulary: {shown}{more} "
+                    f"(allowed: {', '.join(allowed)})"
+                )
 
     def record(self, ws: Workspace, inputs: Iterable[Input] = (), **details: object) -> None:
         """Record the provenance of an artifact the stage wrote itself (a model folder, an index)."""
@@ -793,4 +812,22 @@ PUBLISHED_CALIBRATED_NT = table(
     sections=PUBLISHING_SECTIONS,
 )
 
-REGISTRY: tuple[Artifact, ...] = tuple(value for value in globals().values() if isinstance(value, Artifact))
+# Every artifact above, once, in declaration order (a test checks that none is left out).
+REGISTRY: tuple[Artifact, ...] = (
+    *(DEMO_TRUTH, RECORDS, REJECTS, DROPPED, FETCH_CACHE, FETCH_JOURNAL, FETCHED),
+    *(MODEL, TRAINED_MODEL, MODEL_CARD, SPLIT, PAIRS, IMAGE_FAILURES, IMAGE_CACHE, IMAGE_CACHE_ROWS),
+    *(TRAINING_STATE, METRICS, LOSS_PLOT),
+    *(UNITS, SHARD_VECTORS, SHARD_ROWS, EMBED_FAILURES, INDEX, INDEX_ROWS),
+    *(THRESHOLDS, LINKS, BATCH, ROUND_BATCH),
+    *(LEDGER, IMPORT_FILE, IMPORT_SETTINGS, IMPORT_MEDIA, LABELSTUDIO_DATA, LABELSTUDIO_BACKUPS, LABELS, QUARANTINE),
+    *(LABEL_DISTRIBUTION, LABELS_BY_LINK_TYPE, LABELS_BY_ANNOTATOR, LABELLED, EXCLUDED),
+    *(REGRESSION_FITS, REGRESSION_COEFFICIENTS, AGREEMENT_ALPHA, AGREEMENT_KAPPA),
+    *(PRECISION_STRATA, PRECISION, PRECISION_DIFFERENCE, LABELS_BY_ROUND),
+    *(LINK_PROBABILITIES, CALIBRATION, RELIABILITY, PRECISION_CURVES, PUBLISHABLE),
+    *(ZERO_SHOT, ZERO_SHOT_PER_NOUN, RETRIEVAL_IMAGE, RETRIEVAL_CROSS_MODAL, EVALUATION_NOTES),
+    *(ANALYSIS_CSV, REPORT, REPORT_TABLE),
+    *(PREDICTION_SCORES, PREDICTION_CONFUSION, PREDICTION_HELD_OUT, PREDICTION_PROPOSALS, PREDICTION_NOTES),
+    PREDICTION_VERDICTS,
+    *(PUBLISHED_LINKS, PUBLISHED_CSV, PUBLISHED_TURTLE, PUBLISHED_JSONLD),
+    *(PUBLISHED_CALIBRATED, PUBLISHED_CALIBRATED_CSV, PUBLISHED_CALIBRATED_NT),
+)

@@ -7,9 +7,22 @@ import stat
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
-from heritage_weaver.artifacts import BATCH, INDEX, LABELS, RECORDS, REGISTRY, ROUND_BATCH, SPLIT, ArtifactError
+from heritage_weaver import artifacts
+from heritage_weaver.artifacts import (
+    BATCH,
+    INDEX,
+    LABELS,
+    RECORDS,
+    REGISTRY,
+    ROUND_BATCH,
+    SPLIT,
+    Artifact,
+    ArtifactError,
+    table,
+)
 from heritage_weaver.workspace import Workspace
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "artifacts.md"
@@ -69,6 +82,31 @@ def test_write_refuses_a_table_without_the_declared_columns(study_copy: Workspac
     assert not SPLIT.exists(study_copy)
 
 
+def test_write_refuses_a_value_outside_the_declared_vocabulary(study_copy: Workspace):
+    frame = pd.DataFrame({"record_id": ["a", "b", "c"], "collection": ["smg"] * 3, "split": ["train", "test", "dev"]})
+    message = r"training/split.parquet: `hw train` produced a `split` outside its vocabulary: 'dev', 'test' \(allowed: train, eval\)"
+    with pytest.raises(ArtifactError, match=message):
+        SPLIT.write(study_copy, frame)
+    with pytest.raises(ArtifactError, match=message):
+        SPLIT.write(study_copy, pa.Table.from_pandas(frame, preserve_index=False))
+    assert not SPLIT.exists(study_copy)
+
+
+def test_the_vocabulary_error_names_the_first_few_values_and_counts_the_rest(study_copy: Workspace):
+    artifact = table("sampler/kinds.parquet", "sample", "a test table", ("kind",), kind=("a", "b"))
+    frame = pd.DataFrame({"kind": ["a", *"cdefghi"]})
+    with pytest.raises(ArtifactError, match=r"'c', 'd', 'e', 'f', 'g' and 2 more \(allowed: a, b\)"):
+        artifact.write(study_copy, frame)
+
+
+def test_the_vocabulary_check_lets_nulls_and_allowed_values_pass(study_copy: Workspace):
+    artifact = table("sampler/kinds.parquet", "sample", "a test table", ("kind",), kind=("a", "b"))
+    artifact.write(study_copy, pd.DataFrame({"kind": ["a", None, float("nan"), "b"]}))
+    artifact.write(study_copy, pa.table({"kind": pa.array(["b", None], pa.string()).dictionary_encode()}))
+    artifact.write(study_copy, pd.DataFrame({"kind": pd.Categorical(["a", None], categories=["a", "b", "zzz"])}))
+    assert artifact.read(study_copy)["kind"].isna().tolist() == [False, True]
+
+
 def test_write_records_provenance_with_the_declared_sections(study_copy: Workspace):
     frame = pd.DataFrame({"record_id": ["a"], "collection": ["smg"], "split": ["eval"]})
     SPLIT.write(study_copy, frame, inputs=[RECORDS], records_eval=1)
@@ -86,6 +124,12 @@ def test_templates_fill_partly_and_list_their_instances(study_copy: Workspace):
         BATCH.at(annotator=annotator).location(study_copy).parent.mkdir(parents=True, exist_ok=True)
         BATCH.at(annotator=annotator).location(study_copy).write_bytes(b"")
     assert [p.stem for p in BATCH.instances(study_copy)] == ["A01", "A02"]
+
+
+def test_the_registry_holds_every_artifact_the_module_declares_once_in_order():
+    declared = [value for value in vars(artifacts).values() if isinstance(value, Artifact)]
+    assert len({id(a) for a in declared}) == len(declared)  # no artifact bound to two names
+    assert [id(a) for a in REGISTRY] == [id(a) for a in declared]
 
 
 def test_every_path_is_declared_once_per_verb():
