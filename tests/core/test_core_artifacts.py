@@ -14,6 +14,7 @@ from heritage_weaver import artifacts
 from heritage_weaver.artifacts import (
     BATCH,
     INDEX,
+    LABEL_VALUES,
     LABELS,
     RECORDS,
     REGISTRY,
@@ -60,7 +61,7 @@ def test_batch_and_label_sections_name_the_declared_columns():
     labels = text.split("## Label columns")[1]
     assert all(f"`{c}`" in batch for c in BATCH.columns)
     assert all(f"`{c}`" in labels for c in LABELS.columns)
-    assert all(f"`{value}`" in labels for value in LABELS.vocabularies["label"] + LABELS.vocabularies["status"])
+    assert all(f"`{value}`" in labels for value in LABEL_VALUES + LABELS.vocabularies["status"])
 
 
 def test_read_names_the_verb_that_makes_a_missing_artifact(study_copy: Workspace):
@@ -146,3 +147,9 @@ def test_batches_and_labels_are_readable_by_the_studys_owner_only(study_copy: Wo
         assert stat.S_IMODE(artifact.location(study_copy).stat().st_mode) == 0o600  # every atomic write
         if folder:  # scores, strata and flags: unblinding data
             assert stat.S_IMODE(study_copy.path(folder).stat().st_mode) == 0o700
+
+
+def test_a_label_outside_the_protocol_is_kept_for_analyze_to_set_aside(study_copy: Workspace):
+    row = {column: None for column in LABELS.columns} | {"label": "maybe", "status": "labelled", "is_latest": True}
+    LABELS.write(study_copy, pd.DataFrame([row]))
+    assert LABELS.read(study_copy)["label"].tolist() == ["maybe"]
