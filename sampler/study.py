@@ -46,12 +46,19 @@ def sample_study(
 
         with ray_session(ws.config.compute) as session:
             # two groups of top-k strips per CPU: work for all, few n_b × k partials to move
-            return _sample(ws, replace(settings, score_store="recompute"), progress, ray_map, 2 * session.cpus)
-    return _sample(ws, settings, progress, map, None)
+            return _sample(
+                ws, replace(settings, score_store="recompute"), left_out, progress, ray_map, 2 * session.cpus
+            )
+    return _sample(ws, settings, left_out, progress, map, None)
 
 
 def _sample(
-    ws: Workspace, settings: SampleSettings, progress: Progress, map_strips: MapStrips, tasks: int | None
+    ws: Workspace,
+    settings: SampleSettings,
+    left_out: list[LeftOut],
+    progress: Progress,
+    map_strips: MapStrips,
+    tasks: int | None,
 ) -> SampleResult:
     from heritage_weaver.vectors import load_vectors
 
@@ -72,14 +79,14 @@ def _sample(
         )
     for comparison, why in result.left_out.items():
         progress.note(f"comparison {comparison!r} is left out: {why}")
-    _write(ws, settings, result)
+    _write(ws, settings, result, left_out)
     stale = sorted(p.name for p in BATCH.instances(ws) if p.stem not in result.batches)
     if stale:
         progress.note(f"batches of annotators no longer configured remain in {folder / 'batches'}: {stale}")
     return result
 
 
-def _write(ws: Workspace, settings: SampleSettings, result: SampleResult) -> None:
+def _write(ws: Workspace, settings: SampleSettings, result: SampleResult, left_out: list[LeftOut]) -> None:
     inputs = [UNITS.at(model=model).location(ws).parent for model in settings.models]
     provenance = {
         "seed": settings.seed,
@@ -94,7 +101,7 @@ def _write(ws: Workspace, settings: SampleSettings, result: SampleResult) -> Non
         "link_types": result.link_types,
         "models": list(settings.models),
         "comparisons": [c.name for c in settings.comparisons if c.name not in result.left_out],
-        "left_out": [asdict(item) for item in models_left_out(ws)]
+        "left_out": [asdict(item) for item in left_out]
         + [asdict(LeftOut("comparison", name, why)) for name, why in result.left_out.items()],
     }
     THRESHOLDS.write(ws, result.thresholds, inputs, **provenance)
