@@ -7,7 +7,8 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from heritage_weaver.artifacts import AGREEMENT_ALPHA, AGREEMENT_KAPPA, LABEL_VALUES
+from analysis.artifacts import AGREEMENT_ALPHA, AGREEMENT_KAPPA
+from annotation.artifacts import LABEL_VALUES
 
 ALPHA_COLUMNS = list(AGREEMENT_ALPHA.columns)
 KAPPA_COLUMNS = list(AGREEMENT_KAPPA.columns)

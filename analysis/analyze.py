@@ -11,15 +11,31 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analysis import agreement, labels, precision
+from analysis.artifacts import (
+    AGREEMENT_ALPHA,
+    AGREEMENT_KAPPA,
+    EXCLUDED,
+    LABEL_DISTRIBUTION,
+    LABELLED,
+    LABELS_BY_ANNOTATOR,
+    LABELS_BY_LINK_TYPE,
+    LABELS_BY_ROUND,
+    PRECISION,
+    PRECISION_DIFFERENCE,
+    PRECISION_STRATA,
+    REGRESSION_COEFFICIENTS,
+    REGRESSION_FITS,
+)
 from analysis.design import link_column
 from analysis.logit import AnnotatorEffects
 from analysis.regressions import run_regressions, study_designs
 from analysis.tables import batches as batch_artifacts
 from analysis.tables import read_batches, write_result
-from heritage_weaver import artifacts
-from heritage_weaver.artifacts import ArtifactError
-from heritage_weaver.design import fine_tuning_skipped, study_comparisons, study_models
+from annotation.artifacts import LABEL_ROUND, LABELS
+from heritage_weaver.artifacts import Artifact, ArtifactError
 from heritage_weaver.workspace import Workspace
+from sampler.artifacts import LINKS
+from sampler.artifacts.design import fine_tuning_skipped, study_comparisons, study_models
 
 
 @dataclass
@@ -42,9 +58,9 @@ def linked_models(batches: pd.DataFrame, comparisons: list[str], models: list[st
 
 def run_analyze(ws: Workspace, effects: list[AnnotatorEffects]) -> AnalysisSummary:
     config = ws.config
-    raw = artifacts.LABELS.read(ws)
-    if artifacts.LABEL_ROUND not in raw.columns:  # pulled before labelling rounds existed: all round 1
-        raw[artifacts.LABEL_ROUND] = 1
+    raw = LABELS.read(ws)
+    if LABEL_ROUND not in raw.columns:  # pulled before labelling rounds existed: all round 1
+        raw[LABEL_ROUND] = 1
     batches = read_batches(ws)
     provenance = labels.pair_provenance(batches)
     kept, excluded = labels.usable_labels(raw, provenance)
@@ -72,9 +88,9 @@ def run_analyze(ws: Workspace, effects: list[AnnotatorEffects]) -> AnalysisSumma
     population_tables, population_notes = population_precision(ws, kept, comparisons, models, base)
     notes += population_notes
 
-    inputs = [artifacts.LABELS, *batch_artifacts(ws)]
-    if artifacts.LINKS.exists(ws):
-        inputs.append(artifacts.LINKS)
+    inputs = [LABELS, *batch_artifacts(ws)]
+    if LINKS.exists(ws):
+        inputs.append(LINKS)
     by_round = labels.label_counts_by_round(kept)
     details = {
         "intercept": config.analysis.intercept,
@@ -84,16 +100,16 @@ def run_analyze(ws: Workspace, effects: list[AnnotatorEffects]) -> AnalysisSumma
         "adjudicated_pairs": int(by_round["adjudicated"].sum()) if len(by_round) else 0,
     }
     tables = {
-        artifacts.LABELLED: kept,
-        artifacts.EXCLUDED: excluded,
-        artifacts.LABEL_DISTRIBUTION: labels.label_distribution(kept, config.analysis.positive_labels),
-        artifacts.LABELS_BY_ANNOTATOR: labels.label_distribution_by_annotator(kept),
-        artifacts.LABELS_BY_LINK_TYPE: labels.label_distribution_by_link_type(kept),
-        artifacts.LABELS_BY_ROUND: by_round,
-        artifacts.REGRESSION_COEFFICIENTS: coefficients,
-        artifacts.REGRESSION_FITS: fits,
-        artifacts.AGREEMENT_ALPHA: agreement.alpha_table(kept),
-        artifacts.AGREEMENT_KAPPA: agreement.pairwise_kappa(kept),
+        LABELLED: kept,
+        EXCLUDED: excluded,
+        LABEL_DISTRIBUTION: labels.label_distribution(kept, config.analysis.positive_labels),
+        LABELS_BY_ANNOTATOR: labels.label_distribution_by_annotator(kept),
+        LABELS_BY_LINK_TYPE: labels.label_distribution_by_link_type(kept),
+        LABELS_BY_ROUND: by_round,
+        REGRESSION_COEFFICIENTS: coefficients,
+        REGRESSION_FITS: fits,
+        AGREEMENT_ALPHA: agreement.alpha_table(kept),
+        AGREEMENT_KAPPA: agreement.pairwise_kappa(kept),
         **population_tables,
     }
     for artifact, frame in tables.items():
@@ -110,12 +126,12 @@ def run_analyze(ws: Workspace, effects: list[AnnotatorEffects]) -> AnalysisSumma
 
 def population_precision(
     ws: Workspace, kept: pd.DataFrame, comparisons: list[str], models: list[str], base: str
-) -> tuple[dict[artifacts.Artifact, pd.DataFrame], list[str]]:
+) -> tuple[dict[Artifact, pd.DataFrame], list[str]]:
     """The precision tables (empty, with a note, when the sampler's links table cannot be read)."""
     empty = {a: pd.DataFrame(columns=list(a.columns)) for a in precision.TABLES}
     flags = [link_column(c, m) for c in comparisons for m in models]
     try:
-        links = artifacts.LINKS.read(ws, columns=["pair_id", "link_types", *flags])
+        links = LINKS.read(ws, columns=["pair_id", "link_types", *flags])
     except ArtifactError as error:
         return empty, [f"no population precision: {error}"]
     strata = precision.stratum_precision(
@@ -126,12 +142,12 @@ def population_precision(
     unknown = set(kept["pair_id"]) - set(links["pair_id"]) - set(kept.loc[kept["is_control"].astype(bool), "pair_id"])
     if unknown:
         notes.append(
-            f"{len(unknown)} labelled pair(s) are not in {artifacts.LINKS.path} (was it sampled again?): "
+            f"{len(unknown)} labelled pair(s) are not in {LINKS.path} (was it sampled again?): "
             "their labels count in their batch's strata but the population sizes are today's"
         )
     fine_tuned = [m for m in models if m != base] if base in models else []
     return {
-        artifacts.PRECISION_STRATA: strata,
-        artifacts.PRECISION: precision.model_precision(strata, precision.model_links(links, comparisons, models)),
-        artifacts.PRECISION_DIFFERENCE: precision.precision_difference(strata, comparisons, base, fine_tuned),
+        PRECISION_STRATA: strata,
+        PRECISION: precision.model_precision(strata, precision.model_links(links, comparisons, models)),
+        PRECISION_DIFFERENCE: precision.precision_difference(strata, comparisons, base, fine_tuned),
     }, notes

@@ -36,16 +36,27 @@ import numpy as np
 import pandas as pd
 
 from analysis import calibration, labels, thresholds
+from analysis.artifacts import (
+    CALIBRATION,
+    CALIBRATION_TARGETS,
+    CURVE_VALUES,
+    LABELLED,
+    LINK_PROBABILITIES,
+    PRECISION_CURVES,
+    PROBABILITY_SCORE,
+    PUBLISHABLE,
+    RELIABILITY,
+)
 from analysis.design import link_column
 from analysis.tables import write_result
-from heritage_weaver import artifacts
 from heritage_weaver.config import StudyConfig
-from heritage_weaver.design import study_comparisons, study_models
 from heritage_weaver.progress import Progress
 from heritage_weaver.score_bands import band_scores, cell_names, stratum_bands
 from heritage_weaver.workspace import Workspace
+from sampler.artifacts import BATCH_BANDS, BATCH_PURPOSE, LINKS, round_batches, shown_pairs
+from sampler.artifacts.design import study_comparisons, study_models
 
-PROBABILITY = artifacts.PROBABILITY_SCORE
+PROBABILITY = PROBABILITY_SCORE
 
 
 @dataclass(frozen=True)
@@ -59,12 +70,12 @@ class SampleDesign:
 
     @classmethod
     def of(cls, ws: Workspace) -> SampleDesign:
-        shown = artifacts.shown_pairs(ws)
-        learn = shown[artifacts.BATCH_PURPOSE] == labels.LEARN
+        shown = shown_pairs(ws)
+        learn = shown[BATCH_PURPOSE] == labels.LEARN
         estimate = shown.loc[~learn]
         last = int(estimate["round"].max()) if len(estimate) else 0
         return cls(
-            int(estimate[artifacts.BATCH_BANDS].max()) if len(estimate) else 1,
+            int(estimate[BATCH_BANDS].max()) if len(estimate) else 1,
             frozenset(shown.loc[learn, "pair_id"]),
             frozenset(shown.loc[learn & (shown["round"] < last), "pair_id"]),
         )
@@ -179,7 +190,7 @@ def _threshold_rows(
     row = thresholds.choose_threshold(curve, publishing.target_precision)
     chosen: dict[str, object] = {"target_precision": publishing.target_precision, "confidence": publishing.confidence}
     if row is None:
-        chosen |= {c: np.nan for c in (*artifacts.CURVE_VALUES, "expected_recall")}
+        chosen |= {c: np.nan for c in (*CURVE_VALUES, "expected_recall")}
         chosen["message"] = (
             f"no threshold with {thresholds.DEFAULT_MIN_LABELLED} or more labelled pairs above it has a "
             f"lower bound of {publishing.target_precision}"
@@ -213,7 +224,7 @@ class Tables:
             "comparison": candidates.comparison,
             "link_type": candidates.link_types.to_numpy(),
         }
-        for target in artifacts.CALIBRATION_TARGETS:
+        for target in CALIBRATION_TARGETS:
             keys: dict[str, object] = {"comparison": candidates.comparison, "target": target}
             sample = Labelled.of(candidates, outcomes[target], learning)
             fitted, fit = _fit(candidates, sample, config.study.seed)
@@ -244,8 +255,8 @@ def run_calibrate(ws: Workspace, progress: Progress) -> CalibrationSummary:
     comparisons = [c.name for c in study_comparisons(ws)]
     flags = [link_column(c, m) for c in comparisons for m in models]
     scores = [calibration.score_column(c, m) for c in comparisons for m in models]
-    links = artifacts.LINKS.read(ws, columns=["pair_id", "link_types", *flags, *scores])
-    labelled = artifacts.LABELLED.read(ws)
+    links = LINKS.read(ws, columns=["pair_id", "link_types", *flags, *scores])
+    labelled = LABELLED.read(ws)
     positives = {"study": config.analysis.positive_labels, "match": list(calibration.MATCH_LABELS)}
     outcomes = {target: calibration.target_outcomes(labelled, labels) for target, labels in positives.items()}
     design = SampleDesign.of(ws)
@@ -258,21 +269,21 @@ def run_calibrate(ws: Workspace, progress: Progress) -> CalibrationSummary:
     missing = set(outcomes["study"]["pair_id"]) - set(links["pair_id"])
     missing -= set(labelled.loc[labelled["is_control"].astype(bool), "pair_id"])
     if missing:
-        tables.notes.append(f"{len(missing)} labelled pair(s) are not in {artifacts.LINKS.path} and are left out")
-    inputs = [artifacts.LINKS, artifacts.LABELLED, *(batch.artifact for batch in artifacts.round_batches(ws))]
+        tables.notes.append(f"{len(missing)} labelled pair(s) are not in {LINKS.path} and are left out")
+    inputs = [LINKS, LABELLED, *(batch.artifact for batch in round_batches(ws))]
     details = {"seed": config.study.seed, "target_precision": config.publishing.target_precision}
-    artifacts.LINK_PROBABILITIES.write(ws, pd.concat(tables.probabilities, ignore_index=True), inputs, **details)
+    LINK_PROBABILITIES.write(ws, pd.concat(tables.probabilities, ignore_index=True), inputs, **details)
     frames = {
-        artifacts.CALIBRATION: pd.DataFrame(tables.fits),
-        artifacts.RELIABILITY: pd.concat(tables.reliability, ignore_index=True) if tables.reliability else None,
-        artifacts.PRECISION_CURVES: pd.concat(tables.curves, ignore_index=True) if tables.curves else None,
-        artifacts.PUBLISHABLE: pd.DataFrame(tables.publishable),
+        CALIBRATION: pd.DataFrame(tables.fits),
+        RELIABILITY: pd.concat(tables.reliability, ignore_index=True) if tables.reliability else None,
+        PRECISION_CURVES: pd.concat(tables.curves, ignore_index=True) if tables.curves else None,
+        PUBLISHABLE: pd.DataFrame(tables.publishable),
     }
     written = {}
     for artifact, frame in frames.items():
         written[artifact] = (frame if frame is not None else pd.DataFrame()).reindex(columns=list(artifact.columns))
         write_result(ws, artifact, written[artifact], inputs, **details)
-    return CalibrationSummary(written[artifacts.CALIBRATION], written[artifacts.PUBLISHABLE], tables.notes)
+    return CalibrationSummary(written[CALIBRATION], written[PUBLISHABLE], tables.notes)
 
 
 def _fit(

@@ -1,7 +1,7 @@
 """The demo's true precision beside the estimates (simulation only: a real study has no ground truth).
 
 A linked pair is truly positive when the label the demo's catalogue facts give it
-(`heritage_weaver.demo.truth.true_label`: same type and variant, same type, or same category)
+(`demo.truth.true_label`: same type and variant, same type, or same category)
 is one of the study's positive labels. Simulated annotators err with a known noise, so the share
 they would label positive differs from the true share; `truth_as_labelled` is that expected
 share (each pair's chance of a positive label, averaged over the links), which is what the
@@ -17,7 +17,7 @@ import pandas as pd
 
 from analysis.design import link_column
 from analysis.precision import model_weights
-from heritage_weaver.demo.truth import Truth, comment_noise, positive_chance, true_label
+from demo.truth import Truth, comment_noise, positive_chance, true_label
 
 TRUTH_COLUMNS = ("comparison", "model", "truth", "truth_as_labelled", "truth_all_links")
 

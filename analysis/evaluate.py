@@ -15,20 +15,23 @@ import numpy as np
 import pandas as pd
 
 from analysis import retrieval, zero_shot
+from analysis.artifacts import EVALUATION_NOTES, RETRIEVAL_CROSS_MODAL, RETRIEVAL_IMAGE, ZERO_SHOT, ZERO_SHOT_PER_NOUN
 from analysis.tables import write_result
-from heritage_weaver import artifacts
+from embeddings.artifacts import UNITS
 from heritage_weaver.artifacts import ArtifactError
-from heritage_weaver.model_card import EVALUATED_WEIGHTS, write_cards
 from heritage_weaver.progress import SILENT, Progress
 from heritage_weaver.stages import StageSkipped
 from heritage_weaver.workspace import Workspace
+from ingest.artifacts import RECORDS
+from training.artifacts import SPLIT
+from training.artifacts.model_card import EVALUATED_WEIGHTS, write_cards
 
 TextEncoder = Callable[[list[str]], np.ndarray]
 TEXT_KINDS = ("sentence", "segment")
 
 
 def _vector_weights(ws: Workspace, model: str) -> str | None:
-    from heritage_weaver.vectors import ModelStore
+    from embeddings.artifacts.vectors import ModelStore
 
     return ModelStore.of(ws, model).weights_hash()
 
@@ -45,7 +48,7 @@ class Tools:
 
 
 def _load_vectors(ws: Workspace, model: str) -> tuple[pd.DataFrame, np.ndarray]:
-    from heritage_weaver.vectors import load_vectors
+    from embeddings.artifacts.vectors import load_vectors
 
     try:
         return load_vectors(ws, model)
@@ -107,14 +110,14 @@ class Catalogue:
 
 
 def build_catalogue(ws: Workspace, tools: Tools) -> Catalogue:
-    records = artifacts.RECORDS.read(ws, columns=["record_id", "collection", "name"])
-    split = artifacts.SPLIT.read(ws)
+    records = RECORDS.read(ws, columns=["record_id", "collection", "name"])
+    split = SPLIT.read(ws)
     records["name"] = records["name"].fillna("").str.strip()
     held_out = split.loc[split["split"] == "eval", ["collection", "record_id"]].assign(held_out=True)
     records = records.merge(held_out, on=["collection", "record_id"], how="left")
     records["held_out"] = records["held_out"].fillna(False).astype(bool)
     if not records["held_out"].any():
-        raise ArtifactError(f"{artifacts.SPLIT.path} marks no record of {artifacts.RECORDS.path} as `eval`")
+        raise ArtifactError(f"{SPLIT.path} marks no record of {RECORDS.path} as `eval`")
     records["group"] = pd.factorize(records["collection"])[0]
     names = sorted(set(records["name"]))
     vectors = np.asarray(tools.embed_names(names), dtype=np.float32)
@@ -314,19 +317,19 @@ def run_evaluate(
         raise StageSkipped(
             "zero-shot classification and retrieval query with the images of held-out records, and no held-out "
             f"record has an image the models could read ({', '.join(without_images)})",
-            inputs=(artifacts.RECORDS, artifacts.SPLIT, *[artifacts.UNITS.at(model=m) for m in without_images]),
+            inputs=(RECORDS, SPLIT, *[UNITS.at(model=m) for m in without_images]),
         )
     notes += [f"model {m} not evaluated: no held-out record has an image it could read" for m in without_images]
     notes += skipped
     per_noun_table = pd.concat(per_noun, ignore_index=True) if per_noun else pd.DataFrame()
     tables = {
-        artifacts.ZERO_SHOT: pd.DataFrame(zero_rows),
-        artifacts.ZERO_SHOT_PER_NOUN: noun_differences(per_noun_table, config.sampling.base_model),
-        artifacts.RETRIEVAL_IMAGE: pd.DataFrame(image_rows),
-        artifacts.RETRIEVAL_CROSS_MODAL: pd.DataFrame(cross_rows),
-        artifacts.EVALUATION_NOTES: pd.DataFrame({"note": notes}, dtype=object),
+        ZERO_SHOT: pd.DataFrame(zero_rows),
+        ZERO_SHOT_PER_NOUN: noun_differences(per_noun_table, config.sampling.base_model),
+        RETRIEVAL_IMAGE: pd.DataFrame(image_rows),
+        RETRIEVAL_CROSS_MODAL: pd.DataFrame(cross_rows),
+        EVALUATION_NOTES: pd.DataFrame({"note": notes}, dtype=object),
     }
-    inputs = [artifacts.RECORDS, artifacts.SPLIT, *[artifacts.UNITS.at(model=m) for m in models]]
+    inputs = [RECORDS, SPLIT, *[UNITS.at(model=m) for m in models]]
     weights = {m: tools.vector_weights(ws, m) for m in models}
     details = {"models": models, "seed": config.study.seed, EVALUATED_WEIGHTS: weights}
     written = [write_result(ws, artifact, frame, inputs, **details) for artifact, frame in tables.items()]

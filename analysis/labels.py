@@ -9,18 +9,9 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from heritage_weaver.artifacts import (
-    ADJUDICATION_COLUMNS,
-    BATCH_PURPOSE,
-    EXCLUDED,
-    LABEL_ROUND,
-    LABEL_VALUES,
-    LABELS_BY_ANNOTATOR,
-    LABELS_BY_LINK_TYPE,
-    LABELS_BY_ROUND,
-    PURPOSE_VALUES,
-    with_design_defaults,
-)
+from analysis.artifacts import EXCLUDED, LABELS_BY_ANNOTATOR, LABELS_BY_LINK_TYPE, LABELS_BY_ROUND
+from annotation.artifacts import ADJUDICATION_COLUMNS, LABEL_ROUND, LABEL_VALUES
+from sampler.artifacts import BATCH_PURPOSE, PURPOSE_VALUES, with_design_defaults
 
 CONTROL = "control"
 LEARN = PURPOSE_VALUES[1]

@@ -26,9 +26,10 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from analysis.artifacts import PRECISION, PRECISION_DIFFERENCE, PRECISION_STRATA
 from analysis.design import link_column
 from analysis.labels import binarise
-from heritage_weaver.artifacts import ADJUDICATION_COLUMNS, PRECISION, PRECISION_DIFFERENCE, PRECISION_STRATA
+from annotation.artifacts import ADJUDICATION_COLUMNS
 
 Z95 = 1.959963984540054
 ADJUDICATED_LABEL = ADJUDICATION_COLUMNS[0]

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from analysis.artifacts import REGRESSION_COEFFICIENTS, REGRESSION_FITS
 from analysis.design import Design, table6_design, table7_design
 from analysis.logit import AnnotatorEffects, fit_logit, permutation_pvalues
-from heritage_weaver.artifacts import REGRESSION_COEFFICIENTS, REGRESSION_FITS
 
 
 def study_designs(

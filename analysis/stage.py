@@ -8,16 +8,30 @@ from pathlib import Path
 from typing import cast
 
 from analysis.analyze import AnalysisSummary, run_analyze
+from analysis.artifacts import (
+    ARTIFACTS,
+    CALIBRATION,
+    LABELLED,
+    LINK_PROBABILITIES,
+    PRECISION_CURVES,
+    PUBLISHABLE,
+    RELIABILITY,
+    REPORT_PAGE,
+    REPORT_TABLE,
+)
 from analysis.calibrate import CalibrationSummary, run_calibrate
 from analysis.evaluate import run_evaluate
 from analysis.logit import AnnotatorEffects
 from analysis.report import build_report
-from heritage_weaver import artifacts
+from annotation.artifacts import LABELS
+from embeddings.artifacts import UNITS
 from heritage_weaver.artifacts import ArtifactError
-from heritage_weaver.design import study_models
 from heritage_weaver.progress import Progress
 from heritage_weaver.stages import Stage, needs
 from heritage_weaver.workspace import Workspace
+from sampler.artifacts import LINKS
+from sampler.artifacts.design import study_models
+from training.artifacts import SPLIT
 
 EFFECTS = ("none", "cluster", "fixed")
 
@@ -52,29 +66,27 @@ def report(ws: Workspace, progress: Progress) -> Path:
     return build_report(ws)
 
 
-_ANALYSIS_TABLES = tuple(a for a in artifacts.REGISTRY if a.path.startswith("analysis/") and a.verb == "analyze")
-_EVALUATION_TABLES = tuple(a for a in artifacts.REGISTRY if a.path.startswith("analysis/") and a.verb == "evaluate")
-ANALYZE = Stage(
-    "analyze", _ANALYSIS_TABLES, analyze, needs(artifacts.LABELS), always=True, errors=(AnalysisError, ArtifactError)
-)
+_ANALYSIS_TABLES = tuple(a for a in ARTIFACTS if a.path.startswith("analysis/") and a.verb == "analyze")
+_EVALUATION_TABLES = tuple(a for a in ARTIFACTS if a.path.startswith("analysis/") and a.verb == "evaluate")
+ANALYZE = Stage("analyze", _ANALYSIS_TABLES, analyze, needs(LABELS), always=True, errors=(AnalysisError, ArtifactError))
 CALIBRATE = Stage(
     "calibrate",
     (
-        artifacts.LINK_PROBABILITIES,
-        artifacts.CALIBRATION,
-        artifacts.RELIABILITY,
-        artifacts.PRECISION_CURVES,
-        artifacts.PUBLISHABLE,
+        LINK_PROBABILITIES,
+        CALIBRATION,
+        RELIABILITY,
+        PRECISION_CURVES,
+        PUBLISHABLE,
     ),
     calibrate,
-    needs(artifacts.LINKS, artifacts.LABELLED),
+    needs(LINKS, LABELLED),
     always=True,
 )
 EVALUATE = Stage(
     "evaluate",
     _EVALUATION_TABLES,
     evaluate,
-    needs(artifacts.UNITS, artifacts.SPLIT),
+    needs(UNITS, SPLIT),
     errors=(AnalysisError, ArtifactError),
 )
-REPORT = Stage("report", (artifacts.REPORT, artifacts.REPORT_TABLE), report, always=True)
+REPORT = Stage("report", (REPORT_PAGE, REPORT_TABLE), report, always=True)

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from heritage_weaver.artifacts import BATCH, Artifact, ArtifactError, Input, round_batches
+from heritage_weaver.artifacts import Artifact, ArtifactError, Input
 from heritage_weaver.spreadsheets import write_csv
 from heritage_weaver.workspace import Workspace
+from sampler.artifacts import BATCH, round_batches
 
 
 def batches(ws: Workspace) -> list[Artifact]:

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from annotation.artifacts import LABELS, LEDGER
 from annotation.interface import label_config
 from annotation.ledger import ADJUDICATION, LABELLING, Ledger, PairRow
 from annotation.sync import BatchReport, prepare_batches, push_prepared
 from annotation.tasks import Batch, BatchError, adjudication_data
-from heritage_weaver.artifacts import LABELS, LEDGER
 from heritage_weaver.workspace import Workspace
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from annotation.artifacts import IMPORT_FILE, IMPORT_MEDIA, IMPORT_SETTINGS
 from annotation.interface import instructions, label_config
 from annotation.sync import batch_files, prepare
 from annotation.tasks import ImageLinks
 from heritage_weaver import atomic
-from heritage_weaver.artifacts import IMPORT_FILE, IMPORT_MEDIA, IMPORT_SETTINGS
 from heritage_weaver.url_safety import AddressRule
 from heritage_weaver.workspace import Workspace
 

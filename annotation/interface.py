@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from heritage_weaver.artifacts import LABEL_VALUES
+from annotation.artifacts import LABEL_VALUES
 
 
 @dataclass(frozen=True)

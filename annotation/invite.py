@@ -12,10 +12,10 @@ import secrets
 from dataclasses import dataclass
 
 from annotation import server
+from annotation.artifacts import LEDGER
 from annotation.client import Connection, connect
 from annotation.ledger import Ledger
 from heritage_weaver import atomic
-from heritage_weaver.artifacts import LEDGER
 from heritage_weaver.workspace import Workspace
 
 

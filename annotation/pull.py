@@ -18,11 +18,7 @@ from itertools import groupby
 import pandas as pd
 
 from annotation import server
-from annotation.client import LabelStudioError, connect
-from annotation.desks import split_by_author
-from annotation.ledger import ADJUDICATION, Ledger, Project, now
-from annotation.sync import VERSION_DTYPES, read_regions, versions_table
-from heritage_weaver.artifacts import (
+from annotation.artifacts import (
     ADJUDICATED_AT,
     ADJUDICATION_COLUMNS,
     LABEL_ROUND,
@@ -31,6 +27,10 @@ from heritage_weaver.artifacts import (
     LEDGER,
     QUARANTINE,
 )
+from annotation.client import LabelStudioError, connect
+from annotation.desks import split_by_author
+from annotation.ledger import ADJUDICATION, Ledger, Project, now
+from annotation.sync import VERSION_DTYPES, read_regions, versions_table
 from heritage_weaver.workspace import Workspace
 
 LABEL_COLUMNS = LABELS.columns

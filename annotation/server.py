@@ -38,8 +38,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from annotation.artifacts import LABELSTUDIO_BACKUPS, LABELSTUDIO_DATA
 from heritage_weaver import atomic
-from heritage_weaver.artifacts import LABELSTUDIO_BACKUPS, LABELSTUDIO_DATA
 from heritage_weaver.workspace import Workspace
 
 USERNAME_ENV = "LABEL_STUDIO_USERNAME"
@@ -108,6 +108,11 @@ class Desk:
     @property
     def database(self) -> Path:
         return self.server_dir / DATABASE_NAME
+
+    @property
+    def started(self) -> bool:
+        """Whether the desk's server has been started once (`hw labelstudio up`), running or not."""
+        return self._state_file.is_file()
 
     @property
     def _state_file(self) -> Path:

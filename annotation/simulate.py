@@ -10,11 +10,12 @@ import hashlib
 import numpy as np
 import pandas as pd
 
+from annotation.artifacts import LABEL_VALUES, LEDGER
 from annotation.client import connect
 from annotation.invite import simulated_curator
 from annotation.ledger import Ledger
-from heritage_weaver.artifacts import DEMO_TRUTH, LABEL_VALUES, LEDGER
-from heritage_weaver.demo.truth import read_truth, simulation_comment, true_label
+from demo.artifacts import DEMO_TRUTH
+from demo.truth import read_truth, simulation_comment, true_label
 from heritage_weaver.workspace import Workspace
 
 

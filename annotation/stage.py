@@ -8,20 +8,28 @@ from pathlib import Path
 import pandas as pd
 
 from annotation.adjudication import push_adjudication
+from annotation.artifacts import IMPORT_FILE, LABELS, LEDGER
 from annotation.client import LabelStudioError
 from annotation.export import export_import_files
 from annotation.pull import PullReport, annotation_status, pull
 from annotation.push import push
-from annotation.server import ServerError
+from annotation.server import Desk, ServerError
 from annotation.simulate import simulate
 from annotation.sync import BatchReport
 from annotation.tasks import BatchError
-from heritage_weaver.artifacts import BATCH, IMPORT_FILE, LABELS, LEDGER, ArtifactError
+from heritage_weaver.artifacts import ArtifactError
 from heritage_weaver.progress import Progress
-from heritage_weaver.stages import Stage, all_of, labelstudio_servers, needs, simulation
+from heritage_weaver.stages import Stage, all_of, needs, simulation
 from heritage_weaver.workspace import Workspace
+from sampler.artifacts import BATCH
 
 SERVER_ERRORS = (LabelStudioError, ServerError, BatchError, ArtifactError, OSError)
+
+
+def labelstudio_servers(ws: Workspace) -> str | None:
+    """Ready once every annotator's Label Studio server has been started (`hw labelstudio up`)."""
+    missing = [name for name in ws.config.sampling.annotators if not Desk(ws, name).started]
+    return f"needs Label Studio servers for {', '.join(missing)} (`hw labelstudio up`)" if missing else None
 
 
 def run_push(

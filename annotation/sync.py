@@ -28,14 +28,16 @@ import numpy as np
 import pandas as pd
 
 from annotation import server
+from annotation.artifacts import LABEL_ROUND, LEDGER
 from annotation.client import Connection, LabelStudioError, connect
 from annotation.desks import split_by_author
 from annotation.interface import instructions
 from annotation.ledger import ADJUDICATION, LABELLING, Ledger, PairRow, Project, now
 from annotation.tasks import Batch, BatchError, ImageLinks, RecordView, read_batch, record_views, task_data
-from heritage_weaver.artifacts import BATCH, LABEL_ROUND, LEDGER, RECORDS, RoundBatch, round_batches
 from heritage_weaver.url_safety import AddressRule
 from heritage_weaver.workspace import Workspace
+from ingest.artifacts import RECORDS
+from sampler.artifacts import BATCH, RoundBatch, round_batches
 
 TITLE_LIMIT = 50  # Label Studio's project title length
 TaskMaker = Callable[[PairRow, dict[tuple[str, str], RecordView], ImageLinks], dict]

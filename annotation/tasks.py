@@ -20,8 +20,8 @@ import pyarrow as pa
 
 from annotation.interface import ADJUDICATION_FIELDS, TASK_FIELDS
 from annotation.ledger import ADJUDICATION, LABELLING, PairRow
-from heritage_weaver.artifacts import BATCH_IDENTITY
 from heritage_weaver.url_safety import AddressRule
+from sampler.artifacts import BATCH_IDENTITY
 
 INLINE_SIDE = 800  # pixels: enough to judge an object, small enough to keep tasks light
 

@@ -18,6 +18,7 @@ from html import escape
 
 import pandas as pd
 
+from annotation.artifacts import LEDGER
 from annotation.client import Connection
 from annotation.ledger import Ledger, VerificationProject, now
 from annotation.sync import (
@@ -31,15 +32,10 @@ from annotation.sync import (
     sync_tasks,
 )
 from annotation.tasks import ImageLinks, record_views
-from heritage_weaver.artifacts import (
-    LEDGER,
-    PREDICTION_PROPOSALS,
-    PREDICTION_VERDICTS,
-    RECORDS,
-    VERDICT_VALUES,
-    ArtifactError,
-)
+from heritage_weaver.artifacts import ArtifactError
 from heritage_weaver.workspace import Workspace
+from ingest.artifacts import RECORDS
+from prediction.artifacts import PREDICTION_PROPOSALS, PREDICTION_VERDICTS, VERDICT_VALUES
 
 CHOICES = {
     "accept": "the proposed value is right",

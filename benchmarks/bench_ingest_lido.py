@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from heritage_weaver.ingest import ingest_collections
 from heritage_weaver.workspace import Workspace
+from ingest import ingest_collections
 
 CONFIG = """[study]
 name = "bench"

@@ -42,15 +42,15 @@ import torch
 from embed import NOUNS
 from serve import TimedEncoder, machine, percentiles, time_http, time_in_process, write_study_scale
 
+from demo import create_demo_study
 from embeddings.runner import embed_images, embed_texts, study_units
 from embeddings.search import Searcher
 from embeddings.stage import run_index
 from heritage_weaver.compute import cpu_cores
-from heritage_weaver.demo import create_demo_study
 from heritage_weaver.progress import SILENT
 from heritage_weaver.siglip import CPU_PRECISIONS, SiglipEncoder, load_siglip
-from heritage_weaver.stages import INGEST
 from heritage_weaver.workspace import Workspace
+from ingest.stage import INGEST
 from web.search import set_threads
 
 TOP = 10

@@ -47,13 +47,13 @@ from embed import NOUNS
 from onnxruntime.quantization import QuantType, quantize_dynamic
 from serve import machine
 
+from demo import create_demo_study
 from embeddings.runner import embed_images, study_units
 from heritage_weaver.compute import cpu_cores
-from heritage_weaver.demo import create_demo_study
 from heritage_weaver.onnx_vision import OnnxVision, export_vision
 from heritage_weaver.progress import SILENT
 from heritage_weaver.siglip import load_siglip
-from heritage_weaver.stages import INGEST
+from ingest.stage import INGEST
 
 
 def fused(source: Path, target: Path, heads: int, hidden: int) -> tuple[Path, dict[str, int]]:

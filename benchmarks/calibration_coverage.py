@@ -30,16 +30,16 @@ import numpy as np
 import pandas as pd
 
 from analysis import calibrate, calibration, demo_truth, thresholds
-from heritage_weaver import artifacts
-from heritage_weaver.demo.truth import read_truth
+from demo.truth import read_truth
 from heritage_weaver.workspace import Workspace
+from sampler.artifacts import BATCH_PURPOSE, LINKS, shown_pairs
 
 WAYS = ("in-sample", "cross-fitted", "label-free")
 
 
 def design_counts(shown: pd.DataFrame, comparison: str) -> dict[str, int]:
     """The labelled pairs per stratum of the probability sample in the batches."""
-    sampled = shown[shown[artifacts.BATCH_PURPOSE] != "learn"]
+    sampled = shown[shown[BATCH_PURPOSE] != "learn"]
     return calibration.stratum_of(sampled["link_types"], comparison).dropna().value_counts().to_dict()
 
 
@@ -98,10 +98,10 @@ def main() -> None:
     args = parser.parse_args()
     ws = Workspace.open(args.study)
     models = list(ws.config.models)
-    links = artifacts.LINKS.read(ws)
+    links = LINKS.read(ws)
     truth = demo_truth.pair_truth(links, read_truth(ws), ws.config.analysis.positive_labels, args.noise)
     chance = pd.Series(truth["chance"].to_numpy(), index=links["pair_id"])
-    shown = artifacts.shown_pairs(ws)
+    shown = shown_pairs(ws)
     print(f"{args.studies} studies per comparison, target {args.target}, {args.scale:g}× the design's labels")
     print(f"{'comparison':12} {'way':13} {'chosen':>7} {'short':>6} {'short %':>8}")
     for comparison in [c.name for c in ws.config.comparisons]:

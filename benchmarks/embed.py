@@ -24,8 +24,8 @@ import pandas as pd
 import torch
 from PIL import Image, ImageDraw
 
+from demo import create_demo_study
 from heritage_weaver import atomic
-from heritage_weaver.demo import create_demo_study
 
 NOUNS = ["telephone", "radio receiver", "loom shuttle", "steam engine", "dynamo", "spinning wheel", "telegraph key"]
 

@@ -11,9 +11,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from heritage_weaver.demo import write_demo_data
-from heritage_weaver.ingest import ingest_collections
+from demo import write_demo_data
 from heritage_weaver.workspace import Workspace
+from ingest import ingest_collections
 
 CONFIG = """[study]
 name = "bench"

@@ -25,9 +25,9 @@ import pandas as pd
 from PIL import Image
 
 from annotation import server
+from annotation.artifacts import LABELSTUDIO_DATA, LEDGER
 from annotation.client import Connection
 from annotation.push import push
-from heritage_weaver.artifacts import LABELSTUDIO_DATA, LEDGER
 from heritage_weaver.atomic import write_table
 from heritage_weaver.workspace import Workspace
 

@@ -179,8 +179,8 @@ def embed(args: argparse.Namespace) -> None:
     """`hw embed`'s stage on synthetic records with one 224 px JPEG, a name and a description each."""
     from embed import build_model, write_records
 
+    from demo import create_demo_study
     from embeddings.stage import run_embed
-    from heritage_weaver.demo import create_demo_study
     from heritage_weaver.progress import SILENT
     from heritage_weaver.workspace import Workspace
 

@@ -153,7 +153,7 @@ def set_keys(text: str, section: str, **values: object) -> str:
 
 
 def create_study(root: Path, args: argparse.Namespace):
-    from heritage_weaver.demo import create_demo_study
+    from demo import create_demo_study
     from heritage_weaver.workspace import Workspace
 
     sizes = {key: max(2, round(value * args.scale)) for key, value in STUDY.items()}
@@ -181,8 +181,9 @@ def create_study(root: Path, args: argparse.Namespace):
 
 def build_base_model(ws) -> None:
     """In place of `hw model` (the demo's tiny base): a SigLIP-base-shaped random checkpoint, recorded as `model`."""
-    from heritage_weaver.artifacts import MODEL, RECORDS
     from heritage_weaver.tiny_siglip import build_base_shaped_siglip
+    from ingest.artifacts import RECORDS
+    from training.artifacts import MODEL
 
     records = RECORDS.read(ws, columns=["name", "description"])
     texts = [t for column in ("name", "description") for t in records[column].tolist() if t]
@@ -194,10 +195,11 @@ def simulate_labels_offline(ws, noise: float = 0.15) -> int:
     """Every batch pair labelled by its annotator from the demo's ground truth, into annotation/labels.parquet."""
     import pandas as pd
 
+    from annotation.artifacts import LABELS
     from annotation.pull import labels_table
     from annotation.simulate import pair_rng, simulated_label
-    from heritage_weaver.artifacts import BATCH, LABELS
-    from heritage_weaver.demo.truth import read_truth, simulation_comment, true_label
+    from demo.truth import read_truth, simulation_comment, true_label
+    from sampler.artifacts import BATCH
 
     truth = read_truth(ws)
     history, inputs = [], []
@@ -298,7 +300,10 @@ def counts(ws) -> dict:
     """What the study held: records, units per modality and collection, training pairs, links, labels."""
     import pandas as pd
 
-    from heritage_weaver.artifacts import LABELS, LINKS, PAIRS, RECORDS
+    from annotation.artifacts import LABELS
+    from ingest.artifacts import RECORDS
+    from sampler.artifacts import LINKS
+    from training.artifacts import PAIRS
 
     result: dict = {"records": RECORDS.read(ws, columns=["collection"])["collection"].value_counts().to_dict()}
     units_path = ws.path("embeddings", "base", "units.parquet")

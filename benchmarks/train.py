@@ -45,7 +45,7 @@ def main() -> None:
     if arguments.threads:
         torch.set_num_threads(arguments.threads)
 
-    from heritage_weaver.demo import synthetic_pairs
+    from demo import synthetic_pairs
     from heritage_weaver.siglip import load_siglip
     from training.cache import image_cache
     from training.data import PairDataset

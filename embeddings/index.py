@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from embeddings.artifacts import INDEX, INDEX_ROWS
+from embeddings.artifacts.vectors import ModelStore, load_vectors
 from heritage_weaver import atomic
-from heritage_weaver.artifacts import INDEX, INDEX_ROWS
-from heritage_weaver.vectors import ModelStore, load_vectors
 from heritage_weaver.workspace import Workspace
 
 MAPPING_COLUMNS = INDEX_ROWS.columns

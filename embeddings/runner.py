@@ -19,16 +19,16 @@ import pyarrow.parquet as pq
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from embeddings.artifacts.vectors import FAILURE_COLUMNS, ModelStore, content_key, embedded_units
 from embeddings.units import StudyUnits, build_units, segment_splitter, split_sentences
 from heritage_weaver import atomic
-from heritage_weaver.artifacts import RECORDS
 from heritage_weaver.compute import cpu_cores
 from heritage_weaver.decode import ImageProblem, open_rgb
-from heritage_weaver.images import ImageResolver
 from heritage_weaver.progress import SILENT, Advance, Progress
 from heritage_weaver.siglip import PixelRecipe
-from heritage_weaver.vectors import FAILURE_COLUMNS, ModelStore, content_key, embedded_units
 from heritage_weaver.workspace import Workspace
+from ingest.artifacts import RECORDS
+from ingest.artifacts.images import ImageResolver
 
 
 class EmbedError(RuntimeError):

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from embeddings.artifacts import INDEX
 from embeddings.index import IndexFiles, read_index
-from heritage_weaver.artifacts import INDEX, RECORDS
 from heritage_weaver.config import QueryPrecision
 from heritage_weaver.workspace import Workspace
+from ingest.artifacts import RECORDS
 
 if TYPE_CHECKING:
     from heritage_weaver.siglip import SiglipEncoder

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 
+from embeddings.artifacts import EMBED_FAILURES, INDEX, INDEX_ROWS, SHARD_VECTORS, UNITS
 from embeddings.index import build_indexes, indexed_models
 from embeddings.runner import EmbedError, EmbedSummary, embed_model
-from heritage_weaver.artifacts import EMBED_FAILURES, INDEX, INDEX_ROWS, RECORDS, SHARD_VECTORS, UNITS, ArtifactError
+from heritage_weaver.artifacts import ArtifactError
 from heritage_weaver.compute import ComputeError, chosen_engine, cpu_cores, ray_session
-from heritage_weaver.design import models_left_out
 from heritage_weaver.progress import Progress
 from heritage_weaver.stages import Stage, needs
 from heritage_weaver.workspace import Workspace
+from ingest.artifacts import RECORDS
+from sampler.artifacts.design import models_left_out
 
 
 def available_models(ws: Workspace) -> list[str]:

@@ -18,9 +18,9 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from heritage_weaver.artifacts import UNIT_COLUMNS
-from heritage_weaver.ingest.text import text_key
+from embeddings.artifacts import UNIT_COLUMNS
 from heritage_weaver.nlp import load_english
+from museum_formats.text import text_key
 
 Splitter = Callable[[Sequence[str]], list[list[str]]]
 

@@ -17,7 +17,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from heritage_weaver.sources import FOLDER_SUFFIXES, export_folder, input_files
+from museum_formats.sources import FOLDER_SUFFIXES, export_folder, input_files
 
 
 class ConfigError(ValueError):

@@ -11,14 +11,9 @@ from rich.table import Table
 from rich.text import Text
 
 from analysis.analyze import AnalysisSummary
+from analysis.artifacts import LINK_PROBABILITIES, PRECISION, PRECISION_DIFFERENCE, REGRESSION_COEFFICIENTS
 from analysis.calibrate import PROBABILITY, CalibrationSummary
 from analysis.stage import ANALYZE, CALIBRATE, EFFECTS, EVALUATE, REPORT
-from heritage_weaver.artifacts import (
-    LINK_PROBABILITIES,
-    PRECISION,
-    PRECISION_DIFFERENCE,
-    REGRESSION_COEFFICIENTS,
-)
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, execute, key_column, number_column, open_study, stdout, text_column
 

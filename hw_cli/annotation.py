@@ -11,10 +11,10 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from annotation.artifacts import LEDGER, QUARANTINE
 from annotation.pull import PullReport
 from annotation.stage import EXPORT, PULL, PUSH, PUSH_ADJUDICATION, SIMULATE_LABELS
 from annotation.sync import BatchReport
-from heritage_weaver.artifacts import LEDGER, QUARANTINE
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, execute, fail, open_study, stdout
 

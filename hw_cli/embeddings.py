@@ -12,10 +12,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from embeddings.artifacts import EMBED_FAILURES
 from embeddings.runner import EmbedSummary
 from embeddings.stage import EMBED, INDEX_STAGE
-from heritage_weaver.artifacts import EMBED_FAILURES
-from heritage_weaver.images import is_url
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import (
     StudyOption,
@@ -28,6 +27,7 @@ from hw_cli.console import (
     stdout,
     text_column,
 )
+from museum_formats.sources import is_url
 
 
 def embed(

@@ -28,8 +28,8 @@ def harvest(
 
     Run the same command again after a stop (Ctrl-C, a lost connection) and it resumes from the
     last page it saved; a collection with `path` = the folder then ingests the pages."""
-    from heritage_weaver.harvest import HarvestError, HarvestRequest, read_state
-    from heritage_weaver.harvest import harvest as run_harvest
+    from ingest.harvest import HarvestError, HarvestRequest, read_state
+    from ingest.harvest import harvest as run_harvest
 
     logging.getLogger("sickle").setLevel(logging.ERROR)  # its retry warnings repeat the harvest's own notes
     request = HarvestRequest(url, prefix, set_spec, from_date)

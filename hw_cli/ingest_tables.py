@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from heritage_weaver.ingest.run import CollectionCounts
 from hw_cli.console import key_column, number_column, text_column
+from ingest.run import CollectionCounts
 
 MEASURES = (
     ("rows", "rows"),

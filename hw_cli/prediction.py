@@ -9,10 +9,10 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from heritage_weaver.artifacts import PREDICTION_PROPOSALS
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, execute, open_study, stdout
 from hw_cli.verification import push_fields
+from prediction.artifacts import PREDICTION_PROPOSALS
 from prediction.run import PredictResult
 from prediction.stage import PREDICT
 

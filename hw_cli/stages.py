@@ -1,4 +1,5 @@
-"""The study's stages in order: the one list that `hw run`, `hw status` and the CLI follow.
+"""The study's stages in order: the one list that `hw run`, `hw status` and the CLI follow; and
+every artifact the stages declare, in the same order.
 
 It lives here, above every stage package, because it names them all; each stage declares itself
 in its own package (`<package>/stage.py`, the core's in heritage_weaver/stages.py).
@@ -6,14 +7,25 @@ in its own package (`<package>/stage.py`, the core's in heritage_weaver/stages.p
 
 from __future__ import annotations
 
+from analysis import artifacts as analysis_artifacts
 from analysis.stage import ANALYZE, CALIBRATE, EVALUATE, REPORT
+from annotation import artifacts as annotation_artifacts
 from annotation.stage import EXPORT, PULL, PUSH, SIMULATE_LABELS
+from demo import artifacts as demo_artifacts
+from embeddings import artifacts as embeddings_artifacts
 from embeddings.stage import EMBED, INDEX_STAGE
-from heritage_weaver.stages import FETCH_IMAGES, INGEST, Stage
+from heritage_weaver.artifacts import Artifact
+from heritage_weaver.stages import Stage
 from heritage_weaver.workspace import Workspace
+from ingest import artifacts as ingest_artifacts
+from ingest.stage import FETCH_IMAGES, INGEST
+from prediction import artifacts as prediction_artifacts
 from prediction.stage import PREDICT
+from publishing import artifacts as publishing_artifacts
 from publishing.stage import EXPORT_LINKS
+from sampler import artifacts as sampler_artifacts
 from sampler.stage import SAMPLE
+from training import artifacts as training_artifacts
 from training.stage import MODEL_STAGE, TRAIN
 
 STAGES: tuple[Stage, ...] = (
@@ -55,3 +67,17 @@ def study_stages(ws: Workspace) -> list[Stage]:
     recorded = {entry["verb"] for entry in ws.manifest().values()}
     route = plan(EXPORT.verb not in recorded or PUSH.verb in recorded, ws.config.study.simulation)
     return [stage for stage in STAGES if stage in route or stage.verb in recorded]
+
+
+# Every artifact of every stage package, once, in stage order (a test checks the docs list each).
+ARTIFACTS: tuple[Artifact, ...] = (
+    *demo_artifacts.ARTIFACTS,
+    *ingest_artifacts.ARTIFACTS,
+    *training_artifacts.ARTIFACTS,
+    *embeddings_artifacts.ARTIFACTS,
+    *sampler_artifacts.ARTIFACTS,
+    *annotation_artifacts.ARTIFACTS,
+    *analysis_artifacts.ARTIFACTS,
+    *prediction_artifacts.ARTIFACTS,
+    *publishing_artifacts.ARTIFACTS,
+)

@@ -9,14 +9,14 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from heritage_weaver.artifacts import DROPPED, FETCHED, REJECTS
-from heritage_weaver.fetch import FetchSummary
-from heritage_weaver.ingest import IngestResult
-from heritage_weaver.stages import FETCH_IMAGES, INGEST
 from heritage_weaver.url_safety import without_credentials
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, catalogue, console, execute, fail, open_study, stdout
 from hw_cli.ingest_tables import ingest_tables
+from ingest import IngestResult
+from ingest.artifacts import DROPPED, FETCHED, REJECTS
+from ingest.fetch import FetchSummary
+from ingest.stage import FETCH_IMAGES, INGEST
 
 
 def init(
@@ -32,7 +32,7 @@ def init(
     ] = None,
 ) -> None:
     """Create a study workspace with a commented study.toml."""
-    from heritage_weaver.demo import create_demo_study
+    from demo import create_demo_study
     from heritage_weaver.scaffold import init_workspace
 
     if demo and base_model is not None:
@@ -71,7 +71,7 @@ def demo_data(
     """Write two synthetic collections in the real source formats, with a hidden ground truth.
 
     The study's scale: --smg 20889 --smg-images 31000 --nms 982 --nms-images 1500 --image-size 224-800."""
-    from heritage_weaver.demo import write_demo_data
+    from demo import write_demo_data
 
     try:
         files = write_demo_data(

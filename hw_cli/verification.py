@@ -13,9 +13,10 @@ from annotation.client import LabelStudioError, connect
 from annotation.desks import VERIFICATION_DESK
 from annotation.tasks import BatchError
 from annotation.verification import VerifyPullReport, VerifyPushReport, pull_verdicts, push_proposals
-from heritage_weaver.artifacts import PREDICTION_VERDICTS, ArtifactError
+from heritage_weaver.artifacts import ArtifactError
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, fail, open_study, stdout
+from prediction.artifacts import PREDICTION_VERDICTS
 
 verify_app = typer.Typer(
     help="Curators verify hw predict's proposals in Label Studio (accept / reject / correct).",

@@ -6,24 +6,24 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from heritage_weaver.artifacts import (
+from embeddings.artifacts import UNITS
+from embeddings.artifacts.vectors import load_vectors
+from heritage_weaver.artifacts import ArtifactError
+from heritage_weaver.progress import SILENT, Progress
+from heritage_weaver.workspace import Workspace
+from ingest.artifacts import RECORDS
+from prediction.artifacts import (
     PREDICTION_CONFUSION,
     PREDICTION_HELD_OUT,
     PREDICTION_NOTES,
     PREDICTION_PROPOSALS,
     PREDICTION_SCORES,
-    RECORDS,
-    SPLIT,
-    UNITS,
-    ArtifactError,
 )
-from heritage_weaver.design import study_models
-from heritage_weaver.progress import SILENT, Progress
-from heritage_weaver.vectors import load_vectors
-from heritage_weaver.workspace import Workspace
 from prediction.experiment import FieldOutcome, PredictionError, Settings, run_experiment
 from prediction.features import Modality, pooled_vectors, tabular_features
 from prediction.targets import build_target
+from sampler.artifacts.design import study_models
+from training.artifacts import SPLIT
 
 RECORD_COLUMNS = ["record_id", "collection", "name", "category", "taxonomy"]
 

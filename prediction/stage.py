@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from heritage_weaver import artifacts
+from embeddings.artifacts import UNITS
 from heritage_weaver.artifacts import ArtifactError
 from heritage_weaver.config import FIELD_SPELLING
 from heritage_weaver.progress import Progress
 from heritage_weaver.stages import Stage, all_of, needs
 from heritage_weaver.workspace import Workspace
+from ingest.artifacts import RECORDS
+from prediction.artifacts import ARTIFACTS
 from prediction.experiment import PredictionError
 from prediction.run import PredictResult, run_predict
+from training.artifacts import SPLIT
 
 
 def predict(
@@ -33,11 +36,11 @@ def configured(ws: Workspace) -> str | None:
     return None if ws.config.prediction.fields else "no fields named in [prediction] fields"
 
 
-_OUTPUTS = tuple(a for a in artifacts.REGISTRY if a.verb == "predict")
+_OUTPUTS = tuple(a for a in ARTIFACTS if a.verb == "predict")
 PREDICT = Stage(
     "predict",
     _OUTPUTS,
     predict,
-    all_of(configured, needs(artifacts.RECORDS, artifacts.SPLIT, artifacts.UNITS)),
+    all_of(configured, needs(RECORDS, SPLIT, UNITS)),
     errors=(PredictionError, ArtifactError),
 )

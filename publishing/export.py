@@ -11,12 +11,13 @@ from pathlib import Path
 import pandas as pd
 from rdflib import Graph
 
+from analysis.artifacts import LINK_PROBABILITIES
+from annotation.artifacts import LABEL_VALUES, LABELS
 from heritage_weaver import atomic
-from heritage_weaver.artifacts import (
-    BATCH,
-    LABEL_VALUES,
-    LABELS,
-    LINK_PROBABILITIES,
+from heritage_weaver.progress import SILENT, Progress
+from heritage_weaver.spreadsheets import write_csv
+from heritage_weaver.workspace import Workspace
+from publishing.artifacts import (
     PUBLISHED_CALIBRATED,
     PUBLISHED_CALIBRATED_CSV,
     PUBLISHED_CALIBRATED_NT,
@@ -24,19 +25,15 @@ from heritage_weaver.artifacts import (
     PUBLISHED_JSONLD,
     PUBLISHED_LINKS,
     PUBLISHED_TURTLE,
-    THRESHOLDS,
-    round_batches,
 )
-from heritage_weaver.design import study_comparisons, study_models
-from heritage_weaver.progress import SILENT, Progress
-from heritage_weaver.spreadsheets import write_csv
-from heritage_weaver.workspace import Workspace
 from publishing.calibrated import LEADING as CALIBRATED_LEADING
 from publishing.calibrated import CalibratedExport, calibrated_export, write_ntriples
 from publishing.links import LinkTable, link_table
 from publishing.rdf import Provenance, build_graph, serialise
 from publishing.uris import record_templates, study_base
 from publishing.verdicts import judgements, verdicts
+from sampler.artifacts import BATCH, THRESHOLDS, round_batches
+from sampler.artifacts.design import study_comparisons, study_models
 
 
 class ExportError(ValueError):

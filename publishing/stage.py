@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from heritage_weaver.artifacts import (
-    LABELS,
+from annotation.artifacts import LABELS
+from heritage_weaver.artifacts import ArtifactError
+from heritage_weaver.progress import Progress
+from heritage_weaver.stages import Stage, needs
+from heritage_weaver.workspace import Workspace
+from publishing.artifacts import (
     PUBLISHED_CALIBRATED,
     PUBLISHED_CALIBRATED_CSV,
     PUBLISHED_CALIBRATED_NT,
@@ -11,11 +15,7 @@ from heritage_weaver.artifacts import (
     PUBLISHED_JSONLD,
     PUBLISHED_LINKS,
     PUBLISHED_TURTLE,
-    ArtifactError,
 )
-from heritage_weaver.progress import Progress
-from heritage_weaver.stages import Stage, needs
-from heritage_weaver.workspace import Workspace
 from publishing.export import Export, ExportError, export_links
 from publishing.verdicts import LabelError
 

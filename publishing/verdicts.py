@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from heritage_weaver.artifacts import ADJUDICATED_AT, ADJUDICATION_COLUMNS, LABEL_VALUES
+from annotation.artifacts import ADJUDICATED_AT, ADJUDICATION_COLUMNS, LABEL_VALUES
 
 ADJUDICATED_LABEL, ADJUDICATOR = ADJUDICATION_COLUMNS
 

@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from heritage_weaver.artifacts import PURPOSE_VALUES
 from heritage_weaver.score_bands import band_scores, cell_names, stratum_bands
+from sampler.artifacts import PURPOSE_VALUES
 
 ESTIMATE, LEARN = PURPOSE_VALUES
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from heritage_weaver.artifacts import BATCH, BATCH_BANDS, BATCH_INCLUSION, BATCH_PURPOSE
+from sampler.artifacts import BATCH, BATCH_BANDS, BATCH_INCLUSION, BATCH_PURPOSE
 from sampler.batches import BatchPlan
 from sampler.design import ESTIMATE, inclusion_probabilities, per_link
 from sampler.strata import Stratum, pattern_codes, stratum_lookup

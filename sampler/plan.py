@@ -20,9 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from heritage_weaver.artifacts import BATCH_PURPOSE, LINKS, PRECISION_STRATA, shown_pairs
-from heritage_weaver.design import study_comparisons, study_models
+from analysis.artifacts import PRECISION_STRATA
 from heritage_weaver.workspace import Workspace
+from sampler.artifacts import BATCH_PURPOSE, LINKS, shown_pairs
+from sampler.artifacts.design import study_comparisons, study_models
 from sampler.design import ESTIMATE
 from sampler.strata import derive_strata
 

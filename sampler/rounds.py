@@ -37,22 +37,22 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from heritage_weaver.artifacts import (
+from analysis.artifacts import LINK_PROBABILITIES
+from heritage_weaver.progress import SILENT, Progress
+from heritage_weaver.workspace import Workspace
+from sampler import learning
+from sampler.artifacts import (
     BATCH_BANDS,
     BATCH_DESIGN,
     BATCH_INCLUSION,
     BATCH_PURPOSE,
-    LINK_PROBABILITIES,
     LINKS,
     PURPOSE_VALUES,
     ROUND_BATCH,
     round_batches,
     shown_pairs,
 )
-from heritage_weaver.design import study_comparisons, study_models
-from heritage_weaver.progress import SILENT, Progress
-from heritage_weaver.workspace import Workspace
-from sampler import learning
+from sampler.artifacts.design import study_comparisons, study_models
 from sampler.design import ESTIMATE, LEARN, band_quotas, inclusion_probabilities, per_link, proportional, typed_rows
 from sampler.learning import DISAGREEMENT, UNCERTAINTY
 from sampler.pairs import BATCH_LEADING

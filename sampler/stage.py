@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from heritage_weaver.artifacts import BATCH, LINKS, ROUND_BATCH, THRESHOLDS, UNITS, ArtifactError
+from embeddings.artifacts import UNITS
+from heritage_weaver.artifacts import ArtifactError
 from heritage_weaver.compute import ComputeError
 from heritage_weaver.progress import Progress
 from heritage_weaver.stages import Stage, all_of, needs
 from heritage_weaver.workspace import Workspace
+from sampler.artifacts import BATCH, LINKS, ROUND_BATCH, THRESHOLDS
 from sampler.pipeline import SampleError, SampleResult
 from sampler.plan import SamplePlan, plan_sample
 from sampler.rounds import RoundResult, sample_round

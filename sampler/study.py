@@ -7,11 +7,13 @@ import tempfile
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from heritage_weaver.artifacts import BATCH, LINKS, THRESHOLDS, UNITS, Artifact
+from embeddings.artifacts import UNITS
+from heritage_weaver.artifacts import Artifact
 from heritage_weaver.compute import chosen_engine, ray_session
-from heritage_weaver.design import LeftOut, models_left_out
 from heritage_weaver.progress import SILENT, Progress
 from heritage_weaver.workspace import Workspace
+from sampler.artifacts import BATCH, LINKS, THRESHOLDS
+from sampler.artifacts.design import LeftOut, models_left_out
 from sampler.pipeline import SampleError, SampleResult, SampleSettings, run_sample
 from sampler.selection import MapStrips
 
@@ -60,7 +62,7 @@ def _sample(
     map_strips: MapStrips,
     tasks: int | None,
 ) -> SampleResult:
-    from heritage_weaver.vectors import load_vectors
+    from embeddings.artifacts.vectors import load_vectors
 
     folder = THRESHOLDS.location(ws).parent
     folder.mkdir(parents=True, exist_ok=True)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from heritage_weaver.demo import create_demo_study
-from heritage_weaver.ingest import ingest_collections
+from demo import create_demo_study
 from heritage_weaver.workspace import Workspace
+from ingest import ingest_collections
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's, installed by `make chromium`
 CHROMIUM_ARGS = [

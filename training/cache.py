@@ -18,8 +18,8 @@ import pandas as pd
 from PIL import Image
 
 from heritage_weaver import atomic
-from heritage_weaver.artifacts import IMAGE_CACHE, IMAGE_CACHE_ROWS
 from heritage_weaver.decode import ImageProblem, open_rgb
+from training.artifacts import IMAGE_CACHE, IMAGE_CACHE_ROWS
 
 
 def read_resized(path: str, size: int) -> np.ndarray:

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 
 from heritage_weaver import atomic
-from heritage_weaver.model_card import CARD_NAME
+from training.artifacts.model_card import CARD_NAME
 
 
 def save_pretrained(model: Any, processor: Any, target: Path, card: str | None = None) -> Path:

@@ -19,7 +19,7 @@ MAX_PICTURES = 512
 
 def pretrain_out_of_domain(model_dir: Path, steps: int, seed: int) -> None:
     """Train the checkpoint in `model_dir` for `steps` steps on synthetic pairs, and save it in place."""
-    from heritage_weaver.demo import synthetic_pairs
+    from demo import synthetic_pairs
     from heritage_weaver.siglip import load_siglip
     from training.checkpoints import save_pretrained
     from training.data import epoch_batches

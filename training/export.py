@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from heritage_weaver.model_card import CARD_NAME
 from heritage_weaver.workspace import Workspace
+from training.artifacts.model_card import CARD_NAME
 from training.checkpoints import save_pretrained
 
 

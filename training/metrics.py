@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from heritage_weaver import atomic
-from heritage_weaver.artifacts import METRICS
+from training.artifacts import METRICS
 
 METRIC_COLUMNS = list(METRICS.columns)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from heritage_weaver.artifacts import PAIRS
+from training.artifacts import PAIRS
 
 PAIR_COLUMNS = [c for c in PAIRS.columns if c != "split"]  # the split joins later
 

@@ -11,22 +11,21 @@ import numpy as np
 import pandas as pd
 
 from heritage_weaver import atomic
-from heritage_weaver.artifacts import (
-    FETCHED,
+from heritage_weaver.progress import SILENT, Progress
+from heritage_weaver.stages import StageSkipped
+from heritage_weaver.workspace import Workspace
+from ingest.artifacts import FETCHED, RECORDS
+from ingest.artifacts.images import ImageResolver
+from training.artifacts import (
     IMAGE_CACHE,
     IMAGE_FAILURES,
     LOSS_PLOT,
     METRICS,
     PAIRS,
-    RECORDS,
     SPLIT,
     TRAINED_MODEL,
     TRAINING_STATE,
 )
-from heritage_weaver.images import ImageResolver
-from heritage_weaver.progress import SILENT, Progress
-from heritage_weaver.stages import StageSkipped
-from heritage_weaver.workspace import Workspace
 from training.split import extend_split, split_records
 
 
@@ -126,8 +125,8 @@ def train_study(
     ws: Workspace, restart: bool = False, device: str | None = None, progress: Progress = SILENT
 ) -> TrainingSummary:
     """Continue pre-training the base model on the workspace's records; resumes a killed run."""
-    from heritage_weaver.model_card import write_cards
     from heritage_weaver.siglip import load_siglip
+    from training.artifacts.model_card import write_cards
     from training.data import PairDataset
     from training.loop import Outputs, Settings, StateMismatch, Trainer
     from training.metrics import metrics_table, plot_losses

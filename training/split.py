@@ -7,7 +7,7 @@ import zlib
 import numpy as np
 import pandas as pd
 
-from heritage_weaver.artifacts import SPLIT
+from training.artifacts import SPLIT
 
 SPLIT_COLUMNS = list(SPLIT.columns)
 

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from heritage_weaver.artifacts import (
-    LOSS_PLOT,
-    METRICS,
-    MODEL,
-    MODEL_CARD,
-    PAIRS,
-    RECORDS,
-    SPLIT,
-    TRAINED_MODEL,
-    ArtifactError,
-)
+from heritage_weaver.artifacts import ArtifactError
 from heritage_weaver.progress import Progress
 from heritage_weaver.stages import Stage, needs
 from heritage_weaver.workspace import Workspace
+from ingest.artifacts import RECORDS
+from training.artifacts import LOSS_PLOT, METRICS, MODEL, MODEL_CARD, PAIRS, SPLIT, TRAINED_MODEL
 from training.run import TrainingError, TrainingSummary, train_study
 
 DEMO_PRETRAIN_STEPS = 400  # out-of-domain steps that give the demo's base some knowledge (benchmarks/README.md)

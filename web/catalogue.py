@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from heritage_weaver.artifacts import PUBLISHED_LINKS, RECORDS
-from heritage_weaver.images import ImageResolver, is_url
 from heritage_weaver.workspace import Workspace
+from ingest.artifacts import RECORDS
+from ingest.artifacts.images import ImageResolver
+from museum_formats.sources import is_url
+from publishing.artifacts import PUBLISHED_LINKS
 
 RECORD_COLUMNS = ("record_id", "collection", "name", "description", "images", "category", "taxonomy")
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from embeddings.artifacts import INDEX
 from embeddings.index import IndexFiles, read_index
 from embeddings.search import MODALITIES, Searcher, best_per_record
-from heritage_weaver.artifacts import INDEX
 from heritage_weaver.workspace import Workspace
 
 SearcherFactory = Callable[[Workspace, str], Searcher]

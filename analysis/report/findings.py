@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.artifacts import PRECISION, PRECISION_DIFFERENCE, PUBLISHABLE
 from analysis.report.parts import Section, read_or_note
 from analysis.report.publishable import probability_rows
-from heritage_weaver import artifacts
-from heritage_weaver.design import study_comparisons
 from heritage_weaver.workspace import Workspace
+from sampler.artifacts.design import study_comparisons
 
 
 def _interval(value: float, low: float, high: float, signed: bool = False) -> str:
@@ -92,9 +92,9 @@ def findings_section(ws: Workspace) -> Section:
         "The study's questions, answered from its own tables (95% intervals; details in the sections below).",
     )
     comparisons = [c.name for c in study_comparisons(ws)]
-    difference = read_or_note(ws, artifacts.PRECISION_DIFFERENCE, section)
-    precision = read_or_note(ws, artifacts.PRECISION, section)
-    publishable = read_or_note(ws, artifacts.PUBLISHABLE, section)
+    difference = read_or_note(ws, PRECISION_DIFFERENCE, section)
+    precision = read_or_note(ws, PRECISION, section)
+    publishable = read_or_note(ws, PUBLISHABLE, section)
     if difference is not None:
         section.findings += fine_tuning_findings(difference, comparisons)
     if precision is not None and (best := best_comparison_finding(precision)):

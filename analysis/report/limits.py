@@ -12,19 +12,19 @@ from itertools import groupby
 import pandas as pd
 
 from analysis.report.parts import Section
-from heritage_weaver import artifacts
+from embeddings.artifacts.vectors import ModelStore, embedded_units
 from heritage_weaver.artifacts import ArtifactError
-from heritage_weaver.design import left_out
-from heritage_weaver.images import is_url
 from heritage_weaver.stages import skipped_because
-from heritage_weaver.vectors import ModelStore, embedded_units
 from heritage_weaver.workspace import Workspace
+from ingest.artifacts import FETCHED, RECORDS
+from museum_formats.sources import is_url
+from sampler.artifacts.design import left_out
 
 
 def image_counts(ws: Workspace) -> pd.DataFrame:
     """Per collection: records, records with an image reference, and records with an image the base
     model embedded (an image it could fetch or find, and read)."""
-    records = artifacts.RECORDS.read(ws, columns=["record_id", "collection", "images"])
+    records = RECORDS.read(ws, columns=["record_id", "collection", "images"])
     with_reference = records[records["images"].map(len) > 0]
     store = ModelStore.of(ws, ws.config.sampling.base_model)
     embedded = pd.DataFrame(columns=["collection", "record_id"])
@@ -47,11 +47,11 @@ def image_counts(ws: Workspace) -> pd.DataFrame:
 def fetch_line(ws: Workspace) -> str | None:
     """How many of the records' image URLs were fetched, and what became of the rest (None: there are
     no URLs, or every one was fetched)."""
-    records = artifacts.RECORDS.read(ws, columns=["images"])
+    records = RECORDS.read(ws, columns=["images"])
     urls = {location for locations in records["images"] for location in locations if is_url(location)}
     if not urls:
         return None
-    fetched = artifacts.FETCHED.read(ws, columns=["location", "status"]) if artifacts.FETCHED.exists(ws) else None
+    fetched = FETCHED.read(ws, columns=["location", "status"]) if FETCHED.exists(ws) else None
     statuses = fetched.set_index("location")["status"] if fetched is not None else pd.Series(dtype=str)
     ok = int((statuses.reindex(list(urls)) == "ok").sum())
     failed = int((statuses.reindex(list(urls)) == "failed").sum())

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.artifacts import ARTIFACTS, REPORT_PAGE, REPORT_TABLE
 from analysis.report.findings import findings_section
 from analysis.report.limits import limits_section
 from analysis.report.publishable import publishable_section
@@ -21,10 +22,10 @@ from analysis.report.sections import (
     prediction_section,
     regressions_section,
 )
-from heritage_weaver import artifacts
 from heritage_weaver.atomic import write_text
 from heritage_weaver.spreadsheets import write_csv
 from heritage_weaver.workspace import Workspace
+from prediction.artifacts import PREDICTION_CONFUSION, PREDICTION_PROPOSALS, PREDICTION_SCORES
 
 
 def _html_table(frame: pd.DataFrame) -> str:
@@ -57,7 +58,7 @@ def build_report(ws: Workspace) -> Path:
         sections.insert(0, limits)
     for section in sections:
         for table in section.tables:
-            write_csv(table.frame, artifacts.REPORT_TABLE.at(name=table.slug).location(ws))
+            write_csv(table.frame, REPORT_TABLE.at(name=table.slug).location(ws))
     environment = Environment(
         loader=PackageLoader("analysis", "templates"), autoescape=select_autoescape(["html", "j2"])
     )
@@ -67,15 +68,15 @@ def build_report(ws: Workspace) -> Path:
         sections=sections,
         generated=datetime.now(UTC).isoformat(timespec="seconds"),
     )
-    path = artifacts.REPORT.location(ws)
+    path = REPORT_PAGE.location(ws)
     write_text(path, html)
     analysis_tables = [
-        a for a in artifacts.REGISTRY if a.path.startswith("analysis/") and not a.placeholders and a.exists(ws)
+        a for a in ARTIFACTS if a.path.startswith("analysis/") and not a.placeholders and a.exists(ws)
     ] + [
         a.at(field=f)
-        for a in (artifacts.PREDICTION_SCORES, artifacts.PREDICTION_CONFUSION, artifacts.PREDICTION_PROPOSALS)
+        for a in (PREDICTION_SCORES, PREDICTION_CONFUSION, PREDICTION_PROPOSALS)
         for f in ws.config.prediction.fields
         if a.at(field=f).exists(ws)
     ]
-    artifacts.REPORT.record(ws, inputs=analysis_tables)
+    REPORT_PAGE.record(ws, inputs=analysis_tables)
     return path

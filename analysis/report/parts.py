@@ -81,8 +81,10 @@ class DemoPairs:
 def demo_pairs(ws: Workspace, section: Section) -> DemoPairs | None:
     """The links' truth from the demo's hidden ground truth, or None (with a note) without its inputs."""
     from analysis import demo_truth
-    from heritage_weaver.artifacts import DEMO_TRUTH, LABELS, LINKS
-    from heritage_weaver.demo.truth import read_truth
+    from annotation.artifacts import LABELS
+    from demo.artifacts import DEMO_TRUTH
+    from demo.truth import read_truth
+    from sampler.artifacts import LINKS
 
     links = read_or_note(ws, LINKS, section)
     labels = read_or_note(ws, LABELS, section)

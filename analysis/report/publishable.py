@@ -8,11 +8,19 @@ import math
 import pandas as pd
 
 from analysis import demo_truth, figures
+from analysis.artifacts import (
+    CALIBRATION,
+    LABELLED,
+    LINK_PROBABILITIES,
+    PRECISION_CURVES,
+    PROBABILITY_SCORE,
+    PUBLISHABLE,
+    RELIABILITY,
+)
 from analysis.report.parts import Section, demo_pairs, read_or_note
 from analysis.thresholds import CURVE_COLUMNS
-from heritage_weaver import artifacts
-from heritage_weaver.design import study_comparisons
 from heritage_weaver.workspace import Workspace
+from sampler.artifacts.design import study_comparisons
 
 COUNTS = {"links": "Int64", "labelled": "Int64", "unlabelled_links": "Int64"}
 SET_COLUMNS = ["comparison", *CURVE_COLUMNS, "expected_recall"]
@@ -21,7 +29,7 @@ SET_COLUMNS = ["comparison", *CURVE_COLUMNS, "expected_recall"]
 def probability_rows(frame: pd.DataFrame, comparisons: list[str]) -> pd.DataFrame:
     """The rows of a publishable or precision-curve table for the calibrated probability of the study's
     binarisation, in the config's comparison order."""
-    rows = frame[(frame["target"] == "study") & (frame["score"] == artifacts.PROBABILITY_SCORE)]
+    rows = frame[(frame["target"] == "study") & (frame["score"] == PROBABILITY_SCORE)]
     rank = {name: index for index, name in enumerate(comparisons)}
     return rows.sort_values("comparison", key=lambda column: column.map(rank), kind="stable").reset_index(drop=True)
 
@@ -56,10 +64,10 @@ def publishable_section(ws: Workspace) -> Section:
         "`hw export-links --precision` publishes the unjudged ones.",
     )
     comparisons = [c.name for c in study_comparisons(ws)]
-    publishable = read_or_note(ws, artifacts.PUBLISHABLE, section)
-    curves = read_or_note(ws, artifacts.PRECISION_CURVES, section)
-    reliability = read_or_note(ws, artifacts.RELIABILITY, section)
-    fits = read_or_note(ws, artifacts.CALIBRATION, section)
+    publishable = read_or_note(ws, PUBLISHABLE, section)
+    curves = read_or_note(ws, PRECISION_CURVES, section)
+    reliability = read_or_note(ws, RELIABILITY, section)
+    fits = read_or_note(ws, CALIBRATION, section)
     if publishable is not None:
         section.notes += stale_target_notes(publishable, publishing.target_precision, publishing.confidence)
         chosen = probability_rows(publishable, comparisons)
@@ -72,7 +80,7 @@ def publishable_section(ws: Workspace) -> Section:
             shown["bound holds"] = holds.astype("boolean").reindex(shown.index)
         section.table("Publishable threshold per comparison", shown)
         section.notes += [f"{r.comparison}: {r.message}" for r in chosen.itertuples() if r.message]
-        own = publishable[(publishable["target"] == "study") & (publishable["score"] != artifacts.PROBABILITY_SCORE)]
+        own = publishable[(publishable["target"] == "study") & (publishable["score"] != PROBABILITY_SCORE)]
         section.table(
             "Each model's own score at the same target",
             own[["comparison", "score", "threshold", "links", "precision", "lower_bound", "message"]]
@@ -99,8 +107,8 @@ def publishable_section(ws: Workspace) -> Section:
 
 def _demo_truth(ws: Workspace, chosen: pd.DataFrame, section: Section) -> pd.DataFrame | None:
     """The demo's true precision of the links above each threshold, or None (with a note) without its inputs."""
-    probabilities = read_or_note(ws, artifacts.LINK_PROBABILITIES, section)
-    labelled = read_or_note(ws, artifacts.LABELLED, section)
+    probabilities = read_or_note(ws, LINK_PROBABILITIES, section)
+    labelled = read_or_note(ws, LABELLED, section)
     pairs = demo_pairs(ws, section)
     if probabilities is None or labelled is None or pairs is None:
         return None

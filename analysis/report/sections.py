@@ -6,12 +6,33 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis import demo_truth, figures
+from analysis.artifacts import (
+    AGREEMENT_ALPHA,
+    AGREEMENT_KAPPA,
+    EVALUATION_NOTES,
+    EXCLUDED,
+    LABEL_DISTRIBUTION,
+    LABELS_BY_ANNOTATOR,
+    LABELS_BY_LINK_TYPE,
+    LABELS_BY_ROUND,
+    PRECISION,
+    PRECISION_DIFFERENCE,
+    PRECISION_STRATA,
+    REGRESSION_COEFFICIENTS,
+    REGRESSION_FITS,
+    RETRIEVAL_CROSS_MODAL,
+    RETRIEVAL_IMAGE,
+    ZERO_SHOT,
+    ZERO_SHOT_PER_NOUN,
+)
 from analysis.report.parts import Section, demo_pairs, read_or_note
-from heritage_weaver import artifacts
-from heritage_weaver.artifacts import LABEL_VALUES
-from heritage_weaver.design import fine_tuning_skipped, study_comparisons, study_models
-from heritage_weaver.design import left_out as design_left_out
+from annotation.artifacts import LABEL_VALUES
 from heritage_weaver.workspace import Workspace
+from ingest.artifacts import RECORDS
+from prediction.artifacts import PREDICTION_CONFUSION, PREDICTION_NOTES, PREDICTION_PROPOSALS, PREDICTION_SCORES
+from sampler.artifacts import LINKS, THRESHOLDS
+from sampler.artifacts.design import fine_tuning_skipped, study_comparisons, study_models
+from sampler.artifacts.design import left_out as design_left_out
 
 PER_NOUN_ROWS = 40
 
@@ -21,7 +42,7 @@ def manifest_section(ws: Workspace) -> Section:
     section = Section(
         "manifest", "Study manifest", "What this study is made of and the settings every result depends on."
     )
-    records = read_or_note(ws, artifacts.RECORDS, section)
+    records = read_or_note(ws, RECORDS, section)
     counts = records["collection"].value_counts() if records is not None else pd.Series(dtype=int)
     section.table(
         "Collections",
@@ -62,7 +83,7 @@ def manifest_section(ws: Workspace) -> Section:
         "config hash": config.section_hash(),
     }
     section.table("Settings", pd.DataFrame({"setting": list(settings), "value": [str(v) for v in settings.values()]}))
-    thresholds = read_or_note(ws, artifacts.THRESHOLDS, section)
+    thresholds = read_or_note(ws, THRESHOLDS, section)
     if thresholds is not None:
         section.table("Thresholds", thresholds)
     manifest = ws.manifest()
@@ -99,7 +120,7 @@ def links_section(ws: Workspace) -> Section:
         "Cross-collection links of each model, by comparison and agreement stratum. "
         f"Link rule: {ws.config.sampling.link_rule_text}.",
     )
-    links = read_or_note(ws, artifacts.LINKS, section)
+    links = read_or_note(ws, LINKS, section)
     if links is not None:
         section.table("Pairs per link type", link_counts(links))
     return section
@@ -113,11 +134,11 @@ def labels_section(ws: Workspace) -> Section:
         + ", ".join(ws.config.analysis.positive_labels)
         + ").",
     )
-    overall = read_or_note(ws, artifacts.LABEL_DISTRIBUTION, section)
-    by_type = read_or_note(ws, artifacts.LABELS_BY_LINK_TYPE, section)
-    by_annotator = read_or_note(ws, artifacts.LABELS_BY_ANNOTATOR, section)
-    by_round = read_or_note(ws, artifacts.LABELS_BY_ROUND, section)
-    excluded = read_or_note(ws, artifacts.EXCLUDED, section)
+    overall = read_or_note(ws, LABEL_DISTRIBUTION, section)
+    by_type = read_or_note(ws, LABELS_BY_LINK_TYPE, section)
+    by_annotator = read_or_note(ws, LABELS_BY_ANNOTATOR, section)
+    by_round = read_or_note(ws, LABELS_BY_ROUND, section)
+    excluded = read_or_note(ws, EXCLUDED, section)
     if overall is not None:
         section.table("Label distribution", overall)
     if by_round is not None:
@@ -145,13 +166,13 @@ def precision_section(ws: Workspace) -> Section:
         "Wilson per stratum with finite-population correction, combined by MOVER. Estimates cover the links in "
         "sampled strata; `coverage` is their share of the model's links.",
     )
-    by_model = read_or_note(ws, artifacts.PRECISION, section)
-    difference = read_or_note(ws, artifacts.PRECISION_DIFFERENCE, section)
-    strata = read_or_note(ws, artifacts.PRECISION_STRATA, section)
+    by_model = read_or_note(ws, PRECISION, section)
+    difference = read_or_note(ws, PRECISION_DIFFERENCE, section)
+    strata = read_or_note(ws, PRECISION_STRATA, section)
     if by_model is None or difference is None or strata is None:
         return section
     if by_model.empty:
-        section.notes.append(f"no estimates: {artifacts.LINKS.path} was missing when `hw analyze` ran")
+        section.notes.append(f"no estimates: {LINKS.path} was missing when `hw analyze` ran")
         return section
     truth = _demo_truth(ws, strata, section) if ws.config.study.simulation else None
     if truth is not None:
@@ -221,8 +242,8 @@ def regressions_section(ws: Workspace) -> Section:
         "within the pair's comparison; Table 7 design: one flag per comparison × model. `none` is the study's design; "
         "`cluster` adds cluster-robust errors by annotator; `fixed` adds annotator dummies.",
     )
-    fits = read_or_note(ws, artifacts.REGRESSION_FITS, section)
-    coefficients = read_or_note(ws, artifacts.REGRESSION_COEFFICIENTS, section)
+    fits = read_or_note(ws, REGRESSION_FITS, section)
+    coefficients = read_or_note(ws, REGRESSION_COEFFICIENTS, section)
     if fits is not None:
         section.table("Fits", fits, empty_because=no_fine_tuned_model(ws))
         section.notes += [
@@ -255,9 +276,9 @@ def agreement_section(ws: Workspace) -> Section:
         "Agreement between annotators on pairs that more than one of them labelled, before adjudication "
         "(the annotators' own labels).",
     )
-    alpha = read_or_note(ws, artifacts.AGREEMENT_ALPHA, section)
-    kappa = read_or_note(ws, artifacts.AGREEMENT_KAPPA, section)
-    by_round = read_or_note(ws, artifacts.LABELS_BY_ROUND, section)
+    alpha = read_or_note(ws, AGREEMENT_ALPHA, section)
+    kappa = read_or_note(ws, AGREEMENT_KAPPA, section)
+    by_round = read_or_note(ws, LABELS_BY_ROUND, section)
     if by_round is not None:
         adjudicated = int(by_round["adjudicated"].sum()) if len(by_round) else 0
         section.notes.append(
@@ -316,11 +337,11 @@ def evaluations_section(ws: Workspace) -> Section:
         "Held-out records only. Relevance: all-MiniLM-L6-v2 name similarity ≥ "
         f"{ws.config.analysis.relevance_threshold}.",
     )
-    zero = read_or_note(ws, artifacts.ZERO_SHOT, section)
-    nouns = read_or_note(ws, artifacts.ZERO_SHOT_PER_NOUN, section)
-    image = read_or_note(ws, artifacts.RETRIEVAL_IMAGE, section)
-    cross = read_or_note(ws, artifacts.RETRIEVAL_CROSS_MODAL, section)
-    notes = read_or_note(ws, artifacts.EVALUATION_NOTES, section)
+    zero = read_or_note(ws, ZERO_SHOT, section)
+    nouns = read_or_note(ws, ZERO_SHOT_PER_NOUN, section)
+    image = read_or_note(ws, RETRIEVAL_IMAGE, section)
+    cross = read_or_note(ws, RETRIEVAL_CROSS_MODAL, section)
+    notes = read_or_note(ws, EVALUATION_NOTES, section)
     models = study_models(ws)
     if zero is not None and not zero.empty:
         section.table("Zero-shot classification (Table 3)", zero_shot_layout(zero, models))
@@ -429,10 +450,10 @@ def prediction_section(ws: Workspace) -> Section:
     models = study_models(ws)
     for field_name in config.fields:
         part = {"field": field_name}
-        scores = read_or_note(ws, artifacts.PREDICTION_SCORES.at(**part), section)
-        confusion = read_or_note(ws, artifacts.PREDICTION_CONFUSION.at(**part), section)
-        proposals = read_or_note(ws, artifacts.PREDICTION_PROPOSALS.at(**part), section)
-        notes = read_or_note(ws, artifacts.PREDICTION_NOTES.at(**part), section)
+        scores = read_or_note(ws, PREDICTION_SCORES.at(**part), section)
+        confusion = read_or_note(ws, PREDICTION_CONFUSION.at(**part), section)
+        proposals = read_or_note(ws, PREDICTION_PROPOSALS.at(**part), section)
+        notes = read_or_note(ws, PREDICTION_NOTES.at(**part), section)
         if scores is None or scores.empty:
             continue
         first = scores.iloc[0]

@@ -8,18 +8,14 @@ from datetime import datetime
 
 import pandas as pd
 
-from heritage_weaver.artifacts import (
-    CALIBRATION,
-    LINK_PROBABILITIES,
-    LINKS,
-    PUBLISHABLE,
-    Artifact,
-)
-from heritage_weaver.design import study_comparisons, study_models
+from analysis.artifacts import CALIBRATION, LINK_PROBABILITIES, PUBLISHABLE
+from heritage_weaver.artifacts import Artifact
 from heritage_weaver.workspace import Workspace
 from publishing.calibrated.links import calibrated_links, calibrated_relation, publishable_sets
 from publishing.calibrated.rdf import Calibration
 from publishing.uris import record_templates
+from sampler.artifacts import LINKS
+from sampler.artifacts.design import study_comparisons, study_models
 
 
 @dataclass(frozen=True)

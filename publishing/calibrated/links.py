@@ -23,7 +23,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from heritage_weaver.artifacts import CURVE_VALUES, LABEL_VALUES, PROBABILITY_SCORE
+from analysis.artifacts import CURVE_VALUES, PROBABILITY_SCORE
+from annotation.artifacts import LABEL_VALUES
 from publishing.links import model_thresholds, score_keys
 from publishing.uris import record_uri
 

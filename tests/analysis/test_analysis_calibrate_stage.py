@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 from analysis_fixtures import COMPARISONS, MODELS, make_batches, write_links
 
+from analysis.artifacts import CALIBRATION, LINK_PROBABILITIES, PRECISION_CURVES, PUBLISHABLE, RELIABILITY
 from analysis.calibrate import PROBABILITY
 from analysis.stage import ANALYZE, CALIBRATE
-from heritage_weaver.artifacts import CALIBRATION, LINK_PROBABILITIES, PRECISION_CURVES, PUBLISHABLE, RELIABILITY
 from heritage_weaver.atomic import write_table
 from heritage_weaver.progress import SILENT
 

@@ -7,11 +7,11 @@ import pandas as pd
 from analysis_fixtures import COMPARISONS, MODELS, make_batches, write_links
 
 from analysis import calibration
+from analysis.artifacts import CALIBRATION, LABELLED, PRECISION_CURVES, PRECISION_STRATA
 from analysis.calibrate import Candidates, SampleDesign
 from analysis.labels import probability_sample
 from analysis.stage import ANALYZE, CALIBRATE
 from analysis.thresholds import CURVE_COLUMNS
-from heritage_weaver.artifacts import CALIBRATION, LABELLED, PRECISION_CURVES, PRECISION_STRATA
 from heritage_weaver.atomic import write_table
 from heritage_weaver.progress import SILENT
 

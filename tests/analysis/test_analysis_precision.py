@@ -8,19 +8,19 @@ import pytest
 from analysis_fixtures import COMPARISONS, MODELS, make_batches, write_links
 
 from analysis import precision
-from analysis.stage import ANALYZE
-from heritage_weaver.artifacts import (
+from analysis.artifacts import (
     AGREEMENT_ALPHA,
     LABELLED,
-    LABELS,
     LABELS_BY_ROUND,
     PRECISION,
     PRECISION_DIFFERENCE,
     PRECISION_STRATA,
-    ROUND_BATCH,
 )
+from analysis.stage import ANALYZE
+from annotation.artifacts import LABELS
 from heritage_weaver.atomic import write_table
 from heritage_weaver.progress import SILENT
+from sampler.artifacts import ROUND_BATCH
 
 
 def _fixture() -> tuple[pd.DataFrame, pd.DataFrame]:

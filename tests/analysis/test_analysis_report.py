@@ -168,7 +168,7 @@ def test_analyze_names_an_unreadable_labels_file(labelled_study):
 
 
 def test_demo_report_shows_the_truth_beside_the_estimates(tmp_path):
-    from heritage_weaver.demo.truth import simulation_comment
+    from demo.truth import simulation_comment
 
     ws = write_study(tmp_path / "study", analysis="permutations = 0", simulation=True)
     batches = make_batches(seed=1, overlap=6)

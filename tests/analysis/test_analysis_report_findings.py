@@ -10,11 +10,12 @@ import pandas as pd
 import pytest
 from analysis_fixtures import calibrated_study, write_demo_truth
 
+from analysis.artifacts import LABELLED, LINK_PROBABILITIES, PRECISION, PRECISION_DIFFERENCE, PUBLISHABLE
 from analysis.report import build_report
 from analysis.report.findings import best_comparison_finding, fine_tuning_findings, publishable_finding
 from analysis.report.publishable import stale_target_notes
-from heritage_weaver import artifacts
 from heritage_weaver.workspace import Workspace
+from sampler.artifacts import LINKS
 
 
 def test_fine_tuning_findings_give_each_difference_its_interval_and_verdict():
@@ -108,13 +109,13 @@ def test_the_report_opens_with_findings_whose_numbers_are_the_artifacts(reported
     anchors = re.findall(r'<section id="([^"]+)"', html)
     assert anchors[:2] == ["findings", "manifest"] and anchors.index("publishable") == anchors.index("precision") + 1
     findings = _text(html, "findings")
-    difference = artifacts.PRECISION_DIFFERENCE.read(reported)
+    difference = PRECISION_DIFFERENCE.read(reported)
     for row in difference.itertuples():
         assert f"{row.model} − base {row.difference:+.3f} [{row.ci_low:+.3f}, {row.ci_high:+.3f}]" in findings
-    precision = artifacts.PRECISION.read(reported)
+    precision = PRECISION.read(reported)
     top = precision.loc[precision["precision"].idxmax()]
     assert f"Best-linking comparison: {top['comparison']}, whose best model, {top['model']}" in findings
-    publishable = artifacts.PUBLISHABLE.read(reported)
+    publishable = PUBLISHABLE.read(reported)
     chosen = publishable[(publishable["target"] == "study") & (publishable["score"] == "probability")]
     assert chosen["threshold"].notna().all()
     assert f"{int(chosen['links'].sum()):,} links in all" in findings
@@ -128,7 +129,7 @@ def test_the_report_opens_with_findings_whose_numbers_are_the_artifacts(reported
 
 def test_what_can_be_published_shows_each_threshold_its_precision_and_the_two_charts(reported):
     table = pd.read_csv(reported.path("report", "tables", "publishable_publishable_threshold_per_comparison.csv"))
-    publishable = artifacts.PUBLISHABLE.read(reported)
+    publishable = PUBLISHABLE.read(reported)
     chosen = publishable[(publishable["target"] == "study") & (publishable["score"] == "probability")]
     assert table["comparison"].tolist() == ["image-image", "text-text", "text-image"]
     merged = table.merge(chosen, on="comparison", suffixes=("", "_artifact"))
@@ -162,7 +163,7 @@ def test_findings_and_what_can_be_published_render_in_chromium(reported, chromiu
 
 
 def test_in_the_demo_the_truth_of_the_links_above_each_threshold_stands_beside_the_bound(calibrated, tmp_path):
-    from heritage_weaver.demo.truth import simulation_comment
+    from demo.truth import simulation_comment
 
     root = shutil.copytree(calibrated, tmp_path / "study")
     config = root / "study.toml"
@@ -170,14 +171,14 @@ def test_in_the_demo_the_truth_of_the_links_above_each_threshold_stands_beside_t
     ws = Workspace.open(root)
     labels = ws.path("annotation", "labels.parquet")
     pd.read_parquet(labels).assign(comment=simulation_comment("A01", 0.15)).to_parquet(labels)
-    links = artifacts.LINKS.read(ws)
+    links = LINKS.read(ws)
     write_demo_truth(ws, links)
     build_report(ws)
 
     table = pd.read_csv(ws.path("report", "tables", "publishable_publishable_threshold_per_comparison.csv"))
-    probabilities = artifacts.LINK_PROBABILITIES.read(ws)
+    probabilities = LINK_PROBABILITIES.read(ws)
     positive = links.set_index("pair_id")["record_b"].str[3:].astype(int) % 2 == 0
-    labelled = set(artifacts.LABELLED.read(ws)["pair_id"])
+    labelled = set(LABELLED.read(ws)["pair_id"])
     for row in table.itertuples():
         above = probabilities[
             (probabilities["comparison"] == row.comparison) & (probabilities["probability"] >= row.threshold)

@@ -17,11 +17,11 @@ import pytest
 from analysis_fixtures import write_study
 
 from analysis.report import build_report
-from heritage_weaver.artifacts import PREDICTION_CONFUSION, PREDICTION_NOTES, PREDICTION_SCORES
 from heritage_weaver.atomic import write_table
 from heritage_weaver.config import IngestConfig
 from heritage_weaver.spreadsheets import FORMULA_STARTS
 from heritage_weaver.workspace import Workspace
+from prediction.artifacts import PREDICTION_CONFUSION, PREDICTION_NOTES, PREDICTION_SCORES
 
 CLASSES = [
     "<script>window.__pwned = 1; alert('class')</script>",

@@ -2,8 +2,8 @@
 
 import pandas as pd
 
+from analysis.artifacts import ZERO_SHOT
 from analysis.report.parts import Section, read_or_note
-from heritage_weaver.artifacts import ZERO_SHOT
 from heritage_weaver.atomic import write_table
 from heritage_weaver.stages import SKIPPED
 from heritage_weaver.workspace import StageOutcome, Workspace

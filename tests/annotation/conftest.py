@@ -18,11 +18,11 @@ from annotation_helpers import make_batch
 from prediction_fixtures import material_study
 
 from annotation import server
+from annotation.artifacts import LABELSTUDIO_DATA, LEDGER
 from annotation.client import Connection, connect
 from annotation.desks import VERIFICATION_DESK
 from annotation.invite import Invitation, invite
 from annotation.ledger import Ledger
-from heritage_weaver.artifacts import LABELSTUDIO_DATA, LEDGER
 from heritage_weaver.atomic import write_table
 from heritage_weaver.progress import SILENT
 from heritage_weaver.workspace import Workspace

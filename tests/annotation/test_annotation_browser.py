@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
+from annotation.artifacts import LABELS
 from annotation.client import connect
 from annotation.pull import pull
 from annotation.push import push
-from heritage_weaver.artifacts import LABELS
 from hw_cli.app import app
 
 pytestmark = [pytest.mark.labelstudio, pytest.mark.browser]

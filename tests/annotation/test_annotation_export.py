@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from annotation.tasks import TASK_FIELDS
 from heritage_weaver.atomic import write_table
-from heritage_weaver.ingest import ingest_collections
 from hw_cli.app import app
+from ingest import ingest_collections
 
 
 def test_export_writes_blind_import_files(study_copy):

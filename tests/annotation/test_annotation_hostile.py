@@ -16,10 +16,11 @@ import pytest
 from annotation.client import Connection, connect
 from annotation.push import push
 from annotation.tasks import NOT_PUBLIC
-from heritage_weaver.artifacts import BATCH, RECORDS
 from heritage_weaver.atomic import write_table
 from heritage_weaver.config import IngestConfig
 from heritage_weaver.workspace import Workspace
+from ingest.artifacts import RECORDS
+from sampler.artifacts import BATCH
 from tests.core.listener import listening
 
 pytestmark = pytest.mark.labelstudio

@@ -16,12 +16,12 @@ from annotation_helpers import post, result
 from typer.testing import CliRunner
 
 from annotation import server
+from annotation.artifacts import LABELS, LEDGER, QUARANTINE
 from annotation.client import Connection, connect
 from annotation.ledger import Ledger
 from annotation.pull import annotation_status, pull
 from annotation.push import push
 from annotation.simulate import simulate
-from heritage_weaver.artifacts import LABELS, LEDGER, QUARANTINE
 from hw_cli.app import app
 
 pytestmark = pytest.mark.labelstudio

@@ -8,14 +8,14 @@ from annotation_helpers import post, result
 from typer.testing import CliRunner
 
 from annotation import server
+from annotation.artifacts import LABELS, LEDGER
 from annotation.client import connect
 from annotation.interface import TASK_FIELDS
 from annotation.pull import annotation_status, pull
 from annotation.push import push
 from annotation.server import Credentials
 from annotation.simulate import simulate
-from heritage_weaver.artifacts import LABELS, LEDGER
-from heritage_weaver.demo.truth import SIMULATION_MARK
+from demo.truth import SIMULATION_MARK
 from hw_cli.app import app
 
 pytestmark = pytest.mark.labelstudio

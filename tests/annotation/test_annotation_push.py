@@ -8,11 +8,11 @@ import sqlite3
 import pytest
 
 from annotation import server
+from annotation.artifacts import LEDGER
 from annotation.client import Connection, LabelStudioError, connect
 from annotation.interface import TASK_FIELDS
 from annotation.push import push
 from annotation.tasks import NO_IMAGE
-from heritage_weaver.artifacts import LEDGER
 
 pytestmark = pytest.mark.labelstudio
 

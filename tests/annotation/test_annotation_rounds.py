@@ -9,13 +9,14 @@ import pytest
 from annotation_helpers import make_batch, post, result
 
 from annotation.adjudication import push_adjudication
+from annotation.artifacts import LABELS, LEDGER
 from annotation.client import connect
 from annotation.interface import ADJUDICATION_FIELDS
 from annotation.pull import annotation_status, pull
 from annotation.push import push
 from annotation.tasks import BatchError
-from heritage_weaver.artifacts import BATCH, LABELS, LEDGER, ROUND_BATCH
 from heritage_weaver.atomic import write_table
+from sampler.artifacts import BATCH, ROUND_BATCH
 
 pytestmark = pytest.mark.labelstudio
 

@@ -17,8 +17,8 @@ from annotation.pull import PullReport, labels_table, read_result, versions_from
 from annotation.simulate import pair_rng, simulated_label
 from annotation.sync import TITLE_LIMIT, project_title
 from annotation.tasks import INLINE_SIDE, NO_IMAGE, NOT_PUBLIC, Batch, BatchError, ImageLinks, read_batch
+from demo.truth import Truth, true_label
 from heritage_weaver.atomic import write_table
-from heritage_weaver.demo.truth import Truth, true_label
 from heritage_weaver.url_safety import AddressRule
 
 PUBLIC_ONLY = AddressRule(lookup=lambda host: ["93.184.215.14"])  # no DNS in tests

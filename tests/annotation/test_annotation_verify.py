@@ -7,14 +7,15 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from annotation.artifacts import LEDGER
 from annotation.client import connect
 from annotation.desks import VERIFICATION_DESK
 from annotation.ledger import Ledger
 from annotation.tasks import NO_IMAGE
 from annotation.verification import TASK_FIELDS, pull_verdicts, push_proposals
-from heritage_weaver.artifacts import LEDGER, PREDICTION_PROPOSALS, PREDICTION_VERDICTS
 from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
+from prediction.artifacts import PREDICTION_PROPOSALS, PREDICTION_VERDICTS
 
 pytestmark = pytest.mark.labelstudio
 

@@ -19,19 +19,19 @@ from rich.console import Console
 from rich.table import Table
 
 from analysis.analyze import run_analyze
+from analysis.artifacts import PRECISION, PRECISION_DIFFERENCE, REGRESSION_COEFFICIENTS
 from analysis.calibrate import run_calibrate
 from embeddings.index import build_indexes
 from embeddings.search import search
 from embeddings.stage import run_embed
 from heritage_weaver import atomic
-from heritage_weaver.artifacts import PRECISION, PRECISION_DIFFERENCE, REGRESSION_COEFFICIENTS
-from heritage_weaver.ingest import ingest_collections
 from heritage_weaver.progress import SILENT
 from heritage_weaver.workspace import Workspace
 from hw_cli.analysis import coefficient_table, precision_table, publishable_table
 from hw_cli.embeddings import IMAGE_COLUMN_WIDTH, search_table
 from hw_cli.ingest_tables import ingest_tables
 from hw_cli.sampler import links_table
+from ingest import ingest_collections
 from sampler.study import sample_study
 
 WIDTH = 80

@@ -4,9 +4,9 @@ import re
 
 from typer.testing import CliRunner
 
-from heritage_weaver.artifacts import REGISTRY
 from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
+from hw_cli.stages import ARTIFACTS as REGISTRY
 from hw_cli.stages import STAGES, plan
 from hw_cli.verbs import VERBS
 

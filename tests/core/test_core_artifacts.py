@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 import stat
 from pathlib import Path
@@ -10,22 +11,16 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from heritage_weaver import artifacts
-from heritage_weaver.artifacts import (
-    BATCH,
-    INDEX,
-    LABEL_VALUES,
-    LABELS,
-    RECORDS,
-    REGISTRY,
-    ROUND_BATCH,
-    SPLIT,
-    Artifact,
-    ArtifactError,
-    table,
-)
+from annotation.artifacts import LABEL_VALUES, LABELS
+from embeddings.artifacts import INDEX
+from heritage_weaver.artifacts import Artifact, ArtifactError, table
 from heritage_weaver.workspace import Workspace
+from hw_cli.stages import ARTIFACTS as REGISTRY
+from ingest.artifacts import RECORDS
+from sampler.artifacts import BATCH, ROUND_BATCH
+from training.artifacts import SPLIT
 
+PACKAGES = ("demo", "ingest", "training", "embeddings", "sampler", "annotation", "analysis", "prediction", "publishing")
 DOC = Path(__file__).resolve().parents[2] / "docs" / "artifacts.md"
 CLI_SPELLING = {"export": "hw push --export-only", "model": "hw model tiny"}  # verbs reached through another
 
@@ -127,10 +122,25 @@ def test_templates_fill_partly_and_list_their_instances(study_copy: Workspace):
     assert [p.stem for p in BATCH.instances(study_copy)] == ["A01", "A02"]
 
 
-def test_the_registry_holds_every_artifact_the_module_declares_once_in_order():
-    declared = [value for value in vars(artifacts).values() if isinstance(value, Artifact)]
+@pytest.mark.parametrize("package", PACKAGES)
+def test_each_package_lists_every_artifact_its_module_declares_once_in_order(package: str):
+    module = importlib.import_module(f"{package}.artifacts")
+    declared = [
+        value for value in vars(module).values() if isinstance(value, Artifact) and value not in _imported(module)
+    ]
     assert len({id(a) for a in declared}) == len(declared)  # no artifact bound to two names
-    assert [id(a) for a in REGISTRY] == [id(a) for a in declared]
+    assert [id(a) for a in module.ARTIFACTS] == [id(a) for a in declared]
+    assert all(a in REGISTRY for a in declared)
+
+
+def _imported(module) -> list[Artifact]:
+    """Artifacts a module imported from another package's declarations (read, not declared, there)."""
+    return [
+        value
+        for other in PACKAGES
+        if other != module.__name__.split(".")[0]
+        for value in vars(importlib.import_module(f"{other}.artifacts")).get("ARTIFACTS", ())
+    ]
 
 
 def test_every_path_is_declared_once_per_verb():

@@ -4,7 +4,7 @@ import json
 
 from PIL import Image
 
-from heritage_weaver.demo import synthetic_pairs, write_demo_data
+from demo import synthetic_pairs, write_demo_data
 
 
 def _digest(folder):

@@ -13,10 +13,10 @@ import pytest
 from PIL import Image
 
 from heritage_weaver.config import FetchConfig
-from heritage_weaver.fetch import DEFAULT_IIIF_SIDE, HostRateLimiter, fetch_images, iiif_side
-from heritage_weaver.images import ImageResolver
 from heritage_weaver.model_inputs import input_side
 from heritage_weaver.workspace import Workspace
+from ingest.artifacts.images import ImageResolver
+from ingest.fetch import DEFAULT_IIIF_SIDE, HostRateLimiter, fetch_images, iiif_side
 
 
 def _jpeg(size=(16, 16)) -> bytes:

@@ -8,7 +8,6 @@ import httpx
 import pytest
 
 from heritage_weaver.config import FetchConfig
-from heritage_weaver.fetch import fetch_images
 from heritage_weaver.url_safety import (
     AddressRule,
     PublicOnly,
@@ -18,6 +17,7 @@ from heritage_weaver.url_safety import (
     refusal,
     without_credentials,
 )
+from ingest.fetch import fetch_images
 from tests.core.listener import listening
 
 SETTINGS = FetchConfig(workers=2, per_host_rate=500, retries=0, backoff=0.01, timeout=2)

@@ -17,11 +17,11 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from typer.testing import CliRunner
 
-from heritage_weaver import harvest as oai
-from heritage_weaver.harvest import HarvestError, HarvestRequest, read_state, retry_after_s
-from heritage_weaver.ingest import ingest_collections
 from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
+from ingest import harvest as oai
+from ingest import ingest_collections
+from ingest.harvest import HarvestError, HarvestRequest, read_state, retry_after_s
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures" / "oai"

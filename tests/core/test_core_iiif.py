@@ -2,7 +2,7 @@
 
 import pytest
 
-from heritage_weaver.iiif import full_image, full_size, image_service, is_presentation, sized
+from museum_formats.iiif.image_api import full_image, full_size, image_service, is_presentation, sized
 
 
 @pytest.mark.parametrize(

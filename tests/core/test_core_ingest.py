@@ -7,11 +7,11 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from heritage_weaver.artifacts import DROPPED
-from heritage_weaver.ingest import ingest_collections
-from heritage_weaver.ingest.adapters import IngestError
 from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
+from ingest import ingest_collections
+from ingest.artifacts import DROPPED
+from museum_formats.adapters import IngestError
 
 
 def _smg(record_id, name="Telephone, model 232", description=None, images=(), title=None):

@@ -8,12 +8,12 @@ from ingest_helpers import assert_reconciles, dropped_of, fixture_study, records
 from typer.testing import CliRunner
 
 from heritage_weaver.config import ConfigError, load_config
-from heritage_weaver.ingest import ingest_collections
-from heritage_weaver.ingest.edm_graph import clean_uri
-from heritage_weaver.ingest.edm_json import property_key
-from heritage_weaver.ingest.reading import IngestError
 from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
+from ingest import ingest_collections
+from museum_formats.edm.graph import clean_uri
+from museum_formats.edm.json_records import property_key
+from museum_formats.reading import IngestError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "edm"
 PAINTING = "https://museum.example.nl/object/SK-101"

@@ -7,12 +7,12 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from heritage_weaver.artifacts import RECORDS
-from heritage_weaver.ingest import ingest_collections
-from heritage_weaver.ingest.adapters import IngestError
-from heritage_weaver.ingest.rows import normalise
 from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
+from ingest import ingest_collections
+from ingest.artifacts import RECORDS
+from museum_formats.adapters import IngestError
+from museum_formats.rows import normalise
 
 SMG_BASE = 'image_base_url = "https://coimages.example/"\n'
 

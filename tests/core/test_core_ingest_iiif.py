@@ -9,10 +9,10 @@ from ingest_helpers import assert_reconciles, fixture_study
 from typer.testing import CliRunner
 
 from heritage_weaver.config import ConfigError, load_config
-from heritage_weaver.iiif import sized
-from heritage_weaver.ingest import ingest_collections
 from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
+from ingest import ingest_collections
+from museum_formats.iiif.image_api import sized
 
 FIXTURES = Path(__file__).parent / "fixtures" / "iiif"
 OTHER_LANGUAGE = "in another language than the value kept (languages)"

@@ -8,11 +8,11 @@ from ingest_helpers import assert_reconciles, dropped_of, fixture_study, records
 from typer.testing import CliRunner
 
 from heritage_weaver.config import ConfigError, load_config
-from heritage_weaver.ingest import ingest_collections
-from heritage_weaver.ingest.lido_xml import lido_records
-from heritage_weaver.ingest.reading import IngestError
 from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
+from ingest import ingest_collections
+from museum_formats.lido.documents import lido_records
+from museum_formats.reading import IngestError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lido"
 ALL_FIELDS = (

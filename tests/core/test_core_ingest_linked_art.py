@@ -7,8 +7,8 @@ import pytest
 from ingest_helpers import assert_reconciles, dropped_of, fixture_study, records_by_id
 
 from heritage_weaver.config import ConfigError, load_config
-from heritage_weaver.ingest import ingest_collections
 from heritage_weaver.workspace import Workspace
+from ingest import ingest_collections
 
 FIXTURES = Path(__file__).parent / "fixtures" / "linked_art"
 VASE = "https://data.example-museum.org/object/vase-17"

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from heritage_weaver.ingest import ingest_collections
-from heritage_weaver.ingest.markup import plain_text
-from heritage_weaver.ingest.text import join_sentences
 from heritage_weaver.workspace import Workspace
+from ingest import ingest_collections
+from museum_formats.markup import plain_text
+from museum_formats.text import join_sentences
 
 
 @pytest.mark.parametrize(

@@ -15,11 +15,11 @@ import pytest
 from typer.testing import CliRunner
 
 from heritage_weaver.config import ConfigError, load_config
-from heritage_weaver.ingest import ingest_collections
-from heritage_weaver.ingest.adapters import FURTHER_NAME, IngestError
-from heritage_weaver.ingest.joins import NO_KEY
 from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
+from ingest import ingest_collections
+from museum_formats.adapters import FURTHER_NAME, IngestError
+from museum_formats.joins import NO_KEY
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

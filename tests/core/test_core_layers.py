@@ -1,6 +1,9 @@
-"""Dependencies point one way: the CLI on top, then the web page (which serves what the stages
-made), the stage packages, and the core at the bottom; no stage reaches into another, and no
-module imports itself back through a cycle.
+"""Dependencies point one way. The floors, bottom up: the museum formats (a library that knows
+nothing of studies), the core, the stages' artifact declarations (each stage package's `artifacts`
+module or package: the files it writes and how to read them, the one part of a stage others may
+import), the stage packages, the web page (which serves what the stages made), and the demo and
+the CLI on top. No stage reaches into another but through its artifacts, no stage imports the
+demo, and no module imports itself back through a cycle.
 
 Every import counts, including those inside functions (they are still dependencies)."""
 
@@ -12,11 +15,13 @@ from pathlib import Path
 import networkx as nx
 
 ROOT = Path(__file__).resolve().parents[2]
+FORMATS = "museum_formats"
 CORE = "heritage_weaver"
-STAGES = ("embeddings", "training", "sampler", "annotation", "analysis", "prediction", "publishing")
+STAGES = ("ingest", "embeddings", "training", "sampler", "annotation", "analysis", "prediction", "publishing")
 APPS = ("web",)  # no stage of its own: it serves the stages' artifacts through their public functions
+DEMO = "demo"
 CLI = "hw_cli"
-PACKAGES = (CORE, *STAGES, *APPS, CLI)
+PACKAGES = (FORMATS, CORE, *STAGES, *APPS, DEMO, CLI)
 
 
 def _module_name(path: Path) -> str:
@@ -53,20 +58,46 @@ def _package(module: str) -> str:
     return module.split(".")[0]
 
 
-def test_the_core_imports_no_stage_and_not_the_cli():
-    upward = [(a, b) for a, b in import_graph().edges if _package(a) == CORE and _package(b) != CORE]
+def _is_artifacts(module: str) -> bool:
+    """A stage's artifact declarations: `<stage>.artifacts` and the modules of that package."""
+    parts = module.split(".")
+    return parts[0] in STAGES + (DEMO,) and len(parts) > 1 and parts[1] == "artifacts"
+
+
+def test_the_museum_formats_import_nothing_of_the_platform():
+    assert not [(a, b) for a, b in import_graph().edges if _package(a) == FORMATS and _package(b) != FORMATS]
+
+
+def test_the_core_imports_only_itself_and_the_museum_formats():
+    upward = [(a, b) for a, b in import_graph().edges if _package(a) == CORE and _package(b) not in (CORE, FORMATS)]
     assert not upward
 
 
-def test_stages_import_only_the_core_and_themselves():
+def test_artifact_declarations_import_only_the_floors_below_and_other_declarations():
+    reaching = [
+        (a, b)
+        for a, b in import_graph().edges
+        if _is_artifacts(a) and _package(b) not in (CORE, FORMATS) and not _is_artifacts(b)
+    ]
+    assert not reaching
+
+
+def test_stages_import_the_floors_below_themselves_and_other_stages_artifacts_only():
     crossing = [
-        (a, b) for a, b in import_graph().edges if _package(a) in STAGES and _package(b) not in (CORE, _package(a))
+        (a, b)
+        for a, b in import_graph().edges
+        if _package(a) in STAGES and _package(b) not in (FORMATS, CORE, _package(a)) and not _is_artifacts(b)
     ]
     assert not crossing
 
 
-def test_apps_import_no_cli():
-    assert not [(a, b) for a, b in import_graph().edges if _package(a) in APPS and _package(b) == CLI]
+def test_apps_import_no_demo_and_no_cli():
+    assert not [(a, b) for a, b in import_graph().edges if _package(a) in APPS and _package(b) in (DEMO, CLI)]
+
+
+def test_only_the_cli_imports_the_demo():
+    importing = [(a, b) for a, b in import_graph().edges if _package(b) == DEMO and _package(a) not in (DEMO, CLI)]
+    assert not importing
 
 
 def test_no_import_cycles():
@@ -78,7 +109,7 @@ def test_no_import_cycles():
 def test_only_the_cli_prints():
     printing = [(a, b) for a, b in import_graph().edges if _package(a) != CLI and b == f"{CLI}.console"]
     assert not printing
-    for package in (CORE, *STAGES, *APPS):
+    for package in (FORMATS, CORE, *STAGES, *APPS, DEMO):
         for path in (ROOT / package).rglob("*.py"):
             tree = ast.parse(path.read_text(encoding="utf-8"))
             imported = {

@@ -4,11 +4,11 @@ are changed and counted, ids with control characters rejected; nothing of it rea
 import json
 import unicodedata
 
-from heritage_weaver.artifacts import DROPPED
-from heritage_weaver.ingest import ingest_collections
-from heritage_weaver.ingest.cleaning import CREDENTIALS
 from heritage_weaver.text_safety import CONTROLS_REMOVED, CUT, INVALID_REPLACED, clean, has_control, visible
 from heritage_weaver.workspace import Workspace
+from ingest import ingest_collections
+from ingest.artifacts import DROPPED
+from ingest.cleaning import CREDENTIALS
 from tests.core.ingest_helpers import records_by_id
 
 

@@ -14,11 +14,11 @@ import json
 import re
 from pathlib import Path
 
-from heritage_weaver.artifacts import DROPPED, FETCHED, RECORDS, REJECTS
-from heritage_weaver.demo import create_demo_study
+from demo import create_demo_study
 from heritage_weaver.spreadsheets import FORMULA_STARTS
 from heritage_weaver.text_safety import has_control
 from heritage_weaver.workspace import Workspace
+from ingest.artifacts import DROPPED, FETCHED, RECORDS, REJECTS
 from tests.core.listener import Listener
 
 RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from heritage_weaver.demo import create_demo_study
+from demo import create_demo_study
 from heritage_weaver.tiny_siglip import build_tiny_siglip
 
 UNREACHABLE_IMAGES = "https://images.museum.invalid/objects/"

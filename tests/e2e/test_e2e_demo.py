@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from annotation import server
-from heritage_weaver.demo import create_demo_study
+from demo import create_demo_study
 from hw_cli.app import app
 
 REPORT_SECTIONS = (

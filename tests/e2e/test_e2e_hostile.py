@@ -13,9 +13,12 @@ from rdflib.namespace import SKOS
 from typer.testing import CliRunner
 
 from annotation import server
-from heritage_weaver.artifacts import BATCH, LABELS, PUBLISHED_LINKS, RECORDS
+from annotation.artifacts import LABELS
 from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
+from ingest.artifacts import RECORDS
+from publishing.artifacts import PUBLISHED_LINKS
+from sampler.artifacts import BATCH
 from tests.core.listener import listening
 
 

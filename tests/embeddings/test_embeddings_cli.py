@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from heritage_weaver.vectors import load_vectors
+from embeddings.artifacts.vectors import load_vectors
 from hw_cli.app import app
 
 

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 import torch
 
+from embeddings.artifacts.vectors import ModelStore, load_vectors
 from embeddings.runner import image_workers
 from embeddings.stage import run_embed
 from heritage_weaver.compute import cpu_cores
 from heritage_weaver.progress import SILENT
 from heritage_weaver.siglip import SiglipEncoder, load_siglip, vector_tolerance, weights_hash
-from heritage_weaver.vectors import ModelStore, load_vectors
 from tests.embeddings.conftest import set_embedding_options
 
 TEXTS = ["a telephone with a rotary dial", "a loom shuttle of boxwood", "brass telegraph key", "steam engine model"]

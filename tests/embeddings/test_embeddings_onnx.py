@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import torch
 
+from embeddings.artifacts.vectors import ModelStore, load_vectors
 from embeddings.stage import run_embed
 from heritage_weaver.onnx_vision import OnnxVision, exported_path
 from heritage_weaver.progress import SILENT
 from heritage_weaver.siglip import load_siglip, vector_tolerance
-from heritage_weaver.vectors import ModelStore, load_vectors
 from tests.embeddings.conftest import set_embedding_options
 
 pytest.importorskip("onnxruntime")

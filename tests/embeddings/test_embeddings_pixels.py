@@ -12,10 +12,10 @@ import pytest
 import torch
 from PIL import Image
 
+from embeddings.artifacts.vectors import load_vectors
 from embeddings.runner import embed_model
 from heritage_weaver.decode import open_rgb
 from heritage_weaver.siglip import PixelRecipe, load_siglip
-from heritage_weaver.vectors import load_vectors
 from tests.embeddings.conftest import read_records, write_records
 
 
@@ -37,7 +37,7 @@ def test_recipe_gives_the_processor_pixels(encoder, awkward_images):
 
 def test_runner_vectors_equal_the_processor_path(study, encoder):
     """Demo JPEGs of 224–800 px through `embed_model` (2 workers) against the float pixel path."""
-    from heritage_weaver.demo.generate import write_demo_data
+    from demo.generate import write_demo_data
 
     data = write_demo_data(study.path("sized"), 6, 2, seed=3, image_size=(224, 800))
     records = read_records(study)

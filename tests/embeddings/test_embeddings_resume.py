@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from embeddings.artifacts.vectors import ModelStore, load_vectors
 from embeddings.runner import embed_model
 from heritage_weaver.siglip import vector_tolerance
-from heritage_weaver.vectors import ModelStore, load_vectors
 from tests.embeddings.conftest import set_embedding_options
 
 ROOT = Path(__file__).resolve().parents[2]

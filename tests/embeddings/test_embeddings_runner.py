@@ -6,11 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from embeddings.artifacts.vectors import ModelStore, load_vectors
 from embeddings.runner import embed_model
 from embeddings.units import split_sentences
-from heritage_weaver.artifacts import RECORDS, ArtifactError
+from heritage_weaver.artifacts import ArtifactError
 from heritage_weaver.decode import open_rgb
-from heritage_weaver.vectors import ModelStore, load_vectors
+from ingest.artifacts import RECORDS
 from tests.embeddings.conftest import read_records, set_embedding_options, write_records
 
 BROKEN = ("zero_byte", "corrupt", "bad_jpeg", "truncated", "oversized")

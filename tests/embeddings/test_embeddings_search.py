@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from embeddings.artifacts.vectors import load_vectors
 from embeddings.index import IndexFiles, build_indexes, make_index, read_index
 from embeddings.runner import embed_model
 from embeddings.search import Searcher, best_per_record, combine_queries
-from heritage_weaver.vectors import load_vectors
 from hw_cli.app import app
 from tests.embeddings.conftest import read_records
 

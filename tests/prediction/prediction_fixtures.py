@@ -8,11 +8,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from heritage_weaver.artifacts import RECORDS, SPLIT, UNITS
-from heritage_weaver.vectors import ModelStore
+from embeddings.artifacts import UNITS
+from embeddings.artifacts.vectors import ModelStore
 from heritage_weaver.workspace import Workspace
+from ingest.artifacts import RECORDS
 from prediction.features import Modality
 from prediction.targets import Target, build_target
+from training.artifacts import SPLIT
 
 CLASSES = ("bit00", "bit01", "bit10", "bit11")
 
@@ -66,7 +68,7 @@ def material_study(root: Path, n_csv: int = 160, n_jsonl: int = 40, seed: int = 
     """Two generic exports: a CSV that maps a `materials` column (and a `period` the material
     depends on) and a JSON-lines export without either; ingested, split, with one model's text
     vectors that point towards the record's material (the JSON records' too, hidden from the catalogue)."""
-    from heritage_weaver.ingest import ingest_collections
+    from ingest import ingest_collections
 
     rng = np.random.default_rng(seed)
     root.mkdir(parents=True, exist_ok=True)

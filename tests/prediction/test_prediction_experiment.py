@@ -8,8 +8,8 @@ import pytest
 from prediction_fixtures import CLASSES, planted_modalities, planted_records, planted_target
 from sklearn.metrics import accuracy_score, f1_score
 
-from heritage_weaver.artifacts import PREDICTION_HELD_OUT, PREDICTION_PROPOSALS, PREDICTION_SCORES
 from prediction import fusion
+from prediction.artifacts import PREDICTION_HELD_OUT, PREDICTION_PROPOSALS, PREDICTION_SCORES
 from prediction.experiment import PredictionError, Settings, run_experiment
 from prediction.features import Modality, pooled_vectors, tabular_features
 from prediction.metrics import intervals, resamples, scores

@@ -5,9 +5,10 @@ from __future__ import annotations
 from prediction_fixtures import material_study
 from typer.testing import CliRunner
 
-from heritage_weaver.artifacts import PREDICTION_HELD_OUT, PREDICTION_PROPOSALS, PREDICTION_SCORES, RECORDS
 from heritage_weaver.progress import SILENT
 from hw_cli.app import app
+from ingest.artifacts import RECORDS
+from prediction.artifacts import PREDICTION_HELD_OUT, PREDICTION_PROPOSALS, PREDICTION_SCORES
 from prediction.stage import PREDICT
 
 

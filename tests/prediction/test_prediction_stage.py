@@ -7,23 +7,23 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from heritage_weaver.artifacts import (
+from embeddings.artifacts import UNITS
+from embeddings.artifacts.vectors import ModelStore
+from heritage_weaver.progress import SILENT
+from heritage_weaver.stages import UP_TO_DATE
+from heritage_weaver.workspace import Workspace
+from hw_cli.app import app
+from ingest.artifacts import RECORDS
+from prediction.artifacts import (
     PREDICTION_CONFUSION,
     PREDICTION_HELD_OUT,
     PREDICTION_NOTES,
     PREDICTION_PROPOSALS,
     PREDICTION_SCORES,
-    RECORDS,
-    SPLIT,
-    UNITS,
 )
-from heritage_weaver.progress import SILENT
-from heritage_weaver.stages import UP_TO_DATE
-from heritage_weaver.vectors import ModelStore
-from heritage_weaver.workspace import Workspace
-from hw_cli.app import app
 from prediction.experiment import PredictionError
 from prediction.stage import PREDICT
+from training.artifacts import SPLIT
 from training.split import split_records
 
 DIMENSION = 32

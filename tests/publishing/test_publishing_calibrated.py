@@ -13,8 +13,8 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
 from typer.testing import CliRunner
 
+from analysis.artifacts import LINK_PROBABILITIES, PUBLISHABLE
 from benchmarks.bench_calibrated_rdf import synthetic
-from heritage_weaver.artifacts import LINK_PROBABILITIES, PUBLISHABLE
 from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
 from publishing.calibrated.links import calibrated_relation

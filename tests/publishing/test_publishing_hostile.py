@@ -17,11 +17,11 @@ import pandas as pd
 from rdflib import Graph, URIRef
 from rdflib.namespace import SKOS
 
-from heritage_weaver.artifacts import BATCH
 from heritage_weaver.atomic import write_table
 from heritage_weaver.spreadsheets import FORMULA_STARTS, neutralise
 from publishing.export import export_links
 from publishing.uris import FORMAT_TEMPLATES
+from sampler.artifacts import BATCH
 
 HOSTILE_IDS = [
     '=HYPERLINK("http://127.0.0.1/","key")',

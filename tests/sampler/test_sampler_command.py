@@ -7,7 +7,7 @@ import pytest
 from sampler_fakes import unit_rows
 from typer.testing import CliRunner
 
-import heritage_weaver.vectors
+import embeddings.artifacts.vectors
 from hw_cli.app import app
 
 
@@ -33,7 +33,7 @@ def vectors(study_copy, monkeypatch):
         keep = (units["collection"] == collection).to_numpy()
         return units[keep].reset_index(drop=True), matrix[keep]
 
-    monkeypatch.setattr(heritage_weaver.vectors, "load_vectors", load_vectors)
+    monkeypatch.setattr(embeddings.artifacts.vectors, "load_vectors", load_vectors)
     return data
 
 
@@ -71,7 +71,7 @@ def test_missing_model_is_a_clean_error(study_copy, vectors, monkeypatch):
     def missing(ws, model, modality=None, collection=None):
         raise FileNotFoundError(f"embeddings/{model}/units.parquet: no embeddings for model {model!r}")
 
-    monkeypatch.setattr(heritage_weaver.vectors, "load_vectors", missing)
+    monkeypatch.setattr(embeddings.artifacts.vectors, "load_vectors", missing)
     result = CliRunner().invoke(app, ["sample", "--study", str(study_copy.root)])
     assert result.exit_code == 1
     assert "no vectors" in result.output and "Traceback" not in result.output

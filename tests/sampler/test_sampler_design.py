@@ -10,10 +10,10 @@ import pytest
 from analysis_fixtures import write_study
 from typer.testing import CliRunner
 
-from heritage_weaver.artifacts import BATCH_BANDS, BATCH_INCLUSION, BATCH_PURPOSE, ROUND_BATCH
 from heritage_weaver.atomic import write_table
 from heritage_weaver.score_bands import band_edges, band_index, band_scores, cell_names, stratum_bands
 from hw_cli.app import app
+from sampler.artifacts import BATCH_BANDS, BATCH_INCLUSION, BATCH_PURPOSE, ROUND_BATCH
 from sampler.design import band_quotas, inclusion_probabilities, per_link, typed_rows
 from sampler.pipeline import SampleError
 from sampler.rounds import sample_round

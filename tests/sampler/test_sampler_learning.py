@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from annotation.ledger import Ledger, Project
 from annotation.tasks import ImageLinks, RecordView, read_batch, task_data
-from heritage_weaver.artifacts import BATCH_INCLUSION, BATCH_PURPOSE, ROUND_BATCH
 from heritage_weaver.atomic import write_table
 from hw_cli.app import app
+from sampler.artifacts import BATCH_INCLUSION, BATCH_PURPOSE, ROUND_BATCH
 from sampler.learning import disagreement, pick, uncertainty
 from sampler.pipeline import SampleError
 from sampler.plan import strata_table

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from sampler_fakes import COMPARISONS, MODELS, brute_force_scores, make_study_vectors
 
-from heritage_weaver.artifacts import BATCH_BANDS, BATCH_DESIGN, BATCH_INCLUSION, BATCH_PURPOSE
+from sampler.artifacts import BATCH_BANDS, BATCH_DESIGN, BATCH_INCLUSION, BATCH_PURPOSE
 from sampler.pairs import pair_ids, record_hashes
 from sampler.pipeline import SampleError, SampleSettings, run_sample
 

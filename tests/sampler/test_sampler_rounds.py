@@ -11,9 +11,9 @@ from analysis_fixtures import write_study
 from typer.testing import CliRunner
 
 from analysis.precision import combine_intervals, wilson_interval
-from heritage_weaver.artifacts import BATCH, ROUND_BATCH, round_batches
 from heritage_weaver.atomic import write_table
 from hw_cli.app import app
+from sampler.artifacts import BATCH, ROUND_BATCH, round_batches
 from sampler.plan import plan_sample
 from sampler.rounds import draw_round, proportional, sample_round
 

@@ -147,7 +147,7 @@ def test_before_any_export_the_record_page_says_which_verb_makes_links(app_clien
 def test_hw_serve_says_which_verb_to_run_when_the_study_has_nothing_to_show(ingested_study, tmp_path):
     from typer.testing import CliRunner
 
-    from heritage_weaver.demo import create_demo_study
+    from demo import create_demo_study
     from hw_cli.app import app
 
     runner = CliRunner()

@@ -1,5 +1,0 @@
-"""Collection exports → uniform records, with every rejected row accounted for."""
-
-from heritage_weaver.ingest.run import IngestResult, ingest_collections
-
-__all__ = ["IngestResult", "ingest_collections"]
