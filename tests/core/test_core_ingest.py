@@ -11,7 +11,7 @@ from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
 from ingest import ingest_collections
 from ingest.artifacts import DROPPED
-from museum_formats.adapters import IngestError
+from museum_formats.reading import ExportError
 
 
 def _smg(record_id, name="Telephone, model 232", description=None, images=(), title=None):
@@ -195,7 +195,7 @@ def test_mapped_column_missing_from_header_is_a_clear_error(tmp_path):
         tmp_path,
         '[[collections]]\nname = "a"\nformat = "csv"\npath = "a.csv"\ncolumns = { record_id = "id", name = "label" }\n',
     )
-    with pytest.raises(IngestError, match=r"a\.csv: missing column\(s\) \['label'\]"):
+    with pytest.raises(ExportError, match=r"a\.csv: missing column\(s\) \['label'\]"):
         ingest_collections(workspace)
     result = CliRunner().invoke(app, ["ingest", "--study", str(tmp_path)])
     assert result.exit_code == 1

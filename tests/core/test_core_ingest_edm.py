@@ -13,7 +13,7 @@ from hw_cli.app import app
 from ingest import ingest_collections
 from museum_formats.edm.graph import clean_uri
 from museum_formats.edm.json_records import property_key
-from museum_formats.reading import IngestError
+from museum_formats.reading import ExportError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "edm"
 PAINTING = "https://museum.example.nl/object/SK-101"
@@ -181,7 +181,7 @@ def test_record_api_keys_name_edm_properties():
 def test_unreadable_xml_is_refused_naming_file_and_cause(tmp_path, content, message):
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "x.xml").write_bytes(content)
-    with pytest.raises(IngestError, match=r"x\.xml: ") as error:
+    with pytest.raises(ExportError, match=r"x\.xml: ") as error:
         ingest_collections(_study(tmp_path, "data/x.xml"))
     assert message in str(error.value)
 

@@ -11,7 +11,7 @@ from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
 from ingest import ingest_collections
 from ingest.artifacts import RECORDS
-from museum_formats.adapters import IngestError
+from museum_formats.reading import ExportError
 from museum_formats.rows import normalise
 
 SMG_BASE = 'image_base_url = "https://coimages.example/"\n'
@@ -229,7 +229,7 @@ def test_windows_1252_csv_needs_its_encoding(tmp_path):
     (tmp_path / "objects.csv").write_bytes(CP1252)
     workspace = _study(tmp_path, _collection("mill", "csv", "objects.csv", GENERIC))
     with pytest.raises(
-        IngestError, match=r"objects\.csv: line 2: byte 0xe9 is not valid utf-8; set `encoding` for collection 'mill'"
+        ExportError, match=r"objects\.csv: line 2: byte 0xe9 is not valid utf-8; set `encoding` for collection 'mill'"
     ):
         ingest_collections(workspace)
     result = CliRunner().invoke(app, ["ingest", "--study", str(tmp_path)])
@@ -244,7 +244,7 @@ def test_utf8_with_byte_order_mark_and_semicolons(tmp_path):
     (tmp_path / "objects.csv").write_bytes("\ufeff".encode() + text.encode())
     workspace = _study(tmp_path, _collection("mill", "csv", "objects.csv", GENERIC))
     with pytest.raises(
-        IngestError, match=r"the header is semicolon-separated: set delimiter = \";\" for collection 'mill'"
+        ExportError, match=r"the header is semicolon-separated: set delimiter = \";\" for collection 'mill'"
     ):
         ingest_collections(workspace)
     (tmp_path / "comma.csv").write_bytes("\ufeff".encode() + text.replace(";", ",").encode())
@@ -463,7 +463,7 @@ def test_extra_fields_keep_the_demo_records_unchanged_and_check_their_names(tmp_
         tmp_path,
         _collection("c", "csv", "objects.csv", 'columns = { record_id = "id" }\nfields = { material = "mat" }\n'),
     )
-    with pytest.raises(IngestError, match=r"missing column\(s\) \['mat'\]"):
+    with pytest.raises(ExportError, match=r"missing column\(s\) \['mat'\]"):
         ingest_collections(Workspace.open(tmp_path))
     _study(
         tmp_path,
@@ -475,6 +475,6 @@ def test_extra_fields_keep_the_demo_records_unchanged_and_check_their_names(tmp_
 
 
 def test_records_bookkeeping_columns_are_the_declared_ones():
-    from heritage_weaver.config import RECORD_BOOKKEEPING, RECORD_FIELDS
+    from museum_formats.options import RECORD_BOOKKEEPING, RECORD_FIELDS
 
     assert set(RECORDS.columns) == set(RECORD_FIELDS + RECORD_BOOKKEEPING)

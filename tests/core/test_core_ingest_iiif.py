@@ -281,7 +281,7 @@ def test_iiif_records_is_refused_for_other_formats(tmp_path):
         '[study]\nname = "t"\n[models]\nbase = "models/base"\n[[collections]]\nname = "c"\nformat = "csv"\n'
         'path = "a.csv"\ncolumns = { record_id = "id", name = "name" }\niiif_records = "canvas"\n'
     )
-    with pytest.raises(ConfigError, match='iiif_records applies to format = "iiif" only'):
+    with pytest.raises(ConfigError, match=r'collections\.0\.iiif_records: .*it applies to format = "iiif" only'):
         load_config(tmp_path / "study.toml")
 
 

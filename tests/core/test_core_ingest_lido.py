@@ -12,7 +12,7 @@ from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
 from ingest import ingest_collections
 from museum_formats.lido.documents import lido_records
-from museum_formats.reading import IngestError
+from museum_formats.reading import ExportError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lido"
 ALL_FIELDS = (
@@ -261,7 +261,7 @@ def test_records_stream_one_at_a_time(tmp_path):
 )
 def test_unreadable_files_are_refused_naming_file_and_cause(tmp_path, content, message):
     (tmp_path / "x.xml").write_bytes(content)
-    with pytest.raises(IngestError, match=r"x\.xml: .*") as error:
+    with pytest.raises(ExportError, match=r"x\.xml: .*") as error:
         list(lido_records(tmp_path / "x.xml"))
     assert message in str(error.value)
 

@@ -18,8 +18,9 @@ from heritage_weaver.config import ConfigError, load_config
 from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
 from ingest import ingest_collections
-from museum_formats.adapters import FURTHER_NAME, IngestError
-from museum_formats.joins import NO_KEY
+from museum_formats.csv.joins import NO_KEY
+from museum_formats.mapping import FURTHER_NAME
+from museum_formats.reading import ExportError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -176,13 +177,13 @@ def test_cp1252_semicolon_tables_join_with_the_collections_options(tmp_path):
 
 def test_a_joined_table_in_another_encoding_is_named_with_its_line(tmp_path):
     workspace = _study(tmp_path, NPG.replace("npg/NPGWebImageURLs.csv", "cp1252/media.csv"))
-    with pytest.raises(IngestError, match=r"media\.csv: line 4: byte 0x96 is not valid utf-8; set `encoding`"):
+    with pytest.raises(ExportError, match=r"media\.csv: line 4: byte 0x96 is not valid utf-8; set `encoding`"):
         ingest_collections(workspace)
 
 
 def test_a_joined_table_without_a_mapped_column_is_named(tmp_path):
     workspace = _study(tmp_path, NPG.replace('order_by = "DisplayOrder"', 'order_by = "Rank"'))
-    with pytest.raises(IngestError, match=r"NPGObjTitles\.csv: missing column\(s\) \['Rank'\]"):
+    with pytest.raises(ExportError, match=r"NPGObjTitles\.csv: missing column\(s\) \['Rank'\]"):
         ingest_collections(workspace)
 
 
@@ -192,7 +193,10 @@ def test_a_joined_table_without_a_mapped_column_is_named(tmp_path):
         (('columns = { name = "Title" }', 'columns = { name = "Title", record_id = "ObjectID" }'), "unknown record"),
         (('columns = { name = "Title" }', 'columns = { description = "Title" }'), "description is mapped more than"),
         (("npg/NPGObjTitles.csv", "npg/missing.csv"), r"collections\.0\.joins\.0\.path: file not found"),
-        (('format = "csv"', 'format = "jsonl"'), 'joins apply to format = "csv" only'),
+        (
+            ('format = "csv"', 'format = "jsonl"'),
+            r'collections\.0\.joins: not an option of format "jsonl"; it applies to format = "csv" only',
+        ),
     ],
 )
 def test_join_config_errors_name_the_key(tmp_path, change, message):
