@@ -24,7 +24,7 @@ from demo.catalogue import (
 )
 from demo.drawing import draw_object
 from heritage_weaver import atomic
-from museum_formats.adapters import NMS_COLUMNS
+from museum_formats.nms.reader import NMS_COLUMNS
 
 GROUND_TRUTH_COLUMNS = DEMO_TRUTH.columns
 # The object type is the second level of an SMG record's taxonomy (`communications > telephone`);

@@ -6,18 +6,19 @@ reading code. Relative paths are resolved against the folder of `study.toml`.
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import json
 import re
 import string
 import tomllib
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
-from museum_formats.sources import FOLDER_SUFFIXES, export_folder, input_files
+from museum_formats import FORMATS
+from museum_formats.options import EXTRA_FIELD, CollectionOptions, ExportNotFound
 
 
 class ConfigError(ValueError):
@@ -28,196 +29,15 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-RECORD_FIELDS = ("record_id", "name", "description", "images", "category", "taxonomy")
-# Columns of records.parquet besides the record fields; no extra field may take their names.
-RECORD_BOOKKEEPING = ("collection", "source_file", "source_position", "source_id")
-EXTRA_FIELD = r"^[a-z][a-z0-9_]*$"
-EXTRA_FIELD_FORMATS = ("csv", "jsonl", "nms", "lido", "linked_art", "edm", "iiif")
-# What a lido collection's `fields` may name (see docs/project-lead.md, "LIDO XML").
-LIDO_FIELDS = ("maker", "maker_uri", "date", "material", "material_uri", "work_type_uri", "classification_uri")
-# What a linked_art collection's `fields` may name: these, or any statement's AAT concept (aat:300435429).
-LINKED_ART_FIELDS = (
-    "maker",
-    "date",
-    "accession_number",
-    "type_uri",
-    "manifest",
-    "dimensions",
-    "materials",
-    "provenance",
-    "credit_line",
-    "inscription",
-)
-AAT_CONCEPT = r"^(aat:|https?://vocab\.getty\.edu/aat/)\d+$"
-EDM_PROPERTY = (
-    r"^(dc|dcterms|edm):[A-Za-z]+$"  # what an edm collection's `fields` name: a proxy or aggregation property
-)
-
-
-# The record fields an iiif collection's `columns` may take from a metadata pair, by its label.
-IIIF_COLUMNS = ("description", "category")
-
-SMG_RENDITIONS = ("medium", "large", "zoom")
-
-
-class JoinConfig(_Strict):
-    """A table joined to a csv collection's objects: its rows add values to the object whose `on` cell they share."""
-
-    path: Path
-    on: str = Field(min_length=1, description="the column both tables hold; it names one object of the main table")
-    order_by: str | None = Field(default=None, description="the column whose numbers (else text) order the rows")
-    columns: dict[str, str] = Field(min_length=1)
-
-    @field_validator("columns")
-    @classmethod
-    def _record_fields_only(cls, columns: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(columns) - set(RECORD_FIELDS[1:]))
-        if unknown:
-            raise ValueError(
-                f"unknown record field(s) {unknown}; a joined table maps some of {list(RECORD_FIELDS[1:])}"
-            )
-        return columns
-
-
-class CollectionConfig(_Strict):
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    format: Literal["smg", "nms", "csv", "jsonl", "lido", "linked_art", "edm", "iiif"]
-    path: Path
-    columns: dict[str, str] = Field(default_factory=dict)
-    fields: dict[str, str] = Field(
-        default_factory=dict,
-        description="extra fields (beyond the record fields) -> export column or path; one records column each",
-    )
-    column_paths: Literal["dotted", "jmespath"] = Field(
-        default="dotted", description="jsonl: columns are dotted paths (a.b[0].c) or JMESPath expressions"
-    )
-    image_base_url: str | None = None
-    image_separator: str = "|"
-    image_roots: list[Path] = Field(
-        default_factory=list, description="folders besides the export's own that local images may lie in"
-    )
-    max_images: int = Field(default=10, gt=0, description="images kept per record; the rest are counted as dropped")
-    image_renditions: list[str] = Field(default_factory=lambda: list(SMG_RENDITIONS), min_length=1)
-    encoding: str = "utf-8"
-    delimiter: str = Field(default=",", min_length=1, max_length=1)
-    null_values: list[str] = Field(default_factory=lambda: ["NULL"], description="csv/nms cells that mean empty")
-    joins: list[JoinConfig] = Field(default_factory=list, description="csv: tables joined to the objects")
-    languages: list[str] = Field(
-        default_factory=lambda: ["en"],
-        min_length=1,
-        description="lido, linked_art, edm, iiif: the languages to keep text in, first preferred; else a value's first language",
-    )
-    iiif_records: Literal["manifest", "canvas"] = Field(
-        default="manifest", description="iiif: one record per manifest, or one per canvas"
-    )
-    manifests: Path | None = Field(
-        default=None, description="linked_art: local copies of the objects' IIIF manifests (file, folder or glob)"
-    )
-
-    @field_validator("columns")
-    @classmethod
-    def _known_fields(cls, columns: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(columns) - set(RECORD_FIELDS))
-        if unknown:
-            raise ValueError(f"unknown record field(s) {unknown}; expected some of {list(RECORD_FIELDS)}")
-        return columns
-
-    @field_validator("fields")
-    @classmethod
-    def _extra_field_names(cls, fields: dict[str, str]) -> dict[str, str]:
-        taken = sorted(set(fields) & set(RECORD_FIELDS + RECORD_BOOKKEEPING))
-        if taken:
-            raise ValueError(
-                f"{taken}: a record field or records column; map record fields in `columns`, "
-                f"and give extra fields other names than {list(RECORD_FIELDS + RECORD_BOOKKEEPING)}"
-            )
-        wrong = sorted(name for name in fields if not re.match(EXTRA_FIELD, name))
-        if wrong:
-            raise ValueError(f"field name(s) {wrong}: use lower-case letters, digits and _ (starting with a letter)")
-        return fields
-
-    @field_validator("encoding")
-    @classmethod
-    def _known_encoding(cls, encoding: str) -> str:
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise ValueError(f'unknown encoding {encoding!r}; e.g. "utf-8", "cp1252", "latin-1"') from None
-        return encoding
-
-    @model_validator(mode="after")
-    def _generic_needs_mapping(self) -> CollectionConfig:
-        if self.format in ("csv", "jsonl") and "record_id" not in self.columns:
-            raise ValueError("a generic csv/jsonl collection needs columns.record_id")
-        if self.joins:
-            if self.format != "csv":
-                raise ValueError('joins apply to format = "csv" only')
-            sources = [("columns", self.columns)] + [
-                (f"joins.{i}.columns", j.columns) for i, j in enumerate(self.joins)
-            ]
-            for field in RECORD_FIELDS:
-                mapping = [where for where, columns in sources if field in columns]
-                if len(mapping) > 1:
-                    raise ValueError(f"{field} is mapped more than once ({', '.join(mapping)}); map it in one table")
-        if self.fields and self.format not in EXTRA_FIELD_FORMATS:
-            raise ValueError(f"fields: format {self.format!r} maps no extra fields (only {list(EXTRA_FIELD_FORMATS)})")
-        unknown_lido = sorted(set(self.fields.values()) - set(LIDO_FIELDS)) if self.format == "lido" else []
-        if unknown_lido:
-            raise ValueError(f"fields: a lido collection maps {list(LIDO_FIELDS)}, not {unknown_lido}")
-        unknown_linked_art = sorted(
-            source
-            for source in self.fields.values()
-            if self.format == "linked_art" and source not in LINKED_ART_FIELDS and not re.match(AAT_CONCEPT, source)
-        )
-        if unknown_linked_art:
-            raise ValueError(
-                f"fields: a linked_art collection maps {list(LINKED_ART_FIELDS)} or a statement's AAT concept "
-                f"(aat:300435429), not {unknown_linked_art}"
-            )
-        unknown_edm = sorted(s for s in self.fields.values() if self.format == "edm" and not re.match(EDM_PROPERTY, s))
-        if unknown_edm:
-            raise ValueError(
-                f"fields: an edm collection maps dc:, dcterms: or edm: properties (dc:creator), not {unknown_edm}"
-            )
-        unknown_iiif = sorted(set(self.columns) - set(IIIF_COLUMNS)) if self.format == "iiif" else []
-        if unknown_iiif:
-            raise ValueError(
-                f"columns: an iiif collection maps {list(IIIF_COLUMNS)} to metadata labels, not {unknown_iiif}"
-            )
-        if self.iiif_records != "manifest" and self.format != "iiif":
-            raise ValueError('iiif_records applies to format = "iiif" only')
-        if self.manifests is not None and self.format != "linked_art":
-            raise ValueError('manifests applies to format = "linked_art" only')
-        if self.column_paths == "jmespath":
-            if self.format != "jsonl":
-                raise ValueError('column_paths = "jmespath" applies to format = "jsonl" only')
-            import jmespath  # only jsonl collections that ask for JMESPath need the package
-            import jmespath.exceptions
-
-            for key, expression in self.mapped.items():
-                try:
-                    jmespath.compile(expression)
-                except jmespath.exceptions.JMESPathError as error:
-                    raise ValueError(f"{key}: not a JMESPath expression: {error}") from None
-        return self
-
-    @property
-    def mapped(self) -> dict[str, str]:
-        """Every mapped source column or path by its config key (`columns.name`, `fields.material`)."""
-        return {
-            **{f"columns.{key}": value for key, value in self.columns.items()},
-            **{f"fields.{key}": value for key, value in self.fields.items()},
-        }
-
-    @property
-    def folder(self) -> Path:
-        """The folder the export lies in, against which relative image references resolve."""
-        return export_folder(self.path)
-
-    @property
-    def qualified_ids(self) -> bool:
-        """Generic exports number their rows as they like: their record ids get `<collection>:`."""
-        return self.format in ("csv", "jsonl")
+# A collection's options are those of its format, told apart by `format` (see `museum_formats`). Type
+# checkers see the options every format shares; code that needs a format's own options narrows to its model.
+if TYPE_CHECKING:
+    CollectionConfig = CollectionOptions
+else:
+    CollectionConfig = Annotated[
+        Union[tuple(known.options for known in FORMATS.values())],  # noqa: UP007 (its members are computed)
+        Field(discriminator="format"),
+    ]
 
 
 class ComparisonConfig(_Strict):
@@ -616,6 +436,30 @@ def _location(loc: tuple) -> str:
     return ".".join(str(part) for part in loc) or "(top level)"
 
 
+def _owners(option: str) -> str:
+    """The formats that have `option`, as a config would name them: `"lido", "edm" or "iiif"`."""
+    owners = [f'"{name}"' for name, known in FORMATS.items() if option in known.options.model_fields]
+    return " or ".join(filter(None, [", ".join(owners[:-1]), owners[-1]]))
+
+
+def _problem(error: ErrorDetails) -> str:
+    """One validation error as `key: message`. A collection's options are those of its format, which
+    pydantic puts in the location (`collections.0.csv.fields`); the key is written without it."""
+    loc, message = error["loc"], error["msg"]
+    if loc[:1] != ("collections",) or len(loc) < 2:
+        return f"{_location(loc)}: {message}"
+    if error["type"] == "union_tag_invalid":
+        expected = ", ".join(f'"{name}"' for name in FORMATS)
+        return f"{_location(loc)}.format: unknown format {error['ctx']['tag']!r}; expected one of {expected}"
+    if error["type"] == "union_tag_not_found":
+        return f"{_location(loc)}.format: Field required"
+    tag, key = loc[2] if len(loc) > 2 else None, loc[:2] + loc[3:]
+    option = str(loc[3]) if len(loc) == 4 else ""
+    if error["type"] == "extra_forbidden" and any(option in f.options.model_fields for f in FORMATS.values()):
+        message = f'not an option of format "{tag}"; it applies to format = {_owners(option)} only'
+    return f"{_location(key)}: {message}"
+
+
 def load_config(path: Path) -> StudyConfig:
     """Read and validate `study.toml`; resolve relative paths against its folder."""
     path = Path(path)
@@ -628,35 +472,14 @@ def load_config(path: Path) -> StudyConfig:
     try:
         config = StudyConfig.model_validate(raw)
     except ValidationError as error:
-        problems = "; ".join(f"{_location(e['loc'])}: {e['msg']}" for e in error.errors())
-        raise ConfigError(f"{path}: {problems}") from None
+        raise ConfigError(f"{path}: " + "; ".join(_problem(e) for e in error.errors())) from None
     root = path.parent.resolve()
     collections = []
     for index, collection in enumerate(config.collections):
-        source = collection.path if collection.path.is_absolute() else root / collection.path
-        suffixes = FOLDER_SUFFIXES.get(collection.format)
-        if suffixes and not input_files(source, suffixes):
-            raise ConfigError(
-                f"{path}: collections.{index}.path: no file, and no {'/'.join(suffixes)} file in or matching: {source}"
-            )
-        if not suffixes and not source.is_file():
-            raise ConfigError(f"{path}: collections.{index}.path: file not found: {source}")
-        joins = []
-        for number, join in enumerate(collection.joins):
-            table = join.path if join.path.is_absolute() else root / join.path
-            if not table.is_file():
-                raise ConfigError(f"{path}: collections.{index}.joins.{number}.path: file not found: {table}")
-            joins.append(join.model_copy(update={"path": table}))
-        roots = [r if r.is_absolute() else root / r for r in collection.image_roots]
-        manifests = collection.manifests
-        if manifests is not None:
-            manifests = manifests if manifests.is_absolute() else root / manifests
-            if not input_files(manifests, (".json",)):
-                raise ConfigError(
-                    f"{path}: collections.{index}.manifests: no file, and no .json file in or matching: {manifests}"
-                )
-        update = {"path": source, "image_roots": roots, "joins": joins, "manifests": manifests}
-        collections.append(collection.model_copy(update=update))
+        try:
+            collections.append(collection.resolved(root, FORMATS[collection.format].suffixes))
+        except ExportNotFound as missing:
+            raise ConfigError(f"{path}: collections.{index}.{missing.key}: {missing}") from None
     resolved = config.model_copy(update={"collections": collections})
     resolved._as_written = config.model_dump(mode="json")
     return resolved

@@ -1,4 +1,4 @@
-"""Runs every configured collection through its adapter and writes records, rejects and dropped values."""
+"""Runs every configured collection through its format's reader and writes records, rejects and dropped values."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ from heritage_weaver.text_safety import visible
 from heritage_weaver.workspace import Workspace
 from ingest.artifacts import DROPPED, RECORDS, REJECTS
 from ingest.cleaning import clean_row
-from museum_formats.adapters import READERS
+from museum_formats import FORMATS
 from museum_formats.rows import RECORD_REJECTED, DroppedRow, Problem, SourceRow, check_row
-from museum_formats.sources import manifest_inputs
 
 RECORD_SCHEMA = RECORDS.schema()
 REJECT_SCHEMA = REJECTS.schema()
@@ -206,18 +205,13 @@ class _Collector:
                 self.dropped[name].append(cell)
 
 
-def _sources(collection: CollectionConfig) -> list[Path]:
-    """The files (or folder) a collection is read from: a glob stands for the files it matches."""
-    return manifest_inputs(collection.path) + [join.path for join in collection.joins]
-
-
 def ingest_collections(workspace: Workspace) -> IngestResult:
     """Read every collection of the study; write the records, rejects and dropped-values tables."""
     collector = _Collector(workspace.config.ingest, workspace.config.extra_fields)
     counts = []
     for collection in workspace.config.collections:
         collection_counts = CollectionCounts(collection.name)
-        for row in READERS[collection.format](collection):
+        for row in FORMATS[collection.format].read(collection):
             if isinstance(row, DroppedRow):
                 collector.drop_row(collection, row, collection_counts)
             else:
@@ -226,7 +220,7 @@ def ingest_collections(workspace: Workspace) -> IngestResult:
     records = pa.Table.from_pydict(collector.records, schema=collector.schema)
     rejects = pa.Table.from_pydict(collector.rejects, schema=REJECT_SCHEMA)
     dropped = pa.Table.from_pydict(collector.dropped, schema=DROPPED_SCHEMA)
-    sources = [source for c in workspace.config.collections for source in _sources(c)]
+    sources = [source for c in workspace.config.collections for source in c.inputs()]
     summary = {
         c.collection: {
             "rows": c.rows,

@@ -9,7 +9,7 @@ from heritage_weaver.workspace import Workspace
 from ingest.artifacts import DROPPED, FETCHED, RECORDS, REJECTS
 from ingest.fetch import fetch_study_images
 from ingest.run import IngestResult, ingest_collections
-from museum_formats.reading import IngestError
+from museum_formats.reading import ExportError
 from museum_formats.sources import is_url
 
 
@@ -24,5 +24,5 @@ def _ingest(ws: Workspace, progress: Progress) -> IngestResult:
     return ingest_collections(ws)
 
 
-INGEST = Stage("ingest", (RECORDS, REJECTS, DROPPED), _ingest, errors=(IngestError, OSError))
+INGEST = Stage("ingest", (RECORDS, REJECTS, DROPPED), _ingest, errors=(ExportError, OSError))
 FETCH_IMAGES = Stage("fetch-images", (FETCHED,), fetch_study_images, has_image_urls, errors=(ArtifactError, OSError))

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from heritage_weaver.config import CollectionConfig
+from museum_formats.options import CollectionOptions
 from museum_formats.rows import SourceRow, resolve_image
 
 
-def over_cap(collection: CollectionConfig) -> str:
+def over_cap(collection: CollectionOptions) -> str:
     return f"over the cap of {collection.max_images} images per record (max_images)"
 
 
-def image_roots(collection: CollectionConfig, source_file: Path | None = None) -> list[Path]:
+def image_roots(collection: CollectionOptions, source_file: Path | None = None) -> list[Path]:
     """Where a row's local images may lie, in the order looked in: beside its own file (where the
     collection reads a folder or glob), the export's folder, then the collection's `image_roots`."""
     beside = [source_file.parent] if source_file else []
@@ -20,7 +20,7 @@ def image_roots(collection: CollectionConfig, source_file: Path | None = None) -
 
 
 def add_images(
-    row: SourceRow, refs: list[str], collection: CollectionConfig, source_field: str, lower: bool = False
+    row: SourceRow, refs: list[str], collection: CollectionOptions, source_field: str, lower: bool = False
 ) -> None:
     """Keep the references in the order given until the record holds `max_images`; drop the rest, with reasons."""
     roots = image_roots(collection, row.source_file)

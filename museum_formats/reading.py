@@ -9,14 +9,14 @@ import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from heritage_weaver.config import CollectionConfig
+from museum_formats.options import CollectionOptions, DelimitedTextOptions
 from museum_formats.rows import Problem
-from museum_formats.sources import FOLDER_SUFFIXES, input_files
+from museum_formats.sources import input_files
 
 _DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
-class IngestError(ValueError):
+class ExportError(ValueError):
     """A whole file cannot be read (missing columns, wrong encoding, unreadable file); names file and cause."""
 
 
@@ -25,14 +25,14 @@ def _codec(encoding: str) -> str:
     return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
 
 
-def _decode_hint(collection: CollectionConfig) -> str:
+def _decode_hint(collection: CollectionOptions) -> str:
     return (
         f"set `encoding` for collection {collection.name!r} to the file's encoding "
         f'(Excel\'s plain "CSV" on Windows writes encoding = "cp1252")'
     )
 
 
-def json_lines(collection: CollectionConfig) -> Iterator[tuple[int, object | None, Problem | None]]:
+def json_lines(collection: CollectionOptions) -> Iterator[tuple[int, object | None, Problem | None]]:
     """Each non-blank line's JSON value, or the problem that makes the line unreadable."""
     codec = _codec(collection.encoding)
     with collection.path.open("rb") as handle:
@@ -58,14 +58,16 @@ def json_lines(collection: CollectionConfig) -> Iterator[tuple[int, object | Non
                 yield number, None, Problem("(line)", "malformed JSON", f"{error.msg} at column {error.colno}")
 
 
-def json_files(collection: CollectionConfig) -> Iterator[tuple[Path, object | None, Problem | None]]:
-    """Each file of a folder or glob of JSON documents (one per file; a file on its own too), with
-    its value or the problem that makes it unreadable."""
-    for path in input_files(collection.path, FOLDER_SUFFIXES[collection.format]):
+def json_files(
+    collection: CollectionOptions, suffixes: tuple[str, ...]
+) -> Iterator[tuple[Path, object | None, Problem | None]]:
+    """Each file of a folder or glob of JSON documents (its files with one of `suffixes`; one per file;
+    a file on its own too), with its value or the problem that makes it unreadable."""
+    for path in input_files(collection.path, suffixes):
         yield path, *json_file(path, collection)
 
 
-def json_file(path: Path, collection: CollectionConfig) -> tuple[object | None, Problem | None]:
+def json_file(path: Path, collection: CollectionOptions) -> tuple[object | None, Problem | None]:
     """The file's one JSON document, or the problem that makes it unreadable."""
     data = path.read_bytes()
     try:
@@ -100,7 +102,7 @@ def json_document(path: Path, encoding: str) -> object | None:
         return None
 
 
-def _delimiter_hint(collection: CollectionConfig, header: Sequence[str], required: tuple[str, ...]) -> str:
+def _delimiter_hint(collection: DelimitedTextOptions, header: Sequence[str], required: tuple[str, ...]) -> str:
     line = collection.delimiter.join(header)
     for candidate, name in _DELIMITERS.items():
         if candidate != collection.delimiter and set(required) <= set(line.split(candidate)):
@@ -109,7 +111,7 @@ def _delimiter_hint(collection: CollectionConfig, header: Sequence[str], require
 
 
 def csv_rows(
-    collection: CollectionConfig, required: tuple[str, ...], path: Path | None = None
+    collection: DelimitedTextOptions, required: tuple[str, ...], path: Path | None = None
 ) -> Iterator[tuple[int, dict[str, str] | None, Problem | None]]:
     """Each data row of `path` (default: the collection's file) as a dict of the header's columns, or the
     problem that makes it unreadable. Cells in the collection's `null_values` read as empty."""
@@ -119,7 +121,7 @@ def csv_rows(
         text = data.decode(_codec(collection.encoding))
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise IngestError(
+        raise ExportError(
             f"{path}: line {line}: byte 0x{data[error.start]:02x} is not valid {collection.encoding}; "
             f"{_decode_hint(collection)}"
         ) from None
@@ -127,7 +129,7 @@ def csv_rows(
     header = reader.fieldnames or []
     missing = [c for c in required if c not in header]
     if missing:
-        raise IngestError(
+        raise ExportError(
             f"{path}: missing column(s) {missing}; the header has {header}"
             f"{_delimiter_hint(collection, header, required)}"
         )

@@ -1,4 +1,4 @@
-"""What adapters yield, and the checks every record goes through whatever its source."""
+"""What readers yield, and the checks every record goes through whatever its source."""
 
 from __future__ import annotations
 
@@ -41,16 +41,16 @@ class Dropped:
 
 @dataclass
 class SourceRow:
-    """One input row: its position in the file, the fields an adapter read, and what it kept or dropped.
+    """One input row: its position in the file, the fields a reader read, and what it kept or dropped.
 
-    Every value an adapter reads from a mapped field goes through `keep` or `drop`, so that
+    Every value a reader reads from a mapped field goes through `keep` or `drop`, so that
     the values read equal the values kept plus the values dropped, per field.
     """
 
     position: int
     source_file: Path | None = None  # the file it lies in, where a collection reads several (else its `path`)
     record_id: str | None = None
-    source_id: str | None = None  # the id as the file writes it, where the adapter reads it differently
+    source_id: str | None = None  # the id as the file writes it, where the reader reads it differently
     name: str = ""
     description: str = ""
     image_refs: list[str] = field(default_factory=list)
@@ -123,7 +123,7 @@ def _within(path: Path, roots: list[Path]) -> bool:
 
 
 def check_row(row: SourceRow) -> None:
-    """Checks shared by every adapter; adds problems to a row the adapter could read."""
+    """Checks shared by every format; adds problems to a row its reader could read."""
     if row.rejected:
         return
     if not row.record_id:

@@ -7,15 +7,6 @@ import glob
 from pathlib import Path
 
 GLOB_CHARACTERS = frozenset("*?[")
-# The files a folder of each many-file format is read for: JSON documents (one record each), LIDO XML,
-# Linked Art JSON-LD, EDM RDF/XML and Record API JSON, IIIF manifests.
-FOLDER_SUFFIXES = {
-    "jsonl": (".json",),
-    "lido": (".xml",),
-    "linked_art": (".json", ".jsonld"),
-    "edm": (".xml", ".rdf", ".json"),
-    "iiif": (".json",),
-}
 
 
 def is_url(location: str) -> bool:
@@ -47,8 +38,3 @@ def export_folder(path: Path) -> Path:
         return path
     wild = next((i for i, part in enumerate(path.parts) if GLOB_CHARACTERS & set(part)), None)
     return Path(*path.parts[:wild]) if wild else path.parent
-
-
-def manifest_inputs(path: Path) -> list[Path]:
-    """What the manifest fingerprints for a collection: the file or folder itself, a glob's matches."""
-    return [path] if path.exists() else input_files(path, ())

@@ -31,6 +31,11 @@ def _inside(key: str, text: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(key)}(?!\w)", text) is not None
 
 
+def not_text(value: object) -> str:
+    """Why a JSON value that is not text is dropped: `not text (a JSON dict)`."""
+    return f"not text (a JSON {type(value).__name__})"
+
+
 def is_guide_term(text: str) -> bool:
     return text.startswith("<") and text.endswith(">")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from museum_formats.reading import IngestError
+from museum_formats.reading import ExportError
 from museum_formats.rows import Problem
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
@@ -43,7 +43,7 @@ def _root(path: Path, encoding: str | None, kind: XmlFormat) -> str:
     tag = first.tag if isinstance(first.tag, str) else ""
     if tag not in (*kind.roots, OAI_ROOT):
         local = etree.QName(tag).localname if tag else "(none)"
-        raise IngestError(
+        raise ExportError(
             f"{path}: the root element is {tag or local}, not {kind.roots_named} or an OAI-PMH response"
             + (
                 f" ({kind.prefix.upper()} elements belong to the namespace {kind.namespace})"
@@ -54,14 +54,14 @@ def _root(path: Path, encoding: str | None, kind: XmlFormat) -> str:
     return tag
 
 
-def _syntax_error(path: Path, error: etree.XMLSyntaxError) -> IngestError:
+def _syntax_error(path: Path, error: etree.XMLSyntaxError) -> ExportError:
     hint = ""
     if "encoding" in str(error).lower() or "utf-8" in str(error).lower():
         hint = (
             '; declare the file\'s encoding in its XML declaration (<?xml version="1.0" encoding="windows-1252"?>) '
             "or set the collection's `encoding`"
         )
-    return IngestError(f"{path}: line {max(error.lineno, 1)}: not well-formed XML: {error.msg}{hint}")
+    return ExportError(f"{path}: line {max(error.lineno, 1)}: not well-formed XML: {error.msg}{hint}")
 
 
 def _release(element: etree._Element) -> None:
@@ -96,11 +96,11 @@ def xml_records(
     try:
         for _, element in context:
             if element.tag == f"{OAI}error" and element.get("code") != NO_RECORDS:
-                raise IngestError(
+                raise ExportError(
                     f"{path}: the OAI-PMH response is an error ({element.get('code')}): {(element.text or '').strip()}"
                 )
             if element.tag == f"{OAI}ListIdentifiers":
-                raise IngestError(f"{path}: a ListIdentifiers response holds no records; harvest with ListRecords")
+                raise ExportError(f"{path}: a ListIdentifiers response holds no records; harvest with ListRecords")
             if element.tag == f"{OAI}record":
                 found = _oai_record(element, kind)
                 for inner in found if isinstance(found, list) else []:

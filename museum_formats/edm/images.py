@@ -11,8 +11,8 @@ full-size image. Landing pages (`edm:isShownAt`) are never images.
 
 from __future__ import annotations
 
-from heritage_weaver.config import CollectionConfig
 from museum_formats.edm.graph import EdmRecord, Node
+from museum_formats.edm.options import EdmOptions
 from museum_formats.iiif.image_api import image_service
 from museum_formats.lido.images import IMAGE_SUFFIXES, file_suffix
 from museum_formats.media import add_images
@@ -63,7 +63,7 @@ def _reference(record: EdmRecord, url: str) -> str:
     return service_image(service) if service else service_image(url) if image_service(url) else url
 
 
-def add_record_images(row: SourceRow, record: EdmRecord, collection: CollectionConfig) -> None:
+def add_record_images(row: SourceRow, record: EdmRecord, collection: EdmOptions) -> None:
     """Keep the record's images; every link read (landing pages included, unless mapped in `fields`) is counted."""
     kept_before: dict[str, bool] = {}  # each link read so far: whether it was kept as an image
     links = [(key, url) for a in record.aggregations for key in (SHOWN_BY, VIEW) for url in a.links(key)]

@@ -14,18 +14,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from heritage_weaver.config import CollectionConfig
 from museum_formats.edm.graph import RDF, EdmRecord, Value, rdf_records
 from museum_formats.edm.images import add_record_images
 from museum_formats.edm.json_records import api_record
+from museum_formats.edm.options import EdmOptions
 from museum_formats.languages import Text, choose, chosen_language, in_chosen_language
 from museum_formats.markup import plain_text
 from museum_formats.reading import json_file
 from museum_formats.rows import Problem, SourceRow
-from museum_formats.sources import FOLDER_SUFFIXES, input_files
+from museum_formats.sources import input_files
 from museum_formats.text import REPEAT, distinct_variants, join_sentences
 from museum_formats.xml_records import XmlFormat, xml_records
 
+SUFFIXES = (".xml", ".rdf", ".json")  # RDF/XML, and Record API JSON
 EDM_XML = XmlFormat(
     record=f"{{{RDF}}}RDF", roots=(f"{{{RDF}}}RDF",), roots_named="rdf:RDF", prefix="rdf", namespace=RDF
 )
@@ -79,7 +80,7 @@ def _keep_one(row: SourceRow, key: str, values: list[Text], languages: list[str]
     return kept.text
 
 
-def edm_row(record: EdmRecord, file: Path, collection: CollectionConfig) -> SourceRow:
+def edm_row(record: EdmRecord, file: Path, collection: EdmOptions) -> SourceRow:
     languages = collection.languages
     row = SourceRow(record.line, source_file=file, record_id=record.about or None, source_id=record.about or None)
     if record.about:
@@ -98,7 +99,7 @@ def edm_row(record: EdmRecord, file: Path, collection: CollectionConfig) -> Sour
     return row
 
 
-def _file_records(path: Path, collection: CollectionConfig) -> Iterator[tuple[int, EdmRecord | Problem]]:
+def _file_records(path: Path, collection: EdmOptions) -> Iterator[tuple[int, EdmRecord | Problem]]:
     if path.suffix.lower() == ".json":
         document, problem = json_file(path, collection)
         yield 1, problem or api_record(document)
@@ -112,9 +113,9 @@ def _file_records(path: Path, collection: CollectionConfig) -> Iterator[tuple[in
             yield from ((record.line, record) for record in found)
 
 
-def read_edm(collection: CollectionConfig) -> Iterator[SourceRow]:
+def read_edm(collection: EdmOptions) -> Iterator[SourceRow]:
     """Every EDM record of the collection's files, in file order."""
-    for path in input_files(collection.path, FOLDER_SUFFIXES["edm"]):
+    for path in input_files(collection.path, SUFFIXES):
         for line, item in _file_records(path, collection):
             if isinstance(item, Problem):
                 yield SourceRow(line, source_file=path, problems=[item])

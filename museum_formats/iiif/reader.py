@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from heritage_weaver.config import CollectionConfig
 from museum_formats.iiif.images import IMAGE, as_list, canvas_image, canvases
+from museum_formats.iiif.options import IiifOptions
 from museum_formats.iiif.values import descriptions, label, metadata, metadata_field, node
 from museum_formats.media import add_images
 from museum_formats.reading import json_files
@@ -23,6 +23,7 @@ from museum_formats.rows import FURTHER_CATEGORY, FURTHER_VALUE, Problem, Source
 from museum_formats.sources import input_files
 from museum_formats.text import distinct_variants, join_sentences
 
+SUFFIXES = (".json",)
 MANIFEST_TYPES = {"manifest": 3, "sc:manifest": 2}
 COLLECTION_TYPES = ("collection", "sc:collection")
 COLLECTION = "an IIIF Collection, not a Manifest (give its manifests' files instead)"
@@ -63,7 +64,7 @@ def _first(row: SourceRow, source_field: str, values: list[str], further: str) -
     return values[0] if values else None
 
 
-def _texts(row: SourceRow, resource: dict, collection: CollectionConfig) -> None:
+def _texts(row: SourceRow, resource: dict, collection: IiifOptions) -> None:
     """The id, label and summary of a manifest or canvas, and what `columns` and `fields` map of its metadata."""
     columns, fields, languages = collection.columns, collection.fields, collection.languages
     _record_id(row, resource)
@@ -84,7 +85,7 @@ def _texts(row: SourceRow, resource: dict, collection: CollectionConfig) -> None
             row.extra[name] = value
 
 
-def manifest_row(file: Path, manifest: dict, version: int, collection: CollectionConfig) -> SourceRow:
+def manifest_row(file: Path, manifest: dict, version: int, collection: IiifOptions) -> SourceRow:
     """The manifest as one record: its texts, and one image per canvas in order."""
     row = SourceRow(1, source_file=file)
     _texts(row, manifest, collection)
@@ -93,7 +94,7 @@ def manifest_row(file: Path, manifest: dict, version: int, collection: Collectio
     return row
 
 
-def canvas_rows(file: Path, manifest: dict, version: int, collection: CollectionConfig) -> Iterator[SourceRow]:
+def canvas_rows(file: Path, manifest: dict, version: int, collection: IiifOptions) -> Iterator[SourceRow]:
     """Each canvas as one record; what the manifest holds besides its canvases is counted on the first."""
     first = SourceRow(1, source_file=file)
     found = canvases(first, manifest, version)
@@ -118,9 +119,9 @@ def _manifest(document: object, problem: Problem | None) -> tuple[dict, int] | P
     return version if isinstance(version, Problem) else (document, version)
 
 
-def read_iiif(collection: CollectionConfig) -> Iterator[SourceRow]:
+def read_iiif(collection: IiifOptions) -> Iterator[SourceRow]:
     """Every manifest of the collection's files, in file order, as records (or its canvases, each one)."""
-    for file, document, problem in json_files(collection):
+    for file, document, problem in json_files(collection, SUFFIXES):
         found = _manifest(document, problem)
         if isinstance(found, Problem):
             yield SourceRow(1, source_file=file, problems=[found])
@@ -132,7 +133,7 @@ def read_iiif(collection: CollectionConfig) -> Iterator[SourceRow]:
 
 @dataclass
 class LocalManifests:
-    """Manifests given as local files, by their id, for adapters whose records point at manifests."""
+    """Manifests given as local files, by their id, for formats whose records point at manifests."""
 
     by_id: dict[str, tuple[dict, int]]
 
@@ -141,7 +142,7 @@ class LocalManifests:
         """Every readable manifest under `path` (file, folder or glob); unreadable files are skipped
         here: ingest them as a `format = "iiif"` collection to see why."""
         found: dict[str, tuple[dict, int]] = {}
-        for file in input_files(path, (".json",)):
+        for file in input_files(path, SUFFIXES):
             try:
                 document = json.loads(file.read_bytes().decode("utf-8-sig"))
             except (UnicodeDecodeError, json.JSONDecodeError):

@@ -12,8 +12,7 @@ from __future__ import annotations
 from museum_formats.languages import Text, choose, chosen_language, in_chosen_language, primary_language
 from museum_formats.markup import plain_text
 from museum_formats.rows import SourceRow
-from museum_formats.smg.reader import not_text
-from museum_formats.text import distinct_variants, text_key
+from museum_formats.text import distinct_variants, not_text, text_key
 
 NO_LANGUAGE = ("none", "@none")
 DESCRIPTIONS = ("summary", "description")  # v3, v2

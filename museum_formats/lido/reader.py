@@ -13,16 +13,17 @@ from pathlib import Path
 
 from lxml import etree
 
-from heritage_weaver.config import CollectionConfig
 from museum_formats.languages import choose, in_chosen_language
 from museum_formats.lido.documents import LIDO, lido_records
 from museum_formats.lido.images import LINK, resource_images
+from museum_formats.lido.options import LidoOptions
 from museum_formats.lido.values import RDF_ABOUT, SKOS, concept_terms, concept_uri, sortorder, texts
 from museum_formats.media import add_images, image_roots
 from museum_formats.rows import FURTHER_VALUE, Problem, SourceRow, normalise
-from museum_formats.sources import FOLDER_SUFFIXES, input_files
+from museum_formats.sources import input_files
 from museum_formats.text import GUIDE_TERM, distinct_variants, is_guide_term, join_sentences
 
+SUFFIXES = (".xml",)
 RECORD_ID = "lidoRecID"
 TITLE = "titleSet"
 NOTE = "descriptiveNoteValue"
@@ -182,7 +183,7 @@ def _extra_values(
     return [uri for concept in concepts if (uri := concept_uri(concept))]
 
 
-def _extra_fields(row: SourceRow, record: etree._Element, collection: CollectionConfig) -> None:
+def _extra_fields(row: SourceRow, record: etree._Element, collection: LidoOptions) -> None:
     events = [event for event in record.iterfind(EVENTS) if _is_production(event)] if collection.fields else []
     for name, source in collection.fields.items():
         values = _extra_values(row, record, events, source, collection.languages)
@@ -193,7 +194,7 @@ def _extra_fields(row: SourceRow, record: etree._Element, collection: Collection
             row.drop(source, further, FURTHER_VALUE)
 
 
-def lido_row(record: etree._Element, file: Path, position: int, collection: CollectionConfig) -> SourceRow:
+def lido_row(record: etree._Element, file: Path, position: int, collection: LidoOptions) -> SourceRow:
     """One `lido:lido` of `file` as a row; its bare image names are looked for beside `file` first."""
     row = SourceRow(position, source_file=file)
     _record_id(row, record)
@@ -210,10 +211,10 @@ def lido_row(record: etree._Element, file: Path, position: int, collection: Coll
     return row
 
 
-def read_lido(collection: CollectionConfig) -> Iterator[SourceRow]:
+def read_lido(collection: LidoOptions) -> Iterator[SourceRow]:
     """Every LIDO record of the collection's files, in file order."""
     encoding = collection.encoding if "encoding" in collection.model_fields_set else None
-    for file in input_files(collection.path, FOLDER_SUFFIXES["lido"]):
+    for file in input_files(collection.path, SUFFIXES):
         for position, item in lido_records(file, encoding):
             if isinstance(item, Problem):
                 yield SourceRow(position, source_file=file, problems=[item])

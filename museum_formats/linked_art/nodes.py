@@ -5,7 +5,7 @@ keywords, `ManMadeObject`, `label`, `value`) are read the same way. Concepts are
 their Getty AAT number, whichever way the id is written (`aat:300404670` or the full URI). A
 museum that names concepts with its own URIs (Yale's LUX writes
 `https://lux.collections.yale.edu/data/concept/…` labelled "Description" or "Type of Work")
-has those concepts known by their label, for the kinds the adapter reads.
+has those concepts known by their label, for the kinds the reader reads.
 """
 
 from __future__ import annotations

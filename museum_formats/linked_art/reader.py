@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from heritage_weaver.config import CollectionConfig
 from museum_formats.iiif.reader import LocalManifests
 from museum_formats.languages import Text, choose, in_chosen_language
 from museum_formats.linked_art.images import SUBJECT_OF, object_media
@@ -25,11 +24,13 @@ from museum_formats.linked_art.nodes import (
     node_type,
     nodes,
 )
+from museum_formats.linked_art.options import LinkedArtOptions
 from museum_formats.media import add_images
 from museum_formats.reading import json_files
 from museum_formats.rows import FURTHER_VALUE, Problem, SourceRow
 from museum_formats.text import distinct_variants, join_sentences
 
+SUFFIXES = (".json", ".jsonld")
 OBJECT_TYPES = ("HumanMadeObject", "ManMadeObject")  # ManMadeObject: CIDOC-CRM's E22 as named before Linked Art 1.0
 PRIMARY_NAME = "300404670"
 # description; descriptions (documents); description (activity), which the Getty writes
@@ -74,7 +75,7 @@ def _name(row: SourceRow, record: dict, languages: list[str]) -> None:
         row.keep("_label")
 
 
-def _statement_sources(collection: CollectionConfig) -> dict[str, str]:
+def _statement_sources(collection: LinkedArtOptions) -> dict[str, str]:
     """The AAT number of each statement kind that `fields` maps, to the source it names."""
     mapped = {}
     for source in collection.fields.values():
@@ -91,7 +92,7 @@ def _is_description(statement: dict, kinds: list[str]) -> bool:
     return bool(set(kinds) & set(DESCRIPTIONS)) or (BRIEF_TEXT in kinds and len(classes) == 1)
 
 
-def _statements(row: SourceRow, record: dict, collection: CollectionConfig) -> dict[str, list[str]]:
+def _statements(row: SourceRow, record: dict, collection: LinkedArtOptions) -> dict[str, list[str]]:
     """The description (kept on the row), and the texts of each mapped statement source."""
     mapped = _statement_sources(collection)
     described: list[Text] = []
@@ -145,7 +146,7 @@ def _date(span: dict) -> str:
     return shown[0] if shown else "/".join(dict.fromkeys(bound for bound in bounds if bound))
 
 
-def _extra_fields(row: SourceRow, record: dict, collection: CollectionConfig, found: dict[str, list[str]]) -> None:
+def _extra_fields(row: SourceRow, record: dict, collection: LinkedArtOptions, found: dict[str, list[str]]) -> None:
     for name, source in collection.fields.items():
         if source in ("maker", "date"):
             values = _production_values(record, source)
@@ -166,7 +167,7 @@ def _extra_fields(row: SourceRow, record: dict, collection: CollectionConfig, fo
 
 
 def linked_art_row(
-    record: object, file: Path, collection: CollectionConfig, manifests: LocalManifests | None = None
+    record: object, file: Path, collection: LinkedArtOptions, manifests: LocalManifests | None = None
 ) -> SourceRow:
     row = SourceRow(1, source_file=file)
     if not isinstance(record, dict):
@@ -196,11 +197,11 @@ def linked_art_row(
     return row
 
 
-def read_linked_art(collection: CollectionConfig) -> Iterator[SourceRow]:
+def read_linked_art(collection: LinkedArtOptions) -> Iterator[SourceRow]:
     """Every Linked Art object of the collection's files, in file order; the images of a `subject_of`
     manifest come from its local copy when `manifests` holds it."""
     local = LocalManifests.read(collection.manifests) if collection.manifests else None
-    for path, record, problem in json_files(collection):
+    for path, record, problem in json_files(collection, SUFFIXES):
         if problem:
             yield SourceRow(1, source_file=path, problems=[problem])
         else:

@@ -11,20 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from heritage_weaver.config import CollectionConfig
 from museum_formats.markup import plain_text
 from museum_formats.media import add_images
 from museum_formats.reading import json_document, json_lines
 from museum_formats.rows import Problem, SourceRow, normalise
-from museum_formats.text import GUIDE_TERM, distinct_variants, is_guide_term, join_sentences
+from museum_formats.smg.options import SmgOptions
+from museum_formats.text import GUIDE_TERM, distinct_variants, is_guide_term, join_sentences, not_text
 
 _OLD_ID = re.compile(r"^(?:smgc-objects?-|object-)(\d+)$")
 NO_LOCATION = "a media entry without an image location"
 NO_VALUE = "an entry without a value"
-
-
-def not_text(value: object) -> str:
-    return f"not text (a JSON {type(value).__name__})"
 
 
 def _objects(value: object) -> Iterator[tuple[object, dict] | Problem]:
@@ -53,7 +49,7 @@ def _objects(value: object) -> Iterator[tuple[object, dict] | Problem]:
         yield Problem("(line)", "neither an Elasticsearch hit (_source) nor a JSON:API object (attributes)")
 
 
-def _entries(collection: CollectionConfig) -> Iterator[tuple[int, tuple[object, dict] | Problem]]:
+def _entries(collection: SmgOptions) -> Iterator[tuple[int, tuple[object, dict] | Problem]]:
     """Positions are line numbers, or for a whole-file document the object's number in it."""
     document = json_document(collection.path, collection.encoding)
     if document is not None:
@@ -161,7 +157,7 @@ def _rendition(entry: object, preferences: list[str]) -> str | None:
     return None
 
 
-def _images(row: SourceRow, source: dict, collection: CollectionConfig) -> None:
+def _images(row: SourceRow, source: dict, collection: SmgOptions) -> None:
     media = source.get("multimedia") or []
     if not isinstance(media, list):
         row.drop("multimedia", media, "not a list of media entries")
@@ -176,7 +172,7 @@ def _images(row: SourceRow, source: dict, collection: CollectionConfig) -> None:
     add_images(row, refs, collection, "multimedia", lower=True)
 
 
-def _smg_row(position: int, envelope_id: object, source: dict, collection: CollectionConfig) -> SourceRow:
+def _smg_row(position: int, envelope_id: object, source: dict, collection: SmgOptions) -> SourceRow:
     row = SourceRow(position)
     _record_id(row, envelope_id, source)
     row.name = "; ".join(distinct_variants(row, "name", _texts(row, "name", source.get("name"))))
@@ -189,7 +185,7 @@ def _smg_row(position: int, envelope_id: object, source: dict, collection: Colle
     return row
 
 
-def read_smg(collection: CollectionConfig) -> Iterator[SourceRow]:
+def read_smg(collection: SmgOptions) -> Iterator[SourceRow]:
     """Every object document of an SMG export, in whichever of its shapes the file is."""
     for position, item in _entries(collection):
         if isinstance(item, Problem):

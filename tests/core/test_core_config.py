@@ -1,9 +1,11 @@
 from pathlib import Path
 
 import pytest
+from pydantic import TypeAdapter
 
-from heritage_weaver.config import ConfigError, load_config
+from heritage_weaver.config import CollectionConfig, ConfigError, load_config
 from heritage_weaver.scaffold import init_workspace, render
+from museum_formats import FORMATS
 
 
 def _write(folder: Path, text: str) -> Path:
@@ -76,3 +78,39 @@ def test_the_compute_section_changes_no_hash(tmp_path):
     assert local.section_hash() == ray.section_hash()
     assert local.section_hash("embedding") == ray.section_hash("embedding")
     assert local.section_hash("compute") != ray.section_hash("compute")
+
+
+@pytest.mark.parametrize("name", list(FORMATS))
+def test_a_collection_takes_the_options_model_of_its_format(name):
+    block = {"name": "c", "format": name, "path": "x"} | (
+        {"columns": {"record_id": "id"}} if name in ("csv", "jsonl") else {}
+    )
+    assert type(TypeAdapter(CollectionConfig).validate_python(block)) is FORMATS[name].options
+
+
+def _collection_error(tmp_path: Path, block: str) -> str:
+    path = _write(tmp_path, render("s").replace('format = "nms"\npath = "data/nms.csv"', block, 1))
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    return str(error.value).removeprefix(f"{path}: ")
+
+
+def test_collection_errors_name_the_key_without_pydantics_tag(tmp_path):
+    assert _collection_error(tmp_path, 'format = "marc"\npath = "data/nms.csv"') == (
+        "collections.1.format: unknown format 'marc'; expected one of "
+        '"smg", "nms", "csv", "jsonl", "lido", "linked_art", "edm", "iiif"'
+    )
+    assert _collection_error(tmp_path, 'path = "data/nms.csv"') == "collections.1.format: Field required"
+    assert _collection_error(tmp_path, 'format = "nms"\npath = "data/nms.csv"\nlanguages = ["de"]') == (
+        'collections.1.languages: not an option of format "nms"; it applies to format = '
+        '"lido", "linked_art", "edm" or "iiif" only'
+    )
+    assert _collection_error(tmp_path, 'format = "nms"\npath = "data/nms.csv"\ncolour = "red"') == (
+        "collections.1.colour: Extra inputs are not permitted"
+    )
+    assert _collection_error(tmp_path, 'format = "nms"\npath = "data/nms.csv"\nmax_images = 0') == (
+        "collections.1.max_images: Input should be greater than 0"
+    )
+    assert _collection_error(tmp_path, 'format = "nms"\npath = "data/nms.csv"\nfields = { Maker = "m" }').startswith(
+        "collections.1.fields: Value error, field name(s) ['Maker']"
+    )

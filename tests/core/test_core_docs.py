@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import typer
+from pydantic import TypeAdapter
 
 from heritage_weaver.config import CollectionConfig
 from hw_cli.app import app
@@ -64,4 +65,4 @@ def test_documented_command_exists_with_its_options(doc, words):
 @pytest.mark.parametrize(("doc", "body"), _blocks("toml"))
 def test_documented_collection_blocks_validate(doc, body):
     for block in tomllib.loads(body).get("collections", []):
-        CollectionConfig.model_validate(block)
+        TypeAdapter(CollectionConfig).validate_python(block)

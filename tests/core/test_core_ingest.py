@@ -1,4 +1,4 @@
-"""Every adapter and every reject reason, with counts that reconcile."""
+"""The ingest of a study: reject reasons, duplicates, the counts that reconcile, and the CLI's messages."""
 
 import json
 from pathlib import Path
@@ -11,7 +11,7 @@ from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
 from ingest import ingest_collections
 from ingest.artifacts import DROPPED
-from museum_formats.adapters import IngestError
+from museum_formats.reading import ExportError
 
 
 def _smg(record_id, name="Telephone, model 232", description=None, images=(), title=None):
@@ -106,96 +106,13 @@ def test_smg_adapter_rejects_and_reconciles(bad_smg):
     assert (counts.values_read, counts.values_kept, counts.values_dropped) == (13, 12, 1)
 
 
-def test_nms_adapter(tmp_path):
-    (tmp_path / "images").mkdir()
-    (tmp_path / "images" / "PF1.jpg").write_bytes(b"x")
-    (tmp_path / "nms.csv").write_bytes(
-        b"object_number,object_name,description,object_category,administration_name,media.reference\n"
-        b'T.1,telephone,"Black   bakelite\ntelephone.",Communications,Science and Technology,images/PF1.jpg|DOC1|images/MP9.jpg\n'
-        b"T.2,radio,,Communications,Science and Technology,\n"
-        b"T.3,lamp,ok,Energy,S,,extra\n"
-        b"T.4,caf\xc3\xa9,,Energy,S,\n"
-        b",loom,,Textiles,S,\n"
-    )
-    workspace = _study(tmp_path, '[[collections]]\nname = "nms"\nformat = "nms"\npath = "nms.csv"\n')
-    result = ingest_collections(workspace)
-    records = result.records.to_pylist()
-    assert [r["record_id"] for r in records] == ["T.1", "T.2", "T.4"]
-    assert records[2]["name"] == "café"
-    assert records[0]["description"] == "Black bakelite telephone."
-    assert records[0]["images"] == [str((tmp_path / "images" / "PF1.jpg").resolve())]
-    assert (records[0]["category"], records[0]["taxonomy"]) == ("Communications", "Science and Technology")
-    reasons = {(r["source_position"], r["field"]): r["reason"] for r in result.rejects.to_pylist()}
-    assert reasons == {
-        (4, "(row)"): "cells beyond the header (1 unknown cell(s))",
-        (6, "record_id"): "missing record_id",
-    }
-    dropped = [(d["source_position"], d["value"], d["reason"]) for d in result.dropped.to_pylist()]
-    assert dropped == [
-        (2, "DOC1", "not an image (NMS image references start with PF or MP)"),
-        (2, "images/MP9.jpg", "neither a URL nor an existing file"),
-    ]
-    assert result.counts[0].rows == result.counts[0].accepted + result.counts[0].rejected == 5
-
-
-def test_nms_image_base_url(tmp_path):
-    (tmp_path / "nms.csv").write_text("object_number,object_name,description,media.reference\nT.1,lamp,,PF001|XX2\n")
-    workspace = _study(
-        tmp_path,
-        '[[collections]]\nname = "nms"\nformat = "nms"\npath = "nms.csv"\n'
-        'image_base_url = "https://nms.example/img?value="\n',
-    )
-    assert ingest_collections(workspace).records.to_pylist()[0]["images"] == ["https://nms.example/img?value=PF001"]
-
-
-def test_generic_csv_and_jsonl_with_mapping(tmp_path):
-    (tmp_path / "a.csv").write_text(
-        "id,title,text,pics,kind\nA1,Loom,A loom.,https://x/1.jpg;https://x/2.jpg,textiles\n"
-    )
-    (tmp_path / "b.jsonl").write_text(json.dumps({"ref": "B1", "label": "Bobbin", "pics": ["https://x/3.jpg"]}) + "\n")
-    workspace = _study(
-        tmp_path,
-        """
-[[collections]]
-name = "a"
-format = "csv"
-path = "a.csv"
-image_separator = ";"
-columns = { record_id = "id", name = "title", description = "text", images = "pics", category = "kind" }
-[[collections]]
-name = "b"
-format = "jsonl"
-path = "b.jsonl"
-columns = { record_id = "ref", name = "label", images = "pics" }
-""",
-    )
-    records = ingest_collections(workspace).records.to_pylist()
-    assert records[0] | {"source_file": None} == {
-        "record_id": "a:A1",
-        "collection": "a",
-        "name": "Loom",
-        "description": "A loom.",
-        "images": ["https://x/1.jpg", "https://x/2.jpg"],
-        "category": "textiles",
-        "taxonomy": None,
-        "source_file": None,
-        "source_position": 2,
-        "source_id": "A1",
-    }
-    assert (records[1]["record_id"], records[1]["collection"], records[1]["images"]) == (
-        "b:B1",
-        "b",
-        ["https://x/3.jpg"],
-    )
-
-
 def test_mapped_column_missing_from_header_is_a_clear_error(tmp_path):
     (tmp_path / "a.csv").write_text("id,title\nA1,Loom\n")
     workspace = _study(
         tmp_path,
         '[[collections]]\nname = "a"\nformat = "csv"\npath = "a.csv"\ncolumns = { record_id = "id", name = "label" }\n',
     )
-    with pytest.raises(IngestError, match=r"a\.csv: missing column\(s\) \['label'\]"):
+    with pytest.raises(ExportError, match=r"a\.csv: missing column\(s\) \['label'\]"):
         ingest_collections(workspace)
     result = CliRunner().invoke(app, ["ingest", "--study", str(tmp_path)])
     assert result.exit_code == 1

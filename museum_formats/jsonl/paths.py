@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from heritage_weaver.config import CollectionConfig
+from museum_formats.jsonl.options import JsonlOptions
 
 _STEP = re.compile(r"\.?([^.\[\]]+)|\[(-?\d+)\]")
 _MISSING = object()
@@ -34,7 +34,7 @@ def dotted(entry: dict, path: str) -> object:
     return value
 
 
-def lookup(collection: CollectionConfig) -> Callable[[dict, str], object]:
+def lookup(collection: JsonlOptions) -> Callable[[dict, str], object]:
     """How the collection's `columns` and `fields` address a value of one entry."""
     if collection.column_paths == "dotted":
         return dotted

@@ -12,14 +12,14 @@ import math
 from collections import Counter
 from collections.abc import Iterator
 
-from heritage_weaver.config import CollectionConfig, JoinConfig
+from museum_formats.csv.options import CsvOptions, JoinOptions
 from museum_formats.reading import csv_rows
 from museum_formats.rows import DroppedRow, normalise
 
 NO_KEY = "no key: its `on` cell is empty"
 
 
-def source_field(join: JoinConfig, column: str) -> str:
+def source_field(join: JoinOptions, column: str) -> str:
     """How a joined column is named in the counts and the dropped-values table: `file:column`."""
     return f"{join.path.name}:{column}"
 
@@ -38,7 +38,7 @@ def _order(value: str) -> tuple[int, float, str]:
 class _Table:
     """One joined table, read whole: its rows grouped by key, each group in order."""
 
-    def __init__(self, collection: CollectionConfig, join: JoinConfig) -> None:
+    def __init__(self, collection: CsvOptions, join: JoinOptions) -> None:
         self.join = join
         self.groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
         self.unreadable: list[DroppedRow] = []
@@ -63,7 +63,7 @@ class _Table:
 class Joiner:
     """Adds the joined tables' cells to each main row: `file:column` -> the cells of its rows, in order."""
 
-    def __init__(self, collection: CollectionConfig) -> None:
+    def __init__(self, collection: CsvOptions) -> None:
         self.collection = collection
         self.tables = [_Table(collection, join) for join in collection.joins]
         self.columns = dict(collection.columns)
