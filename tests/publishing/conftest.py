@@ -44,9 +44,9 @@ def write_thresholds(ws: Workspace, rule: str = "percentile") -> pd.DataFrame:
     return thresholds
 
 
-def write_records(ws: Workspace, extra: dict[str, list] | None = None) -> pd.DataFrame:
+def write_records(ws: Workspace) -> pd.DataFrame:
     """records/records.parquet for every record the batches name, as ingest writes it (`Object <id>` as
-    name, the id as source id); `extra`: more columns (extra fields), one value per record in id order."""
+    name, the id as source id), in record id order."""
     sides = [
         batch.loc[:, [f"record_{s}", f"collection_{s}"]].set_axis(["record_id", "collection"], axis=1)
         for batch in (pd.read_parquet(path) for path in BATCH.instances(ws))
@@ -61,8 +61,6 @@ def write_records(ws: Workspace, extra: dict[str, list] | None = None) -> pd.Dat
     records["source_file"] = "data/records"
     records["source_position"] = range(1, len(records) + 1)
     records["source_id"] = records["record_id"]
-    for name, values in (extra or {}).items():
-        records[name] = values
     RECORDS.write(ws, records)
     return records
 
