@@ -8,8 +8,10 @@ calibrated link) and:
 
 - `motivation`: `linking`;
 - `target`: the record's IIIF manifest or canvas where known (publishing.glam.records), else its URI;
-- `body`: the linked record: its URI, `type` `Text` (a catalogue record) and its name as `label`
-  (a IIIF language map under `none`: names are stored without their language);
+- `body`: the linked record, its URI with `type` `Text` (a catalogue record) and its name as `label`
+  (a IIIF language map under `none`: names are stored without their language); then a `TextualBody`
+  (`purpose` `describing`) saying the same in words ("Similar object: <name> (verified by curators)"),
+  which is what viewers such as Mirador list, since they show a body's `value`;
 - `creator`: the curators (`Person`, `<base>annotator/<code>`, `<base>adjudicator/<code>`) of a
   verified link, or the models whose candidates a calibrated link was calibrated from (`Software`,
   `<base>model/<name>`); `created`: the last judgement, or when `hw calibrate` wrote the
@@ -88,7 +90,10 @@ def _annotation(page: str, link: GlamLink, records: dict[str, Record], ids: Ids)
         "id": f"{page}#{fragment}",
         "type": "Annotation",
         "motivation": "linking",
-        "body": {"id": other.uri, "type": "Text", "label": {NO_LANGUAGE: [other.name]}},
+        "body": [
+            {"id": other.uri, "type": "Text", "label": {NO_LANGUAGE: [other.name]}},
+            {"type": "TextualBody", "purpose": "describing", "format": "text/plain", "value": _words(link, other.name)},
+        ],
         "target": records[link.record].target,
     }
     if creators:
@@ -102,6 +107,16 @@ def _annotation(page: str, link: GlamLink, records: dict[str, Record], ids: Ids)
         for comparison, model, score in link.candidates
     ]
     return annotation | stated
+
+
+def _words(link: GlamLink, name: str) -> str:
+    """The link in words, for a viewer's list of annotations."""
+    evidence = link.evidence
+    if isinstance(evidence, Calibrated):
+        how = f"calibrated, probability {evidence.probability:.2f}; not judged by a curator"
+    else:
+        how = "verified by curators"
+    return f"{link.label.capitalize()}: {name} ({how})"
 
 
 def _verified_properties(label: str, curated: Curated) -> dict:

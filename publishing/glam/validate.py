@@ -5,8 +5,8 @@
 - an IIIF AnnotationPage (IIIF Presentation 3, with the W3C Web Annotation Data Model): `@context`
   with the Presentation 3 context last; `id` an absolute URI; `type` `AnnotationPage`; `items` a
   non-empty list of annotations, each with an absolute `id`, `type` `Annotation`, `motivation`
-  `linking`, a `body` with `id`, `type` and a `label` language map, and a `target` that is a URI
-  or a `Manifest` or `Canvas` with an `id`;
+  `linking`, two bodies (the linked record with `id`, `type` and a `label` language map, and a
+  `TextualBody` with a `value`), and a `target` that is a URI or a `Manifest` or `Canvas` with an `id`;
 - a Linked Art record (Linked Art 1.0 API): `@context` the Linked Art context; `id`; `type`
   `HumanMadeObject`; `_label`; an `equivalent` or `attributed_by`; each equivalent a reference
   (`id`, `type`, `_label`); each assignment `type` `AttributeAssignment` with `assigned`
@@ -91,9 +91,16 @@ def _annotation_problems(annotation: object) -> list[str]:
         found.append("Web Annotation: type must be Annotation")
     if annotation.get("motivation") != "linking":
         found.append("Web Annotation: motivation must be linking")
-    body = annotation.get("body")
-    if not _is_reference(body) or not _is_language_map(body.get("label")):
-        found.append("IIIF Presentation 3: the body needs an id, a type and a label language map")
+    bodies = annotation.get("body")
+    bodies = bodies if isinstance(bodies, list) else [bodies]
+    records = [body for body in bodies if _is_reference(body) and _is_language_map(body.get("label"))]
+    words = [
+        b for b in bodies if isinstance(b, dict) and b.get("type") == "TextualBody" and isinstance(b.get("value"), str)
+    ]
+    if len(records) != 1 or len(words) != 1 or len(bodies) != 2:
+        found.append(
+            "IIIF Presentation 3: the body is the linked record (id, type, label) and a TextualBody with a value"
+        )
     target = annotation.get("target")
     if not (_is_uri(target) or (_is_reference(target) and target["type"] in IIIF_TARGETS)):
         found.append(f"Web Annotation: the target must be a URI or one of {list(IIIF_TARGETS)} with an id")

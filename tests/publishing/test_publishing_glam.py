@@ -99,10 +99,13 @@ def test_a_verified_annotation_names_the_linked_record_its_label_agreement_score
     judged = judgements(pd.read_parquet(ws.path("annotation", "labels.parquet")))
     for row in export.table.links.to_dict("records"):
         annotation = _annotation(_read(ws, "iiif", row["record_a"]), row["pair_id"])
-        assert annotation["body"] == {
-            "id": row["uri_b"],
-            "type": "Text",
-            "label": {"none": [f"Object {row['record_b']}"]},
+        record, words = annotation["body"]
+        assert record == {"id": row["uri_b"], "type": "Text", "label": {"none": [f"Object {row['record_b']}"]}}
+        assert words == {
+            "type": "TextualBody",
+            "purpose": "describing",
+            "format": "text/plain",
+            "value": f"{row['label'].capitalize()}: Object {row['record_b']} (verified by curators)",
         }
         assert annotation["hw:label"] == row["label"] and annotation["hw:decision"] == row["decision"]
         assert annotation["hw:agreement"] == pytest.approx(row["agreement"])
@@ -117,7 +120,7 @@ def test_a_verified_annotation_names_the_linked_record_its_label_agreement_score
         assert [agent["id"] for agent in annotation["creator"]] == [f"{BASE}annotator/{a}" for a in own["annotator"]]
         assert annotation["created"] == utc_iso(own["labelled_at"].max())
         back = _annotation(_read(ws, "iiif", row["record_b"]), row["pair_id"])
-        assert back["body"]["id"] == row["uri_a"] and back["target"] == row["uri_b"]
+        assert back["body"][0]["id"] == row["uri_a"] and back["target"] == row["uri_b"]
 
 
 def test_linked_art_makes_same_object_links_equivalent_and_every_other_a_related_assignment(exported):
@@ -173,9 +176,11 @@ def test_the_exports_read_offline_as_rdf_with_the_shipped_contexts(exported):
     assert annotations
     for annotation in annotations:
         assert page.value(annotation, OA.motivatedBy) == OA.linking
-        body, target = page.value(annotation, OA.hasBody), page.value(annotation, OA.hasTarget)
-        assert isinstance(body, URIRef) and target == URIRef(row["uri_a"])
-        assert page.value(body, RDFS.label) is not None
+        assert page.value(annotation, OA.hasTarget) == URIRef(row["uri_a"])
+        bodies = list(page.objects(annotation, OA.hasBody))
+        record = next(body for body in bodies if isinstance(body, URIRef))
+        words = next(body for body in bodies if (body, RDF.type, OA.TextualBody) in page)
+        assert page.value(record, RDFS.label) is not None and page.value(words, RDF.value) is not None
         assert page.value(annotation, HW.statement) in statements  # the link's statement in links.ttl
     subject = URIRef(row["uri_a"])
     assert (subject, RDF.type, CRM["E22_Human-Made_Object"]) in document
@@ -203,7 +208,7 @@ def test_validation_names_what_a_document_lacks_and_the_shapes_refuse_it(exporte
     page, document = _read(ws, "iiif", row["record_a"]), _read(ws, "linked_art", row["record_a"])
     broken = copy.deepcopy(page)
     del broken["items"][0]["motivation"]
-    broken["items"][0]["body"].pop("label")
+    broken["items"][0]["body"][0].pop("label")
     broken["@context"] = list(reversed(broken["@context"]))
     assert {re.sub(r"^annotation \d+: ", "", p).split(":")[0] for p in problems(broken)} == {
         "IIIF Presentation 3",
@@ -254,8 +259,8 @@ def test_catalogue_names_are_json_text_and_exact_labels_in_the_rdf(labelled_stud
     page = _read(labelled_study, "iiif", row["record_a"])
     document = _read(labelled_study, "linked_art", row["record_a"])
     assert problems(page) == [] and problems(document) == []
-    body = _annotation(page, row["pair_id"])["body"]
-    assert body["label"] == {"none": [names[row["record_b"]]]}
+    record, words = _annotation(page, row["pair_id"])["body"]
+    assert record["label"] == {"none": [names[row["record_b"]]]} and names[row["record_b"]] in words["value"]
     assert document["_label"] == names[row["record_a"]]
     label = offline_graph(page).value(URIRef(row["uri_b"]), RDFS.label)  # IIIF's "none" language tag aside
     assert str(label) == names[row["record_b"]]

@@ -136,6 +136,9 @@ def test_calibrated_annotations_state_the_probability_and_the_set_precision(cali
         assert annotation["hw:comparison"] == f"{BASE}comparison/{row['comparison']}"
         assert annotation["hw:statement"] == f"{BASE}calibrated-link/{row['comparison']}/{row['pair_id']}"
         assert "hw:label" not in annotation and "hw:agreement" not in annotation  # nobody judged it
+        assert annotation["body"][1]["value"].endswith(
+            f"probability {row['probability']:.2f}; not judged by a curator)"
+        )
         models = [pair.split("/")[1] for pair in row["linked_by"].split(";")]
         assert [agent["id"] for agent in annotation["creator"]] == [f"{BASE}model/{m}" for m in models]
         assert {agent["type"] for agent in annotation["creator"]} == {"Software"}
