@@ -101,7 +101,9 @@ def staged_glam(
             document = linked_art_document(record_id, own, records, models, ids)
             name = f"{page_key(record_id)}.json"
             for folder, content in ((staged.iiif, page), (staged.linked_art, document)):
-                (folder / name).write_text(json.dumps(content, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+                (folder / name).write_text(
+                    json.dumps(content, ensure_ascii=False, indent=2, allow_nan=False) + "\n", encoding="utf-8"
+                )
             rows.append(_index_row(record_id, records[record_id], name, page, document))
             pending += [page, document]
             if check is not None and len(pending) >= 2 * CHECK_EVERY:

@@ -4,9 +4,11 @@ A record's document (`publishing/linked_art/<key>.json`, the key of its IIIF pag
 record's URI as `id`, its name as `_label`, and:
 
 - `equivalent`: the records it is the same object as (publishing.glam.links says when). Linked Art
-  uses `equivalent` for the same entity in another system (linked.art/api/1.0/shared/reference/;
-  its ontology notes prefer it to `owl:sameAs` and `skos:exactMatch`). A reference cannot carry
-  provenance: who said so is in the RDF export's statement of the link.
+  links out with `equivalent` to other organisations' data about the same entity
+  (linked.art/model/base/, "Identifiers"; linked.art/api/1.0/endpoint/physical_object/), a URI
+  that must identify the object itself, not a page about it: give `[publishing.uri_templates]`
+  such URIs where the default is a web page. A reference carries no provenance: who said so is in
+  the RDF export's statement of the link.
 - `attributed_by`: every other link as a related-object `AttributeAssignment`, the pattern for
   "related" objects whose relatedness comes from a computed similarity
   (linked.art/model/assertion/#related-entities; linked.art/model/object/aboutness/#related-objects):

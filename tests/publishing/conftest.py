@@ -3,6 +3,9 @@ the records its pairs name."""
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +23,20 @@ from tests.analysis.analysis_fixtures import (
     write_annotation_inputs,
     write_study,
 )
+
+
+@contextmanager
+def no_network() -> Iterator[None]:
+    """Every socket connection and name lookup fails while the block runs."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("the network was touched")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket.socket, "connect", refuse)
+        patch.setattr(socket, "create_connection", refuse)
+        patch.setattr(socket, "getaddrinfo", refuse)
+        yield
 
 
 def write_thresholds(ws: Workspace, rule: str = "percentile") -> pd.DataFrame:

@@ -7,9 +7,6 @@ import copy
 import hashlib
 import json
 import re
-import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -26,7 +23,7 @@ from publishing.glam.validate import documents_graph, problems
 from publishing.rdf import HW
 from publishing.verdicts import judgements
 from tests.analysis.analysis_fixtures import make_batches, simulate_labels, write_annotation_inputs, write_study
-from tests.publishing.conftest import write_records, write_thresholds
+from tests.publishing.conftest import no_network, write_records, write_thresholds
 from tests.publishing.test_publishing_hostile import HOSTILE_IDS
 
 pytest.importorskip("pyshacl")
@@ -35,20 +32,6 @@ CRM = Namespace("http://www.cidoc-crm.org/cidoc-crm/")
 LA = Namespace("https://linked.art/ns/terms/")
 AAT = "http://vocab.getty.edu/aat/"
 BASE = "urn:heritage-weaver:fixture:"
-
-
-@contextmanager
-def no_network() -> Iterator[None]:
-    """Every socket connection and name lookup fails while the block runs."""
-
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise OSError("the network was touched")
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(socket.socket, "connect", refuse)
-        patch.setattr(socket, "create_connection", refuse)
-        patch.setattr(socket, "getaddrinfo", refuse)
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,7 @@ from publishing.glam.records import iiif_resource
 from publishing.glam.validate import problems
 from publishing.rdf import Ids
 from tests.analysis.analysis_fixtures import calibrated_study
-from tests.publishing.conftest import write_records, write_thresholds
-from tests.publishing.test_publishing_glam import no_network
+from tests.publishing.conftest import no_network, write_records, write_thresholds
 
 pytest.importorskip("pyshacl")
 AAT = "http://vocab.getty.edu/aat/"
