@@ -276,6 +276,13 @@ class PublishingConfig(_Strict):
         description="`hw calibrate`: the precision a published threshold's lower bound must reach",
     )
     confidence: float = Field(default=0.95, gt=0.5, lt=1, description="`hw calibrate`: the lower bound's confidence")
+    same_object_precision: float | None = Field(
+        default=None,
+        gt=0,
+        lt=1,
+        description="`hw export-links --precision`: a calibrated link is a Linked Art `equivalent` when the study's "
+        "positive label is 'same object' alone and its set's lower bound on precision reaches this (unset: never)",
+    )
 
     @field_validator("base_uri")
     @classmethod

@@ -1,4 +1,4 @@
-"""`hw export-links`: the verified links as CSV, Parquet, Turtle and JSON-LD."""
+"""`hw export-links`: the verified links as CSV, Parquet, Turtle and JSON-LD, IIIF Web Annotations and Linked Art."""
 
 from __future__ import annotations
 
@@ -44,6 +44,11 @@ def show_export_links(workspace: Workspace, export: Export) -> None:
         summary.add_row(relation, f"{count:,}")
     for label, count in sorted(export.table.unmapped.items()):
         summary.add_row(f"(not exported: {label})", f"{count:,}")
+    glam = export.glam
+    summary.add_row("(IIIF annotation pages)", f"{len(glam.index):,} ({glam.iiif_targets:,} on a manifest or canvas)")
+    summary.add_row("(IIIF annotations)", f"{glam.total('annotations'):,}")
+    summary.add_row("(Linked Art equivalents)", f"{glam.total('equivalents'):,}")
+    summary.add_row("(Linked Art related objects)", f"{glam.total('related'):,}")
     stdout.print(summary)
     stdout.print(f"{export.table.judged_pairs:,} judged pairs, {len(links):,} links, {export.triples:,} triples")
     if export.table.unknown_pairs:

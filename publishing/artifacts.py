@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from heritage_weaver.artifacts import Artifact, file, table
+from heritage_weaver.artifacts import Artifact, file, folder, table
 
 PUBLISHING_SECTIONS = ("study", "collections", "models", "comparisons", "publishing")
 PUBLISHED_LINKS = table(
@@ -46,6 +46,37 @@ PUBLISHED_CALIBRATED_NT = file(
     "the calibrated links, their sets and calibrations as RDF (N-Triples, written a part at a time)",
     sections=PUBLISHING_SECTIONS,
 )
+PUBLISHED_IIIF = folder(
+    "publishing/iiif",
+    "export-links",
+    "one IIIF AnnotationPage of W3C Web Annotations per record with links (`<key>.json`)",
+    sections=PUBLISHING_SECTIONS,
+)
+PUBLISHED_LINKED_ART = folder(
+    "publishing/linked_art",
+    "export-links",
+    "one Linked Art HumanMadeObject document per record with links (`<key>.json`)",
+    sections=PUBLISHING_SECTIONS,
+)
+GLAM_INDEX_COLUMNS = (
+    "record_id",
+    "uri",
+    "name",
+    "file",
+    "iiif_page",
+    "iiif_target",
+    "iiif_target_type",
+    "annotations",
+    "equivalents",
+    "related",
+)
+PUBLISHED_GLAM_INDEX = file(
+    "publishing/glam_records.csv",
+    "export-links",
+    "which IIIF page and Linked Art document are each record's",
+    sections=PUBLISHING_SECTIONS,
+    columns=GLAM_INDEX_COLUMNS,
+)
 
 # Every file above, once, in declaration order (a test checks that none is left out).
 ARTIFACTS: tuple[Artifact, ...] = (
@@ -56,4 +87,7 @@ ARTIFACTS: tuple[Artifact, ...] = (
     PUBLISHED_CALIBRATED,
     PUBLISHED_CALIBRATED_CSV,
     PUBLISHED_CALIBRATED_NT,
+    PUBLISHED_IIIF,
+    PUBLISHED_LINKED_ART,
+    PUBLISHED_GLAM_INDEX,
 )

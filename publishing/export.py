@@ -1,4 +1,5 @@
-"""`hw export-links` on a workspace: read labels, batches and thresholds; write the four exports."""
+"""`hw export-links` on a workspace: read labels, batches, thresholds and records; write the exports:
+tables and RDF (SKOS with PROV-O), IIIF Web Annotations and Linked Art (publishing.glam)."""
 
 from __future__ import annotations
 
@@ -17,19 +18,25 @@ from heritage_weaver import atomic
 from heritage_weaver.progress import SILENT, Progress
 from heritage_weaver.spreadsheets import write_csv
 from heritage_weaver.workspace import Workspace
+from ingest.artifacts import RECORDS
 from publishing.artifacts import (
     PUBLISHED_CALIBRATED,
     PUBLISHED_CALIBRATED_CSV,
     PUBLISHED_CALIBRATED_NT,
     PUBLISHED_CSV,
+    PUBLISHED_GLAM_INDEX,
+    PUBLISHED_IIIF,
     PUBLISHED_JSONLD,
+    PUBLISHED_LINKED_ART,
     PUBLISHED_LINKS,
     PUBLISHED_TURTLE,
 )
 from publishing.calibrated import LEADING as CALIBRATED_LEADING
 from publishing.calibrated import CalibratedExport, calibrated_export, write_ntriples
+from publishing.glam.export import GlamExport, GlamFolders, GlamLinks, glam_links, staged_glam
+from publishing.glam.validate import documents_graph, problems
 from publishing.links import LinkTable, link_table
-from publishing.rdf import Provenance, build_graph, serialise
+from publishing.rdf import Ids, Provenance, build_graph, serialise
 from publishing.uris import record_templates, study_base
 from publishing.verdicts import judgements, verdicts
 from sampler.artifacts import BATCH, THRESHOLDS, round_batches
@@ -46,16 +53,21 @@ class Export:
     paths: dict[str, Path]  # format → file written
     triples: int  # in links.ttl and calibrated_links.nt together
     validated: bool  # checked against the SHACL shapes (and conforming)
+    glam: GlamExport  # the IIIF pages and Linked Art documents, one of each per record with links
     calibrated: CalibratedExport | None = None  # with `precision`: the links published by calibration
 
 
 def export_links(
     ws: Workspace, validate: bool = False, precision: float | None = None, progress: Progress = SILENT
 ) -> Export:
-    """Write publishing/links.{csv,parquet,ttl,jsonld} and calibrated_links.{csv,parquet,nt}; note them in the manifest.
+    """Write publishing/links.{csv,parquet,ttl,jsonld}, calibrated_links.{csv,parquet,nt}, the IIIF pages
+    (publishing/iiif/), the Linked Art documents (publishing/linked_art/) and their index
+    (glam_records.csv); note them in the manifest.
 
     With `validate`, the RDF is first checked against the SHACL shapes; if it does not conform,
-    nothing is written and the error carries pyshacl's report. With `precision` (which must be
+    nothing is written and the error carries pyshacl's report. The IIIF and Linked Art documents
+    are then checked, offline, for what their specifications require and against the shapes
+    (publishing.glam.validate); a failure leaves every file as it was. With `precision` (which must be
     `[publishing] target_precision`, the target `hw calibrate` chose at), the unjudged links above each
     comparison's publishable threshold fill calibrated_links, whose RDF (publishing.calibrated.rdf) is
     written and checked a part at a time, each part beside the verified graph it refers to; without
@@ -116,8 +128,14 @@ def export_links(
             raise ExportError(f"the RDF does not conform to {shapes_path().name}; nothing was written:\n{report}")
     # the calibrated parts are checked beside the study's own nodes only: the verified links were checked above
     check = _conforms_beside(build_graph(table.links.iloc[:0], judged.iloc[:0], provenance)) if validate else None
-    calibrated_triples = _write_calibrated_rdf(ws, calibrated, provenance, check, progress)
-    inputs = [LABELS, THRESHOLDS, *batches, *(calibrated.inputs if calibrated else ())]
+    glam = _glam_links(ws, table, judged, calibrated, provenance)
+    folders = GlamFolders(PUBLISHED_IIIF.location(ws), PUBLISHED_LINKED_ART.location(ws))
+    advance = progress.task("IIIF and Linked Art documents", len(glam.by_record), "records")
+    with staged_glam(
+        folders, glam, provenance.models, Ids(provenance.base), _check_glam if validate else None, advance
+    ) as written:
+        calibrated_triples = _write_calibrated_rdf(ws, calibrated, provenance, check, progress)
+    inputs = [LABELS, THRESHOLDS, RECORDS, *batches, *(calibrated.inputs if calibrated else ())]
     triples = len(graph) + calibrated_triples
     details = {"links": len(table.links), "triples": triples, "precision": precision}
     write_csv(table.links, PUBLISHED_CSV.location(ws))
@@ -131,6 +149,9 @@ def export_links(
     PUBLISHED_CALIBRATED_CSV.record(ws, inputs, **details)
     PUBLISHED_CALIBRATED_NT.record(ws, inputs, **details)
     PUBLISHED_CALIBRATED.write(ws, rows, inputs, **details)
+    write_csv(written.index, PUBLISHED_GLAM_INDEX.location(ws))
+    for artifact in (PUBLISHED_IIIF, PUBLISHED_LINKED_ART, PUBLISHED_GLAM_INDEX):
+        artifact.record(ws, inputs, **details)
     paths = {
         name: a.location(ws)
         for name, a in (
@@ -141,9 +162,34 @@ def export_links(
             ("calibrated csv", PUBLISHED_CALIBRATED_CSV),
             ("calibrated parquet", PUBLISHED_CALIBRATED),
             ("calibrated n-triples", PUBLISHED_CALIBRATED_NT),
+            ("iiif annotation pages", PUBLISHED_IIIF),
+            ("linked art documents", PUBLISHED_LINKED_ART),
+            ("iiif and linked art index", PUBLISHED_GLAM_INDEX),
         )
     }
-    return Export(table, paths, triples, validate, calibrated)
+    return Export(table, paths, triples, validate, written, calibrated)
+
+
+def _glam_links(
+    ws: Workspace, table: LinkTable, judged: pd.DataFrame, calibrated: CalibratedExport | None, provenance: Provenance
+) -> GlamLinks:
+    calibrated_links = calibrated.links if calibrated else None
+    calibrated_at = calibrated.calibration.calibrated_at if calibrated else None
+    return glam_links(ws, table.links, judged, calibrated_links, calibrated_at, Ids(provenance.base))
+
+
+def _check_glam(documents: list[dict]) -> None:
+    """ExportError naming what IIIF or Linked Art documents lack, or with pyshacl's report on their RDF."""
+    lacking = [f"{document.get('id')}: {problem}" for document in documents for problem in problems(document)]
+    if lacking:
+        raise ExportError(
+            "the IIIF or Linked Art documents are incomplete; nothing was written:\n" + "\n".join(lacking)
+        )
+    conforms, report = validate_graph(documents_graph(documents))
+    if not conforms:
+        raise ExportError(
+            f"the IIIF or Linked Art RDF does not conform to {shapes_path().name}; nothing was written:\n{report}"
+        )
 
 
 def _write_calibrated_rdf(

@@ -59,9 +59,14 @@ LEADING = (
 )
 
 
+def calibrated_label(positive_labels: list[str]) -> str:
+    """The least specific positive label: what a calibrated probability of "positive" promises."""
+    return max(positive_labels, key=LABEL_VALUES.index)
+
+
 def calibrated_relation(positive_labels: list[str], relations: dict[str, str]) -> str:
     """`skos:<relation>` of the least specific positive label; ValueError when that label maps to none."""
-    weakest = max(positive_labels, key=LABEL_VALUES.index)
+    weakest = calibrated_label(positive_labels)
     if weakest not in relations:
         raise ValueError(
             f"the least specific positive label, {weakest!r}, has no SKOS relation in publishing.relations"

@@ -23,7 +23,7 @@ from publishing.export import validate_graph
 from publishing.rdf import HW
 from publishing.verdicts import judgements, verdicts
 from tests.analysis.analysis_fixtures import calibrated_study
-from tests.publishing.conftest import write_thresholds
+from tests.publishing.conftest import write_records, write_thresholds
 
 pytest.importorskip("pyshacl")
 EXPORTS = ("links.csv", "links.parquet", "links.ttl")  # byte for byte; JSON-LD's node order varies by process
@@ -33,6 +33,7 @@ EXPORTS = ("links.csv", "links.parquet", "links.ttl")  # byte for byte; JSON-LD'
 def calibrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ws = calibrated_study(tmp_path_factory.mktemp("calibrated") / "study", 0.6)
     write_thresholds(ws)
+    write_records(ws)
     return ws.root
 
 
@@ -170,6 +171,7 @@ def test_a_precision_other_than_the_calibrated_target_says_how_to_get_it(study):
 def test_a_comparison_without_a_threshold_publishes_nothing_and_says_why(tmp_path):
     ws = calibrated_study(tmp_path / "study", 0.99)
     write_thresholds(ws)
+    write_records(ws)
     result = _export(ws, "--precision", "0.99", "--validate")
     assert result.exit_code == 0, result.output
     assert pd.read_parquet(ws.path("publishing", "calibrated_links.parquet")).empty

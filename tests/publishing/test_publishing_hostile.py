@@ -3,8 +3,9 @@ formulas, Turtle and N-Triples syntax, quotes, a tab and a newline (text, kept i
 and a query. The CSV has no formula cell and no raw control character, the Parquet file keeps every id
 exactly, and in the RDF each id is percent-encoded into its URI: no triple is injected.
 
-Record ids are the only catalogue values an export holds (names, descriptions and categories stay out of
-it); ingest rejects an id with any control character but tab and newline, so no other reaches it.
+Record ids are the only catalogue values the tables and the RDF hold (names, descriptions and categories
+stay out of them; the IIIF and Linked Art exports carry names as JSON text, test_publishing_glam); ingest
+rejects an id with any control character but tab and newline, so no other reaches it.
 """
 
 from __future__ import annotations
