@@ -29,7 +29,8 @@ from annotation.artifacts import (
 )
 from annotation.client import LabelStudioError, connect
 from annotation.desks import split_by_author
-from annotation.ledger import ADJUDICATION, Ledger, Project, now
+from annotation.ledger import Ledger, Project, now
+from annotation.ledger_schema import ADJUDICATION
 from annotation.sync import VERSION_DTYPES, read_regions, versions_table
 from heritage_weaver.workspace import Workspace
 
