@@ -40,7 +40,8 @@ import pandas as pd
 import torch
 
 from heritage_weaver.config import ComparisonConfig
-from sampler.pipeline import SampleSettings, run_sample
+from sampler.pipeline import run_sample
+from sampler.settings import SampleSettings
 
 BLOCK = 4096
 
