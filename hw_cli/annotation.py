@@ -13,10 +13,21 @@ from rich.text import Text
 
 from annotation.artifacts import LEDGER, QUARANTINE
 from annotation.pull import PullReport
-from annotation.stage import EXPORT, PULL, PUSH, PUSH_ADJUDICATION, SIMULATE_LABELS
+from annotation.stage import (
+    EXPORT,
+    PULL,
+    PUSH,
+    PUSH_ADJUDICATION,
+    SIMULATE_LABELS,
+    AdjudicationOptions,
+    ExportOptions,
+    PushOptions,
+    SimulateOptions,
+)
 from annotation.sync import BatchReport
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, execute, fail, open_study, stdout
+from hw_cli.verbs import Verb
 
 labelstudio_app = typer.Typer(
     help="Run or check the Label Studio server the study uses.", no_args_is_help=True, rich_markup_mode=None
@@ -248,11 +259,15 @@ def push(
     if adjudication is not None:
         if export_only or annotator or round or recreate:
             fail("--adjudication goes alone (no --export-only, --annotator, --round or --recreate)")
-        show_push(workspace, execute(PUSH_ADJUDICATION, workspace, adjudicator=adjudication))
+        show_push(workspace, execute(PUSH_ADJUDICATION, workspace, AdjudicationOptions(adjudicator=adjudication)))
     elif export_only:
-        show_export(workspace, execute(EXPORT, workspace, annotators=annotator, rounds=round))
+        exported = ExportOptions(annotators=tuple(annotator or ()), rounds=tuple(round or ()))
+        show_export(workspace, execute(EXPORT, workspace, exported))
     else:
-        show_push(workspace, execute(PUSH, workspace, annotators=annotator, rounds=round, recreate=recreate))
+        pushed = PushOptions(
+            annotators=tuple(annotator or ()), rounds=tuple(round or ()), recreate=tuple(recreate or ())
+        )
+        show_push(workspace, execute(PUSH, workspace, pushed))
 
 
 def show_export(workspace: Workspace, files: list[Path]) -> None:
@@ -417,9 +432,15 @@ def simulate_labels(
 ) -> None:
     """DEMO ONLY: post simulated annotators' labels, judged from the demo's hidden ground truth."""
     workspace = open_study(study)
-    show_simulate(workspace, execute(SIMULATE_LABELS, workspace, noise=noise, seed=seed))
+    show_simulate(workspace, execute(SIMULATE_LABELS, workspace, SimulateOptions(noise=noise, seed=seed)))
 
 
 def show_simulate(workspace: Workspace, posted: pd.DataFrame) -> None:
     agree = float((posted["label"] == posted["true_label"]).mean()) if len(posted) else float("nan")
     console.print(f"SIMULATION: posted {len(posted)} simulated annotation(s); {agree:.0%} match the ground truth.")
+
+
+PUSH_VERB = Verb(PUSH, show_push, push)
+SIMULATE_LABELS_VERB = Verb(SIMULATE_LABELS, show_simulate, simulate_labels)
+PULL_VERB = Verb(PULL, show_pull, pull)
+EXPORT_VERB = Verb(EXPORT, show_export)  # `hw push --export-only`
