@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from hw_cli import annotation, embeddings, harvest, run, study, training, verification, web
+from hw_cli import annotation, embeddings, harvest, labelstudio, run, study, training, verification, web
 from hw_cli.stages import VERBS
 
 app = typer.Typer(
@@ -25,6 +25,6 @@ app.command("status")(run.status)
 app.command("search")(embeddings.search)
 app.command("serve")(web.serve)
 app.add_typer(training.model_app, name="model")
-app.add_typer(annotation.labelstudio_app, name="labelstudio")
+app.add_typer(labelstudio.labelstudio_app, name="labelstudio")
 app.add_typer(annotation.annotation_app, name="annotation")
 app.add_typer(verification.verify_app, name="verify")
