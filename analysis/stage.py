@@ -3,7 +3,7 @@ publishable thresholds), `evaluate` (zero-shot, retrieval) and `report` (the HTM
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
@@ -27,7 +27,7 @@ from annotation.artifacts import LABELS
 from embeddings.artifacts import UNITS
 from heritage_weaver.artifacts import ArtifactError
 from heritage_weaver.progress import Progress
-from heritage_weaver.stages import Stage, needs
+from heritage_weaver.stages import NO_OPTIONS, NoOptions, Stage, needs
 from heritage_weaver.workspace import Workspace
 from sampler.artifacts import LINKS
 from sampler.artifacts.design import study_models
@@ -40,35 +40,53 @@ class AnalysisError(ValueError):
     """An analysis option is not one the stage knows; the message names it."""
 
 
-def analyze(ws: Workspace, progress: Progress, annotator_effects: Sequence[str] = EFFECTS) -> AnalysisSummary:
+@dataclass(frozen=True)
+class AnalyzeOptions:
+    annotator_effects: tuple[str, ...] = EFFECTS  # how annotators enter the regressions: each one fitted
+
+
+@dataclass(frozen=True)
+class EvaluateOptions:
+    models: tuple[str, ...] = ()  # default: the study's models
+
+
+def analyze(ws: Workspace, progress: Progress, options: AnalyzeOptions) -> AnalysisSummary:
     """Binarise labels, count them per link type, fit the study's regressions, measure agreement."""
-    unknown = sorted(set(annotator_effects) - set(EFFECTS))
+    unknown = sorted(set(options.annotator_effects) - set(EFFECTS))
     if unknown:
         raise AnalysisError(f"--annotator-effects: unknown value(s) {unknown}; choose from {list(EFFECTS)}")
-    return run_analyze(ws, [cast(AnnotatorEffects, e) for e in dict.fromkeys(annotator_effects)])
+    return run_analyze(ws, [cast(AnnotatorEffects, e) for e in dict.fromkeys(options.annotator_effects)])
 
 
-def calibrate(ws: Workspace, progress: Progress) -> CalibrationSummary:
+def calibrate(ws: Workspace, progress: Progress, options: NoOptions) -> CalibrationSummary:
     """Fit link probabilities per comparison and choose the thresholds whose precision reaches the target."""
     return run_calibrate(ws, progress)
 
 
-def evaluate(ws: Workspace, progress: Progress, models: list[str] | None = None) -> list[Path]:
+def evaluate(ws: Workspace, progress: Progress, options: EvaluateOptions) -> list[Path]:
     """Zero-shot classification and retrieval on the held-out records, per model."""
-    chosen = models or study_models(ws)
+    chosen = list(options.models) or study_models(ws)
     unknown = [m for m in chosen if m not in ws.config.models]
     if unknown:
         raise AnalysisError(f"--model: {unknown} not among the study's models {list(ws.config.models)}")
     return run_evaluate(ws, chosen, progress=progress)
 
 
-def report(ws: Workspace, progress: Progress) -> Path:
+def report(ws: Workspace, progress: Progress, options: NoOptions) -> Path:
     return build_report(ws)
 
 
 _ANALYSIS_TABLES = tuple(a for a in ARTIFACTS if a.path.startswith("analysis/") and a.verb == "analyze")
 _EVALUATION_TABLES = tuple(a for a in ARTIFACTS if a.path.startswith("analysis/") and a.verb == "evaluate")
-ANALYZE = Stage("analyze", _ANALYSIS_TABLES, analyze, needs(LABELS), always=True, errors=(AnalysisError, ArtifactError))
+ANALYZE = Stage(
+    "analyze",
+    _ANALYSIS_TABLES,
+    analyze,
+    AnalyzeOptions(),
+    needs(LABELS),
+    always=True,
+    errors=(AnalysisError, ArtifactError),
+)
 CALIBRATE = Stage(
     "calibrate",
     (
@@ -79,6 +97,7 @@ CALIBRATE = Stage(
         PUBLISHABLE,
     ),
     calibrate,
+    NO_OPTIONS,
     needs(LINKS, LABELLED),
     always=True,
 )
@@ -86,7 +105,8 @@ EVALUATE = Stage(
     "evaluate",
     _EVALUATION_TABLES,
     evaluate,
+    EvaluateOptions(),
     needs(UNITS, SPLIT),
     errors=(AnalysisError, ArtifactError),
 )
-REPORT = Stage("report", (REPORT_PAGE, REPORT_TABLE), report, always=True)
+REPORT = Stage("report", (REPORT_PAGE, REPORT_TABLE), report, NO_OPTIONS, always=True)

@@ -21,7 +21,8 @@ import pandas as pd
 
 from annotation.artifacts import LABELS, LEDGER
 from annotation.interface import label_config
-from annotation.ledger import ADJUDICATION, LABELLING, Ledger, PairRow
+from annotation.ledger import Ledger, PairRow
+from annotation.ledger_schema import ADJUDICATION, LABELLING
 from annotation.sync import BatchReport, prepare_batches, push_prepared
 from annotation.tasks import Batch, BatchError, adjudication_data
 from heritage_weaver.workspace import Workspace

@@ -26,15 +26,20 @@ class Invitation:
     user_id: int
     url: str  # where the curator works
     token: str  # the curator's own API token
+    made_password: str | None = None  # the first password the platform made (None: the caller chose it)
 
 
-def invite(workspace: Workspace, desk: str, email: str, password: str) -> Invitation:
-    """Create the curator's account on the desk's server and record it as the desk's author."""
+def invite(workspace: Workspace, desk: str, email: str, password: str | None = None) -> Invitation:
+    """Create the curator's account on the desk's server and record it as the desk's author; without
+    a `password`, the platform makes the first one (returned once, in `made_password`)."""
+    made: str | None = None
+    if password is None:
+        password = made = secrets.token_urlsafe(12)
     connection = connect(workspace, desk)
     user_id, token = connection.sign_up(email, password)
     with Ledger(LEDGER.location(workspace)) as ledger:
         ledger.add_account(desk, user_id, email.lower())
-    return Invitation(desk, email.lower(), user_id, connection.url, token)
+    return Invitation(desk, email.lower(), user_id, connection.url, token, made)
 
 
 def simulated_curator(workspace: Workspace, desk: str) -> Connection:

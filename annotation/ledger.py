@@ -9,7 +9,8 @@ by its creation time too.
 
 `Ledger` is the one class over every table: the link-annotation batches, tasks and annotation
 versions (`hw push`, `hw pull`), the desks' curator accounts, and the verification projects, tasks
-and verdict versions of `hw verify` (`with_verification` and the `verification_*` methods).
+and verdict versions of `hw verify` (`with_verification` and the `verification_*` methods). The
+tables themselves are declared in `annotation.ledger_schema`.
 """
 
 from __future__ import annotations
@@ -22,107 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS batches (
-    batch_id TEXT PRIMARY KEY,
-    annotator TEXT NOT NULL,
-    source_file TEXT NOT NULL,
-    n_pairs INTEGER NOT NULL,
-    registered_at TEXT NOT NULL,
-    round INTEGER NOT NULL DEFAULT 1,      -- the labelling round (0 for an adjudication batch)
-    kind TEXT NOT NULL DEFAULT 'labelling' -- 'labelling' or 'adjudication'
-);
-CREATE TABLE IF NOT EXISTS pairs (
-    batch_id TEXT NOT NULL REFERENCES batches(batch_id),
-    pair_id TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    record_a TEXT NOT NULL,
-    collection_a TEXT NOT NULL,
-    record_b TEXT NOT NULL,
-    collection_b TEXT NOT NULL,
-    provenance TEXT NOT NULL,
-    PRIMARY KEY (batch_id, pair_id)
-);
-CREATE TABLE IF NOT EXISTS projects (
-    batch_id TEXT PRIMARY KEY REFERENCES batches(batch_id),
-    server_url TEXT NOT NULL,
-    project_id INTEGER NOT NULL,
-    title TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS tasks (
-    batch_id TEXT NOT NULL,
-    pair_id TEXT NOT NULL,
-    project_id INTEGER NOT NULL,
-    task_id INTEGER NOT NULL,         -- unique on its desk's server
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (batch_id, pair_id),
-    FOREIGN KEY (batch_id, pair_id) REFERENCES pairs(batch_id, pair_id)
-);
-CREATE TABLE IF NOT EXISTS annotations (
-    kind TEXT NOT NULL,               -- 'annotation' or 'draft' (Label Studio keeps them apart)
-    ls_id INTEGER NOT NULL,
-    updated_at TEXT NOT NULL,         -- one row per version: an edited annotation adds a row
-    task_id INTEGER NOT NULL,
-    batch_id TEXT NOT NULL,
-    pair_id TEXT NOT NULL,
-    annotator TEXT NOT NULL,
-    ls_user TEXT,                     -- the account that created it (`completed_by`)
-    status TEXT NOT NULL,             -- 'labelled', 'skipped', 'draft', 'withdrawn' (deleted on the server)
-    label TEXT,
-    comment TEXT,
-    created_at TEXT NOT NULL,
-    lead_time REAL,
-    pulled_at TEXT NOT NULL,
-    PRIMARY KEY (annotator, kind, ls_id, updated_at)
-);
-CREATE TABLE IF NOT EXISTS accounts (  -- the curator accounts of each desk: only they write its labels
-    desk TEXT NOT NULL,
-    user_id INTEGER NOT NULL,         -- the account's id on the desk's own server
-    email TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (desk, user_id)
-);
-CREATE TABLE IF NOT EXISTS pulls (
-    pulled_at TEXT PRIMARY KEY,
-    server_url TEXT NOT NULL,
-    report TEXT NOT NULL
-);
-"""
-# `hw verify`: one project per predicted field, one task per record with a proposal, every verdict
-# version. Apart from the link-annotation tables (`hw pull` and `hw annotation status` never see a
-# verification project), and created only by the verbs that use them (`Ledger.with_verification`).
-VERIFICATION_SCHEMA = """
-CREATE TABLE IF NOT EXISTS verification_projects (
-    field TEXT PRIMARY KEY,
-    server_url TEXT NOT NULL,
-    project_id INTEGER NOT NULL,
-    title TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS verification_tasks (
-    field TEXT NOT NULL REFERENCES verification_projects(field),
-    collection TEXT NOT NULL,
-    record_id TEXT NOT NULL,
-    project_id INTEGER NOT NULL,
-    task_id INTEGER NOT NULL UNIQUE,
-    proposed TEXT NOT NULL,           -- the value the task showed, with its probability
-    probability REAL NOT NULL,
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (field, collection, record_id)
-);
-CREATE TABLE IF NOT EXISTS verdicts (
-    ls_id INTEGER NOT NULL,
-    updated_at TEXT NOT NULL,         -- one row per version: an edited verdict adds a row
-    task_id INTEGER NOT NULL REFERENCES verification_tasks(task_id),
-    curator TEXT,
-    verdict TEXT,                     -- accept, reject, correct, skipped (or what the server sent)
-    correction TEXT,
-    created_at TEXT NOT NULL,
-    pulled_at TEXT NOT NULL,
-    PRIMARY KEY (ls_id, updated_at)
-);
-"""
+from annotation.ledger_schema import INSERT_VERSION, LABELLING, create_tables, create_verification_tables
 
 
 def now() -> str:
@@ -138,26 +39,6 @@ class PairRow:
     record_b: str
     collection_b: str
     provenance: dict
-
-
-LABELLING, ADJUDICATION = "labelling", "adjudication"
-# Columns later versions added to an existing ledger: (table, column, declaration).
-_ADDED_COLUMNS = (
-    ("batches", "round", "INTEGER NOT NULL DEFAULT 1"),
-    ("batches", "kind", f"TEXT NOT NULL DEFAULT '{LABELLING}'"),
-    ("annotations", "author", "TEXT"),  # the account that wrote this version (`updated_by`, else `completed_by`)
-    ("projects", "lost_at", "TEXT"),  # when a pull found the project gone from its server
-    ("projects", "pulled_at", "TEXT"),  # the last pull that exported it
-    ("annotations", "project_id", "INTEGER"),  # the project it was pulled from
-)
-ANNOTATION_FIELDS = (
-    "kind", "ls_id", "updated_at", "task_id", "batch_id", "pair_id", "annotator", "ls_user", "status", "label",
-    "comment", "created_at", "lead_time", "pulled_at", "author", "project_id",
-)  # fmt: skip
-_INSERT_VERSION = (
-    f"INSERT OR IGNORE INTO annotations ({', '.join(ANNOTATION_FIELDS)}) "
-    f"VALUES ({', '.join(':' + name for name in ANNOTATION_FIELDS)})"
-)
 
 
 @dataclass(frozen=True)
@@ -190,10 +71,7 @@ class Ledger:
         if fresh:
             path.chmod(0o600)  # scores, strata, overlap and control flags: unblinding data
         self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.executescript(SCHEMA)
-        for table, column, declaration in _ADDED_COLUMNS:  # a ledger written before rounds existed
-            if column not in {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}:
-                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+        create_tables(self.db)
 
     def close(self) -> None:
         self.db.close()
@@ -382,7 +260,7 @@ class Ledger:
 
     def add_annotation_versions(self, rows: list[dict]) -> int:
         """Insert annotation/draft versions not seen before; returns how many were new."""
-        return self.insert_new(_INSERT_VERSION, rows)
+        return self.insert_new(INSERT_VERSION, rows)
 
     def withdraw(self, live_ids: set[tuple[int, str]], exported: set[tuple[str, int]], when: str) -> int:
         """Annotations pulled from these just exported (batch, project)s that the server no longer has
@@ -402,7 +280,7 @@ class Ledger:
                 for row in rows.fetchall()
             ]
             gone = [row for row in gone if (row["ls_id"], row["created_at"]) not in live_ids]
-            db.executemany(_INSERT_VERSION, gone)
+            db.executemany(INSERT_VERSION, gone)
         return len(gone)
 
     def retire_drafts(self, live_draft_ids: set[int], pulled_batches: set[str]) -> None:
@@ -447,7 +325,7 @@ class Ledger:
     # -- verification (`hw verify push|pull`) ---------------------------------------------------
     def with_verification(self) -> Ledger:
         """The ledger with the verification tables created (idempotent)."""
-        self.db.executescript(VERIFICATION_SCHEMA)
+        create_verification_tables(self.db)
         return self
 
     def verification_project(self, field: str) -> VerificationProject | None:

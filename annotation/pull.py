@@ -29,8 +29,10 @@ from annotation.artifacts import (
 )
 from annotation.client import LabelStudioError, connect
 from annotation.desks import split_by_author
-from annotation.ledger import ADJUDICATION, Ledger, Project, now
+from annotation.ledger import Ledger, Project, now
+from annotation.ledger_schema import ADJUDICATION
 from annotation.sync import VERSION_DTYPES, read_regions, versions_table
+from heritage_weaver.artifacts import ArtifactError
 from heritage_weaver.workspace import Workspace
 
 LABEL_COLUMNS = LABELS.columns
@@ -246,6 +248,35 @@ def gone_message(ledger: Ledger, project: Project, what: str) -> str:
     pulled = ledger.pulled_at(project.batch_id)
     kept = f"labels pulled up to {pulled[:16].replace('T', ' ')} UTC kept" if pulled else "nothing had been pulled yet"
     return f"{project.annotator}'s {what} ({project.title}): {tasks} tasks, {kept}"
+
+
+@dataclass(frozen=True)
+class LostProject:
+    annotator: str  # the desk whose server lost it
+    message: str  # what was lost and what was kept (`gone_message`)
+
+
+@dataclass(frozen=True)
+class AnnotationStanding:
+    """Where the annotation stands as of the last pull: per annotator (`annotation_status`), and the
+    projects a pull or push found gone from their server."""
+
+    table: pd.DataFrame
+    lost: list[LostProject]
+
+
+def annotation_standing(workspace: Workspace) -> AnnotationStanding:
+    """Per annotator, where the annotation stands (as of the last pull), and every project found gone
+    from its server; an `ArtifactError` before anything was pushed."""
+    if not LEDGER.exists(workspace):
+        raise ArtifactError(f"{LEDGER.location(workspace)}: nothing pushed yet; run `hw {LEDGER.verb}` first")
+    with Ledger(LEDGER.location(workspace)) as ledger:
+        lost = [
+            LostProject(project.annotator, gone_message(ledger, project, "project is gone from the server"))
+            for project in ledger.projects()
+            if project.lost_at
+        ]
+    return AnnotationStanding(annotation_status(workspace), lost)
 
 
 def annotation_status(workspace: Workspace) -> pd.DataFrame:

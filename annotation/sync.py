@@ -32,7 +32,8 @@ from annotation.artifacts import LABEL_ROUND, LEDGER
 from annotation.client import Connection, LabelStudioError, connect
 from annotation.desks import split_by_author
 from annotation.interface import instructions
-from annotation.ledger import ADJUDICATION, LABELLING, Ledger, PairRow, Project, now
+from annotation.ledger import Ledger, PairRow, Project, now
+from annotation.ledger_schema import ADJUDICATION, LABELLING
 from annotation.tasks import Batch, BatchError, ImageLinks, RecordView, read_batch, record_views, task_data
 from heritage_weaver.url_safety import AddressRule
 from heritage_weaver.workspace import Workspace

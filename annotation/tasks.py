@@ -19,7 +19,8 @@ import pandas as pd
 import pyarrow as pa
 
 from annotation.interface import ADJUDICATION_FIELDS, TASK_FIELDS
-from annotation.ledger import ADJUDICATION, LABELLING, PairRow
+from annotation.ledger import PairRow
+from annotation.ledger_schema import ADJUDICATION, LABELLING
 from heritage_weaver.url_safety import AddressRule
 from sampler.artifacts import BATCH_IDENTITY
 

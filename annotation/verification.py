@@ -46,6 +46,10 @@ TASK_FIELDS = ("collection", "record_id", "image", "name", "description", "propo
 NO_DESCRIPTION = "(no description)"
 
 
+class VerificationError(ValueError):
+    """`hw verify` was asked for nothing it can do (no field named or configured); the message says what to name."""
+
+
 @dataclass
 class VerifyPushReport:
     field: str

@@ -45,7 +45,7 @@ from serve import TimedEncoder, machine, percentiles, time_http, time_in_process
 from demo import create_demo_study
 from embeddings.runner import embed_images, embed_texts, study_units
 from embeddings.search import Searcher
-from embeddings.stage import run_index
+from embeddings.stage import IndexOptions, run_index
 from heritage_weaver.compute import cpu_cores
 from heritage_weaver.progress import SILENT
 from heritage_weaver.siglip import CPU_PRECISIONS, SiglipEncoder, load_siglip
@@ -81,12 +81,12 @@ def demo_study(root: Path, arch: str, smg: int, nms: int) -> Workspace:
     """The demo study, ingested, with a checkpoint of `arch` for every configured model (with
     `demo`: its own, `hw model` then `hw train`)."""
     ws = create_demo_study(root, smg_records=smg, nms_records=nms, seed=0)
-    INGEST.run(ws, SILENT)
+    INGEST.run(ws, SILENT, INGEST.defaults)
     if arch == "demo":
         from training.stage import MODEL_STAGE, TRAIN
 
-        MODEL_STAGE.run(ws, SILENT)
-        TRAIN.run(ws, SILENT)
+        MODEL_STAGE.run(ws, SILENT, MODEL_STAGE.defaults)
+        TRAIN.run(ws, SILENT, TRAIN.defaults)
         return ws
     records = pd.read_parquet(ws.path("records", "records.parquet"))
     texts = [t for column in ("name", "description") for t in records[column].tolist() if t]
@@ -146,13 +146,13 @@ def largest_difference(vectors: dict[str, dict[str, np.ndarray]], modality_of: d
 
 def embed_index_sample(ws: Workspace) -> float:
     """`hw embed`, `hw index` and `hw sample` on the local engine; seconds `hw embed` took."""
-    from embeddings.stage import run_embed
+    from embeddings.stage import EmbedOptions, run_embed
     from sampler.study import sample_study
 
     start = time.perf_counter()
-    run_embed(ws, SILENT, device="cpu")
+    run_embed(ws, SILENT, EmbedOptions(device="cpu"))
     seconds = time.perf_counter() - start
-    run_index(ws, SILENT)
+    run_index(ws, SILENT, IndexOptions())
     sample_study(ws, force=True)
     return seconds
 

@@ -87,7 +87,7 @@ def runner_path(root: Path, location: str, count: int, repeats: int) -> tuple[di
     """Best images/s of `embed_images` per configuration, the largest difference of each one's
     vectors against float32's, and the images encoded."""
     ws = create_demo_study(root, smg_records=150, nms_records=50, seed=0)
-    INGEST.run(ws, SILENT)
+    INGEST.run(ws, SILENT, INGEST.defaults)
     encoders = {
         "torch float32": load_siglip(location, "cpu"),
         "torch int8": load_siglip(location, "cpu", cpu_precision="int8"),

@@ -41,7 +41,7 @@ def main() -> None:
     try:
         total = 0.0
         print(f"{'stage':>16}  seconds  exit  (text-only)" if args.images == 0 else f"{'stage':>16}  seconds  exit")
-        for stage in plan():
+        for stage in (verb.stage for verb in plan()):
             state = stage.state(Workspace.open(root))
             if state != READY:  # waiting for an input this study does not have (the demo's base model, fields)
                 print(f"{stage.verb:>16}  {'–':>7}  {'–':>4}  {state}")

@@ -28,8 +28,9 @@ import pandas as pd
 import torch
 
 from heritage_weaver.config import default_comparisons
-from sampler.pipeline import SampleSettings, run_sample
+from sampler.pipeline import run_sample
 from sampler.selection import MapStrips
+from sampler.settings import SampleSettings
 
 MODELS = ("base", "ft-last", "ft-best")
 SCALE = {

@@ -40,7 +40,8 @@ import pandas as pd
 import torch
 
 from heritage_weaver.config import ComparisonConfig
-from sampler.pipeline import SampleSettings, run_sample
+from sampler.pipeline import run_sample
+from sampler.settings import SampleSettings
 
 BLOCK = 4096
 
@@ -180,7 +181,7 @@ def embed(args: argparse.Namespace) -> None:
     from embed import build_model, write_records
 
     from demo import create_demo_study
-    from embeddings.stage import run_embed
+    from embeddings.stage import EmbedOptions, run_embed
     from heritage_weaver.progress import SILENT
     from heritage_weaver.workspace import Workspace
 
@@ -194,7 +195,7 @@ def embed(args: argparse.Namespace) -> None:
         build_model(ws, args.arch)
         with peak_memory() as peak:
             start = time.perf_counter()
-            (summary,) = run_embed(ws, SILENT, models=["base"], engine=args.engine)
+            (summary,) = run_embed(ws, SILENT, EmbedOptions(models=("base",), engine=args.engine))
             wall = time.perf_counter() - start
     print(
         f"embed: {args.records:,} records (one 224 px JPEG, a name, a description), arch {args.arch}, "

@@ -238,7 +238,10 @@ def run_stages(ws, model: str, sampler_interval: float) -> list[StageFigures]:
 
     cuda = torch.cuda.is_available()
     figures = []
-    steps = [(stage.verb, stage, stage.run) for stage in plan(labelstudio=False)]
+    steps = [
+        (verb.name, verb.stage, lambda ws, progress, stage=verb.stage: stage.run(ws, progress, stage.defaults))
+        for verb in plan(labelstudio=False)
+    ]
     export = next(i for i, (verb, _, _) in enumerate(steps) if verb == "export")
     steps.insert(export + 1, (SIMULATE, None, lambda ws, progress: simulate_labels_offline(ws)))
     if model == "base":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 from embeddings.artifacts import EMBED_FAILURES, INDEX, INDEX_ROWS, SHARD_VECTORS, UNITS
 from embeddings.index import build_indexes, indexed_models
@@ -16,6 +17,21 @@ from ingest.artifacts import RECORDS
 from sampler.artifacts.design import models_left_out
 
 
+@dataclass(frozen=True)
+class EmbedOptions:
+    models: tuple[str, ...] = ()  # default: every configured model whose checkpoint exists
+    batch_size: int | None = None  # units per forward pass (default: embedding.batch_size, else per device)
+    device: str | None = None  # cpu or cuda (default: cuda when present)
+    retry_failures: bool = False  # try again units that failed in an earlier run
+    engine: str | None = None  # local or ray (default: $HW_ENGINE, else compute.engine)
+
+
+@dataclass(frozen=True)
+class IndexOptions:
+    models: tuple[str, ...] = ()  # default: every model with embeddings
+    force: bool = False  # rebuild even when the vectors have not changed
+
+
 def available_models(ws: Workspace) -> list[str]:
     """Configured models whose checkpoint folder exists (hub ids count as available)."""
     return [name for name in ws.config.models if ws.model_available(name)]
@@ -26,38 +42,31 @@ def _why_no_checkpoint(ws: Workspace, model: str) -> str:
     return left_out.get(model, f"no checkpoint at {ws.model_location(model)} yet")
 
 
-def run_embed(
-    ws: Workspace,
-    progress: Progress,
-    models: list[str] | None = None,
-    batch_size: int | None = None,
-    device: str | None = None,
-    retry_failures: bool = False,
-    engine: str | None = None,
-) -> list[EmbedSummary]:
+def run_embed(ws: Workspace, progress: Progress, options: EmbedOptions) -> list[EmbedSummary]:
     """Embed every unit with each model (default: every model whose checkpoint exists), resuming,
     on the local or the Ray engine (`chosen_engine`)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    names = models or available_models(ws)
+    names = list(options.models) or available_models(ws)
     unknown = [n for n in names if n not in ws.config.models]
     if unknown:
         raise EmbedError(f"unknown model(s) {unknown}; the study config has {list(ws.config.models)}")
     if not names:
         raise EmbedError("no configured model has a checkpoint yet (build one with `hw model tiny` or `hw train`)")
-    if not models:
+    if not options.models:
         for model in (m for m in ws.config.models if m not in names):
             progress.note(f"{model}: not embedded: {_why_no_checkpoint(ws, model)}")
-    engine, source = chosen_engine(ws.config, engine)
+    engine, source = chosen_engine(ws.config, options.engine)
     progress.note(f"embedding on the {engine} engine (chosen by {source})")
     if engine == "ray":
         from embeddings.ray_engine import embed_model_ray
 
         with ray_session(ws.config.compute) as session:
             summaries = [
-                embed_model_ray(ws, name, session, batch_size, device, retry_failures, progress) for name in names
+                embed_model_ray(ws, name, session, options.batch_size, options.device, options.retry_failures, progress)
+                for name in names
             ]
     else:
-        summaries = [_embed_locally(ws, name, batch_size, device, retry_failures, progress) for name in names]
+        summaries = [_embed_locally(ws, name, options, progress) for name in names]
     for summary in summaries:
         if summary.restarted:
             progress.warn(f"{summary.model}: the checkpoint's weights changed; earlier vectors were discarded.")
@@ -68,9 +77,7 @@ def run_embed(
     return summaries
 
 
-def _embed_locally(
-    ws: Workspace, name: str, batch_size: int | None, device: str | None, retry_failures: bool, progress: Progress
-) -> EmbedSummary:
+def _embed_locally(ws: Workspace, name: str, options: EmbedOptions, progress: Progress) -> EmbedSummary:
     import torch
 
     from heritage_weaver.siglip import default_batch_size, load_siglip
@@ -78,7 +85,7 @@ def _embed_locally(
     try:
         encoder = load_siglip(
             ws.model_location(name),
-            device,
+            options.device,
             cpu_precision=ws.config.embedding.cpu_precision,
             cpu_runtime=ws.config.embedding.cpu_runtime,
         )
@@ -88,23 +95,26 @@ def _embed_locally(
         torch.set_num_threads(cpu_cores())  # the encoder's matrix products on every core
         runtime = ", the vision tower on ONNX Runtime" if encoder.vision is not None else ""
         progress.note(f"{name}: on the CPU in {encoder.dtype}{runtime}, {cpu_cores()} threads")
-    size = batch_size or ws.config.embedding.batch_size or default_batch_size(encoder.device)
-    return embed_model(ws, name, encoder, size, retry_failures, progress)
+    size = options.batch_size or ws.config.embedding.batch_size or default_batch_size(encoder.device)
+    return embed_model(ws, name, encoder, size, options.retry_failures, progress)
 
 
-def run_index(ws: Workspace, progress: Progress, models: list[str] | None = None, force: bool = False) -> list[dict]:
+def run_index(ws: Workspace, progress: Progress, options: IndexOptions) -> list[dict]:
     """Build one FAISS index per model × modality × collection; one summary row per index."""
-    names = models or indexed_models(ws)
+    names = list(options.models) or indexed_models(ws)
     if not names:
         raise EmbedError(f"no embeddings to index (run `hw {UNITS.verb}` first)")
-    return [row for name in names for row in build_indexes(ws, name, force)]
+    return [row for name in names for row in build_indexes(ws, name, options.force)]
 
 
 EMBED = Stage(
     "embed",
     (UNITS, SHARD_VECTORS, EMBED_FAILURES),
     run_embed,
+    EmbedOptions(),
     needs(RECORDS),
     errors=(EmbedError, ComputeError, ArtifactError, FileNotFoundError),
 )
-INDEX_STAGE = Stage("index", (INDEX, INDEX_ROWS), run_index, needs(UNITS), errors=(EmbedError, FileNotFoundError))
+INDEX_STAGE = Stage(
+    "index", (INDEX, INDEX_ROWS), run_index, IndexOptions(), needs(UNITS), errors=(EmbedError, FileNotFoundError)
+)

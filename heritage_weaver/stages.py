@@ -1,17 +1,18 @@
 """The stage registry's building blocks: what a stage declares, and when it is ready or up to date.
 
-A `Stage` is one `hw` verb: the artifacts it writes, a check that says why it cannot run yet
-(None when it can), and `run(ws, progress, **options)`, the Python call that does its work and
-returns a result for the caller to show. Stages never print; the CLI shows their results. The
-ordered list of the study's stages lives above every stage package (hw_cli.stages), so that this
-core module imports none of them; each stage package declares its own stages.
+A `Stage[OptionsT, ResultT]` is one `hw` verb: the artifacts it writes, a check that says why it
+cannot run yet (None when it can), its options (a small frozen dataclass) with their defaults, and
+`run(ws, progress, options)`, the Python call that does its work and returns a typed result for
+the caller to show. Stages never print; the CLI shows their results. The ordered list of the
+study's stages lives above every stage package (hw_cli.stages), so that this core module imports
+none of them; each stage package declares its own stages.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from heritage_weaver.artifacts import Artifact, ArtifactError
 from heritage_weaver.progress import Progress
@@ -21,6 +22,8 @@ Check = Callable[[Workspace], str | None]  # None: ready; otherwise why the stag
 READY = "ready"
 UP_TO_DATE = "up to date"
 SKIPPED = "skipped"
+OptionsT = TypeVar("OptionsT")
+ResultT = TypeVar("ResultT")
 
 
 class StageSkipped(Exception):
@@ -40,12 +43,22 @@ def always_ready(_: Workspace) -> None:
 
 
 @dataclass(frozen=True)
-class Stage:
-    """One verb of the study: its outputs, when it can run, and the call that runs it."""
+class NoOptions:
+    """The options of a stage that takes none."""
+
+
+NO_OPTIONS = NoOptions()
+
+
+@dataclass(frozen=True)
+class Stage(Generic[OptionsT, ResultT]):
+    """One verb of the study: its outputs, when it can run, and the call that runs it, with its
+    options (`defaults` when none are given: what `hw run` passes) and its result."""
 
     verb: str
     outputs: tuple[Artifact, ...]
-    run: Callable[..., Any]
+    run: Callable[[Workspace, Progress, OptionsT], ResultT]
+    defaults: OptionsT
     ready: Check = always_ready
     always: bool = False  # look again on every `hw run` (new labels may have arrived, say)
     errors: tuple[type[Exception], ...] = (ArtifactError,)  # failures of input or state, shown without a traceback
@@ -79,12 +92,37 @@ def skipped_because(ws: Workspace, verb: str) -> str | None:
     return last.why if last and last.outcome == SKIPPED and skip_holds(ws, last) else None
 
 
-def run_stage(stage: Stage, ws: Workspace, progress: Progress, **options: Any) -> Any:
-    """Run `stage` and record how it ended in the manifest: done, skipped (the `StageSkipped` is
-    raised on for the caller to show) or failed (any error, or an interrupt: the stage is never
-    taken as done after it)."""
+def verb_status(ws: Workspace, verb: str, stage: Stage[Any, Any] | None) -> tuple[str, str]:
+    """A verb's state for `hw status` (done, stale, failed, skipped, waiting, missing or no files) and
+    what it rests on: the failure or skip of its last run, the artifacts not up to date, or what it
+    waits for. A stage that records no file of its own (its work is in the ledger or on a server) is
+    done once its last run is."""
+    last = ws.outcome(verb)
+    if last and last.outcome == "failed":
+        return "failed", f"last run failed: {last.why.splitlines()[0] if last.why else 'interrupted'}"
+    if skipped := skipped_because(ws, verb):
+        return SKIPPED, skipped
+    states = ws.verb_states(verb)
+    if states:
+        not_done = [f"{artifact} ({s})" for artifact, s in states.items() if s != "done"]
+        state = "done" if not not_done else "stale"
+        return state, ", ".join(not_done) or f"{len(states)} artifact(s) up to date"
+    if last and last.outcome == "done":
+        return "done", "last run done; no file of its own"
+    reason = stage.ready(ws) if stage else None
+    if reason:
+        return "waiting", reason
+    return ("no files", "–") if stage and not stage.outputs else ("missing", "–")
+
+
+def run_stage(
+    stage: Stage[OptionsT, ResultT], ws: Workspace, progress: Progress, options: OptionsT | None = None
+) -> ResultT:
+    """Run `stage` with `options` (default: the stage's defaults) and record how it ended in the
+    manifest: done, skipped (the `StageSkipped` is raised on for the caller to show) or failed (any
+    error, or an interrupt: the stage is never taken as done after it)."""
     try:
-        result = stage.run(ws, progress, **options)
+        result = stage.run(ws, progress, stage.defaults if options is None else options)
     except StageSkipped as skipped:
         inputs = {a.path: fingerprint(a.location(ws)) for a in skipped.inputs if not a.placeholders}
         ws.record_outcome(stage.verb, StageOutcome(SKIPPED, skipped.why, ws.config.section_hash(), inputs))

@@ -13,9 +13,10 @@ from rich.text import Text
 from analysis.analyze import AnalysisSummary
 from analysis.artifacts import LINK_PROBABILITIES, PRECISION, PRECISION_DIFFERENCE, REGRESSION_COEFFICIENTS
 from analysis.calibrate import PROBABILITY, CalibrationSummary
-from analysis.stage import ANALYZE, CALIBRATE, EFFECTS, EVALUATE, REPORT
+from analysis.stage import ANALYZE, CALIBRATE, EFFECTS, EVALUATE, REPORT, AnalyzeOptions, EvaluateOptions
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, execute, key_column, number_column, open_study, stdout, text_column
+from hw_cli.verbs import Verb
 
 
 def analyze(
@@ -30,7 +31,9 @@ def analyze(
 ) -> None:
     """Binarise labels, count them per link type, fit the study's regressions and measure agreement."""
     workspace = open_study(study)
-    show_analyze(workspace, execute(ANALYZE, workspace, annotator_effects=annotator_effects or EFFECTS))
+    show_analyze(
+        workspace, execute(ANALYZE, workspace, AnalyzeOptions(annotator_effects=tuple(annotator_effects or EFFECTS)))
+    )
 
 
 def show_analyze(ws: Workspace, summary: AnalysisSummary) -> None:
@@ -170,7 +173,7 @@ def evaluate(
 ) -> None:
     """Zero-shot classification and retrieval on the held-out records, per model."""
     workspace = open_study(study)
-    show_evaluate(workspace, execute(EVALUATE, workspace, models=models))
+    show_evaluate(workspace, execute(EVALUATE, workspace, EvaluateOptions(models=tuple(models or ()))))
 
 
 def show_evaluate(ws: Workspace, written: list[Path]) -> None:
@@ -188,3 +191,9 @@ def report(study: StudyOption = Path(".")) -> None:
 def show_report(ws: Workspace, path: Path) -> None:
     console.print(f"report: {path}", soft_wrap=True)
     stdout.print(str(path), soft_wrap=True)
+
+
+ANALYZE_VERB = Verb(ANALYZE, show_analyze, analyze)
+CALIBRATE_VERB = Verb(CALIBRATE, show_calibrate, calibrate)
+EVALUATE_VERB = Verb(EVALUATE, show_evaluate, evaluate)
+REPORT_VERB = Verb(REPORT, show_report, report)

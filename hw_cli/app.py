@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from hw_cli import annotation, embeddings, harvest, run, study, training, verification, web
-from hw_cli.stages import STAGES
-from hw_cli.verbs import VERBS
+from hw_cli import annotation, embeddings, harvest, labelstudio, run, study, training, verification, web
+from hw_cli.stages import VERBS
 
 app = typer.Typer(
     name="hw",
@@ -17,15 +16,15 @@ app = typer.Typer(
 )
 app.command("init")(study.init)
 app.command("demo-data")(study.demo_data)
-for stage in STAGES:
-    if (command := VERBS[stage.verb].command) is not None:
-        app.command(stage.verb)(command)
+for verb in VERBS:
+    if verb.command is not None:
+        app.command(verb.name)(verb.command)
 app.command("harvest")(harvest.harvest)  # not a stage (there is no study yet); the stages stay listed right after init
 app.command("run")(run.run)
 app.command("status")(run.status)
 app.command("search")(embeddings.search)
 app.command("serve")(web.serve)
 app.add_typer(training.model_app, name="model")
-app.add_typer(annotation.labelstudio_app, name="labelstudio")
+app.add_typer(labelstudio.labelstudio_app, name="labelstudio")
 app.add_typer(annotation.annotation_app, name="annotation")
 app.add_typer(verification.verify_app, name="verify")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -23,7 +23,7 @@ from rich.text import Text
 
 from heritage_weaver.config import ConfigError
 from heritage_weaver.progress import Advance
-from heritage_weaver.stages import Stage, StageSkipped, run_stage
+from heritage_weaver.stages import OptionsT, ResultT, Stage, StageSkipped, run_stage
 from heritage_weaver.text_safety import visible
 from heritage_weaver.workspace import ManifestError, Workspace
 
@@ -146,21 +146,22 @@ def open_study(study: Path, read_manifest: bool = True) -> Workspace:
     return workspace
 
 
-def execute(stage: Stage, workspace: Workspace, **options: Any) -> Any:
-    """Run one stage with rich progress; its known failures end the command with their message, and
-    a skip (the study lacks what the stage needs) ends it with exit 0 after one line saying why."""
+def execute(stage: Stage[OptionsT, ResultT], workspace: Workspace, options: OptionsT | None = None) -> ResultT:
+    """Run one stage with rich progress and `options` (default: the stage's defaults); its known
+    failures end the command with their message, and a skip (the study lacks what the stage needs)
+    ends it with exit 0 after one line saying why."""
     try:
-        return attempt(stage, workspace, **options)
+        return attempt(stage, workspace, options)
     except StageSkipped:
         raise typer.Exit(0) from None
 
 
-def attempt(stage: Stage, workspace: Workspace, **options: Any) -> Any:
+def attempt(stage: Stage[OptionsT, ResultT], workspace: Workspace, options: OptionsT | None = None) -> ResultT:
     """Run one stage with rich progress and record how it ended; a skip is shown in one line and
     raised on (`hw run` goes on to the next stage), a known failure ends the command."""
     with reporting() as progress:
         try:
-            return run_stage(stage, workspace, progress, **options)
+            return run_stage(stage, workspace, progress, options)
         except StageSkipped as skipped:
             console.print(Text.assemble(("skipped:", "yellow"), f" {stage.verb}: ", skipped.why))
             raise

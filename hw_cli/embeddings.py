@@ -14,7 +14,7 @@ from rich.text import Text
 
 from embeddings.artifacts import EMBED_FAILURES
 from embeddings.runner import EmbedSummary
-from embeddings.stage import EMBED, INDEX_STAGE
+from embeddings.stage import EMBED, INDEX_STAGE, EmbedOptions, IndexOptions
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import (
     StudyOption,
@@ -27,6 +27,7 @@ from hw_cli.console import (
     stdout,
     text_column,
 )
+from hw_cli.verbs import Verb
 from museum_formats.sources import is_url
 
 
@@ -50,16 +51,10 @@ def embed(
 ) -> None:
     """Embed every record's image and text units (resumable: a re-run adds only what is missing)."""
     workspace = open_study(study)
-    summaries = execute(
-        EMBED,
-        workspace,
-        models=model,
-        batch_size=batch_size,
-        device=device,
-        retry_failures=retry_failures,
-        engine=engine,
+    options = EmbedOptions(
+        models=tuple(model or ()), batch_size=batch_size, device=device, retry_failures=retry_failures, engine=engine
     )
-    show_embed(workspace, summaries)
+    show_embed(workspace, execute(EMBED, workspace, options))
 
 
 def show_embed(workspace: Workspace, summaries: list[EmbedSummary]) -> None:
@@ -91,7 +86,7 @@ def index(
 ) -> None:
     """Build one FAISS index per model × modality × collection."""
     workspace = open_study(study)
-    show_index(workspace, execute(INDEX_STAGE, workspace, models=model, force=force))
+    show_index(workspace, execute(INDEX_STAGE, workspace, IndexOptions(models=tuple(model or ()), force=force)))
 
 
 def show_index(workspace: Workspace, rows: list[dict]) -> None:
@@ -195,3 +190,7 @@ def _location(workspace: Workspace, image: str) -> str:
             break
         kept = f"{part}/{kept}"
     return f"…/{kept}"
+
+
+EMBED_VERB = Verb(EMBED, show_embed, embed)
+INDEX_VERB = Verb(INDEX_STAGE, show_index, index)

@@ -9,12 +9,14 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from annotation.stage import VERIFY_PUSH, VerifyOptions
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, execute, open_study, stdout
-from hw_cli.verification import push_fields
+from hw_cli.verbs import Verb
+from hw_cli.verification import show_verify_push
 from prediction.artifacts import PREDICTION_PROPOSALS
 from prediction.run import PredictResult
-from prediction.stage import PREDICT
+from prediction.stage import PREDICT, PredictOptions
 
 
 def predict(
@@ -37,10 +39,11 @@ def predict(
     """Predict catalogue fields from the record embeddings (per modality and fused), score them on
     the held-out records and propose values for the records that lack them."""
     workspace = open_study(study)
-    result = execute(PREDICT, workspace, fields=fields, models=models)
+    result = execute(PREDICT, workspace, PredictOptions(fields=tuple(fields or ()), models=tuple(models or ())))
     show_predict(workspace, result)
     if push and result.outcomes:
-        push_fields(workspace, [outcome.field for outcome in result.outcomes])
+        pushed = VerifyOptions(fields=tuple(outcome.field for outcome in result.outcomes))
+        show_verify_push(workspace, execute(VERIFY_PUSH, workspace, pushed))
 
 
 def show_predict(ws: Workspace, result: PredictResult) -> None:
@@ -63,3 +66,6 @@ def show_predict(ws: Workspace, result: PredictResult) -> None:
         stdout.print(str(PREDICTION_PROPOSALS.at(field=outcome.field).location(ws)), soft_wrap=True)
     for field, why in result.failures.items():
         console.print(Text.assemble(("not predicted", "yellow"), f" {field}: {why}"), soft_wrap=True)
+
+
+PREDICT_VERB = Verb(PREDICT, show_predict, predict)

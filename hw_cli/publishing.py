@@ -12,8 +12,9 @@ from rich.text import Text
 
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, execute, open_study, stdout
+from hw_cli.verbs import Verb
 from publishing.export import Export
-from publishing.stage import EXPORT_LINKS
+from publishing.stage import EXPORT_LINKS, ExportLinksOptions
 
 
 def export_links(
@@ -34,7 +35,9 @@ def export_links(
 ) -> None:
     """Write the curator-verified links with their labels, agreement and provenance (publishing/links.*)."""
     workspace = open_study(study)
-    show_export_links(workspace, execute(EXPORT_LINKS, workspace, validate=validate, precision=precision))
+    show_export_links(
+        workspace, execute(EXPORT_LINKS, workspace, ExportLinksOptions(validate=validate, precision=precision))
+    )
 
 
 def show_export_links(workspace: Workspace, export: Export) -> None:
@@ -97,3 +100,6 @@ def show_calibrated_sets(sets: pd.DataFrame) -> None:
     stdout.print(summary)
     for reason in reasons:
         stdout.print(reason)
+
+
+EXPORT_LINKS_VERB = Verb(EXPORT_LINKS, show_export_links, export_links)

@@ -9,11 +9,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from heritage_weaver.stages import READY, SKIPPED, Stage, StageSkipped, skipped_because
-from heritage_weaver.workspace import Workspace
-from hw_cli.console import StudyOption, attempt, console, open_study, stdout
+from heritage_weaver.stages import READY, StageSkipped, verb_status
+from hw_cli.console import StudyOption, console, open_study, stdout
 from hw_cli.stages import plan, study_stages
-from hw_cli.verbs import VERBS
 
 
 def status(
@@ -47,25 +45,6 @@ STATE_COLOURS = {
 }
 
 
-def verb_status(workspace: Workspace, verb: str, stage: Stage | None) -> tuple[str, str]:
-    """A verb's state for `hw status` and what it rests on: the failure or skip of its last run, the
-    artifacts not up to date, or what it waits for."""
-    last = workspace.outcome(verb)
-    if last and last.outcome == "failed":
-        return "failed", f"last run failed: {last.why.splitlines()[0] if last.why else 'interrupted'}"
-    if skipped := skipped_because(workspace, verb):
-        return SKIPPED, skipped
-    states = workspace.verb_states(verb)
-    if states:
-        not_done = [f"{artifact} ({s})" for artifact, s in states.items() if s != "done"]
-        state = "done" if not not_done else "stale"
-        return state, ", ".join(not_done) or f"{len(states)} artifact(s) up to date"
-    reason = stage.ready(workspace) if stage else None
-    if reason:
-        return "waiting", reason
-    return ("no files", "–") if stage and not stage.outputs else ("missing", "–")
-
-
 def run(
     study: StudyOption = Path("."),
     labelstudio: Annotated[
@@ -75,18 +54,17 @@ def run(
 ) -> None:
     """Run the study from where it stands to the furthest stage its inputs allow."""
     workspace = open_study(study)
-    for stage in plan(labelstudio, workspace.config.study.simulation):
+    for verb in plan(labelstudio, workspace.config.study.simulation):
         workspace = open_study(study)  # a fresh view: earlier stages wrote what this one reads
-        state = stage.state(workspace)
+        state = verb.stage.state(workspace)
         if state != READY or dry_run:
-            console.print(Text(f"{stage.verb:>16}: {state}", style="dim"))
+            console.print(Text(f"{verb.name:>16}: {state}", style="dim"))
             continue
-        console.rule(f"hw {stage.verb}")
+        console.rule(f"hw {verb.name}")
         try:
-            result = attempt(stage, workspace)
+            verb.run_with_defaults(workspace)
         except StageSkipped:
             continue
-        VERBS[stage.verb].show(workspace, result)
     console.print(
         Text.assemble(("The study is as far as its inputs allow.", "green"), " `hw status` shows every stage.")
     )

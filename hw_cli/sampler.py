@@ -13,10 +13,11 @@ from rich.text import Text
 
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, execute, fail, key_column, number_column, open_study, stdout
+from hw_cli.verbs import Verb
 from sampler.pipeline import SampleResult
 from sampler.plan import SamplePlan
 from sampler.rounds import RoundResult
-from sampler.stage import SAMPLE, SAMPLE_PLAN, SAMPLE_ROUND
+from sampler.stage import SAMPLE, SAMPLE_PLAN, SAMPLE_ROUND, PlanOptions, RoundOptions, SampleOptions
 
 
 def sample(
@@ -80,17 +81,19 @@ def sample(
     if round is not None:
         if per_annotator is None:
             fail("--round needs --per-annotator (the pairs each annotator gets in the round)")
-        options = {"score_bands": score_bands, "purpose": purpose, "learn_by": learn_by}
-        show_round(workspace, execute(SAMPLE_ROUND, workspace, round=round, per_annotator=per_annotator, **options))
+        options = RoundOptions(
+            round=round, per_annotator=per_annotator, score_bands=score_bands, purpose=purpose, learn_by=learn_by
+        )
+        show_round(workspace, execute(SAMPLE_ROUND, workspace, options))
         return
     if per_annotator is not None:
         fail("--per-annotator goes with --round (round 1 takes sampling.per_annotator from study.toml)")
     if score_bands != 1 or purpose != "estimate" or learn_by != "uncertainty":
         fail("--score-bands, --purpose and --learn-by go with --round (round 1 is one band, all estimate)")
     if plan:
-        show_plan(workspace, execute(SAMPLE_PLAN, workspace, target=target))
+        show_plan(workspace, execute(SAMPLE_PLAN, workspace, PlanOptions(target=target)))
         return
-    show_sample(workspace, execute(SAMPLE, workspace, force=force, engine=engine))
+    show_sample(workspace, execute(SAMPLE, workspace, SampleOptions(force=force, engine=engine)))
 
 
 def show_plan(workspace: Workspace, plan: SamplePlan) -> None:
@@ -184,3 +187,6 @@ def links_table(workspace: Workspace, thresholds: pd.DataFrame) -> Table:
             f"{row.record_pairs:,}",
         )
     return table
+
+
+SAMPLE_VERB = Verb(SAMPLE, show_sample, sample)

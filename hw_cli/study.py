@@ -13,10 +13,11 @@ from heritage_weaver.url_safety import without_credentials
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, catalogue, console, execute, fail, open_study, stdout
 from hw_cli.ingest_tables import ingest_tables
+from hw_cli.verbs import Verb
 from ingest import IngestResult
 from ingest.artifacts import DROPPED, FETCHED, REJECTS
 from ingest.fetch import FetchSummary
-from ingest.stage import FETCH_IMAGES, INGEST
+from ingest.stage import FETCH_IMAGES, INGEST, FetchOptions
 
 
 def init(
@@ -147,7 +148,7 @@ def fetch_images(
     """Download URL images into the workspace cache (resumable; failures recorded per image; a host that
     cannot be reached is given up for the run and its URLs left for the next one)."""
     workspace = open_study(study)
-    show_fetch(workspace, execute(FETCH_IMAGES, workspace, workers=workers, retry_failed=retry_failed))
+    show_fetch(workspace, execute(FETCH_IMAGES, workspace, FetchOptions(workers=workers, retry_failed=retry_failed)))
 
 
 def show_fetch(workspace: Workspace, summary: FetchSummary) -> None:
@@ -183,3 +184,7 @@ def show_fetch(workspace: Workspace, summary: FetchSummary) -> None:
     for url in [u for u, s in summary.statuses.items() if s == "failed"][:10]:
         error = summary.outcomes[url]["error"] or ""
         stdout.print(Text.assemble("  failed: ", catalogue(without_credentials(url)), ": ", catalogue(error)))
+
+
+INGEST_VERB = Verb(INGEST, show_ingest, ingest)
+FETCH_IMAGES_VERB = Verb(FETCH_IMAGES, show_fetch, fetch_images)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -12,9 +11,10 @@ from rich.text import Text
 
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, execute, fail, open_study, stdout
+from hw_cli.verbs import Verb
 from training.export import ExportError, export_checkpoint
 from training.run import TrainingSummary
-from training.stage import MODEL_STAGE, TRAIN, build_tiny_base
+from training.stage import MODEL_STAGE, TINY_MODEL, TRAIN, TinyModelOptions, TrainOptions
 
 model_app = typer.Typer(help="Build or inspect SigLIP checkpoints.", no_args_is_help=True, rich_markup_mode=None)
 
@@ -33,8 +33,9 @@ def model_tiny(
 ) -> None:
     """Build a tiny SigLIP offline, with a tokenizer trained on the study's records."""
     workspace = open_study(study)
-    any_folder = replace(MODEL_STAGE, run=build_tiny_base)  # the stage builds the demo's base; this, any folder
-    target = execute(any_folder, workspace, directory=directory, seed=seed, pretrain_steps=pretrain_steps)
+    target = execute(
+        TINY_MODEL, workspace, TinyModelOptions(directory=directory, seed=seed, pretrain_steps=pretrain_steps)
+    )
     console.print(
         Text.assemble(
             "Wrote a tiny SigLIP to ", (str(target), "bold"), f" (seed {seed}, {pretrain_steps} pre-training steps)."
@@ -86,7 +87,7 @@ def train(
     training/pairs.parquet, training/metrics.parquet and training/loss.png.
     """
     workspace = open_study(study)
-    show_train(workspace, execute(TRAIN, workspace, restart=restart, device=device))
+    show_train(workspace, execute(TRAIN, workspace, TrainOptions(restart=restart, device=device)))
 
 
 def show_train(workspace: Workspace, summary: TrainingSummary) -> None:
@@ -99,3 +100,7 @@ def show_train(workspace: Workspace, summary: TrainingSummary) -> None:
             f"last → models/{settings.last_name}; each with its model card (README.md)",
         )
     )
+
+
+MODEL_VERB = Verb(MODEL_STAGE, show_model)  # `hw model tiny` builds one in any folder
+TRAIN_VERB = Verb(TRAIN, show_train, train)

@@ -1,37 +1,34 @@
-"""Each stage's verb: the typer command that runs it alone, and how its result is shown."""
+"""A stage as the command line offers it: the typer command that runs it alone, and how its result is shown.
+
+Each CLI module declares its verbs beside their commands (`INGEST_VERB = Verb(INGEST, show_ingest,
+ingest)`); hw_cli.stages lists them in study order, and `hw run` runs each with its stage's defaults.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Generic
 
+from heritage_weaver.stages import OptionsT, ResultT, Stage
 from heritage_weaver.workspace import Workspace
-from hw_cli import analysis, annotation, embeddings, prediction, publishing, sampler, study, training
+from hw_cli.console import attempt
 
 
 @dataclass(frozen=True)
-class Verb:
-    command: Callable[..., None] | None  # None: reached through another verb (`hw model tiny`, `hw push --export-only`)
-    show: Callable[[Workspace, Any], None]
+class Verb(Generic[OptionsT, ResultT]):
+    """One stage's verb: the stage, how its result is shown, and the typer command that runs it
+    alone (None: reached through another command, as `hw model tiny` or `hw verify push`)."""
 
+    stage: Stage[OptionsT, ResultT]
+    show: Callable[[Workspace, ResultT], None]
+    command: Callable[..., None] | None = None
 
-VERBS: dict[str, Verb] = {
-    "ingest": Verb(study.ingest, study.show_ingest),
-    "fetch-images": Verb(study.fetch_images, study.show_fetch),
-    "model": Verb(None, training.show_model),
-    "train": Verb(training.train, training.show_train),
-    "embed": Verb(embeddings.embed, embeddings.show_embed),
-    "index": Verb(embeddings.index, embeddings.show_index),
-    "sample": Verb(sampler.sample, sampler.show_sample),
-    "push": Verb(annotation.push, annotation.show_push),
-    "simulate-labels": Verb(annotation.simulate_labels, annotation.show_simulate),
-    "pull": Verb(annotation.pull, annotation.show_pull),
-    "export": Verb(None, annotation.show_export),
-    "analyze": Verb(analysis.analyze, analysis.show_analyze),
-    "calibrate": Verb(analysis.calibrate, analysis.show_calibrate),
-    "evaluate": Verb(analysis.evaluate, analysis.show_evaluate),
-    "predict": Verb(prediction.predict, prediction.show_predict),
-    "report": Verb(analysis.report, analysis.show_report),
-    "export-links": Verb(publishing.export_links, publishing.show_export_links),
-}
+    @property
+    def name(self) -> str:
+        return self.stage.verb
+
+    def run_with_defaults(self, workspace: Workspace) -> None:
+        """Run the stage with its default options, as `hw run` does, and show its result; a skip is
+        shown in one line and raised on, a known failure ends the command."""
+        self.show(workspace, attempt(self.stage, workspace))

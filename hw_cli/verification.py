@@ -9,13 +9,11 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from annotation.client import LabelStudioError, connect
-from annotation.desks import VERIFICATION_DESK
-from annotation.tasks import BatchError
-from annotation.verification import VerifyPullReport, VerifyPushReport, pull_verdicts, push_proposals
-from heritage_weaver.artifacts import ArtifactError
+from annotation.stage import VERIFY_PULL, VERIFY_PUSH, VerifyOptions
+from annotation.verification import VerifyPullReport, VerifyPushReport
 from heritage_weaver.workspace import Workspace
-from hw_cli.console import StudyOption, console, fail, open_study, stdout
+from hw_cli.console import StudyOption, console, execute, open_study, stdout
+from hw_cli.verbs import Verb
 from prediction.artifacts import PREDICTION_VERDICTS
 
 verify_app = typer.Typer(
@@ -23,32 +21,19 @@ verify_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-ERRORS = (LabelStudioError, ArtifactError, BatchError, OSError)
 FieldsArgument = Annotated[
     list[str] | None, typer.Argument(help="Predicted fields (default: [prediction] fields; pull: every project).")
 ]
-
-
-def push_fields(ws: Workspace, fields: list[str]) -> None:
-    """Push the fields' proposals and show what was created; a failure ends the command with its message."""
-    try:
-        reports = push_proposals(ws, connect(ws, VERIFICATION_DESK), fields)
-    except ERRORS as error:
-        fail(str(error))
-    show_verify_push(reports)
 
 
 @verify_app.command("push")
 def verify_push(fields: FieldsArgument = None, study: StudyOption = Path(".")) -> None:
     """Push each field's proposals (predict/<field>/proposals.parquet) as a verification project (safe to re-run)."""
     workspace = open_study(study)
-    chosen = fields or workspace.config.prediction.fields
-    if not chosen:
-        fail("name a field (hw verify push FIELD) or list some in [prediction] fields")
-    push_fields(workspace, chosen)
+    show_verify_push(workspace, execute(VERIFY_PUSH, workspace, VerifyOptions(fields=tuple(fields or ()))))
 
 
-def show_verify_push(reports: list[VerifyPushReport]) -> None:
+def show_verify_push(ws: Workspace, reports: list[VerifyPushReport]) -> None:
     table = Table("field", "project", "records", "created", "adopted", "already there", title="Verification projects")
     for r in reports:
         table.add_row(r.field, str(r.project_id), str(r.records), str(r.created), str(r.adopted), str(r.already))
@@ -59,11 +44,7 @@ def show_verify_push(reports: list[VerifyPushReport]) -> None:
 def verify_pull(fields: FieldsArgument = None, study: StudyOption = Path(".")) -> None:
     """Fetch the curators' verdicts into the ledger and predict/<field>/verdicts.parquet."""
     workspace = open_study(study)
-    try:
-        reports = pull_verdicts(workspace, connect(workspace, VERIFICATION_DESK), fields or [])
-    except ERRORS as error:
-        fail(str(error))
-    show_verify_pull(workspace, reports)
+    show_verify_pull(workspace, execute(VERIFY_PULL, workspace, VerifyOptions(fields=tuple(fields or ()))))
 
 
 def show_verify_pull(ws: Workspace, reports: list[VerifyPullReport]) -> None:
@@ -90,3 +71,7 @@ def show_verify_pull(ws: Workspace, reports: list[VerifyPullReport]) -> None:
                 soft_wrap=True,
             )
         stdout.print(str(PREDICTION_VERDICTS.at(field=r.field).location(ws)), soft_wrap=True)
+
+
+VERIFY_PUSH_VERB = Verb(VERIFY_PUSH, show_verify_push)  # `hw verify push`, a command of `verify_app`
+VERIFY_PULL_VERB = Verb(VERIFY_PULL, show_verify_pull)  # `hw verify pull`

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from annotation.artifacts import LABELS
 from heritage_weaver.artifacts import ArtifactError
 from heritage_weaver.progress import Progress
@@ -23,8 +25,14 @@ from publishing.export import Export, ExportError, export_links
 from publishing.verdicts import LabelError
 
 
-def _export(ws: Workspace, progress: Progress, validate: bool = False, precision: float | None = None) -> Export:
-    return export_links(ws, validate, precision, progress)
+@dataclass(frozen=True)
+class ExportLinksOptions:
+    validate: bool = False  # check the RDF against the SHACL shapes; fail if it does not conform
+    precision: float | None = None  # also publish the calibrated links at this target precision
+
+
+def _export(ws: Workspace, progress: Progress, options: ExportLinksOptions) -> Export:
+    return export_links(ws, options.validate, options.precision, progress)
 
 
 EXPORT_LINKS = Stage(
@@ -42,6 +50,7 @@ EXPORT_LINKS = Stage(
         PUBLISHED_GLAM_INDEX,
     ),
     _export,
+    ExportLinksOptions(),
     needs(LABELS),
     always=True,
     errors=(ExportError, LabelError, ArtifactError),

@@ -8,36 +8,34 @@ of the selection counts them; the later passes and the links read the spills. `r
 blocks again (one matrix-product pass each), strip by strip through the injected `map_strips`, so
 the passes can run as Ray tasks (sampler.ray_tasks.ray_map). In this process both give the same
 thresholds, links and scores, bit for bit (on Ray, see sampler.recompute). Only links and the few control pairs ever become rows.
+The link rules themselves are in sampler.link_rules; what the pipeline needs of the config, in sampler.settings.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from heritage_weaver.config import StudyConfig
 from sampler.batches import draw_controls, plan_batches
-from sampler.pairs import PairScores, PairSpace, ScoredComparison, assemble_batches
-from sampler.recompute import RecomputedLinks, StripScores, recomputed_threshold
-from sampler.scores import record_score_blocks, unit_score_blocks
-from sampler.selection import Histogram, MapStrips, check_percentile, float32_at_least, select_percentile
+from sampler.link_rules import Comparing, links_by_percentile, links_by_recomputed_percentile, links_by_top_k
+from sampler.pairs import PairSpace, ScoredComparison, assemble_batches
+from sampler.selection import MapStrips, check_percentile
+from sampler.settings import Comparison, SampleSettings
 from sampler.sides import Side, block_edges, build_side
-from sampler.spill import ScoreGrid, ScoreSpill, spilled_scores
+from sampler.spill import ScoreGrid
 from sampler.strata import Stratum, derive_strata
-from sampler.top_k import Direction, pair_scores, top_k_links
 
 VectorLoader = Callable[[str, str, str], tuple[pd.DataFrame, np.ndarray]]
 """(model, modality, collection) → (units with a `record_id` column, their float32 unit vectors)."""
 BlockCallback = Callable[[str, int, int], None]
 """(comparison, record pairs just scored, record pairs to score for it over all models); with
 `score_store = recompute`, pass 1 of the percentile selection is what is counted."""
-ScoreStore = Literal["spill", "recompute"]
 
 
 THRESHOLD_COLUMNS = [
@@ -66,64 +64,6 @@ THRESHOLD_COLUMNS = [
 
 class SampleError(ValueError):
     """The sampler cannot run on this input; the message says which model, comparison or collection."""
-
-
-class Comparison(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def modality_a(self) -> str: ...
-    @property
-    def modality_b(self) -> str: ...
-    @property
-    def aggregation(self) -> Literal["max", "mean"]: ...
-
-
-@dataclass(frozen=True)
-class SampleSettings:
-    """What the pipeline needs of the study config; no defaults here, so the config's are the only ones."""
-
-    models: tuple[str, ...]
-    base_model: str
-    comparisons: tuple[Comparison, ...]
-    collection_a: str
-    collection_b: str
-    link_rule: Literal["percentile", "top_k"]
-    percentile: float
-    percentile_mode: Literal["record", "unit"]
-    top_k: int
-    direction: Direction
-    block_size: int
-    score_store: ScoreStore
-    annotators: tuple[str, ...]
-    per_annotator: int
-    overlap: float
-    controls: int
-    seed: int
-
-    @classmethod
-    def from_config(cls, config: StudyConfig) -> SampleSettings:
-        sampling = config.sampling
-        collection_a, collection_b = config.collection_pair
-        return cls(
-            models=tuple(config.models),
-            base_model=sampling.base_model,
-            comparisons=tuple(config.comparisons),
-            collection_a=collection_a,
-            collection_b=collection_b,
-            link_rule=sampling.link_rule,
-            percentile=sampling.percentile,
-            percentile_mode=sampling.percentile_mode,
-            top_k=sampling.top_k,
-            direction=sampling.direction,
-            block_size=sampling.block_size,
-            score_store=sampling.score_store,
-            annotators=tuple(sampling.annotators),
-            per_annotator=sampling.per_annotator,
-            overlap=sampling.overlap,
-            controls=sampling.controls,
-            seed=config.study.seed,
-        )
 
 
 @dataclass
@@ -323,116 +263,17 @@ def _score_comparison(
         row.update(records_a=int((side_a.unit_counts > 0).sum()), records_b=int((side_b.unit_counts > 0).sum()))
         return side_a, side_b
 
-    work = _Comparing(settings, comparison, build, grid, rows, advance, workdir, map_strips, tasks)
+    work = Comparing(settings, comparison, build, grid, rows, advance, workdir, map_strips, tasks)
     if settings.link_rule == "top_k":
-        score_pairs, link_rows, link_cols = _top_k(work)
+        score_pairs, link_rows, link_cols = links_by_top_k(work)
     elif settings.score_store == "spill":
-        score_pairs, link_rows, link_cols = _percentile(work)
+        score_pairs, link_rows, link_cols = links_by_percentile(work)
     else:
-        score_pairs, link_rows, link_cols = _percentile_recomputed(work)
+        score_pairs, link_rows, link_cols = links_by_recomputed_percentile(work)
     for row in rows:
         row["record_pairs"] = row["records_a"] * row["records_b"]
         row["unit_pairs"] = row["units_a"] * row["units_b"]
     return ScoredComparison(comparison.name, order_a, order_b, score_pairs, link_rows, link_cols), rows
-
-
-SideBuilder = Callable[[str, dict[str, Any]], tuple[Side, Side]]
-"""(model, its thresholds row) → the model's two sides, counting their records into the row."""
-RuleResult = tuple[PairScores, np.ndarray, np.ndarray]
-"""(how to score any pair, the link rows, the link columns) of one comparison under a link rule."""
-
-
-@dataclass(frozen=True)
-class _Comparing:
-    """One comparison being scored: what a link rule gets. It fills one thresholds row per model."""
-
-    settings: SampleSettings
-    comparison: Comparison
-    build: SideBuilder
-    grid: ScoreGrid
-    rows: list[dict[str, Any]]
-    advance: Callable[[int], None]
-    workdir: Path
-    map_strips: MapStrips
-    tasks: int | None
-
-
-def _percentile(work: _Comparing) -> RuleResult:
-    """Each model's scores spilled and its exact threshold; links are the pairs at or above some threshold.
-
-    One model's sides are held at a time; the spills cost 4 bytes per record pair and model of disk.
-    """
-    settings, comparison, grid = work.settings, work.comparison, work.grid
-    spills: list[ScoreSpill] = []
-    thresholds: list[np.float32] = []
-    for row, model in zip(work.rows, settings.models):
-        side_a, side_b = work.build(model, row)
-        spill = ScoreSpill(work.workdir / f"{comparison.name}.{model}.f32", grid)
-        threshold, counted = _threshold(settings, comparison, side_a, side_b, grid, spill, work.advance)
-        spills.append(spill)
-        thresholds.append(float32_at_least(threshold))
-        row.update(threshold=threshold, scores_counted=counted)
-        del side_a, side_b
-    link_rows, link_cols, link_counts = _collect_links(spills, thresholds)
-    for row, count in zip(work.rows, link_counts):
-        row["links"] = count
-    return spilled_scores(spills, thresholds), link_rows, link_cols
-
-
-def _percentile_recomputed(work: _Comparing) -> RuleResult:
-    """As `_percentile`, with no spill: each selection pass and the link collection recompute their
-    blocks (one matrix-product pass each) strip by strip through `map_strips`; every model's sides are
-    held until the pairs are scored. Thresholds, links and scores are the spill path's exactly (see
-    sampler.recompute)."""
-    settings, map_strips = work.settings, work.map_strips
-    models = []
-    thresholds: list[np.float32] = []
-    for row, model in zip(work.rows, settings.models):
-        side_a, side_b = work.build(model, row)
-        records = StripScores(side_a, side_b, work.comparison.aggregation, work.grid)
-        selected = records if settings.percentile_mode == "record" else replace(records, units=True)
-        threshold, counted = recomputed_threshold(
-            selected, settings.percentile, settings.block_size**2, map_strips, work.advance
-        )
-        models.append(records)
-        thresholds.append(float32_at_least(threshold))
-        row.update(threshold=threshold, scores_counted=counted)
-    links = RecomputedLinks.collect(tuple(models), thresholds, map_strips)
-    for row, count in zip(work.rows, links.flags.sum(axis=0).tolist()):
-        row["links"] = count
-    link_rows, link_cols = np.divmod(links.codes, work.grid.shape[1])
-    return links.pair_scorer(tuple(models), map_strips), link_rows, link_cols
-
-
-def _top_k(work: _Comparing) -> RuleResult:
-    """Each model's top-k links (sampler.top_k); any pair's scores are computed on demand, pair by pair.
-
-    `threshold` is the lowest score among a model's links: every link reaches it, but under this
-    rule not every pair that reaches it is a link.
-    """
-    settings, grid = work.settings, work.grid
-    found = []
-    models = [
-        StripScores(*work.build(model, row), work.comparison.aggregation, grid)
-        for model, row in zip(settings.models, work.rows)
-    ]
-    for row, model_scores in zip(work.rows, models):
-        links = top_k_links(model_scores, settings.top_k, settings.direction, work.advance, work.map_strips, work.tasks)
-        found.append(links.codes)
-        row.update(
-            threshold=links.lowest_score, scores_counted=row["records_a"] * row["records_b"], links=len(links.codes)
-        )
-    width = grid.shape[1]
-
-    def score_pairs(pair_rows: np.ndarray, pair_cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        scores = np.stack([pair_scores(model, pair_rows, pair_cols) for model in models], axis=1)
-        codes = pair_rows * width + pair_cols
-        present = (pair_rows >= 0) & (pair_cols >= 0)
-        flags = np.stack([np.isin(codes, model_codes) & present for model_codes in found], axis=1)
-        return scores, flags
-
-    link_rows, link_cols = np.divmod(np.unique(np.concatenate(found)), width)
-    return score_pairs, link_rows.astype(np.int64), link_cols.astype(np.int64)
 
 
 def _record_order(
@@ -454,49 +295,3 @@ def _record_order(
 def _most_units(order: np.ndarray, unit_record_ids: list[np.ndarray]) -> np.ndarray:
     index = pd.Index(order)
     return np.max([np.bincount(index.get_indexer(ids), minlength=len(order)) for ids in unit_record_ids], axis=0)
-
-
-def _threshold(
-    settings: SampleSettings,
-    comparison: Comparison,
-    side_a: Side,
-    side_b: Side,
-    grid: ScoreGrid,
-    spill: ScoreSpill,
-    advance: Callable[[int], None],
-) -> tuple[float, int]:
-    """Pass 1 (scores into the spill, counts into the histogram), then the selection passes."""
-    by_unit = settings.percentile_mode == "unit"
-    histogram = Histogram()
-    observe = histogram.add if by_unit and comparison.aggregation == "max" else None
-    for block in record_score_blocks(side_a, side_b, comparison.aggregation, grid.row_edges, grid.col_edges, observe):
-        spill.append(block.numpy())
-        if not by_unit:
-            histogram.add(block)
-        advance(block.numel())
-    cap = settings.block_size**2
-    if not by_unit:
-        return select_percentile(histogram, spill.blocks, settings.percentile, cap), histogram.total
-
-    def unit_blocks():
-        return unit_score_blocks(side_a, side_b, grid.row_edges, grid.col_edges)
-
-    if observe is None:
-        for block in unit_blocks():
-            histogram.add(block)
-    return select_percentile(histogram, unit_blocks, settings.percentile, cap), histogram.total
-
-
-def _collect_links(spills: list[ScoreSpill], thresholds: list[np.float32]) -> tuple[np.ndarray, np.ndarray, list[int]]:
-    """Pairs at or above the threshold of at least one model, read block by block."""
-    rows, cols, counts = [], [], [0] * len(spills)
-    for (r0, _, c0, _), blocks in zip(spills[0].grid.blocks(), zip(*(s.blocks() for s in spills))):
-        linked = np.zeros(blocks[0].shape, dtype=bool)
-        for m, (block, threshold) in enumerate(zip(blocks, thresholds)):
-            flags = block >= threshold
-            counts[m] += int(flags.sum())
-            linked |= flags
-        r, c = np.nonzero(linked)
-        rows.append(r + r0)
-        cols.append(c + c0)
-    return np.concatenate(rows).astype(np.int64), np.concatenate(cols).astype(np.int64), counts

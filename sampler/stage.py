@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from embeddings.artifacts import UNITS
 from heritage_weaver.artifacts import ArtifactError
 from heritage_weaver.compute import ComputeError
@@ -15,39 +17,60 @@ from sampler.rounds import RoundResult, sample_round
 from sampler.study import sample_study
 
 
-def _sample(ws: Workspace, progress: Progress, force: bool = False, engine: str | None = None) -> SampleResult | None:
-    return sample_study(ws, force, progress, engine)
+@dataclass(frozen=True)
+class SampleOptions:
+    force: bool = False  # compute again even when the sampler artifacts are up to date
+    engine: str | None = None  # local or ray (default: $HW_ENGINE, else compute.engine)
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    target: float = 0.05  # the 95% half-width to plan for
+
+
+@dataclass(frozen=True)
+class RoundOptions:
+    round: int = 2  # the labelling round to draw (2, 3, …)
+    per_annotator: int = 0  # pairs per annotator in the round
+    score_bands: int = 1  # bands of each stratum's link scores that share its quota
+    purpose: str = "estimate"  # estimate (the probability sample) or learn (the learning stream)
+    learn_by: str = "uncertainty"  # with purpose learn: uncertainty or disagreement
+
+
+def _sample(ws: Workspace, progress: Progress, options: SampleOptions) -> SampleResult | None:
+    return sample_study(ws, options.force, progress, options.engine)
 
 
 SAMPLE = Stage(
     "sample",
     (THRESHOLDS, LINKS, BATCH),
     _sample,
+    SampleOptions(),
     needs(UNITS),
     errors=(SampleError, ComputeError, ArtifactError, FileNotFoundError),
 )
 
 
-def _plan(ws: Workspace, progress: Progress, target: float = 0.05) -> SamplePlan:
-    return plan_sample(ws, target)
+def _plan(ws: Workspace, progress: Progress, options: PlanOptions) -> SamplePlan:
+    return plan_sample(ws, options.target)
 
 
 # `hw sample --plan`: reads the sampler's artifacts, writes nothing (so it is no step of `hw run`)
 SAMPLE_PLAN = Stage(
-    "sample", (), _plan, all_of(needs(LINKS), needs(BATCH)), always=True, errors=(ArtifactError, ValueError)
+    "sample",
+    (),
+    _plan,
+    PlanOptions(),
+    all_of(needs(LINKS), needs(BATCH)),
+    always=True,
+    errors=(ArtifactError, ValueError),
 )
 
 
-def _round(
-    ws: Workspace,
-    progress: Progress,
-    round: int = 2,
-    per_annotator: int = 0,
-    score_bands: int = 1,
-    purpose: str = "estimate",
-    learn_by: str = "uncertainty",
-) -> RoundResult | None:
-    return sample_round(ws, round, per_annotator, progress, score_bands, purpose, learn_by)
+def _round(ws: Workspace, progress: Progress, options: RoundOptions) -> RoundResult | None:
+    return sample_round(
+        ws, options.round, options.per_annotator, progress, options.score_bands, options.purpose, options.learn_by
+    )
 
 
 # `hw sample --round N --per-annotator K [--score-bands B] [--purpose learn]`: a later round (no step of `hw run`)
@@ -55,6 +78,7 @@ SAMPLE_ROUND = Stage(
     "sample",
     (ROUND_BATCH,),
     _round,
+    RoundOptions(),
     all_of(needs(LINKS), needs(BATCH)),
     always=True,
     errors=(SampleError, ArtifactError, ValueError),

@@ -14,8 +14,9 @@ from heritage_weaver.progress import SILENT, Progress
 from heritage_weaver.workspace import Workspace
 from sampler.artifacts import BATCH, LINKS, THRESHOLDS
 from sampler.artifacts.design import LeftOut, models_left_out
-from sampler.pipeline import SampleError, SampleResult, SampleSettings, run_sample
+from sampler.pipeline import SampleError, SampleResult, run_sample
 from sampler.selection import MapStrips
+from sampler.settings import SampleSettings
 
 __all__ = ["SampleError", "artifacts", "sample_study"]
 

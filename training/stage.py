@@ -1,12 +1,14 @@
-"""The training package's stages: `model` (the demo's own base checkpoint) and `train`."""
+"""The training package's stages: `model` (the demo's own base checkpoint; `hw model tiny` builds
+one in any folder) and `train`."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from heritage_weaver.artifacts import ArtifactError
 from heritage_weaver.progress import Progress
-from heritage_weaver.stages import Stage, needs
+from heritage_weaver.stages import NO_OPTIONS, NoOptions, Stage, needs
 from heritage_weaver.workspace import Workspace
 from ingest.artifacts import RECORDS
 from training.artifacts import LOSS_PLOT, METRICS, MODEL, MODEL_CARD, PAIRS, SPLIT, TRAINED_MODEL
@@ -33,15 +35,27 @@ def checkpoint_folder(ws: Workspace, name_or_path: str) -> Path:
     return ws.path("models", name_or_path) if len(path.parts) == 1 else ws.path(name_or_path)
 
 
-def build_tiny_base(
-    ws: Workspace, progress: Progress, directory: str | None = None, seed: int = 0, pretrain_steps: int = 0
-) -> Path:
-    """A tiny SigLIP in `directory` (a configured model's name or a folder, see `checkpoint_folder`;
+@dataclass(frozen=True)
+class TinyModelOptions:
+    directory: str | None = None  # a configured model's name or a folder (`checkpoint_folder`); default: the base model
+    seed: int = 0  # of the random weights
+    pretrain_steps: int = 0  # out-of-domain pre-training steps (0: random weights)
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    restart: bool = False  # discard a saved training state and start again
+    device: str | None = None  # cuda, cuda:1, cpu… (default: CUDA when present)
+
+
+def build_tiny_base(ws: Workspace, progress: Progress, options: TinyModelOptions) -> Path:
+    """A tiny SigLIP in `options.directory` (a configured model's name or a folder, see `checkpoint_folder`;
     default: the training base model), its tokenizer trained on the study's records, optionally pre-trained out of domain."""
     from heritage_weaver.tiny_siglip import build_tiny_siglip
     from training.demo_base import pretrain_out_of_domain
 
-    target = checkpoint_folder(ws, directory or ws.config.training.base_model)
+    seed, pretrain_steps = options.seed, options.pretrain_steps
+    target = checkpoint_folder(ws, options.directory or ws.config.training.base_model)
     records = RECORDS.read(ws, columns=["name", "description"])
     texts = [t for column in ("name", "description") for t in records[column].tolist() if t]
     build_tiny_siglip(target, texts, seed=seed)
@@ -71,19 +85,26 @@ def _base_available(ws: Workspace) -> str | None:
     return None if ws.model_available(base) else f"needs the base model at {ws.model_location(base)}"
 
 
-def _build_demo_base(ws: Workspace, progress: Progress) -> Path:
-    return build_tiny_base(ws, progress, pretrain_steps=DEMO_PRETRAIN_STEPS)
+def _build_demo_base(ws: Workspace, progress: Progress, options: NoOptions) -> Path:
+    return build_tiny_base(ws, progress, TinyModelOptions(pretrain_steps=DEMO_PRETRAIN_STEPS))
 
 
-def _train(ws: Workspace, progress: Progress, restart: bool = False, device: str | None = None) -> TrainingSummary:
-    return train_study(ws, restart, device, progress)
+def _train(ws: Workspace, progress: Progress, options: TrainOptions) -> TrainingSummary:
+    return train_study(ws, options.restart, options.device, progress)
 
 
-MODEL_STAGE = Stage("model", (MODEL,), _build_demo_base, _demo_base_missing, errors=(ArtifactError, OSError))
+MODEL_STAGE = Stage(
+    "model", (MODEL,), _build_demo_base, NO_OPTIONS, _demo_base_missing, errors=(ArtifactError, OSError)
+)
+# `hw model tiny`: a tiny SigLIP in any folder (the stage above builds the demo's base); no step of `hw run`
+TINY_MODEL = Stage(
+    "model", (MODEL,), build_tiny_base, TinyModelOptions(), needs(RECORDS), errors=(ArtifactError, OSError)
+)
 TRAIN = Stage(
     "train",
     (TRAINED_MODEL, MODEL_CARD, SPLIT, PAIRS, METRICS, LOSS_PLOT),
     _train,
+    TrainOptions(),
     _base_available,
     errors=(TrainingError, ArtifactError),
 )

@@ -21,6 +21,7 @@ import pandas as pd
 from heritage_weaver.config import StudyConfig
 from heritage_weaver.workspace import Workspace
 from ingest.artifacts import RECORDS
+from museum_formats.iiif.options import IiifOptions
 
 MANIFEST_FIELD = "manifest"  # what a linked_art collection's `fields` maps to keep a record's manifest
 
@@ -54,7 +55,7 @@ def _is_web(value: object) -> bool:
 def iiif_resource(config: StudyConfig, collection: str, source_id: object, manifest: object) -> dict[str, str] | None:
     """The IIIF manifest or canvas that shows a record of `collection`, or None."""
     settings = next((c for c in config.collections if c.name == collection), None)
-    if settings is not None and settings.format == "iiif" and _is_web(source_id):
+    if isinstance(settings, IiifOptions) and _is_web(source_id):
         return {"id": str(source_id), "type": "Canvas" if settings.iiif_records == "canvas" else "Manifest"}
     if _is_web(manifest):
         return {"id": str(manifest), "type": "Manifest"}

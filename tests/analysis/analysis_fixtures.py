@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.stage import ANALYZE, CALIBRATE
+from analysis.stage import ANALYZE, CALIBRATE, AnalyzeOptions
 from heritage_weaver.atomic import write_table
 from heritage_weaver.progress import SILENT
+from heritage_weaver.stages import NO_OPTIONS
 from heritage_weaver.workspace import Workspace
 
 MODELS = ("base", "ft-last", "ft-best")
@@ -162,8 +163,8 @@ def calibrated_study(root: Path, target: float) -> Workspace:
     labels = simulate_labels(batches, {"base": -0.3, "ft-best": 1.2, "ft-last": 0.6}, seed=2)
     write_annotation_inputs(ws, batches, labels)
     write_links(ws, batches, unlabelled=200)
-    ANALYZE.run(ws, SILENT, annotator_effects=["none"])
-    CALIBRATE.run(ws, SILENT)
+    ANALYZE.run(ws, SILENT, AnalyzeOptions(annotator_effects=("none",)))
+    CALIBRATE.run(ws, SILENT, NO_OPTIONS)
     return ws
 
 

@@ -8,15 +8,16 @@ from analysis_fixtures import COMPARISONS, MODELS, make_batches, write_links
 
 from analysis.artifacts import CALIBRATION, LINK_PROBABILITIES, PRECISION_CURVES, PUBLISHABLE, RELIABILITY
 from analysis.calibrate import PROBABILITY
-from analysis.stage import ANALYZE, CALIBRATE
+from analysis.stage import ANALYZE, CALIBRATE, AnalyzeOptions
 from heritage_weaver.atomic import write_table
 from heritage_weaver.progress import SILENT
+from heritage_weaver.stages import NO_OPTIONS
 
 
 def test_calibrate_gives_every_candidate_a_probability_and_chooses_thresholds(labelled_study):
     links = write_links(labelled_study, make_batches(seed=1, overlap=6), unlabelled=40)
-    ANALYZE.run(labelled_study, SILENT, annotator_effects=["none"])
-    summary = CALIBRATE.run(labelled_study, SILENT)
+    ANALYZE.run(labelled_study, SILENT, AnalyzeOptions(annotator_effects=("none",)))
+    summary = CALIBRATE.run(labelled_study, SILENT, NO_OPTIONS)
 
     probabilities = LINK_PROBABILITIES.read(labelled_study)
     for comparison in COMPARISONS:
@@ -54,8 +55,8 @@ def test_calibrate_reports_a_comparison_it_cannot_fit(labelled_study):
     in_text_text = batches["link_types"].map(lambda types: types[0].startswith("text-text/"))
     frame.loc[frame["pair_id"].isin(batches.loc[in_text_text, "pair_id"]), "label"] = "unrelated"
     write_table(labels, frame)
-    ANALYZE.run(labelled_study, SILENT, annotator_effects=["none"])
-    summary = CALIBRATE.run(labelled_study, SILENT)
+    ANALYZE.run(labelled_study, SILENT, AnalyzeOptions(annotator_effects=("none",)))
+    summary = CALIBRATE.run(labelled_study, SILENT, NO_OPTIONS)
     failed = summary.fits.set_index(["comparison", "target"]).loc[("text-text", "study")]
     assert failed["message"].startswith("120 labelled pairs, 0 positive") and failed.isna()["family"]
     assert np.isnan(LINK_PROBABILITIES.read(labelled_study).query("comparison == 'text-text'")["probability"]).all()

@@ -10,10 +10,11 @@ from analysis import calibration
 from analysis.artifacts import CALIBRATION, LABELLED, PRECISION_CURVES, PRECISION_STRATA
 from analysis.calibrate import Candidates, SampleDesign
 from analysis.labels import probability_sample
-from analysis.stage import ANALYZE, CALIBRATE
+from analysis.stage import ANALYZE, CALIBRATE, AnalyzeOptions
 from analysis.thresholds import CURVE_COLUMNS
 from heritage_weaver.atomic import write_table
 from heritage_weaver.progress import SILENT
+from heritage_weaver.stages import NO_OPTIONS
 
 
 def test_design_weights_let_learning_pairs_stand_for_themselves():
@@ -52,8 +53,8 @@ def _model_curves(ws) -> pd.DataFrame:
 def test_labels_from_the_learning_stream_never_enter_the_estimates(labelled_study):
     ws = labelled_study
     links = write_links(ws, make_batches(seed=1, overlap=6), unlabelled=40)
-    ANALYZE.run(ws, SILENT, annotator_effects=["none"])
-    CALIBRATE.run(ws, SILENT)
+    ANALYZE.run(ws, SILENT, AnalyzeOptions(annotator_effects=("none",)))
+    CALIBRATE.run(ws, SILENT, NO_OPTIONS)
     curves, strata, fits = _model_curves(ws), PRECISION_STRATA.read(ws), CALIBRATION.read(ws)
 
     # a learning round of 30 pairs no batch has shown, every one labelled `unrelated`
@@ -67,8 +68,8 @@ def test_labels_from_the_learning_stream_never_enter_the_estimates(labelled_stud
     extra["pair_id"] = learning["pair_id"].to_numpy()
     extra["label"], extra["round"] = "unrelated", 2
     write_table(labels_path, pd.concat([labels, extra], ignore_index=True))
-    ANALYZE.run(ws, SILENT, annotator_effects=["none"])
-    CALIBRATE.run(ws, SILENT)
+    ANALYZE.run(ws, SILENT, AnalyzeOptions(annotator_effects=("none",)))
+    CALIBRATE.run(ws, SILENT, NO_OPTIONS)
 
     purpose = LABELLED.read(ws)["purpose"]  # the batches' design travels with each annotation
     assert (purpose == "learn").sum() == 30 and (purpose.isna() | (purpose == "learn")).all()
@@ -86,7 +87,7 @@ def test_labels_from_the_learning_stream_never_enter_the_estimates(labelled_stud
     # once a later round of the probability sample is drawn, it cannot reach the learning pairs:
     # they leave their strata for cells of their own, which count at their worst in every bound
     _round_batch(ws, unshown.iloc[30:32], 3, "estimate")
-    CALIBRATE.run(ws, SILENT)
+    CALIBRATE.run(ws, SILENT, NO_OPTIONS)
     after = _model_curves(ws)
     lowest = after.groupby(["comparison", "target", "score"])["threshold"].transform("min") == after["threshold"]
     before_lowest = (

@@ -16,7 +16,7 @@ from analysis.artifacts import (
     PRECISION_DIFFERENCE,
     PRECISION_STRATA,
 )
-from analysis.stage import ANALYZE
+from analysis.stage import ANALYZE, AnalyzeOptions
 from annotation.artifacts import LABELS
 from heritage_weaver.atomic import write_table
 from heritage_weaver.progress import SILENT
@@ -141,7 +141,7 @@ def test_intervals_cover_the_truth_in_95_percent_of_simulated_studies(scenario: 
 
 def test_analyze_writes_the_precision_tables(labelled_study):
     write_links(labelled_study, make_batches(seed=1, overlap=6), unlabelled=40)
-    summary = ANALYZE.run(labelled_study, SILENT, annotator_effects=["none"])
+    summary = ANALYZE.run(labelled_study, SILENT, AnalyzeOptions(annotator_effects=("none",)))
     strata = PRECISION_STRATA.read(labelled_study)
     assert len(strata) == 15 and set(strata["comparison"]) == set(COMPARISONS)
     # the overlap pairs (all labelled by three annotators) count once each
@@ -156,7 +156,7 @@ def test_analyze_writes_the_precision_tables(labelled_study):
 
 
 def test_analyze_without_links_notes_it_and_writes_empty_tables(labelled_study):
-    summary = ANALYZE.run(labelled_study, SILENT, annotator_effects=["none"])
+    summary = ANALYZE.run(labelled_study, SILENT, AnalyzeOptions(annotator_effects=("none",)))
     assert any(note.startswith("no population precision: sampler/links.parquet is missing") for note in summary.notes)
     assert PRECISION.read(labelled_study).empty and PRECISION_STRATA.read(labelled_study).empty
 
@@ -184,7 +184,7 @@ def test_analyze_pools_a_second_round_and_uses_adjudicated_labels(labelled_study
     labels.loc[labels["pair_id"] == shared[0], ["adjudicated_label", "adjudicator"]] = ["unrelated", "L01"]
     write_table(LABELS.location(labelled_study), pd.concat([labels, later], ignore_index=True))
 
-    ANALYZE.run(labelled_study, SILENT, annotator_effects=["none"])
+    ANALYZE.run(labelled_study, SILENT, AnalyzeOptions(annotator_effects=("none",)))
     by_round = LABELS_BY_ROUND.read(labelled_study).set_index("round")
     assert by_round.loc[1, ["pairs", "adjudicated"]].tolist() == [len(round1["pair_id"].unique()), 1]
     assert by_round.loc[2, ["annotators", "pairs", "annotations", "positive_share", "adjudicated"]].tolist() == [

@@ -26,7 +26,7 @@ from annotation.ledger import Ledger
 from heritage_weaver.atomic import write_table
 from heritage_weaver.progress import SILENT
 from heritage_weaver.workspace import Workspace
-from prediction.stage import PREDICT
+from prediction.stage import PREDICT, PredictOptions
 
 DESKS = ("A01", "A02", "L01", VERIFICATION_DESK)
 CURATOR_PASSWORD = "curator-password-2026"
@@ -133,5 +133,5 @@ def predicted(tmp_path: Path, label_studio: LocalServers) -> Workspace:
     with ws.path("study.toml").open("a") as handle:
         handle.write('\n[labelstudio]\nurl = "http://127.0.0.1:8089"\n')
     ws = attach_study(ws, label_studio, import_batch_size=20)
-    PREDICT.run(ws, SILENT)
+    PREDICT.run(ws, SILENT, PredictOptions())
     return ws

@@ -23,7 +23,7 @@ from analysis.artifacts import PRECISION, PRECISION_DIFFERENCE, REGRESSION_COEFF
 from analysis.calibrate import run_calibrate
 from embeddings.index import build_indexes
 from embeddings.search import search
-from embeddings.stage import run_embed
+from embeddings.stage import EmbedOptions, run_embed
 from heritage_weaver import atomic
 from heritage_weaver.progress import SILENT
 from heritage_weaver.workspace import Workspace
@@ -73,7 +73,7 @@ def small_study(ingested_study: Workspace, tmp_path_factory: pytest.TempPathFact
     build_tiny_siglip(ws.path("models", "base"), records["name"].tolist() + records["description"].tolist(), seed=0)
     for name in ("ft-best", "ft-last"):
         shutil.copytree(ws.path("models", "base"), ws.path("models", name))
-    run_embed(ws, SILENT)
+    run_embed(ws, SILENT, EmbedOptions())
     for model in ws.config.models:
         build_indexes(ws, model)
     return ws

@@ -8,11 +8,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from heritage_weaver.stages import READY, UP_TO_DATE, Stage, StageSkipped
+from heritage_weaver.stages import READY, UP_TO_DATE, Stage, StageSkipped, verb_status
 from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
 from hw_cli.console import execute
-from hw_cli.run import verb_status
 from hw_cli.stages import STAGES
 
 
@@ -30,7 +29,7 @@ def _write_outputs(ws: Workspace, stage: Stage) -> None:
 
 
 def _failing(error: type[Exception]):
-    def run(ws, progress, **options):
+    def run(ws, progress, options):
         raise error("the disk is full")
 
     return run
@@ -47,7 +46,7 @@ def test_a_stage_that_fails_after_writing_its_outputs_is_not_done(study_copy: Wo
     assert (state, why) == ("failed", "last run failed: the disk is full")
     assert stage.state(study_copy) != UP_TO_DATE
 
-    execute(replace(stage, run=lambda ws, progress, **options: None), study_copy)
+    execute(replace(stage, run=lambda ws, progress, options: None), study_copy)
     assert verb_status(study_copy, stage.verb, stage)[0] != "failed"
 
 
@@ -82,7 +81,7 @@ def test_hw_run_stops_at_a_failed_stage_every_time(study_copy: Workspace):
 def test_a_skip_is_recorded_and_holds_until_its_inputs_change(study_copy: Workspace):
     ingest, records = STAGES[0], STAGES[0].outputs[0]
 
-    def skip(ws, progress, **options):
+    def skip(ws, progress, options):
         raise StageSkipped("the collections have no [images] to speak of", inputs=(records,))
 
     with pytest.raises(typer.Exit) as ended:

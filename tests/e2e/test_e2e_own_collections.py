@@ -36,7 +36,7 @@ def _flat(text: str) -> str:
 def _status(root: Path) -> dict[str, str]:
     """`hw status` as stage → its row's text."""
     output = CliRunner().invoke(app, ["status", "-s", str(root)], terminal_width=400).output
-    verbs = {stage.verb for stage in plan()} | {"export"}
+    verbs = {verb.name for verb in plan()} | {"export"}
     rows = {}
     for line in output.splitlines():
         cells = [cell.strip() for cell in line.split("│") if cell.strip()]

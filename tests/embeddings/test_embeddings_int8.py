@@ -12,7 +12,7 @@ import torch
 
 from embeddings.artifacts.vectors import ModelStore, load_vectors
 from embeddings.runner import image_workers
-from embeddings.stage import run_embed
+from embeddings.stage import EmbedOptions, run_embed
 from heritage_weaver.compute import cpu_cores
 from heritage_weaver.progress import SILENT
 from heritage_weaver.siglip import SiglipEncoder, load_siglip, vector_tolerance, weights_hash
@@ -63,11 +63,11 @@ def test_int8_leaves_the_checkpoint_alone_and_never_applies_to_training(tiny_mod
 
 
 def test_hw_embed_in_int8_stores_float32_vectors_and_says_how_they_were_made(small_study) -> None:
-    reference = run_embed(small_study, SILENT, device="cpu")[0]
+    reference = run_embed(small_study, SILENT, EmbedOptions(device="cpu"))[0]
     units, exact = load_vectors(small_study, "base")
     ws = set_embedding_options(small_study, cpu_precision="int8")
     ModelStore.of(ws, "base").clear_vectors()
-    summary = run_embed(ws, SILENT, device="cpu")[0]
+    summary = run_embed(ws, SILENT, EmbedOptions(device="cpu"))[0]
     assert summary.embedded == reference.embedded > 0 and summary.failed == reference.failed
     store = ModelStore.of(ws, "base")
     assert {store.shard_metadata(n)["compute_dtype"] for n in store.committed_shards()} == {"int8"}

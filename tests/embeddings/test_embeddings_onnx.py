@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from embeddings.artifacts.vectors import ModelStore, load_vectors
-from embeddings.stage import run_embed
+from embeddings.stage import EmbedOptions, run_embed
 from heritage_weaver.onnx_vision import OnnxVision, exported_path
 from heritage_weaver.progress import SILENT
 from heritage_weaver.siglip import load_siglip, vector_tolerance
@@ -85,12 +85,12 @@ def test_a_missing_onnxruntime_is_a_plain_error_naming_the_extra(
 
 
 def test_hw_embed_with_onnxruntime_stores_vectors_within_tolerance(small_study) -> None:
-    run_embed(small_study, SILENT, device="cpu")
+    run_embed(small_study, SILENT, EmbedOptions(device="cpu"))
     units, exact = load_vectors(small_study, "base")
     ws = set_embedding_options(small_study, cpu_precision="int8", cpu_runtime="onnxruntime")
     assert ws.config.embedding.cpu_runtime == "onnxruntime"
     ModelStore.of(ws, "base").clear_vectors()
-    run_embed(ws, SILENT, device="cpu")
+    run_embed(ws, SILENT, EmbedOptions(device="cpu"))
     onnx_units, quantised = load_vectors(ws, "base")
     assert onnx_units["unit_id"].tolist() == units["unit_id"].tolist()
     images = (units["modality"] == "image").to_numpy()

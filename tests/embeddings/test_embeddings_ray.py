@@ -20,7 +20,7 @@ import pytest
 from embeddings.artifacts.vectors import ModelStore, load_vectors
 from embeddings.ray_engine import embed_model_ray
 from embeddings.runner import embed_model
-from embeddings.stage import run_embed
+from embeddings.stage import EmbedOptions, run_embed
 from heritage_weaver.compute import ComputeError, ray_session
 from heritage_weaver.config import ComputeConfig
 from heritage_weaver.siglip import vector_tolerance
@@ -186,15 +186,15 @@ def test_sigkill_of_a_ray_run_then_resume(small_study, encoder, session, tmp_pat
 def test_hw_engine_picks_ray_and_the_option_wins(small_study, session, monkeypatch):
     monkeypatch.setenv("HW_ENGINE", "ray")
     progress = Recorder()
-    [local] = run_embed(small_study, progress, batch_size=8, engine="local")
+    [local] = run_embed(small_study, progress, EmbedOptions(batch_size=8, engine="local"))
     assert "embedding on the local engine (chosen by --engine)" in progress.notes
     assert local.embedded_this_run == local.units and "embed base" in progress.tasks
 
     progress = Recorder()
-    [again] = run_embed(small_study, progress, batch_size=8)  # all embedded: no Ray work, only the choice
+    [again] = run_embed(small_study, progress, EmbedOptions(batch_size=8))  # all embedded: no Ray work, only the choice
     assert "embedding on the ray engine (chosen by $HW_ENGINE)" in progress.notes
     assert again.embedded_this_run == 0 and progress.tasks["embed base (ray)"] == (0, [])
 
     monkeypatch.setenv("HW_ENGINE", "spark")
     with pytest.raises(ComputeError, match=r"\$HW_ENGINE = 'spark'.*\['local', 'ray'\]"):
-        run_embed(small_study, Recorder())
+        run_embed(small_study, Recorder(), EmbedOptions())

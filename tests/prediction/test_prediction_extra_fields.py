@@ -9,13 +9,13 @@ from heritage_weaver.progress import SILENT
 from hw_cli.app import app
 from ingest.artifacts import RECORDS
 from prediction.artifacts import PREDICTION_HELD_OUT, PREDICTION_PROPOSALS, PREDICTION_SCORES
-from prediction.stage import PREDICT
+from prediction.stage import PREDICT, PredictOptions
 
 
 def test_an_extra_field_is_predicted_with_another_as_tabular_feature(tmp_path):
     ws = material_study(tmp_path / "study")
     records = RECORDS.read(ws)
-    result = PREDICT.run(ws, SILENT)
+    result = PREDICT.run(ws, SILENT, PredictOptions())
     assert not result.failures
     (outcome,) = result.outcomes
     assert outcome.field == "material"

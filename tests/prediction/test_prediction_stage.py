@@ -22,7 +22,7 @@ from prediction.artifacts import (
     PREDICTION_SCORES,
 )
 from prediction.experiment import PredictionError
-from prediction.stage import PREDICT
+from prediction.stage import PREDICT, PredictOptions
 from training.artifacts import SPLIT
 from training.split import split_records
 
@@ -80,7 +80,7 @@ def embedded(study_copy: Workspace) -> Workspace:
 
 def test_predict_writes_scores_confusion_held_out_and_proposals(embedded: Workspace):
     assert PREDICT.state(embedded) == "ready"
-    result = PREDICT.run(embedded, SILENT)
+    result = PREDICT.run(embedded, SILENT, PredictOptions())
     assert not result.failures and result.skipped_models == {
         "ft-last": "no embeddings (embeddings/ft-last/units.parquet is missing (run `hw embed` first))"
     }
@@ -129,7 +129,7 @@ def test_hw_predict_command_prints_the_table_and_rejects_unknown_fields(embedded
 
 
 def test_a_field_no_record_holds_is_reported_not_crashed(embedded: Workspace):
-    result = PREDICT.run(embedded, SILENT, fields=["taxonomy.5"])
+    result = PREDICT.run(embedded, SILENT, PredictOptions(fields=("taxonomy.5",)))
     assert result.outcomes == [] and "no record of the training split holds the field" in result.failures["taxonomy.5"]
     with pytest.raises(PredictionError, match="not among the study's models"):
-        PREDICT.run(embedded, SILENT, models=["nope"])
+        PREDICT.run(embedded, SILENT, PredictOptions(models=("nope",)))

@@ -5,7 +5,8 @@ from sampler_fakes import COMPARISONS, MODELS, brute_force_scores, make_study_ve
 
 from sampler.artifacts import BATCH_BANDS, BATCH_DESIGN, BATCH_INCLUSION, BATCH_PURPOSE
 from sampler.pairs import pair_ids, record_hashes
-from sampler.pipeline import SampleError, SampleSettings, run_sample
+from sampler.pipeline import SampleError, run_sample
+from sampler.settings import SampleSettings
 
 BATCH_COLUMNS = [
     "pair_id",

@@ -15,7 +15,7 @@ from training_fixtures import make_training_study, set_training_options
 from typer.testing import CliRunner
 
 from analysis.evaluate import run_evaluate
-from embeddings.stage import run_embed
+from embeddings.stage import EmbedOptions, run_embed
 from heritage_weaver.progress import SILENT
 from heritage_weaver.workspace import Workspace
 from hw_cli.app import app
@@ -49,7 +49,7 @@ def trained_cards(
 def evaluated(trained_cards: tuple[Workspace, dict[str, str]]) -> tuple[Workspace, list[Path]]:
     """The same study embedded with every model and evaluated; what `hw evaluate` wrote."""
     ws, _ = trained_cards
-    run_embed(ws, SILENT)
+    run_embed(ws, SILENT, EmbedOptions())
     return ws, run_evaluate(ws, list(ws.config.models))
 
 
