@@ -1,5 +1,4 @@
-"""The annotation package's stages: `push` (or `export` import files), `simulate-labels` (demo
-only) and `pull`."""
+"""The annotation package's stages: `push` (or `export` import files) and `pull`."""
 
 from __future__ import annotations
 
@@ -14,12 +13,11 @@ from annotation.export import export_import_files
 from annotation.pull import PullReport, annotation_status, pull
 from annotation.push import push
 from annotation.server import Desk, ServerError
-from annotation.simulate import simulate
 from annotation.sync import BatchReport
 from annotation.tasks import BatchError
 from heritage_weaver.artifacts import ArtifactError
 from heritage_weaver.progress import Progress
-from heritage_weaver.stages import Stage, all_of, needs, simulation
+from heritage_weaver.stages import Stage, all_of, needs
 from heritage_weaver.workspace import Workspace
 from sampler.artifacts import BATCH
 
@@ -71,15 +69,6 @@ def run_export(
     return export_import_files(ws, annotators, rounds)
 
 
-def run_simulate(ws: Workspace, progress: Progress, noise: float = 0.15, seed: int | None = None) -> pd.DataFrame:
-    """DEMO ONLY: post simulated labels judged from the demo's hidden ground truth."""
-    progress.note(
-        "SIMULATION: these labels come from the demo's ground truth with noise, not from curators; "
-        "each one says so in its comment."
-    )
-    return simulate(ws, noise=noise, seed=seed)
-
-
 def run_pull(ws: Workspace, progress: Progress) -> tuple[PullReport, pd.DataFrame]:
     """Every desk's annotations into the ledger and the labels table; with where each annotator stands."""
     return pull(ws), annotation_status(ws)
@@ -90,12 +79,4 @@ PUSH_ADJUDICATION = Stage(
     "push", (LEDGER,), run_push_adjudication, all_of(needs(LABELS), labelstudio_servers), errors=SERVER_ERRORS
 )
 EXPORT = Stage("export", (IMPORT_FILE,), run_export, needs(BATCH), errors=(BatchError, ArtifactError, OSError))
-SIMULATE_LABELS = Stage(
-    "simulate-labels",
-    (),
-    run_simulate,
-    all_of(simulation, needs(LEDGER)),
-    always=True,
-    errors=(*SERVER_ERRORS, KeyError, ValueError),
-)
 PULL = Stage("pull", (LABELS,), run_pull, all_of(needs(LEDGER), labelstudio_servers), always=True, errors=SERVER_ERRORS)

@@ -197,7 +197,7 @@ def simulate_labels_offline(ws, noise: float = 0.15) -> int:
 
     from annotation.artifacts import LABELS
     from annotation.pull import labels_table
-    from annotation.simulate import pair_rng, simulated_label
+    from demo.simulate import pair_rng, simulated_label
     from demo.truth import read_truth, simulation_comment, true_label
     from sampler.artifacts import BATCH
 

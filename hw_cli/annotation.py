@@ -13,8 +13,9 @@ from rich.text import Text
 
 from annotation.artifacts import LEDGER, QUARANTINE
 from annotation.pull import PullReport
-from annotation.stage import EXPORT, PULL, PUSH, PUSH_ADJUDICATION, SIMULATE_LABELS
+from annotation.stage import EXPORT, PULL, PUSH, PUSH_ADJUDICATION
 from annotation.sync import BatchReport
+from demo.stage import SIMULATE_LABELS
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, execute, fail, open_study, stdout
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from analysis import artifacts as analysis_artifacts
 from analysis.stage import ANALYZE, CALIBRATE, EVALUATE, REPORT
 from annotation import artifacts as annotation_artifacts
-from annotation.stage import EXPORT, PULL, PUSH, SIMULATE_LABELS
+from annotation.stage import EXPORT, PULL, PUSH
 from demo import artifacts as demo_artifacts
+from demo.stage import SIMULATE_LABELS
 from embeddings import artifacts as embeddings_artifacts
 from embeddings.stage import EMBED, INDEX_STAGE
 from heritage_weaver.artifacts import Artifact

@@ -2,9 +2,13 @@ import csv
 import hashlib
 import json
 
+import numpy as np
 from PIL import Image
 
+from annotation.artifacts import LABEL_VALUES
 from demo import synthetic_pairs, write_demo_data
+from demo.simulate import pair_rng, simulated_label
+from demo.truth import Truth, true_label
 
 
 def _digest(folder):
@@ -94,3 +98,20 @@ def test_impossible_image_counts_are_refused(tmp_path):
         write_demo_data(tmp_path / "x", smg_records=300, nms_records=5, smg_images=900)
     with pytest.raises(ValueError, match="low <= high"):
         write_demo_data(tmp_path / "y", smg_records=3, nms_records=2, image_size=(500, 300))
+
+
+def test_true_label_follows_the_demo_rule():
+    phone = Truth("communications", "telephone", "700")
+    assert true_label(phone, Truth("communications", "telephone", "700")) == "same object"
+    assert true_label(phone, Truth("communications", "telephone", "candlestick")) == "similar object"
+    assert true_label(phone, Truth("communications", "telegraph key", "700")) == "same category"
+    assert true_label(phone, Truth("textiles", "loom", "700")) == "unrelated"
+
+
+def test_simulated_noise_rate_and_determinism():
+    rng = np.random.default_rng(0)
+    draws = [simulated_label("unrelated", 0.2, rng) for _ in range(4000)]
+    wrong = sum(label != "unrelated" for label in draws) / len(draws)
+    assert abs(wrong - 0.2) < 0.03 and set(draws) == set(LABEL_VALUES)
+    assert simulated_label("same object", 0.0, rng) == "same object"
+    assert pair_rng(1, "A01", "p").random() == pair_rng(1, "A01", "p").random() != pair_rng(1, "A02", "p").random()
