@@ -12,7 +12,7 @@ from analysis.stage import ANALYZE, CALIBRATE, EVALUATE, REPORT
 from annotation import artifacts as annotation_artifacts
 from annotation.stage import EXPORT, PULL, PUSH
 from demo import artifacts as demo_artifacts
-from demo.stage import SIMULATE_LABELS
+from demo.stage import MODEL_STAGE, SIMULATE_LABELS
 from embeddings import artifacts as embeddings_artifacts
 from embeddings.stage import EMBED, INDEX_STAGE
 from heritage_weaver.artifacts import Artifact
@@ -27,7 +27,7 @@ from publishing.stage import EXPORT_LINKS
 from sampler import artifacts as sampler_artifacts
 from sampler.stage import SAMPLE
 from training import artifacts as training_artifacts
-from training.stage import MODEL_STAGE, TRAIN
+from training.stage import TRAIN
 
 STAGES: tuple[Stage, ...] = (
     INGEST,

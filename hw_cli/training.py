@@ -3,18 +3,18 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.text import Text
 
+from demo.base_model import out_of_domain
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, execute, fail, open_study, stdout
 from training.export import ExportError, export_checkpoint
 from training.run import TrainingSummary
-from training.stage import MODEL_STAGE, TRAIN, build_tiny_base
+from training.stage import TINY_MODEL, TRAIN
 
 model_app = typer.Typer(help="Build or inspect SigLIP checkpoints.", no_args_is_help=True, rich_markup_mode=None)
 
@@ -29,12 +29,14 @@ def model_tiny(
     ],
     study: StudyOption = Path("."),
     seed: Annotated[int, typer.Option(help="Seed of the random weights.")] = 0,
-    pretrain_steps: Annotated[int, typer.Option(help="Out-of-domain pre-training steps (0: random weights).")] = 0,
+    pretrain_steps: Annotated[
+        int, typer.Option(help="Out-of-domain pre-training steps on the demo's drawings (0: random weights).")
+    ] = 0,
 ) -> None:
     """Build a tiny SigLIP offline, with a tokenizer trained on the study's records."""
     workspace = open_study(study)
-    any_folder = replace(MODEL_STAGE, run=build_tiny_base)  # the stage builds the demo's base; this, any folder
-    target = execute(any_folder, workspace, directory=directory, seed=seed, pretrain_steps=pretrain_steps)
+    pretraining = out_of_domain(pretrain_steps) if pretrain_steps > 0 else None
+    target = execute(TINY_MODEL, workspace, directory=directory, seed=seed, pretraining=pretraining)
     console.print(
         Text.assemble(
             "Wrote a tiny SigLIP to ", (str(target), "bold"), f" (seed {seed}, {pretrain_steps} pre-training steps)."

@@ -1,7 +1,9 @@
-"""The training package's stages: `model` (the demo's own base checkpoint) and `train`."""
+"""The training package's stages: `model` (`hw model tiny`: a tiny checkpoint built offline) and `train`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from heritage_weaver.artifacts import ArtifactError
@@ -12,7 +14,14 @@ from ingest.artifacts import RECORDS
 from training.artifacts import LOSS_PLOT, METRICS, MODEL, MODEL_CARD, PAIRS, SPLIT, TRAINED_MODEL
 from training.run import TrainingError, TrainingSummary, train_study
 
-DEMO_PRETRAIN_STEPS = 400  # out-of-domain steps that give the demo's base some knowledge (benchmarks/README.md)
+
+@dataclass(frozen=True)
+class Pretraining:
+    """Training a new tiny checkpoint gets before it is recorded: `train(folder, steps, seed)` trains
+    the checkpoint in `folder` in place (the demo's out-of-domain drawings, say)."""
+
+    steps: int
+    train: Callable[[Path, int, int], None]
 
 
 def checkpoint_folder(ws: Workspace, name_or_path: str) -> Path:
@@ -34,20 +43,24 @@ def checkpoint_folder(ws: Workspace, name_or_path: str) -> Path:
 
 
 def build_tiny_base(
-    ws: Workspace, progress: Progress, directory: str | None = None, seed: int = 0, pretrain_steps: int = 0
+    ws: Workspace,
+    progress: Progress,
+    directory: str | None = None,
+    seed: int = 0,
+    pretraining: Pretraining | None = None,
 ) -> Path:
     """A tiny SigLIP in `directory` (a configured model's name or a folder, see `checkpoint_folder`;
-    default: the training base model), its tokenizer trained on the study's records, optionally pre-trained out of domain."""
+    default: the training base model), its tokenizer trained on the study's records, then `pretraining`'s steps."""
     from heritage_weaver.tiny_siglip import build_tiny_siglip
-    from training.demo_base import pretrain_out_of_domain
 
+    pretrain_steps = pretraining.steps if pretraining else 0
     target = checkpoint_folder(ws, directory or ws.config.training.base_model)
     records = RECORDS.read(ws, columns=["name", "description"])
     texts = [t for column in ("name", "description") for t in records[column].tolist() if t]
     build_tiny_siglip(target, texts, seed=seed)
-    if pretrain_steps > 0:
+    if pretraining and pretrain_steps > 0:
         progress.note(f"pre-training {target} for {pretrain_steps} steps")
-        pretrain_out_of_domain(target, pretrain_steps, seed)
+        pretraining.train(target, pretrain_steps, seed)
     ws.record(
         target,
         MODEL.verb,
@@ -59,27 +72,16 @@ def build_tiny_base(
     return target
 
 
-def _demo_base_missing(ws: Workspace) -> str | None:
-    if not ws.config.study.simulation:
-        return "only the demo builds its own base model"
-    base = Path(ws.model_location(ws.config.training.base_model))
-    return "the base model exists" if base.exists() else needs(RECORDS)(ws)
-
-
 def _base_available(ws: Workspace) -> str | None:
     base = ws.config.training.base_model
     return None if ws.model_available(base) else f"needs the base model at {ws.model_location(base)}"
-
-
-def _build_demo_base(ws: Workspace, progress: Progress) -> Path:
-    return build_tiny_base(ws, progress, pretrain_steps=DEMO_PRETRAIN_STEPS)
 
 
 def _train(ws: Workspace, progress: Progress, restart: bool = False, device: str | None = None) -> TrainingSummary:
     return train_study(ws, restart, device, progress)
 
 
-MODEL_STAGE = Stage("model", (MODEL,), _build_demo_base, _demo_base_missing, errors=(ArtifactError, OSError))
+TINY_MODEL = Stage("model", (MODEL,), build_tiny_base, needs(RECORDS), errors=(ArtifactError, OSError))
 TRAIN = Stage(
     "train",
     (TRAINED_MODEL, MODEL_CARD, SPLIT, PAIRS, METRICS, LOSS_PLOT),
