@@ -25,7 +25,7 @@ class Wording:
     """How the notes name where the truth comes from and who labels."""
 
     heading: str
-    positive_because: str  # "whose … make them positive"
+    positive_because: str  # which links `truth` counts as positive
     source: str  # said once, after `positive_because`, in the precision note
     labellers: str
     no_single_error: str  # in place of the one chance of a wrong label, where there is none
