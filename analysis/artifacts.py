@@ -186,6 +186,16 @@ RETRIEVAL_CROSS_MODAL = _analysis("retrieval_cross_modal", "evaluate", "text↔i
 EVALUATION_NOTES = _analysis(
     "evaluation_notes", "evaluate", "what the evaluations could not compute, and why", ("note",)
 )
+# -- an input of the report, when present: the demo's `hw simulate-labels` writes one, a project lead may -----
+REFERENCE_STANDARD = table(
+    "reference/pairs.parquet",
+    "simulate-labels",
+    "the reference standard: pairs whose true label is known; optionally (`curator_error`) the chance a curator "
+    "gives another",
+    ("record_a", "collection_a", "record_b", "collection_b", "label"),
+    private=True,  # the answers to pairs curators may be shown
+    label=LABEL_VALUES,
+)
 ANALYSIS_CSV = file("analysis/{name}.csv", "analyze", "each analysis and evaluation table as CSV, beside its Parquet")
 REPORT_PAGE = file("report/report.html", "report", "the self-contained study report")
 REPORT_TABLE = file("report/tables/{name}.csv", "report", "each report table as CSV")
@@ -215,6 +225,7 @@ ARTIFACTS: tuple[Artifact, ...] = (
     RETRIEVAL_IMAGE,
     RETRIEVAL_CROSS_MODAL,
     EVALUATION_NOTES,
+    REFERENCE_STANDARD,
     ANALYSIS_CSV,
     REPORT_PAGE,
     REPORT_TABLE,

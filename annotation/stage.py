@@ -1,5 +1,5 @@
-"""The annotation package's stages: `push` (or `export` import files), `simulate-labels` (demo
-only), `pull`, and the curators' verdicts on `hw predict`'s proposals: `verify push` and `verify pull`."""
+"""The annotation package's stages: `push` (or `export` import files), `pull`, and the curators'
+verdicts on `hw predict`'s proposals: `verify push` and `verify pull`."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from annotation.export import export_import_files
 from annotation.pull import PullReport, annotation_status, pull
 from annotation.push import push
 from annotation.server import Desk, ServerError
-from annotation.simulate import simulate
 from annotation.sync import BatchReport
 from annotation.tasks import BatchError
 from annotation.verification import (
@@ -28,7 +27,7 @@ from annotation.verification import (
 )
 from heritage_weaver.artifacts import ArtifactError
 from heritage_weaver.progress import Progress
-from heritage_weaver.stages import NO_OPTIONS, NoOptions, Stage, all_of, needs, simulation
+from heritage_weaver.stages import NO_OPTIONS, NoOptions, Stage, all_of, needs
 from heritage_weaver.workspace import Workspace
 from prediction.artifacts import PREDICTION_PROPOSALS, PREDICTION_VERDICTS
 from sampler.artifacts import BATCH
@@ -52,12 +51,6 @@ class AdjudicationOptions:
 class ExportOptions:
     annotators: tuple[str, ...] = ()  # only these annotators' batches (default: every annotator's)
     rounds: tuple[int, ...] = ()  # only these labelling rounds' batches (default: every round's)
-
-
-@dataclass(frozen=True)
-class SimulateOptions:
-    noise: float = 0.15  # the chance that a simulated annotator picks a wrong label
-    seed: int | None = None  # default: the study's seed
 
 
 @dataclass(frozen=True)
@@ -117,15 +110,6 @@ def run_export(ws: Workspace, progress: Progress, options: ExportOptions) -> lis
     return export_import_files(ws, list(options.annotators), list(options.rounds))
 
 
-def run_simulate(ws: Workspace, progress: Progress, options: SimulateOptions) -> pd.DataFrame:
-    """DEMO ONLY: post simulated labels judged from the demo's hidden ground truth."""
-    progress.note(
-        "SIMULATION: these labels come from the demo's ground truth with noise, not from curators; "
-        "each one says so in its comment."
-    )
-    return simulate(ws, noise=options.noise, seed=options.seed)
-
-
 def run_pull(ws: Workspace, progress: Progress, options: NoOptions) -> tuple[PullReport, pd.DataFrame]:
     """Every desk's annotations into the ledger and the labels table; with where each annotator stands."""
     return pull(ws), annotation_status(ws)
@@ -158,15 +142,6 @@ PUSH_ADJUDICATION = Stage(
 )
 EXPORT = Stage(
     "export", (IMPORT_FILE,), run_export, ExportOptions(), needs(BATCH), errors=(BatchError, ArtifactError, OSError)
-)
-SIMULATE_LABELS = Stage(
-    "simulate-labels",
-    (),
-    run_simulate,
-    SimulateOptions(),
-    all_of(simulation, needs(LEDGER)),
-    always=True,
-    errors=(*SERVER_ERRORS, KeyError, ValueError),
 )
 PULL = Stage(
     "pull",

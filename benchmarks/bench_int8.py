@@ -83,7 +83,8 @@ def demo_study(root: Path, arch: str, smg: int, nms: int) -> Workspace:
     ws = create_demo_study(root, smg_records=smg, nms_records=nms, seed=0)
     INGEST.run(ws, SILENT, INGEST.defaults)
     if arch == "demo":
-        from training.stage import MODEL_STAGE, TRAIN
+        from demo.stage import MODEL_STAGE
+        from training.stage import TRAIN
 
         MODEL_STAGE.run(ws, SILENT, MODEL_STAGE.defaults)
         TRAIN.run(ws, SILENT, TRAIN.defaults)

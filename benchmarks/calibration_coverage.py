@@ -29,7 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis import calibrate, calibration, demo_truth, thresholds
+from analysis import calibrate, calibration, reference, thresholds
+from demo.reference import reference_standard
 from demo.truth import read_truth
 from heritage_weaver.workspace import Workspace
 from sampler.artifacts import BATCH_PURPOSE, LINKS, shown_pairs
@@ -99,7 +100,8 @@ def main() -> None:
     ws = Workspace.open(args.study)
     models = list(ws.config.models)
     links = LINKS.read(ws)
-    truth = demo_truth.pair_truth(links, read_truth(ws), ws.config.analysis.positive_labels, args.noise)
+    known = reference_standard(links, read_truth(ws), args.noise)
+    truth = reference.pair_truth(links, known, ws.config.analysis.positive_labels)
     chance = pd.Series(truth["chance"].to_numpy(), index=links["pair_id"])
     shown = shown_pairs(ws)
     print(f"{args.studies} studies per comparison, target {args.target}, {args.scale:g}× the design's labels")

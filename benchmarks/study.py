@@ -192,12 +192,14 @@ def build_base_model(ws) -> None:
 
 
 def simulate_labels_offline(ws, noise: float = 0.15) -> int:
-    """Every batch pair labelled by its annotator from the demo's ground truth, into annotation/labels.parquet."""
+    """Every batch pair labelled by its annotator from the demo's ground truth, into annotation/labels.parquet,
+    and the reference standard (as `hw simulate-labels` writes them)."""
     import pandas as pd
 
     from annotation.artifacts import LABELS
     from annotation.pull import labels_table
-    from annotation.simulate import pair_rng, simulated_label
+    from demo.reference import write_reference_standard
+    from demo.simulate import pair_rng, simulated_label
     from demo.truth import read_truth, simulation_comment, true_label
     from sampler.artifacts import BATCH
 
@@ -225,6 +227,7 @@ def simulate_labels_offline(ws, noise: float = 0.15) -> int:
                 }
             )
     LABELS.write(ws, labels_table(history), inputs=inputs, server="none (benchmarks/study.py)")
+    write_reference_standard(ws, noise)
     return len(history)
 
 

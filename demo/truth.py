@@ -1,18 +1,17 @@
 """The demo's hidden ground truth: each record's category, type and variant, and the label a pair deserves.
 
-Simulated annotators (annotation.simulate) judge from it with noise; the report compares the
-population estimates with it. Only the demo has it: a real study's truth is what curators say.
+Simulated annotators (demo.simulate) judge from it with noise; the demo's reference standard
+(demo.reference) gives the report the links' true labels from it. Only the demo has it: a real
+study's truth is what curators say.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
 
-from annotation.artifacts import LABEL_VALUES
 from demo.artifacts import DEMO_TRUTH
 from heritage_weaver.workspace import Workspace
 
@@ -36,14 +35,6 @@ def true_label(a: Truth, b: Truth) -> str:
     if a.category == b.category:
         return "same category"
     return "unrelated"
-
-
-def positive_chance(label: str, positive_labels: Iterable[str], noise: float) -> float:
-    """The chance that a simulated annotator with this `noise` gives a pair whose true label is `label`
-    a positive label: the true label with chance 1 − noise, else one of the other three at random."""
-    positive = set(positive_labels)
-    others = [other for other in LABEL_VALUES if other != label]
-    return (1 - noise) * (label in positive) + noise * sum(other in positive for other in others) / len(others)
 
 
 def simulation_comment(annotator: str, noise: float) -> str:

@@ -18,13 +18,12 @@ from annotation.stage import (
     PULL,
     PUSH,
     PUSH_ADJUDICATION,
-    SIMULATE_LABELS,
     AdjudicationOptions,
     ExportOptions,
     PushOptions,
-    SimulateOptions,
 )
 from annotation.sync import BatchReport
+from demo.stage import SIMULATE_LABELS, SimulateOptions
 from heritage_weaver.artifacts import ArtifactError
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, execute, fail, open_study, stdout

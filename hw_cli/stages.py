@@ -12,8 +12,9 @@ from typing import Any
 
 from analysis import artifacts as analysis_artifacts
 from annotation import artifacts as annotation_artifacts
-from annotation.stage import EXPORT, PULL, PUSH, SIMULATE_LABELS, VERIFY_PULL, VERIFY_PUSH
+from annotation.stage import EXPORT, PULL, PUSH, VERIFY_PULL, VERIFY_PUSH
 from demo import artifacts as demo_artifacts
+from demo.stage import MODEL_STAGE, SIMULATE_LABELS
 from embeddings import artifacts as embeddings_artifacts
 from heritage_weaver.artifacts import Artifact
 from heritage_weaver.stages import Stage
@@ -25,7 +26,6 @@ from prediction import artifacts as prediction_artifacts
 from publishing import artifacts as publishing_artifacts
 from sampler import artifacts as sampler_artifacts
 from training import artifacts as training_artifacts
-from training.stage import MODEL_STAGE
 
 VERBS: tuple[Verb[Any, Any], ...] = (
     study.INGEST_VERB,

@@ -9,12 +9,14 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
+from demo.base_model import out_of_domain
+from demo.stage import MODEL_STAGE
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, execute, fail, open_study, stdout
 from hw_cli.verbs import Verb
 from training.export import ExportError, export_checkpoint
 from training.run import TrainingSummary
-from training.stage import MODEL_STAGE, TINY_MODEL, TRAIN, TinyModelOptions, TrainOptions
+from training.stage import TINY_MODEL, TRAIN, TinyModelOptions, TrainOptions
 
 model_app = typer.Typer(help="Build or inspect SigLIP checkpoints.", no_args_is_help=True, rich_markup_mode=None)
 
@@ -29,13 +31,14 @@ def model_tiny(
     ],
     study: StudyOption = Path("."),
     seed: Annotated[int, typer.Option(help="Seed of the random weights.")] = 0,
-    pretrain_steps: Annotated[int, typer.Option(help="Out-of-domain pre-training steps (0: random weights).")] = 0,
+    pretrain_steps: Annotated[
+        int, typer.Option(help="Out-of-domain pre-training steps on the demo's drawings (0: random weights).")
+    ] = 0,
 ) -> None:
     """Build a tiny SigLIP offline, with a tokenizer trained on the study's records."""
     workspace = open_study(study)
-    target = execute(
-        TINY_MODEL, workspace, TinyModelOptions(directory=directory, seed=seed, pretrain_steps=pretrain_steps)
-    )
+    pretraining = out_of_domain(pretrain_steps) if pretrain_steps > 0 else None
+    target = execute(TINY_MODEL, workspace, TinyModelOptions(directory=directory, seed=seed, pretraining=pretraining))
     console.print(
         Text.assemble(
             "Wrote a tiny SigLIP to ", (str(target), "bold"), f" (seed {seed}, {pretrain_steps} pre-training steps)."

@@ -1,20 +1,40 @@
-"""The training package's stages: `model` (the demo's own base checkpoint; `hw model tiny` builds
-one in any folder) and `train`."""
+"""The training package's stages: `model` (`hw model tiny`: a tiny checkpoint built offline) and `train`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from heritage_weaver.artifacts import ArtifactError
 from heritage_weaver.progress import Progress
-from heritage_weaver.stages import NO_OPTIONS, NoOptions, Stage, needs
+from heritage_weaver.stages import Stage, needs
 from heritage_weaver.workspace import Workspace
 from ingest.artifacts import RECORDS
 from training.artifacts import LOSS_PLOT, METRICS, MODEL, MODEL_CARD, PAIRS, SPLIT, TRAINED_MODEL
 from training.run import TrainingError, TrainingSummary, train_study
 
-DEMO_PRETRAIN_STEPS = 400  # out-of-domain steps that give the demo's base some knowledge (benchmarks/README.md)
+
+@dataclass(frozen=True)
+class Pretraining:
+    """Training a new tiny checkpoint gets before it is recorded: `train(folder, steps, seed)` trains
+    the checkpoint in `folder` in place (the demo's out-of-domain drawings, say)."""
+
+    steps: int
+    train: Callable[[Path, int, int], None]
+
+
+@dataclass(frozen=True)
+class TinyModelOptions:
+    directory: str | None = None  # a configured model's name or a folder (`checkpoint_folder`); default: the base model
+    seed: int = 0  # of the random weights
+    pretraining: Pretraining | None = None  # further training before the checkpoint is recorded
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    restart: bool = False  # discard a saved training state and start again
+    device: str | None = None  # cuda, cuda:1, cpu… (default: CUDA when present)
 
 
 def checkpoint_folder(ws: Workspace, name_or_path: str) -> Path:
@@ -35,33 +55,21 @@ def checkpoint_folder(ws: Workspace, name_or_path: str) -> Path:
     return ws.path("models", name_or_path) if len(path.parts) == 1 else ws.path(name_or_path)
 
 
-@dataclass(frozen=True)
-class TinyModelOptions:
-    directory: str | None = None  # a configured model's name or a folder (`checkpoint_folder`); default: the base model
-    seed: int = 0  # of the random weights
-    pretrain_steps: int = 0  # out-of-domain pre-training steps (0: random weights)
-
-
-@dataclass(frozen=True)
-class TrainOptions:
-    restart: bool = False  # discard a saved training state and start again
-    device: str | None = None  # cuda, cuda:1, cpu… (default: CUDA when present)
-
-
 def build_tiny_base(ws: Workspace, progress: Progress, options: TinyModelOptions) -> Path:
-    """A tiny SigLIP in `options.directory` (a configured model's name or a folder, see `checkpoint_folder`;
-    default: the training base model), its tokenizer trained on the study's records, optionally pre-trained out of domain."""
+    """A tiny SigLIP in `options.directory` (a configured model's name or a folder, see
+    `checkpoint_folder`; default: the training base model), its tokenizer trained on the study's
+    records, then `options.pretraining`'s steps."""
     from heritage_weaver.tiny_siglip import build_tiny_siglip
-    from training.demo_base import pretrain_out_of_domain
 
-    seed, pretrain_steps = options.seed, options.pretrain_steps
+    seed, pretraining = options.seed, options.pretraining
+    pretrain_steps = pretraining.steps if pretraining else 0
     target = checkpoint_folder(ws, options.directory or ws.config.training.base_model)
     records = RECORDS.read(ws, columns=["name", "description"])
     texts = [t for column in ("name", "description") for t in records[column].tolist() if t]
     build_tiny_siglip(target, texts, seed=seed)
-    if pretrain_steps > 0:
+    if pretraining and pretrain_steps > 0:
         progress.note(f"pre-training {target} for {pretrain_steps} steps")
-        pretrain_out_of_domain(target, pretrain_steps, seed)
+        pretraining.train(target, pretrain_steps, seed)
     ws.record(
         target,
         MODEL.verb,
@@ -73,30 +81,16 @@ def build_tiny_base(ws: Workspace, progress: Progress, options: TinyModelOptions
     return target
 
 
-def _demo_base_missing(ws: Workspace) -> str | None:
-    if not ws.config.study.simulation:
-        return "only the demo builds its own base model"
-    base = Path(ws.model_location(ws.config.training.base_model))
-    return "the base model exists" if base.exists() else needs(RECORDS)(ws)
-
-
 def _base_available(ws: Workspace) -> str | None:
     base = ws.config.training.base_model
     return None if ws.model_available(base) else f"needs the base model at {ws.model_location(base)}"
-
-
-def _build_demo_base(ws: Workspace, progress: Progress, options: NoOptions) -> Path:
-    return build_tiny_base(ws, progress, TinyModelOptions(pretrain_steps=DEMO_PRETRAIN_STEPS))
 
 
 def _train(ws: Workspace, progress: Progress, options: TrainOptions) -> TrainingSummary:
     return train_study(ws, options.restart, options.device, progress)
 
 
-MODEL_STAGE = Stage(
-    "model", (MODEL,), _build_demo_base, NO_OPTIONS, _demo_base_missing, errors=(ArtifactError, OSError)
-)
-# `hw model tiny`: a tiny SigLIP in any folder (the stage above builds the demo's base); no step of `hw run`
+# `hw model tiny`: a tiny SigLIP in any folder, for trying things out; no step of `hw run`
 TINY_MODEL = Stage(
     "model", (MODEL,), build_tiny_base, TinyModelOptions(), needs(RECORDS), errors=(ArtifactError, OSError)
 )

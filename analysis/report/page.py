@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.artifacts import ARTIFACTS, REPORT_PAGE, REPORT_TABLE
+from analysis.artifacts import ARTIFACTS, REFERENCE_STANDARD, REPORT_PAGE, REPORT_TABLE
 from analysis.report.findings import findings_section
 from analysis.report.limits import limits_section
 from analysis.report.publishable import publishable_section
@@ -70,13 +70,13 @@ def build_report(ws: Workspace) -> Path:
     )
     path = REPORT_PAGE.location(ws)
     write_text(path, html)
-    analysis_tables = [
-        a for a in ARTIFACTS if a.path.startswith("analysis/") and not a.placeholders and a.exists(ws)
-    ] + [
+    inputs = [a for a in ARTIFACTS if a.path.startswith("analysis/") and not a.placeholders and a.exists(ws)] + [
         a.at(field=f)
         for a in (PREDICTION_SCORES, PREDICTION_CONFUSION, PREDICTION_PROPOSALS)
         for f in ws.config.prediction.fields
         if a.at(field=f).exists(ws)
     ]
-    REPORT_PAGE.record(ws, inputs=analysis_tables)
+    if REFERENCE_STANDARD.exists(ws):
+        inputs.append(REFERENCE_STANDARD)
+    REPORT_PAGE.record(ws, inputs=inputs)
     return path

@@ -66,31 +66,3 @@ def read_or_note(ws: Workspace, artifact: Artifact, section: Section) -> pd.Data
             else f"{artifact.path} (unreadable; run `{made_by}` again)"
         )
         return None
-
-
-@dataclass(frozen=True)
-class DemoPairs:
-    """The demo's links with each one's catalogue truth (`facts`, aligned with `links`) and the
-    simulated annotators' noise (None when several or unknown)."""
-
-    links: pd.DataFrame
-    facts: pd.DataFrame
-    noise: float | None
-
-
-def demo_pairs(ws: Workspace, section: Section) -> DemoPairs | None:
-    """The links' truth from the demo's hidden ground truth, or None (with a note) without its inputs."""
-    from analysis import demo_truth
-    from annotation.artifacts import LABELS
-    from demo.artifacts import DEMO_TRUTH
-    from demo.truth import read_truth
-    from sampler.artifacts import LINKS
-
-    links = read_or_note(ws, LINKS, section)
-    labels = read_or_note(ws, LABELS, section)
-    if links is None or labels is None or not DEMO_TRUTH.exists(ws):
-        section.notes.append("the demo's ground truth, links or labels are missing: no truth beside the estimates")
-        return None
-    noise = demo_truth.simulation_noise(labels)
-    facts = demo_truth.pair_truth(links, read_truth(ws), ws.config.analysis.positive_labels, noise)
-    return DemoPairs(links, facts, noise)

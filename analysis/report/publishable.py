@@ -7,17 +7,16 @@ import math
 
 import pandas as pd
 
-from analysis import demo_truth, figures
+from analysis import figures
 from analysis.artifacts import (
     CALIBRATION,
-    LABELLED,
-    LINK_PROBABILITIES,
     PRECISION_CURVES,
     PROBABILITY_SCORE,
     PUBLISHABLE,
     RELIABILITY,
 )
-from analysis.report.parts import Section, demo_pairs, read_or_note
+from analysis.report.parts import Section, read_or_note
+from analysis.report.truth import threshold_truth
 from analysis.thresholds import CURVE_COLUMNS
 from heritage_weaver.workspace import Workspace
 from sampler.artifacts.design import study_comparisons
@@ -72,7 +71,7 @@ def publishable_section(ws: Workspace) -> Section:
         section.notes += stale_target_notes(publishable, publishing.target_precision, publishing.confidence)
         chosen = probability_rows(publishable, comparisons)
         shown = chosen[SET_COLUMNS].astype(COUNTS)
-        truth = _demo_truth(ws, chosen, section) if ws.config.study.simulation else None
+        truth = threshold_truth(ws, chosen, section)
         if truth is not None:
             shown = shown.merge(truth, on="comparison", how="left")
             known = shown["lower_bound"].notna() & shown["truth_as_labelled"].notna()  # no threshold: no verdict
@@ -103,22 +102,3 @@ def publishable_section(ws: Workspace) -> Section:
             figures.reliability_diagram(reliability),
         )
     return section
-
-
-def _demo_truth(ws: Workspace, chosen: pd.DataFrame, section: Section) -> pd.DataFrame | None:
-    """The demo's true precision of the links above each threshold, or None (with a note) without its inputs."""
-    probabilities = read_or_note(ws, LINK_PROBABILITIES, section)
-    labelled = read_or_note(ws, LABELLED, section)
-    pairs = demo_pairs(ws, section)
-    if probabilities is None or labelled is None or pairs is None:
-        return None
-    section.notes.append(
-        "SIMULATION: `truth` is the share of the links above the threshold whose catalogue facts make them "
-        "positive; `truth_as_labelled` the share simulated annotators would label positive, which the lower bound "
-        "is about (`bound holds`: it is at most that share; over repeated studies it should fail in at most "
-        f"{1 - ws.config.publishing.confidence:.0%} of them); `unlabelled_truth` the true share among the "
-        "`unlabelled` links, those `hw export-links --precision` publishes."
-    )
-    return demo_truth.true_precision_above(
-        probabilities, chosen, pairs.facts.set_axis(pairs.links["pair_id"]), set(labelled["pair_id"])
-    )

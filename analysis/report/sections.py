@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import demo_truth, figures
+from analysis import figures, reference
 from analysis.artifacts import (
     AGREEMENT_ALPHA,
     AGREEMENT_KAPPA,
@@ -25,7 +25,8 @@ from analysis.artifacts import (
     ZERO_SHOT,
     ZERO_SHOT_PER_NOUN,
 )
-from analysis.report.parts import Section, demo_pairs, read_or_note
+from analysis.report.parts import Section, read_or_note
+from analysis.report.truth import precision_truth, truth_markers
 from annotation.artifacts import LABEL_VALUES
 from heritage_weaver.workspace import Workspace
 from ingest.artifacts import RECORDS
@@ -174,11 +175,11 @@ def precision_section(ws: Workspace) -> Section:
     if by_model.empty:
         section.notes.append(f"no estimates: {LINKS.path} was missing when `hw analyze` ran")
         return section
-    truth = _demo_truth(ws, strata, section) if ws.config.study.simulation else None
+    truth = precision_truth(ws, strata, section)
     if truth is not None:
         by_model = by_model.merge(truth, on=["comparison", "model"], how="left")
         difference = difference.merge(
-            demo_truth.true_difference(truth, ws.config.sampling.base_model), on=["comparison", "model"], how="left"
+            reference.true_difference(truth, ws.config.sampling.base_model), on=["comparison", "model"], how="left"
         )
         for frame in (by_model, difference):
             frame["covers truth as labelled"] = (frame["ci_low"] <= frame["truth_as_labelled"]) & (
@@ -193,7 +194,7 @@ def precision_section(ws: Workspace) -> Section:
         for r in by_model.itertuples()
         if isinstance(r.message, str) and r.message
     ]
-    markers = {"truth as labelled": "truth_as_labelled", "truth (catalogue)": "truth"} if truth is not None else None
+    markers = truth_markers(ws) if truth is not None else None
     shown = by_model.dropna(subset=["precision"])
     if not shown.empty:
         section.figure(
@@ -203,25 +204,6 @@ def precision_section(ws: Workspace) -> Section:
     if not shown.empty:
         section.figure("Fine-tuned minus base (95% intervals)", figures.precision_forest(shown, "difference", markers))
     return section
-
-
-def _demo_truth(ws: Workspace, strata: pd.DataFrame, section: Section) -> pd.DataFrame | None:
-    """The demo's true precision per comparison × model, or None (with a note) when it cannot be computed."""
-    pairs = demo_pairs(ws, section)
-    if pairs is None:
-        return None
-    links, truths, noise = pairs.links, pairs.facts, pairs.noise
-    section.notes.append(
-        "SIMULATION: `truth` is the share of the model's links (in sampled strata) whose catalogue facts make them "
-        "positive (same category, type or variant in the demo's hidden ground truth); `truth_all_links` the same over "
-        "all its links. Simulated annotators pick a wrong label with chance "
-        + (f"{noise:g}" if noise is not None else "(several or unknown noises)")
-        + ", so the share they would label positive, `truth_as_labelled`, is what the estimate targets and what "
-        "its interval should cover in 95% of studies."
-    )
-    comparisons = sorted(set(strata["comparison"]), key=[c.name for c in study_comparisons(ws)].index)
-    models = [m for m in study_models(ws) if all(f"link.{c}.{m}" in links.columns for c in comparisons)]
-    return demo_truth.true_precision(links, strata, comparisons, models, truths)
 
 
 def no_fine_tuned_model(ws: Workspace) -> str:

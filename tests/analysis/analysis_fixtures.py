@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.artifacts import REFERENCE_STANDARD
 from analysis.stage import ANALYZE, CALIBRATE, AnalyzeOptions
 from heritage_weaver.atomic import write_table
 from heritage_weaver.progress import SILENT
@@ -168,17 +169,9 @@ def calibrated_study(root: Path, target: float) -> Workspace:
     return ws
 
 
-def write_demo_truth(ws: Workspace, links: pd.DataFrame) -> None:
-    """A demo ground truth for the links' records: smg<k> and nms<k> share a category when k is even
-    (the pairs are smg<k>–nms<k>), and no two records share a type or variant."""
-    records = sorted(set(links["record_a"]) | set(links["record_b"]))
-    categories = {r: "energy" if r.startswith("nms") and int(r[3:]) % 2 else "textiles" for r in records}
-    pd.DataFrame(
-        {
-            "record_id": records,
-            "collection": [r[:3] for r in records],
-            "category": [categories[r] for r in records],
-            "type": records,
-            "variant": "",
-        }
-    ).to_csv(ws.path("data", "ground_truth.csv"), index=False)
+def write_reference_standard(ws: Workspace, links: pd.DataFrame, curator_error: float | None = 0.15) -> None:
+    """A reference standard for the links' pairs (smg<k>–nms<k>): of the same category when k is even,
+    else unrelated; every pair with the same `curator_error`."""
+    pairs = links[["record_a", "collection_a", "record_b", "collection_b"]].drop_duplicates()
+    label = np.where(pairs["record_b"].str[3:].astype(int) % 2 == 0, "same category", "unrelated")
+    REFERENCE_STANDARD.write(ws, pairs.assign(label=label, curator_error=curator_error))

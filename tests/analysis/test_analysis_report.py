@@ -6,8 +6,8 @@ from analysis_fixtures import (
     make_batches,
     simulate_labels,
     write_annotation_inputs,
-    write_demo_truth,
     write_links,
+    write_reference_standard,
     write_study,
 )
 from typer.testing import CliRunner
@@ -168,14 +168,11 @@ def test_analyze_names_an_unreadable_labels_file(labelled_study):
 
 
 def test_demo_report_shows_the_truth_beside_the_estimates(tmp_path):
-    from demo.truth import simulation_comment
-
     ws = write_study(tmp_path / "study", analysis="permutations = 0", simulation=True)
     batches = make_batches(seed=1, overlap=6)
-    labels = simulate_labels(batches, {"base": 0.5}, seed=2).assign(comment=simulation_comment("A01", 0.15))
-    write_annotation_inputs(ws, batches, labels)
+    write_annotation_inputs(ws, batches, simulate_labels(batches, {"base": 0.5}, seed=2))
     links = write_links(ws, batches)
-    write_demo_truth(ws, links)
+    write_reference_standard(ws, links, curator_error=0.15)
     runner = CliRunner()
     assert runner.invoke(app, ["analyze", "--study", str(ws.root), "--annotator-effects", "none"]).exit_code == 0
     build_report(ws)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from analysis_fixtures import calibrated_study, write_demo_truth
+from analysis_fixtures import calibrated_study, write_reference_standard
 
 from analysis.artifacts import LABELLED, LINK_PROBABILITIES, PRECISION, PRECISION_DIFFERENCE, PUBLISHABLE
 from analysis.report import build_report
@@ -163,16 +163,12 @@ def test_findings_and_what_can_be_published_render_in_chromium(reported, chromiu
 
 
 def test_in_the_demo_the_truth_of_the_links_above_each_threshold_stands_beside_the_bound(calibrated, tmp_path):
-    from demo.truth import simulation_comment
-
     root = shutil.copytree(calibrated, tmp_path / "study")
     config = root / "study.toml"
     config.write_text(config.read_text().replace("simulation = false", "simulation = true"))
     ws = Workspace.open(root)
-    labels = ws.path("annotation", "labels.parquet")
-    pd.read_parquet(labels).assign(comment=simulation_comment("A01", 0.15)).to_parquet(labels)
     links = LINKS.read(ws)
-    write_demo_truth(ws, links)
+    write_reference_standard(ws, links, curator_error=0.15)
     build_report(ws)
 
     table = pd.read_csv(ws.path("report", "tables", "publishable_publishable_threshold_per_comparison.csv"))

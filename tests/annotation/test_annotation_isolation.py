@@ -21,7 +21,7 @@ from annotation.client import Connection, connect
 from annotation.ledger import Ledger
 from annotation.pull import annotation_status, pull
 from annotation.push import push
-from annotation.simulate import simulate
+from demo.simulate import simulate
 from hw_cli.app import app
 
 pytestmark = pytest.mark.labelstudio

@@ -14,7 +14,7 @@ from annotation.interface import TASK_FIELDS
 from annotation.pull import annotation_status, pull
 from annotation.push import push
 from annotation.server import Credentials
-from annotation.simulate import simulate
+from demo.simulate import simulate
 from demo.truth import SIMULATION_MARK
 from hw_cli.app import app
 

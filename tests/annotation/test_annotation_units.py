@@ -1,4 +1,4 @@
-"""Pure parts of the annotation stage: interface, batch reading, image links, pull tables, simulation."""
+"""Pure parts of the annotation stage: interface, batch reading, image links, pull tables."""
 
 from __future__ import annotations
 
@@ -7,17 +7,14 @@ import io
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
 
 from annotation.interface import LABEL_VALUES, TASK_FIELDS, instructions, label_config
 from annotation.pull import PullReport, labels_table, read_result, versions_from_export
-from annotation.simulate import pair_rng, simulated_label
 from annotation.sync import TITLE_LIMIT, project_title
 from annotation.tasks import INLINE_SIDE, NO_IMAGE, NOT_PUBLIC, Batch, BatchError, ImageLinks, read_batch
-from demo.truth import Truth, true_label
 from heritage_weaver.atomic import write_table
 from heritage_weaver.url_safety import AddressRule
 
@@ -223,20 +220,3 @@ def test_labels_table_keeps_newest_version_and_flags_latest_per_annotator_and_pa
     ]
     assert str(table["created_at"].dtype) == "datetime64[us, UTC]"
     assert labels_table([]).columns.tolist() == table.columns.tolist()
-
-
-def test_true_label_follows_the_demo_rule():
-    phone = Truth("communications", "telephone", "700")
-    assert true_label(phone, Truth("communications", "telephone", "700")) == "same object"
-    assert true_label(phone, Truth("communications", "telephone", "candlestick")) == "similar object"
-    assert true_label(phone, Truth("communications", "telegraph key", "700")) == "same category"
-    assert true_label(phone, Truth("textiles", "loom", "700")) == "unrelated"
-
-
-def test_simulated_noise_rate_and_determinism():
-    rng = np.random.default_rng(0)
-    draws = [simulated_label("unrelated", 0.2, rng) for _ in range(4000)]
-    wrong = sum(label != "unrelated" for label in draws) / len(draws)
-    assert abs(wrong - 0.2) < 0.03 and set(draws) == set(LABEL_VALUES)
-    assert simulated_label("same object", 0.0, rng) == "same object"
-    assert pair_rng(1, "A01", "p").random() == pair_rng(1, "A01", "p").random() != pair_rng(1, "A02", "p").random()

@@ -28,7 +28,7 @@ CLI_SPELLING = {"export": "hw push --export-only", "model": "hw model tiny"}  # 
 def _documented_rows() -> list[tuple[str, str, str]]:
     rows = []
     for line in DOC.read_text(encoding="utf-8").splitlines():
-        match = re.match(r"\| `([^`]+)` \| `?([^|`]+?)`?(?: \(then you\))? \| (.*) \|$", line)
+        match = re.match(r"\| `([^`]+)` \| `?([^|`]+?)`?(?: \((?:then|or) you\))? \| (.*) \|$", line)
         if match:
             rows.append(match.groups())
     return rows

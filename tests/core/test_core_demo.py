@@ -2,9 +2,23 @@ import csv
 import hashlib
 import json
 
+import numpy as np
+import pandas as pd
+import pytest
 from PIL import Image
 
+from analysis.artifacts import REFERENCE_STANDARD
+from analysis.reference import pair_truth
+from annotation.artifacts import LABEL_VALUES, LABELS
 from demo import synthetic_pairs, write_demo_data
+from demo.reference import labelled_noise, reference_standard, write_reference_standard
+from demo.simulate import pair_rng, simulated_label
+from demo.truth import Truth, read_truth, simulation_comment, true_label
+from heritage_weaver.atomic import write_table
+from heritage_weaver.workspace import Workspace
+from sampler.artifacts import LINKS
+
+POSITIVE = ["same object", "similar object", "same category"]
 
 
 def _digest(folder):
@@ -94,3 +108,56 @@ def test_impossible_image_counts_are_refused(tmp_path):
         write_demo_data(tmp_path / "x", smg_records=300, nms_records=5, smg_images=900)
     with pytest.raises(ValueError, match="low <= high"):
         write_demo_data(tmp_path / "y", smg_records=3, nms_records=2, image_size=(500, 300))
+
+
+def test_true_label_follows_the_demo_rule():
+    phone = Truth("communications", "telephone", "700")
+    assert true_label(phone, Truth("communications", "telephone", "700")) == "same object"
+    assert true_label(phone, Truth("communications", "telephone", "candlestick")) == "similar object"
+    assert true_label(phone, Truth("communications", "telegraph key", "700")) == "same category"
+    assert true_label(phone, Truth("textiles", "loom", "700")) == "unrelated"
+
+
+def test_simulated_noise_rate_and_determinism():
+    rng = np.random.default_rng(0)
+    draws = [simulated_label("unrelated", 0.2, rng) for _ in range(4000)]
+    wrong = sum(label != "unrelated" for label in draws) / len(draws)
+    assert abs(wrong - 0.2) < 0.03 and set(draws) == set(LABEL_VALUES)
+    assert simulated_label("same object", 0.0, rng) == "same object"
+    assert pair_rng(1, "A01", "p").random() == pair_rng(1, "A01", "p").random() != pair_rng(1, "A02", "p").random()
+
+
+def _link(record_a: str, record_b: str) -> dict:
+    return {"record_a": record_a, "collection_a": "smg", "record_b": record_b, "collection_b": "nms"}
+
+
+def test_the_reference_standard_gives_each_link_its_catalogue_label_and_the_noise():
+    phone = Truth("communications", "telephone", "700")
+    truth = {("smg", "s1"): phone, ("nms", "n1"): phone, ("nms", "n2"): Truth("textiles", "loom", "")}
+    links = pd.DataFrame([_link("s1", "n1"), _link("s1", "n2"), _link("s1", "n9")])
+    reference = reference_standard(links, truth, 0.15)
+    assert reference["label"].tolist() == ["same object", "unrelated"]  # n9 is not in the ground truth
+    assert reference["curator_error"].tolist() == [0.15, 0.15]
+    facts = pair_truth(links, reference, POSITIVE)
+    assert facts["positive"].tolist()[:2] == [1.0, 0.0] and np.isnan(facts.loc[2, "positive"])
+    # a wrong label is one of the other three at random: for a positive pair, two of them are positive
+    assert facts["chance"].tolist()[:2] == pytest.approx([0.85 + 0.15 * 2 / 3, 0.15])
+    assert reference_standard(links, truth, None)["curator_error"].isna().all()
+
+
+def test_simulate_labels_writes_the_reference_standard_with_the_noise_the_labels_name(study_copy: Workspace):
+    truth = read_truth(study_copy)
+    smg, nms = ([record for collection, record in truth if collection == name][:3] for name in ("smg", "nms"))
+    write_table(LINKS.location(study_copy), pd.DataFrame([_link(a, b) for a, b in zip(smg, nms, strict=True)]))
+    assert labelled_noise(study_copy, 0.2) == 0.2  # nothing pulled yet: the noise of the labels just posted
+    assert labelled_noise(study_copy, None) is None
+    comments = [simulation_comment("A01", 0.15), simulation_comment("A02", 0.15), "a curator's note"]
+    write_table(LABELS.location(study_copy), pd.DataFrame({"comment": comments}))
+    assert labelled_noise(study_copy, None) == 0.15 == labelled_noise(study_copy, 0.15)
+    assert labelled_noise(study_copy, 0.3) is None  # labels of two noises
+
+    write_reference_standard(study_copy, labelled_noise(study_copy, None))
+    reference = REFERENCE_STANDARD.read(study_copy)
+    expected = [true_label(truth[("smg", a)], truth[("nms", b)]) for a, b in zip(smg, nms, strict=True)]
+    assert reference["label"].tolist() == expected and reference["curator_error"].tolist() == [0.15] * 3
+    assert study_copy.artifact_state(REFERENCE_STANDARD.path) == "done"

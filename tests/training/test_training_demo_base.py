@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from demo.base_model import pretrain_out_of_domain
 from heritage_weaver.siglip import load_siglip, weights_hash
-from training.demo_base import pretrain_out_of_domain
 
 
 @pytest.mark.slow

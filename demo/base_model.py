@@ -2,7 +2,7 @@
 
 Pictures in a "sketch" style, unlike either demo collection, captioned "a drawing of a …":
 the base model then knows something about the object types but is out of domain, as the
-real SigLIP is for museum photographs.
+real SigLIP is for museum photographs. It plugs into `hw model tiny`'s build as its `Pretraining`.
 """
 
 from __future__ import annotations
@@ -12,14 +12,22 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from training.stage import Pretraining
+
+PRETRAIN_STEPS = 400  # out-of-domain steps that give the demo's base some knowledge (benchmarks/README.md)
 BATCH_SIZE = 32
 LEARNING_RATE = 1e-3
 MAX_PICTURES = 512
 
 
+def out_of_domain(steps: int = PRETRAIN_STEPS) -> Pretraining:
+    """`steps` of pre-training on the sketches, for a tiny checkpoint before it is recorded."""
+    return Pretraining(steps, pretrain_out_of_domain)
+
+
 def pretrain_out_of_domain(model_dir: Path, steps: int, seed: int) -> None:
     """Train the checkpoint in `model_dir` for `steps` steps on synthetic pairs, and save it in place."""
-    from demo import synthetic_pairs
+    from demo.generate import synthetic_pairs
     from heritage_weaver.siglip import load_siglip
     from training.checkpoints import save_pretrained
     from training.data import epoch_batches

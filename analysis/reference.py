@@ -1,11 +1,13 @@
-"""The demo's true precision beside the estimates (simulation only: a real study has no ground truth).
+"""True precision beside the estimates, from the study's reference standard (REFERENCE_STANDARD:
+pairs whose true label is known, and the chance a curator gives each another label).
 
-A linked pair is truly positive when the label the demo's catalogue facts give it
-(`demo.truth.true_label`: same type and variant, same type, or same category)
-is one of the study's positive labels. Simulated annotators err with a known noise, so the share
-they would label positive differs from the true share; `truth_as_labelled` is that expected
-share (each pair's chance of a positive label, averaged over the links), which is what the
-estimator targets.
+The demo writes one from its hidden ground truth (`hw simulate-labels`); a project lead may write one
+of the links and non-links they know. A link is truly positive when its reference label is one of
+the study's positive labels. Curators err: one who gives a pair its reference label with chance
+1 − `curator_error`, else one of the other labels alike, labels it positive with the chance
+`positive_chance` gives, so the share they would label positive differs from the true share;
+`truth_as_labelled` is that expected share (each link's chance averaged over the links), which is
+what the estimator targets. A link the reference standard does not name counts in no truth.
 """
 
 from __future__ import annotations
@@ -17,32 +19,58 @@ import pandas as pd
 
 from analysis.design import link_column
 from analysis.precision import model_weights
-from demo.truth import Truth, comment_noise, positive_chance, true_label
+from annotation.artifacts import LABEL_VALUES
 
 TRUTH_COLUMNS = ("comparison", "model", "truth", "truth_as_labelled", "truth_all_links")
+PAIR_KEYS = ["record_a", "collection_a", "record_b", "collection_b"]
+SWAPPED = {
+    "record_a": "record_b",
+    "collection_a": "collection_b",
+    "record_b": "record_a",
+    "collection_b": "collection_a",
+}
 
 
-def simulation_noise(labels: pd.DataFrame) -> float | None:
-    """The one noise every simulated annotation names; None when there are several or none."""
-    noises = {comment_noise(comment) for comment in labels["comment"]} - {None}
-    return noises.pop() if len(noises) == 1 else None
+def positive_chance(label: str, positive_labels: Iterable[str], error: float) -> float:
+    """The chance that a curator who errs with chance `error` gives a pair whose true label is `label`
+    a positive label: the true label with chance 1 − error, else one of the other three at random."""
+    positive = set(positive_labels)
+    others = [other for other in LABEL_VALUES if other != label]
+    return (1 - error) * (label in positive) + error * sum(other in positive for other in others) / len(others)
 
 
-def pair_truth(
-    links: pd.DataFrame, truth: dict[tuple[str, str], Truth], positive_labels: Iterable[str], noise: float | None
-) -> pd.DataFrame:
-    """Per link: whether it is truly positive, and its chance of a positive simulated label."""
+def curator_errors(reference: pd.DataFrame) -> pd.Series:
+    """Each named pair's curator error: NaN where the reference standard gives none (its column is optional)."""
+    if "curator_error" not in reference.columns:
+        return pd.Series(np.nan, index=reference.index, dtype="float64")
+    return reference["curator_error"].astype("float64")
+
+
+def curator_error(reference: pd.DataFrame) -> float | None:
+    """The one curator error the reference standard gives; None when it gives several, or none."""
+    errors = set(curator_errors(reference).dropna().tolist())
+    return errors.pop() if len(errors) == 1 else None
+
+
+def pair_truth(links: pd.DataFrame, reference: pd.DataFrame, positive_labels: Iterable[str]) -> pd.DataFrame:
+    """Per link: whether it is truly positive (1 or 0), and its chance of a positive label; NaN where
+    the reference standard does not name the pair (either way round), or gives no curator error."""
     positive = list(positive_labels)
-    missing = Truth("", "(unknown a)", ""), Truth("", "(unknown b)", "")
-    labels = [
-        true_label(truth.get((ca, ra), missing[0]), truth.get((cb, rb), missing[1]))
-        for ra, ca, rb, cb in links[["record_a", "collection_a", "record_b", "collection_b"]].itertuples(index=False)
-    ]
-    chance = {label: positive_chance(label, positive, noise) if noise is not None else np.nan for label in set(labels)}
+    reference = reference[[*PAIR_KEYS, "label"]].assign(curator_error=curator_errors(reference))
+    named = pd.concat([reference, reference.rename(columns=SWAPPED)], ignore_index=True)
+    named = named.drop_duplicates(subset=PAIR_KEYS)  # a pair named both ways round: as first written
+    known = links[PAIR_KEYS].merge(named, on=PAIR_KEYS, how="left")
+    chances = {
+        (label, error): positive_chance(label, positive, error)
+        for label, error in known[["label", "curator_error"]].dropna().drop_duplicates().itertuples(index=False)
+    }
     return pd.DataFrame(
         {
-            "positive": [label in positive for label in labels],
-            "chance": [chance[label] for label in labels],
+            "positive": known["label"].isin(positive).astype(float).where(known["label"].notna()).to_numpy(),
+            "chance": [
+                chances.get((label, error), np.nan)
+                for label, error in zip(known["label"], known["curator_error"], strict=True)
+            ],
         },
         index=links.index,
     )
@@ -89,7 +117,7 @@ def true_precision_above(
 ) -> pd.DataFrame:
     """Per comparison with a threshold (`chosen`: comparison, threshold): over the candidates whose
     probability reaches it (`probabilities`: pair_id, comparison, probability), the true share positive
-    (`truth`) and the share simulated annotators would label positive (`truth_as_labelled`, what the
+    (`truth`) and the share curators would label positive (`truth_as_labelled`, what the
     lower bound is about); and the same over those no one labelled (`unlabelled`, `unlabelled_truth`,
     `unlabelled_truth_as_labelled`), the ones `hw export-links --precision` publishes. `truth` is
     pair_truth's frame indexed by pair_id."""

@@ -1,4 +1,6 @@
-"""Simulated annotators for the demo only: they judge from the demo's hidden ground truth, with noise.
+"""The demo's simulated annotators: they judge from the demo's hidden ground truth, with noise, and
+write their labels into each desk's Label Studio through a curator account of their own, as a
+curator would (the study then pulls them like any curator's).
 
 Every simulated annotation says so in its comment, so it can never pass for a curator's judgement.
 """
@@ -6,17 +8,35 @@ Every simulated annotation says so in its comment, so it can never pass for a cu
 from __future__ import annotations
 
 import hashlib
+import json
+import secrets
 
 import numpy as np
 import pandas as pd
 
+from annotation import server
 from annotation.artifacts import LABEL_VALUES, LEDGER
-from annotation.client import connect
-from annotation.invite import simulated_curator
+from annotation.client import Connection, connect
+from annotation.invite import invite
 from annotation.ledger import Ledger
 from demo.artifacts import DEMO_TRUTH
 from demo.truth import read_truth, simulation_comment, true_label
+from heritage_weaver import atomic
 from heritage_weaver.workspace import Workspace
+
+
+def simulated_curator(workspace: Workspace, desk: str) -> Connection:
+    """The desk's simulated curator, invited on first use, so simulated labels are written through a
+    curator's account as real ones are (its token is kept, 0600, in the desk's server folder)."""
+    saved = server.Desk(workspace, desk).server_dir / "simulated-curator.json"
+    if not saved.is_file():
+        made = invite(workspace, desk, f"simulated-{desk.lower()}@heritage-weaver.invalid", secrets.token_urlsafe(16))
+        atomic.write_json(saved, {"email": made.email, "user_id": made.user_id, "token": made.token})
+        saved.chmod(0o600)
+    account = json.loads(saved.read_text(encoding="utf-8"))
+    with Ledger(LEDGER.location(workspace)) as ledger:  # a ledger started afresh still knows its curator
+        ledger.add_account(desk, account["user_id"], account["email"])
+    return Connection(connect(workspace, desk).url, account["token"], desk=desk)
 
 
 def simulated_label(truth: str, noise: float, rng: np.random.Generator) -> str:
