@@ -1,6 +1,6 @@
 """Ingest of a generated SMG-like dump (default 30,000 records): wall time and peak memory.
 
-.venv/bin/python benchmarks/ingest.py [--records 30000]
+.venv/bin/python benchmarks/bench_ingest.py [--records 30000]
 """
 
 from __future__ import annotations
