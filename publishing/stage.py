@@ -9,18 +9,7 @@ from heritage_weaver.artifacts import ArtifactError
 from heritage_weaver.progress import Progress
 from heritage_weaver.stages import Stage, needs
 from heritage_weaver.workspace import Workspace
-from publishing.artifacts import (
-    PUBLISHED_CALIBRATED,
-    PUBLISHED_CALIBRATED_CSV,
-    PUBLISHED_CALIBRATED_NT,
-    PUBLISHED_CSV,
-    PUBLISHED_GLAM_INDEX,
-    PUBLISHED_IIIF,
-    PUBLISHED_JSONLD,
-    PUBLISHED_LINKED_ART,
-    PUBLISHED_LINKS,
-    PUBLISHED_TURTLE,
-)
+from publishing.artifacts import ARTIFACTS
 from publishing.export import Export, ExportError, export_links
 from publishing.verdicts import LabelError
 
@@ -37,18 +26,7 @@ def _export(ws: Workspace, progress: Progress, options: ExportLinksOptions) -> E
 
 EXPORT_LINKS = Stage(
     "export-links",
-    (
-        PUBLISHED_LINKS,
-        PUBLISHED_CSV,
-        PUBLISHED_TURTLE,
-        PUBLISHED_JSONLD,
-        PUBLISHED_CALIBRATED,
-        PUBLISHED_CALIBRATED_CSV,
-        PUBLISHED_CALIBRATED_NT,
-        PUBLISHED_IIIF,
-        PUBLISHED_LINKED_ART,
-        PUBLISHED_GLAM_INDEX,
-    ),
+    ARTIFACTS,  # every file of the publishing package
     _export,
     ExportLinksOptions(),
     needs(LABELS),

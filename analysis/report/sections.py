@@ -5,26 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import figures, reference
-from analysis.artifacts import (
-    AGREEMENT_ALPHA,
-    AGREEMENT_KAPPA,
-    EVALUATION_NOTES,
-    EXCLUDED,
-    LABEL_DISTRIBUTION,
-    LABELS_BY_ANNOTATOR,
-    LABELS_BY_LINK_TYPE,
-    LABELS_BY_ROUND,
-    PRECISION,
-    PRECISION_DIFFERENCE,
-    PRECISION_STRATA,
-    REGRESSION_COEFFICIENTS,
-    REGRESSION_FITS,
-    RETRIEVAL_CROSS_MODAL,
-    RETRIEVAL_IMAGE,
-    ZERO_SHOT,
-    ZERO_SHOT_PER_NOUN,
-)
+from analysis import artifacts, figures, reference
 from analysis.report.parts import Section, read_or_note
 from analysis.report.truth import precision_truth, truth_markers
 from annotation.artifacts import LABEL_VALUES
@@ -135,11 +116,11 @@ def labels_section(ws: Workspace) -> Section:
         + ", ".join(ws.config.analysis.positive_labels)
         + ").",
     )
-    overall = read_or_note(ws, LABEL_DISTRIBUTION, section)
-    by_type = read_or_note(ws, LABELS_BY_LINK_TYPE, section)
-    by_annotator = read_or_note(ws, LABELS_BY_ANNOTATOR, section)
-    by_round = read_or_note(ws, LABELS_BY_ROUND, section)
-    excluded = read_or_note(ws, EXCLUDED, section)
+    overall = read_or_note(ws, artifacts.LABEL_DISTRIBUTION, section)
+    by_type = read_or_note(ws, artifacts.LABELS_BY_LINK_TYPE, section)
+    by_annotator = read_or_note(ws, artifacts.LABELS_BY_ANNOTATOR, section)
+    by_round = read_or_note(ws, artifacts.LABELS_BY_ROUND, section)
+    excluded = read_or_note(ws, artifacts.EXCLUDED, section)
     if overall is not None:
         section.table("Label distribution", overall)
     if by_round is not None:
@@ -167,9 +148,9 @@ def precision_section(ws: Workspace) -> Section:
         "Wilson per stratum with finite-population correction, combined by MOVER. Estimates cover the links in "
         "sampled strata; `coverage` is their share of the model's links.",
     )
-    by_model = read_or_note(ws, PRECISION, section)
-    difference = read_or_note(ws, PRECISION_DIFFERENCE, section)
-    strata = read_or_note(ws, PRECISION_STRATA, section)
+    by_model = read_or_note(ws, artifacts.PRECISION, section)
+    difference = read_or_note(ws, artifacts.PRECISION_DIFFERENCE, section)
+    strata = read_or_note(ws, artifacts.PRECISION_STRATA, section)
     if by_model is None or difference is None or strata is None:
         return section
     if by_model.empty:
@@ -224,8 +205,8 @@ def regressions_section(ws: Workspace) -> Section:
         "within the pair's comparison; Table 7 design: one flag per comparison × model. `none` is the study's design; "
         "`cluster` adds cluster-robust errors by annotator; `fixed` adds annotator dummies.",
     )
-    fits = read_or_note(ws, REGRESSION_FITS, section)
-    coefficients = read_or_note(ws, REGRESSION_COEFFICIENTS, section)
+    fits = read_or_note(ws, artifacts.REGRESSION_FITS, section)
+    coefficients = read_or_note(ws, artifacts.REGRESSION_COEFFICIENTS, section)
     if fits is not None:
         section.table("Fits", fits, empty_because=no_fine_tuned_model(ws))
         section.notes += [
@@ -258,9 +239,9 @@ def agreement_section(ws: Workspace) -> Section:
         "Agreement between annotators on pairs that more than one of them labelled, before adjudication "
         "(the annotators' own labels).",
     )
-    alpha = read_or_note(ws, AGREEMENT_ALPHA, section)
-    kappa = read_or_note(ws, AGREEMENT_KAPPA, section)
-    by_round = read_or_note(ws, LABELS_BY_ROUND, section)
+    alpha = read_or_note(ws, artifacts.AGREEMENT_ALPHA, section)
+    kappa = read_or_note(ws, artifacts.AGREEMENT_KAPPA, section)
+    by_round = read_or_note(ws, artifacts.LABELS_BY_ROUND, section)
     if by_round is not None:
         adjudicated = int(by_round["adjudicated"].sum()) if len(by_round) else 0
         section.notes.append(
@@ -319,11 +300,11 @@ def evaluations_section(ws: Workspace) -> Section:
         "Held-out records only. Relevance: all-MiniLM-L6-v2 name similarity ≥ "
         f"{ws.config.analysis.relevance_threshold}.",
     )
-    zero = read_or_note(ws, ZERO_SHOT, section)
-    nouns = read_or_note(ws, ZERO_SHOT_PER_NOUN, section)
-    image = read_or_note(ws, RETRIEVAL_IMAGE, section)
-    cross = read_or_note(ws, RETRIEVAL_CROSS_MODAL, section)
-    notes = read_or_note(ws, EVALUATION_NOTES, section)
+    zero = read_or_note(ws, artifacts.ZERO_SHOT, section)
+    nouns = read_or_note(ws, artifacts.ZERO_SHOT_PER_NOUN, section)
+    image = read_or_note(ws, artifacts.RETRIEVAL_IMAGE, section)
+    cross = read_or_note(ws, artifacts.RETRIEVAL_CROSS_MODAL, section)
+    notes = read_or_note(ws, artifacts.EVALUATION_NOTES, section)
     models = study_models(ws)
     if zero is not None and not zero.empty:
         section.table("Zero-shot classification (Table 3)", zero_shot_layout(zero, models))
