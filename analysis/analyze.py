@@ -35,7 +35,8 @@ from annotation.artifacts import LABEL_ROUND, LABELS
 from heritage_weaver.artifacts import Artifact, ArtifactError
 from heritage_weaver.workspace import Workspace
 from sampler.artifacts import LINKS
-from sampler.artifacts.design import fine_tuning_skipped, study_comparisons, study_models
+from sampler.artifacts.design import study_comparisons, study_models
+from training.artifacts.fine_tuning import fine_tuning_skipped
 
 
 @dataclass

@@ -16,6 +16,7 @@ import pandas as pd
 
 from analysis import retrieval, zero_shot
 from analysis.artifacts import EVALUATION_NOTES, RETRIEVAL_CROSS_MODAL, RETRIEVAL_IMAGE, ZERO_SHOT, ZERO_SHOT_PER_NOUN
+from analysis.card_results import EVALUATED_WEIGHTS, EVALUATION_TABLES, card_evaluation
 from analysis.tables import write_result
 from embeddings.artifacts import UNITS
 from heritage_weaver.artifacts import ArtifactError
@@ -24,7 +25,7 @@ from heritage_weaver.stages import StageSkipped
 from heritage_weaver.workspace import Workspace
 from ingest.artifacts import RECORDS
 from training.artifacts import SPLIT
-from training.artifacts.model_card import EVALUATED_WEIGHTS, write_cards
+from training.artifacts.model_card import write_cards
 
 TextEncoder = Callable[[list[str]], np.ndarray]
 TEXT_KINDS = ("sentence", "segment")
@@ -333,4 +334,5 @@ def run_evaluate(
     weights = {m: tools.vector_weights(ws, m) for m in models}
     details = {"models": models, "seed": config.study.seed, EVALUATED_WEIGHTS: weights}
     written = [write_result(ws, artifact, frame, inputs, **details) for artifact, frame in tables.items()]
-    return written + write_cards(ws, existing_only=True)
+    evaluated = [table for table in EVALUATION_TABLES if table.exists(ws)]
+    return written + write_cards(ws, existing_only=True, evaluation=card_evaluation(ws), evaluation_inputs=evaluated)

@@ -14,7 +14,7 @@ from heritage_weaver.progress import Progress
 from heritage_weaver.stages import Stage, needs
 from heritage_weaver.workspace import Workspace
 from ingest.artifacts import RECORDS
-from sampler.artifacts.design import models_left_out
+from training.artifacts.fine_tuning import models_left_out
 
 
 @dataclass(frozen=True)

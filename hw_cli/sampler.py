@@ -11,13 +11,18 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from analysis.artifacts import LINK_PROBABILITIES, PRECISION_STRATA
 from heritage_weaver.workspace import Workspace
 from hw_cli.console import StudyOption, console, execute, fail, key_column, number_column, open_study, stdout
 from hw_cli.verbs import Verb
+from sampler.feedback import LabelFeedback
 from sampler.pipeline import SampleResult
 from sampler.plan import SamplePlan
 from sampler.rounds import RoundResult
 from sampler.stage import SAMPLE, SAMPLE_PLAN, SAMPLE_ROUND, PlanOptions, RoundOptions, SampleOptions
+
+# What later rounds learn from the labels so far: the analysis's tables, handed to the sampler here.
+LABEL_FEEDBACK = LabelFeedback(precision_strata=PRECISION_STRATA, link_probabilities=LINK_PROBABILITIES)
 
 
 def sample(
@@ -82,7 +87,12 @@ def sample(
         if per_annotator is None:
             fail("--round needs --per-annotator (the pairs each annotator gets in the round)")
         options = RoundOptions(
-            round=round, per_annotator=per_annotator, score_bands=score_bands, purpose=purpose, learn_by=learn_by
+            round=round,
+            per_annotator=per_annotator,
+            score_bands=score_bands,
+            purpose=purpose,
+            learn_by=learn_by,
+            feedback=LABEL_FEEDBACK,
         )
         show_round(workspace, execute(SAMPLE_ROUND, workspace, options))
         return
@@ -91,7 +101,7 @@ def sample(
     if score_bands != 1 or purpose != "estimate" or learn_by != "uncertainty":
         fail("--score-bands, --purpose and --learn-by go with --round (round 1 is one band, all estimate)")
     if plan:
-        show_plan(workspace, execute(SAMPLE_PLAN, workspace, PlanOptions(target=target)))
+        show_plan(workspace, execute(SAMPLE_PLAN, workspace, PlanOptions(target=target, feedback=LABEL_FEEDBACK)))
         return
     show_sample(workspace, execute(SAMPLE, workspace, SampleOptions(force=force, engine=engine)))
 

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.artifacts import PRECISION_STRATA
 from heritage_weaver.workspace import Workspace
 from sampler.artifacts import BATCH_PURPOSE, LINKS, shown_pairs
 from sampler.artifacts.design import study_comparisons, study_models
 from sampler.design import ESTIMATE
+from sampler.feedback import LabelFeedback
 from sampler.strata import derive_strata
 
 Z95 = 1.959963984540054
@@ -73,7 +73,7 @@ def expected_half_width(population: np.ndarray, spread: np.ndarray, pairs: np.nd
     return float(Z95 * np.sqrt((weights**2 * spread**2 * (1 - pairs / population) / pairs).sum()))
 
 
-def strata_table(ws: Workspace) -> tuple[pd.DataFrame, bool]:
+def strata_table(ws: Workspace, feedback: LabelFeedback | None = None) -> tuple[pd.DataFrame, bool]:
     """Per link type: population, pairs of the probability sample in the batches of every round (`pairs`),
     pairs shown at all (`shown`, the learning stream's too), guessed share and spread S_h; and whether the
     shares come from analysed labels."""
@@ -87,9 +87,9 @@ def strata_table(ws: Workspace) -> tuple[pd.DataFrame, bool]:
     table["pairs"] = drawn.reindex(table.index).fillna(0).astype(int)
     table["shown"] = anywhere.reindex(table.index).fillna(0).astype(int)
     table["share"] = 0.5
-    from_labels = PRECISION_STRATA.exists(ws)
-    if from_labels:
-        labelled = PRECISION_STRATA.read(ws).set_index("link_type")
+    from_labels = feedback is not None and feedback.precision_strata.exists(ws)
+    if feedback is not None and from_labels:
+        labelled = feedback.precision_strata.read(ws).set_index("link_type")
         known = labelled.index.intersection(table.index)
         table.loc[known, "share"] = (labelled.loc[known, "positives"] + 1) / (labelled.loc[known, "pairs"] + 2)
     big_n = table["population"].astype(float)
@@ -123,11 +123,11 @@ def needed(groups: list[tuple[str, str, pd.DataFrame]], index: pd.Index, target:
     return pd.concat(needs, axis=1).max(axis=1).reindex(index).fillna(0).astype(int)
 
 
-def plan_sample(ws: Workspace, target: float = 0.05) -> SamplePlan:
+def plan_sample(ws: Workspace, target: float = 0.05, feedback: LabelFeedback | None = None) -> SamplePlan:
     """The plan for the current links and the batches of every round (see the module docstring)."""
     if not 0 < target < 1:
         raise ValueError(f"--target must lie between 0 and 1, got {target}")
-    table, from_labels = strata_table(ws)
+    table, from_labels = strata_table(ws, feedback)
     groups = model_strata(ws, table)
     expected = [
         {

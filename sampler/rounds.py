@@ -37,7 +37,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.artifacts import LINK_PROBABILITIES
 from heritage_weaver.progress import SILENT, Progress
 from heritage_weaver.workspace import Workspace
 from sampler import learning
@@ -54,6 +53,7 @@ from sampler.artifacts import (
 )
 from sampler.artifacts.design import study_comparisons, study_models
 from sampler.design import ESTIMATE, LEARN, band_quotas, inclusion_probabilities, per_link, proportional, typed_rows
+from sampler.feedback import LabelFeedback
 from sampler.learning import DISAGREEMENT, UNCERTAINTY
 from sampler.pairs import BATCH_LEADING
 from sampler.pipeline import SampleError
@@ -173,11 +173,17 @@ def study_bands(shown: pd.DataFrame, score_bands: int) -> int:
 
 
 def _estimate_draw(
-    ws: Workspace, links: pd.DataFrame, shown: pd.DataFrame, budget: int, bands: int, rng: np.random.Generator
+    ws: Workspace,
+    links: pd.DataFrame,
+    shown: pd.DataFrame,
+    budget: int,
+    bands: int,
+    rng: np.random.Generator,
+    feedback: LabelFeedback | None,
 ) -> tuple[list[tuple[int, str]], pd.DataFrame, float, pd.DataFrame]:
     """The drawn (row, link type)s, the strata table with quotas, the target, and the design columns
     (inclusion probabilities in the study's cells, `study_bands`)."""
-    table, _ = strata_table(ws)
+    table, _ = strata_table(ws, feedback)
     groups = model_strata(ws, table)
     available = (table["population"] - table["shown"]).clip(lower=0).to_numpy(dtype=int)
 
@@ -217,11 +223,19 @@ def _estimate_draw(
 
 
 def _learning_draw(
-    ws: Workspace, links: pd.DataFrame, shown: pd.DataFrame, budget: int, learn_by: str, rng: np.random.Generator
+    ws: Workspace,
+    links: pd.DataFrame,
+    shown: pd.DataFrame,
+    budget: int,
+    learn_by: str,
+    rng: np.random.Generator,
+    feedback: LabelFeedback | None,
 ) -> tuple[list[tuple[int, str]], pd.DataFrame, pd.DataFrame]:
     """The learning stream's (row, first link type)s, the strata table, and the design columns."""
     if learn_by == UNCERTAINTY:
-        closeness = learning.uncertainty(links["pair_id"], LINK_PROBABILITIES.read(ws))
+        if feedback is None:
+            raise SampleError("--learn-by uncertainty needs the calibrated link probabilities (`hw calibrate`)")
+        closeness = learning.uncertainty(links["pair_id"], feedback.link_probabilities.read(ws))
     elif learn_by == DISAGREEMENT:
         models = study_models(ws)
         comparisons = [c.name for c in study_comparisons(ws) if f"score.{c.name}.{models[0]}" in links.columns]
@@ -232,7 +246,7 @@ def _learning_draw(
     rows = learning.pick(closeness, available, budget, rng).tolist()
     types = links["link_types"].iloc[rows].map(lambda values: list(values) if values is not None else [])
     drawn = [(row, kinds[0] if kinds else "") for row, kinds in zip(rows, types)]
-    table, _ = strata_table(ws)
+    table, _ = strata_table(ws, feedback)
     table["quota"] = 0
     nan_lists = [[float("nan")] * len(kinds) for kinds in types]
     design = pd.DataFrame({BATCH_PURPOSE: LEARN, BATCH_BANDS: 1, BATCH_INCLUSION: nan_lists}, index=rows)
@@ -247,8 +261,11 @@ def sample_round(
     score_bands: int = 1,
     purpose: str = ESTIMATE,
     learn_by: str = UNCERTAINTY,
+    feedback: LabelFeedback | None = None,
 ) -> RoundResult | None:
-    """Draw and write round `round`'s batches (see the module docstring); None when it is drawn already."""
+    """Draw and write round `round`'s batches (see the module docstring); None when it is drawn already.
+    `feedback`: the analysis tables of the labels so far (without it, shares are taken as ½ and the
+    learning stream can only follow the models' disagreement)."""
     if round < 2:
         raise SampleError(f"--round must be 2 or more (round 1 is `hw sample`), got {round}")
     if per_annotator < 1:
@@ -270,9 +287,9 @@ def sample_round(
     if purpose == LEARN:
         if score_bands != 1:
             raise SampleError("--score-bands goes with the probability sample, not with --purpose learn")
-        drawn, table, design = _learning_draw(ws, links, shown, budget, learn_by, rng)
+        drawn, table, design = _learning_draw(ws, links, shown, budget, learn_by, rng, feedback)
     else:
-        drawn, table, target, design = _estimate_draw(ws, links, shown, budget, score_bands, rng)
+        drawn, table, target, design = _estimate_draw(ws, links, shown, budget, score_bands, rng, feedback)
     if not drawn:
         raise SampleError("no pair is left that no batch has shown: every link is in a batch already")
     batches = deal(links, drawn, annotators, rng, design)
@@ -280,7 +297,8 @@ def sample_round(
     allocation["drawn"] = allocation["link_type"].map(pd.Series([t for _, t in drawn]).value_counts()).fillna(0)
     allocation["drawn"] = allocation["drawn"].astype(int)
     earlier = [batch.artifact for batch in round_batches(ws)]
-    inputs = [LINKS, *earlier, *([LINK_PROBABILITIES] if purpose == LEARN and learn_by == UNCERTAINTY else [])]
+    read_probabilities = feedback is not None and purpose == LEARN and learn_by == UNCERTAINTY
+    inputs = [LINKS, *earlier, *([feedback.link_probabilities] if feedback and read_probabilities else [])]
     for annotator, batch in batches.items():
         ROUND_BATCH.at(round=round, annotator=annotator).write(
             ws,

@@ -11,6 +11,7 @@ from heritage_weaver.progress import Progress
 from heritage_weaver.stages import Stage, all_of, needs
 from heritage_weaver.workspace import Workspace
 from sampler.artifacts import BATCH, LINKS, ROUND_BATCH, THRESHOLDS
+from sampler.feedback import LabelFeedback
 from sampler.pipeline import SampleError, SampleResult
 from sampler.plan import SamplePlan, plan_sample
 from sampler.rounds import RoundResult, sample_round
@@ -26,6 +27,7 @@ class SampleOptions:
 @dataclass(frozen=True)
 class PlanOptions:
     target: float = 0.05  # the 95% half-width to plan for
+    feedback: LabelFeedback | None = None  # the analysis tables of the labels so far (handed in by the CLI)
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class RoundOptions:
     score_bands: int = 1  # bands of each stratum's link scores that share its quota
     purpose: str = "estimate"  # estimate (the probability sample) or learn (the learning stream)
     learn_by: str = "uncertainty"  # with purpose learn: uncertainty or disagreement
+    feedback: LabelFeedback | None = None  # the analysis tables of the labels so far (handed in by the CLI)
 
 
 def _sample(ws: Workspace, progress: Progress, options: SampleOptions) -> SampleResult | None:
@@ -52,7 +55,7 @@ SAMPLE = Stage(
 
 
 def _plan(ws: Workspace, progress: Progress, options: PlanOptions) -> SamplePlan:
-    return plan_sample(ws, options.target)
+    return plan_sample(ws, options.target, options.feedback)
 
 
 # `hw sample --plan`: reads the sampler's artifacts, writes nothing (so it is no step of `hw run`)
@@ -69,7 +72,14 @@ SAMPLE_PLAN = Stage(
 
 def _round(ws: Workspace, progress: Progress, options: RoundOptions) -> RoundResult | None:
     return sample_round(
-        ws, options.round, options.per_annotator, progress, options.score_bands, options.purpose, options.learn_by
+        ws,
+        options.round,
+        options.per_annotator,
+        progress,
+        options.score_bands,
+        options.purpose,
+        options.learn_by,
+        options.feedback,
     )
 
 

@@ -13,10 +13,10 @@ from heritage_weaver.compute import chosen_engine, ray_session
 from heritage_weaver.progress import SILENT, Progress
 from heritage_weaver.workspace import Workspace
 from sampler.artifacts import BATCH, LINKS, THRESHOLDS
-from sampler.artifacts.design import LeftOut, models_left_out
 from sampler.pipeline import SampleError, SampleResult, run_sample
 from sampler.selection import MapStrips
 from sampler.settings import SampleSettings
+from training.artifacts.fine_tuning import LeftOut, models_left_out
 
 __all__ = ["SampleError", "artifacts", "sample_study"]
 

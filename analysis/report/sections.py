@@ -13,8 +13,9 @@ from heritage_weaver.workspace import Workspace
 from ingest.artifacts import RECORDS
 from prediction.artifacts import PREDICTION_CONFUSION, PREDICTION_NOTES, PREDICTION_PROPOSALS, PREDICTION_SCORES
 from sampler.artifacts import LINKS, THRESHOLDS
-from sampler.artifacts.design import fine_tuning_skipped, study_comparisons, study_models
 from sampler.artifacts.design import left_out as design_left_out
+from sampler.artifacts.design import study_comparisons, study_models
+from training.artifacts.fine_tuning import fine_tuning_skipped
 
 PER_NOUN_ROWS = 40
 

@@ -14,6 +14,7 @@ from annotation.ledger import Ledger, Project
 from annotation.tasks import ImageLinks, RecordView, read_batch, task_data
 from heritage_weaver.atomic import write_table
 from hw_cli.app import app
+from hw_cli.sampler import LABEL_FEEDBACK
 from sampler.artifacts import BATCH_INCLUSION, BATCH_PURPOSE, ROUND_BATCH
 from sampler.learning import disagreement, pick, uncertainty
 from sampler.pipeline import SampleError
@@ -69,7 +70,7 @@ def _with_probabilities(tmp_path):
 def test_learning_round_takes_the_least_certain_pairs_and_marks_them(tmp_path):
     ws, links = _with_probabilities(tmp_path)
     before = strata_table(ws)[0].set_index("link_type")
-    result = sample_round(ws, 2, per_annotator=2, purpose="learn")
+    result = sample_round(ws, 2, per_annotator=2, purpose="learn", feedback=LABEL_FEEDBACK)
     assert result.purpose == "learn" and result.target == 0.0
     drawn = pd.concat(result.batches.values())
     rows = sorted(links.index[links["pair_id"].isin(drawn["pair_id"])].tolist())
@@ -88,11 +89,11 @@ def test_learning_round_takes_the_least_certain_pairs_and_marks_them(tmp_path):
 def test_learning_round_by_disagreement_needs_no_calibration_and_uncertainty_does(tmp_path):
     ws, _ = banded_study(tmp_path)
     with pytest.raises(Exception, match="link_probabilities.parquet is missing"):
-        sample_round(ws, 2, per_annotator=2, purpose="learn")
+        sample_round(ws, 2, per_annotator=2, purpose="learn", feedback=LABEL_FEEDBACK)
     with pytest.raises(SampleError, match="--learn-by must be one of"):
-        sample_round(ws, 2, per_annotator=2, purpose="learn", learn_by="luck")
+        sample_round(ws, 2, per_annotator=2, purpose="learn", learn_by="luck", feedback=LABEL_FEEDBACK)
     with pytest.raises(SampleError, match="--score-bands goes with the probability sample"):
-        sample_round(ws, 2, per_annotator=2, purpose="learn", score_bands=3)
+        sample_round(ws, 2, per_annotator=2, purpose="learn", score_bands=3, feedback=LABEL_FEEDBACK)
     result = CliRunner().invoke(
         app, ["sample", "--study", str(ws.root), "--round", "2", "--per-annotator", "2", "--purpose", "learn",
               "--learn-by", "disagreement"]
@@ -105,7 +106,7 @@ def test_learning_round_by_disagreement_needs_no_calibration_and_uncertainty_doe
 
 def test_curators_see_learning_pairs_blind_and_the_ledger_keeps_their_purpose(tmp_path):
     ws, links = _with_probabilities(tmp_path)
-    sample_round(ws, 2, per_annotator=2, purpose="learn")
+    sample_round(ws, 2, per_annotator=2, purpose="learn", feedback=LABEL_FEEDBACK)
     path = ROUND_BATCH.at(round=2, annotator="A02").location(ws)
     batch = read_batch(path, round=2)
     views = {

@@ -8,8 +8,10 @@ import pytest
 from analysis_fixtures import write_study
 from typer.testing import CliRunner
 
+from analysis.artifacts import PRECISION_STRATA
 from heritage_weaver.atomic import write_table
 from hw_cli.app import app
+from hw_cli.sampler import LABEL_FEEDBACK
 from sampler.plan import Z95, expected_half_width, neyman_allocation, plan_sample
 
 
@@ -66,6 +68,19 @@ def test_plan_uses_each_models_strata_and_guesses_one_half_without_labels(tmp_pa
     allocation = plan.allocation.set_index("stratum")
     assert (allocation["more"] == (allocation["needed"] - 10).clip(lower=0)).all()
     assert allocation.loc["all", "needed"] <= 40
+
+
+def test_plan_takes_each_strata_share_from_the_analysis_it_is_handed(tmp_path):
+    ws = _plan_study(tmp_path)
+    strata = pd.DataFrame({column: [None, None] for column in PRECISION_STRATA.columns})
+    strata[["link_type", "pairs", "positives"]] = [["text-text/all", 10, 9], ["text-text/base-only", 10, 1]]
+    write_table(PRECISION_STRATA.location(ws), strata)
+    assert not plan_sample(ws).shares_from_labels  # the sampler reads no analysis table of its own accord
+    plan = plan_sample(ws, feedback=LABEL_FEEDBACK)
+    shares = plan.allocation.set_index("stratum")["share"]
+    assert plan.shares_from_labels
+    assert shares["all"] == pytest.approx(10 / 12) and shares["base-only"] == pytest.approx(2 / 12)
+    assert shares["ft-best-only"] == 0.5  # a stratum without labels keeps the widest guess
 
 
 def test_sample_plan_prints_both_tables_and_rejects_a_bad_target(tmp_path):

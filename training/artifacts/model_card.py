@@ -4,20 +4,19 @@ YAML metadata (base model, library, pipeline tag, licence, tags and, once evalua
 zero-shot results as a `model-index`) above a Markdown body: the training data, settings and
 loss, the held-out evaluation against the base model, intended use, limitations and how to load
 it. `hw train` writes a card into each checkpoint folder and `hw evaluate` writes it again with
-the results. Everything on a card comes from the study's artifacts, so a study gives the same
-card every time, and results appear only when the evaluation used the checkpoint's own weights.
+the results, which it passes in (`Evaluation`: the analysis package reads its own tables).
+Everything on a card comes from the study's artifacts, so a study gives the same card every time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-import pandas as pd
 import yaml
 
-from analysis.artifacts import RETRIEVAL_CROSS_MODAL, RETRIEVAL_IMAGE, ZERO_SHOT
 from heritage_weaver import atomic
 from heritage_weaver.artifacts import Artifact
 from heritage_weaver.workspace import Workspace
@@ -28,8 +27,12 @@ CARD_NAME = Path(MODEL_CARD.path).name  # README.md, where the hub looks for a c
 PIPELINE_TAG = "zero-shot-image-classification"
 TAGS = ("siglip", "heritage-weaver", "museum-collections", "cultural-heritage")
 TEMPLATES = Path(__file__).with_name("templates")
-EVALUATION_TABLES = (ZERO_SHOT, RETRIEVAL_CROSS_MODAL, RETRIEVAL_IMAGE)
-EVALUATED_WEIGHTS = "weights"  # the manifest detail of the evaluation tables: model → weights hash of its vectors
+# A checkpoint's held-out results beside the base model's, by (model, base model); None: none for its weights
+Evaluation = Callable[[str | None, str], dict | None]
+
+
+def not_evaluated(model: str | None, base: str) -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -53,23 +56,29 @@ def trained_checkpoints(ws: Workspace) -> list[Checkpoint]:
     return found
 
 
-def write_cards(ws: Workspace, existing_only: bool = False) -> list[Path]:
+def write_cards(
+    ws: Workspace,
+    existing_only: bool = False,
+    evaluation: Evaluation = not_evaluated,
+    evaluation_inputs: Sequence[Artifact] = (),
+) -> list[Path]:
     """Write the card of every fine-tuned checkpoint (`existing_only`: of those that have one
-    already, as `hw evaluate` does) and record it; returns their paths."""
+    already, as `hw evaluate` does, with its `evaluation` read from `evaluation_inputs`) and record
+    it; returns their paths."""
     written = []
     for checkpoint in trained_checkpoints(ws):
         if existing_only and not MODEL_CARD.at(model=checkpoint.folder_name).exists(ws):
             continue
         card = MODEL_CARD.at(model=checkpoint.folder_name)
-        atomic.write_text(card.location(ws), render_card(ws, checkpoint))
-        card.record(ws, inputs=[RECORDS, SPLIT, PAIRS, METRICS, *[t for t in EVALUATION_TABLES if t.exists(ws)]])
+        atomic.write_text(card.location(ws), render_card(ws, checkpoint, evaluation))
+        card.record(ws, inputs=[RECORDS, SPLIT, PAIRS, METRICS, *evaluation_inputs])
         written.append(card.location(ws))
     return written
 
 
-def render_card(ws: Workspace, checkpoint: Checkpoint) -> str:
+def render_card(ws: Workspace, checkpoint: Checkpoint, evaluation: Evaluation = not_evaluated) -> str:
     """The card's text: YAML metadata between `---` lines, then the Markdown body."""
-    context = card_context(ws, checkpoint)
+    context = card_context(ws, checkpoint, evaluation)
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         undefined=jinja2.StrictUndefined,
@@ -118,7 +127,7 @@ def card_metadata(ws: Workspace, context: dict) -> dict:
     return metadata
 
 
-def card_context(ws: Workspace, checkpoint: Checkpoint) -> dict:
+def card_context(ws: Workspace, checkpoint: Checkpoint, evaluation: Evaluation = not_evaluated) -> dict:
     """What the template shows, from the study's config and artifacts."""
     config = ws.config
     base = config.training.base_model
@@ -132,7 +141,7 @@ def card_context(ws: Workspace, checkpoint: Checkpoint) -> dict:
         "settings": config.training,
         "relevance_threshold": config.analysis.relevance_threshold,
         "outcome": training_outcome(ws),
-        "evaluation": evaluation(ws, checkpoint.model, base),
+        "evaluation": evaluation(checkpoint.model, base),
     }
 
 
@@ -184,52 +193,3 @@ def training_outcome(ws: Workspace) -> dict:
         "best_epoch": int(best["epoch"]) + 1 if best is not None else None,
         "best_eval_loss": float(best["loss"]) if best is not None else None,
     }
-
-
-def evaluated_weights(ws: Workspace) -> dict[str, str | None]:
-    """Per model, the weights hash of the vectors that the recorded `hw evaluate` run used."""
-    return dict(ws.manifest().get(ZERO_SHOT.path, {}).get(EVALUATED_WEIGHTS, {}))
-
-
-def evaluation(ws: Workspace, model: str | None, base: str) -> dict | None:
-    """The checkpoint's held-out results beside the base model's; None unless `hw evaluate` ran on these weights."""
-    from heritage_weaver.siglip import weights_hash
-
-    if model is None or not ZERO_SHOT.exists(ws):
-        return None
-    recorded = evaluated_weights(ws).get(model)
-    if recorded is None or recorded != weights_hash(ws.model_location(model)):
-        return None
-    return {
-        "held_out_records": int((SPLIT.read(ws, columns=["split"])["split"] == "eval").sum()),
-        "zero_shot": compared(ZERO_SHOT, ws, model, base, ["data", "target", "candidates"], ["accuracy"]),
-        "cross_modal": compared(
-            RETRIEVAL_CROSS_MODAL, ws, model, base, ["direction", "n"], ["relevance_mean", "found"]
-        ),
-        "image": compared(RETRIEVAL_IMAGE, ws, model, base, ["scope", "n"], ["mean"]),
-    }
-
-
-def compared(table: Artifact, ws: Workspace, model: str, base: str, keys: list[str], columns: list[str]) -> list[dict]:
-    """Rows of an evaluation table for `model`: its keys, and per column its value and the base model's (None if absent)."""
-    if not table.exists(ws):
-        return []
-    frame = table.read(ws)
-    if frame.empty:
-        return []
-    mine = frame[frame["model"] == model][keys + columns]
-    theirs = frame[frame["model"] == base][keys + columns]
-    merged = mine.merge(theirs, on=keys, how="left", suffixes=("", "_base")).sort_values(keys)
-    rows = []
-    for record in merged.to_dict("records"):
-        row: dict[str, object] = {key: _plain(record[key]) for key in keys}
-        for column in columns:
-            other = record[f"{column}_base"]
-            row[column] = {"value": float(record[column]), "base": None if pd.isna(other) else float(other)}
-        rows.append(row)
-    return rows
-
-
-def _plain(value: object) -> object:
-    """A numpy scalar as the Python value YAML can write."""
-    return value.item() if hasattr(value, "item") else value
