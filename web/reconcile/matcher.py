@@ -89,6 +89,7 @@ class Reconciler:
         for record_id, (_, name) in records.items():
             self.by_name.setdefault(text_key(name), []).append(record_id)
         self._rows: dict[tuple[str, str], dict[str, np.ndarray]] = {}
+        self._indexed: dict[str, list[str]] = {}
         self._lock = threading.Lock()
 
     def warm(self) -> None:
@@ -120,8 +121,12 @@ class Reconciler:
         return split_sentences(texts)
 
     def _encode_texts(self, texts: list[str]) -> np.ndarray:
-        parts = [self.encoder.encode_texts(texts[i : i + ENCODE_BATCH]) for i in range(0, len(texts), ENCODE_BATCH)]
-        return np.vstack(parts).astype(np.float32)
+        """Unit vectors of `texts`, each distinct text encoded once (a batch's descriptions often repeat)."""
+        distinct = list(dict.fromkeys(texts))
+        batches = range(0, len(distinct), ENCODE_BATCH)
+        vectors = np.vstack([self.encoder.encode_texts(distinct[i : i + ENCODE_BATCH]) for i in batches])
+        position = {text: number for number, text in enumerate(distinct)}
+        return vectors[[position[text] for text in texts]].astype(np.float32)
 
     def _encode_images(self, images: list) -> np.ndarray:
         batches = range(0, len(images), ENCODE_BATCH)
@@ -158,10 +163,14 @@ class Reconciler:
 
     # -- candidates -------------------------------------------------------------------------------
     def _collections(self, modality: str) -> list[str]:
-        try:
-            return self.searcher.collections(modality, None)
-        except FileNotFoundError:
-            return []
+        """The collections with an index of `modality` units, looked up once (the indexes are read once too)."""
+        with self._lock:
+            if modality not in self._indexed:
+                try:
+                    self._indexed[modality] = self.searcher.collections(modality, None)
+                except FileNotFoundError:
+                    self._indexed[modality] = []
+            return self._indexed[modality]
 
     def _nearest(self, queries: list[Query], units: list[QueryUnits]) -> list[set[tuple[str, str]]]:
         """Per query, the (collection, record id) of the `limit` nearest records per comparison and collection."""
@@ -210,10 +219,15 @@ class Reconciler:
 
     def _features(self, own: QueryUnits, collection: str, record_id: str) -> dict[str, float]:
         features = {}
+        read: dict[str, np.ndarray | None] = {}  # the record's units by modality, read once
         for comparison in self.comparisons:
             mine = own.of(comparison.modality_a)
-            theirs = self._record_vectors(comparison.modality_b, collection, record_id) if mine is not None else None
-            if mine is None or theirs is None:
+            if mine is None:
+                continue
+            if comparison.modality_b not in read:
+                read[comparison.modality_b] = self._record_vectors(comparison.modality_b, collection, record_id)
+            theirs = read[comparison.modality_b]
+            if theirs is None:
                 continue
             if comparison.aggregation == "mean":
                 features[comparison.name] = float(mine.mean(axis=0) @ theirs.mean(axis=0))
