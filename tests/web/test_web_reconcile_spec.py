@@ -148,6 +148,8 @@ def test_suggest_finds_records_by_name_prefix_and_by_id(app_client, served_study
     assert all(item["notable"][0]["id"] == "nms" for item in typed)
     properties = app_client.get("/reconcile/suggest/property", params={"prefix": "im"}).json()["result"]
     assert [p["id"] for p in properties] == ["image"]
+    (description,) = app_client.get("/reconcile/suggest/property", params={"prefix": "DESC"}).json()["result"]
+    assert description["id"] == "description" and description["description"].startswith("in a query: ")
 
 
 def test_preview_and_view_of_a_record(app_client, served_study):

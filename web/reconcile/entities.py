@@ -45,9 +45,22 @@ PROPERTIES = {
     ),
 }
 QUERY_PROPERTIES = {
-    DESCRIPTION: "query property: a description, embedded with the query's text",
-    IMAGE: "query property: an image URL or a local path, embedded and compared with the records' images",
+    DESCRIPTION: "in a query: a description, embedded with the query's text",
+    IMAGE: "in a query: an image URL or a local path, compared with the records' texts and images",
 }
+
+
+def property_suggestions(prefix: str) -> list[dict]:
+    """The properties whose id or name starts with `prefix` (any case): those a query reads, then
+    those data extension offers, each once with what it means in either role."""
+    key = prefix.strip().casefold()
+    found = []
+    for pid in dict.fromkeys([*QUERY_PROPERTIES, *PROPERTIES]):
+        name, offered = PROPERTIES.get(pid, (pid, ""))
+        if pid.startswith(key) or name.casefold().startswith(key):
+            meaning = "; ".join(part for part in (QUERY_PROPERTIES.get(pid), offered) if part)
+            found.append({"id": pid, "name": name, "description": meaning})
+    return found
 
 
 def manifest(config: StudyConfig, model: str, base: str, batch_size: int) -> dict:

@@ -16,7 +16,6 @@ from typing import Any
 
 DESCRIPTION = "description"
 IMAGE = "image"
-QUERY_PROPERTIES = (DESCRIPTION, IMAGE)
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
 MAX_QUERY_IMAGES = 4  # images read per query; more are ignored

@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from heritage_weaver.workspace import Workspace
 from web.catalogue import Catalogue, record_url
-from web.reconcile.entities import PROPERTIES, QUERY_PROPERTIES, Entities, manifest, shortened
+from web.reconcile.entities import PROPERTIES, Entities, manifest, property_suggestions, shortened
 from web.reconcile.images import QueryImages
 from web.reconcile.matcher import Candidate, QueryUnits, Reconciler
 from web.reconcile.protocol import ProtocolError, read_batch, read_extension
@@ -141,25 +141,19 @@ def reconcile_router(recon: ReconcileService, templates: Jinja2Templates) -> API
         return RedirectResponse(record_url(record.collection, record.record_id))
 
     @router.get("/suggest/entity")
-    def suggest_entity(prefix: str = "", cursor: int = Query(0, ge=0), type: str | None = None) -> Response:
-        types = [type] if type else []
-        return JSONResponse({"result": recon.entities.suggest(prefix, cursor, types)})
+    def suggest_entity(
+        prefix: str = "", cursor: int = Query(0, ge=0), collection: str | None = Query(None, alias="type")
+    ) -> Response:
+        return JSONResponse({"result": recon.entities.suggest(prefix, cursor, [collection] if collection else [])})
 
     @router.get("/suggest/property")
     def suggest_property(prefix: str = "", cursor: int = Query(0, ge=0)) -> Response:
-        offered = {**{p: (p, what) for p, what in QUERY_PROPERTIES.items()}, **PROPERTIES}
-        key = prefix.strip().casefold()
-        found = [
-            {"id": p, "name": name, "description": what}
-            for p, (name, what) in offered.items()
-            if p.startswith(key) or name.casefold().startswith(key)
-        ]
-        return JSONResponse({"result": found[cursor:]})
+        return JSONResponse({"result": property_suggestions(prefix)[cursor:]})
 
     @router.get("/properties")
-    def properties(type: str = "", limit: int = Query(len(PROPERTIES), ge=1)) -> Response:
+    def properties(collection: str = Query("", alias="type"), limit: int = Query(len(PROPERTIES), ge=1)) -> Response:
         offered = [{"id": p, "name": name, "description": what} for p, (name, what) in PROPERTIES.items()]
-        return JSONResponse({"type": type, "properties": offered[:limit], "limit": limit})
+        return JSONResponse({"type": collection, "properties": offered[:limit], "limit": limit})
 
     @router.get("/documentation", response_class=HTMLResponse)
     def documentation(request: Request) -> Response:
