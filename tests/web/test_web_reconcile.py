@@ -269,3 +269,12 @@ def test_a_batch_of_many_queries_is_answered_in_one_pass(served_study, encoder):
         answers = client.post("/reconcile", data={"queries": json.dumps(batch)}).json()
     assert len(answers) == 40 and all(len(a["result"]) == 3 for a in answers.values())
     assert calls == [40]
+
+
+def test_a_query_keeps_at_most_its_text_limit_and_four_images():
+    from web.reconcile.protocol import MAX_QUERY_IMAGES, MAX_TEXT, read_query
+
+    images = [{"pid": "image", "v": [f"object-{n}.jpg" for n in range(9)]}]
+    query = read_query("q", {"query": "a  brass key " * MAX_TEXT, "properties": images}, ["smg"])
+    assert len(query.text) == MAX_TEXT and query.text.startswith("a brass key a brass key")
+    assert query.images == tuple(f"object-{n}.jpg" for n in range(MAX_QUERY_IMAGES))

@@ -19,6 +19,7 @@ IMAGE = "image"
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
 MAX_QUERY_IMAGES = 4  # images read per query; more are ignored
+MAX_TEXT = 20_000  # characters kept of a query string or a description value (SigLIP reads 64 tokens a unit)
 
 
 class ProtocolError(ValueError):
@@ -62,7 +63,7 @@ def _json_object(raw: str, field: str) -> dict[str, Any]:
 
 
 def _collapse(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(text[: 2 * MAX_TEXT].split())[:MAX_TEXT]
 
 
 def _values(value: Any) -> list[Any]:
