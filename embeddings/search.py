@@ -234,6 +234,10 @@ class Searcher:
                 return hits.loc[:, ["record_id", "collection", "unit_id", "score", "image"]]
             wanted = min(index.ntotal, 4 * wanted)
 
+    def unit_index(self, modality: str, collection: str) -> tuple[Any, pd.DataFrame]:
+        """One collection's FAISS index of `modality` units and its row → unit mapping, read once."""
+        return self._index(modality, collection)
+
     def _index(self, modality: str, collection: str):
         key = (modality, collection)
         if key not in self._indexes:

@@ -304,8 +304,26 @@ class PublishingConfig(_Strict):
         return templates
 
 
+class ServeConfig(_Strict):
+    """`hw serve`'s reconciliation service (`/reconcile`, Reconciliation Service API 0.2).
+
+    `model` embeds the queries (default: `training.best_name` where it has indexes, else
+    `sampling.base_model`); a candidate is a `match` where one comparison's similarity reaches the
+    threshold `hw calibrate` chose for that model and `match_target` ("match": same or similar
+    object; "study": the study's positive labels). A query's image may be a URL, fetched as
+    `[fetch]` says, or a local path inside one of `image_folders` (relative to the study folder);
+    with none, local paths are refused."""
+
+    model: str | None = None
+    match_target: Literal["match", "study"] = "match"
+    image_folders: list[Path] = Field(
+        default_factory=list, description="folders a query's local image path may lie in; none: local paths refused"
+    )
+    batch_size: int = Field(default=100, gt=0, description="most queries in one batch; a larger one is answered 413")
+
+
 # Sections that change how a verb runs but not what it writes: no artifact is stale when they change.
-EXECUTION_SECTIONS = ("compute",)
+EXECUTION_SECTIONS = ("compute", "serve")
 
 
 PREDICTABLE_FIELD = r"^(category|taxonomy(\.[1-9][0-9]*)?)$"
@@ -375,6 +393,7 @@ class StudyConfig(_Strict):
     analysis: AnalysisConfig = AnalysisConfig()
     publishing: PublishingConfig = PublishingConfig()
     prediction: PredictionConfig = PredictionConfig()
+    serve: ServeConfig = ServeConfig()
     # The config as written (paths unresolved), so that hashes survive moving the workspace.
     _as_written: dict | None = PrivateAttr(default=None)
 

@@ -65,6 +65,10 @@ class _Permanent(Exception):
     """A failure that another attempt will not fix (404, wrong type, too big, not an image)."""
 
 
+class ImageUnavailable(Exception):
+    """An image `ImageFetcher.read` could not get: refused, failed or too big; the message says why."""
+
+
 class HostHealth:
     """Counts each host's consecutive failures to resolve or connect; past `limit` the host is down."""
 
@@ -188,48 +192,69 @@ class ImageFetcher:
             written.error = f"sized: {outcome.error}; as written: {written.error}"
         return written
 
+    def read(self, url: str) -> bytes:
+        """The image at `url`, requested and checked as `fetch` does it (an IIIF image sized), and
+        written nowhere; `ImageUnavailable` says why there is none."""
+        sized_url = self.request(url)
+        outcome, data = self._get(url, sized_url)
+        if data is None and sized_url is not None:
+            outcome, data = self._get(url, url)
+        if data is None:
+            raise ImageUnavailable(outcome.error or outcome.status)
+        return data
+
     def _fetch(self, url: str, requested: str | None = None) -> FetchOutcome:
+        """Download `requested` (default `url`) as the image at `url` into the cache (see `_get`)."""
+        return self._get(url, requested, store=True)[0]
+
+    def _get(self, url: str, requested: str | None = None, store: bool = False) -> tuple[FetchOutcome, bytes | None]:
         """Download `requested` (default `url`) as the image at `url`, retrying what may pass; a URL
-        `refusal` refuses fails at once, and credentials in it are never sent."""
+        `refusal` refuses fails at once, and credentials in it are never sent. The outcome, and the
+        checked bytes where it is ok; `store` writes them into the cache, as the outcome's `path`."""
         attempts, delay = 0, self.settings.backoff
         target = without_credentials(requested or url)
         host = netloc(target)
         while True:
             if host in self.hosts.down:
-                return FetchOutcome(
-                    url,
-                    "skipped",
-                    attempts=attempts,
-                    error=f"host {host} given up: {self.hosts.down[host]}",
-                    requested=requested,
-                )
+                reason = f"host {host} given up: {self.hosts.down[host]}"
+                return FetchOutcome(url, "skipped", attempts=attempts, error=reason, requested=requested), None
             refused = self.rule.refusal(target) if attempts == 0 else None
             if refused:
-                return FetchOutcome(url, "failed", error=f"refused: {refused}", requested=requested)
+                return FetchOutcome(url, "failed", error=f"refused: {refused}", requested=requested), None
             attempts += 1
             try:
                 data, content_type = self._download(target)
                 image_format, width, height = check_image(data, self.settings.max_pixels)
                 digest = hashlib.sha256(data).hexdigest()
                 relative = FETCH_CACHE.at(prefix=digest[:2], sha256=digest, ext=image_format).path
-                destination = self.workspace.path(relative)
-                if not destination.exists():
-                    atomic.write_bytes(destination, data)
-                return FetchOutcome(
-                    url, "ok", relative, digest, content_type, len(data), width, height, attempts, requested=requested
+                if store and not self.workspace.path(relative).exists():
+                    atomic.write_bytes(self.workspace.path(relative), data)
+                outcome = FetchOutcome(
+                    url,
+                    "ok",
+                    relative if store else None,
+                    digest,
+                    content_type,
+                    len(data),
+                    width,
+                    height,
+                    attempts,
+                    requested=requested,
                 )
+                return outcome, data
             except _Permanent as error:
-                return FetchOutcome(url, "failed", attempts=attempts, error=str(error), requested=requested)
+                return FetchOutcome(url, "failed", attempts=attempts, error=str(error), requested=requested), None
             except Refused as error:  # a redirect to an address the catalogue may not send us to
-                return FetchOutcome(url, "failed", attempts=attempts, error=f"refused: {error}", requested=requested)
+                failed = FetchOutcome(url, "failed", attempts=attempts, error=f"refused: {error}", requested=requested)
+                return failed, None
             except (httpx.InvalidURL, UnicodeError) as error:
                 error_text = f"not a URL that can be requested ({error})"
-                return FetchOutcome(url, "failed", attempts=attempts, error=error_text, requested=requested)
+                return FetchOutcome(url, "failed", attempts=attempts, error=error_text, requested=requested), None
             except (httpx.HTTPError, RuntimeError) as error:
                 reason = str(error) or type(error).__name__
                 if attempts > self.settings.retries:
                     error_text = f"{reason} (after {attempts} attempts)"
-                    return FetchOutcome(url, "failed", attempts=attempts, error=error_text, requested=requested)
+                    return FetchOutcome(url, "failed", attempts=attempts, error=error_text, requested=requested), None
                 time.sleep(delay)
                 delay *= 2
 

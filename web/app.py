@@ -1,4 +1,5 @@
-"""The FastAPI app: a search page, record pages and record images; read-only.
+"""The FastAPI app: a search page, record pages and record images, and the reconciliation service
+under `/reconcile` (`web.reconcile`); read-only.
 
 Routes: `GET /` (the form), `GET /search` (text query in the URL) and `POST /search` (multipart,
 with an optional image upload), `GET /record/{collection}/{record_id}`, and
@@ -14,7 +15,6 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote
 
 import jinja2
 from fastapi import FastAPI, File, Form, Query, Request, UploadFile
@@ -25,7 +25,8 @@ from fastapi.templating import Jinja2Templates
 from heritage_weaver.decode import ImageProblem
 from heritage_weaver.url_safety import AddressRule, without_credentials
 from heritage_weaver.workspace import Workspace
-from web.catalogue import Catalogue
+from web.catalogue import Catalogue, image_url, record_url
+from web.reconcile.routes import ReconcileService, open_to_every_origin, reconcile_router
 from web.search import SearcherFactory, SearchService, lazy_searcher
 
 HERE = Path(__file__).resolve().parent
@@ -34,17 +35,22 @@ DEFAULT_K = 12
 NEIGHBOURS = 6
 
 
-def create_app(ws: Workspace, factory: SearcherFactory = lazy_searcher) -> FastAPI:
-    """The page for one study; raises MissingRecords / FileNotFoundError when it has nothing to show."""
+def create_app(ws: Workspace, factory: SearcherFactory = lazy_searcher, reconcile: bool = True) -> FastAPI:
+    """The page for one study, and with `reconcile` its reconciliation service (`web.reconcile`);
+    raises MissingRecords / FileNotFoundError when it has nothing to show."""
     catalogue = Catalogue(ws)
     rule = AddressRule(ws.config.fetch.allow_hosts)
     service = SearchService(ws, factory)
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
-    environment.globals.update(record_url=_record_url, study=ws.config.study.name)
+    environment.globals.update(record_url=record_url, study=ws.config.study.name)
     templates = Jinja2Templates(env=environment)
     app = FastAPI(title=f"Heritage Weaver · {ws.config.study.name}", docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.state.search = service
+    if reconcile:
+        app.state.reconcile = ReconcileService(ws, service, catalogue)
+        app.include_router(reconcile_router(app.state.reconcile, templates))
+        open_to_every_origin(app)
     collections = [c.name for c in ws.config.collections]
 
     def cards(results) -> list[dict]:
@@ -54,9 +60,7 @@ def create_app(ws: Workspace, factory: SearcherFactory = lazy_searcher) -> FastA
             out.append(
                 {
                     **row,
-                    "image_url": None
-                    if position is None
-                    else _image_url(row["collection"], row["record_id"], position),
+                    "image_url": None if position is None else image_url(row["collection"], row["record_id"], position),
                 }
             )
         return out
@@ -141,7 +145,7 @@ def create_app(ws: Workspace, factory: SearcherFactory = lazy_searcher) -> FastA
             result = service.neighbours(model, collection, record_id, NEIGHBOURS)
             if result is not None:
                 nearest.append({"model": model, "modality": result[0], "cards": cards(result[1])})
-        images = [_image_url(collection, record_id, i) for i in range(len(found.images))]
+        images = [image_url(collection, record_id, i) for i in range(len(found.images))]
         context = {
             "record": found,
             "images": images,
@@ -163,14 +167,6 @@ def create_app(ws: Workspace, factory: SearcherFactory = lazy_searcher) -> FastA
         return FileResponse(source, headers={"Cache-Control": "max-age=3600"})
 
     return app
-
-
-def _record_url(collection: str, record_id: str) -> str:
-    return f"/record/{quote(collection, safe='')}/{quote(record_id, safe='')}"
-
-
-def _image_url(collection: str, record_id: str, position: int) -> str:
-    return f"/image/{quote(collection, safe='')}/{position}/{quote(record_id, safe='')}"
 
 
 @contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from heritage_weaver.workspace import Workspace
 from ingest.artifacts import RECORDS
@@ -12,6 +13,16 @@ from museum_formats.sources import is_url
 from publishing.artifacts import PUBLISHED_LINKS
 
 RECORD_COLUMNS = ("record_id", "collection", "name", "description", "images", "category", "taxonomy")
+
+
+def record_url(collection: str, record_id: str) -> str:
+    """The path of a record's page."""
+    return f"/record/{quote(collection, safe='')}/{quote(record_id, safe='')}"
+
+
+def image_url(collection: str, record_id: str, position: int) -> str:
+    """The path of a record's image at `position`, as the page serves it."""
+    return f"/image/{quote(collection, safe='')}/{position}/{quote(record_id, safe='')}"
 
 
 class MissingRecords(RuntimeError):

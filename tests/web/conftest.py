@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +12,7 @@ from embeddings.index import build_indexes
 from embeddings.runner import embed_model
 from heritage_weaver.atomic import write_table
 from heritage_weaver.workspace import Workspace
+from tests.web.servers import serving
 
 pytest.importorskip("fastapi")
 
@@ -88,32 +86,11 @@ def app_client(served_study, encoder):
         yield client
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def live_server(served_study, encoder):
     """The page under a real uvicorn server on 127.0.0.1, in a thread; yields its base URL."""
-    import uvicorn
-
     from embeddings.search import Searcher
     from web.app import create_app
 
-    app = create_app(served_study, lambda ws, model: Searcher(ws, model, encoder))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the uvicorn server did not start within 30 s")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving(create_app(served_study, lambda ws, model: Searcher(ws, model, encoder))) as url:
+        yield url
