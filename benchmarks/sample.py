@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from heritage_weaver.config import default_comparisons
+from heritage_weaver.config_sections import default_comparisons
 from sampler.pipeline import run_sample
 from sampler.selection import MapStrips
 from sampler.settings import SampleSettings

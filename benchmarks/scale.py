@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from heritage_weaver.config import ComparisonConfig
+from heritage_weaver.config_sections import ComparisonConfig
 from sampler.pipeline import run_sample
 from sampler.settings import SampleSettings
 

@@ -42,7 +42,7 @@ from demo import create_demo_study
 from embeddings.index import IndexFiles, make_index, write_index
 from embeddings.search import Searcher, query_encoders
 from heritage_weaver import atomic
-from heritage_weaver.config import QueryPrecision
+from heritage_weaver.config_sections import QueryPrecision
 
 SCALE = {"smg": (20_889, 31_000, 71_000), "nms": (982, 1_500, 3_500)}  # records, image units, text units
 

@@ -34,7 +34,7 @@ from embeddings.runner import (
     texts_to_encode,
 )
 from heritage_weaver.compute import RaySession
-from heritage_weaver.config import ComputeConfig
+from heritage_weaver.config_sections import ComputeConfig
 from heritage_weaver.progress import SILENT, Advance, Progress
 from heritage_weaver.siglip import (
     PixelRecipe,

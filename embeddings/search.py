@@ -18,7 +18,7 @@ import pandas as pd
 
 from embeddings.artifacts import INDEX
 from embeddings.index import IndexFiles, read_index
-from heritage_weaver.config import QueryPrecision
+from heritage_weaver.config_sections import QueryPrecision
 from heritage_weaver.workspace import Workspace
 from ingest.artifacts import RECORDS
 

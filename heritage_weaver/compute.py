@@ -13,7 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from heritage_weaver.config import ENGINES, ComputeConfig, StudyConfig
+from heritage_weaver.config import StudyConfig
+from heritage_weaver.config_sections import ENGINES, ComputeConfig
 
 ENGINE_VARIABLE = "HW_ENGINE"
 

@@ -86,14 +86,7 @@ def sample(
     if round is not None:
         if per_annotator is None:
             fail("--round needs --per-annotator (the pairs each annotator gets in the round)")
-        options = RoundOptions(
-            round=round,
-            per_annotator=per_annotator,
-            score_bands=score_bands,
-            purpose=purpose,
-            learn_by=learn_by,
-            feedback=LABEL_FEEDBACK,
-        )
+        options = RoundOptions(round, per_annotator, score_bands, purpose, learn_by, LABEL_FEEDBACK)
         show_round(workspace, execute(SAMPLE_ROUND, workspace, options))
         return
     if per_annotator is not None:

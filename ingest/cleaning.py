@@ -4,7 +4,7 @@ reason, and an id with control characters rejects the row."""
 
 from __future__ import annotations
 
-from heritage_weaver.config import IngestConfig
+from heritage_weaver.config_sections import IngestConfig
 from heritage_weaver.text_safety import CONTROL, clean, visible
 from heritage_weaver.url_safety import has_credentials, without_credentials
 from museum_formats.rows import VALUE_SHOWN, Dropped, Problem, SourceRow

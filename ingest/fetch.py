@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 from PIL import Image
 
 from heritage_weaver import atomic
-from heritage_weaver.config import FetchConfig
+from heritage_weaver.config_sections import FetchConfig
 from heritage_weaver.model_inputs import largest_input_side
 from heritage_weaver.progress import SILENT, Progress
 from heritage_weaver.url_safety import AddressRule, PublicOnly, Refused, has_credentials, netloc, without_credentials

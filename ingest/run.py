@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from heritage_weaver.config import CollectionConfig, IngestConfig
+from heritage_weaver.config import CollectionConfig
+from heritage_weaver.config_sections import IngestConfig
 from heritage_weaver.text_safety import visible
 from heritage_weaver.workspace import Workspace
 from ingest.artifacts import DROPPED, RECORDS, REJECTS

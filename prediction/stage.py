@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from embeddings.artifacts import UNITS
 from heritage_weaver.artifacts import ArtifactError
-from heritage_weaver.config import FIELD_SPELLING
+from heritage_weaver.config_sections import FIELD_SPELLING
 from heritage_weaver.progress import Progress
 from heritage_weaver.stages import Stage, all_of, needs
 from heritage_weaver.workspace import Workspace

@@ -13,7 +13,7 @@ Once `hw sample` has run, its links' provenance is the design every later stage 
 
 from __future__ import annotations
 
-from heritage_weaver.config import ComparisonConfig
+from heritage_weaver.config_sections import ComparisonConfig
 from heritage_weaver.workspace import Workspace
 from sampler.artifacts import LINKS
 from training.artifacts.fine_tuning import LeftOut, models_left_out

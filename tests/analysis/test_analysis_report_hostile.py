@@ -18,7 +18,7 @@ from analysis_fixtures import write_study
 
 from analysis.report import build_report
 from heritage_weaver.atomic import write_table
-from heritage_weaver.config import IngestConfig
+from heritage_weaver.config_sections import IngestConfig
 from heritage_weaver.spreadsheets import FORMULA_STARTS
 from heritage_weaver.workspace import Workspace
 from prediction.artifacts import PREDICTION_CONFUSION, PREDICTION_NOTES, PREDICTION_SCORES

@@ -17,7 +17,7 @@ from annotation.client import Connection, connect
 from annotation.push import push
 from annotation.tasks import NOT_PUBLIC
 from heritage_weaver.atomic import write_table
-from heritage_weaver.config import IngestConfig
+from heritage_weaver.config_sections import IngestConfig
 from heritage_weaver.workspace import Workspace
 from ingest.artifacts import RECORDS
 from sampler.artifacts import BATCH

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
-from heritage_weaver.config import FetchConfig
+from heritage_weaver.config_sections import FetchConfig
 from heritage_weaver.model_inputs import input_side
 from heritage_weaver.workspace import Workspace
 from ingest.artifacts.images import ImageResolver

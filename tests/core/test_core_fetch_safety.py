@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from heritage_weaver.config import FetchConfig
+from heritage_weaver.config_sections import FetchConfig
 from heritage_weaver.url_safety import (
     AddressRule,
     PublicOnly,

@@ -101,7 +101,7 @@ def test_int8_vectors_of_the_base_shape_stay_within_tolerance_of_float32(base_sh
 
 def test_query_encoders_follow_query_precision_and_load_each_precision_once(tiny_model: Path) -> None:
     from embeddings.search import query_encoders
-    from heritage_weaver.config import QueryPrecision
+    from heritage_weaver.config_sections import QueryPrecision
 
     split = query_encoders(str(tiny_model), QueryPrecision())
     assert (split["image"].cpu_precision, split["text"].cpu_precision) == ("int8", "float32")

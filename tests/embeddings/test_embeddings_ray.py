@@ -22,7 +22,7 @@ from embeddings.ray_engine import embed_model_ray
 from embeddings.runner import embed_model
 from embeddings.stage import EmbedOptions, run_embed
 from heritage_weaver.compute import ComputeError, ray_session
-from heritage_weaver.config import ComputeConfig
+from heritage_weaver.config_sections import ComputeConfig
 from heritage_weaver.siglip import vector_tolerance
 from heritage_weaver.workspace import Workspace
 from tests.embeddings.conftest import read_records, set_embedding_options, write_records
