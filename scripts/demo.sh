@@ -21,7 +21,7 @@ else
   # Two more labelling rounds, so that calibration has labelled pairs across the scores: round 2 in
   # score bands (the probability sample) and a learning round (the pairs the round-1 calibration is
   # least sure of). Drawn once: a study that has them leaves them as they are.
-  "$HW" sample --study "$DEMO_DIR" --round 2 --per-annotator 5 --score-bands 4
+  "$HW" sample --study "$DEMO_DIR" --round 2 --per-annotator 20 --score-bands 4
   "$HW" sample --study "$DEMO_DIR" --round 3 --per-annotator 10 --purpose learn
   "$HW" push --study "$DEMO_DIR"
   "$HW" run --study "$DEMO_DIR"
@@ -32,9 +32,9 @@ fi
 first_image=$(find "$DEMO_DIR/data/images/nms" -name '*.jpg' | sort | sed -n 1p)
 "$HW" search --study "$DEMO_DIR" --model ft-best --image "$first_image" --collection smg -k 5
 # The verified links as tables and RDF (only once curators, here simulated, have labelled), and
-# the unjudged links above the thresholds `hw calibrate` chose at the demo's target precision (0.6).
+# the unjudged links above the thresholds `hw calibrate` chose at the demo's target precision (0.5).
 if [ -f "$DEMO_DIR/analysis/publishable.parquet" ]; then
-  "$HW" export-links --study "$DEMO_DIR" --precision 0.6 --validate
+  "$HW" export-links --study "$DEMO_DIR" --precision 0.5 --validate
 elif [ -f "$DEMO_DIR/annotation/labels.parquet" ]; then
   "$HW" export-links --study "$DEMO_DIR" --validate
 fi
