@@ -10,7 +10,12 @@ from museum_formats.markup import plain_text
 from museum_formats.media import add_images
 from museum_formats.options import CollectionOptions
 from museum_formats.rows import FURTHER_CATEGORY, FURTHER_VALUE, Problem, SourceRow, normalise
-from museum_formats.text import GUIDE_TERM, distinct_variants, is_guide_term, join_sentences, not_text
+from museum_formats.text import (
+    distinct_variants,
+    join_sentences,
+    not_text,
+    without_guide_terms,
+)
 
 FURTHER_NAME = "a further name (a record keeps its first joined row's)"
 
@@ -107,14 +112,7 @@ def mapped_row(
             row.drop(column, extra, FURTHER_CATEGORY)
     if "taxonomy" in fields:
         column, value = fields["taxonomy"]
-        path = []
-        for term in _texts(row, column, value):
-            if is_guide_term(term):
-                row.drop(column, term, GUIDE_TERM)
-            else:
-                path.append(term)
-                row.keep(column)
-        row.taxonomy = " > ".join(path) or None
+        row.taxonomy = " > ".join(without_guide_terms(row, column, _texts(row, column, value))) or None
     if "images" in fields:
         _mapped_images(row, *fields["images"], collection)
     extra_fields(row, values, collection, get)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from museum_formats.rows import SourceRow
 
@@ -38,6 +38,18 @@ def not_text(value: object) -> str:
 
 def is_guide_term(text: str) -> bool:
     return text.startswith("<") and text.endswith(">")
+
+
+def without_guide_terms(row: SourceRow, source_field: str, terms: Iterable[str]) -> list[str]:
+    """`terms` in order, each kept; a guide term (`<…>`, a thesaurus heading) dropped with its reason."""
+    kept = []
+    for term in terms:
+        if is_guide_term(term):
+            row.drop(source_field, term, GUIDE_TERM)
+        else:
+            kept.append(term)
+            row.keep(source_field)
+    return kept
 
 
 def distinct_variants(row: SourceRow, source_field: str, values: list[str], earlier: Sequence[str] = ()) -> list[str]:

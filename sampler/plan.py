@@ -87,9 +87,9 @@ def strata_table(ws: Workspace, feedback: LabelFeedback | None = None) -> tuple[
     table["pairs"] = drawn.reindex(table.index).fillna(0).astype(int)
     table["shown"] = anywhere.reindex(table.index).fillna(0).astype(int)
     table["share"] = 0.5
-    from_labels = feedback is not None and feedback.precision_strata.exists(ws)
-    if feedback is not None and from_labels:
-        labelled = feedback.precision_strata.read(ws).set_index("link_type")
+    analysed = feedback.precision_strata if feedback is not None else None
+    labelled = analysed.read(ws).set_index("link_type") if analysed is not None and analysed.exists(ws) else None
+    if labelled is not None:
         known = labelled.index.intersection(table.index)
         table.loc[known, "share"] = (labelled.loc[known, "positives"] + 1) / (labelled.loc[known, "pairs"] + 2)
     big_n = table["population"].astype(float)
@@ -97,7 +97,7 @@ def strata_table(ws: Workspace, feedback: LabelFeedback | None = None) -> tuple[
     table.index.name = "link_type"
     table = table.sort_index().reset_index()
     table[["comparison", "stratum"]] = table["link_type"].str.split("/", n=1, expand=True)
-    return table, from_labels
+    return table, labelled is not None
 
 
 def model_strata(ws: Workspace, table: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:

@@ -297,8 +297,8 @@ def sample_round(
     allocation["drawn"] = allocation["link_type"].map(pd.Series([t for _, t in drawn]).value_counts()).fillna(0)
     allocation["drawn"] = allocation["drawn"].astype(int)
     earlier = [batch.artifact for batch in round_batches(ws)]
-    read_probabilities = feedback is not None and purpose == LEARN and learn_by == UNCERTAINTY
-    inputs = [LINKS, *earlier, *([feedback.link_probabilities] if feedback and read_probabilities else [])]
+    probabilities = [feedback.link_probabilities] if feedback and purpose == LEARN and learn_by == UNCERTAINTY else []
+    inputs = [LINKS, *earlier, *probabilities]
     for annotator, batch in batches.items():
         ROUND_BATCH.at(round=round, annotator=annotator).write(
             ws,

@@ -21,7 +21,7 @@ from museum_formats.lido.values import RDF_ABOUT, SKOS, concept_terms, concept_u
 from museum_formats.media import add_images, image_roots
 from museum_formats.rows import FURTHER_VALUE, Problem, SourceRow, normalise
 from museum_formats.sources import input_files
-from museum_formats.text import GUIDE_TERM, distinct_variants, is_guide_term, join_sentences
+from museum_formats.text import distinct_variants, join_sentences, without_guide_terms
 
 SUFFIXES = (".xml",)
 RECORD_ID = "lidoRecID"
@@ -109,14 +109,8 @@ def _classify(row: SourceRow, record: etree._Element, languages: list[str]) -> N
         row.keep(WORK_TYPE)
     for further in work_types[1:]:
         row.drop(WORK_TYPE, further, FURTHER_WORK_TYPE)
-    path = []
-    for term in _terms(row, CLASSIFICATION, _object_classifications(row, record, languages), languages):
-        if is_guide_term(term):
-            row.drop(CLASSIFICATION, term, GUIDE_TERM)
-        else:
-            path.append(term)
-            row.keep(CLASSIFICATION)
-    row.taxonomy = " > ".join(path) or None
+    terms = _terms(row, CLASSIFICATION, _object_classifications(row, record, languages), languages)
+    row.taxonomy = " > ".join(without_guide_terms(row, CLASSIFICATION, terms)) or None
 
 
 def _is_production(event: etree._Element) -> bool:

@@ -16,7 +16,12 @@ from museum_formats.media import add_images
 from museum_formats.reading import json_document, json_lines
 from museum_formats.rows import Problem, SourceRow, normalise
 from museum_formats.smg.options import SmgOptions
-from museum_formats.text import GUIDE_TERM, distinct_variants, is_guide_term, join_sentences, not_text
+from museum_formats.text import (
+    distinct_variants,
+    join_sentences,
+    not_text,
+    without_guide_terms,
+)
 
 _OLD_ID = re.compile(r"^(?:smgc-objects?-|object-)(\d+)$")
 NO_LOCATION = "a media entry without an image location"
@@ -132,13 +137,7 @@ def _taxonomy(row: SourceRow, source: dict) -> None:
     levels.sort(key=lambda level: level["sort"] if isinstance(level.get("sort"), (int, float)) else 0)
     path = []
     for level in levels:
-        names = []
-        for name in _texts(row, "terms", level.get("name")):
-            if is_guide_term(name):
-                row.drop("terms", name, GUIDE_TERM)
-            else:
-                names.append(name)
-                row.keep("terms")
+        names = without_guide_terms(row, "terms", _texts(row, "terms", level.get("name")))
         if names:
             path.append(", ".join(names))
     row.taxonomy = " > ".join(path) or None
